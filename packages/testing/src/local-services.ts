@@ -1,0 +1,154 @@
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
+import { chmod, chown, mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+
+/** A service started for the tests, with the means to stop, restart and remove it. */
+export interface LocalService {
+  readonly url: string;
+  stop(): Promise<void>;
+  start(): Promise<void>;
+  destroy(): Promise<void>;
+}
+
+const startTimeoutMs = 30_000;
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address !== null ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function postgresBinDir(): string {
+  if (process.env.PG_BIN_DIR) return process.env.PG_BIN_DIR;
+  const root = '/usr/lib/postgresql';
+  if (existsSync(root)) {
+    const versions = readdirSync(root).sort((a, b) => Number(b) - Number(a));
+    for (const version of versions) {
+      const dir = join(root, version, 'bin');
+      if (existsSync(join(dir, 'initdb'))) return dir;
+    }
+  }
+  throw new Error('PostgreSQL binaries not found: install postgresql-15 or set PG_BIN_DIR');
+}
+
+const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+
+/** Runs a PostgreSQL binary, as the `postgres` user when we are root (PostgreSQL refuses root). */
+async function runPostgresTool(bin: string, args: string[]): Promise<void> {
+  if (isRoot) {
+    await run('runuser', ['-u', 'postgres', '--', bin, ...args], { timeout: startTimeoutMs });
+  } else {
+    await run(bin, args, { timeout: startTimeoutMs });
+  }
+}
+
+export async function startLocalPostgres(): Promise<LocalService> {
+  const binDir = postgresBinDir();
+  const dataDir = await mkdtemp(join(tmpdir(), 'tracktrove-pg-'));
+  if (isRoot) {
+    const { stdout } = await run('id', ['-u', 'postgres']);
+    const { stdout: gid } = await run('id', ['-g', 'postgres']);
+    await chown(dataDir, Number(stdout.trim()), Number(gid.trim()));
+  }
+  await chmod(dataDir, 0o700);
+  await runPostgresTool(join(binDir, 'initdb'), ['-D', dataDir, '-U', 'postgres', '-A', 'trust', '--no-sync', '-E', 'UTF8']);
+  const port = await freePort();
+  const options = [
+    `-p ${port}`,
+    `-k ${dataDir}`,
+    `-c listen_addresses=127.0.0.1`,
+    `-c max_connections=400`,
+    `-c fsync=off`,
+    `-c synchronous_commit=off`,
+    `-c full_page_writes=off`,
+    `-c shared_buffers=256MB`,
+  ].join(' ');
+  const pgCtl = join(binDir, 'pg_ctl');
+  const start = () => runPostgresTool(pgCtl, ['-D', dataDir, '-o', options, '-l', join(dataDir, 'server.log'), '-w', '-t', '30', 'start']);
+  const stop = () => runPostgresTool(pgCtl, ['-D', dataDir, '-m', 'fast', '-w', 'stop']);
+  await start();
+  let running = true;
+  return {
+    url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    async start() {
+      if (running) return;
+      await start();
+      running = true;
+    },
+    async stop() {
+      if (!running) return;
+      await stop();
+      running = false;
+    },
+    async destroy() {
+      if (running) await stop().catch(() => undefined);
+      running = false;
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+function redisServerBinary(): string {
+  const candidates = [process.env.REDIS_SERVER_BIN, '/usr/bin/redis-server', '/usr/local/bin/redis-server'];
+  for (const candidate of candidates) if (candidate && existsSync(candidate)) return candidate;
+  throw new Error('redis-server not found: apt-get install -y redis-server or set REDIS_SERVER_BIN');
+}
+
+async function waitForPort(port: number, child: ChildProcess): Promise<void> {
+  const { connect } = await import('node:net');
+  const deadline = Date.now() + startTimeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`redis-server exited with code ${child.exitCode}`);
+    const open = await new Promise<boolean>((resolve) => {
+      const socket = connect(port, '127.0.0.1');
+      socket.once('connect', () => { socket.destroy(); resolve(true); });
+      socket.once('error', () => resolve(false));
+    });
+    if (open) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`redis-server did not listen on ${port} within ${startTimeoutMs} ms`);
+}
+
+export async function startLocalRedis(): Promise<LocalService> {
+  const binary = redisServerBinary();
+  const dir = await mkdtemp(join(tmpdir(), 'tracktrove-redis-'));
+  const port = await freePort();
+  let child: ChildProcess | undefined;
+  const start = async () => {
+    child = spawn(binary, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--notify-keyspace-events', 'Ex'], { stdio: 'ignore' });
+    await waitForPort(port, child);
+  };
+  const stop = async () => {
+    const current = child;
+    child = undefined;
+    if (!current || current.exitCode !== null) return;
+    await new Promise<void>((resolve) => {
+      current.once('exit', () => resolve());
+      current.kill('SIGKILL');
+    });
+  };
+  await start();
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    async start() { if (!child) await start(); },
+    stop,
+    async destroy() {
+      await stop();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
