@@ -1,0 +1,25 @@
+import type { Kysely } from 'kysely';
+import type { EventStoreTables } from './schema.ts';
+
+/** A session-level lock held for one consumer; released on release() or when the holder dies. */
+export interface AdvisoryLock {
+  release(): Promise<void>;
+  /** Resolves when the lock is lost (its connection dropped). */
+  readonly lost: Promise<void>;
+}
+
+/**
+ * The database the store runs on: PostgreSQL over pg, or embedded PGlite. Both speak the same SQL;
+ * they differ in how notifications arrive and how locks are held across processes.
+ */
+export interface StoreDatabase {
+  readonly kind: 'postgres' | 'pglite';
+  readonly db: Kysely<EventStoreTables>;
+  /** Calls onNotify for every NOTIFY on the channel until the returned function is called. */
+  listen(channel: string, onNotify: () => void): Promise<() => Promise<void>>;
+  /** Takes the named lock for this process, or answers null when another consumer holds it. */
+  tryAdvisoryLock(name: string): Promise<AdvisoryLock | null>;
+  close(): Promise<void>;
+}
+
+export const appendChannel = 'tt_events';

@@ -1,0 +1,16 @@
+export { appendToStreams } from './append-to-streams.ts';
+export { advanceCheckpoint, CheckpointMovedError, deleteCheckpoint, ensureCheckpoint, loadCheckpoint, storeCheckpoint } from './checkpoints.ts';
+export { appendChannel, type AdvisoryLock, type StoreDatabase } from './database.ts';
+export { EventIdConflictError, InvalidAppendError, WrongExpectedVersionError } from './errors.ts';
+export { createEventStore, type EventStore, type EventStoreOptions } from './event-store.ts';
+export { limits as eventStoreLimits } from './limits.ts';
+export { createLogWaker, type LogWaker } from './log-waker.ts';
+export { eventStoreMigrations, migrateToLatest, MigrationFailedError } from './migrate.ts';
+export { openDatabase, type OpenDatabaseOptions } from './open-database.ts';
+export { createPgliteDatabase } from './pglite-database.ts';
+export { comparePositions, decodePosition, encodePosition, InvalidPositionError, isPosition, startOfLog, type LogPosition } from './position.ts';
+export { createPostgresDatabase, type PostgresOptions } from './postgres-database.ts';
+export { readAll, readHeadPosition, readStream, toRecordedEvent, type ReadAllOptions, type ReadAllResult, type ReadStreamOptions } from './read-events.ts';
+export type { EventStoreTables } from './schema.ts';
+export { subscribe, type Subscription, type SubscriptionOptions, type SubscriptionState, type SubscriptionStatus } from './subscribe.ts';
+export type { AppendedEvent, AppendResult, ExpectedVersion, NewEvent, RecordedEvent, StreamAppend, Upcaster } from './types.ts';

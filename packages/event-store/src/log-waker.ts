@@ -1,0 +1,38 @@
+import { appendChannel, type StoreDatabase } from './database.ts';
+
+/**
+ * One LISTEN per database, shared by every reader of the log in this process. wait() resolves on
+ * the next append notification or after timeoutMs, whichever comes first.
+ */
+export interface LogWaker {
+  wait(timeoutMs: number, signal?: AbortSignal): Promise<'notified' | 'timeout' | 'aborted'>;
+  close(): Promise<void>;
+}
+
+export async function createLogWaker(database: StoreDatabase): Promise<LogWaker> {
+  const waiters = new Set<() => void>();
+  const unlisten = await database.listen(appendChannel, () => {
+    for (const wake of [...waiters]) wake();
+  });
+  return {
+    wait(timeoutMs, signal) {
+      if (signal?.aborted) return Promise.resolve('aborted');
+      return new Promise((resolve) => {
+        const finish = (outcome: 'notified' | 'timeout' | 'aborted') => {
+          clearTimeout(timer);
+          waiters.delete(notified);
+          signal?.removeEventListener('abort', aborted);
+          resolve(outcome);
+        };
+        const notified = () => finish('notified');
+        const aborted = () => finish('aborted');
+        const timer = setTimeout(() => finish('timeout'), timeoutMs);
+        waiters.add(notified);
+        signal?.addEventListener('abort', aborted, { once: true });
+      });
+    },
+    async close() {
+      await unlisten();
+    },
+  };
+}

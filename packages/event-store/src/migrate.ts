@@ -1,0 +1,30 @@
+import { Migrator, type Kysely, type Migration } from 'kysely';
+import { eventStoreMigration } from './migrations/0001-event-store.ts';
+
+/** Migrations of the event store itself; other packages add theirs under their own prefixes. */
+export const eventStoreMigrations: Record<string, Migration> = {
+  '0001-event-store': eventStoreMigration,
+};
+
+export class MigrationFailedError extends Error {
+  readonly code = 'migration_failed';
+  constructor(readonly migration: string | undefined, cause: unknown) {
+    super(`migration ${migration ?? '(unknown)'} failed: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    this.name = 'MigrationFailedError';
+  }
+}
+
+/** Runs every pending migration, in name order, each in its own transaction. Returns those run. */
+export async function migrateToLatest(db: Kysely<any>, migrations: Record<string, Migration> = eventStoreMigrations): Promise<string[]> {
+  const migrator = new Migrator({
+    db,
+    provider: { getMigrations: async () => migrations },
+    migrationTableName: 'tt_migrations',
+    migrationLockTableName: 'tt_migrations_lock',
+    allowUnorderedMigrations: true,
+  });
+  const { error, results } = await migrator.migrateToLatest();
+  const failed = results?.find((result) => result.status === 'Error');
+  if (error) throw new MigrationFailedError(failed?.migrationName, error);
+  return (results ?? []).filter((result) => result.status === 'Success').map((result) => result.migrationName);
+}

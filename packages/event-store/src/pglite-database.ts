@@ -1,0 +1,45 @@
+import { PGlite } from '@electric-sql/pglite';
+import { Kysely } from 'kysely';
+import { PGliteDialect } from 'kysely-pglite-dialect';
+import type { AdvisoryLock, StoreDatabase } from './database.ts';
+import type { EventStoreTables } from './schema.ts';
+
+/**
+ * The store's database on embedded PGlite (PostgreSQL compiled to WebAssembly), kept in dataDir or
+ * in memory. One process owns the data directory, so locks are held in process.
+ */
+export async function createPgliteDatabase(dataDir?: string): Promise<StoreDatabase> {
+  const pglite = dataDir ? await PGlite.create(dataDir) : await PGlite.create();
+  const db = new Kysely<EventStoreTables>({ dialect: new PGliteDialect(pglite) });
+  const held = new Map<string, () => void>();
+  return {
+    kind: 'pglite',
+    db,
+    async listen(channel, onNotify) {
+      const unsubscribe = await pglite.listen(channel, () => onNotify());
+      return async () => {
+        await unsubscribe();
+      };
+    },
+    async tryAdvisoryLock(name) {
+      if (held.has(name)) return null;
+      let markLost: () => void = () => undefined;
+      const lost = new Promise<void>((resolve) => {
+        markLost = resolve;
+      });
+      held.set(name, markLost);
+      const lock: AdvisoryLock = {
+        lost,
+        async release() {
+          held.delete(name);
+        },
+      };
+      return lock;
+    },
+    async close() {
+      for (const markLost of held.values()) markLost();
+      held.clear();
+      await db.destroy();
+    },
+  };
+}

@@ -1,0 +1,127 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EventIdConflictError, InvalidAppendError, WrongExpectedVersionError } from '../src/index.ts';
+import { openStore, type Backend, type StoreFixture } from './store-fixture.ts';
+
+const events = (count: number, prefix = 'Thing') =>
+  Array.from({ length: count }, (_, index) => ({ type: `${prefix}Happened`, data: { index }, metadata: { actor: 'test' } }));
+
+describe.each<Backend>(['postgres', 'pglite'])('append and read on %s', (backend) => {
+  let fixture: StoreFixture;
+  beforeAll(async () => {
+    fixture = await openStore(backend);
+  });
+  afterAll(async () => {
+    await fixture.close();
+  });
+  const stream = () => `test-${randomUUID()}`;
+
+  it('starts a stream at version 1 and grows it by one per event', async () => {
+    const id = stream();
+    const first = await fixture.store.appendToStream(id, events(2), { expectedVersion: 'no_stream' });
+    expect(first.events.map((event) => event.version)).toEqual([1, 2]);
+    expect(first.streamVersions).toEqual({ [id]: 2 });
+    const second = await fixture.store.appendToStream(id, events(1), { expectedVersion: 2 });
+    expect(second.events[0]!.version).toBe(3);
+    expect(second.position > first.position).toBe(true);
+    const read = await fixture.store.readStream(id);
+    expect(read.map((event) => [event.version, event.type, event.data])).toEqual([
+      [1, 'ThingHappened', { index: 0 }],
+      [2, 'ThingHappened', { index: 1 }],
+      [3, 'ThingHappened', { index: 0 }],
+    ]);
+    expect(read[0]!.metadata).toEqual({ actor: 'test' });
+  });
+
+  it('rejects each expected-version mismatch with a typed error naming the stream and versions', async () => {
+    const id = stream();
+    await expect(fixture.store.appendToStream(id, events(1), { expectedVersion: 'stream_exists' })).rejects.toMatchObject({
+      name: 'WrongExpectedVersionError', streamId: id, expected: 'stream_exists', actual: null,
+    });
+    await expect(fixture.store.appendToStream(id, events(1), { expectedVersion: 3 })).rejects.toBeInstanceOf(WrongExpectedVersionError);
+    await fixture.store.appendToStream(id, events(2), { expectedVersion: 0 });
+    await expect(fixture.store.appendToStream(id, events(1), { expectedVersion: 'no_stream' })).rejects.toMatchObject({ streamId: id, expected: 'no_stream', actual: 2 });
+    await expect(fixture.store.appendToStream(id, events(1), { expectedVersion: 1 })).rejects.toMatchObject({ streamId: id, expected: 1, actual: 2 });
+    await fixture.store.appendToStream(id, events(1), { expectedVersion: 'stream_exists' });
+    await fixture.store.appendToStream(id, events(1), { expectedVersion: 'any' });
+    expect((await fixture.store.readStream(id)).length).toBe(4);
+  });
+
+  it('appends to several streams atomically: one conflict and nothing is written', async () => {
+    const [a, b] = [stream(), stream()];
+    await fixture.store.appendToStream(b, events(1));
+    await expect(
+      fixture.store.appendToStreams([
+        { streamId: a, expectedVersion: 'no_stream', events: events(2) },
+        { streamId: b, expectedVersion: 'no_stream', events: events(1) },
+      ]),
+    ).rejects.toMatchObject({ streamId: b });
+    expect(await fixture.store.readStream(a)).toEqual([]);
+    const result = await fixture.store.appendToStreams([
+      { streamId: a, expectedVersion: 'no_stream', events: events(2) },
+      { streamId: b, expectedVersion: 1, events: events(1) },
+    ]);
+    expect(result.streamVersions).toEqual({ [a]: 2, [b]: 2 });
+    expect(result.events.map((event) => event.streamId)).toEqual([a, a, b]);
+  });
+
+  it('is idempotent by event id: the same events again return the original positions', async () => {
+    const id = stream();
+    const batch = events(3).map((event) => ({ ...event, eventId: randomUUID() }));
+    const first = await fixture.store.appendToStream(id, batch, { expectedVersion: 'no_stream' });
+    expect(first.replayed).toBe(false);
+    const again = await fixture.store.appendToStream(id, batch, { expectedVersion: 'no_stream' });
+    expect(again.replayed).toBe(true);
+    expect(again.events).toEqual(first.events);
+    expect(again.position).toBe(first.position);
+    expect((await fixture.store.readStream(id)).length).toBe(3);
+  });
+
+  it('rejects a known event id with other content, and a partly known batch, writing nothing', async () => {
+    const id = stream();
+    const eventId = randomUUID();
+    await fixture.store.appendToStream(id, [{ eventId, type: 'A', data: { n: 1 } }]);
+    await expect(fixture.store.appendToStream(id, [{ eventId, type: 'A', data: { n: 2 } }])).rejects.toBeInstanceOf(EventIdConflictError);
+    await expect(fixture.store.appendToStream(stream(), [{ eventId, type: 'A', data: { n: 1 } }])).rejects.toMatchObject({ eventIds: [eventId] });
+    await expect(fixture.store.appendToStream(id, [{ eventId, type: 'A', data: { n: 1 } }, { type: 'B', data: {} }])).rejects.toBeInstanceOf(EventIdConflictError);
+    expect((await fixture.store.readStream(id)).length).toBe(1);
+  });
+
+  it('bounds appends', async () => {
+    await expect(fixture.store.appendToStreams([])).rejects.toBeInstanceOf(InvalidAppendError);
+    await expect(fixture.store.appendToStream(stream(), [])).rejects.toBeInstanceOf(InvalidAppendError);
+    await expect(fixture.store.appendToStream(stream(), events(1001))).rejects.toThrow(/at most 1000 events/);
+    const id = stream();
+    await expect(fixture.store.appendToStreams([{ streamId: id, events: events(1) }, { streamId: id, events: events(1) }])).rejects.toThrow(/twice/);
+  });
+
+  it('reads a stream forward from a version with a max count, and backward', async () => {
+    const id = stream();
+    await fixture.store.appendToStream(id, events(10));
+    const forward = await fixture.store.readStream(id, { fromVersion: 4, maxCount: 3 });
+    expect(forward.map((event) => event.version)).toEqual([4, 5, 6]);
+    const backward = await fixture.store.readStream(id, { direction: 'backward', maxCount: 3 });
+    expect(backward.map((event) => event.version)).toEqual([10, 9, 8]);
+    const backwardFrom = await fixture.store.readStream(id, { direction: 'backward', fromVersion: 2 });
+    expect(backwardFrom.map((event) => event.version)).toEqual([2, 1]);
+  });
+
+  it('reads the global log forward in bounded batches, resuming from the last position', async () => {
+    const before = await fixture.store.headPosition();
+    const ids = [stream(), stream()];
+    for (const id of ids) await fixture.store.appendToStream(id, events(5));
+    const seen: string[] = [];
+    let after = before;
+    for (;;) {
+      const page = await fixture.store.readAll({ after, maxCount: 3 });
+      expect(page.events.length).toBeLessThanOrEqual(3);
+      seen.push(...page.events.map((event) => `${event.streamId}#${event.version}`));
+      if (page.events.length > 0) after = page.events.at(-1)!.position;
+      if (page.isEnd) break;
+    }
+    expect(seen).toEqual(ids.flatMap((id) => [1, 2, 3, 4, 5].map((version) => `${id}#${version}`)));
+    const filtered = await fixture.store.readAll({ after: before, streamId: ids[1]! });
+    expect(filtered.events.map((event) => event.version)).toEqual([1, 2, 3, 4, 5]);
+    expect((await fixture.store.readAll({ after: before, types: ['Nothing'] })).events).toEqual([]);
+  });
+});

@@ -1,0 +1,70 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { appendToStreams, type EventStoreTables } from '../src/index.ts';
+import { openStore, type StoreFixture } from './store-fixture.ts';
+import type { Kysely } from 'kysely';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('global order on PostgreSQL under concurrent writers', () => {
+  let fixture: StoreFixture;
+  beforeAll(async () => {
+    fixture = await openStore('postgres');
+  });
+  afterAll(async () => {
+    await fixture.close();
+  });
+
+  it('a polling reader sees every committed event once, in final log order, with no gap', async () => {
+    const writers = 24;
+    const appendsPerWriter = 25;
+    const db = fixture.database.db as Kysely<EventStoreTables>;
+    let writing = true;
+
+    // Each writer appends inside a transaction that stays open for a random while, so that
+    // transactions commit in another order than the one in which they took sequence numbers.
+    const writer = async (writerIndex: number) => {
+      for (let n = 0; n < appendsPerWriter; n += 1) {
+        await db.transaction().execute(async (trx) => {
+          await sleep(Math.random() * 5);
+          await appendToStreams(trx, [{ streamId: `writer-${writerIndex}-${randomUUID()}`, events: [{ type: 'Wrote', data: { writerIndex, n } }, { type: 'Wrote', data: { writerIndex, n, second: true } }] }]);
+          await sleep(Math.random() * 25);
+        });
+      }
+    };
+
+    const reader = async (): Promise<string[]> => {
+      const seen: string[] = [];
+      let after = 'start';
+      while (writing) {
+        const page = await fixture.store.readAll({ after, maxCount: 37 });
+        for (const event of page.events) seen.push(event.eventId);
+        if (page.events.length > 0) after = page.events.at(-1)!.position;
+        else await sleep(Math.random() * 3);
+      }
+      for (;;) {
+        const page = await fixture.store.readAll({ after, maxCount: 500 });
+        for (const event of page.events) seen.push(event.eventId);
+        if (page.events.length > 0) after = page.events.at(-1)!.position;
+        if (page.isEnd) return seen;
+      }
+    };
+
+    const readers = [reader(), reader()];
+    await Promise.all(Array.from({ length: writers }, (_, index) => writer(index)));
+    writing = false;
+    const readerLogs = await Promise.all(readers);
+
+    const finalLog: string[] = [];
+    let after = 'start';
+    for (;;) {
+      const page = await fixture.store.readAll({ after, maxCount: 1000 });
+      finalLog.push(...page.events.map((event) => event.eventId));
+      if (page.events.length > 0) after = page.events.at(-1)!.position;
+      if (page.isEnd) break;
+    }
+    expect(finalLog.length).toBe(writers * appendsPerWriter * 2);
+    expect(new Set(finalLog).size).toBe(finalLog.length);
+    for (const seen of readerLogs) expect(seen).toEqual(finalLog);
+  }, 120_000);
+});

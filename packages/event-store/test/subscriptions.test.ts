@@ -1,0 +1,121 @@
+import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RecordedEvent, Subscription } from '../src/index.ts';
+import { openStore, type Backend, type StoreFixture } from './store-fixture.ts';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function until(check: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await sleep(20);
+  }
+}
+
+describe.each<Backend>(['postgres', 'pglite'])('subscriptions on %s', (backend) => {
+  let fixture: StoreFixture;
+  beforeAll(async () => {
+    fixture = await openStore(backend);
+    await sql`create table applied (event_id uuid primary key, subscription text not null)`.execute(fixture.database.db);
+  });
+  afterAll(async () => {
+    await fixture.close();
+  });
+
+  const countApplied = async (name: string) => {
+    const { rows } = await sql<{ count: string }>`select count(*) as count from applied where subscription = ${name}`.execute(fixture.database.db);
+    return Number(rows[0]!.count);
+  };
+
+  it('catches up from the start, goes live, and is woken by new appends', async () => {
+    const stream = `sub-${randomUUID()}`;
+    await fixture.store.appendToStream(stream, Array.from({ length: 30 }, (_, n) => ({ type: 'Early', data: { n } })));
+    const seen: RecordedEvent[] = [];
+    const name = `catch-up-${randomUUID()}`;
+    const subscription = fixture.store.subscribe({
+      name,
+      batchSize: 7,
+      pollIntervalMs: 60_000,
+      async handle(events, { transaction }) {
+        for (const event of events) await sql`insert into applied values (${event.eventId}, ${name})`.execute(transaction);
+        seen.push(...events.filter((event) => event.streamId === stream));
+      },
+    });
+    await until(() => subscription.status().state === 'live');
+    expect(seen.map((event) => event.version)).toEqual(Array.from({ length: 30 }, (_, n) => n + 1));
+    // Polling is an hour away: only the notification can wake it now.
+    const live = await fixture.store.appendToStream(stream, [{ type: 'Late', data: {} }]);
+    expect(await subscription.waitFor(live.position, 5_000)).toBe(true);
+    expect(seen.at(-1)!.type).toBe('Late');
+    await subscription.stop();
+    expect(subscription.status().state).toBe('stopped');
+  });
+
+  it('resumes from its checkpoint and applies each event exactly once across failures', async () => {
+    const name = `once-${randomUUID()}`;
+    const start = await fixture.store.headPosition();
+    const stream = `once-${randomUUID()}`;
+    await fixture.store.appendToStream(stream, Array.from({ length: 20 }, (_, n) => ({ type: 'Counted', data: { n } })));
+    let failuresLeft = 3;
+    const open = (): Subscription =>
+      fixture.store.subscribe({
+        name,
+        from: start,
+        batchSize: 4,
+        pollIntervalMs: 50,
+        maxRetryDelayMs: 50,
+        async handle(events, { transaction }) {
+          for (const event of events) await sql`insert into applied values (${event.eventId}, ${name})`.execute(transaction);
+          // Fails after writing, mid-batch: the transaction rolls back, read model and checkpoint both.
+          if (failuresLeft > 0 && events.some((event) => (event.data as { n: number }).n === 9)) {
+            failuresLeft -= 1;
+            throw new Error('crash in the middle of a batch');
+          }
+        },
+      });
+    const first = open();
+    await until(async () => (await countApplied(name)) >= 8);
+    await first.stop();
+    await fixture.store.appendToStream(stream, Array.from({ length: 5 }, (_, n) => ({ type: 'Counted', data: { n: 100 + n } })));
+    const second = open();
+    await until(async () => (await countApplied(name)) === 25);
+    await sleep(200);
+    expect(await countApplied(name)).toBe(25);
+    expect(failuresLeft).toBe(0);
+    await second.stop();
+  });
+
+  it.runIf(backend === 'postgres')('lets one process at a time consume a subscription name', async () => {
+    const peer = await fixture.openPeer();
+    const name = `leader-${randomUUID()}`;
+    const start = await fixture.store.headPosition();
+    const handledBy: Record<string, number> = { a: 0, b: 0 };
+    const open = (store: typeof fixture.store, who: 'a' | 'b') =>
+      store.subscribe({
+        name,
+        from: start,
+        pollIntervalMs: 50,
+        lockRetryMs: 50,
+        async handle(events, { transaction }) {
+          for (const event of events) await sql`insert into applied values (${event.eventId}, ${name})`.execute(transaction);
+          handledBy[who] += events.length;
+        },
+      });
+    const a = open(fixture.store, 'a');
+    await until(() => a.status().state === 'live');
+    const b = open(peer.store, 'b');
+    await fixture.store.appendToStream(`lead-${randomUUID()}`, [{ type: 'One', data: {} }, { type: 'Two', data: {} }]);
+    await until(async () => (await countApplied(name)) === 2);
+    expect(b.status().state).toBe('standby');
+    expect(handledBy).toEqual({ a: 2, b: 0 });
+    // The leader goes away; the standby takes over from the checkpoint.
+    await a.stop();
+    const last = await fixture.store.appendToStream(`lead-${randomUUID()}`, [{ type: 'Three', data: {} }]);
+    expect(await b.waitFor(last.position, 10_000)).toBe(true);
+    expect(await countApplied(name)).toBe(3);
+    expect(handledBy).toEqual({ a: 2, b: 1 });
+    await b.stop();
+  });
+});
