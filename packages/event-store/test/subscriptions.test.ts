@@ -100,7 +100,7 @@ describe.each<Backend>(['postgres', 'pglite'])('subscriptions on %s', (backend) 
         lockRetryMs: 50,
         async handle(events, { transaction }) {
           for (const event of events) await sql`insert into applied values (${event.eventId}, ${name})`.execute(transaction);
-          handledBy[who] += events.length;
+          handledBy[who] = (handledBy[who] ?? 0) + events.length;
         },
       });
     const a = open(fixture.store, 'a');

@@ -1,0 +1,54 @@
+import { sql, type Kysely } from 'kysely';
+import type { Projection, ProjectionContext } from './projection.ts';
+
+export interface Generation {
+  readonly name: string;
+  readonly generation: number;
+  readonly schema: string;
+  readonly rebuildingGeneration: number | null;
+}
+
+export function schemaFor(name: string, generation: number): string {
+  return `rm_${name.replace(/[^a-z0-9_]/g, '_')}_g${generation}`;
+}
+
+export function subscriptionNameFor(name: string, generation: number): string {
+  return `projection:${name}:g${generation}`;
+}
+
+export async function readGenerations(db: Kysely<any>): Promise<Map<string, Generation>> {
+  const { rows } = await sql<{ name: string; generation: number; schema_name: string; rebuilding_generation: number | null }>`
+    select name, generation, schema_name, rebuilding_generation from tt_projections`.execute(db);
+  return new Map(rows.map((row) => [row.name, { name: row.name, generation: row.generation, schema: row.schema_name, rebuildingGeneration: row.rebuilding_generation }]));
+}
+
+/** Creates a generation's schema and tables; safe to run again. */
+export async function createGenerationTables(db: Kysely<any>, projection: Projection, generation: number): Promise<string> {
+  const schema = schemaFor(projection.name, generation);
+  await db.transaction().execute(async (transaction) => {
+    const exists = await sql<{ found: boolean }>`select exists (select 1 from pg_namespace where nspname = ${schema}) as found`.execute(transaction);
+    if (exists.rows[0]?.found) return;
+    await sql`create schema ${sql.id(schema)}`.execute(transaction);
+    const context: ProjectionContext = { schema, db: transaction.withSchema(schema), transaction };
+    await projection.createTables(context);
+  });
+  return schema;
+}
+
+/** Registers a projection at generation 1 unless it is known; answers its current generation. */
+export async function ensureGeneration(db: Kysely<any>, projection: Projection): Promise<Generation> {
+  const known = (await readGenerations(db)).get(projection.name);
+  if (known) {
+    await createGenerationTables(db, projection, known.generation);
+    return known;
+  }
+  const schema = await createGenerationTables(db, projection, 1);
+  await sql`insert into tt_projections (name, generation, schema_name) values (${projection.name}, 1, ${schema}) on conflict (name) do nothing`.execute(db);
+  const stored = (await readGenerations(db)).get(projection.name);
+  if (!stored) throw new Error(`projection ${projection.name} was not registered`);
+  return stored;
+}
+
+export async function dropSchema(db: Kysely<any>, schema: string): Promise<void> {
+  await sql`drop schema if exists ${sql.id(schema)} cascade`.execute(db);
+}

@@ -1,0 +1,102 @@
+import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
+import { createTestDatabase, type TestDatabase } from '@tracktrove/testing';
+import { createEventStore, createPostgresDatabase, eventStoreMigrations, migrateToLatest, type EventStore, type StoreDatabase } from '@tracktrove/event-store';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { projectionMigrations, startProjectionRuntime, type Projection, type ProjectionRuntime } from '../src/index.ts';
+
+/** A toy read model: how many events each stream has, and the last type seen. */
+const streamCounts: Projection = {
+  name: 'stream_counts',
+  async createTables({ db }) {
+    await db.schema.createTable('stream_counts').addColumn('stream_id', 'text', (column) => column.primaryKey()).addColumn('events', 'integer', (column) => column.notNull()).addColumn('last_type', 'text', (column) => column.notNull()).execute();
+  },
+  async apply(events, { db }) {
+    const perStream = new Map<string, { events: number; lastType: string }>();
+    for (const event of events) {
+      const current = perStream.get(event.streamId) ?? { events: 0, lastType: '' };
+      perStream.set(event.streamId, { events: current.events + 1, lastType: event.type });
+    }
+    const rows = [...perStream].map(([stream_id, value]) => ({ stream_id, events: value.events, last_type: value.lastType }));
+    if (rows.length === 0) return;
+    await db.insertInto('stream_counts').values(rows)
+      .onConflict((conflict) => conflict.column('stream_id').doUpdateSet({ events: sql`stream_counts.events + excluded.events`, last_type: sql`excluded.last_type` }))
+      .execute();
+  },
+};
+
+describe('projection runtime on PostgreSQL', () => {
+  let testDatabase: TestDatabase;
+  let database: StoreDatabase;
+  let store: EventStore;
+  let runtime: ProjectionRuntime;
+
+  const total = async () => {
+    const { rows } = await sql<{ total: string | null }>`select sum(events) as total from ${sql.table(`${runtime.schemaOf('stream_counts')}.stream_counts`)}`.execute(database.db);
+    return Number(rows[0]?.total ?? 0);
+  };
+
+  beforeAll(async () => {
+    testDatabase = await createTestDatabase();
+    database = createPostgresDatabase({ connectionString: testDatabase.url });
+    await migrateToLatest(database.db, { ...eventStoreMigrations, ...projectionMigrations });
+    store = await createEventStore({ database });
+    runtime = await startProjectionRuntime({ store, projections: [streamCounts], pollIntervalMs: 100 });
+  });
+  afterAll(async () => {
+    await runtime.stop();
+    await store.close();
+    await database.close();
+    await testDatabase.drop();
+  });
+
+  it('applies new events live and reports position and lag', async () => {
+    const appended = await store.appendToStream(`s-${randomUUID()}`, [{ type: 'A', data: {} }, { type: 'B', data: {} }]);
+    expect(await runtime.waitForPosition(appended.position, 5_000)).toBe(true);
+    expect(await total()).toBe(2);
+    const [status] = await runtime.status();
+    expect(status).toMatchObject({ name: 'stream_counts', generation: 1, status: 'live', position: appended.position, lag: 0, progress: null });
+  });
+
+  it('answers false when asked to wait for a position it cannot reach in time', async () => {
+    expect(await runtime.waitForPosition('ffffffffffffffff-ffffffffffffffff', 200)).toBe(false);
+  });
+
+  it('rebuilds from history into a fresh generation while queries keep answering, then swaps', async () => {
+    for (let batch = 0; batch < 20; batch += 1) {
+      await store.appendToStreams(Array.from({ length: 50 }, () => ({ streamId: `r-${randomUUID()}`, events: Array.from({ length: 10 }, () => ({ type: 'R', data: { pad: 'x'.repeat(50) } })) })));
+    }
+    const head = await store.headPosition();
+    await runtime.waitForPosition(head, 30_000);
+    const before = await total();
+    expect(before).toBe(10_002);
+
+    const progress: number[] = [];
+    const rebuilding = runtime.rebuild('stream_counts', (update) => progress.push(update.eventsDone));
+    const answers: number[] = [];
+    let sawRebuilding = false;
+    let done = false;
+    void rebuilding.finally(() => {
+      done = true;
+    });
+    while (!done) {
+      answers.push(await total());
+      sawRebuilding ||= (await runtime.status())[0]!.status === 'rebuilding';
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    const result = await rebuilding;
+    expect(result).toMatchObject({ name: 'stream_counts', generation: 2, eventsApplied: 10_002 });
+    expect(answers.length).toBeGreaterThan(0);
+    expect(answers.every((answer) => answer === before)).toBe(true);
+    expect(sawRebuilding).toBe(true);
+    expect(progress.at(-1)).toBe(10_002);
+    expect(runtime.schemaOf('stream_counts')).toBe('rm_stream_counts_g2');
+    expect(await total()).toBe(before);
+
+    // The new generation is live: later events land in it.
+    const later = await store.appendToStream(`s-${randomUUID()}`, [{ type: 'C', data: {} }]);
+    expect(await runtime.waitForPosition(later.position, 5_000)).toBe(true);
+    expect(await total()).toBe(before + 1);
+    expect((await runtime.status())[0]).toMatchObject({ generation: 2, status: 'live', lag: 0 });
+  });
+});
