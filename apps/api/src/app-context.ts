@@ -1,0 +1,21 @@
+import type { Logger } from 'pino';
+import type { EventStore } from '@tracktrove/event-store';
+import type { Config } from './config.ts';
+import type { Availability } from './http/availability.ts';
+import type { Tokens } from './http/auth.ts';
+import type { Metrics } from './metrics.ts';
+import type { LogTail } from './stream/log-tail.ts';
+import type { ComponentCheck } from './routes/operations.ts';
+
+/** What the routes need, handed to each route plugin (no module-level singletons). */
+export interface AppContext {
+  readonly config: Config;
+  readonly logger: Logger;
+  readonly store: EventStore;
+  readonly tail: LogTail;
+  readonly metrics: Metrics;
+  readonly availability: Availability;
+  readonly tokens: Tokens;
+  /** Readiness of components beyond PostgreSQL (projections, redis, ...). */
+  readonly readinessChecks: Record<string, () => Promise<ComponentCheck>>;
+}

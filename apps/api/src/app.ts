@@ -1,0 +1,88 @@
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import fastifyCors from '@fastify/cors';
+import fastifyRateLimit from '@fastify/rate-limit';
+import fastifyStatic from '@fastify/static';
+import fastifySwagger from '@fastify/swagger';
+import fastifySwaggerUi from '@fastify/swagger-ui';
+import fastifyWebsocket from '@fastify/websocket';
+import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import type { AppContext } from './app-context.ts';
+import { installErrorHandler } from './http/error-handler.ts';
+import { HttpProblem, problems, sendProblem } from './http/problem.ts';
+import { eventRoutes } from './routes/events.ts';
+import { operationsRoutes } from './routes/operations.ts';
+
+export interface BuildAppOptions {
+  /** Extra route plugins (transactions, ledger, admin, ...), registered after the core ones. */
+  readonly routes?: ReadonlyArray<(context: AppContext) => import('fastify').FastifyPluginAsync>;
+}
+
+const requestTimeoutMs = 30_000;
+
+/** The Fastify application: plugins, schemas, error mapping and routes. Listening is the caller's. */
+export async function buildApp(context: AppContext, options: BuildAppOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: context.logger as FastifyBaseLogger,
+    bodyLimit: context.config.bodyLimitBytes,
+    requestTimeout: requestTimeoutMs,
+    connectionTimeout: requestTimeoutMs,
+    genReqId: (request) => {
+      const given = request.headers['x-request-id'];
+      return typeof given === 'string' && /^[\w.-]{1,100}$/.test(given) ? given : crypto.randomUUID();
+    },
+    requestIdHeader: false,
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+  });
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  installErrorHandler(app, context.availability);
+
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+    const path = request.url.split('?')[0] ?? '';
+    if (!context.availability.available && path.startsWith('/api/')) {
+      throw problems.unavailable(`the event store is unreachable (${context.availability.lastError ?? 'no answer'}); try again shortly`);
+    }
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    context.metrics.requestDuration.observe(
+      { method: request.method, route: request.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) },
+      reply.elapsedTime / 1_000,
+    );
+  });
+
+  await app.register(fastifyCors, { origin: [...context.config.corsOrigins], exposedHeaders: ['etag', 'location', 'idempotent-replayed', 'x-request-id', 'retry-after'] });
+  await app.register(fastifyRateLimit, {
+    global: false,
+    max: context.config.rateLimitPerMinute,
+    timeWindow: 60_000,
+    errorResponseBuilder: (_request, detail) => new HttpProblem(429, 'rate_limited', `rate limit of ${detail.max} requests per ${detail.after} exceeded`, [], { 'retry-after': String(Math.ceil(detail.ttl / 1000)) }),
+  });
+  await app.register(fastifyWebsocket, { options: { maxPayload: 64 * 1024 } });
+  await app.register(fastifySwagger, {
+    openapi: {
+      info: { title: 'TrackTrove API', description: 'Fire, watch, replay and debug micro-transaction money flows.', version: '0.1.0' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+    },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
+
+  await app.register(operationsRoutes(context));
+  await app.register(eventRoutes(context));
+  for (const routes of options.routes ?? []) await app.register(routes(context));
+
+  const webDist = context.config.webDistDir ?? resolve(import.meta.dirname, '../../web/dist');
+  if (existsSync(resolve(webDist, 'index.html'))) {
+    await app.register(fastifyStatic, { root: webDist, prefix: '/', wildcard: false, index: ['index.html'] });
+  } else {
+    app.get('/', { schema: { hide: true } }, async (_request, reply) =>
+      reply.type('text/html').send('<!doctype html><title>TrackTrove</title><p>The trace viewer is not built: run <code>pnpm --filter @tracktrove/web build</code>. The API is at <a href="/docs">/docs</a>.</p>'));
+  }
+  return app;
+}
+
+export { sendProblem };

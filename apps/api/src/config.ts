@@ -1,0 +1,83 @@
+import { z } from 'zod';
+
+const commaList = z.string().transform((value) => value.split(',').map((item) => item.trim()).filter((item) => item.length > 0));
+const optionalSecret = z.string().min(1).optional();
+
+const EnvironmentSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65_535).default(8080),
+  HOST: z.string().default('0.0.0.0'),
+  DATABASE_URL: z.string().url().optional(),
+  DATA_DIR: z.string().default('.data'),
+  REDIS_URL: z.string().url().optional(),
+  WEBHOOK_SECRET: z.string().min(16).default('tracktrove-sandbox-webhook-secret'),
+  CORS_ORIGINS: commaList.default(['http://localhost:5173']),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  TRACKTROVE_ADMIN_TOKEN: optionalSecret,
+  TRACKTROVE_OPERATOR_TOKEN: optionalSecret,
+  TRACKTROVE_VIEWER_TOKEN: optionalSecret,
+  ESCROW_TTL_MS: z.coerce.number().int().min(1_000).max(7 * 24 * 3_600_000).default(30_000),
+  MAX_RETRIES: z.coerce.number().int().min(0).max(10).default(3),
+  RETRY_BASE_DELAY_MS: z.coerce.number().int().min(100).max(3_600_000).default(2_000),
+  RETRY_MAX_DELAY_MS: z.coerce.number().int().min(100).max(86_400_000).default(60_000),
+  SETTLEMENT_CUTOFF_HOUR_UTC: z.coerce.number().int().min(0).max(23).default(0),
+  AMOUNT_MIN_MINOR: z.coerce.number().int().min(1).default(100),
+  AMOUNT_MAX_MINOR: z.coerce.number().int().min(1).default(50_000),
+  BODY_LIMIT_BYTES: z.coerce.number().int().min(1_024).max(10 * 1024 * 1024).default(256 * 1024),
+  RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(6_000),
+  WEB_DIST_DIR: z.string().optional(),
+});
+
+export type Config = Readonly<{
+  port: number;
+  host: string;
+  databaseUrl: string | undefined;
+  dataDir: string;
+  redisUrl: string | undefined;
+  webhookSecret: string;
+  corsOrigins: readonly string[];
+  logLevel: z.infer<typeof EnvironmentSchema>['LOG_LEVEL'];
+  tokens: { admin: string | undefined; operator: string | undefined; viewer: string | undefined };
+  escrowTtlMs: number;
+  maxRetries: number;
+  retryBaseDelayMs: number;
+  retryMaxDelayMs: number;
+  settlementCutoffHourUtc: number;
+  amountLimits: { minMinor: number; maxMinor: number };
+  bodyLimitBytes: number;
+  rateLimitPerMinute: number;
+  webDistDir: string | undefined;
+}>;
+
+export class ConfigError extends Error {
+  constructor(readonly issues: string[]) {
+    super(`invalid configuration: ${issues.join('; ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export function loadConfig(environment: NodeJS.ProcessEnv = process.env, overrides: Partial<Config> = {}): Config {
+  const parsed = EnvironmentSchema.safeParse(environment);
+  if (!parsed.success) throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`));
+  const env = parsed.data;
+  return {
+    port: env.PORT,
+    host: env.HOST,
+    databaseUrl: env.DATABASE_URL,
+    dataDir: env.DATA_DIR,
+    redisUrl: env.REDIS_URL,
+    webhookSecret: env.WEBHOOK_SECRET,
+    corsOrigins: env.CORS_ORIGINS,
+    logLevel: env.LOG_LEVEL,
+    tokens: { admin: env.TRACKTROVE_ADMIN_TOKEN, operator: env.TRACKTROVE_OPERATOR_TOKEN, viewer: env.TRACKTROVE_VIEWER_TOKEN },
+    escrowTtlMs: env.ESCROW_TTL_MS,
+    maxRetries: env.MAX_RETRIES,
+    retryBaseDelayMs: env.RETRY_BASE_DELAY_MS,
+    retryMaxDelayMs: env.RETRY_MAX_DELAY_MS,
+    settlementCutoffHourUtc: env.SETTLEMENT_CUTOFF_HOUR_UTC,
+    amountLimits: { minMinor: env.AMOUNT_MIN_MINOR, maxMinor: env.AMOUNT_MAX_MINOR },
+    bodyLimitBytes: env.BODY_LIMIT_BYTES,
+    rateLimitPerMinute: env.RATE_LIMIT_PER_MINUTE,
+    webDistDir: env.WEB_DIST_DIR,
+    ...overrides,
+  };
+}

@@ -1,0 +1,4 @@
+export { buildApp } from './app.ts';
+export type { AppContext } from './app-context.ts';
+export { loadConfig, ConfigError, type Config } from './config.ts';
+export { startServer, type Module, type RunningServer, type StartedModule, type BaseServices } from './server.ts';

@@ -1,0 +1,65 @@
+import type { FastifyPluginAsync } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { decodePosition, isPosition } from '@tracktrove/event-store';
+import type { AppContext } from '../app-context.ts';
+import { requireRole } from '../http/auth.ts';
+import { EventViewSchema, FromSchema, PositionSchema, LimitSchema, TypesSchema, UuidSchema } from '../schemas/common.ts';
+import { runStreamSession } from '../stream/stream-session.ts';
+import { toEventView } from '../stream/event-json.ts';
+
+const EventsQuery = z.object({
+  from: FromSchema.default('start'),
+  limit: LimitSchema.default(100),
+  types: TypesSchema.optional(),
+  streamId: z.string().min(1).max(200).optional(),
+  minPosition: PositionSchema.optional(),
+});
+
+const StreamQuery = z.object({
+  from: z.union([z.literal('start'), z.literal('end'), z.string().refine(isPosition, { message: 'must be start, end or a position' })]).default('end'),
+  transactionId: UuidSchema.optional(),
+  types: TypesSchema.optional(),
+  token: z.string().max(500).optional(),
+});
+
+/** The global log: paged reads and the live WebSocket stream. */
+export function eventRoutes(context: AppContext): FastifyPluginAsync {
+  return async (instance) => {
+    const app = instance.withTypeProvider<ZodTypeProvider>();
+    const viewer = requireRole('viewer', context.tokens);
+
+    app.get('/api/events', {
+      onRequest: viewer,
+      schema: {
+        tags: ['events'],
+        summary: 'Read the global log forward from a position',
+        querystring: EventsQuery,
+        response: { 200: z.object({ items: z.array(EventViewSchema), nextFrom: z.string().nullable() }) },
+      },
+    }, async (request) => {
+      const { from, limit, types, streamId } = request.query;
+      const page = await context.store.readAll({ after: from, maxCount: limit, types, streamId });
+      return { items: page.events.map(toEventView), nextFrom: page.isEnd ? null : page.events.at(-1)?.position ?? null };
+    });
+
+    app.get('/api/stream', {
+      onRequest: viewer,
+      websocket: true,
+      schema: { tags: ['events'], summary: 'WebSocket: catch-up from a position, then live events', querystring: StreamQuery },
+    }, (socket, request) => {
+      const query = request.query as z.infer<typeof StreamQuery>;
+      context.metrics.webSocketClients.inc({ endpoint: 'stream' });
+      runStreamSession(socket, {
+        store: context.store,
+        tail: context.tail,
+        from: query.from === 'end' ? 'end' : decodePosition(query.from),
+        filter: {
+          streamId: query.transactionId ? `txn-${query.transactionId}` : undefined,
+          types: query.types && query.types.length > 0 ? new Set(query.types) : undefined,
+        },
+        onClose: () => context.metrics.webSocketClients.dec({ endpoint: 'stream' }),
+      });
+    });
+  };
+}

@@ -1,0 +1,36 @@
+import { z } from 'zod';
+import { isPosition } from '@tracktrove/event-store';
+
+export const PositionSchema = z.string().refine((value) => isPosition(value), { message: 'must be a position returned by the API' });
+export const FromSchema = z.union([z.literal('start'), PositionSchema]);
+export const LimitSchema = z.coerce.number().int().min(1).max(500);
+export const UuidSchema = z.string().uuid();
+
+/** Comma-separated list of event types in a query string. */
+export const TypesSchema = z
+  .string()
+  .max(2_000)
+  .transform((value) => value.split(',').map((type) => type.trim()).filter((type) => type.length > 0))
+  .pipe(z.array(z.string().regex(/^[A-Za-z][A-Za-z0-9_.-]{0,99}$/, 'is not an event type')).max(50));
+
+export const EventViewSchema = z.object({
+  position: z.string(),
+  streamId: z.string(),
+  version: z.number().int(),
+  type: z.string(),
+  schemaVersion: z.number().int(),
+  data: z.unknown(),
+  metadata: z.record(z.string(), z.unknown()),
+  recordedAt: z.string(),
+});
+
+export const ProblemSchema = z.object({
+  type: z.string(),
+  title: z.string(),
+  status: z.number().int(),
+  detail: z.string(),
+  code: z.string(),
+  errors: z.array(z.object({ path: z.string(), message: z.string() })),
+});
+
+export const MinPositionQuery = { minPosition: PositionSchema.optional() };

@@ -1,0 +1,111 @@
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
+import { pino, type Logger } from 'pino';
+import { sql, type Migration } from 'kysely';
+import { createEventStore, eventStoreMigrations, migrateToLatest, openDatabase, type EventStore, type StoreDatabase, type Upcaster } from '@tracktrove/event-store';
+import type { AppContext } from './app-context.ts';
+import { buildApp } from './app.ts';
+import type { Config } from './config.ts';
+import { trackAvailability } from './http/availability.ts';
+import { createMetrics } from './metrics.ts';
+import type { ComponentCheck } from './routes/operations.ts';
+import { startLogTail } from './stream/log-tail.ts';
+
+export interface Module {
+  readonly migrations?: Record<string, Migration>;
+  /** Starts the module's background work and answers its routes, checks and stop. */
+  start?(base: BaseServices): Promise<StartedModule>;
+}
+
+export interface StartedModule {
+  readonly routes?: ReadonlyArray<(context: AppContext) => FastifyPluginAsync>;
+  readonly readinessChecks?: Record<string, () => Promise<ComponentCheck>>;
+  readonly projectionLag?: () => Promise<Array<{ name: string; lag: number }>>;
+  readonly pendingHolds?: () => Promise<number>;
+  stop?(): Promise<void>;
+}
+
+export interface BaseServices {
+  readonly config: Config;
+  readonly logger: Logger;
+  readonly database: StoreDatabase;
+  readonly store: EventStore;
+}
+
+export interface RunningServer {
+  readonly app: FastifyInstance;
+  readonly context: AppContext;
+  /** The address it listens on, when listen was asked for. */
+  readonly url: string | null;
+  close(): Promise<void>;
+}
+
+export interface StartServerOptions {
+  readonly config: Config;
+  readonly modules?: readonly Module[];
+  readonly upcast?: Upcaster;
+  readonly listen?: boolean;
+  readonly logger?: Logger;
+}
+
+/** Opens the database, migrates, starts the modules and the HTTP server. */
+export async function startServer(options: StartServerOptions): Promise<RunningServer> {
+  const { config } = options;
+  const logger = options.logger ?? pino({ level: config.logLevel, base: { service: 'tracktrove' } });
+  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.databaseUrl ? undefined : join(config.dataDir, 'pglite'), logger });
+  const migrations = Object.assign({}, eventStoreMigrations, ...(options.modules ?? []).map((module) => module.migrations ?? {}));
+  const ran = await migrateToLatest(database.db, migrations);
+  if (ran.length > 0) logger.info({ migrations: ran }, 'migrations applied');
+  const store = await createEventStore({ database, upcast: options.upcast, logger });
+
+  const adminToken = config.tokens.admin ?? randomBytes(24).toString('base64url');
+  if (!config.tokens.admin) logger.warn({ adminToken }, 'TRACKTROVE_ADMIN_TOKEN is unset: generated an admin token for this run');
+
+  const base: BaseServices = { config, logger, database, store };
+  const started: StartedModule[] = [];
+  for (const module of options.modules ?? []) if (module.start) started.push(await module.start(base));
+
+  const metrics = createMetrics({
+    projectionLag: async () => (await Promise.all(started.map((module) => module.projectionLag?.() ?? []))).flat(),
+    pendingHolds: async () => (await Promise.all(started.map((module) => module.pendingHolds?.() ?? 0))).reduce((sum, count) => sum + count, 0),
+  });
+  const tail = await startLogTail({
+    store,
+    logger,
+    onBatch: (events) => {
+      for (const event of events) metrics.eventsAppended.inc({ type: event.type });
+    },
+  });
+  const availability = trackAvailability(async () => {
+    await sql`select 1`.execute(database.db);
+  }, { logger });
+  const context: AppContext = {
+    config,
+    logger,
+    store,
+    tail,
+    metrics,
+    availability,
+    tokens: { admin: adminToken, operator: config.tokens.operator, viewer: config.tokens.viewer },
+    readinessChecks: Object.assign({}, ...started.map((module) => module.readinessChecks ?? {})),
+  };
+  const app = await buildApp(context, { routes: started.flatMap((module) => module.routes ?? []) });
+  let url: string | null = null;
+  if (options.listen ?? true) url = await app.listen({ port: config.port, host: config.host });
+  else await app.ready();
+
+  return {
+    app,
+    context,
+    url,
+    async close() {
+      await app.close();
+      await tail.stop();
+      for (const module of started.reverse()) await module.stop?.();
+      availability.stop();
+      await store.close();
+      await database.close();
+    },
+  };
+}

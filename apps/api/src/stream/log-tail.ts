@@ -1,0 +1,77 @@
+import type { Logger } from 'pino';
+import { comparePositions, decodePosition, readHeadPosition, type EventStore, type LogPosition, type RecordedEvent } from '@tracktrove/event-store';
+
+export type TailListener = (events: readonly RecordedEvent[]) => void;
+
+/**
+ * Follows the global log from its head and hands every new batch, in order, to each listener.
+ * One tail per process serves every WebSocket client; with several processes on one database,
+ * each has its own tail and so streams every event.
+ */
+export interface LogTail {
+  /** The position up to which listeners have been given every event. */
+  position(): LogPosition;
+  listen(listener: TailListener): () => void;
+  listenerCount(): number;
+  stop(): Promise<void>;
+}
+
+export interface LogTailOptions {
+  readonly store: EventStore;
+  readonly batchSize?: number;
+  readonly pollIntervalMs?: number;
+  readonly logger?: Logger;
+  readonly onBatch?: (events: readonly RecordedEvent[]) => void;
+}
+
+export async function startLogTail(options: LogTailOptions): Promise<LogTail> {
+  const { store } = options;
+  const listeners = new Set<TailListener>();
+  const controller = new AbortController();
+  let position = await readHeadPosition(store.database.db);
+  const pollIntervalMs = options.pollIntervalMs ?? 500;
+
+  const running = (async () => {
+    let recheckMs = 0;
+    let lastWake: 'notified' | 'timeout' | 'aborted' = 'timeout';
+    while (!controller.signal.aborted) {
+      try {
+        const page = await store.readAll({ after: position, maxCount: options.batchSize ?? 1_000 });
+        if (page.events.length > 0) {
+          position = page.position;
+          options.onBatch?.(page.events);
+          for (const listener of [...listeners]) listener(page.events);
+          if (!page.isEnd) continue;
+          recheckMs = 0;
+        } else if (lastWake === 'notified') {
+          recheckMs = 2;
+        } else if (recheckMs > 0) {
+          recheckMs = recheckMs * 2 > pollIntervalMs ? 0 : recheckMs * 2;
+        }
+        lastWake = await store.waker.wait(recheckMs > 0 ? recheckMs : pollIntervalMs, controller.signal);
+      } catch (error) {
+        options.logger?.warn({ err: error }, 'log tail read failed; retrying');
+        await store.waker.wait(Math.min(pollIntervalMs * 4, 2_000), controller.signal);
+      }
+    }
+  })();
+
+  return {
+    position: () => position,
+    listen(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    listenerCount: () => listeners.size,
+    async stop() {
+      controller.abort();
+      await running;
+    },
+  };
+}
+
+export function isAfter(event: RecordedEvent, position: LogPosition): boolean {
+  return comparePositions(event.logPosition, position) > 0;
+}
+
+export { decodePosition };

@@ -1,0 +1,63 @@
+import { createHash } from 'node:crypto';
+import { sql, type Kysely, type Transaction } from 'kysely';
+import { IdempotencyKeyReusedError } from './errors.ts';
+
+export interface IdempotencyRequest {
+  /** The client's key, scoped by the caller (e.g. with the route) so keys of different routes never meet. */
+  readonly key: string;
+  /** A hash of everything that makes the request what it is (see hashRequest). */
+  readonly requestHash: string;
+}
+
+export const idempotencyLimits = { maxKeyLength: 255, retentionMs: 24 * 3_600_000 } as const;
+
+/** A stable hash of a JSON value: object keys are sorted, so key order does not matter. */
+export function hashRequest(value: unknown): string {
+  const canonical = (input: unknown): unknown => {
+    if (Array.isArray(input)) return input.map(canonical);
+    if (input && typeof input === 'object') {
+      return Object.fromEntries(Object.keys(input as object).sort().map((key) => [key, canonical((input as Record<string, unknown>)[key])]));
+    }
+    return input;
+  };
+  return createHash('sha256').update(JSON.stringify(canonical(value) ?? null)).digest('hex');
+}
+
+/**
+ * Runs work once per key. The key is claimed in the transaction that does the work, so the stored
+ * result commits with the events or not at all; a concurrent request with the same key waits for
+ * the first and then gets its result. Same key, other request: IdempotencyKeyReusedError.
+ */
+export async function runIdempotent<T>(
+  db: Kysely<any>,
+  request: IdempotencyRequest,
+  work: (transaction: Transaction<any>) => Promise<T>,
+): Promise<{ result: T; replayed: boolean }> {
+  if (request.key.length === 0 || request.key.length > idempotencyLimits.maxKeyLength) {
+    throw Object.assign(new Error(`Idempotency-Key must have 1 to ${idempotencyLimits.maxKeyLength} characters`), {
+      code: 'validation_failed',
+      errors: [{ path: 'headers.idempotency-key', message: `must have 1 to ${idempotencyLimits.maxKeyLength} characters` }],
+    });
+  }
+  return db.transaction().execute(async (transaction) => {
+    const claimed = await sql<{ key: string }>`
+      insert into tt_idempotency (key, request_hash, result) values (${request.key}, ${request.requestHash}, 'null'::jsonb)
+      on conflict (key) do nothing returning key`.execute(transaction);
+    if (claimed.rows.length === 0) {
+      const stored = await sql<{ request_hash: string; result: T }>`select request_hash, result from tt_idempotency where key = ${request.key}`.execute(transaction);
+      const row = stored.rows[0];
+      if (!row) throw new Error(`idempotency key ${request.key} vanished`);
+      if (row.request_hash !== request.requestHash) throw new IdempotencyKeyReusedError(request.key);
+      return { result: row.result, replayed: true };
+    }
+    const result = await work(transaction);
+    await sql`update tt_idempotency set result = ${JSON.stringify(result)}::jsonb where key = ${request.key}`.execute(transaction);
+    return { result, replayed: false };
+  });
+}
+
+/** Forgets keys older than the retention; answers how many went. */
+export async function expireIdempotencyKeys(db: Kysely<any>, now: Date, retentionMs: number = idempotencyLimits.retentionMs): Promise<number> {
+  const result = await sql`delete from tt_idempotency where created_at < ${new Date(now.getTime() - retentionMs)}`.execute(db);
+  return Number(result.numAffectedRows ?? 0n);
+}
