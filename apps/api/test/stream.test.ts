@@ -43,10 +43,11 @@ describe('GET /api/events and the /api/stream WebSocket', () => {
   it('pages the global log with nextFrom, and rejects a malformed position with 400', async () => {
     const stream = `test-${randomUUID()}`;
     await server.context.store.appendToStream(stream, Array.from({ length: 5 }, (_, n) => ({ type: 'Paged', data: { n } })));
-    const first = await fetch(`${server.baseUrl}/api/events?limit=3&streamId=${stream}`).then((response) => response.json());
+    type Page = { items: Array<{ version: number }>; nextFrom: string | null };
+    const first = (await fetch(`${server.baseUrl}/api/events?limit=3&streamId=${stream}`).then((response) => response.json())) as Page;
     expect(first.items.map((event: { version: number }) => event.version)).toEqual([1, 2, 3]);
     expect(first.items[0]).toMatchObject({ streamId: stream, type: 'Paged', schemaVersion: 1, data: { n: 0 } });
-    const second = await fetch(`${server.baseUrl}/api/events?limit=3&streamId=${stream}&from=${first.nextFrom}`).then((response) => response.json());
+    const second = (await fetch(`${server.baseUrl}/api/events?limit=3&streamId=${stream}&from=${first.nextFrom}`).then((response) => response.json())) as Page;
     expect(second.items.map((event: { version: number }) => event.version)).toEqual([4, 5]);
     expect(second.nextFrom).toBeNull();
     const bad = await fetch(`${server.baseUrl}/api/events?from=12`);

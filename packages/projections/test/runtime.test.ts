@@ -8,8 +8,12 @@ import { projectionMigrations, startProjectionRuntime, type Projection, type Pro
 /** A toy read model: how many events each stream has, and the last type seen. */
 const streamCounts: Projection = {
   name: 'stream_counts',
-  async createTables({ db }) {
-    await db.schema.createTable('stream_counts').addColumn('stream_id', 'text', (column) => column.primaryKey()).addColumn('events', 'integer', (column) => column.notNull()).addColumn('last_type', 'text', (column) => column.notNull()).execute();
+  async createTables({ transaction, schema }) {
+    await transaction.schema.withSchema(schema).createTable('stream_counts')
+      .addColumn('stream_id', 'text', (column) => column.primaryKey())
+      .addColumn('events', 'integer', (column) => column.notNull())
+      .addColumn('last_type', 'text', (column) => column.notNull())
+      .execute();
   },
   async apply(events, { db }) {
     const perStream = new Map<string, { events: number; lastType: string }>();

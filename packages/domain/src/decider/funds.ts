@@ -1,0 +1,30 @@
+import type { FundsPosition, TransactionStatus } from '../status.ts';
+
+/**
+ * Where the money must be for a status, given where it is now. Used by the
+ * admin override so that funds always end where the target status says:
+ * nothing moved before ESCROW and after failures or refunds, a pending hold
+ * in ESCROW, posted in escrow when COMPLETED, with the vendor when SETTLED.
+ * Disputes keep the money where it is (a held amount is posted first), and a
+ * resolved dispute with the money back at the payer reads as LOST.
+ */
+export function fundsForStatus(status: TransactionStatus, current: FundsPosition): FundsPosition {
+  switch (status) {
+    case 'INITIATED':
+    case 'FAILED':
+    case 'RETRY_PENDING':
+    case 'PERMANENTLY_FAILED':
+    case 'REFUNDED':
+      return 'payer';
+    case 'ESCROW':
+      return 'held';
+    case 'COMPLETED':
+      return 'escrow';
+    case 'SETTLED':
+      return 'vendor';
+    case 'DISPUTE_OPEN':
+      return current === 'vendor' ? 'vendor' : 'escrow';
+    case 'DISPUTE_RESOLVED':
+      return current === 'held' ? 'escrow' : current;
+  }
+}

@@ -1,0 +1,52 @@
+import { buildMetadata, type EventMetadata, type MetadataInput, type ServiceName } from '../events/metadata.ts';
+import type { TransactionEvent, TransactionEventType } from '../events/transaction-event.ts';
+import { dtoOf } from './dto.ts';
+import { evolve } from './evolve.ts';
+import type { TransactionState } from './state.ts';
+
+/** The simulated service that usually handles each event's step. */
+export const serviceOf: Record<TransactionEventType, ServiceName> = {
+  TransactionInitiated: 'api',
+  EscrowHoldPlaced: 'gateway',
+  AuthorizationDeclined: 'gateway',
+  RetryScheduled: 'gateway',
+  RetriesExhausted: 'gateway',
+  EscrowHoldPosted: 'escrow',
+  EscrowHoldVoided: 'escrow',
+  TransactionSettled: 'settlement',
+  RefundRequested: 'refunds',
+  RefundSucceeded: 'refunds',
+  RefundFailed: 'refunds',
+  DisputeOpened: 'disputes',
+  DisputeResolved: 'disputes',
+  StatusOverridden: 'admin',
+};
+
+export type TracedEvent = { event: TransactionEvent; metadata: EventMetadata; state: TransactionState };
+
+/**
+ * Pairs each decided event with its metadata: dtoBefore/dtoAfter from the
+ * state around it, step = event type and service from `serviceOf` unless given.
+ * Returns the state after each event too, so callers fold only once.
+ */
+export function traceSteps(
+  state: TransactionState,
+  events: readonly TransactionEvent[],
+  base: Omit<MetadataInput, 'dtoBefore' | 'dtoAfter' | 'step' | 'service'> & { step?: string; service?: ServiceName },
+): TracedEvent[] {
+  const traced: TracedEvent[] = [];
+  let current = state;
+  for (const event of events) {
+    const next = evolve(current, event);
+    const metadata = buildMetadata({
+      ...base,
+      step: base.step ?? event.type,
+      service: base.service ?? serviceOf[event.type],
+      dtoBefore: dtoOf(current),
+      dtoAfter: dtoOf(next),
+    });
+    traced.push({ event, metadata, state: next });
+    current = next;
+  }
+  return traced;
+}

@@ -1,0 +1,56 @@
+import { z } from 'zod';
+import { JsonValueSchema, type JsonValue } from '../json.ts';
+import { ActorSchema, type Actor } from './common.ts';
+
+/** The simulated services that handle steps; `service` accepts any name, these are the usual ones. */
+export type ServiceName = 'api' | 'gateway' | 'escrow' | 'settlement' | 'webhooks' | 'refunds' | 'disputes' | 'admin' | (string & {});
+
+export const StepErrorSchema = z.object({ message: z.string(), stack: z.string() });
+export type StepError = z.infer<typeof StepErrorSchema>;
+
+/** Metadata on every event, kept apart from data: causality, actor and the step's trace. */
+export const EventMetadataSchema = z.object({
+  correlationId: z.string().min(1).max(200),
+  causationId: z.string().min(1).max(200).nullable(),
+  actor: ActorSchema,
+  step: z.string().min(1).max(200),
+  service: z.string().min(1).max(100),
+  dtoBefore: JsonValueSchema,
+  dtoAfter: JsonValueSchema,
+  error: StepErrorSchema.nullable(),
+  attempt: z.number().int().min(0),
+  durationMs: z.number().int().min(0),
+});
+export type EventMetadata = z.infer<typeof EventMetadataSchema>;
+
+export type MetadataInput = {
+  correlationId: string;
+  causationId?: string | null;
+  actor: Actor;
+  step: string;
+  service: ServiceName;
+  dtoBefore?: JsonValue;
+  dtoAfter?: JsonValue;
+  error?: StepError | Error | null;
+  attempt?: number;
+  durationMs?: number;
+};
+
+/** Builds validated metadata; an Error becomes `{ message, stack }`. */
+export function buildMetadata(input: MetadataInput): EventMetadata {
+  const error = input.error instanceof Error
+    ? { message: input.error.message, stack: input.error.stack ?? `${input.error.name}: ${input.error.message}` }
+    : (input.error ?? null);
+  return EventMetadataSchema.parse({
+    correlationId: input.correlationId,
+    causationId: input.causationId ?? null,
+    actor: input.actor,
+    step: input.step,
+    service: input.service,
+    dtoBefore: input.dtoBefore ?? null,
+    dtoAfter: input.dtoAfter ?? null,
+    error,
+    attempt: input.attempt ?? 1,
+    durationMs: Math.max(0, Math.round(input.durationMs ?? 0)),
+  });
+}

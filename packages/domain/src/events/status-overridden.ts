@@ -1,0 +1,20 @@
+import { z } from 'zod';
+import { FundsPositionSchema, TransactionStatusSchema } from '../status.ts';
+import { ActorSchema, IdSchema, ReasonSchema, TimestampSchema } from './common.ts';
+
+/**
+ * Admin override: any status to any other. Records who, why, from and to,
+ * and where the money was and must end (the ledger posts the compensating
+ * transfers). `newHold` is set when the target is ESCROW and no hold was pending.
+ */
+export const StatusOverriddenSchema = z.object({
+  from: TransactionStatusSchema,
+  to: TransactionStatusSchema,
+  reason: ReasonSchema,
+  actor: ActorSchema,
+  fundsBefore: FundsPositionSchema,
+  fundsAfter: FundsPositionSchema,
+  newHold: z.object({ holdId: IdSchema, expiresAt: TimestampSchema }).nullable(),
+  overriddenAt: TimestampSchema,
+});
+export type StatusOverridden = z.infer<typeof StatusOverriddenSchema>;

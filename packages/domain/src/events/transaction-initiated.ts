@@ -1,0 +1,61 @@
+import { z } from 'zod';
+import { JsonValueSchema } from '../json.ts';
+import { CurrencySchema } from '../money/currency.ts';
+import { AmountMinorSchema, ChannelSchema, IdSchema, TimestampSchema, TransactionKindSchema } from './common.ts';
+
+const RateSchema = z.number().min(0).max(1);
+const dayMs = 86_400_000;
+
+/** Failure injection chosen at initiation and recorded so replays never re-decide it. */
+export const SimulationSettingsSchema = z.object({
+  successRate: RateSchema,
+  seed: z.number().int().min(0).max(2 ** 32 - 1),
+  escrowTtlMs: z.number().int().min(1).max(7 * dayMs),
+  onHoldExpiry: z.enum(['release', 'void']),
+  webhook: z.object({
+    dropRate: RateSchema,
+    duplicateRate: RateSchema,
+    delayMs: z.number().int().min(0).max(dayMs),
+  }),
+  dropExpiryNotification: z.boolean(),
+  refundFailureRate: RateSchema,
+});
+export type SimulationSettings = z.infer<typeof SimulationSettingsSchema>;
+
+export const defaultSimulation: SimulationSettings = {
+  successRate: 1,
+  seed: 0,
+  escrowTtlMs: 30_000,
+  onHoldExpiry: 'release',
+  webhook: { dropRate: 0, duplicateRate: 0, delayMs: 1000 },
+  dropExpiryNotification: false,
+  refundFailureRate: 0,
+};
+
+export const maxRetriesLimit = 10;
+export const RetryPolicySchema = z.object({ maxRetries: z.number().int().min(0).max(maxRetriesLimit) });
+export type RetryPolicy = z.infer<typeof RetryPolicySchema>;
+/** Default: 3 retries after the first attempt. */
+export const defaultRetryPolicy: RetryPolicy = { maxRetries: 3 };
+
+/** Version 1 (historic): no kind, no simulation settings, no retry policy. */
+export const TransactionInitiatedV1Schema = z.object({
+  transactionId: z.uuid(),
+  vendorId: IdSchema,
+  payerId: IdSchema,
+  amountMinor: AmountMinorSchema,
+  currency: CurrencySchema,
+  channel: ChannelSchema,
+  payload: JsonValueSchema,
+  serviceContext: z.string().max(1000).nullable(),
+  initiatedAt: TimestampSchema,
+});
+export type TransactionInitiatedV1 = z.infer<typeof TransactionInitiatedV1Schema>;
+
+/** Version 2 (current). */
+export const TransactionInitiatedSchema = TransactionInitiatedV1Schema.extend({
+  kind: TransactionKindSchema,
+  simulation: SimulationSettingsSchema,
+  retryPolicy: RetryPolicySchema,
+});
+export type TransactionInitiated = z.infer<typeof TransactionInitiatedSchema>;

@@ -1,0 +1,100 @@
+import { assert } from '../errors.ts';
+import { evolve } from '../decider/evolve.ts';
+import type { TransactionState } from '../decider/state.ts';
+import { occurredAt } from '../events/occurred-at.ts';
+import type { TransactionEvent } from '../events/transaction-event.ts';
+import type { FundsPosition } from '../status.ts';
+import { accountAt, escrowAccount, payerAccount } from './accounts.ts';
+import { type LedgerEntry, type LedgerEntryType, pendingIdOf } from './ledger-entry.ts';
+
+type PostedPosition = Exclude<FundsPosition, 'held'>;
+type Move =
+  | { kind: 'place_hold' }
+  | { kind: 'post_hold' }
+  | { kind: 'void_hold' }
+  | { kind: 'transfer'; from: PostedPosition; to: PostedPosition };
+
+/**
+ * The moves that take a transaction's money from one funds position to
+ * another, in an order that never overdraws escrow: resolve a held amount
+ * first, go payer -> escrow -> vendor through escrow, and place a new hold last.
+ */
+export function fundsMoves(from: FundsPosition, to: FundsPosition): Move[] {
+  if (from === to) return [];
+  const moves: Move[] = [];
+  let at: PostedPosition;
+  if (from === 'held') {
+    if (to === 'payer') return [{ kind: 'void_hold' }];
+    moves.push({ kind: 'post_hold' });
+    at = 'escrow';
+  } else {
+    at = from;
+  }
+  const target: PostedPosition = to === 'held' ? 'payer' : to;
+  if (at === 'payer' && target === 'vendor') {
+    moves.push({ kind: 'transfer', from: 'payer', to: 'escrow' }, { kind: 'transfer', from: 'escrow', to: 'vendor' });
+  } else if (at !== target) {
+    moves.push({ kind: 'transfer', from: at, to: target });
+  }
+  if (to === 'held') moves.push({ kind: 'place_hold' });
+  return moves;
+}
+
+function entryTypeOf(event: TransactionEvent): LedgerEntryType {
+  switch (event.type) {
+    case 'TransactionSettled':
+      return 'SETTLEMENT';
+    case 'RefundSucceeded':
+      return 'REFUND';
+    case 'EscrowHoldVoided':
+      return event.data.via === 'refund' ? 'REFUND' : 'ESCROW';
+    case 'DisputeResolved':
+      return 'CHARGEBACK';
+    case 'StatusOverridden':
+      return 'ADJUSTMENT';
+    default:
+      return 'ESCROW';
+  }
+}
+
+/**
+ * The double-entry postings an event causes, derived only from the state
+ * before it and the event (pure; a rebuild gives the same entries). Pass
+ * `after` when already folded to skip a second evolve.
+ */
+export function postingsFor(
+  before: TransactionState,
+  event: TransactionEvent,
+  after: TransactionState = evolve(before, event),
+): LedgerEntry[] {
+  const moves = fundsMoves(before.funds, after.funds);
+  const { transactionId, currency, amountMinor } = after;
+  const type = entryTypeOf(event);
+  const at = occurredAt(event);
+  const payer = payerAccount(after.payerId, currency);
+  const escrow = escrowAccount(currency);
+
+  return moves.map((move, index): LedgerEntry => {
+    const base = { entryId: `${transactionId}:${after.version}:${index + 1}`, transactionId, version: after.version, type, amountMinor, currency, at };
+    switch (move.kind) {
+      case 'place_hold':
+        assert(after.hold?.state === 'pending', 'hold_placed', 'placing a hold that is not pending');
+        return { ...base, debitAccount: payer, creditAccount: escrow, phase: 'pending', pendingId: pendingIdOf(transactionId, after.hold.holdId) };
+      case 'post_hold':
+      case 'void_hold': {
+        const hold = before.hold;
+        assert(hold?.state === 'pending', 'hold_resolves_once', `resolving a hold that is ${hold?.state ?? 'missing'}`);
+        const phase = move.kind === 'post_hold' ? 'post_pending' : 'void_pending';
+        return { ...base, debitAccount: payer, creditAccount: escrow, phase, pendingId: pendingIdOf(transactionId, hold.holdId) };
+      }
+      case 'transfer':
+        return {
+          ...base,
+          debitAccount: accountAt(move.from, after),
+          creditAccount: accountAt(move.to, after),
+          phase: 'posted',
+          pendingId: null,
+        };
+    }
+  });
+}

@@ -1,0 +1,192 @@
+import { describe, expect, it } from 'vitest';
+import {
+  applyEntry,
+  checkLedgerInvariants,
+  emptyBalances,
+  escrowAccount,
+  foldBalances,
+  InvariantViolation,
+  payerAccount,
+  postedBalance,
+  transactionStatuses,
+  vendorAccount,
+  type LedgerEntry,
+  type TransactionState,
+} from '../src/index.ts';
+import {
+  at,
+  confirm,
+  expire,
+  initiate,
+  authorize,
+  openDispute,
+  override,
+  pathTo,
+  refundSucceeded,
+  requestRefund,
+  resolveDispute,
+  run,
+} from './fixtures.ts';
+
+const payer = payerAccount('payer-1', 'INR');
+const vendor = vendorAccount('vendor-1', 'INR');
+const escrow = escrowAccount('INR');
+
+function shape(entries: LedgerEntry[]) {
+  return entries.map((e) => [e.type, e.phase, e.debitAccount, e.creditAccount, e.amountMinor]);
+}
+
+/** Posted and pending balances of the three accounts after a run. */
+function positions(entries: LedgerEntry[]) {
+  const balances = foldBalances(entries);
+  const of = (account: string) => {
+    const b = balances.accounts.get(account);
+    return b ? { posted: postedBalance(b), pending: b.creditsPending - b.debitsPending } : { posted: 0, pending: 0 };
+  };
+  return { payer: of(payer), escrow: of(escrow), vendor: of(vendor) };
+}
+
+/** Where the money must be for a state, as account balances. */
+function expectedPositions(state: TransactionState) {
+  const a = state.amountMinor;
+  switch (state.funds) {
+    case 'payer':
+      return { payer: { posted: 0, pending: 0 }, escrow: { posted: 0, pending: 0 }, vendor: { posted: 0, pending: 0 } };
+    case 'held':
+      return { payer: { posted: 0, pending: -a }, escrow: { posted: 0, pending: a }, vendor: { posted: 0, pending: 0 } };
+    case 'escrow':
+      return { payer: { posted: -a, pending: 0 }, escrow: { posted: a, pending: 0 }, vendor: { posted: 0, pending: 0 } };
+    case 'vendor':
+      return { payer: { posted: -a, pending: 0 }, escrow: { posted: 0, pending: 0 }, vendor: { posted: a, pending: 0 } };
+  }
+}
+
+describe('postings of the lifecycle', () => {
+  it('a hold is a pending transfer payer -> escrow; the webhook posts it; settlement moves escrow -> vendor', () => {
+    const { entries } = run(pathTo.SETTLED);
+    expect(shape(entries)).toEqual([
+      ['ESCROW', 'pending', payer, escrow, 1250],
+      ['ESCROW', 'post_pending', payer, escrow, 1250],
+      ['SETTLEMENT', 'posted', escrow, vendor, 1250],
+    ]);
+    expect(entries.map((e) => e.entryId)).toEqual([
+      `${entries[0]!.transactionId}:2:1`,
+      `${entries[0]!.transactionId}:3:1`,
+      `${entries[0]!.transactionId}:4:1`,
+    ]);
+    expect(entries[0]!.pendingId).toBe(entries[1]!.pendingId);
+  });
+
+  it.each([
+    ['refund of a hold voids it', [...pathTo.ESCROW, requestRefund()], [['REFUND', 'void_pending', payer, escrow, 1250]]],
+    ['expiry with void voids it', [initiate({ simulation: { onHoldExpiry: 'void' } }), authorize(), expire()], [['ESCROW', 'void_pending', payer, escrow, 1250]]],
+    ['expiry with release posts it', [...pathTo.ESCROW, expire()], [['ESCROW', 'post_pending', payer, escrow, 1250]]],
+    ['refund before settlement: escrow -> payer', [...pathTo.COMPLETED, requestRefund(), refundSucceeded()], [['REFUND', 'posted', escrow, payer, 1250]]],
+    ['refund after settlement: vendor -> payer', [...pathTo.SETTLED, requestRefund(), refundSucceeded()], [['REFUND', 'posted', vendor, payer, 1250]]],
+    ['dispute lost before settlement: chargeback from escrow', [...pathTo.DISPUTE_OPEN, resolveDispute('LOST')], [['CHARGEBACK', 'posted', escrow, payer, 1250]]],
+    ['dispute lost after settlement: chargeback from vendor', [...pathTo.SETTLED, openDispute(), resolveDispute('LOST')], [['CHARGEBACK', 'posted', vendor, payer, 1250]]],
+    ['dispute won: funds stay', [...pathTo.DISPUTE_RESOLVED], []],
+  ] as const)('%s', (_name, commands, last) => {
+    const before = run(commands.slice(0, -1));
+    const after = run(commands.slice(-1), before);
+    expect(shape(after.entries.slice(before.entries.length))).toEqual(last);
+    expect(checkLedgerInvariants(after.entries)).toEqual([]);
+    expect(positions(after.entries)).toEqual(expectedPositions(after.state));
+  });
+});
+
+describe('admin override keeps the ledger invariants for every status pair', () => {
+  const pairs = transactionStatuses.flatMap((from) => transactionStatuses.filter((to) => to !== from).map((to) => [from, to] as const));
+
+  it.each(pairs)('%s -> %s', (from, to) => {
+    const result = run([override(to)], run(pathTo[from]));
+    const last = result.events.at(-1);
+    expect(last?.type).toBe('StatusOverridden');
+    expect(last?.data).toMatchObject({ from, to, actor: { role: 'admin', id: 'ada' }, reason: 'support ticket 42' });
+    expect(result.state.status).toBe(to);
+    expect(checkLedgerInvariants(result.entries)).toEqual([]);
+    expect(positions(result.entries)).toEqual(expectedPositions(result.state));
+    // and the transaction can carry on from there by the table
+    const back = run([override(from, at(600))], result);
+    expect(checkLedgerInvariants(back.entries)).toEqual([]);
+    expect(positions(back.entries)).toEqual(expectedPositions(back.state));
+  });
+
+  it('an override into ESCROW places a new hold that a later webhook posts', () => {
+    const result = run([override('ESCROW', at(500)), confirm(at(510))], run(pathTo.REFUNDED));
+    expect(result.state.status).toBe('COMPLETED');
+    expect(checkLedgerInvariants(result.entries)).toEqual([]);
+    expect(shape(result.entries.slice(-2))).toEqual([
+      ['ADJUSTMENT', 'pending', payer, escrow, 1250],
+      ['ESCROW', 'post_pending', payer, escrow, 1250],
+    ]);
+  });
+
+  it('an override out of ESCROW resolves the hold once; the old hold timer is then a no-op', () => {
+    const result = run([override('FAILED'), expire('hold-1', at(900))], run(pathTo.ESCROW));
+    expect(result.state.hold).toMatchObject({ state: 'voided', resolvedVia: 'override' });
+    expect(shape(result.entries.slice(-1))).toEqual([['ADJUSTMENT', 'void_pending', payer, escrow, 1250]]);
+  });
+});
+
+describe('applyEntry assertions', () => {
+  const base: LedgerEntry = {
+    entryId: 't:1:1',
+    transactionId: 't',
+    version: 1,
+    type: 'ESCROW',
+    debitAccount: payer,
+    creditAccount: escrow,
+    amountMinor: 100,
+    currency: 'INR',
+    phase: 'pending',
+    pendingId: 't:h',
+    at: at(0),
+  };
+
+  function violation(entries: LedgerEntry[]): string {
+    const balances = emptyBalances();
+    try {
+      for (const entry of entries) applyEntry(balances, entry);
+    } catch (error) {
+      expect(error).toBeInstanceOf(InvariantViolation);
+      expect((error as InvariantViolation).code).toBe('invariant_violation');
+      return (error as InvariantViolation).invariant;
+    }
+    throw new Error('expected an InvariantViolation');
+  }
+
+  it.each([
+    ['amount_positive', [{ ...base, amountMinor: 0 }]],
+    ['amount_positive', [{ ...base, amountMinor: 1.5 }]],
+    ['distinct_accounts', [{ ...base, creditAccount: payer }]],
+    ['pending_created_once', [base, { ...base, entryId: 't:2:1' }]],
+    ['pending_exists', [{ ...base, phase: 'post_pending' }]],
+    ['pending_resolves_once', [base, { ...base, phase: 'post_pending' }, { ...base, phase: 'void_pending' }]],
+    ['pending_resolves_once', [base, { ...base, phase: 'void_pending' }, { ...base, phase: 'post_pending' }]],
+    ['pending_matches', [base, { ...base, phase: 'post_pending', amountMinor: 99 }]],
+    ['escrow_not_negative', [{ ...base, phase: 'posted', pendingId: null, debitAccount: escrow, creditAccount: vendor }]],
+    ['single_currency', [base, { ...base, pendingId: 't:h2', currency: 'USD' }]],
+    ['posted_has_no_pending', [{ ...base, phase: 'posted' }]],
+  ] as const)('%s', (invariant, entries) => {
+    expect(violation([...entries] as LedgerEntry[])).toBe(invariant);
+  });
+
+  it('a failed assertion leaves the balances untouched', () => {
+    const balances = foldBalances([base]);
+    expect(() => applyEntry(balances, { ...base, phase: 'post_pending', amountMinor: 5 })).toThrow(InvariantViolation);
+    expect(balances.accounts.get(escrow)).toEqual({ currency: 'INR', debitsPosted: 0, creditsPosted: 0, debitsPending: 0, creditsPending: 100 });
+    expect(balances.entryCount).toBe(1);
+  });
+
+  it('checkLedgerInvariants reports instead of throwing', () => {
+    const report = checkLedgerInvariants([base, { ...base, phase: 'post_pending' }, { ...base, entryId: 't:3:1', phase: 'void_pending' }]);
+    expect(report.map((v) => v.invariant)).toEqual(['entry_id_unique', 'pending_resolves_once']);
+  });
+
+  it('balances as of any prefix', () => {
+    const { entries } = run([...pathTo.SETTLED, requestRefund(), refundSucceeded(at(90_000))]);
+    const escrowAfter = entries.map((_, n) => postedBalance(foldBalances(entries.slice(0, n + 1)).accounts.get(escrow)!));
+    expect(escrowAfter).toEqual([0, 1250, 0, 0]);
+  });
+});
