@@ -36,6 +36,8 @@ export interface CommandRequest<Command, Event, State> {
   fromStored(event: RecordedEvent): Event;
   readonly upcast?: Upcaster;
   readonly idempotency?: IdempotencyRequest;
+  /** Runs between deciding and appending (tests use it to let another writer in). */
+  readonly beforeAppend?: () => Promise<void>;
 }
 
 export interface CommandResult<State> {
@@ -94,6 +96,7 @@ export async function handleCommand<Command, Event, State>(db: Kysely<any>, requ
       steps.push({ event, before: current, after });
       current = after;
     }
+    await request.beforeAppend?.();
     const result = await appendToStreams(executor, [{ streamId: request.streamId, expectedVersion: version === 0 ? 'no_stream' : version, events: request.toStoreEvents(steps) }]);
     const newVersion = result.streamVersions[request.streamId] ?? version;
     if (newVersion !== version + decided.length) throw new Error(`stream ${request.streamId} went from ${version} to ${newVersion} with ${decided.length} events`);

@@ -1,0 +1,116 @@
+import type { Kysely } from 'kysely';
+import {
+  decide, eventSchemaVersions, evolve, initialState, parseEvent, traceSteps, upcastEvent,
+  type Actor, type StepError, type TransactionCommand, type TransactionEvent, type TransactionState,
+} from '@tracktrove/domain';
+import { readStream, type NewEvent, type RecordedEvent, type Upcaster } from '@tracktrove/event-store';
+import { handleCommand, type CommandResult, type Decider } from './handle-command.ts';
+import type { IdempotencyRequest } from './idempotency.ts';
+
+export const transactionStreamPrefix = 'txn-';
+
+export function transactionStreamId(transactionId: string): string {
+  return `${transactionStreamPrefix}${transactionId}`;
+}
+
+export function transactionIdOf(streamId: string): string | null {
+  return streamId.startsWith(transactionStreamPrefix) ? streamId.slice(transactionStreamPrefix.length) : null;
+}
+
+/** Several commands decided one after the other and appended together, e.g. Initiate + RecordAuthorization. */
+export type CommandSequence = readonly TransactionCommand[];
+
+const sequenceDecider: Decider<CommandSequence, TransactionEvent, TransactionState> = {
+  decide(commands, state) {
+    const events: TransactionEvent[] = [];
+    let current = state;
+    for (const command of commands) {
+      const decided = decide(command, current);
+      for (const event of decided) current = evolve(current, event);
+      events.push(...decided);
+    }
+    return events;
+  },
+  evolve,
+  initialState,
+};
+
+/** Upcasts stored transaction events to their current schema (for the store's readers). */
+export const upcastTransactionEvent: Upcaster = (event) =>
+  event.type in eventSchemaVersions ? upcastEvent(event) : event;
+
+export function toTransactionEvent(event: RecordedEvent): TransactionEvent {
+  return parseEvent(event.type, event.schemaVersion, event.data);
+}
+
+export interface StepContext {
+  readonly actor: Actor;
+  readonly correlationId: string;
+  readonly causationId?: string | null;
+  /** The step and service of the trace; by default the event type and its usual service. */
+  readonly step?: string;
+  readonly service?: string;
+  readonly attempt?: number;
+  readonly durationMs?: number;
+  readonly error?: StepError | Error | null;
+}
+
+export interface TransactionCommandRequest {
+  readonly transactionId: string;
+  /** One command, several in sequence, or a function of the current state (decided again on retry). */
+  readonly command: TransactionCommand | CommandSequence | ((state: TransactionState) => TransactionCommand | CommandSequence);
+  readonly context: StepContext;
+  readonly expectedVersion?: number;
+  readonly idempotency?: IdempotencyRequest;
+}
+
+const asSequence = (command: TransactionCommand | CommandSequence): CommandSequence =>
+  Array.isArray(command) ? (command as CommandSequence) : [command as TransactionCommand];
+
+/** Runs a transaction command: load txn-<id>, decide, append with metadata and the step trace. */
+export function executeTransactionCommand(db: Kysely<any>, request: TransactionCommandRequest): Promise<CommandResult<TransactionState>> {
+  const { context } = request;
+  return handleCommand(db, {
+    decider: sequenceDecider,
+    streamId: transactionStreamId(request.transactionId),
+    command: typeof request.command === 'function'
+      ? (state: TransactionState) => asSequence((request.command as (state: TransactionState) => TransactionCommand | CommandSequence)(state))
+      : asSequence(request.command),
+    expectedVersion: request.expectedVersion,
+    idempotency: request.idempotency,
+    upcast: upcastTransactionEvent,
+    fromStored: toTransactionEvent,
+    toStoreEvents(steps): NewEvent[] {
+      const first = steps[0];
+      if (!first) return [];
+      const traced = traceSteps(first.before, steps.map((step) => step.event), {
+        actor: context.actor,
+        correlationId: context.correlationId,
+        causationId: context.causationId ?? null,
+        step: context.step,
+        service: context.service,
+        attempt: context.attempt,
+        durationMs: context.durationMs,
+        error: context.error ?? null,
+      });
+      return traced.map(({ event, metadata }) => ({
+        type: event.type,
+        schemaVersion: eventSchemaVersions[event.type],
+        data: event.data,
+        metadata: metadata as unknown as Record<string, unknown>,
+      }));
+    },
+  });
+}
+
+/** The current state of a transaction from its stream (null when it does not exist). */
+export async function loadTransaction(db: Kysely<any>, transactionId: string, uptoVersion?: number): Promise<TransactionState | null> {
+  const events = await readStream(db, transactionStreamId(transactionId), { maxCount: 10_000 }, upcastTransactionEvent);
+  if (events.length === 0) return null;
+  let state = initialState();
+  for (const event of events) {
+    if (uptoVersion !== undefined && event.version > uptoVersion) break;
+    state = evolve(state, toTransactionEvent(event));
+  }
+  return state;
+}
