@@ -1,3 +1,4 @@
+import { mkdirSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
 import { Kysely } from 'kysely';
 import { PGliteDialect } from 'kysely-pglite-dialect';
@@ -9,6 +10,7 @@ import type { EventStoreTables } from './schema.ts';
  * in memory. One process owns the data directory, so locks are held in process.
  */
 export async function createPgliteDatabase(dataDir?: string): Promise<StoreDatabase> {
+  if (dataDir) mkdirSync(dataDir, { recursive: true });
   const pglite = dataDir ? await PGlite.create(dataDir) : await PGlite.create();
   const db = new Kysely<EventStoreTables>({ dialect: new PGliteDialect(pglite) });
   const held = new Map<string, () => void>();

@@ -55,7 +55,16 @@ async function runPostgresTool(bin: string, args: string[]): Promise<void> {
   }
 }
 
-export async function startLocalPostgres(): Promise<LocalService> {
+export interface LocalPostgresOptions {
+  /**
+   * Turn fsync, synchronous_commit and full_page_writes back on, as on a production server
+   * (for benchmarks). Default false: the fast, non-durable settings the tests use.
+   */
+  readonly durable?: boolean;
+}
+
+export async function startLocalPostgres(startOptions: LocalPostgresOptions = {}): Promise<LocalService> {
+  const durable = startOptions.durable === true;
   const binDir = postgresBinDir();
   const dataDir = await mkdtemp(join(tmpdir(), 'tracktrove-pg-'));
   if (isRoot) {
@@ -71,9 +80,9 @@ export async function startLocalPostgres(): Promise<LocalService> {
     `-k ${dataDir}`,
     `-c listen_addresses=127.0.0.1`,
     `-c max_connections=400`,
-    `-c fsync=off`,
-    `-c synchronous_commit=off`,
-    `-c full_page_writes=off`,
+    `-c fsync=${durable ? 'on' : 'off'}`,
+    `-c synchronous_commit=${durable ? 'on' : 'off'}`,
+    `-c full_page_writes=${durable ? 'on' : 'off'}`,
     `-c shared_buffers=256MB`,
   ].join(' ');
   const pgCtl = join(binDir, 'pg_ctl');
