@@ -1,0 +1,176 @@
+/**
+ * Browser tests of the trace viewer against a running TrackTrove server.
+ *
+ * Given TRACKTROVE_E2E_URL (e.g. http://localhost:8080, the API serving
+ * apps/web/dist at `/`), a user fires a transaction, sees it reach COMPLETED,
+ * steps through its replay, refunds it and sees the books balance.
+ * TRACKTROVE_E2E_TOKEN (optional) is stored as the viewer's bearer token; use
+ * the admin token so the Admin screen loads too. Skipped when the URL is unset.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const baseUrl = process.env.TRACKTROVE_E2E_URL?.replace(/\/$/, '');
+const token = process.env.TRACKTROVE_E2E_TOKEN ?? '';
+const screenshotDir = resolve(dirname(fileURLToPath(import.meta.url)), '../../../docs/screenshots');
+
+/** Confirmation webhook default delay is 1000 ms; allow for a slow machine. */
+const completionTimeoutMs = 15_000;
+const stepTimeoutMs = 10_000;
+
+describe.skipIf(!baseUrl)('trace viewer in a browser', () => {
+  let browser: Browser;
+  let page: Page;
+  let transactionId = '';
+
+  beforeAll(async () => {
+    mkdirSync(screenshotDir, { recursive: true });
+    browser = await chromium.launch({
+      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+      args: [
+        '--headless=new',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    });
+    page = await browser.newPage({ viewport: { width: 1440, height: 1000 } });
+    page.setDefaultTimeout(stepTimeoutMs);
+    await page.addInitScript((storedToken: string) => {
+      if (storedToken) localStorage.setItem('tracktrove.token', storedToken);
+    }, token);
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  it('fires a transaction and sees it reach COMPLETED in the list', async () => {
+    await page.goto(`${baseUrl}/#/transactions`);
+    await expect.poll(() => page.getByTestId('api-unreachable').count()).toBe(0);
+    await page.getByTestId('fire-amount').fill('12.50');
+    await page.getByTestId('fire-submit').click();
+
+    const fired = page.getByTestId('fire-result');
+    await fired.waitFor();
+    transactionId = (await fired.getAttribute('data-transaction-id')) ?? '';
+    expect(transactionId).toMatch(/^[0-9a-f-]{36}$/);
+
+    const row = rowOf(page, transactionId);
+    await row.waitFor();
+    const completed = await waitForAttribute(row, 'data-status', 'COMPLETED', completionTimeoutMs, () =>
+      page.getByTestId('transactions-refresh').click(),
+    );
+    if (!completed) {
+      // The webhook did not arrive in time: deliver the confirmation by hand.
+      await page.goto(`${baseUrl}/#/transactions/${transactionId}`);
+      await page.getByTestId('action-confirm').click();
+      await expect.poll(() => page.getByTestId('detail-status').getAttribute('data-status'), { timeout: stepTimeoutMs }).toBe('COMPLETED');
+      await page.goto(`${baseUrl}/#/transactions`);
+      await page.getByTestId('transactions-refresh').click();
+      await expect.poll(() => rowOf(page, transactionId).getAttribute('data-status'), { timeout: stepTimeoutMs }).toBe('COMPLETED');
+    }
+    await expect.poll(() => rowOf(page, transactionId).locator('[data-testid="status-badge"]').textContent()).toBe('COMPLETED');
+    await page.screenshot({ path: `${screenshotDir}/transactions.png` });
+  });
+
+  it('opens the timeline and steps through the replay', async () => {
+    await rowOf(page, transactionId).click();
+    await page.getByTestId('transaction-detail').waitFor();
+    await expect.poll(() => page.getByTestId('detail-status').getAttribute('data-status')).toBe('COMPLETED');
+    // INITIATED, ESCROW and COMPLETED at least.
+    await expect.poll(() => page.getByTestId('timeline-step').count()).toBeGreaterThanOrEqual(3);
+
+    const version = page.getByTestId('replay-version');
+    const maxVersion = Number(await version.getAttribute('data-max-version'));
+    expect(maxVersion).toBeGreaterThanOrEqual(3);
+    await expect.poll(() => version.getAttribute('data-version')).toBe(String(maxVersion));
+
+    await page.getByTestId('replay-first').click();
+    await expect.poll(() => version.getAttribute('data-version')).toBe('1');
+    await expect.poll(() => page.getByTestId('replay-status').getAttribute('data-status')).toBe('INITIATED');
+    await expect.poll(() => page.getByTestId('step-detail').getAttribute('data-version')).toBe('1');
+
+    await page.getByTestId('replay-forward').click();
+    await expect.poll(() => version.getAttribute('data-version')).toBe('2');
+    // Version 2 is the authorization step; the server may record it as one event or two.
+    await expect.poll(() => page.getByTestId('replay-status').getAttribute('data-status')).toMatch(/^(INITIATED|ESCROW)$/);
+    await page.screenshot({ path: `${screenshotDir}/transaction-replay.png`, fullPage: true });
+
+    await page.getByTestId('replay-back').click();
+    await expect.poll(() => version.getAttribute('data-version')).toBe('1');
+
+    await page.getByTestId('replay-play').click();
+    await expect.poll(() => version.getAttribute('data-version'), { timeout: maxVersion * 1500 + 2000 }).toBe(String(maxVersion));
+    await expect.poll(() => page.getByTestId('replay-play').getAttribute('data-playing')).toBe('false');
+    await expect.poll(() => page.getByTestId('replay-status').getAttribute('data-status')).toBe('COMPLETED');
+
+    await page.locator(`[data-testid="timeline-step"][data-version="2"]`).click();
+    await expect.poll(() => page.getByTestId('step-detail').getAttribute('data-version')).toBe('2');
+    expect(await page.getByTestId('json-diff').count()).toBe(1);
+    await page.screenshot({ path: `${screenshotDir}/transaction-detail.png`, fullPage: true });
+  });
+
+  it('refunds the transaction', async () => {
+    await page.getByTestId('action-reason').fill('e2e: customer asked');
+    await page.getByTestId('action-refund').click();
+    await expect.poll(() => page.getByTestId('detail-status').getAttribute('data-status'), { timeout: stepTimeoutMs }).toBe('REFUNDED');
+    expect(await page.getByTestId('problem').count()).toBe(0);
+  });
+
+  it('shows ledger totals that balance', async () => {
+    await page.goto(`${baseUrl}/#/ledger`);
+    const books = page.getByTestId('books-balance');
+    await books.waitFor();
+    await expect.poll(() => books.getAttribute('data-balanced')).toBe('true');
+    const totals = page.getByTestId('ledger-totals');
+    expect(await totals.getAttribute('data-debits-posted')).toBe(await totals.getAttribute('data-credits-posted'));
+    expect(await page.getByTestId('total-debits-pending').textContent()).toBe(await page.getByTestId('total-credits-pending').textContent());
+    await page.getByTestId('ledger-filter-transactionId').fill(transactionId);
+    await page.getByTestId('ledger-filter-transactionId').press('Enter');
+    await expect.poll(() => page.getByTestId('ledger-entry').count()).toBeGreaterThan(0);
+    await page.screenshot({ path: `${screenshotDir}/ledger.png`, fullPage: true });
+  });
+
+  it('captures the live feed and admin screens', async () => {
+    await page.goto(`${baseUrl}/#/feed`);
+    await expect.poll(() => page.getByTestId('stream-state').getAttribute('data-state')).toMatch(/^(live|caught-up)$/);
+    await page.screenshot({ path: `${screenshotDir}/feed.png` });
+    await page.goto(`${baseUrl}/#/admin`);
+    await page.getByTestId('projections-panel').waitFor();
+    await page.waitForTimeout(500);
+    await page.screenshot({ path: `${screenshotDir}/admin.png`, fullPage: true });
+  });
+});
+
+function rowOf(page: Page, id: string): Locator {
+  return page.locator(`[data-testid="transaction-row"][data-transaction-id="${id}"]`);
+}
+
+/** Polls until `attribute` equals `expected`; calls `nudge` every 2 s. False on timeout. */
+async function waitForAttribute(
+  locator: Locator,
+  attribute: string,
+  expected: string,
+  timeoutMs: number,
+  nudge: () => Promise<unknown>,
+): Promise<boolean> {
+  const deadlineMs = Date.now() + timeoutMs;
+  let nextNudgeMs = Date.now() + 2_000;
+  while (Date.now() < deadlineMs) {
+    if ((await locator.getAttribute(attribute).catch(() => null)) === expected) return true;
+    if (Date.now() >= nextNudgeMs) {
+      await nudge().catch(() => undefined);
+      nextNudgeMs = Date.now() + 2_000;
+    }
+    await new Promise((resolveWait) => setTimeout(resolveWait, 200));
+  }
+  return false;
+}

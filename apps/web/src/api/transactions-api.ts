@@ -1,0 +1,74 @@
+import { apiRequest } from './api-request.ts';
+import { newIdempotencyKey } from './idempotency-key.ts';
+import type {
+  DisputeOutcome,
+  InitiateRequest,
+  Page,
+  StoredEvent,
+  Trace,
+  Transaction,
+  TransactionStatus,
+} from './types.ts';
+
+export interface TransactionFilter {
+  status?: TransactionStatus | '';
+  vendorId?: string;
+  limit?: number;
+  cursor?: string | null;
+}
+
+const base = '/api/transactions';
+
+export function listTransactions(filter: TransactionFilter, signal?: AbortSignal): Promise<Page<Transaction>> {
+  return apiRequest<Page<Transaction>>(base, { query: { ...filter }, signal });
+}
+
+export interface TransactionRead {
+  atVersion?: number;
+  /** Wait (bounded, server side) until the read model has caught up to this position. */
+  minPosition?: string;
+}
+
+export function getTransaction(id: string, read: TransactionRead = {}, signal?: AbortSignal): Promise<Transaction> {
+  return apiRequest<Transaction>(`${base}/${encodeURIComponent(id)}`, { query: { ...read }, signal });
+}
+
+export async function getTransactionEvents(id: string, minPosition?: string, signal?: AbortSignal): Promise<StoredEvent[]> {
+  const path = `${base}/${encodeURIComponent(id)}/events`;
+  return itemsOf(await apiRequest<StoredEvent[] | Page<StoredEvent>>(path, { query: { minPosition }, signal }));
+}
+
+export async function getTransactionTraces(id: string, minPosition?: string, signal?: AbortSignal): Promise<Trace[]> {
+  const path = `${base}/${encodeURIComponent(id)}/traces`;
+  return itemsOf(await apiRequest<Trace[] | Page<Trace>>(path, { query: { minPosition }, signal }));
+}
+
+export function initiateTransaction(request: InitiateRequest, idempotencyKey = newIdempotencyKey()): Promise<Transaction> {
+  return apiRequest<Transaction>(base, { method: 'POST', body: request, idempotencyKey });
+}
+
+/** The result of a command: the new state, or at least its version and position. */
+export type CommandResult = Partial<Transaction> & { version?: number; position?: string };
+
+function command(id: string, action: string, body: unknown = {}, ifMatchVersion?: number): Promise<CommandResult> {
+  return apiRequest<CommandResult>(`${base}/${encodeURIComponent(id)}/${action}`, {
+    method: 'POST',
+    body,
+    idempotencyKey: newIdempotencyKey(),
+    ifMatchVersion,
+  });
+}
+
+export const confirmTransaction = (id: string, version?: number) => command(id, 'confirm', {}, version);
+export const retryTransaction = (id: string, version?: number) => command(id, 'retry', {}, version);
+export const refundTransaction = (id: string, reason: string, version?: number) =>
+  command(id, 'refund', { reason }, version);
+export const openDispute = (id: string, reason: string, version?: number) =>
+  command(id, 'disputes', { reason }, version);
+export const resolveDispute = (id: string, outcome: DisputeOutcome, version?: number) =>
+  command(id, 'disputes/resolve', { outcome }, version);
+
+function itemsOf<T>(body: T[] | Page<T> | null | undefined): T[] {
+  if (Array.isArray(body)) return body;
+  return body?.items ?? [];
+}

@@ -1,0 +1,74 @@
+import { useEffect, useState, type ReactNode } from 'react';
+import type { Transaction } from '../../api/types.ts';
+import { CopyableId } from '../../components/copyable-id.tsx';
+import { StatusBadge } from '../../components/status-badge.tsx';
+import { formatDateTime, formatRelative } from '../../format/format.ts';
+
+export function TransactionHeader({ transaction }: { transaction: Transaction }) {
+  const nowMs = useNowMs(1000);
+  const lastError =
+    typeof transaction.lastError === 'string' ? transaction.lastError : (transaction.lastError?.message ?? null);
+  return (
+    <div className="detail-header" data-testid="transaction-header" data-transaction-id={transaction.id}>
+      <div className="detail-title">
+        <StatusBadge status={transaction.status} testId="detail-status" />
+        <span className="detail-amount mono" data-testid="detail-amount">
+          {transaction.amount} <span className="dim">{transaction.currency}</span>
+        </span>
+        <CopyableId id={transaction.id} testId="detail-id" />
+      </div>
+      <dl className="facts">
+        <Fact label="vendor">
+          <CopyableId id={transaction.vendorId} short />
+        </Fact>
+        <Fact label="kind">{transaction.kind}</Fact>
+        <Fact label="channel">{transaction.channel}</Fact>
+        <Fact label="version">
+          <span className="mono" data-testid="detail-version">
+            {transaction.version}
+          </span>
+        </Fact>
+        <Fact label="retries">{transaction.retryCount}</Fact>
+        <Fact label="escrow expires">
+          {transaction.escrowExpiresAt ? (
+            <span className="mono" title={transaction.escrowExpiresAt}>
+              {formatDateTime(transaction.escrowExpiresAt)}{' '}
+              <span className="dim">({formatRelative(transaction.escrowExpiresAt, nowMs)}, wall clock)</span>
+            </span>
+          ) : (
+            '—'
+          )}
+        </Fact>
+        <Fact label="created">{formatDateTime(transaction.createdAt)}</Fact>
+        <Fact label="updated">{formatDateTime(transaction.updatedAt)}</Fact>
+        {transaction.serviceContext && <Fact label="context">{transaction.serviceContext}</Fact>}
+        <Fact label="position">
+          <span className="mono dim">{transaction.position}</span>
+        </Fact>
+      </dl>
+      {lastError && (
+        <div className="notice notice-error" data-testid="detail-last-error">
+          last error: {lastError}
+        </div>
+      )}
+    </div>
+  );
+}
+
+function Fact({ label, children }: { label: string; children: ReactNode }) {
+  return (
+    <div className="fact">
+      <dt>{label}</dt>
+      <dd>{children}</dd>
+    </div>
+  );
+}
+
+function useNowMs(everyMs: number): number {
+  const [nowMs, setNowMs] = useState(Date.now());
+  useEffect(() => {
+    const timer = setInterval(() => setNowMs(Date.now()), everyMs);
+    return () => clearInterval(timer);
+  }, [everyMs]);
+  return nowMs;
+}
