@@ -13,13 +13,21 @@ interface AppendRow {
   tx_id: string;
   seq: string;
   recorded_at: Date;
-  existing: boolean;
 }
 
-function expectedToJson(expected: ExpectedVersion): string | number {
+interface PreparedEvent {
+  stream: number;
+  eventId: string;
+  type: string;
+  schemaVersion: number;
+  data: string;
+  metadata: string;
+}
+
+function expectedToText(expected: ExpectedVersion): string {
   if (typeof expected === 'number') {
     if (!Number.isSafeInteger(expected) || expected < 0) throw new InvalidAppendError(`expected version must be a whole number >= 0, got ${expected}`);
-    return expected;
+    return String(expected);
   }
   return expected;
 }
@@ -54,48 +62,79 @@ function parseRaised(error: unknown): Error | undefined {
   return new EventIdConflictError((detail.eventIds as string[] | null) ?? []);
 }
 
-function isEventIdRace(error: unknown): boolean {
-  return error instanceof Error && (error as { code?: string }).code === '23505' && /tt_events_event_id_key/.test(error.message + String((error as { constraint?: string }).constraint));
+function isEventIdConflict(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const { code, constraint } = error as { code?: string; constraint?: string };
+  return code === '23505' && (constraint === 'tt_events_event_id_key' || error.message.includes('tt_events_event_id_key'));
+}
+
+/**
+ * The stored rows of the given event ids, or an EventIdConflictError when any id is stored with
+ * other content (or only some are stored). Null when none is stored.
+ */
+async function findStored(db: Kysely<EventStoreTables>, streamIds: readonly string[], events: readonly PreparedEvent[]): Promise<AppendRow[] | null> {
+  const { rows } = await sql<AppendRow & { same: boolean }>`
+    select e.event_id, e.stream_id, e.stream_version, e.tx_id, e.seq, e.recorded_at,
+           (e.stream_id = u.stream_id and e.type = u.type and e.schema_version = u.schema_version and e.data = u.data::jsonb) as same
+      from unnest(${events.map((event) => event.eventId)}::uuid[], ${events.map((event) => streamIds[event.stream]!)}::text[],
+                  ${events.map((event) => event.type)}::text[], ${events.map((event) => event.schemaVersion)}::int[],
+                  ${events.map((event) => event.data)}::text[]) as u(event_id, stream_id, type, schema_version, data)
+      join tt_events e on e.event_id = u.event_id`.execute(db);
+  if (rows.length === 0) return null;
+  if (rows.length === events.length && rows.every((row) => row.same)) return rows;
+  throw new EventIdConflictError(rows.map((row) => row.event_id));
 }
 
 /**
  * Appends to one or several streams atomically: either every event is committed or none is.
- * Each stream's expected version is checked under a row lock. Appending event ids that are all
+ * Each stream's expected version is checked under its row lock. Appending event ids that are all
  * stored already, with the same content, returns their original positions and appends nothing.
+ * Outside a transaction the common case costs one round trip: stored ids are looked up only when
+ * the insert hits the event-id index. Inside a transaction (where a failed statement would abort
+ * the caller's transaction) ids given by the caller are looked up first.
  */
 export async function appendToStreams(db: Kysely<EventStoreTables>, appends: readonly StreamAppend[]): Promise<AppendResult> {
   validate(appends);
-  const streams = appends.map((append) => ({ streamId: append.streamId, expected: expectedToJson(append.expectedVersion ?? 'any') }));
-  const events = appends.flatMap((append, stream) =>
+  const streamIds = appends.map((append) => append.streamId);
+  const expected = appends.map((append) => expectedToText(append.expectedVersion ?? 'any'));
+  const counts = appends.map((append) => append.events.length);
+  const events: PreparedEvent[] = appends.flatMap((append, stream) =>
     append.events.map((event) => ({
       stream,
       eventId: event.eventId ?? randomUUID(),
       type: event.type,
       schemaVersion: event.schemaVersion ?? 1,
-      data: event.data ?? null,
-      metadata: event.metadata ?? {},
+      data: JSON.stringify(event.data ?? null),
+      metadata: JSON.stringify(event.metadata ?? {}),
     })),
   );
-  const call = () => sql<AppendRow>`select * from tt_append(${JSON.stringify(streams)}::jsonb, ${JSON.stringify(events)}::jsonb)`.execute(db);
-  let rows: AppendRow[];
-  try {
-    rows = (await call()).rows;
-  } catch (error) {
-    // Two callers appending the same new ids at once: the loser retries and finds them stored.
-    if (isEventIdRace(error)) {
-      try {
-        rows = (await call()).rows;
-      } catch (retryError) {
-        throw parseRaised(retryError) ?? retryError;
-      }
-    } else {
-      throw parseRaised(error) ?? error;
-    }
+  const eventIds = events.map((event) => event.eventId);
+  const explicitIds = appends.some((append) => append.events.some((event) => event.eventId !== undefined));
+  if (db.isTransaction && explicitIds) {
+    const stored = await findStored(db, streamIds, events);
+    if (stored) return toResult(eventIds, stored, true);
   }
-  return toResult(events.map((event) => event.eventId), rows);
+  try {
+    const { rows } = await sql<AppendRow>`
+      select * from tt_append(${streamIds}::text[], ${expected}::text[], ${counts}::int[],
+        ${events.map((event) => event.stream)}::int[], ${eventIds}::uuid[], ${events.map((event) => event.type)}::text[],
+        ${events.map((event) => event.schemaVersion)}::int[], ${events.map((event) => event.data)}::text[],
+        ${events.map((event) => event.metadata)}::text[])`.execute(db);
+    return toResult(eventIds, rows, false);
+  } catch (error) {
+    const raised = parseRaised(error);
+    // A retried append (its response was lost) finds the stream moved on by itself: when every
+    // id is stored with the same content, that is the same append, answered again.
+    const mayBeRetry = isEventIdConflict(error) || (raised instanceof WrongExpectedVersionError && explicitIds);
+    if (mayBeRetry && !db.isTransaction) {
+      const stored = await findStored(db, streamIds, events);
+      if (stored) return toResult(eventIds, stored, true);
+    }
+    throw raised ?? error;
+  }
 }
 
-function toResult(eventIds: readonly string[], rows: readonly AppendRow[]): AppendResult {
+function toResult(eventIds: readonly string[], rows: readonly AppendRow[], replayed: boolean): AppendResult {
   const byId = new Map(rows.map((row) => [row.event_id, row]));
   const appended: AppendedEvent[] = eventIds.map((eventId) => {
     const row = byId.get(eventId);
@@ -115,6 +154,6 @@ function toResult(eventIds: readonly string[], rows: readonly AppendRow[]): Appe
     events: appended,
     streamVersions,
     position: encodePosition(positionFromRow(last)),
-    replayed: rows.every((row) => row.existing),
+    replayed,
   };
 }

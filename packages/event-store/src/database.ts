@@ -19,6 +19,8 @@ export interface StoreDatabase {
   listen(channel: string, onNotify: () => void): Promise<() => Promise<void>>;
   /** Takes the named lock for this process, or answers null when another consumer holds it. */
   tryAdvisoryLock(name: string): Promise<AdvisoryLock | null>;
+  /** Calls listener after every committed append made through db. */
+  onAppendCommitted(listener: () => void): () => void;
   close(): Promise<void>;
 }
 

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { appendToStreams } from './append-to-streams.ts';
-import type { StoreDatabase } from './database.ts';
+import { sql } from 'kysely';
+import { appendChannel, type StoreDatabase } from './database.ts';
 import { createLogWaker, type LogWaker } from './log-waker.ts';
 import { encodePosition } from './position.ts';
 import { readAll, readHeadPosition, readStream, type ReadAllOptions, type ReadAllResult, type ReadStreamOptions } from './read-events.ts';
@@ -26,10 +27,38 @@ export interface EventStoreOptions {
   readonly logger?: Logger;
 }
 
+/**
+ * After a committed append: wake this process's readers at once, and tell other processes with a
+ * NOTIFY sent after commit, at most one in flight (appends during it are covered by one more).
+ */
+function announceAppend(database: StoreDatabase, waker: LogWaker, logger: Logger | undefined): () => void {
+  let inFlight = false;
+  let pending = false;
+  const notify = async (): Promise<void> => {
+    inFlight = true;
+    pending = false;
+    try {
+      await sql`select pg_notify(${appendChannel}, '')`.execute(database.db);
+    } catch (error) {
+      logger?.debug({ err: error }, 'append NOTIFY failed; readers fall back to polling');
+    } finally {
+      inFlight = false;
+      if (pending) void notify();
+    }
+  };
+  return () => {
+    waker.wakeLocal();
+    if (database.kind === 'pglite') return;
+    if (inFlight) pending = true;
+    else void notify();
+  };
+}
+
 export async function createEventStore(options: EventStoreOptions): Promise<EventStore> {
   const { database, upcast, logger } = options;
   const waker = await createLogWaker(database);
   const subscriptions = new Set<Subscription>();
+  const stopReporting = database.onAppendCommitted(announceAppend(database, waker, logger));
   return {
     database,
     waker,
@@ -54,6 +83,7 @@ export async function createEventStore(options: EventStoreOptions): Promise<Even
     async close() {
       await Promise.all([...subscriptions].map((subscription) => subscription.stop()));
       subscriptions.clear();
+      stopReporting();
       await waker.close();
     },
   };

@@ -6,14 +6,17 @@ import { appendChannel, type StoreDatabase } from './database.ts';
  */
 export interface LogWaker {
   wait(timeoutMs: number, signal?: AbortSignal): Promise<'notified' | 'timeout' | 'aborted'>;
+  /** Wakes every waiter of this process now (an append of this process committed). */
+  wakeLocal(): void;
   close(): Promise<void>;
 }
 
 export async function createLogWaker(database: StoreDatabase): Promise<LogWaker> {
   const waiters = new Set<() => void>();
-  const unlisten = await database.listen(appendChannel, () => {
+  const wakeAll = () => {
     for (const wake of [...waiters]) wake();
-  });
+  };
+  const unlisten = await database.listen(appendChannel, wakeAll);
   return {
     wait(timeoutMs, signal) {
       if (signal?.aborted) return Promise.resolve('aborted');
@@ -31,6 +34,7 @@ export async function createLogWaker(database: StoreDatabase): Promise<LogWaker>
         signal?.addEventListener('abort', aborted, { once: true });
       });
     },
+    wakeLocal: wakeAll,
     async close() {
       await unlisten();
     },

@@ -3,6 +3,7 @@ import { PGlite } from '@electric-sql/pglite';
 import { Kysely } from 'kysely';
 import { PGliteDialect } from 'kysely-pglite-dialect';
 import type { AdvisoryLock, StoreDatabase } from './database.ts';
+import { notifyingDialect } from './notifying-dialect.ts';
 import type { EventStoreTables } from './schema.ts';
 
 /**
@@ -12,7 +13,12 @@ import type { EventStoreTables } from './schema.ts';
 export async function createPgliteDatabase(dataDir?: string): Promise<StoreDatabase> {
   if (dataDir) mkdirSync(dataDir, { recursive: true });
   const pglite = dataDir ? await PGlite.create(dataDir) : await PGlite.create();
-  const db = new Kysely<EventStoreTables>({ dialect: new PGliteDialect(pglite) });
+  const appendListeners = new Set<() => void>();
+  const db = new Kysely<EventStoreTables>({
+    dialect: notifyingDialect(new PGliteDialect(pglite), () => {
+      for (const listener of appendListeners) listener();
+    }),
+  });
   const held = new Map<string, () => void>();
   return {
     kind: 'pglite',
@@ -37,6 +43,10 @@ export async function createPgliteDatabase(dataDir?: string): Promise<StoreDatab
         },
       };
       return lock;
+    },
+    onAppendCommitted(listener) {
+      appendListeners.add(listener);
+      return () => appendListeners.delete(listener);
     },
     async close() {
       for (const markLost of held.values()) markLost();

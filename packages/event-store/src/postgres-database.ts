@@ -2,6 +2,7 @@ import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import type { Logger } from 'pino';
 import type { AdvisoryLock, StoreDatabase } from './database.ts';
+import { notifyingDialect } from './notifying-dialect.ts';
 import type { EventStoreTables } from './schema.ts';
 
 export interface PostgresOptions {
@@ -23,7 +24,12 @@ export function createPostgresDatabase(options: PostgresOptions): StoreDatabase 
   };
   const pool = new pg.Pool({ ...clientConfig, max: options.poolSize ?? 20, idleTimeoutMillis: 30_000 });
   pool.on('error', (error) => options.logger?.warn({ err: error }, 'idle PostgreSQL client failed'));
-  const db = new Kysely<EventStoreTables>({ dialect: new PostgresDialect({ pool }) });
+  const appendListeners = new Set<() => void>();
+  const db = new Kysely<EventStoreTables>({
+    dialect: notifyingDialect(new PostgresDialect({ pool }), () => {
+      for (const listener of appendListeners) listener();
+    }),
+  });
   const dedicated = new Set<pg.Client>();
   let closed = false;
 
@@ -105,6 +111,10 @@ export function createPostgresDatabase(options: PostgresOptions): StoreDatabase 
         },
       };
       return lock;
+    },
+    onAppendCommitted(listener) {
+      appendListeners.add(listener);
+      return () => appendListeners.delete(listener);
     },
     async close() {
       closed = true;

@@ -39,101 +39,69 @@ export const eventStoreMigration: Migration = {
     await sql.raw(appendFunction).execute(db);
   },
   async down(db: Kysely<unknown>) {
-    await sql`drop function if exists tt_append(jsonb, jsonb)`.execute(db);
+    await sql`drop function if exists tt_append(text[], text[], int[], int[], uuid[], text[], int[], text[], text[])`.execute(db);
     await sql`drop table if exists tt_checkpoints, tt_streams, tt_events`.execute(db);
   },
 };
 
 /**
- * tt_append(streams, events) appends to one or several streams atomically, in one round trip.
- * streams: [{ "streamId", "expected" }] where expected is "any", "no_stream", "stream_exists" or
- * a version number. events: [{ "stream" (index into streams), "eventId", "type", "schemaVersion",
- * "data", "metadata" }]. When every event id is already stored with the same stream, type,
- * schema version and data, it returns the stored rows (existing = true) and appends nothing.
- * Errors are raised with a JSON message behind a fixed prefix, which the client parses.
+ * tt_append appends to one or several streams atomically, in one round trip and one statement per
+ * stream. Streams: ids, expected versions ("any", "no_stream", "stream_exists" or a number) and how
+ * many events each gets. Events: columns as parallel arrays, `stream` indexing into the streams.
+ * A version mismatch raises TTE01 with a JSON message the client parses. It sends no NOTIFY: a
+ * notifying transaction holds a database-wide lock through its commit's flush, which would make
+ * concurrent appends commit one at a time; the client notifies after commit instead.
  */
 const appendFunction = `
-create function tt_append(p_streams jsonb, p_events jsonb)
-returns table (event_id uuid, stream_id text, stream_version bigint, tx_id xid8, seq bigint, recorded_at timestamptz, existing boolean)
+create function tt_append(
+  p_stream_ids text[], p_expected text[], p_counts int[],
+  p_streams int[], p_event_ids uuid[], p_types text[], p_schema_versions int[], p_data text[], p_metadata text[])
+returns table (event_id uuid, stream_id text, stream_version bigint, tx_id xid8, seq bigint, recorded_at timestamptz)
 language plpgsql as $fn$
+#variable_conflict use_column
 declare
-  v_event_count integer := jsonb_array_length(p_events);
-  v_existing integer;
-  v_matching integer;
-  v_stream record;
-  v_current bigint;
-  v_found boolean;
   v_bases bigint[] := '{}';
+  v_base bigint;
+  v_actual bigint;
+  v_expected text;
+  v_count int;
 begin
-  select count(e.event_id),
-         count(e.event_id) filter (
-           where e.stream_id = (p_streams -> ((j.value ->> 'stream')::int)) ->> 'streamId'
-             and e.type = j.value ->> 'type'
-             and e.schema_version = (j.value ->> 'schemaVersion')::int
-             and e.data = j.value -> 'data')
-    into v_existing, v_matching
-    from jsonb_array_elements(p_events) as j(value)
-    join tt_events e on e.event_id = (j.value ->> 'eventId')::uuid;
-  if v_existing > 0 then
-    if v_existing = v_event_count and v_matching = v_event_count then
-      return query
-        select e.event_id, e.stream_id, e.stream_version, e.tx_id, e.seq, e.recorded_at, true
-          from jsonb_array_elements(p_events) with ordinality as j(value, ord)
-          join tt_events e on e.event_id = (j.value ->> 'eventId')::uuid
-         order by j.ord;
-      return;
+  for i in 1 .. coalesce(array_length(p_stream_ids, 1), 0) loop
+    v_expected := p_expected[i];
+    v_count := p_counts[i];
+    v_base := null;
+    if v_expected = 'any' then
+      insert into tt_streams as t (stream_id, version) values (p_stream_ids[i], v_count)
+        on conflict (stream_id) do update set version = t.version + excluded.version
+        returning t.version - v_count into v_base;
+    elsif v_expected = 'no_stream' or v_expected = '0' then
+      insert into tt_streams (stream_id, version) values (p_stream_ids[i], v_count) on conflict do nothing;
+      if found then v_base := 0; end if;
+    elsif v_expected = 'stream_exists' then
+      update tt_streams t set version = t.version + v_count where t.stream_id = p_stream_ids[i]
+        returning t.version - v_count into v_base;
+    else
+      update tt_streams t set version = t.version + v_count
+       where t.stream_id = p_stream_ids[i] and t.version = v_expected::bigint
+        returning t.version - v_count into v_base;
     end if;
-    raise exception 'tt_event_id_conflict:%', json_build_object(
-      'eventIds', (select json_agg(e.event_id) from jsonb_array_elements(p_events) as j(value)
-                     join tt_events e on e.event_id = (j.value ->> 'eventId')::uuid),
-      'existing', v_existing, 'matching', v_matching, 'requested', v_event_count)
-      using errcode = 'TTE02';
-  end if;
-
-  for v_stream in select value as s, ordinality - 1 as idx from jsonb_array_elements(p_streams) with ordinality loop
-    select t.version into v_current from tt_streams t where t.stream_id = v_stream.s ->> 'streamId' for update;
-    v_found := found;
-    if not v_found then
-      insert into tt_streams as t (stream_id, version) values (v_stream.s ->> 'streamId', 0) on conflict do nothing;
-      if not found then
-        select t.version into v_current from tt_streams t where t.stream_id = v_stream.s ->> 'streamId' for update;
-        v_found := true;
-      else
-        v_current := 0;
-      end if;
-    end if;
-    if (v_stream.s ->> 'expected' = 'no_stream' and v_found)
-       or (v_stream.s ->> 'expected' = 'stream_exists' and not v_found)
-       or (v_stream.s ->> 'expected' not in ('any', 'no_stream', 'stream_exists')
-           and (v_stream.s ->> 'expected')::bigint <> v_current) then
+    if v_base is null then
+      select t.version into v_actual from tt_streams t where t.stream_id = p_stream_ids[i];
       raise exception 'tt_wrong_expected_version:%', json_build_object(
-        'streamId', v_stream.s ->> 'streamId', 'expected', v_stream.s ->> 'expected',
-        'actual', case when v_found then v_current else null end)
+        'streamId', p_stream_ids[i], 'expected', v_expected, 'actual', v_actual)
         using errcode = 'TTE01';
     end if;
-    v_bases := v_bases || v_current;
+    v_bases := v_bases || v_base;
   end loop;
 
   return query
-    with incoming as (
-      select (j.value ->> 'stream')::int as stream, j.ord, j.value
-        from jsonb_array_elements(p_events) with ordinality as j(value, ord)
-    ), numbered as (
-      select i.*, v_bases[i.stream + 1] + row_number() over (partition by i.stream order by i.ord) as version
-        from incoming i
-    ), inserted as (
-      insert into tt_events as e (stream_id, stream_version, event_id, type, schema_version, data, metadata)
-      select (p_streams -> n.stream) ->> 'streamId', n.version, (n.value ->> 'eventId')::uuid,
-             n.value ->> 'type', (n.value ->> 'schemaVersion')::int, n.value -> 'data', n.value -> 'metadata'
-        from numbered n
-       order by n.ord
-      returning e.event_id, e.stream_id, e.stream_version, e.tx_id, e.seq, e.recorded_at
-    ), bumped as (
-      update tt_streams t set version = t.version + c.appended
-        from (select stream, count(*) as appended from incoming group by stream) c
-       where t.stream_id = (p_streams -> c.stream) ->> 'streamId'
-    )
-    select r.event_id, r.stream_id, r.stream_version, r.tx_id, r.seq, r.recorded_at, false from inserted r order by r.seq;
-  perform pg_notify('tt_events', '');
+    insert into tt_events as e (stream_id, stream_version, event_id, type, schema_version, data, metadata)
+    select p_stream_ids[u.stream + 1],
+           v_bases[u.stream + 1] + row_number() over (partition by u.stream order by u.ord),
+           u.event_id, u.type, u.schema_version, u.data::jsonb, u.metadata::jsonb
+      from unnest(p_streams, p_event_ids, p_types, p_schema_versions, p_data, p_metadata)
+           with ordinality as u(stream, event_id, type, schema_version, data, metadata, ord)
+     order by u.ord
+    returning e.event_id, e.stream_id, e.stream_version, e.tx_id, e.seq, e.recorded_at;
 end
 $fn$`;

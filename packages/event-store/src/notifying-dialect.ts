@@ -1,0 +1,96 @@
+import type {
+  CompiledQuery, DatabaseConnection, DatabaseIntrospector, Dialect, DialectAdapter, Driver, Kysely, QueryCompiler, QueryResult, TransactionSettings,
+} from 'kysely';
+
+/**
+ * Wraps a dialect so that every committed append is reported: an append outside a transaction
+ * right after it returns, one inside a transaction after that transaction commits. The store
+ * turns reports into wake-ups of local readers and a NOTIFY for other processes, sent after
+ * commit: a NOTIFY inside the appending transaction would hold PostgreSQL's database-wide notify
+ * lock through the commit's flush and make concurrent appends commit one at a time.
+ */
+export function notifyingDialect(inner: Dialect, onAppendCommitted: () => void): Dialect {
+  return {
+    createAdapter: (): DialectAdapter => inner.createAdapter(),
+    createQueryCompiler: (): QueryCompiler => inner.createQueryCompiler(),
+    createIntrospector: (db: Kysely<any>): DatabaseIntrospector => inner.createIntrospector(db),
+    createDriver: (): Driver => new NotifyingDriver(inner.createDriver(), onAppendCommitted),
+  };
+}
+
+const appendCall = /\btt_append\(/;
+
+class ReportingConnection implements DatabaseConnection {
+  inTransaction = false;
+  appended = false;
+
+  constructor(readonly inner: DatabaseConnection, private readonly report: () => void) {}
+
+  async executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
+    const result = await this.inner.executeQuery<R>(query);
+    if (appendCall.test(query.sql)) {
+      if (this.inTransaction) this.appended = true;
+      else this.report();
+    }
+    return result;
+  }
+
+  streamQuery<R>(query: CompiledQuery, chunkSize?: number): AsyncIterableIterator<QueryResult<R>> {
+    return this.inner.streamQuery<R>(query, chunkSize);
+  }
+}
+
+class NotifyingDriver implements Driver {
+  constructor(private readonly inner: Driver, private readonly report: () => void) {}
+
+  init(): Promise<void> {
+    return this.inner.init();
+  }
+
+  async acquireConnection(): Promise<DatabaseConnection> {
+    return new ReportingConnection(await this.inner.acquireConnection(), this.report);
+  }
+
+  async beginTransaction(connection: DatabaseConnection, settings: TransactionSettings): Promise<void> {
+    const reporting = connection as ReportingConnection;
+    await this.inner.beginTransaction(reporting.inner, settings);
+    reporting.inTransaction = true;
+    reporting.appended = false;
+  }
+
+  async commitTransaction(connection: DatabaseConnection): Promise<void> {
+    const reporting = connection as ReportingConnection;
+    await this.inner.commitTransaction(reporting.inner);
+    const appended = reporting.appended;
+    reporting.inTransaction = false;
+    reporting.appended = false;
+    if (appended) this.report();
+  }
+
+  async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
+    const reporting = connection as ReportingConnection;
+    reporting.inTransaction = false;
+    reporting.appended = false;
+    await this.inner.rollbackTransaction(reporting.inner);
+  }
+
+  async savepoint(connection: DatabaseConnection, name: string, compile: QueryCompiler['compileQuery']): Promise<void> {
+    await this.inner.savepoint?.((connection as ReportingConnection).inner, name, compile);
+  }
+
+  async rollbackToSavepoint(connection: DatabaseConnection, name: string, compile: QueryCompiler['compileQuery']): Promise<void> {
+    await this.inner.rollbackToSavepoint?.((connection as ReportingConnection).inner, name, compile);
+  }
+
+  async releaseSavepoint(connection: DatabaseConnection, name: string, compile: QueryCompiler['compileQuery']): Promise<void> {
+    await this.inner.releaseSavepoint?.((connection as ReportingConnection).inner, name, compile);
+  }
+
+  releaseConnection(connection: DatabaseConnection): Promise<void> {
+    return this.inner.releaseConnection((connection as ReportingConnection).inner);
+  }
+
+  destroy(): Promise<void> {
+    return this.inner.destroy();
+  }
+}
