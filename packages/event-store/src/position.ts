@@ -13,6 +13,15 @@ export const startOfLog: LogPosition = { txId: 0n, seq: 0n };
 const width = 16;
 const pattern = /^[0-9a-f]{16}-[0-9a-f]{16}$/;
 
+const hexOfDecimal = (decimal: string): string =>
+  // Below 2^53 a Number converts exactly and much faster than a BigInt.
+  (decimal.length <= 15 ? Number(decimal).toString(16) : BigInt(decimal).toString(16)).padStart(width, '0');
+
+/** Encodes a position straight from the decimal strings PostgreSQL sends for xid8 and bigint. */
+export function encodePositionFromText(txId: string, seq: string): string {
+  return `${hexOfDecimal(txId)}-${hexOfDecimal(seq)}`;
+}
+
 export function encodePosition(position: LogPosition): string {
   return `${position.txId.toString(16).padStart(width, '0')}-${position.seq.toString(16).padStart(width, '0')}`;
 }
