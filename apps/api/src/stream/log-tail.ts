@@ -13,6 +13,9 @@ export interface LogTail {
   position(): LogPosition;
   listen(listener: TailListener): () => void;
   listenerCount(): number;
+  /** Sends a message that is not an event (e.g. projection progress) to every stream client. */
+  broadcast(message: object): void;
+  listenMessages(listener: (message: string) => void): () => void;
   stop(): Promise<void>;
 }
 
@@ -27,6 +30,7 @@ export interface LogTailOptions {
 export async function startLogTail(options: LogTailOptions): Promise<LogTail> {
   const { store } = options;
   const listeners = new Set<TailListener>();
+  const messageListeners = new Set<(message: string) => void>();
   const controller = new AbortController();
   let position = await readHeadPosition(store.database.db);
   const pollIntervalMs = options.pollIntervalMs ?? 500;
@@ -63,6 +67,14 @@ export async function startLogTail(options: LogTailOptions): Promise<LogTail> {
       return () => listeners.delete(listener);
     },
     listenerCount: () => listeners.size,
+    broadcast(message) {
+      const text = JSON.stringify(message);
+      for (const listener of [...messageListeners]) listener(text);
+    },
+    listenMessages(listener) {
+      messageListeners.add(listener);
+      return () => messageListeners.delete(listener);
+    },
     async stop() {
       controller.abort();
       await running;

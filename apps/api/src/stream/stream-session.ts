@@ -50,6 +50,7 @@ export function runStreamSession(socket: WebSocket, options: {
     if (closed) return;
     closed = true;
     unlisten();
+    unlistenMessages();
     clearInterval(heartbeat);
     socket.close(code, reason);
   };
@@ -75,6 +76,10 @@ export function runStreamSession(socket: WebSocket, options: {
     }
   });
 
+  const unlistenMessages = options.tail.listenMessages((message) => {
+    if (!closed && socket.bufferedAmount <= limits.maxBufferedBytes) socket.send(message);
+  });
+
   const heartbeat = setInterval(() => {
     if (!closed) socket.send(JSON.stringify({ kind: 'heartbeat', at: new Date().toISOString() }));
   }, limits.heartbeatMs);
@@ -83,6 +88,7 @@ export function runStreamSession(socket: WebSocket, options: {
   socket.on('close', () => {
     closed = true;
     unlisten();
+    unlistenMessages();
     clearInterval(heartbeat);
     options.onClose?.();
   });

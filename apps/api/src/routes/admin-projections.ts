@@ -1,0 +1,55 @@
+import type { FastifyPluginAsync } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { verifyReadModels, type ProjectionRuntime, type ProjectionStatus } from '@tracktrove/projections';
+import type { AppContext } from '../app-context.ts';
+import { requireRole } from '../http/auth.ts';
+import { problems } from '../http/problem.ts';
+
+const verifyCatchUpMs = 30_000;
+
+/** Admin: read-model status, rebuild from history, and verification against a fresh fold. */
+export function adminProjectionRoutes(runtime: ProjectionRuntime, extraChecks: () => Promise<Array<{ name: string; ok: boolean; detail: unknown }>> = async () => []): (context: AppContext) => FastifyPluginAsync {
+  return (context) => async (instance) => {
+    const app = instance.withTypeProvider<ZodTypeProvider>();
+    const admin = requireRole('admin', context.tokens);
+    const statusView = (status: ProjectionStatus) => ({ ...status });
+
+    app.get('/api/admin/projections', {
+      onRequest: admin,
+      schema: { tags: ['admin'], summary: 'Each read model: position, lag, status and rebuild progress' },
+    }, async () => ({ items: (await runtime.status()).map(statusView) }));
+
+    app.post('/api/admin/projections/:name/rebuild', {
+      onRequest: admin,
+      schema: { tags: ['admin'], summary: 'Rebuild a read model from history while queries keep being served, then swap', params: z.object({ name: z.string().min(1).max(100) }) },
+    }, async (request, reply) => {
+      const { name } = request.params;
+      const known = (await runtime.status()).find((status) => status.name === name);
+      if (!known) throw problems.notFound(`no projection named ${name}`);
+      if (known.status === 'rebuilding') throw Object.assign(new Error(`projection ${name} is already being rebuilt`), { code: 'rebuild_in_progress' });
+      runtime.rebuild(name, (progress) => context.tail.broadcast({ kind: 'projection', name, status: 'rebuilding', position: null, progress }))
+        .then((result) => {
+          context.logger.info({ result }, 'projection rebuild finished');
+          context.tail.broadcast({ kind: 'projection', name, status: 'live', position: null, progress: null });
+        })
+        .catch((error: unknown) => context.logger.error({ err: error, projection: name }, 'projection rebuild failed'));
+      return reply.status(202).send({ name, status: 'rebuilding', statusUrl: '/api/admin/projections' });
+    });
+
+    app.post('/api/admin/verify', {
+      onRequest: admin,
+      schema: { tags: ['admin'], summary: 'Check every invariant: the ledger, read models against a fold of the log, event integrity' },
+    }, async () => {
+      const upTo = await context.store.headPosition();
+      const caughtUp = await runtime.waitForPosition(upTo, verifyCatchUpMs);
+      const report = await verifyReadModels(context.store, context.store.database.db, {
+        transactions: runtime.schemaOf('transactions'),
+        traces: runtime.schemaOf('traces'),
+        ledger: runtime.schemaOf('ledger'),
+      }, { upTo });
+      const checks = await extraChecks();
+      return { ...report, ok: report.ok && caughtUp && checks.every((check) => check.ok), caughtUp, checks };
+    });
+  };
+}

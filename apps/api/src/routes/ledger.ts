@@ -1,0 +1,63 @@
+import type { FastifyPluginAsync } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { ledgerEntryTypes } from '@tracktrove/domain';
+import { balancesAsOf, getBalances, getTransactionEntries, listLedgerEntries, type ProjectionRuntime } from '@tracktrove/projections';
+import type { AppContext } from '../app-context.ts';
+import { requireRole } from '../http/auth.ts';
+import { waitForMinPosition } from '../http/read-your-writes.ts';
+import { LimitSchema, PositionSchema, UuidSchema } from '../schemas/common.ts';
+import { BalancesViewSchema, LedgerEntryViewSchema, pageOf } from '../schemas/views.ts';
+
+const AccountSchema = z.string().min(1).max(300).regex(/^[A-Za-z0-9:_.-]+$/, 'is not an account id');
+
+/** The double-entry ledger: entries, balances now and as of a past position. */
+export function ledgerRoutes(runtime: ProjectionRuntime): (context: AppContext) => FastifyPluginAsync {
+  return (context) => async (instance) => {
+    const app = instance.withTypeProvider<ZodTypeProvider>();
+    const db = context.store.database.db;
+    const viewer = requireRole('viewer', context.tokens);
+    const caughtUp = waitForMinPosition(runtime);
+
+    app.get('/api/ledger', {
+      onRequest: viewer,
+      preHandler: caughtUp,
+      schema: {
+        tags: ['ledger'],
+        summary: 'Ledger entries in log order',
+        querystring: z.object({
+          transactionId: UuidSchema.optional(),
+          account: AccountSchema.optional(),
+          type: z.enum(ledgerEntryTypes).optional(),
+          limit: LimitSchema.default(100),
+          cursor: z.string().min(1).max(400).optional(),
+          minPosition: PositionSchema.optional(),
+        }),
+        response: { 200: pageOf(LedgerEntryViewSchema) },
+      },
+    }, async (request) => listLedgerEntries(db, runtime.schemaOf('ledger'), request.query));
+
+    app.get('/api/ledger/balances', {
+      onRequest: viewer,
+      preHandler: caughtUp,
+      schema: {
+        tags: ['ledger'],
+        summary: 'Per-account balances, pending and posted apart, and totals; asOf folds the log up to a position',
+        querystring: z.object({ asOf: PositionSchema.optional(), minPosition: PositionSchema.optional() }),
+        response: { 200: BalancesViewSchema },
+      },
+    }, async (request) => (request.query.asOf ? balancesAsOf(context.store, request.query.asOf) : getBalances(db, runtime.schemaOf('ledger'))));
+
+    app.get('/api/ledger/:transactionId', {
+      onRequest: viewer,
+      preHandler: caughtUp,
+      schema: {
+        tags: ['ledger'],
+        summary: "A transaction's entries as an array (seed route)",
+        params: z.object({ transactionId: UuidSchema }),
+        querystring: z.object({ minPosition: PositionSchema.optional() }),
+        response: { 200: z.array(LedgerEntryViewSchema) },
+      },
+    }, async (request) => getTransactionEntries(db, runtime.schemaOf('ledger'), request.params.transactionId));
+  };
+}

@@ -1,0 +1,125 @@
+import type { FastifyPluginAsync } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { transactionStatuses } from '@tracktrove/domain';
+import { getTraces, getTransaction, listRetryPending, listTransactions, transactionAtVersion, type ProjectionRuntime, type TransactionView } from '@tracktrove/projections';
+import type { AppContext } from '../app-context.ts';
+import { requireRole } from '../http/auth.ts';
+import { problems } from '../http/problem.ts';
+import { waitForMinPosition } from '../http/read-your-writes.ts';
+import { EventViewSchema, LimitSchema, PositionSchema, UuidSchema } from '../schemas/common.ts';
+import { pageOf, TraceViewSchema, TransactionViewSchema } from '../schemas/views.ts';
+import { toEventView } from '../stream/event-json.ts';
+
+const IdParams = z.object({ id: UuidSchema });
+const MinPosition = { minPosition: PositionSchema.optional() };
+const CursorSchema = z.string().min(1).max(200);
+
+const retryStepTypes = new Set(['AuthorizationDeclined', 'RetryScheduled', 'RetriesExhausted', 'EscrowHoldPlaced']);
+
+/** Queries of the transaction read models (and of the log, for history). */
+export function transactionReadRoutes(runtime: ProjectionRuntime): (context: AppContext) => FastifyPluginAsync {
+  return (context) => async (instance) => {
+    const app = instance.withTypeProvider<ZodTypeProvider>();
+    const db = context.store.database.db;
+    const viewer = requireRole('viewer', context.tokens);
+    const caughtUp = waitForMinPosition(runtime);
+    const schemaOf = (name: string) => runtime.schemaOf(name);
+
+    /** The read model's row, or a fold of the stream when the read model has not seen it yet. */
+    const findTransaction = async (id: string): Promise<TransactionView> => {
+      const view = await getTransaction(db, schemaOf('transactions'), id);
+      if (view) return view;
+      const events = await context.store.readStream(`txn-${id}`, { direction: 'backward', maxCount: 1 });
+      const latest = events[0] ? await transactionAtVersion(context.store, id, events[0].version) : null;
+      if (!latest) throw problems.notFound(`no transaction ${id}`);
+      return latest;
+    };
+
+    app.get('/api/transactions', {
+      onRequest: viewer,
+      preHandler: caughtUp,
+      schema: {
+        tags: ['transactions'],
+        summary: 'List transactions, newest first',
+        querystring: z.object({ status: z.enum(transactionStatuses).optional(), vendorId: UuidSchema.optional(), limit: LimitSchema.default(50), cursor: CursorSchema.optional(), ...MinPosition }),
+        response: { 200: pageOf(TransactionViewSchema) },
+      },
+    }, async (request) => listTransactions(db, schemaOf('transactions'), request.query));
+
+    app.get('/api/transactions/retry-pending', {
+      onRequest: viewer,
+      preHandler: caughtUp,
+      schema: { tags: ['transactions'], summary: 'Transactions in RETRY_PENDING (seed route)', querystring: z.object({ limit: LimitSchema.default(500), ...MinPosition }), response: { 200: z.array(TransactionViewSchema) } },
+    }, async (request) => (await listRetryPending(db, schemaOf('transactions'), { limit: request.query.limit })).items);
+
+    app.get('/api/transactions/:id', {
+      onRequest: viewer,
+      preHandler: caughtUp,
+      schema: {
+        tags: ['transactions'],
+        summary: 'A transaction now, or as of a version',
+        params: IdParams,
+        querystring: z.object({ atVersion: z.coerce.number().int().min(1).max(1_000_000).optional(), ...MinPosition }),
+        response: { 200: TransactionViewSchema },
+      },
+    }, async (request, reply) => {
+      const { id } = request.params;
+      if (request.query.atVersion !== undefined) {
+        const view = await transactionAtVersion(context.store, id, request.query.atVersion);
+        if (!view) throw problems.notFound(`transaction ${id} has no version ${request.query.atVersion}`);
+        return view;
+      }
+      const view = await findTransaction(id);
+      reply.header('etag', `"${view.version}"`);
+      return view;
+    });
+
+    app.get('/api/transactions/:id/events', {
+      onRequest: viewer,
+      schema: { tags: ['transactions'], summary: "The transaction's events in order", params: IdParams, querystring: z.object(MinPosition), response: { 200: pageOf(EventViewSchema) } },
+    }, async (request) => {
+      const events = await context.store.readStream(`txn-${request.params.id}`, { maxCount: 10_000 });
+      if (events.length === 0) throw problems.notFound(`no transaction ${request.params.id}`);
+      return { items: events.map(toEventView), nextCursor: null };
+    });
+
+    app.get('/api/transactions/:id/traces', {
+      onRequest: viewer,
+      preHandler: caughtUp,
+      schema: { tags: ['transactions'], summary: 'DTO before and after each step, with RFC 6902 diffs', params: IdParams, querystring: z.object(MinPosition), response: { 200: pageOf(TraceViewSchema) } },
+    }, async (request) => {
+      const traces = await getTraces(db, schemaOf('traces'), request.params.id);
+      if (traces.length === 0) await findTransaction(request.params.id);
+      return { items: traces, nextCursor: null };
+    });
+
+    app.get('/api/transactions/:id/retries', {
+      onRequest: viewer,
+      preHandler: caughtUp,
+      schema: { tags: ['transactions'], summary: 'Retry history: traces of authorization and retry steps (seed route)', params: IdParams, querystring: z.object(MinPosition), response: { 200: z.array(TraceViewSchema) } },
+    }, async (request) => {
+      const traces = await getTraces(db, schemaOf('traces'), request.params.id);
+      if (traces.length === 0) await findTransaction(request.params.id);
+      return traces.filter((trace) => retryStepTypes.has(trace.type));
+    });
+
+    app.get('/api/transactions/:id/status', {
+      onRequest: viewer,
+      preHandler: caughtUp,
+      schema: { tags: ['transactions'], summary: 'The status as plain text (seed route)', params: IdParams, querystring: z.object(MinPosition), produces: ['text/plain'] },
+    }, async (request, reply) => reply.type('text/plain; charset=utf-8').send((await findTransaction(request.params.id)).status));
+
+    app.get('/api/transactions/:id/error-stack', {
+      onRequest: viewer,
+      preHandler: caughtUp,
+      schema: { tags: ['transactions'], summary: 'The last error stack as plain text, 404 if none (seed route)', params: IdParams, querystring: z.object(MinPosition), produces: ['text/plain'] },
+    }, async (request, reply) => {
+      const traces = await getTraces(db, schemaOf('traces'), request.params.id);
+      if (traces.length === 0) await findTransaction(request.params.id);
+      const failed = traces.filter((trace) => trace.error !== null).at(-1);
+      if (!failed?.error) throw problems.notFound(`transaction ${request.params.id} has no error`);
+      return reply.type('text/plain; charset=utf-8').send(failed.error.stack || failed.error.message);
+    });
+  };
+}
