@@ -14,6 +14,8 @@ import { startLogTail } from './stream/log-tail.ts';
 
 export interface Module {
   readonly migrations?: Record<string, Migration>;
+  /** Brings stored events of older schema versions up to date on every read. */
+  readonly upcast?: Upcaster;
   /** Starts the module's background work and answers its routes, checks and stop. */
   start?(base: BaseServices): Promise<StartedModule>;
 }
@@ -23,6 +25,7 @@ export interface StartedModule {
   readonly readinessChecks?: Record<string, () => Promise<ComponentCheck>>;
   readonly projectionLag?: () => Promise<Array<{ name: string; lag: number }>>;
   readonly pendingHolds?: () => Promise<number>;
+  onAppReady?(app: FastifyInstance): void;
   stop?(): Promise<void>;
 }
 
@@ -57,7 +60,9 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   const migrations = Object.assign({}, eventStoreMigrations, ...(options.modules ?? []).map((module) => module.migrations ?? {}));
   const ran = await migrateToLatest(database.db, migrations);
   if (ran.length > 0) logger.info({ migrations: ran }, 'migrations applied');
-  const store = await createEventStore({ database, upcast: options.upcast, logger });
+  const upcasters = [options.upcast, ...(options.modules ?? []).map((module) => module.upcast)].filter((upcast): upcast is Upcaster => upcast !== undefined);
+  const upcast: Upcaster | undefined = upcasters.length === 0 ? undefined : (event) => upcasters.reduce((current, next) => next(current), event);
+  const store = await createEventStore({ database, upcast, logger });
 
   const adminToken = config.tokens.admin ?? randomBytes(24).toString('base64url');
   if (!config.tokens.admin) logger.warn({ adminToken }, 'TRACKTROVE_ADMIN_TOKEN is unset: generated an admin token for this run');
@@ -91,6 +96,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     readinessChecks: Object.assign({}, ...started.map((module) => module.readinessChecks ?? {})),
   };
   const app = await buildApp(context, { routes: started.flatMap((module) => module.routes ?? []) });
+  for (const module of started) module.onAppReady?.(app);
   let url: string | null = null;
   if (options.listen ?? true) url = await app.listen({ port: config.port, host: config.host });
   else await app.ready();

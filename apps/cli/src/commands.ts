@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { startServer, type Config } from '@tracktrove/api';
+import { startServer, trackTroveModule, type Config } from '@tracktrove/api';
 import { eventStoreMigrations, migrateToLatest, openDatabase } from '@tracktrove/event-store';
 import { join } from 'node:path';
 
@@ -14,7 +14,7 @@ export interface CliContext {
 export type CliCommand = (context: CliContext) => Promise<number>;
 
 async function start({ config, logger }: CliContext): Promise<number> {
-  const server = await startServer({ config, logger });
+  const server = await startServer({ config, logger, modules: [trackTroveModule()] });
   logger.info({ url: server.url, database: config.databaseUrl ? 'postgres' : 'pglite', redis: config.redisUrl ? 'redis' : 'in-process timers' }, 'TrackTrove is running');
   await new Promise<void>((resolve) => {
     const stop = () => resolve();

@@ -1,0 +1,28 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { hashRequest, type IdempotencyRequest } from '@tracktrove/commands';
+import { problems } from './problem.ts';
+
+/** If-Match: `"<version>"` (an unquoted number is accepted too). Absent: undefined. */
+export function expectedVersionOf(request: FastifyRequest): number | undefined {
+  const header = request.headers['if-match'];
+  if (header === undefined) return undefined;
+  const value = Array.isArray(header) ? header[0] : header;
+  const match = /^\s*(?:W\/)?"?(\d{1,9})"?\s*$/.exec(value ?? '');
+  if (!match) throw problems.validation('If-Match must be a version like "3"', [{ path: 'headers.if-match', message: 'must be a quoted version number' }]);
+  return Number(match[1]);
+}
+
+/** Idempotency-Key, scoped by the route, with a hash of what the request asks. */
+export function idempotencyOf(request: FastifyRequest, routeKey: string): IdempotencyRequest | undefined {
+  const header = request.headers['idempotency-key'];
+  if (header === undefined) return undefined;
+  const key = Array.isArray(header) ? header[0] : header;
+  if (!key || key.length > 255 || !/^[\x21-\x7e]+$/.test(key)) {
+    throw problems.validation('Idempotency-Key must have 1 to 255 visible ASCII characters', [{ path: 'headers.idempotency-key', message: 'must have 1 to 255 visible ASCII characters' }]);
+  }
+  return { key: `${routeKey}|${key}`, requestHash: hashRequest({ route: routeKey, params: request.params ?? null, body: request.body ?? null, ifMatch: request.headers['if-match'] ?? null }) };
+}
+
+export function markReplayed(reply: FastifyReply, replayed: boolean): void {
+  if (replayed) reply.header('idempotent-replayed', 'true');
+}

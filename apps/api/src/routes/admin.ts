@@ -1,0 +1,47 @@
+import type { FastifyPluginAsync } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { TrackTrove } from '@tracktrove/application';
+import type { AppContext } from '../app-context.ts';
+import { requireRole } from '../http/auth.ts';
+
+const maxAdvanceMs = 366 * 24 * 3_600_000;
+const AdvanceBody = z.union([
+  z.object({ ms: z.number().int().min(1).max(maxAdvanceMs) }).strict(),
+  z.object({ to: z.string().datetime({ offset: true }) }).strict(),
+]);
+
+/** Admin: the sandbox clock, T+1 settlement, global failure injection. */
+export function adminRoutes(trackTrove: TrackTrove): (context: AppContext) => FastifyPluginAsync {
+  return (context) => async (instance) => {
+    const app = instance.withTypeProvider<ZodTypeProvider>();
+    const admin = requireRole('admin', context.tokens);
+
+    app.get('/api/admin/clock', { onRequest: admin, schema: { tags: ['admin'], summary: 'The sandbox clock' } }, async () => ({ now: (await trackTrove.clock.now()).toISOString() }));
+
+    app.post('/api/admin/clock/advance', {
+      onRequest: admin,
+      schema: { tags: ['admin'], summary: 'Advance the sandbox clock by ms or to a time; timers that become due fire', body: AdvanceBody },
+    }, async (request) => {
+      const result = await trackTrove.clock.advance(request.body, request.actor, request.id);
+      return { ...result, now: (await trackTrove.clock.now()).toISOString() };
+    });
+
+    app.post('/api/admin/settlement/run', {
+      onRequest: admin,
+      schema: { tags: ['admin'], summary: 'Run T+1 settlement now', body: z.object({ settlementDate: z.string().date().optional() }).optional() },
+    }, async (request) => trackTrove.runSettlement({ settlementDate: request.body?.settlementDate, actor: request.actor, correlationId: request.id }));
+
+    app.get('/api/admin/settlement/batches', {
+      onRequest: admin,
+      schema: { tags: ['admin'], summary: 'Settlement batches', querystring: z.object({ limit: z.coerce.number().int().min(1).max(500).default(100), vendorId: z.string().uuid().optional(), settlementDate: z.string().date().optional() }) },
+    }, async (request) => ({ items: await trackTrove.listSettlementBatches(request.query), nextCursor: null }));
+
+    app.get('/api/admin/failures', { onRequest: admin, schema: { tags: ['admin'], summary: 'Global failure injection settings' } }, async () => trackTrove.failures.get());
+
+    app.put('/api/admin/failures', {
+      onRequest: admin,
+      schema: { tags: ['admin'], summary: 'Replace the global failure injection settings', body: z.record(z.string(), z.unknown()) },
+    }, async (request) => trackTrove.failures.put(request.body));
+  };
+}

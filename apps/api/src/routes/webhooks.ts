@@ -1,0 +1,42 @@
+import type { FastifyPluginAsync } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { TrackTrove } from '@tracktrove/application';
+import type { AppContext } from '../app-context.ts';
+import { requireRole } from '../http/auth.ts';
+import { problems } from '../http/problem.ts';
+import { UuidSchema } from '../schemas/common.ts';
+
+const maxWebhookBytes = 16 * 1024;
+
+/** The gateway's callbacks (signed, verified on the raw body) and the delivery log. */
+export function webhookRoutes(trackTrove: TrackTrove): (context: AppContext) => FastifyPluginAsync {
+  return (context) => async (instance) => {
+    const app = instance.withTypeProvider<ZodTypeProvider>();
+    const viewer = requireRole('viewer', context.tokens);
+    const operator = requireRole('operator', context.tokens);
+
+    await app.register(async (scope) => {
+      // The signature covers the exact bytes: keep the body as a string.
+      scope.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: maxWebhookBytes }, (_request, body, done) => done(null, body));
+      scope.post('/api/webhooks/gateway', {
+        schema: { tags: ['webhooks'], summary: "The gateway's callbacks, signed with TrackTrove-Signature: t=<unix s>,v1=<HMAC-SHA256 hex>", hide: false },
+      }, async (request, reply) => {
+        if (typeof request.body !== 'string') throw problems.validation('send the webhook as application/json', [{ path: 'body', message: 'is missing' }]);
+        const header = request.headers['tracktrove-signature'];
+        const result = await trackTrove.receiveWebhook({ rawBody: request.body, signatureHeader: Array.isArray(header) ? header[0] : header });
+        return reply.status(200).send(result);
+      });
+    });
+
+    app.get('/api/webhooks/deliveries', {
+      onRequest: viewer,
+      schema: { tags: ['webhooks'], summary: 'Every delivery attempt: request, response, status, dropped by injection or not, next retry', querystring: z.object({ transactionId: UuidSchema.optional(), limit: z.coerce.number().int().min(1).max(500).default(100) }) },
+    }, async (request) => ({ items: await trackTrove.listDeliveries({ transactionId: request.query.transactionId, limit: request.query.limit }), nextCursor: null }));
+
+    app.post('/api/webhooks/deliveries/:id/redeliver', {
+      onRequest: operator,
+      schema: { tags: ['webhooks'], summary: 'Deliver a webhook again now', params: z.object({ id: z.string().min(1).max(200) }) },
+    }, async (request) => trackTrove.redeliver(request.params.id));
+  };
+}

@@ -1,0 +1,67 @@
+import { z } from 'zod';
+import { channels, parseAmount, parseCurrency, transactionKinds, ValidationError } from '@tracktrove/domain';
+
+const Probability = z.number().min(0).max(1);
+const maxPayloadBytes = 64 * 1024;
+
+export const SimulationSchema = z.object({
+  successRate: Probability.optional(),
+  seed: z.number().int().min(0).max(2 ** 31 - 1).optional(),
+  escrowTtlMs: z.number().int().min(1_000).max(7 * 24 * 3_600_000).optional(),
+  onHoldExpiry: z.enum(['release', 'void']).optional(),
+  webhook: z.object({
+    dropRate: Probability.optional(),
+    duplicateRate: Probability.optional(),
+    delayMs: z.number().int().min(0).max(86_400_000).optional(),
+  }).strict().optional(),
+  dropExpiryNotification: z.boolean().optional(),
+  refundFailureRate: Probability.optional(),
+}).strict();
+
+const payloadSize = (value: unknown) => Buffer.byteLength(JSON.stringify(value ?? null));
+
+/** The initiate body of api.md. Amount and currency are parsed by the domain's rules. */
+export const InitiateBodySchema = z.object({
+  vendorId: z.string().uuid(),
+  payerId: z.string().uuid().optional(),
+  amount: z.union([z.number(), z.string().max(40)]),
+  currency: z.string().max(10).optional(),
+  channel: z.enum(channels),
+  kind: z.enum(transactionKinds).default('PAYMENT'),
+  payload: z.record(z.string(), z.unknown()).default({}).refine((value) => payloadSize(value) <= maxPayloadBytes, { message: 'must be at most 64 KiB of JSON' }),
+  serviceContext: z.string().max(500).optional(),
+  simulation: SimulationSchema.optional(),
+});
+export type InitiateBody = z.infer<typeof InitiateBodySchema>;
+
+/** The seed's request shape for POST /api/transactions/initiate. */
+export const SeedInitiateBodySchema = z.object({
+  vendorId: z.string().uuid(),
+  amount: z.number(),
+  currency: z.string().max(10).optional(),
+  channel: z.enum(channels),
+  initialPayloadJson: z.string().max(maxPayloadBytes).optional(),
+  simulatedSuccessRate: Probability.optional(),
+  serviceContext: z.string().max(500).optional(),
+});
+
+/** Amount and currency with the domain's rules; every problem names its field. */
+export function parseMoney(amount: unknown, currency: string | undefined, limits: { minMinor: number; maxMinor: number }) {
+  const errors: Array<{ path: string; message: string }> = [];
+  let parsedCurrency: ReturnType<typeof parseCurrency> | undefined;
+  let amountMinor: number | undefined;
+  try {
+    parsedCurrency = parseCurrency(currency);
+  } catch (error) {
+    if (error instanceof ValidationError) errors.push(...error.errors);
+    else throw error;
+  }
+  try {
+    amountMinor = parseAmount(amount, { field: 'amount', minMinor: limits.minMinor, maxMinor: limits.maxMinor, currency: parsedCurrency ?? 'INR' });
+  } catch (error) {
+    if (error instanceof ValidationError) errors.push(...error.errors);
+    else throw error;
+  }
+  if (errors.length > 0 || amountMinor === undefined || parsedCurrency === undefined) throw new ValidationError(errors);
+  return { amountMinor, currency: parsedCurrency };
+}

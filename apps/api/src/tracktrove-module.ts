@@ -1,0 +1,93 @@
+import type { FastifyInstance } from 'fastify';
+import { createTrackTrove, type TrackTrove } from '@tracktrove/application';
+import { simulatorMigrations } from '@tracktrove/simulator';
+import { timerMigrations } from '@tracktrove/timers';
+import { commandMigrations, upcastTransactionEvent } from '@tracktrove/commands';
+import { projectionMigrations, readModels, startProjectionRuntime, type Projection, type ProjectionRuntime } from '@tracktrove/projections';
+import type { Module } from './server.ts';
+import { adminProjectionRoutes } from './routes/admin-projections.ts';
+import { adminRoutes } from './routes/admin.ts';
+import { ledgerRoutes } from './routes/ledger.ts';
+import { transactionCommandRoutes } from './routes/transaction-commands.ts';
+import { transactionReadRoutes } from './routes/transaction-reads.ts';
+import { webhookRoutes } from './routes/webhooks.ts';
+
+export interface TrackTroveModuleHandle {
+  trackTrove?: TrackTrove;
+  runtime?: ProjectionRuntime;
+}
+
+/**
+ * The whole product as one server module: the read models and their runtime, the application
+ * facade (timers, simulator), and every route. The simulated gateway delivers its webhooks through
+ * the app's own POST /api/webhooks/gateway, so they pass the same signature check and route.
+ */
+export function trackTroveModule(handle: TrackTroveModuleHandle = {}): Module {
+  let app: FastifyInstance | undefined;
+  return {
+    migrations: { ...commandMigrations, ...projectionMigrations, ...timerMigrations, ...simulatorMigrations },
+    upcast: upcastTransactionEvent,
+    async start({ config, logger, database, store }) {
+      const trackTrove = createTrackTrove({
+        database,
+        store,
+        redisUrl: config.redisUrl,
+        webhookSecret: config.webhookSecret,
+        webhookUrl: '/api/webhooks/gateway',
+        webhookTransport: async (request) => {
+          if (!app) return { status: 503, body: 'the API is not ready' };
+          const response = await app.inject({ method: 'POST', url: '/api/webhooks/gateway', headers: request.headers, payload: request.body });
+          return { status: response.statusCode, body: response.body };
+        },
+        defaults: {
+          escrowTtlMs: config.escrowTtlMs,
+          maxRetries: config.maxRetries,
+          retryBaseDelayMs: config.retryBaseDelayMs,
+          retryMaxDelayMs: config.retryMaxDelayMs,
+          amountLimits: config.amountLimits,
+        },
+        logger: logger.child({ component: 'application' }),
+      });
+      const projections: Projection[] = [...readModels, ...(trackTrove.projections as readonly Projection[])];
+      const runtime = await startProjectionRuntime({ store, projections, logger: logger.child({ component: 'projections' }) });
+      await trackTrove.start();
+      handle.trackTrove = trackTrove;
+      handle.runtime = runtime;
+      return {
+        routes: [
+          transactionReadRoutes(runtime),
+          transactionCommandRoutes(trackTrove),
+          ledgerRoutes(runtime),
+          webhookRoutes(trackTrove),
+          adminRoutes(trackTrove),
+          adminProjectionRoutes(runtime),
+        ],
+        readinessChecks: {
+          projections: async () => {
+            const statuses = await runtime.status();
+            const failing = statuses.filter((status) => status.lastError !== null);
+            return { status: failing.length > 0 ? ('degraded' as const) : ('up' as const), items: statuses.map(({ name, status, lag, position }) => ({ name, status, lag, position })) };
+          },
+          redis: async () => {
+            const readiness = await trackTrove.readiness();
+            const status = readiness.redis.status === 'up' ? 'up' : readiness.redis.status === 'disabled' ? 'disabled' : 'down';
+            return { status: status as 'up' | 'disabled' | 'down', detail: readiness.redis.detail };
+          },
+          timers: async () => {
+            const { timers } = await trackTrove.readiness();
+            return { ...timers, status: timers.status === 'running' ? 'up' : timers.status === 'degraded' ? 'degraded' : 'down' };
+          },
+        },
+        projectionLag: async () => (await runtime.status()).map(({ name, lag }) => ({ name, lag })),
+        pendingHolds: () => trackTrove.pendingHolds(),
+        onAppReady(ready) {
+          app = ready;
+        },
+        async stop() {
+          await trackTrove.stop();
+          await runtime.stop();
+        },
+      };
+    },
+  };
+}

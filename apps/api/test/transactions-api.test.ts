@@ -1,0 +1,198 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testRedisUrl } from '@tracktrove/testing';
+import { trackTroveModule } from '../src/tracktrove-module.ts';
+import { startTestServer, type TestServer } from './test-server.ts';
+
+type Json = Record<string, any>;
+
+describe('the transactions API on PostgreSQL and Redis', () => {
+  let server: TestServer;
+  const call = async (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {
+    const response = await fetch(`${server.baseUrl}${path}`, {
+      method,
+      headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
+      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+    });
+    const text = await response.text();
+    let json: Json = {};
+    try {
+      json = JSON.parse(text) as Json;
+    } catch {
+      json = { text };
+    }
+    return { status: response.status, headers: response.headers, json, text };
+  };
+  const admin = { authorization: 'Bearer admin-token' };
+  const initiate = (overrides: Json = {}, headers: Record<string, string> = {}) =>
+    call('POST', '/api/transactions', { vendorId: randomUUID(), amount: '12.50', channel: 'WEB', kind: 'TIP', payload: { note: 'thanks' }, simulation: { webhook: { delayMs: 3_600_000 } }, ...overrides }, headers);
+
+  beforeAll(async () => {
+    server = await startTestServer({ modules: [trackTroveModule()], config: { redisUrl: testRedisUrl() } });
+  });
+  afterAll(async () => {
+    await server.close();
+  });
+
+  it('initiates: 201, Location, ETag, the transaction object and its position', async () => {
+    const created = await initiate();
+    expect(created.status).toBe(201);
+    expect(created.json).toMatchObject({ status: 'ESCROW', amount: '12.50', amountMinor: 1250, currency: 'INR', channel: 'WEB', kind: 'TIP', version: 2, retryCount: 0, lastError: null });
+    expect(created.headers.get('location')).toBe(`/api/transactions/${created.json.id}`);
+    expect(created.headers.get('etag')).toBe('"2"');
+    const read = await call('GET', `/api/transactions/${created.json.id}?minPosition=${created.json.position}`);
+    expect(read.status).toBe(200);
+    expect(read.json).toMatchObject({ id: created.json.id, status: 'ESCROW', version: 2, position: created.json.position });
+    expect(read.json.escrowExpiresAt).not.toBeNull();
+  });
+
+  it('accepts the seed shape on /api/transactions/initiate', async () => {
+    const created = await call('POST', '/api/transactions/initiate', { vendorId: randomUUID(), amount: 99.5, currency: 'INR', channel: 'MOBILE', initialPayloadJson: '{"tip":true}', simulatedSuccessRate: 1 });
+    expect(created.status).toBe(201);
+    expect(created.json).toMatchObject({ amount: '99.50', kind: 'PAYMENT', channel: 'MOBILE' });
+  });
+
+  it.each([
+    ['three decimals', '12.505'],
+    ['an exponent', '1e2'],
+    ['zero', '0'],
+    ['a negative', '-5'],
+    ['above the limit', '500.01'],
+    ['below the limit', '0.99'],
+    ['not a number', 'twelve'],
+  ])('rejects an amount with %s: 400 naming the field, nothing appended', async (_name, amount) => {
+    const before = await server.context.store.headPosition();
+    const response = await initiate({ amount });
+    expect(response.status).toBe(400);
+    expect(response.headers.get('content-type')).toContain('application/problem+json');
+    expect(response.json).toMatchObject({ code: 'validation_failed', status: 400 });
+    expect(response.json.errors.map((error: Json) => error.path)).toContain('amount');
+    expect(await server.context.store.headPosition()).toBe(before);
+  });
+
+  it('rejects unknown enum values, a bad vendor id and an unknown currency with 400s naming fields', async () => {
+    expect((await initiate({ channel: 'FAX' })).json.errors[0].path).toBe('channel');
+    expect((await initiate({ vendorId: 'nope' })).json.errors[0].path).toBe('vendorId');
+    expect((await initiate({ currency: 'XYZ' })).json.errors[0].path).toBe('currency');
+    expect((await call('POST', '/api/transactions', '{"not json')).status).toBe(400);
+  });
+
+  it('walks a transaction through confirm, traces, ledger and refund', async () => {
+    const created = await initiate();
+    const id = created.json.id as string;
+    const confirmed = await call('POST', `/api/transactions/${id}/confirm`);
+    expect(confirmed.status).toBe(200);
+    expect(confirmed.json.status).toBe('COMPLETED');
+    const traces = await call('GET', `/api/transactions/${id}/traces?minPosition=${confirmed.json.position}`);
+    expect(traces.json.items.map((trace: Json) => trace.type)).toEqual(['TransactionInitiated', 'EscrowHoldPlaced', 'EscrowHoldPosted']);
+    const posted = traces.json.items[2];
+    expect(posted.diff).toEqual(expect.arrayContaining([expect.objectContaining({ op: 'replace', path: '/status', value: 'COMPLETED' })]));
+    const events = await call('GET', `/api/transactions/${id}/events`);
+    expect(events.json.items.map((event: Json) => event.version)).toEqual([1, 2, 3]);
+    expect(events.json.items[0]).toMatchObject({ streamId: `txn-${id}`, type: 'TransactionInitiated', schemaVersion: 2 });
+    expect((await call('GET', `/api/transactions/${id}/status`)).text).toBe('COMPLETED');
+    expect((await call('GET', `/api/transactions/${id}/error-stack`)).status).toBe(404);
+    const entries = await call('GET', `/api/ledger/${id}?minPosition=${confirmed.json.position}`);
+    expect(entries.json.length).toBeGreaterThan(0);
+    const refunded = await call('POST', `/api/transactions/${id}/refund`, { reason: 'customer asked' }, { 'if-match': '"3"' });
+    expect(refunded.status).toBe(200);
+    expect(refunded.json.version).toBe(4);
+    const balances = await call('GET', `/api/ledger/balances?minPosition=${refunded.json.position}`);
+    for (const totals of Object.values(balances.json.totals) as Json[]) {
+      expect(totals.debitsPostedMinor).toBe(totals.creditsPostedMinor);
+      expect(totals.debitsPendingMinor).toBe(totals.creditsPendingMinor);
+    }
+  });
+
+  it('answers 412 for a stale If-Match and 409 for an invalid transition, changing nothing', async () => {
+    const created = await initiate();
+    const id = created.json.id as string;
+    const stale = await call('POST', `/api/transactions/${id}/confirm`, undefined, { 'if-match': '"1"' });
+    expect(stale.status).toBe(412);
+    expect(stale.json.code).toBe('version_mismatch');
+    const invalid = await call('POST', `/api/transactions/${id}/disputes/resolve`, { outcome: 'WON' });
+    expect(invalid.status).toBe(409);
+    expect(invalid.json.code).toBe('invalid_transition');
+    expect((await call('GET', `/api/transactions/${id}/events`)).json.items).toHaveLength(2);
+    expect((await call('POST', `/api/transactions/${id}/confirm`, undefined, { 'if-match': 'soon' })).status).toBe(400);
+  });
+
+  it('replays an Idempotency-Key with the same body and refuses it with another body', async () => {
+    const key = randomUUID();
+    const body = { vendorId: randomUUID(), amount: '5.00', channel: 'API' };
+    const first = await call('POST', '/api/transactions', body, { 'idempotency-key': key });
+    const again = await call('POST', '/api/transactions', body, { 'idempotency-key': key });
+    expect(first.status).toBe(201);
+    expect(again.status).toBe(201);
+    expect(again.headers.get('idempotent-replayed')).toBe('true');
+    expect(again.json.id).toBe(first.json.id);
+    expect(again.json.position).toBe(first.json.position);
+    const other = await call('POST', '/api/transactions', { ...body, amount: '6.00' }, { 'idempotency-key': key });
+    expect(other.status).toBe(422);
+    expect(other.json.code).toBe('idempotency_key_reused');
+  });
+
+  it('opens and resolves a dispute through the api.md and seed routes', async () => {
+    const created = await initiate();
+    const id = created.json.id as string;
+    await call('POST', `/api/transactions/${id}/confirm`);
+    const opened = await call('PATCH', `/api/transactions/${id}/open-dispute`, { reason: 'not received' });
+    expect(opened.json.status).toBe('DISPUTE_OPEN');
+    const resolved = await call('POST', `/api/transactions/${id}/disputes/resolve`, { outcome: 'LOST' });
+    expect(resolved.json.status).toBe('DISPUTE_RESOLVED');
+  });
+
+  it('keeps admin routes for the admin token: 401 without, the override recorded with actor and reason', async () => {
+    const created = await initiate();
+    const id = created.json.id as string;
+    expect((await call('POST', `/api/admin/transactions/${id}/override`, { status: 'FAILED', reason: 'ops' })).status).toBe(401);
+    expect((await call('POST', `/api/admin/transactions/${id}/override`, { status: 'FAILED', reason: 'ops' }, { authorization: 'Bearer wrong' })).status).toBe(401);
+    const overridden = await call('POST', `/api/admin/transactions/${id}/override`, { status: 'FAILED', reason: 'ops said so' }, admin);
+    expect(overridden.status).toBe(200);
+    expect(overridden.json.status).toBe('FAILED');
+    const events = await call('GET', `/api/transactions/${id}/events`);
+    const override = events.json.items.at(-1);
+    expect(override.type).toBe('StatusOverridden');
+    expect(override.metadata.actor).toEqual({ role: 'admin', id: 'admin-token' });
+    expect(JSON.stringify(override.data)).toContain('ops said so');
+  });
+
+  it('advances the sandbox clock, runs settlement and reports projections', async () => {
+    const before = await call('GET', '/api/admin/clock', undefined, admin);
+    const advanced = await call('POST', '/api/admin/clock/advance', { ms: 60_000 }, admin);
+    expect(advanced.status).toBe(200);
+    expect(Date.parse(advanced.json.now) - Date.parse(before.json.now)).toBeGreaterThanOrEqual(60_000);
+    const settlement = await call('POST', '/api/admin/settlement/run', {}, admin);
+    expect(settlement.status).toBe(200);
+    expect(settlement.json).toHaveProperty('settledCount');
+    const projections = await call('GET', '/api/admin/projections', undefined, admin);
+    expect(projections.json.items.map((item: Json) => item.name)).toEqual(expect.arrayContaining(['transactions', 'traces', 'ledger']));
+    const failures = await call('GET', '/api/admin/failures', undefined, admin);
+    expect(failures.status).toBe(200);
+  });
+
+  it('refuses a webhook with a bad signature with 400, and lists deliveries', async () => {
+    const created = await initiate();
+    const body = JSON.stringify({ id: randomUUID(), type: 'payment.confirmed', transactionId: created.json.id, createdAt: new Date().toISOString() });
+    const bad = await call('POST', '/api/webhooks/gateway', body, { 'tracktrove-signature': `t=${Math.floor(Date.now() / 1000)},v1=${'0'.repeat(64)}` });
+    expect(bad.status).toBe(400);
+    expect((await call('GET', `/api/transactions/${created.json.id}`)).json.status).toBe('ESCROW');
+    const deliveries = await call('GET', `/api/webhooks/deliveries?transactionId=${created.json.id}`);
+    expect(deliveries.status).toBe(200);
+    expect(Array.isArray(deliveries.json.items)).toBe(true);
+  });
+
+  it('answers 404 problem+json for unknown transactions and routes', async () => {
+    const unknown = await call('GET', `/api/transactions/${randomUUID()}`);
+    expect(unknown.status).toBe(404);
+    expect(unknown.json.code).toBe('not_found');
+    expect((await call('POST', `/api/transactions/${randomUUID()}/confirm`)).status).toBe(404);
+    expect((await call('GET', '/api/nothing-here')).status).toBe(404);
+  });
+
+  it('serves the OpenAPI document generated from the route schemas', async () => {
+    const document = await call('GET', '/docs/json');
+    expect(document.json.paths).toHaveProperty('/api/transactions');
+    expect(document.json.paths['/api/transactions'].post.requestBody).toBeDefined();
+  });
+});

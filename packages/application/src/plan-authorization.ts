@@ -1,0 +1,47 @@
+import { decide, evolve, retriesLeft, type TransactionCommand, type TransactionState } from '@tracktrove/domain';
+import { authorize, seededRandom, type AuthorizationDecision } from '@tracktrove/simulator';
+import { backoffDelayMs } from '@tracktrove/timers';
+
+export interface RetryBackoff {
+  readonly baseDelayMs: number;
+  readonly maxDelayMs: number;
+}
+
+/** Decides commands one after the other on a local fold, so each sees the state the previous made. */
+export class CommandPlan {
+  readonly commands: TransactionCommand[] = [];
+  constructor(public state: TransactionState) {}
+  add(command: TransactionCommand): this {
+    for (const event of decide(command, this.state)) this.state = evolve(this.state, event);
+    this.commands.push(command);
+    return this;
+  }
+}
+
+/**
+ * The gateway's authorization and what follows a decline, as commands: RecordAuthorization, then
+ * ScheduleRetry (exponential backoff, seeded jitter, due time recorded) while retries are left, or
+ * ExhaustRetries. A forced retry from FAILED starts with ScheduleRetry { forced, dueAt: now }.
+ */
+export function planAuthorization(
+  plan: CommandPlan,
+  options: { now: Date; latencyMs: number; backoff: RetryBackoff; forced?: boolean },
+): AuthorizationDecision {
+  const now = options.now.toISOString();
+  if (plan.state.status === 'FAILED' && options.forced) plan.add({ type: 'ScheduleRetry', dueAt: now, forced: true, now });
+  const attempt = Math.max(1, plan.state.attempt);
+  const decision = authorize({ state: plan.state, attempt, now: options.now, latencyMs: options.latencyMs });
+  plan.add(decision.outcome === 'authorized'
+    ? { type: 'RecordAuthorization', outcome: 'authorized', holdId: decision.holdId, expiresAt: decision.expiresAt, now }
+    : { type: 'RecordAuthorization', outcome: 'declined', reason: decision.reason, code: decision.code, now });
+  if (decision.outcome === 'declined') {
+    if (retriesLeft(plan.state) > 0) {
+      const random = seededRandom(plan.state.simulation.seed, plan.state.transactionId, attempt, 'retry-jitter')();
+      const delayMs = backoffDelayMs({ attempt: plan.state.retryCount + 1, baseDelayMs: options.backoff.baseDelayMs, maxDelayMs: options.backoff.maxDelayMs, random });
+      plan.add({ type: 'ScheduleRetry', dueAt: new Date(options.now.getTime() + delayMs).toISOString(), forced: false, now });
+    } else {
+      plan.add({ type: 'ExhaustRetries', now });
+    }
+  }
+  return decision;
+}

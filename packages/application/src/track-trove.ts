@@ -1,0 +1,613 @@
+import { randomInt, randomUUID } from 'node:crypto';
+import type { Kysely, Migration, Transaction } from 'kysely';
+import type { Logger } from 'pino';
+import {
+  decide, defaultSimulation, initialState, InvalidTransitionError, ValidationError,
+  type Actor, type Channel, type Currency, type DisputeOutcome, type JsonValue, type SimulationSettings,
+  type TransactionCommand, type TransactionKind, type TransactionState, type TransactionStatus,
+} from '@tracktrove/domain';
+import { readStream, type EventStore, type StoreDatabase } from '@tracktrove/event-store';
+import {
+  executeTransactionCommand, loadTransaction, VersionMismatchError, runIdempotent, transactionIdOf, transactionStreamId,
+  type CommandResult, type CommandSequence, type IdempotencyRequest, type StepContext,
+} from '@tracktrove/commands';
+import {
+  deliverWebhook, deliveryExists, effectiveSimulation, listDeliveries, magicEffectOf, NotFoundError, readFailureSettings,
+  receiveGatewayWebhook, scheduleWebhookDelivery, seededRandom, simulatorMigrations, webhookTimerKind, writeFailureSettings,
+  defaultFailureSettings, WebhookSignatureError,
+  type DeliveryAttemptView, type DeliveryView, type FailureSettings, type ReceiveResult, type WebhookBody, type WebhookInjection,
+  type WebhookTransport, type WebhookType,
+} from '@tracktrove/simulator';
+import {
+  cancelTimers, countPendingTimers, createRedisHolds, createSandboxClock, createTimerService, isConflict, listSettlementBatches,
+  runSettlement, scheduleTimer, settlementDateOf, syncSettlementCandidate, timerMigrations, transact, uuidV5,
+  type AdvanceResult, type ClockAdvance, type RedisHolds, type SettlementBatchView, type SettlementRunResult, type Timer, type TimerHandler,
+} from '@tracktrove/timers';
+import { CommandPlan, planAuthorization } from './plan-authorization.ts';
+
+export type SimulationInput = Partial<Omit<SimulationSettings, 'webhook'>> & { webhook?: Partial<SimulationSettings['webhook']> };
+
+/** Already validated by the API (zod); amounts in minor units. */
+export interface InitiateInput {
+  readonly transactionId?: string;
+  readonly vendorId: string;
+  readonly payerId?: string | null;
+  readonly amountMinor: number;
+  readonly currency: Currency;
+  readonly channel: Channel;
+  readonly kind: TransactionKind;
+  readonly payload: JsonValue;
+  readonly serviceContext?: string | null;
+  readonly simulation?: SimulationInput;
+}
+
+export interface TrackTroveDefaults {
+  readonly escrowTtlMs: number;
+  readonly maxRetries: number;
+  readonly retryBaseDelayMs: number;
+  readonly retryMaxDelayMs: number;
+  readonly amountLimits: { readonly minMinor: number; readonly maxMinor: number };
+}
+
+export interface TrackTroveOptions {
+  readonly database: StoreDatabase;
+  readonly store: EventStore;
+  /** Unset: in-process timers plus the PostgreSQL sweeper. */
+  readonly redisUrl?: string;
+  readonly webhookSecret: string;
+  /** How the simulated gateway reaches POST /api/webhooks/gateway; default: an in-process call of receiveWebhook. */
+  readonly webhookTransport?: WebhookTransport;
+  readonly webhookUrl?: string;
+  readonly defaults: TrackTroveDefaults;
+  readonly logger?: Logger;
+  readonly timers?: {
+    readonly sweepIntervalMs?: number;
+    /** Sorted-set poll of the Redis fast path; 0 = keyspace notifications only. */
+    readonly redisPollIntervalMs?: number;
+    /** Run T+1 settlement when the sandbox date changes (default true). */
+    readonly dailySettlement?: boolean;
+    readonly redisKeyPrefix?: string;
+  };
+}
+
+export interface CommandOptions {
+  readonly correlationId?: string;
+  readonly idempotency?: IdempotencyRequest;
+  readonly expectedVersion?: number;
+}
+
+export type TransactionResult = CommandResult<TransactionState>;
+
+export interface Readiness {
+  readonly redis: { readonly status: 'up' | 'down' | 'disabled' | 'simulated_down'; readonly detail: string };
+  readonly timers: {
+    readonly status: 'running' | 'stopped' | 'degraded';
+    readonly detail: string;
+    readonly pending: number;
+    readonly overdue: number;
+    readonly lastSweepAt: string | null;
+  };
+}
+
+export interface TrackTrove {
+  readonly migrations: Record<string, Migration>;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  readiness(): Promise<Readiness>;
+  pendingHolds(): Promise<number>;
+  initiate(input: InitiateInput, actor: Actor, options?: CommandOptions): Promise<TransactionResult>;
+  confirm(transactionId: string, actor: Actor, options?: CommandOptions): Promise<TransactionResult>;
+  retry(transactionId: string, actor: Actor, options?: CommandOptions): Promise<TransactionResult>;
+  refund(transactionId: string, reason: string, actor: Actor, options?: CommandOptions): Promise<TransactionResult>;
+  openDispute(transactionId: string, reason: string, actor: Actor, options?: CommandOptions): Promise<TransactionResult>;
+  resolveDispute(transactionId: string, outcome: DisputeOutcome, actor: Actor, options?: CommandOptions): Promise<TransactionResult>;
+  override(transactionId: string, to: TransactionStatus, reason: string, actor: Actor, options?: CommandOptions): Promise<TransactionResult>;
+  runSettlement(options?: { settlementDate?: string; actor?: Actor; correlationId?: string }): Promise<SettlementRunResult>;
+  listSettlementBatches(filter?: { limit?: number; settlementDate?: string; vendorId?: string }): Promise<SettlementBatchView[]>;
+  readonly clock: {
+    now(): Promise<Date>;
+    advance(advance: ClockAdvance, actor?: Actor, correlationId?: string): Promise<AdvanceResult>;
+  };
+  readonly failures: {
+    get(): Promise<FailureSettings>;
+    put(settings: unknown): Promise<FailureSettings>;
+  };
+  receiveWebhook(input: { rawBody: string; signatureHeader: string | undefined | null }): Promise<ReceiveResult>;
+  listDeliveries(filter?: { transactionId?: string; limit?: number }): Promise<DeliveryView[]>;
+  redeliver(deliveryId: string): Promise<DeliveryAttemptView>;
+  /** Read models this package adds to the projection runtime (none: its logs are tables written with the events). */
+  readonly projections: readonly never[];
+}
+
+/** Timers, Redis keys and other work to do once a command's transaction has committed. */
+interface Effects {
+  readonly newTimers: Timer[];
+  readonly newHolds: Timer[];
+  readonly cancelledHolds: string[];
+}
+const noEffects = (): Effects => ({ newTimers: [], newHolds: [], cancelledHolds: [] });
+
+const system = (id: string): Actor => ({ role: 'system', id });
+const anonymousPayerId = uuidV5('tracktrove|anonymous-payer');
+
+export function createTrackTrove(options: TrackTroveOptions): TrackTrove {
+  const { database, logger, defaults } = options;
+  const db = database.db as Kysely<any>;
+  const clock = createSandboxClock(db);
+  const webhookUrl = options.webhookUrl ?? '/api/webhooks/gateway';
+  const backoff = { baseDelayMs: defaults.retryBaseDelayMs, maxDelayMs: defaults.retryMaxDelayMs };
+  let failures: FailureSettings = defaultFailureSettings;
+  let lastSettlementDate: string | null = null;
+
+  const transport: WebhookTransport = options.webhookTransport ?? (async (request) => {
+    try {
+      const result = await receiveWebhook({ rawBody: request.body, signatureHeader: request.headers['TrackTrove-Signature'] });
+      return { status: 200, body: JSON.stringify(result) };
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      const status = error instanceof WebhookSignatureError || code === 'validation_failed' ? 400 : code === 'not_found' ? 404 : 500;
+      return { status, body: JSON.stringify({ code: code ?? 'internal', detail: error instanceof Error ? error.message : String(error) }) };
+    }
+  });
+
+  // ---- commands with their effects, in one transaction ----
+
+  async function reconcile(transaction: Transaction<any>, state: TransactionState, now: Date, correlationId: string): Promise<Effects> {
+    const effects = noEffects();
+    const id = state.transactionId;
+    const hold = state.hold?.state === 'pending' ? state.hold : null;
+    if (hold) {
+      const ref = `${id}:${hold.holdId}`;
+      const timer = await scheduleTimer(transaction, {
+        kind: 'hold_expiry', ref, transactionId: id, dueAt: new Date(hold.expiresAt),
+        payload: { holdId: hold.holdId, dropNotification: state.simulation.dropExpiryNotification || failures.dropExpiryNotification },
+      });
+      if (timer) effects.newTimers.push(timer), effects.newHolds.push(timer);
+      effects.cancelledHolds.push(...(await cancelTimers(transaction, { transactionId: id, kind: 'hold_expiry', keepRef: ref })).map((t) => t.id));
+      if (!hold.holdId.includes(':override-hold:')) {
+        effects.newTimers.push(...(await ensureWebhook(transaction, state, `confirm:${hold.holdId}`, 'payment.confirmed', now, correlationId)));
+      }
+    } else {
+      effects.cancelledHolds.push(...(await cancelTimers(transaction, { transactionId: id, kind: 'hold_expiry' })).map((t) => t.id));
+    }
+    if (state.status === 'RETRY_PENDING' && state.nextRetryAt) {
+      const ref = `${id}:${state.attempt}`;
+      const timer = await scheduleTimer(transaction, { kind: 'retry', ref, transactionId: id, dueAt: new Date(state.nextRetryAt), payload: { attempt: state.attempt } });
+      if (timer) effects.newTimers.push(timer);
+      await cancelTimers(transaction, { transactionId: id, kind: 'retry', keepRef: ref });
+    } else {
+      await cancelTimers(transaction, { transactionId: id, kind: 'retry' });
+    }
+    if (state.refund?.state === 'pending') {
+      // Seeded by the stream version, not the (random) refund id, so the same seed decides the same.
+      const seedKey = `refund@${state.version}`;
+      const random = seededRandom(state.simulation.seed, id, seedKey);
+      const fails = magicEffectOf(state.amountMinor)?.kind === 'refund_fails' || random() < state.simulation.refundFailureRate;
+      effects.newTimers.push(...(await ensureWebhook(transaction, state, `refund:${state.refund.refundId}`, fails ? 'refund.failed' : 'refund.succeeded', now, correlationId, seedKey)));
+    }
+    await syncSettlementCandidate(transaction, state);
+    return effects;
+  }
+
+  /** Schedules the gateway's webhook for `ref` once, with its failure injection decided (seeded) and recorded. */
+  async function ensureWebhook(
+    transaction: Transaction<any>, state: TransactionState, ref: string, type: WebhookType, now: Date, correlationId: string, seedKey: string = ref,
+  ): Promise<Timer[]> {
+    if (await deliveryExists(transaction, ref)) return [];
+    const random = seededRandom(state.simulation.seed, state.transactionId, 'webhook', seedKey);
+    const magic = magicEffectOf(state.amountMinor);
+    const isConfirmation = type === 'payment.confirmed';
+    const dropRoll = random();
+    const duplicateRoll = random();
+    const dropped = isConfirmation && (magic?.kind === 'drop_confirmation' || dropRoll < state.simulation.webhook.dropRate);
+    const duplicate = (isConfirmation && magic?.kind === 'duplicate_confirmation') || duplicateRoll < state.simulation.webhook.duplicateRate;
+    const delayMs = state.simulation.webhook.delayMs;
+    const reorderSpanMs = 2 * delayMs + 1000;
+    const extraDelayMs = failures.webhook.reorder ? Math.floor(random() * reorderSpanMs) : 0;
+    const body: WebhookBody = { id: `evt_${uuidV5(`webhook|${state.transactionId}|${ref}`)}`, type, transactionId: state.transactionId, createdAt: now.toISOString() };
+    const injection: WebhookInjection = {
+      dropped, duplicateOf: null, extraDelayMs,
+      reason: dropped ? (magic?.kind === 'drop_confirmation' ? 'magic amount 6.66' : 'webhook.dropRate') : failures.webhook.reorder ? 'reorder' : null,
+    };
+    const dueAt = new Date(now.getTime() + delayMs + extraDelayMs);
+    const first = await scheduleWebhookDelivery(transaction, { ref, body, url: webhookUrl, dueAt, injection, now, correlationId });
+    const timers = first?.timer ? [first.timer] : [];
+    if (first && duplicate) {
+      const duplicateExtraMs = failures.webhook.reorder ? Math.floor(random() * reorderSpanMs) : 0;
+      const second = await scheduleWebhookDelivery(transaction, {
+        ref: `${ref}:duplicate`, body, url: webhookUrl, now, correlationId,
+        dueAt: new Date(now.getTime() + delayMs + duplicateExtraMs + 200),
+        injection: { dropped: false, duplicateOf: first.deliveryId, extraDelayMs: duplicateExtraMs + 200, reason: magic?.kind === 'duplicate_confirmation' ? 'magic amount 9.99' : 'webhook.duplicateRate' },
+      });
+      if (second?.timer) timers.push(second.timer);
+    }
+    return timers;
+  }
+
+  interface Request {
+    readonly transactionId: string;
+    readonly command: TransactionCommand | CommandSequence | ((state: TransactionState) => TransactionCommand | CommandSequence);
+    readonly context: StepContext;
+    readonly expectedVersion?: number;
+  }
+
+  /** Runs a transaction command and its effects inside the caller's transaction. */
+  async function executeIn(transaction: Transaction<any>, request: Request, now: Date): Promise<{ result: TransactionResult; effects: Effects }> {
+    const result = await executeTransactionCommand(transaction, request);
+    const effects = result.appended.length > 0 ? await reconcile(transaction, result.state, now, request.context.correlationId) : noEffects();
+    return { result, effects };
+  }
+
+  async function applyEffects(effects: Effects): Promise<void> {
+    for (const timer of effects.newTimers) timerService.scheduled(timer);
+    if (!redis) return;
+    const nowMs = clock.nowCached().getTime();
+    try {
+      for (const hold of effects.newHolds) {
+        if (hold.payload.dropNotification === true) continue; // failure injection: the expiry notification is lost
+        await redis.register({ timerId: hold.id, dueAtMs: hold.dueAt.getTime(), nowMs });
+      }
+      await redis.remove(effects.cancelledHolds);
+    } catch (error) {
+      logger?.debug({ err: error }, 'redis fast path unavailable; the sweeper covers');
+    }
+  }
+
+  /** A command in its own transaction (retried on conflicts), with the idempotency key when given. */
+  async function execute(request: Request, now: Date, idempotency?: IdempotencyRequest): Promise<TransactionResult> {
+    if (!idempotency) {
+      const { result, effects } = await transact(db, (transaction) => executeIn(transaction, request, now));
+      await applyEffects(effects);
+      return result;
+    }
+    for (let attempt = 1; ; attempt += 1) {
+      let effects = noEffects();
+      try {
+        const { result: stored, replayed } = await runIdempotent(db, idempotency, async (transaction) => {
+          const { result, effects: made } = await executeIn(transaction, request, now);
+          effects = made;
+          return { version: result.version, position: result.position, appended: result.appended.map((event) => ({ ...event, recordedAt: event.recordedAt.toISOString() })) };
+        });
+        if (!replayed) await applyEffects(effects);
+        // A replay answers for the transaction the first request made (initiate may have generated its id).
+        const streamId = stored.appended[0]?.streamId ?? transactionStreamId(request.transactionId);
+        const transactionId = transactionIdOf(streamId) ?? request.transactionId;
+        const state = (await loadTransaction(db, transactionId, stored.version)) ?? initialState();
+        return {
+          streamId,
+          state,
+          version: stored.version,
+          position: stored.position,
+          appended: stored.appended.map((event) => ({ ...event, recordedAt: new Date(event.recordedAt) })),
+          replayed,
+        };
+      } catch (error) {
+        if (!isConflict(error) || attempt >= 5) throw error;
+      }
+    }
+  }
+
+  const existing = (transactionId: string, build: (state: TransactionState) => TransactionCommand | CommandSequence) => (state: TransactionState) => {
+    if (state.status === 'NEW') throw new NotFoundError('transaction', transactionId);
+    return build(state);
+  };
+
+  const contextOf = (actor: Actor, commandOptions: CommandOptions | undefined, extra: Partial<StepContext> = {}): StepContext => ({
+    actor, correlationId: commandOptions?.correlationId ?? randomUUID(), ...extra,
+  });
+
+  // ---- timers ----
+
+  const handlers: Record<string, TimerHandler> = {
+    async hold_expiry(timer, { transaction, now }) {
+      const transactionId = timer.transactionId!;
+      const holdId = String(timer.payload.holdId);
+      const state = await loadTransaction(transaction, transactionId);
+      if (!state || state.hold?.holdId !== holdId || state.hold.state !== 'pending') return;
+      const at = new Date(Math.max(now.getTime(), Date.parse(state.hold.expiresAt)));
+      const { effects } = await executeIn(transaction, {
+        transactionId,
+        command: { type: 'ExpireHold', holdId, now: at.toISOString() },
+        context: { actor: system('escrow-timer'), correlationId: transactionId, causationId: timer.id, service: 'escrow' },
+      }, at);
+      return () => applyEffects(effects);
+    },
+    async retry(timer, { transaction, now }) {
+      const transactionId = timer.transactionId!;
+      const state = await loadTransaction(transaction, transactionId);
+      if (!state || state.status !== 'RETRY_PENDING' || state.attempt !== Number(timer.payload.attempt)) return;
+      const at = new Date(Math.max(now.getTime(), Date.parse(state.nextRetryAt ?? now.toISOString())));
+      const plan = new CommandPlan(state);
+      const decision = planAuthorization(plan, { now: at, latencyMs: failures.gatewayLatencyMs, backoff });
+      const { effects } = await executeIn(transaction, {
+        transactionId,
+        command: plan.commands,
+        context: { actor: system('retry-timer'), correlationId: transactionId, causationId: timer.id, attempt: state.attempt, durationMs: decision.durationMs },
+      }, at);
+      return () => applyEffects(effects);
+    },
+    async [webhookTimerKind](timer) {
+      const deliveryId = String(timer.payload.deliveryId);
+      return async () => {
+        await deliverWebhook(db, deliveryId, deliverOptions);
+      };
+    },
+  };
+
+  const deliverOptions = {
+    secret: options.webhookSecret,
+    transport: (request: Parameters<WebhookTransport>[0]) => transport(request),
+    now: () => clock.now(),
+    onScheduled: (timer: Timer) => timerService.scheduled(timer),
+  };
+
+  const timerService = createTimerService({
+    db,
+    clock,
+    handlers,
+    logger,
+    sweepIntervalMs: options.timers?.sweepIntervalMs,
+    inProcessWake: !options.redisUrl,
+    onTick: async (now) => {
+      failures = await readFailureSettings(db);
+      if (options.timers?.dailySettlement === false) return;
+      const date = settlementDateOf(now);
+      if (date === lastSettlementDate) return;
+      const lock = await database.tryAdvisoryLock('tt-settlement-schedule');
+      if (!lock) return;
+      try {
+        const result = await runSettlement(db, { now, settlementDate: date, actor: system('settlement-schedule'), correlationId: `settlement-${date}` });
+        lastSettlementDate = date;
+        if (result.settledCount > 0) logger?.info({ ...result }, 'T+1 settlement ran');
+      } finally {
+        await lock.release();
+      }
+    },
+  });
+
+  const redis: RedisHolds | null = options.redisUrl
+    ? createRedisHolds({
+      url: options.redisUrl,
+      fire: (timerId, firedBy) => timerService.fireTimer(timerId, firedBy),
+      nowMs: () => clock.nowCached().getTime(),
+      simulatedDown: () => failures.redisDown,
+      pollIntervalMs: options.timers?.redisPollIntervalMs,
+      keyPrefix: options.timers?.redisKeyPrefix,
+      logger,
+    })
+    : null;
+
+  // ---- the facade ----
+
+  async function receiveWebhook(input: { rawBody: string; signatureHeader: string | undefined | null }): Promise<ReceiveResult> {
+    let effects = noEffects();
+    const result = await receiveGatewayWebhook(db, input, {
+      secret: options.webhookSecret,
+      apply: async (transaction, body) => {
+        effects = noEffects();
+        const state = await loadTransaction(transaction, body.transactionId);
+        if (!state) throw new NotFoundError('transaction', body.transactionId);
+        const now = await clock.now(transaction);
+        let command: TransactionCommand;
+        switch (body.type) {
+          case 'payment.confirmed':
+            command = { type: 'ConfirmPayment', now: now.toISOString() };
+            break;
+          case 'refund.succeeded':
+            command = { type: 'CompleteRefund', outcome: 'succeeded', now: now.toISOString() };
+            break;
+          case 'refund.failed':
+            command = { type: 'CompleteRefund', outcome: 'failed', reason: 'the gateway could not refund (simulated)', now: now.toISOString() };
+            break;
+          case 'payment.failed':
+            return { outcome: 'ignored', note: 'payment.failed is informational: declines are recorded when the gateway answers', version: state.version, position: null };
+        }
+        try {
+          const executed = await executeIn(transaction, {
+            transactionId: body.transactionId,
+            command,
+            context: { actor: system('gateway-webhook'), correlationId: body.transactionId, causationId: body.id, service: 'webhooks' },
+          }, now);
+          effects = executed.effects;
+          const changed = executed.result.appended.length > 0;
+          return { outcome: changed ? 'processed' : 'ignored', note: changed ? null : 'already applied', version: executed.result.version, position: executed.result.position };
+        } catch (error) {
+          if (!(error instanceof InvalidTransitionError)) throw error;
+          logger?.info({ webhookId: body.id, transactionId: body.transactionId, reason: error.message }, 'webhook accepted without effect');
+          return { outcome: 'ignored', note: error.message, version: state.version, position: null };
+        }
+      },
+    });
+    await applyEffects(effects);
+    return result;
+  }
+
+  async function currentResult(transactionId: string): Promise<TransactionResult> {
+    const events = await readStream(db, transactionStreamId(transactionId), { maxCount: 10_000 });
+    const state = await loadTransaction(db, transactionId);
+    if (!state) throw new NotFoundError('transaction', transactionId);
+    return { streamId: transactionStreamId(transactionId), state, version: state.version, position: events.at(-1)?.position ?? null, appended: [], replayed: false };
+  }
+
+  function mergeSimulation(input: SimulationInput | undefined): SimulationSettings {
+    return {
+      ...defaultSimulation,
+      escrowTtlMs: defaults.escrowTtlMs,
+      seed: randomInt(0, 2 ** 32 - 1),
+      ...input,
+      webhook: { ...defaultSimulation.webhook, ...input?.webhook },
+    };
+  }
+
+  const facade: TrackTrove = {
+    migrations: { ...timerMigrations, ...simulatorMigrations },
+    projections: [],
+
+    async start() {
+      failures = await readFailureSettings(db);
+      timerService.start();
+      await redis?.start();
+    },
+    async stop() {
+      await redis?.stop();
+      await timerService.stop();
+    },
+    async readiness() {
+      const now = await clock.now();
+      const [pending, overdue] = await Promise.all([
+        countPendingTimers(db),
+        db.selectFrom('tt_timers' as any).select((eb: any) => eb.fn.countAll().as('count'))
+          .where('state' as any, '=', 'pending').where('due_at' as any, '<', new Date(now.getTime() - 5_000)).executeTakeFirst()
+          .then((row: any) => Number(row?.count ?? 0)),
+      ]);
+      const status = timerService.status();
+      return {
+        redis: redis ? redis.status() : { status: 'disabled', detail: 'REDIS_URL is not set: in-process timers with the PostgreSQL sweeper' },
+        timers: {
+          status: !status.running ? 'stopped' : status.lastSweepError ? 'degraded' : 'running',
+          detail: status.lastSweepError ?? `sweeper every ${status.sweepIntervalMs} ms`,
+          pending,
+          overdue,
+          lastSweepAt: status.lastSweepAt,
+        },
+      };
+    },
+    pendingHolds: () => countPendingTimers(db, 'hold_expiry'),
+
+    async initiate(input, actor, commandOptions) {
+      const { minMinor, maxMinor } = defaults.amountLimits;
+      if (!Number.isSafeInteger(input.amountMinor) || input.amountMinor < minMinor || input.amountMinor > maxMinor) {
+        throw new ValidationError([{ path: 'amount', message: `must be between ${minMinor} and ${maxMinor} minor units` }]);
+      }
+      const now = await clock.now();
+      failures = await readFailureSettings(db);
+      const transactionId = input.transactionId ?? randomUUID();
+      const simulation = effectiveSimulation(mergeSimulation(input.simulation), failures);
+      const plan = new CommandPlan(initialState());
+      plan.add({
+        type: 'Initiate', transactionId, vendorId: input.vendorId, payerId: input.payerId ?? anonymousPayerId, amountMinor: input.amountMinor,
+        currency: input.currency, channel: input.channel, kind: input.kind, payload: input.payload, serviceContext: input.serviceContext ?? null,
+        simulation, retryPolicy: { maxRetries: defaults.maxRetries }, now: now.toISOString(),
+      });
+      const decision = planAuthorization(plan, { now, latencyMs: failures.gatewayLatencyMs, backoff });
+      return execute({
+        transactionId,
+        command: plan.commands,
+        context: contextOf(actor, commandOptions, { durationMs: decision.durationMs }),
+      }, now, commandOptions?.idempotency);
+    },
+
+    async confirm(transactionId, actor, commandOptions) {
+      const state = await loadTransaction(db, transactionId);
+      if (!state) throw new NotFoundError('transaction', transactionId);
+      if (commandOptions?.expectedVersion !== undefined && commandOptions.expectedVersion !== state.version) {
+        throw new VersionMismatchError(transactionStreamId(transactionId), commandOptions.expectedVersion, state.version);
+      }
+      const now = await clock.now();
+      if (decide({ type: 'ConfirmPayment', now: now.toISOString() }, state).length === 0) return currentResult(transactionId);
+      const ref = `manual-confirm:${randomUUID()}`;
+      const body: WebhookBody = { id: `evt_${randomUUID()}`, type: 'payment.confirmed', transactionId, createdAt: now.toISOString() };
+      const scheduled = await transact(db, (transaction) => scheduleWebhookDelivery(transaction, {
+        ref, body, url: webhookUrl, dueAt: now, now, correlationId: transactionId, withTimer: false,
+        injection: { dropped: false, duplicateOf: null, extraDelayMs: 0, reason: `confirmed by ${actor.role} ${actor.id}` },
+      }));
+      if (!scheduled) throw new Error('manual confirmation was not scheduled');
+      const attempt = await deliverWebhook(db, scheduled.deliveryId, deliverOptions);
+      if (attempt.outcome !== 'delivered') {
+        throw Object.assign(new Error(`the confirmation webhook was not accepted (${attempt.status ?? attempt.error}); it will be retried`), { code: 'unavailable' });
+      }
+      return currentResult(transactionId);
+    },
+
+    async retry(transactionId, actor, commandOptions) {
+      const now = await clock.now();
+      // The gateway is deterministic for a state: preview its latency for the step's metadata.
+      const preview = await loadTransaction(db, transactionId);
+      let durationMs = 0;
+      try {
+        if (preview) durationMs = planAuthorization(new CommandPlan(preview), { now, latencyMs: failures.gatewayLatencyMs, backoff, forced: true }).durationMs;
+      } catch {
+        // the command below reports the rejection
+      }
+      return execute({
+        transactionId,
+        expectedVersion: commandOptions?.expectedVersion,
+        command: existing(transactionId, (state) => {
+          const plan = new CommandPlan(state);
+          planAuthorization(plan, { now, latencyMs: failures.gatewayLatencyMs, backoff, forced: true });
+          return plan.commands;
+        }),
+        context: contextOf(actor, commandOptions, { service: 'gateway', durationMs }),
+      }, now, commandOptions?.idempotency);
+    },
+
+    async refund(transactionId, reason, actor, commandOptions) {
+      const now = await clock.now();
+      const refundId = randomUUID();
+      return execute({
+        transactionId,
+        expectedVersion: commandOptions?.expectedVersion,
+        command: existing(transactionId, () => ({ type: 'RequestRefund', refundId, reason, now: now.toISOString() })),
+        context: contextOf(actor, commandOptions),
+      }, now, commandOptions?.idempotency);
+    },
+
+    async openDispute(transactionId, reason, actor, commandOptions) {
+      const now = await clock.now();
+      const disputeId = randomUUID();
+      return execute({
+        transactionId,
+        expectedVersion: commandOptions?.expectedVersion,
+        command: existing(transactionId, () => ({ type: 'OpenDispute', disputeId, reason, now: now.toISOString() })),
+        context: contextOf(actor, commandOptions),
+      }, now, commandOptions?.idempotency);
+    },
+
+    async resolveDispute(transactionId, outcome, actor, commandOptions) {
+      const now = await clock.now();
+      return execute({
+        transactionId,
+        expectedVersion: commandOptions?.expectedVersion,
+        command: existing(transactionId, () => ({ type: 'ResolveDispute', outcome, now: now.toISOString() })),
+        context: contextOf(actor, commandOptions),
+      }, now, commandOptions?.idempotency);
+    },
+
+    async override(transactionId, to, reason, actor, commandOptions) {
+      const now = await clock.now();
+      return execute({
+        transactionId,
+        expectedVersion: commandOptions?.expectedVersion,
+        command: existing(transactionId, () => ({ type: 'OverrideStatus', to, reason, actor, now: now.toISOString() })),
+        context: contextOf(actor, commandOptions, { service: 'admin' }),
+      }, now, commandOptions?.idempotency);
+    },
+
+    async runSettlement(settlementOptions = {}) {
+      const now = await clock.now();
+      return runSettlement(db, {
+        now,
+        settlementDate: settlementOptions.settlementDate,
+        actor: settlementOptions.actor ?? system('settlement'),
+        correlationId: settlementOptions.correlationId ?? randomUUID(),
+      });
+    },
+    listSettlementBatches: (filter) => listSettlementBatches(db, filter),
+
+    clock: {
+      now: () => clock.now(),
+      advance: (advance, actor = system('clock'), correlationId = randomUUID()) => timerService.advance(advance, { actor, correlationId }),
+    },
+    failures: {
+      get: () => readFailureSettings(db),
+      async put(settings) {
+        failures = await writeFailureSettings(db, settings);
+        return failures;
+      },
+    },
+    receiveWebhook,
+    listDeliveries: (filter) => listDeliveries(db, filter),
+    redeliver: (deliveryId) => deliverWebhook(db, deliveryId, { ...deliverOptions, manual: true }),
+  };
+  return facade;
+}

@@ -1,0 +1,123 @@
+import { sql, type Kysely } from 'kysely';
+import { formatAmount, type AccountBalance, type Currency, type LedgerPhase } from '@tracktrove/domain';
+import { isoTime } from '../read-models/transaction-view.ts';
+import { balancesViewOf, type BalancesView } from './balances-view.ts';
+import { decodeCursor, encodeCursor, pageSize, type Page } from './cursor.ts';
+
+/** The API's entry object, plus the two-phase details. */
+export interface LedgerEntryView {
+  readonly id: string;
+  readonly transactionId: string;
+  readonly type: string;
+  readonly debitAccount: string;
+  readonly creditAccount: string;
+  readonly amount: string;
+  readonly amountMinor: number;
+  readonly currency: string;
+  /** True for the entry that places a hold (a pending transfer). */
+  readonly pending: boolean;
+  readonly phase: LedgerPhase;
+  readonly pendingId: string | null;
+  readonly version: number;
+  readonly position: string;
+  readonly at: string;
+}
+
+export interface EntryRow {
+  id: string;
+  transaction_id: string;
+  version: number;
+  type: string;
+  debit_account: string;
+  credit_account: string;
+  amount_minor: string | number;
+  currency: string;
+  phase: LedgerPhase;
+  pending_id: string | null;
+  position: string;
+  at: Date;
+}
+
+export function entryViewOfRow(row: EntryRow): LedgerEntryView {
+  const amountMinor = Number(row.amount_minor);
+  return {
+    id: row.id,
+    transactionId: row.transaction_id,
+    type: row.type,
+    debitAccount: row.debit_account,
+    creditAccount: row.credit_account,
+    amount: formatAmount(amountMinor, row.currency as Currency),
+    amountMinor,
+    currency: row.currency,
+    pending: row.phase === 'pending',
+    phase: row.phase,
+    pendingId: row.pending_id,
+    version: row.version,
+    position: row.position,
+    at: isoTime(row.at)!,
+  };
+}
+
+export interface ListLedgerEntriesOptions {
+  readonly transactionId?: string;
+  /** Entries that debit or credit this account. */
+  readonly account?: string;
+  readonly type?: string;
+  readonly limit?: number;
+  readonly cursor?: string | null;
+}
+
+/** Entries in log order (oldest first: position, then entry id). `schema` is `runtime.schemaOf('ledger')`. */
+export async function listLedgerEntries(db: Kysely<any>, schema: string, options: ListLedgerEntriesOptions = {}): Promise<Page<LedgerEntryView>> {
+  const limit = pageSize(options.limit);
+  let query = db.withSchema(schema).selectFrom('entries').selectAll();
+  if (options.transactionId !== undefined) query = query.where('transaction_id', '=', options.transactionId);
+  if (options.type !== undefined) query = query.where('type', '=', options.type);
+  if (options.account !== undefined) {
+    const account = options.account;
+    query = query.where((eb) => eb.or([eb('debit_account', '=', account), eb('credit_account', '=', account)]));
+  }
+  if (options.cursor) {
+    const [position, id] = decodeCursor(options.cursor, 2) as [string, string];
+    query = query.where(sql<boolean>`(position, id) > (${position}, ${id})`);
+  }
+  const rows = (await query.orderBy('position').orderBy('id').limit(limit + 1).execute()) as EntryRow[];
+  const page = rows.slice(0, limit);
+  const last = page.at(-1);
+  return { items: page.map(entryViewOfRow), nextCursor: rows.length > limit && last ? encodeCursor([last.position, last.id]) : null };
+}
+
+/** Limit of entries answered for one transaction by getTransactionEntries. */
+export const maxEntriesPerTransaction = 10_000;
+
+/** The seed's `GET /api/ledger/:transactionId`: a transaction's entries as an array, in log order. */
+export async function getTransactionEntries(db: Kysely<any>, schema: string, transactionId: string): Promise<LedgerEntryView[]> {
+  const rows = (await db.withSchema(schema).selectFrom('entries').selectAll().where('transaction_id', '=', transactionId)
+    .orderBy('position').orderBy('id').limit(maxEntriesPerTransaction).execute()) as EntryRow[];
+  return rows.map(entryViewOfRow);
+}
+
+export interface BalanceRow {
+  account: string;
+  currency: string;
+  debits_posted: string | number;
+  credits_posted: string | number;
+  debits_pending: string | number;
+  credits_pending: string | number;
+}
+
+export function accountBalanceOfRow(row: BalanceRow): AccountBalance {
+  return {
+    currency: row.currency as Currency,
+    debitsPosted: Number(row.debits_posted),
+    creditsPosted: Number(row.credits_posted),
+    debitsPending: Number(row.debits_pending),
+    creditsPending: Number(row.credits_pending),
+  };
+}
+
+/** Balances of every account, with totals per currency (see BalancesView for the sign of `balance`). */
+export async function getBalances(db: Kysely<any>, schema: string): Promise<BalancesView> {
+  const rows = (await db.withSchema(schema).selectFrom('balances').selectAll().execute()) as BalanceRow[];
+  return balancesViewOf(rows.map((row) => [row.account, accountBalanceOfRow(row)]));
+}

@@ -1,0 +1,48 @@
+import type { RecordedEvent } from '@tracktrove/event-store';
+import { evolve, initialState, isTransactionEventType, parseEvent, type TransactionEvent, type TransactionState } from '@tracktrove/domain';
+
+/** Transaction streams are named `txn-<transaction id>`. */
+export const transactionStreamPrefix = 'txn-';
+
+export function transactionStreamOf(transactionId: string): string {
+  return `${transactionStreamPrefix}${transactionId}`;
+}
+
+/** The transaction id of a transaction stream, or null for any other stream. */
+export function transactionIdOf(streamId: string): string | null {
+  return streamId.startsWith(transactionStreamPrefix) ? streamId.slice(transactionStreamPrefix.length) : null;
+}
+
+/** Whether a read model of transactions cares about an event: a known transaction event type in a transaction stream. */
+export function isTransactionRecord(event: RecordedEvent): boolean {
+  return event.streamId.startsWith(transactionStreamPrefix) && isTransactionEventType(event.type);
+}
+
+/** The events of a batch that belong to transactions; other streams and unknown types are ignored. */
+export function transactionRecords(events: readonly RecordedEvent[]): RecordedEvent[] {
+  return events.filter(isTransactionRecord);
+}
+
+/** The distinct transaction ids a list of transaction records touches, in first-seen order. */
+export function touchedTransactionIds(records: readonly RecordedEvent[]): string[] {
+  return [...new Set(records.map((record) => transactionIdOf(record.streamId)!))];
+}
+
+export class StreamOrderError extends Error {
+  readonly code = 'invariant_violation';
+  constructor(readonly streamId: string, readonly expectedVersion: number, readonly actualVersion: number) {
+    super(`stream ${streamId}: expected event version ${expectedVersion}, got ${actualVersion} (an event skipped or applied twice)`);
+    this.name = 'StreamOrderError';
+  }
+}
+
+/**
+ * Folds one recorded event into its transaction's state, asserting that it is the stream's next
+ * version: an event applied twice or skipped is a loud error, never a silent drift.
+ */
+export function foldRecord(state: TransactionState | undefined, record: RecordedEvent): { before: TransactionState; event: TransactionEvent; after: TransactionState } {
+  const before = state ?? initialState();
+  if (record.version !== before.version + 1) throw new StreamOrderError(record.streamId, before.version + 1, record.version);
+  const event = parseEvent(record.type, record.schemaVersion, record.data);
+  return { before, event, after: evolve(before, event) };
+}

@@ -1,0 +1,102 @@
+import { sql } from 'kysely';
+import type { TransactionState } from '@tracktrove/domain';
+import type { Projection } from '../projection.ts';
+import { jsonRows, tableIn } from './sql-helpers.ts';
+import { foldRecord, touchedTransactionIds, transactionIdOf, transactionRecords } from './transaction-stream.ts';
+import { transactionViewOf } from './transaction-view.ts';
+
+export const transactionsReadModel = 'transactions';
+
+/**
+ * One row per transaction: the transaction object's fields as columns for list queries, and the
+ * full domain state as jsonb so the next batch can evolve it. Per batch: one select of the touched
+ * states, evolve in memory, one upsert.
+ *
+ * `created_position` (the position of TransactionInitiated) never changes, so it is the list order
+ * and cursor; `position` is the position of the last event applied.
+ */
+export const transactionsProjection: Projection = {
+  name: transactionsReadModel,
+  async createTables({ transaction, schema }) {
+    const t = tableIn(schema, 'transactions');
+    await sql`
+      create table ${t} (
+        id text primary key,
+        status text not null,
+        amount_minor bigint not null,
+        currency text not null,
+        vendor_id text not null,
+        payer_id text not null,
+        channel text not null,
+        kind text not null,
+        service_context text,
+        retry_count integer not null,
+        version integer not null,
+        position text collate "C" not null,
+        created_position text collate "C" not null,
+        created_at timestamptz,
+        updated_at timestamptz,
+        escrow_expires_at timestamptz,
+        next_retry_at timestamptz,
+        last_error jsonb,
+        state jsonb not null
+      )`.execute(transaction);
+    await sql`create index on ${t} (created_position)`.execute(transaction);
+    await sql`create index on ${t} (status, created_position)`.execute(transaction);
+    await sql`create index on ${t} (vendor_id, created_position)`.execute(transaction);
+  },
+  async apply(events, { transaction, schema }) {
+    const records = transactionRecords(events);
+    if (records.length === 0) return;
+    const t = tableIn(schema, 'transactions');
+    const ids = touchedTransactionIds(records);
+    const { rows: stored } = await sql<{ id: string; state: TransactionState; created_position: string }>`
+      select id, state, created_position from ${t} where id = any(${ids}::text[])`.execute(transaction);
+    const states = new Map<string, { state: TransactionState; position: string; createdPosition: string }>();
+    for (const row of stored) states.set(row.id, { state: row.state, position: '', createdPosition: row.created_position });
+    for (const record of records) {
+      const id = transactionIdOf(record.streamId)!;
+      const current = states.get(id);
+      const { after } = foldRecord(current?.state, record);
+      states.set(id, { state: after, position: record.position, createdPosition: current?.createdPosition ?? record.position });
+    }
+    const rows = ids.map((id) => {
+      const { state, position, createdPosition } = states.get(id)!;
+      const view = transactionViewOf(state, position);
+      return {
+        id,
+        status: view.status,
+        amount_minor: view.amountMinor,
+        currency: view.currency,
+        vendor_id: view.vendorId,
+        payer_id: view.payerId,
+        channel: view.channel,
+        kind: view.kind,
+        service_context: view.serviceContext,
+        retry_count: view.retryCount,
+        version: view.version,
+        position,
+        created_position: createdPosition,
+        created_at: view.createdAt,
+        updated_at: view.updatedAt,
+        escrow_expires_at: view.escrowExpiresAt,
+        next_retry_at: state.nextRetryAt,
+        last_error: view.lastError,
+        state,
+      };
+    });
+    await sql`
+      insert into ${t} (id, status, amount_minor, currency, vendor_id, payer_id, channel, kind, service_context, retry_count, version,
+                        position, created_position, created_at, updated_at, escrow_expires_at, next_retry_at, last_error, state)
+      select id, status, amount_minor, currency, vendor_id, payer_id, channel, kind, service_context, retry_count, version,
+             position, created_position, created_at, updated_at, escrow_expires_at, next_retry_at, last_error, state
+        from json_to_recordset(${jsonRows(rows)}) as r(
+          id text, status text, amount_minor bigint, currency text, vendor_id text, payer_id text, channel text, kind text,
+          service_context text, retry_count integer, version integer, position text, created_position text, created_at timestamptz,
+          updated_at timestamptz, escrow_expires_at timestamptz, next_retry_at timestamptz, last_error jsonb, state jsonb)
+      on conflict (id) do update set
+        status = excluded.status, retry_count = excluded.retry_count, version = excluded.version, position = excluded.position,
+        updated_at = excluded.updated_at, escrow_expires_at = excluded.escrow_expires_at, next_retry_at = excluded.next_retry_at,
+        last_error = excluded.last_error, state = excluded.state`.execute(transaction);
+  },
+};

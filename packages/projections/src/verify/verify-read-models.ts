@@ -1,0 +1,256 @@
+import { sql, type Kysely } from 'kysely';
+import { comparePositions, decodePosition, encodePosition, type EventStore, type LogPosition } from '@tracktrove/event-store';
+import { postingsFor, transactionEventTypes, type AccountBalance, type LedgerViolation, type TransactionState } from '@tracktrove/domain';
+import { accountBalanceOfRow, type BalanceRow, type EntryRow } from '../queries/ledger.ts';
+import { transactionViewOfRow, type TransactionRow } from '../queries/transactions.ts';
+import { balanceDeltas, type PositionedEntry } from '../read-models/ledger-projection.ts';
+import { tableIn } from '../read-models/sql-helpers.ts';
+import { traceRecordOf, type TraceRecord } from '../read-models/trace-record.ts';
+import { foldRecord, transactionIdOf, transactionRecords } from '../read-models/transaction-stream.ts';
+import { isoTime, transactionViewOf } from '../read-models/transaction-view.ts';
+import { createLedgerChecker } from './ledger-checker.ts';
+import { sameJson } from './canonical-json.ts';
+
+/** The schemas the queries read: `runtime.schemaOf(name)` of each read model. */
+export interface ReadModelSchemas {
+  readonly transactions: string;
+  readonly traces: string;
+  readonly ledger: string;
+}
+
+export interface ReadModelDifference {
+  readonly readModel: 'transactions' | 'traces' | 'ledger';
+  /** Transaction id, `transactionId@version` for a trace, entry id or account. */
+  readonly key: string;
+  /** The column or object field, or `row` for a missing or unexpected row. */
+  readonly field: string;
+  readonly expected: unknown;
+  readonly actual: unknown;
+}
+
+export interface VerifyReport {
+  readonly ok: boolean;
+  /** The log was folded up to and including this position. */
+  readonly upTo: string;
+  readonly checkedEvents: number;
+  readonly checkedTransactions: number;
+  /** The first maxDifferences differences; differenceCount counts them all. */
+  readonly differences: ReadModelDifference[];
+  readonly differenceCount: number;
+  /** Ledger invariants broken by the ledger read model's entries. */
+  readonly violations: LedgerViolation[];
+}
+
+export interface VerifyOptions {
+  /** Fold the log up to here (default: the head when verification starts). Read models must have applied at least this far. */
+  readonly upTo?: string;
+  readonly batchSize?: number;
+  readonly maxDifferences?: number;
+}
+
+type Expected = { state: TransactionState; position: string; createdPosition: string };
+
+const traceFields: [keyof TraceRecord, string][] = [
+  ['position', 'position'], ['eventType', 'event_type'], ['step', 'step'], ['service', 'service'], ['at', 'at'], ['attempt', 'attempt'],
+  ['durationMs', 'duration_ms'], ['dtoBefore', 'dto_before'], ['dtoAfter', 'dto_after'], ['diff', 'diff'], ['error', 'error'],
+  ['actor', 'actor'], ['correlationId', 'correlation_id'], ['causationId', 'causation_id'],
+];
+
+const entryFields: [keyof PositionedEntry, keyof EntryRow][] = [
+  ['transactionId', 'transaction_id'], ['version', 'version'], ['type', 'type'], ['debitAccount', 'debit_account'], ['creditAccount', 'credit_account'],
+  ['amountMinor', 'amount_minor'], ['currency', 'currency'], ['phase', 'phase'], ['pendingId', 'pending_id'], ['position', 'position'], ['at', 'at'],
+];
+
+function entryOfRow(row: EntryRow): PositionedEntry {
+  return {
+    entryId: row.id,
+    transactionId: row.transaction_id,
+    version: row.version,
+    type: row.type as PositionedEntry['type'],
+    debitAccount: row.debit_account,
+    creditAccount: row.credit_account,
+    amountMinor: Number(row.amount_minor),
+    currency: row.currency as PositionedEntry['currency'],
+    phase: row.phase,
+    pendingId: row.pending_id,
+    position: row.position,
+    at: isoTime(row.at)!,
+  };
+}
+
+/**
+ * Folds the whole log afresh, in batches, and compares every read model with it: each transaction
+ * row (object fields and stored state), each trace (content, and the count), each ledger entry and
+ * every account balance. Runs every ledger invariant over the read model's entries as they stream.
+ * Memory grows with transactions and accounts (their folded states), not with events.
+ */
+export async function verifyReadModels(store: EventStore, db: Kysely<any>, schemas: ReadModelSchemas, options: VerifyOptions = {}): Promise<VerifyReport> {
+  const upTo = decodePosition(options.upTo ?? (await store.headPosition()));
+  const upToText = encodePosition(upTo);
+  const batchSize = options.batchSize ?? 5_000;
+  const maxDifferences = options.maxDifferences ?? 1_000;
+  const differences: ReadModelDifference[] = [];
+  let differenceCount = 0;
+  const differ = (difference: ReadModelDifference) => {
+    differenceCount += 1;
+    if (differences.length < maxDifferences) differences.push(difference);
+  };
+
+  const expected = new Map<string, Expected>();
+  const expectedBalances = new Map<string, AccountBalance>();
+  const checker = createLedgerChecker();
+  const traces = tableIn(schemas.traces, 'traces');
+  const entriesTable = tableIn(schemas.ledger, 'entries');
+  let checkedEvents = 0;
+  let traceCount = 0;
+  let after: LogPosition = decodePosition('start');
+
+  for (;;) {
+    const page = await store.readAll({ after, maxCount: batchSize, types: transactionEventTypes });
+    const events = page.events.filter((event) => comparePositions(event.logPosition, upTo) <= 0);
+    const records = transactionRecords(events);
+    const batchEnd = events.length < page.events.length || page.isEnd ? upTo : page.position;
+    checkedEvents += records.length;
+
+    const expectedEntries: PositionedEntry[] = [];
+    for (const record of records) {
+      const id = transactionIdOf(record.streamId)!;
+      const current = expected.get(id);
+      const { before, event, after: next } = foldRecord(current?.state, record);
+      for (const entry of postingsFor(before, event, next)) expectedEntries.push({ ...entry, position: record.position });
+      expected.set(id, { state: next, position: record.position, createdPosition: current?.createdPosition ?? record.position });
+    }
+
+    // Traces of this batch, by key.
+    if (records.length > 0) {
+      const wanted = records.map(traceRecordOf);
+      traceCount += wanted.length;
+      const { rows } = await sql<Record<string, unknown>>`
+        select t.* from ${traces} t
+          join unnest(${wanted.map((trace) => trace.transactionId)}::text[], ${wanted.map((trace) => trace.version)}::int[]) as k(transaction_id, version)
+            on t.transaction_id = k.transaction_id and t.version = k.version`.execute(db);
+      const actual = new Map(rows.map((row) => [`${String(row.transaction_id)}@${String(row.version)}`, row]));
+      for (const trace of wanted) {
+        const key = `${trace.transactionId}@${trace.version}`;
+        const row = actual.get(key);
+        if (!row) {
+          differ({ readModel: 'traces', key, field: 'row', expected: 'present', actual: null });
+          continue;
+        }
+        for (const [field, column] of traceFields) {
+          const value = column === 'at' ? isoTime(row.at as Date) : row[column] ?? null;
+          if (!sameJson(trace[field], value)) differ({ readModel: 'traces', key, field, expected: trace[field], actual: value });
+        }
+      }
+    }
+
+    // Ledger entries of this batch's position range, in log order.
+    const { rows: entryRows } = await sql<EntryRow>`
+      select * from ${entriesTable}
+       where position > ${encodePosition(after)} and position <= ${encodePosition(batchEnd)}
+       order by position, id`.execute(db);
+    const actualEntries = entryRows.map(entryOfRow);
+    const actualById = new Map(actualEntries.map((entry) => [entry.entryId, entry]));
+    const expectedIds = new Set(expectedEntries.map((entry) => entry.entryId));
+    for (const entry of expectedEntries) {
+      const found = actualById.get(entry.entryId);
+      if (!found) {
+        differ({ readModel: 'ledger', key: entry.entryId, field: 'row', expected: 'present', actual: null });
+        continue;
+      }
+      for (const [field] of entryFields) {
+        const want = field === 'at' ? isoTime(entry.at) : entry[field];
+        if (want !== found[field]) differ({ readModel: 'ledger', key: entry.entryId, field, expected: want, actual: found[field] });
+      }
+    }
+    for (const entry of actualEntries) {
+      if (!expectedIds.has(entry.entryId)) differ({ readModel: 'ledger', key: entry.entryId, field: 'row', expected: null, actual: 'present' });
+      checker.add(entry);
+    }
+    for (const delta of balanceDeltas(expectedEntries)) {
+      const balance = expectedBalances.get(delta.account) ?? { currency: delta.currency as AccountBalance['currency'], debitsPosted: 0, creditsPosted: 0, debitsPending: 0, creditsPending: 0 };
+      balance.debitsPosted += delta.debits_posted;
+      balance.creditsPosted += delta.credits_posted;
+      balance.debitsPending += delta.debits_pending;
+      balance.creditsPending += delta.credits_pending;
+      expectedBalances.set(delta.account, balance);
+    }
+
+    if (batchEnd === upTo) break;
+    after = page.position;
+  }
+
+  await compareTransactions(db, schemas.transactions, expected, upToText, differ);
+
+  const { rows: traceTotals } = await sql<{ total: string }>`select count(*) as total from ${traces} where position <= ${upToText}`.execute(db);
+  const traceTotal = Number(traceTotals[0]?.total ?? 0);
+  if (traceTotal !== traceCount) differ({ readModel: 'traces', key: '*', field: 'count', expected: traceCount, actual: traceTotal });
+
+  const { rows: balanceRows } = await sql<BalanceRow>`select * from ${tableIn(schemas.ledger, 'balances')}`.execute(db);
+  const actualBalances = new Map(balanceRows.map((row) => [row.account, accountBalanceOfRow(row)]));
+  for (const [account, want] of expectedBalances) {
+    const found = actualBalances.get(account);
+    for (const field of ['currency', 'debitsPosted', 'creditsPosted', 'debitsPending', 'creditsPending'] as const) {
+      if (want[field] !== found?.[field]) differ({ readModel: 'ledger', key: account, field, expected: want[field], actual: found?.[field] ?? null });
+    }
+  }
+  for (const [account, found] of actualBalances) {
+    if (!expectedBalances.has(account)) differ({ readModel: 'ledger', key: account, field: 'row', expected: null, actual: found });
+  }
+
+  const violations = checker.finish();
+  return {
+    ok: differenceCount === 0 && violations.length === 0,
+    upTo: upToText,
+    checkedEvents,
+    checkedTransactions: expected.size,
+    differences,
+    differenceCount,
+    violations,
+  };
+}
+
+const transactionChunk = 1_000;
+
+async function compareTransactions(
+  db: Kysely<any>,
+  schema: string,
+  expected: Map<string, Expected>,
+  upTo: string,
+  differ: (difference: ReadModelDifference) => void,
+): Promise<void> {
+  const table = tableIn(schema, 'transactions');
+  const ids = [...expected.keys()];
+  for (let start = 0; start < ids.length; start += transactionChunk) {
+    const chunk = ids.slice(start, start + transactionChunk);
+    const { rows } = await sql<TransactionRow & { state: TransactionState }>`select * from ${table} where id = any(${chunk}::text[])`.execute(db);
+    const actual = new Map(rows.map((row) => [row.id, row]));
+    for (const id of chunk) {
+      const want = expected.get(id)!;
+      const row = actual.get(id);
+      if (!row) {
+        differ({ readModel: 'transactions', key: id, field: 'row', expected: 'present', actual: null });
+        continue;
+      }
+      if (row.position > upTo) continue; // moved on past the verified position
+      const wantView = transactionViewOf(want.state, want.position) as unknown as Record<string, unknown>;
+      const gotView = transactionViewOfRow(row) as unknown as Record<string, unknown>;
+      for (const field of Object.keys(wantView)) {
+        if (!sameJson(wantView[field], gotView[field])) differ({ readModel: 'transactions', key: id, field, expected: wantView[field], actual: gotView[field] });
+      }
+      if (row.created_position !== want.createdPosition) differ({ readModel: 'transactions', key: id, field: 'createdPosition', expected: want.createdPosition, actual: row.created_position });
+      if (!sameJson(want.state, row.state)) differ({ readModel: 'transactions', key: id, field: 'state', expected: want.state, actual: row.state });
+    }
+  }
+  // Rows the log does not explain.
+  let afterId = '';
+  for (;;) {
+    const { rows } = await sql<{ id: string; position: string }>`
+      select id, position from ${table} where id > ${afterId} order by id limit 10000`.execute(db);
+    for (const row of rows) {
+      if (!expected.has(row.id) && row.position <= upTo) differ({ readModel: 'transactions', key: row.id, field: 'row', expected: null, actual: 'present' });
+    }
+    if (rows.length < 10_000) break;
+    afterId = rows.at(-1)!.id;
+  }
+}

@@ -1,0 +1,75 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { sql, type Kysely } from 'kysely';
+import { createTestDatabase, type TestDatabase } from '@tracktrove/testing';
+import { createEventStore, createPostgresDatabase, eventStoreMigrations, migrateToLatest, type EventStore, type StoreDatabase } from '@tracktrove/event-store';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { getBalances, projectionMigrations, readModels, startProjectionRuntime, verifyReadModels, type ProjectionRuntime } from '../src/index.ts';
+import { appendSimulation, simulateTransactions } from './support/simulate.ts';
+
+const script = fileURLToPath(new URL('./support/run-projector.ts', import.meta.url));
+const repositoryRoot = fileURLToPath(new URL('../../../', import.meta.url));
+
+describe('a projector killed mid-batch', () => {
+  let testDatabase: TestDatabase;
+  let database: StoreDatabase;
+  let db: Kysely<any>;
+  let store: EventStore;
+  let runtime: ProjectionRuntime | undefined;
+  let child: ChildProcess | undefined;
+
+  beforeAll(async () => {
+    testDatabase = await createTestDatabase();
+    database = createPostgresDatabase({ connectionString: testDatabase.url });
+    db = database.db as unknown as Kysely<any>;
+    await migrateToLatest(database.db, { ...eventStoreMigrations, ...projectionMigrations });
+    store = await createEventStore({ database });
+  });
+  afterAll(async () => {
+    if (child?.exitCode === null) child.kill('SIGKILL');
+    await runtime?.stop();
+    await store?.close();
+    await database?.close();
+    await testDatabase?.drop();
+  });
+
+  const checkpoints = async () => {
+    const { rows } = await sql<{ name: string; tx_id: string; seq: string }>`select name, tx_id::text, seq::text from tt_checkpoints where name like 'projection:%'`.execute(db);
+    return rows;
+  };
+
+  it('resumes in another process without skipping or applying an event twice', async () => {
+    const simulated = simulateTransactions(2_500, 99, 10);
+    const head = await appendSimulation(store, simulated, { streamsPerAppend: 250 });
+    const total = simulated.reduce((sum, transaction) => sum + transaction.steps.flat().length, 0);
+    expect(total).toBeGreaterThan(10_000);
+
+    child = spawn(process.execPath, ['--import', 'tsx', script, testDatabase.url, '200'], { cwd: repositoryRoot, stdio: ['ignore', 'pipe', 'inherit'] });
+    const exited = new Promise<NodeJS.Signals | null>((resolve) => child!.once('exit', (_code, signal) => resolve(signal)));
+    // Kill it once every read model has landed some batches but none has caught up: it is applying the backlog.
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const rows = await checkpoints();
+      if (rows.length === 3 && rows.every((row) => row.seq !== '0')) break;
+      if (Date.now() > deadline) throw new Error('the projector made no progress');
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    child.kill('SIGKILL');
+    expect(await exited).toBe('SIGKILL');
+    const partial = await verifyReadModels(store, db, { transactions: 'rm_transactions_g1', traces: 'rm_traces_g1', ledger: 'rm_ledger_g1' }, { maxDifferences: 1 });
+    expect(partial.ok).toBe(false); // killed before the end of the backlog
+
+    runtime = await startProjectionRuntime({ store, projections: readModels, batchSize: 500, pollIntervalMs: 50 });
+    expect(await runtime.waitForPosition(head, 60_000)).toBe(true);
+    const schemas = { transactions: runtime.schemaOf('transactions'), traces: runtime.schemaOf('traces'), ledger: runtime.schemaOf('ledger') };
+    const report = await verifyReadModels(store, db, schemas);
+    expect(report.differences).toEqual([]);
+    expect(report.violations).toEqual([]);
+    expect(report.checkedEvents).toBe(total);
+    // Balances are incremental: a batch applied twice would double some of them.
+    const balances = await getBalances(db, schemas.ledger);
+    for (const totals of Object.values(balances.totals)) expect(totals.debitsPostedMinor).toBe(totals.creditsPostedMinor);
+    const status = await runtime.status();
+    expect(status.map((s) => s.lag)).toEqual([0, 0, 0]);
+  });
+});

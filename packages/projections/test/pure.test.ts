@@ -1,0 +1,68 @@
+import { checkLedgerInvariants, decide, evolve, initialState, postingsFor, type LedgerEntry, type TransactionCommand } from '@tracktrove/domain';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { createLedgerChecker, decodeCursor, diffJson, encodeCursor, InvalidCursorError } from '../src/index.ts';
+import { applyPatch } from './support/json-patch.ts';
+
+const json: fc.Arbitrary<unknown> = fc.jsonValue({ maxDepth: 3 });
+
+describe('diffJson', () => {
+  it('gives an RFC 6902 patch that turns before into after', () => {
+    fc.assert(fc.property(json, json, (before, after) => {
+      expect(applyPatch(before, diffJson(before as never, after as never))).toEqual(JSON.parse(JSON.stringify(after)));
+    }), { numRuns: 300 });
+  });
+
+  it('is empty for equal documents and escapes keys', () => {
+    expect(diffJson({ a: [1, { b: 2 }] }, { a: [1, { b: 2 }] })).toEqual([]);
+    expect(diffJson({ 'a/b': 1, '~': 1 }, { 'a/b': 2 })).toEqual([{ op: 'remove', path: '/~0' }, { op: 'replace', path: '/a~1b', value: 2 }]);
+    expect(diffJson(null, { status: 'INITIATED' })).toEqual([{ op: 'replace', path: '', value: { status: 'INITIATED' } }]);
+  });
+});
+
+describe('cursors', () => {
+  it('round-trip and reject anything else', () => {
+    expect(decodeCursor(encodeCursor(['p', 'id']), 2)).toEqual(['p', 'id']);
+    expect(() => decodeCursor('!!', 1)).toThrow(InvalidCursorError);
+    expect(() => decodeCursor(encodeCursor(['p']), 2)).toThrow(InvalidCursorError);
+  });
+});
+
+describe('the streaming ledger checker', () => {
+  const id = '00000000-0000-4000-8000-000000000001';
+  const commands: TransactionCommand[] = [
+    { type: 'Initiate', transactionId: id, vendorId: 'v', payerId: 'p', amountMinor: 1250, currency: 'INR', channel: 'WEB', kind: 'TIP', payload: {}, serviceContext: null,
+      simulation: { successRate: 1, seed: 0, escrowTtlMs: 30_000, onHoldExpiry: 'release', webhook: { dropRate: 0, duplicateRate: 0, delayMs: 0 }, dropExpiryNotification: false, refundFailureRate: 0 },
+      now: '2025-03-01T10:00:00.000Z' },
+    { type: 'RecordAuthorization', outcome: 'authorized', holdId: 'h', expiresAt: '2025-03-01T10:01:00.000Z', now: '2025-03-01T10:00:01.000Z' },
+    { type: 'ConfirmPayment', now: '2025-03-01T10:00:02.000Z' },
+    { type: 'Settle', batchId: 'b', settlementDate: '2025-03-02', now: '2025-03-02T10:00:00.000Z' },
+  ];
+  let state = initialState();
+  const entries: LedgerEntry[] = [];
+  for (const command of commands) {
+    for (const event of decide(command, state)) {
+      const next = evolve(state, event);
+      entries.push(...postingsFor(state, event, next));
+      state = next;
+    }
+  }
+  const check = (list: LedgerEntry[]) => {
+    const checker = createLedgerChecker();
+    for (const entry of list) checker.add(entry);
+    return checker.finish();
+  };
+
+  it('agrees with the domain checkLedgerInvariants, on a sound and on broken ledgers', () => {
+    const broken: LedgerEntry[][] = [
+      entries,
+      [...entries, entries[1]!],
+      entries.slice(1),
+      [entries[0]!, { ...entries[1]!, amountMinor: 1 }],
+      [...entries.slice(0, 3), { ...entries[3]!, debitAccount: 'escrow:INR', creditAccount: 'vendor:v:INR', amountMinor: 5000 }],
+    ];
+    for (const list of broken) expect(check(list)).toEqual(checkLedgerInvariants(list));
+    expect(check(entries)).toEqual([]);
+    expect(check(broken[1]!).length).toBeGreaterThan(0);
+  });
+});

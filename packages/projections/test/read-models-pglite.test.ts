@@ -1,0 +1,31 @@
+import type { Kysely } from 'kysely';
+import { createEventStore, createPgliteDatabase, eventStoreMigrations, migrateToLatest } from '@tracktrove/event-store';
+import { describe, expect, it } from 'vitest';
+import { getBalances, getTraces, listTransactions, projectionMigrations, readModels, startProjectionRuntime, verifyReadModels } from '../src/index.ts';
+import { appendSimulation, simulateTransactions } from './support/simulate.ts';
+
+describe('read models on embedded PGlite', () => {
+  it('project, answer queries and verify', async () => {
+    const database = await createPgliteDatabase();
+    const db = database.db as unknown as Kysely<any>;
+    await migrateToLatest(database.db, { ...eventStoreMigrations, ...projectionMigrations });
+    const store = await createEventStore({ database });
+    const runtime = await startProjectionRuntime({ store, projections: readModels, pollIntervalMs: 20 });
+    try {
+      const simulated = simulateTransactions(30, 5);
+      const head = await appendSimulation(store, simulated);
+      expect(await runtime.waitForPosition(head, 20_000)).toBe(true);
+      const page = await listTransactions(db, runtime.schemaOf('transactions'), { limit: 500 });
+      expect(page.items).toHaveLength(30);
+      expect((await getTraces(db, runtime.schemaOf('traces'), simulated[0]!.id)).length).toBe(simulated[0]!.state.version);
+      expect((await getBalances(db, runtime.schemaOf('ledger'))).accounts.length).toBeGreaterThan(0);
+      const report = await verifyReadModels(store, db, { transactions: runtime.schemaOf('transactions'), traces: runtime.schemaOf('traces'), ledger: runtime.schemaOf('ledger') });
+      expect(report.differences).toEqual([]);
+      expect(report.ok).toBe(true);
+    } finally {
+      await runtime.stop();
+      await store.close();
+      await database.close();
+    }
+  });
+});

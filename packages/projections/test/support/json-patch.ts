@@ -1,0 +1,25 @@
+/** Applies an RFC 6902 patch of add/remove/replace operations (enough to check diffJson). */
+export function applyPatch(document: unknown, operations: readonly { op: string; path: string; value?: unknown }[]): unknown {
+  let root = structuredClone(document);
+  for (const operation of operations) {
+    if (operation.path === '') {
+      root = structuredClone(operation.value);
+      continue;
+    }
+    const keys = operation.path.slice(1).split('/').map((key) => key.replace(/~1/g, '/').replace(/~0/g, '~'));
+    const last = keys.pop()!;
+    let parent = root as Record<string, unknown>;
+    for (const key of keys) parent = parent[key] as Record<string, unknown>;
+    if (Array.isArray(parent)) {
+      const index = Number(last);
+      if (operation.op === 'remove') parent.splice(index, 1);
+      else if (operation.op === 'add') parent.splice(index, 0, structuredClone(operation.value));
+      else parent[index] = structuredClone(operation.value);
+    } else if (operation.op === 'remove') {
+      delete parent[last];
+    } else {
+      parent[last] = structuredClone(operation.value);
+    }
+  }
+  return root;
+}

@@ -1,0 +1,46 @@
+import type { TransactionState } from '@tracktrove/domain';
+import { uuidV5 } from '@tracktrove/timers';
+import { magicEffectOf } from './magic-amounts.ts';
+import { seededRandom } from './prng.ts';
+
+export type AuthorizationDecision =
+  | { readonly outcome: 'authorized'; readonly holdId: string; readonly expiresAt: string; readonly durationMs: number; readonly forcedBy: string | null }
+  | { readonly outcome: 'declined'; readonly reason: string; readonly code: string; readonly durationMs: number; readonly forcedBy: string | null };
+
+const declineCodes = [
+  { code: 'card_declined', reason: 'the issuer declined the card' },
+  { code: 'insufficient_funds', reason: 'insufficient funds' },
+  { code: 'issuer_unavailable', reason: 'the issuer did not answer in time' },
+  { code: 'do_not_honor', reason: 'do not honor' },
+] as const;
+
+export const gatewayLimits = { maxLatencyMs: 30_000 } as const;
+
+/**
+ * The simulated gateway's authorization. Deterministic: the roll comes from the seeded PRNG on
+ * (simulation seed, transaction id, attempt), so the same seed gives the same outcome. Magic amounts
+ * win over the success rate. The hold expires escrowTtlMs after `now` (sandbox time).
+ */
+export function authorize(input: { state: TransactionState; attempt: number; now: Date; latencyMs?: number }): AuthorizationDecision {
+  const { state, attempt, now } = input;
+  const random = seededRandom(state.simulation.seed, state.transactionId, attempt, 'authorize');
+  const roll = random();
+  const jitterMs = Math.floor(random() * 20);
+  const durationMs = Math.min(gatewayLimits.maxLatencyMs, Math.max(0, Math.round(input.latencyMs ?? 0)) + jitterMs);
+  const approve = (forcedBy: string | null): AuthorizationDecision => ({
+    outcome: 'authorized',
+    holdId: uuidV5(`hold|${state.transactionId}|${attempt}`),
+    expiresAt: new Date(now.getTime() + state.simulation.escrowTtlMs).toISOString(),
+    durationMs,
+    forcedBy,
+  });
+  const magic = magicEffectOf(state.amountMinor);
+  if (magic?.kind === 'approve') return approve('magic_amount');
+  if (magic?.kind === 'decline' && (!magic.firstAttemptOnly || attempt === 1)) {
+    return { outcome: 'declined', reason: magic.reason, code: magic.code, durationMs, forcedBy: 'magic_amount' };
+  }
+  if (magic?.kind === 'decline') return approve('magic_amount');
+  if (roll < state.simulation.successRate) return approve(null);
+  const decline = declineCodes[Math.floor(random() * declineCodes.length)] ?? declineCodes[0];
+  return { outcome: 'declined', reason: decline.reason, code: decline.code, durationMs, forcedBy: null };
+}

@@ -1,0 +1,13 @@
+export { NotFoundError } from './errors.ts';
+export { defaultFailureSettings, effectiveSimulation, FailureSettingsSchema, readFailureSettings, writeFailureSettings, type FailureSettings } from './failure-settings.ts';
+export { authorize, gatewayLimits, type AuthorizationDecision } from './gateway.ts';
+export { magicAmounts, magicEffectOf, type MagicEffect } from './magic-amounts.ts';
+export { simulatorMigrations } from './migrations.ts';
+export { seededRandom } from './prng.ts';
+export { receiveGatewayWebhook, type ReceiveOutcome, type ReceiveResult, type WebhookApplier } from './receive-webhook.ts';
+export { WebhookBodySchema, webhookLimits, webhookTypes, type WebhookBody, type WebhookType } from './webhook-body.ts';
+export {
+  deliverWebhook, deliveryExists, listDeliveries, scheduleWebhookDelivery, webhookDeliveryLimits, webhookStreamPrefix, webhookTimerKind,
+  type DeliverOptions, type DeliveryAttemptView, type DeliveryView, type WebhookInjection, type WebhookRequest, type WebhookResponse, type WebhookTransport,
+} from './webhook-deliveries.ts';
+export { defaultSignatureToleranceS, signatureHeaderName, signWebhook, verifyWebhookSignature, WebhookSignatureError, type SignatureProblem } from './webhook-signature.ts';

@@ -1,0 +1,60 @@
+import { sql, type Kysely, type Migration } from 'kysely';
+
+/**
+ * - tt_failure_settings: the global failure-injection settings (one row);
+ * - tt_webhook_deliveries / tt_webhook_attempts: the delivery log, written in the transaction that
+ *   appends the delivery's events (webhook-<deliveryId> streams);
+ * - tt_webhook_receipts: webhook event ids received, so duplicates change nothing.
+ */
+export const simulatorMigrations: Record<string, Migration> = {
+  '0400-simulator': {
+    async up(db: Kysely<unknown>) {
+      await sql`
+        create table tt_failure_settings (
+          id int primary key check (id = 1),
+          settings jsonb not null,
+          updated_at timestamptz not null default now()
+        )`.execute(db);
+      await sql`
+        create table tt_webhook_deliveries (
+          delivery_id uuid primary key,
+          ref text not null unique,
+          webhook_id text not null,
+          transaction_id text not null,
+          type text not null,
+          body text not null,
+          url text not null,
+          injection jsonb not null,
+          status text not null,
+          attempts int not null default 0,
+          due_at timestamptz not null,
+          next_retry_at timestamptz,
+          created_at timestamptz not null
+        )`.execute(db);
+      await sql`create index tt_webhook_deliveries_transaction on tt_webhook_deliveries (transaction_id, created_at)`.execute(db);
+      await sql`
+        create table tt_webhook_attempts (
+          delivery_id uuid not null references tt_webhook_deliveries (delivery_id),
+          attempt int not null,
+          at timestamptz not null,
+          request jsonb,
+          response jsonb,
+          status_code int,
+          outcome text not null,
+          dropped boolean not null,
+          error text,
+          next_retry_at timestamptz,
+          primary key (delivery_id, attempt)
+        )`.execute(db);
+      await sql`
+        create table tt_webhook_receipts (
+          webhook_id text primary key,
+          transaction_id text not null,
+          type text not null,
+          outcome text not null,
+          note text,
+          received_at timestamptz not null default now()
+        )`.execute(db);
+    },
+  },
+};

@@ -1,0 +1,15 @@
+import { z } from 'zod';
+
+export const webhookTypes = ['payment.confirmed', 'payment.failed', 'refund.succeeded', 'refund.failed'] as const;
+export type WebhookType = (typeof webhookTypes)[number];
+
+/** The gateway's webhook body. */
+export const WebhookBodySchema = z.object({
+  id: z.string().min(1).max(200),
+  type: z.enum(webhookTypes),
+  transactionId: z.uuid(),
+  createdAt: z.iso.datetime(),
+}).strict();
+export type WebhookBody = z.infer<typeof WebhookBodySchema>;
+
+export const webhookLimits = { maxBodyBytes: 64 * 1024 } as const;

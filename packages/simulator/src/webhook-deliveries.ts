@@ -1,0 +1,274 @@
+import { randomUUID } from 'node:crypto';
+import { sql, type Kysely } from 'kysely';
+import { appendToStreams } from '@tracktrove/event-store';
+import { backoffDelayMs, scheduleTimer, type Timer } from '@tracktrove/timers';
+import { NotFoundError } from './errors.ts';
+import type { WebhookBody, WebhookType } from './webhook-body.ts';
+import { signatureHeaderName, signWebhook } from './webhook-signature.ts';
+
+export const webhookStreamPrefix = 'webhook-';
+export const webhookTimerKind = 'webhook_delivery';
+export const webhookDeliveryLimits = { maxAttempts: 5, retryBaseDelayMs: 1000, retryMaxDelayMs: 60_000, maxLoggedBodyChars: 4000, transportTimeoutMs: 10_000 } as const;
+
+export interface WebhookRequest {
+  readonly url: string;
+  readonly headers: Record<string, string>;
+  readonly body: string;
+}
+export interface WebhookResponse {
+  readonly status: number;
+  readonly body: string;
+}
+/** How a delivery reaches the receiver (the API passes one calling its own POST /api/webhooks/gateway). */
+export type WebhookTransport = (request: WebhookRequest) => Promise<WebhookResponse>;
+
+/** Failure injection decided once, when the delivery is scheduled, and recorded with it. */
+export interface WebhookInjection {
+  readonly dropped: boolean;
+  /** This delivery repeats another one's webhook (same event id). */
+  readonly duplicateOf: string | null;
+  readonly extraDelayMs: number;
+  readonly reason: string | null;
+}
+
+export interface DeliveryAttemptView {
+  readonly attempt: number;
+  readonly at: string;
+  readonly request: WebhookRequest | null;
+  readonly response: WebhookResponse | null;
+  readonly status: number | null;
+  readonly outcome: 'delivered' | 'failed' | 'dropped';
+  readonly dropped: boolean;
+  readonly error: string | null;
+  readonly nextRetryAt: string | null;
+}
+
+export interface DeliveryView {
+  readonly id: string;
+  readonly webhookId: string;
+  readonly transactionId: string;
+  readonly type: WebhookType;
+  readonly url: string;
+  readonly status: 'scheduled' | 'delivered' | 'retrying' | 'failed' | 'dropped';
+  readonly dueAt: string;
+  readonly nextRetryAt: string | null;
+  readonly injection: WebhookInjection;
+  readonly attemptCount: number;
+  readonly attempts: DeliveryAttemptView[];
+  readonly createdAt: string;
+}
+
+const systemActor = { role: 'system', id: 'gateway' } as const;
+
+/**
+ * Schedules a delivery (in the caller's transaction): the log row, WebhookDeliveryScheduled on
+ * webhook-<deliveryId>, and a timer at dueAt (sandbox time). `ref` makes it idempotent: a second
+ * call with the same ref schedules nothing and answers null.
+ */
+export async function scheduleWebhookDelivery(
+  db: Kysely<any>,
+  input: { ref: string; body: WebhookBody; url: string; dueAt: Date; injection: WebhookInjection; now: Date; correlationId: string; withTimer?: boolean },
+): Promise<{ deliveryId: string; timer: Timer | null } | null> {
+  const deliveryId = randomUUID();
+  const body = JSON.stringify(input.body);
+  const inserted = await sql<{ delivery_id: string }>`
+    insert into tt_webhook_deliveries (delivery_id, ref, webhook_id, transaction_id, type, body, url, injection, status, due_at, created_at)
+    values (${deliveryId}, ${input.ref}, ${input.body.id}, ${input.body.transactionId}, ${input.body.type}, ${body}, ${input.url},
+            ${JSON.stringify(input.injection)}::jsonb, 'scheduled', ${input.dueAt}, ${input.now})
+    on conflict (ref) do nothing returning delivery_id`.execute(db);
+  if (inserted.rows.length === 0) return null;
+  await appendToStreams(db, [{
+    streamId: `${webhookStreamPrefix}${deliveryId}`,
+    expectedVersion: 'no_stream',
+    events: [{
+      type: 'WebhookDeliveryScheduled',
+      data: { deliveryId, webhookId: input.body.id, type: input.body.type, transactionId: input.body.transactionId, url: input.url, body, dueAt: input.dueAt.toISOString(), injection: input.injection, scheduledAt: input.now.toISOString() },
+      metadata: { actor: systemActor, correlationId: input.correlationId, causationId: null, step: 'WebhookDeliveryScheduled', service: 'webhooks' },
+    }],
+  }]);
+  if (input.withTimer === false) return { deliveryId, timer: null };
+  const timer = await scheduleTimer(db, {
+    kind: webhookTimerKind,
+    ref: `${deliveryId}:1`,
+    transactionId: input.body.transactionId,
+    dueAt: input.dueAt,
+    payload: { deliveryId, attempt: 1 },
+  });
+  if (!timer) throw new Error(`delivery ${deliveryId} already had a timer`);
+  return { deliveryId, timer };
+}
+
+interface DeliveryRow {
+  delivery_id: string;
+  webhook_id: string;
+  transaction_id: string;
+  type: WebhookType;
+  body: string;
+  url: string;
+  injection: WebhookInjection;
+  status: DeliveryView['status'];
+  attempts: number;
+  due_at: Date;
+  next_retry_at: Date | null;
+  created_at: Date;
+}
+
+async function readDelivery(db: Kysely<any>, deliveryId: string): Promise<DeliveryRow> {
+  const result = await sql<DeliveryRow>`select * from tt_webhook_deliveries where delivery_id = ${deliveryId}::uuid`.execute(db);
+  const row = result.rows[0];
+  if (!row) throw new NotFoundError('webhook delivery', deliveryId);
+  return row;
+}
+
+function clip(text: string): string {
+  return text.length > webhookDeliveryLimits.maxLoggedBodyChars ? `${text.slice(0, webhookDeliveryLimits.maxLoggedBodyChars)}…` : text;
+}
+
+export interface DeliverOptions {
+  readonly secret: string;
+  readonly transport: WebhookTransport;
+  /** Sandbox now (attempt times, next retry). */
+  readonly now: () => Promise<Date>;
+  /** Wall-clock unix seconds (the signature's timestamp is checked against the wall clock). */
+  readonly wallClockSeconds?: () => number;
+  /** Called with retry timers scheduled (after commit), e.g. to wake the in-process timer. */
+  readonly onScheduled?: (timer: Timer) => void;
+}
+
+/**
+ * One delivery attempt: dropped by injection (first attempt only, logged, never retried), or signed
+ * and sent through the transport. Non-2xx or a transport error schedules the next attempt with
+ * backoff, up to maxAttempts. Every attempt is logged: WebhookDeliveryAttempted plus its row.
+ * An operator's redelivery (`manual`) is never dropped.
+ */
+export async function deliverWebhook(db: Kysely<any>, deliveryId: string, options: DeliverOptions & { manual?: boolean }): Promise<DeliveryAttemptView> {
+  const delivery = await readDelivery(db, deliveryId);
+  const attempt = delivery.attempts + 1;
+  let request: WebhookRequest | null = null;
+  let response: WebhookResponse | null = null;
+  let error: string | null = null;
+  const dropped = delivery.injection.dropped && delivery.attempts === 0 && !options.manual;
+  if (!dropped) {
+    const seconds = options.wallClockSeconds?.() ?? Math.floor(Date.now() / 1000);
+    request = {
+      url: delivery.url,
+      headers: { 'content-type': 'application/json', [signatureHeaderName]: signWebhook(options.secret, delivery.body, seconds) },
+      body: delivery.body,
+    };
+    try {
+      response = await withTimeout(options.transport(request), webhookDeliveryLimits.transportTimeoutMs);
+    } catch (caught) {
+      error = caught instanceof Error ? caught.message : String(caught);
+    }
+  }
+  const now = await options.now();
+  const delivered = response !== null && response.status >= 200 && response.status < 300;
+  const outcome: DeliveryAttemptView['outcome'] = dropped ? 'dropped' : delivered ? 'delivered' : 'failed';
+  const retry = outcome === 'failed' && !options.manual && attempt < webhookDeliveryLimits.maxAttempts;
+  const nextRetryAt = retry
+    ? new Date(now.getTime() + backoffDelayMs({ attempt, baseDelayMs: webhookDeliveryLimits.retryBaseDelayMs, maxDelayMs: webhookDeliveryLimits.retryMaxDelayMs, random: 0.5 }))
+    : null;
+  const status: DeliveryView['status'] = outcome === 'delivered' ? 'delivered' : outcome === 'dropped' ? 'dropped' : retry ? 'retrying' : 'failed';
+  const view: DeliveryAttemptView = {
+    attempt,
+    at: now.toISOString(),
+    request: request ? { ...request, body: clip(request.body) } : null,
+    response: response ? { status: response.status, body: clip(response.body) } : null,
+    status: response?.status ?? null,
+    outcome,
+    dropped,
+    error,
+    nextRetryAt: nextRetryAt?.toISOString() ?? null,
+  };
+  const retryTimer = await db.transaction().execute(async (transaction) => {
+    await appendToStreams(transaction as Kysely<any>, [{
+      streamId: `${webhookStreamPrefix}${deliveryId}`,
+      expectedVersion: 'stream_exists',
+      events: [{
+        type: 'WebhookDeliveryAttempted',
+        data: { deliveryId, webhookId: delivery.webhook_id, transactionId: delivery.transaction_id, manual: options.manual ?? false, ...view },
+        metadata: { actor: systemActor, correlationId: delivery.transaction_id, causationId: null, step: 'WebhookDeliveryAttempted', service: 'webhooks' },
+      }],
+    }]);
+    await sql`
+      insert into tt_webhook_attempts (delivery_id, attempt, at, request, response, status_code, outcome, dropped, error, next_retry_at)
+      values (${deliveryId}::uuid, ${attempt}, ${now}, ${view.request ? JSON.stringify(view.request) : null}::jsonb,
+              ${view.response ? JSON.stringify(view.response) : null}::jsonb, ${view.status}, ${outcome}, ${dropped}, ${error}, ${nextRetryAt})`.execute(transaction);
+    await sql`
+      update tt_webhook_deliveries set attempts = ${attempt}, status = ${status}, next_retry_at = ${nextRetryAt}
+      where delivery_id = ${deliveryId}::uuid`.execute(transaction);
+    if (!nextRetryAt) return null;
+    return scheduleTimer(transaction, {
+      kind: webhookTimerKind,
+      ref: `${deliveryId}:${attempt + 1}`,
+      transactionId: delivery.transaction_id,
+      dueAt: nextRetryAt,
+      payload: { deliveryId, attempt: attempt + 1 },
+    });
+  });
+  if (retryTimer) options.onScheduled?.(retryTimer);
+  return view;
+}
+
+async function withTimeout<T>(promise: Promise<T>, timeoutMs: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      promise,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`transport timed out after ${timeoutMs} ms`)), timeoutMs);
+      }),
+    ]);
+  } finally {
+    if (timer) clearTimeout(timer);
+  }
+}
+
+export async function listDeliveries(db: Kysely<any>, filter: { transactionId?: string; limit?: number } = {}): Promise<DeliveryView[]> {
+  const limit = Math.max(1, Math.min(filter.limit ?? 100, 500));
+  const deliveries = await sql<DeliveryRow>`
+    select * from tt_webhook_deliveries
+    where (${filter.transactionId ?? null}::text is null or transaction_id = ${filter.transactionId ?? null})
+    order by created_at, due_at, delivery_id limit ${limit}`.execute(db);
+  if (deliveries.rows.length === 0) return [];
+  const ids = deliveries.rows.map((row) => row.delivery_id);
+  const attempts = await sql<{
+    delivery_id: string; attempt: number; at: Date; request: WebhookRequest | null; response: WebhookResponse | null;
+    status_code: number | null; outcome: DeliveryAttemptView['outcome']; dropped: boolean; error: string | null; next_retry_at: Date | null;
+  }>`select * from tt_webhook_attempts where delivery_id = any(${ids}::uuid[]) order by delivery_id, attempt`.execute(db);
+  const byDelivery = new Map<string, DeliveryAttemptView[]>();
+  for (const row of attempts.rows) {
+    const list = byDelivery.get(row.delivery_id) ?? [];
+    list.push({
+      attempt: row.attempt,
+      at: new Date(row.at).toISOString(),
+      request: row.request,
+      response: row.response,
+      status: row.status_code,
+      outcome: row.outcome,
+      dropped: row.dropped,
+      error: row.error,
+      nextRetryAt: row.next_retry_at ? new Date(row.next_retry_at).toISOString() : null,
+    });
+    byDelivery.set(row.delivery_id, list);
+  }
+  return deliveries.rows.map((row) => ({
+    id: row.delivery_id,
+    webhookId: row.webhook_id,
+    transactionId: row.transaction_id,
+    type: row.type,
+    url: row.url,
+    status: row.status,
+    dueAt: new Date(row.due_at).toISOString(),
+    nextRetryAt: row.next_retry_at ? new Date(row.next_retry_at).toISOString() : null,
+    injection: row.injection,
+    attemptCount: row.attempts,
+    attempts: byDelivery.get(row.delivery_id) ?? [],
+    createdAt: new Date(row.created_at).toISOString(),
+  }));
+}
+
+export async function deliveryExists(db: Kysely<any>, ref: string): Promise<boolean> {
+  const result = await sql`select 1 from tt_webhook_deliveries where ref = ${ref}`.execute(db);
+  return result.rows.length > 0;
+}

@@ -1,0 +1,83 @@
+import { randomUUID } from 'node:crypto';
+import { sql, type Kysely } from 'kysely';
+import { appendToStreams } from '@tracktrove/event-store';
+import { ValidationError } from '@tracktrove/domain';
+
+export const clockStreamId = 'clock';
+export const clockLimits = { maxAdvanceMs: 366 * 86_400_000 } as const;
+
+export type ClockAdvance = { readonly ms: number } | { readonly to: string | Date };
+
+/**
+ * The sandbox clock: wall clock plus an offset kept in PostgreSQL, so every process agrees.
+ * It only moves forward; each move is also a ClockAdvanced event in the `clock` stream.
+ */
+export interface SandboxClock {
+  /** Sandbox now, with the offset read from the database (inside a transaction, pass it). */
+  now(executor?: Kysely<any>): Promise<Date>;
+  /** Sandbox now with the last offset this process saw (no I/O; refreshed by now() and the sweeper). */
+  nowCached(): Date;
+  offsetMs(): Promise<number>;
+  /**
+   * Moves the offset forward to `targetMs` (sandbox epoch ms); never backwards.
+   * Records nothing: advance() in the timer service records the ClockAdvanced event.
+   */
+  moveTo(targetMs: number): Promise<Date>;
+  /** Appends ClockAdvanced {byMs, from, to} to the clock stream. */
+  record(event: { fromMs: number; toMs: number; firedTimers: number; actor: unknown; correlationId: string }): Promise<string>;
+}
+
+export function createSandboxClock(db: Kysely<any>, wallClock: () => number = Date.now): SandboxClock {
+  let cachedOffsetMs = 0;
+  const readOffset = async (executor: Kysely<any> = db) => {
+    const result = await sql<{ offset_ms: string }>`select offset_ms from tt_clock where id = 1`.execute(executor);
+    cachedOffsetMs = Number(result.rows[0]?.offset_ms ?? 0);
+    return cachedOffsetMs;
+  };
+  return {
+    async now(executor?: Kysely<any>) {
+      const offset = await readOffset(executor);
+      return new Date(wallClock() + offset);
+    },
+    nowCached: () => new Date(wallClock() + cachedOffsetMs),
+    offsetMs: readOffset,
+    async moveTo(targetMs) {
+      const wall = wallClock();
+      const result = await sql<{ offset_ms: string }>`
+        update tt_clock set offset_ms = greatest(offset_ms, ${Math.round(targetMs - wall)}::bigint), updated_at = now()
+        where id = 1 returning offset_ms`.execute(db);
+      cachedOffsetMs = Number(result.rows[0]?.offset_ms ?? cachedOffsetMs);
+      return new Date(wall + cachedOffsetMs);
+    },
+    async record({ fromMs, toMs, firedTimers, actor, correlationId }) {
+      const result = await appendToStreams(db, [{
+        streamId: clockStreamId,
+        expectedVersion: 'any',
+        events: [{
+          eventId: randomUUID(),
+          type: 'ClockAdvanced',
+          data: { byMs: toMs - fromMs, from: new Date(fromMs).toISOString(), to: new Date(toMs).toISOString(), firedTimers },
+          metadata: { actor, correlationId, causationId: null, step: 'ClockAdvanced', service: 'clock' },
+        }],
+      }]);
+      return result.position;
+    },
+  };
+}
+
+/** The target of an advance in sandbox epoch ms, checked: forward only, at most 366 days. */
+export function advanceTarget(nowMs: number, advance: ClockAdvance): number {
+  let targetMs: number;
+  if ('ms' in advance) {
+    if (!Number.isSafeInteger(advance.ms) || advance.ms < 0) throw new ValidationError([{ path: 'ms', message: 'must be a whole number of milliseconds >= 0' }]);
+    targetMs = nowMs + advance.ms;
+  } else {
+    targetMs = advance.to instanceof Date ? advance.to.getTime() : Date.parse(advance.to);
+    if (Number.isNaN(targetMs)) throw new ValidationError([{ path: 'to', message: 'must be an ISO 8601 timestamp' }]);
+    if (targetMs < nowMs) throw new ValidationError([{ path: 'to', message: `the clock never goes backwards (now is ${new Date(nowMs).toISOString()})` }]);
+  }
+  if (targetMs - nowMs > clockLimits.maxAdvanceMs) {
+    throw new ValidationError([{ path: 'ms' in advance ? 'ms' : 'to', message: `at most ${clockLimits.maxAdvanceMs} ms (366 days) per advance` }]);
+  }
+  return targetMs;
+}

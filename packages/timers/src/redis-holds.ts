@@ -1,0 +1,169 @@
+import { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import type { FiredBy } from './timer-store.ts';
+
+/**
+ * The fast path of escrow hold expiry on Redis. Each pending hold is
+ * - a key `tt:hold:<timerId>` with a TTL (PX), whose keyspace `expired` event fires the timer, and
+ * - a member of the sorted set `tt:holds` scored by its due time (sandbox epoch ms), polled with
+ *   ZRANGEBYSCORE every pollIntervalMs: Redis expires keys by sampling, so with 100,000 TTLs the
+ *   notification can lag tens of seconds; the poll keeps expiry prompt and follows the sandbox clock.
+ * PostgreSQL stays the truth: the sweeper fires whatever this path misses (lost notification,
+ * subscriber disconnected, Redis down). Every path goes through the same atomic claim.
+ */
+export interface RedisHolds {
+  register(hold: { timerId: string; dueAtMs: number; nowMs: number }): Promise<void>;
+  remove(timerIds: readonly string[]): Promise<void>;
+  /** Members of the sorted set (pending holds known to Redis). */
+  size(): Promise<number>;
+  status(): RedisStatus;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface RedisStatus {
+  readonly status: 'up' | 'down' | 'simulated_down';
+  readonly detail: string;
+  readonly notifications: 'enabled' | 'unknown' | 'not_configurable';
+}
+
+export interface RedisHoldsOptions {
+  readonly url: string;
+  /** Fires the timer through the atomic claim. */
+  readonly fire: (timerId: string, firedBy: FiredBy) => Promise<boolean>;
+  /** Sandbox now in epoch ms (the poll compares due times with it). */
+  readonly nowMs: () => number;
+  /** When true the fast path is skipped entirely (failure injection: "Redis down"). */
+  readonly simulatedDown?: () => boolean;
+  /** 0 disables the sorted-set poll (notifications only). */
+  readonly pollIntervalMs?: number;
+  readonly pollBatchSize?: number;
+  readonly keyPrefix?: string;
+  readonly logger?: Logger;
+}
+
+export const redisHoldLimits = { pollIntervalMs: 100, pollBatchSize: 500, fireConcurrency: 16, commandTimeoutMs: 1000 } as const;
+
+export function createRedisHolds(options: RedisHoldsOptions): RedisHolds {
+  const prefix = options.keyPrefix ?? 'tt:';
+  const holdKeyPrefix = `${prefix}hold:`;
+  const zsetKey = `${prefix}holds`;
+  const pollIntervalMs = options.pollIntervalMs ?? redisHoldLimits.pollIntervalMs;
+  const pollBatchSize = Math.min(options.pollBatchSize ?? redisHoldLimits.pollBatchSize, 5000);
+  const { logger } = options;
+  const connection = {
+    lazyConnect: true,
+    maxRetriesPerRequest: 1,
+    enableOfflineQueue: false,
+    connectTimeout: 2000,
+    commandTimeout: redisHoldLimits.commandTimeoutMs,
+    retryStrategy: (times: number) => Math.min(100 * times, 2000),
+  };
+  const client = new Redis(options.url, connection);
+  const subscriber = new Redis(options.url, { ...connection, commandTimeout: undefined, enableOfflineQueue: true, maxRetriesPerRequest: null });
+  const database = Number(new URL(options.url).pathname.slice(1) || 0) || 0;
+  const channel = `__keyevent@${database}__:expired`;
+  let notifications: RedisStatus['notifications'] = 'unknown';
+  let notificationDetail = '';
+  let running = false;
+  let pollTimer: NodeJS.Timeout | undefined;
+  let polling: Promise<void> | null = null;
+  let lastError = '';
+  for (const redis of [client, subscriber]) {
+    redis.on('error', (error: Error) => {
+      lastError = error.message;
+    });
+  }
+
+  const down = () => options.simulatedDown?.() ?? false;
+
+  async function enableNotifications(): Promise<void> {
+    try {
+      const current = (await client.config('GET', 'notify-keyspace-events')) as string[];
+      const flags = new Set((current[1] ?? '').split(''));
+      if (!(flags.has('E') && (flags.has('x') || flags.has('A')))) {
+        flags.add('E');
+        flags.add('x');
+        await client.config('SET', 'notify-keyspace-events', [...flags].join(''));
+      }
+      notifications = 'enabled';
+      notificationDetail = '';
+    } catch (error) {
+      notifications = 'not_configurable';
+      notificationDetail = `CONFIG SET notify-keyspace-events refused (${error instanceof Error ? error.message : String(error)}); set "notify-keyspace-events Ex" on the server; the sorted-set poll and the sweeper cover meanwhile`;
+      logger?.warn(notificationDetail);
+    }
+  }
+
+  client.on('ready', () => void enableNotifications());
+  subscriber.on('message', (_channel: string, key: string) => {
+    if (!key.startsWith(holdKeyPrefix) || down()) return;
+    const timerId = key.slice(holdKeyPrefix.length);
+    void options.fire(timerId, 'redis_notification')
+      .then(() => client.zrem(zsetKey, timerId))
+      .catch((error) => logger?.debug({ err: error, timerId }, 'expiry notification could not fire its timer'));
+  });
+
+  async function poll(): Promise<void> {
+    if (down() || client.status !== 'ready') return;
+    const due = await client.zrangebyscore(zsetKey, '-inf', options.nowMs(), 'LIMIT', 0, pollBatchSize);
+    for (let index = 0; index < due.length; index += redisHoldLimits.fireConcurrency) {
+      const chunk = due.slice(index, index + redisHoldLimits.fireConcurrency);
+      await Promise.all(chunk.map((timerId) => options.fire(timerId, 'redis_poll').catch(() => false)));
+    }
+    // Fired by us, by another path or another process: either way no longer pending here.
+    if (due.length > 0) await client.zrem(zsetKey, ...due);
+  }
+
+  function schedulePoll(): void {
+    if (!running || pollIntervalMs <= 0) return;
+    pollTimer = setTimeout(() => {
+      polling = poll()
+        .catch((error) => logger?.debug({ err: error }, 'redis hold poll failed'))
+        .finally(() => {
+          polling = null;
+          schedulePoll();
+        });
+    }, pollIntervalMs);
+    pollTimer.unref?.();
+  }
+
+  return {
+    async register({ timerId, dueAtMs, nowMs }) {
+      if (down() || client.status !== 'ready') return;
+      const ttlMs = Math.max(1, Math.round(dueAtMs - nowMs));
+      await client.multi().set(`${holdKeyPrefix}${timerId}`, '1', 'PX', ttlMs).zadd(zsetKey, dueAtMs, timerId).exec();
+    },
+    async remove(timerIds) {
+      if (timerIds.length === 0 || down() || client.status !== 'ready') return;
+      await client.multi().del(...timerIds.map((id) => `${holdKeyPrefix}${id}`)).zrem(zsetKey, ...timerIds).exec();
+    },
+    size: () => client.zcard(zsetKey),
+    status() {
+      if (down()) return { status: 'simulated_down', detail: 'Redis is marked down by failure injection; the PostgreSQL sweeper fires expiries', notifications };
+      const up = client.status === 'ready' && subscriber.status === 'ready';
+      const detail = up
+        ? notificationDetail || `connected; keyspace notifications on ${channel}`
+        : `client ${client.status}, subscriber ${subscriber.status}${lastError ? `: ${lastError}` : ''}; reconnecting, the PostgreSQL sweeper covers`;
+      return { status: up ? 'up' : 'down', detail, notifications };
+    },
+    async start() {
+      if (running) return;
+      running = true;
+      await Promise.all([
+        client.connect().catch((error: Error) => logger?.warn({ err: error }, 'redis not reachable; retrying in the background')),
+        subscriber.connect().catch((error: Error) => logger?.warn({ err: error }, 'redis subscriber not reachable; retrying in the background')),
+      ]);
+      // ioredis resubscribes by itself after a reconnect.
+      void subscriber.subscribe(channel).catch((error: Error) => logger?.warn({ err: error }, 'subscribe failed; will resubscribe on reconnect'));
+      schedulePoll();
+    },
+    async stop() {
+      running = false;
+      if (pollTimer) clearTimeout(pollTimer);
+      await polling;
+      client.disconnect();
+      subscriber.disconnect();
+    },
+  };
+}

@@ -1,0 +1,233 @@
+import { sql, type Kysely } from 'kysely';
+import { decide, eventSchemaVersions, formatAmount, traceSteps, type Actor, type Currency, type TransactionState } from '@tracktrove/domain';
+import { EventIdConflictError, WrongExpectedVersionError, appendToStreams, type StreamAppend } from '@tracktrove/event-store';
+import { loadTransaction, transactionStreamId } from '@tracktrove/commands';
+import { uuidV5 } from './uuid-v5.ts';
+
+export const settlementLimits = {
+  /** Transactions per batch (one atomic multi-stream append; the store allows 500 streams). */
+  maxBatchSize: 400,
+  /** Candidates one run looks at; the next run takes the rest. */
+  maxCandidatesPerRun: 20_000,
+  maxAttemptsPerBatch: 8,
+} as const;
+
+export const settlementStreamPrefix = 'settlement-';
+
+/** T+1: a settlement date settles what completed before its cut-off, 00:00 UTC of that date. */
+export function settlementCutoff(settlementDate: string): Date {
+  return new Date(`${settlementDate}T00:00:00.000Z`);
+}
+
+export function settlementDateOf(now: Date): string {
+  return now.toISOString().slice(0, 10);
+}
+
+/** Deterministic: every process computes the same id for the same vendor, currency, date and sequence. */
+export function settlementBatchId(vendorId: string, currency: string, settlementDate: string, sequence: number): string {
+  return uuidV5(`settlement|${vendorId}|${currency}|${settlementDate}|${sequence}`);
+}
+
+/** Keeps the candidate table in step with a transaction's state (call in the command's transaction). */
+export async function syncSettlementCandidate(db: Kysely<any>, state: TransactionState): Promise<void> {
+  if (state.status === 'COMPLETED' && state.settlement === null && state.completedAt) {
+    await sql`
+      insert into tt_settlement_candidates (transaction_id, vendor_id, currency, amount_minor, completed_at)
+      values (${state.transactionId}, ${state.vendorId}, ${state.currency}, ${state.amountMinor}, ${new Date(state.completedAt)})
+      on conflict (transaction_id) do update set completed_at = excluded.completed_at`.execute(db);
+  } else {
+    await sql`delete from tt_settlement_candidates where transaction_id = ${state.transactionId}`.execute(db);
+  }
+}
+
+export interface SettlementTotal {
+  readonly currency: Currency;
+  readonly amountMinor: number;
+  readonly amount: string;
+  readonly count: number;
+}
+
+export interface SettlementRunResult {
+  readonly settlementDate: string;
+  readonly batchIds: string[];
+  readonly settledCount: number;
+  readonly totals: SettlementTotal[];
+}
+
+export interface SettlementBatchView {
+  readonly batchId: string;
+  readonly vendorId: string;
+  readonly currency: string;
+  readonly settlementDate: string;
+  readonly transactionIds: string[];
+  readonly transactionCount: number;
+  readonly totalMinor: number;
+  readonly total: string;
+  readonly position: string;
+  readonly createdAt: string;
+}
+
+interface Candidate {
+  transaction_id: string;
+  vendor_id: string;
+  currency: string;
+  amount_minor: string;
+}
+
+/**
+ * Settles every COMPLETED transaction completed before the date's cut-off, per vendor and currency.
+ * Each batch is one atomic multi-stream append: SettlementBatchCreated on settlement-<batchId> and
+ * TransactionSettled on each transaction, with expected versions and deterministic ids. A rerun or
+ * a concurrent run in another process settles nothing twice; a transaction that moved meanwhile is
+ * left out and the batch retried without it.
+ */
+export async function runSettlement(
+  db: Kysely<any>,
+  options: { now: Date; settlementDate?: string; actor: Actor; correlationId: string },
+): Promise<SettlementRunResult> {
+  const settlementDate = options.settlementDate ?? settlementDateOf(options.now);
+  const cutoff = settlementCutoff(settlementDate);
+  if (Number.isNaN(cutoff.getTime())) throw new Error(`bad settlement date ${settlementDate}`);
+  const candidates = await sql<Candidate>`
+    select transaction_id, vendor_id, currency, amount_minor from tt_settlement_candidates
+    where completed_at < ${cutoff} order by vendor_id, currency, completed_at, transaction_id
+    limit ${settlementLimits.maxCandidatesPerRun}`.execute(db);
+  const groups = new Map<string, { vendorId: string; currency: string; ids: string[] }>();
+  for (const row of candidates.rows) {
+    const key = `${row.vendor_id}|${row.currency}`;
+    const group = groups.get(key) ?? { vendorId: row.vendor_id, currency: row.currency, ids: [] };
+    group.ids.push(row.transaction_id);
+    groups.set(key, group);
+  }
+  const batchIds: string[] = [];
+  const totals = new Map<string, { amountMinor: number; count: number }>();
+  let sequence = 0;
+  for (const group of groups.values()) {
+    for (let start = 0; start < group.ids.length; start += settlementLimits.maxBatchSize) {
+      const chunk = group.ids.slice(start, start + settlementLimits.maxBatchSize);
+      const settled = await settleBatch(db, { ...group, transactionIds: chunk, settlementDate, sequenceStart: sequence, ...options });
+      sequence = 0;
+      for (const batch of settled) {
+        batchIds.push(batch.batchId);
+        const total = totals.get(group.currency) ?? { amountMinor: 0, count: 0 };
+        total.amountMinor += batch.totalMinor;
+        total.count += batch.count;
+        totals.set(group.currency, total);
+      }
+    }
+  }
+  return {
+    settlementDate,
+    batchIds,
+    settledCount: [...totals.values()].reduce((sum, total) => sum + total.count, 0),
+    totals: [...totals].map(([currency, total]) => ({
+      currency: currency as Currency,
+      amountMinor: total.amountMinor,
+      amount: formatAmount(total.amountMinor, currency as Currency),
+      count: total.count,
+    })),
+  };
+}
+
+async function settleBatch(
+  db: Kysely<any>,
+  input: { vendorId: string; currency: string; transactionIds: string[]; settlementDate: string; sequenceStart: number; now: Date; actor: Actor; correlationId: string },
+): Promise<Array<{ batchId: string; totalMinor: number; count: number }>> {
+  let remaining = [...input.transactionIds];
+  let sequence = input.sequenceStart;
+  for (let attempt = 1; attempt <= settlementLimits.maxAttemptsPerBatch && remaining.length > 0; attempt += 1) {
+    // Only transactions still waiting (another process may have settled some) and still COMPLETED.
+    const waiting = await sql<{ transaction_id: string }>`
+      select transaction_id from tt_settlement_candidates where transaction_id = any(${remaining}::text[])`.execute(db);
+    const waitingIds = new Set(waiting.rows.map((row) => row.transaction_id));
+    remaining = remaining.filter((id) => waitingIds.has(id));
+    const states: TransactionState[] = [];
+    for (const id of remaining) {
+      const state = await loadTransaction(db, id);
+      if (state?.status === 'COMPLETED' && state.settlement === null) states.push(state);
+      else if (state) await syncSettlementCandidate(db, state);
+    }
+    if (states.length === 0) return [];
+    const batchId = settlementBatchId(input.vendorId, input.currency, input.settlementDate, sequence);
+    const totalMinor = states.reduce((sum, state) => sum + state.amountMinor, 0);
+    const transactionIds = states.map((state) => state.transactionId);
+    const nowIso = input.now.toISOString();
+    const appends: StreamAppend[] = [{
+      streamId: `${settlementStreamPrefix}${batchId}`,
+      expectedVersion: 'no_stream',
+      events: [{
+        eventId: uuidV5(`${batchId}|SettlementBatchCreated`),
+        type: 'SettlementBatchCreated',
+        data: { batchId, vendorId: input.vendorId, settlementDate: input.settlementDate, transactionIds, totalMinor, currency: input.currency, createdAt: nowIso },
+        metadata: { actor: input.actor, correlationId: input.correlationId, causationId: null, step: 'SettlementBatchCreated', service: 'settlement' },
+      }],
+    }];
+    for (const state of states) {
+      const events = decide({ type: 'Settle', batchId, settlementDate: input.settlementDate, now: nowIso }, state);
+      const traced = traceSteps(state, events, { actor: input.actor, correlationId: input.correlationId, causationId: batchId });
+      appends.push({
+        streamId: transactionStreamId(state.transactionId),
+        expectedVersion: state.version,
+        events: traced.map(({ event, metadata }) => ({
+          eventId: uuidV5(`${batchId}|${state.transactionId}|${event.type}`),
+          type: event.type,
+          schemaVersion: eventSchemaVersions[event.type],
+          data: event.data,
+          metadata: metadata as unknown as Record<string, unknown>,
+        })),
+      });
+    }
+    try {
+      await db.transaction().execute(async (transaction) => {
+        const result = await appendToStreams(transaction as Kysely<any>, appends);
+        await sql`
+          insert into tt_settlement_batches (batch_id, vendor_id, currency, settlement_date, transaction_ids, total_minor, transaction_count, position, created_at)
+          values (${batchId}, ${input.vendorId}, ${input.currency}, ${input.settlementDate}, ${JSON.stringify(transactionIds)}::jsonb,
+                  ${totalMinor}, ${transactionIds.length}, ${result.position}, ${input.now})`.execute(transaction);
+        await sql`delete from tt_settlement_candidates where transaction_id = any(${transactionIds}::text[])`.execute(transaction);
+      });
+      return [{ batchId, totalMinor, count: transactionIds.length }];
+    } catch (error) {
+      if (error instanceof WrongExpectedVersionError && error.streamId.startsWith(settlementStreamPrefix)) {
+        sequence += 1; // this batch id is taken (by a concurrent run); what is left goes into the next one
+        continue;
+      }
+      if (error instanceof WrongExpectedVersionError || error instanceof EventIdConflictError) continue; // a transaction moved: reload
+      throw error;
+    }
+  }
+  return [];
+}
+
+export async function listSettlementBatches(
+  db: Kysely<any>,
+  options: { limit?: number; settlementDate?: string; vendorId?: string } = {},
+): Promise<SettlementBatchView[]> {
+  const limit = Math.max(1, Math.min(options.limit ?? 100, 500));
+  const result = await sql<{
+    batch_id: string; vendor_id: string; currency: string; settlement_date: Date | string; transaction_ids: string[];
+    transaction_count: number; total_minor: string; position: string; created_at: Date;
+  }>`
+    select * from tt_settlement_batches
+    where (${options.settlementDate ?? null}::date is null or settlement_date = ${options.settlementDate ?? null}::date)
+      and (${options.vendorId ?? null}::text is null or vendor_id = ${options.vendorId ?? null})
+    order by settlement_date desc, created_at desc, batch_id limit ${limit}`.execute(db);
+  return result.rows.map((row) => ({
+    batchId: row.batch_id,
+    vendorId: row.vendor_id,
+    currency: row.currency,
+    settlementDate: typeof row.settlement_date === 'string' ? row.settlement_date.slice(0, 10) : dateOnly(row.settlement_date),
+    transactionIds: row.transaction_ids,
+    transactionCount: row.transaction_count,
+    totalMinor: Number(row.total_minor),
+    total: formatAmount(Number(row.total_minor), row.currency as Currency),
+    position: row.position,
+    createdAt: new Date(row.created_at).toISOString(),
+  }));
+}
+
+/** pg returns a `date` as a local-midnight Date; read its local calendar fields. */
+function dateOnly(value: Date): string {
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${value.getFullYear()}-${pad(value.getMonth() + 1)}-${pad(value.getDate())}`;
+}

@@ -1,0 +1,265 @@
+import type { Kysely, Transaction } from 'kysely';
+import type { Logger } from 'pino';
+import { advanceTarget, type ClockAdvance, type SandboxClock } from './clock.ts';
+import { claimTimer, countPendingTimers, dueTimerIds, earliestPendingDueAt, recordTimerFailure, type FiredBy, type Timer, type TimerKind } from './timer-store.ts';
+
+/**
+ * Runs when a timer fires, inside the transaction that claimed it, so the claim and the command it
+ * triggers commit together. It may return work to run after the commit (calls to the outside world,
+ * e.g. a webhook delivery, which must not hold the transaction open).
+ */
+export type TimerHandler = (timer: Timer, context: { transaction: Transaction<any>; now: Date; firedBy: FiredBy }) => Promise<void | (() => Promise<void>)>;
+
+export const timerLimits = {
+  sweepIntervalMs: 250,
+  sweepBatchSize: 200,
+  fireConcurrency: 8,
+  maxFailures: 5,
+  /** Distinct due times an advance steps through before firing the rest at the target time. */
+  maxAdvanceSteps: 2000,
+  maxDrainRounds: 200,
+  /** Longest in-process sleep before looking again (the sweeper runs anyway). */
+  maxWakeDelayMs: 60_000,
+} as const;
+
+export interface TimerServiceOptions {
+  readonly db: Kysely<any>;
+  readonly clock: SandboxClock;
+  readonly handlers: Readonly<Record<string, TimerHandler>>;
+  readonly logger?: Logger;
+  readonly sweepIntervalMs?: number;
+  readonly batchSize?: number;
+  /** Runs after every sweep and every advance, with sandbox now (e.g. the daily settlement schedule). */
+  readonly onTick?: (now: Date) => Promise<void>;
+  /** Arms a setTimeout for the nearest due timer (the fast path when there is no Redis). */
+  readonly inProcessWake?: boolean;
+}
+
+export interface AdvanceResult {
+  readonly from: string;
+  readonly now: string;
+  readonly firedTimers: number;
+  readonly position: string;
+}
+
+export interface TimerServiceStatus {
+  readonly running: boolean;
+  readonly sweepIntervalMs: number;
+  readonly lastSweepAt: string | null;
+  readonly lastSweepError: string | null;
+  readonly firedSinceStart: number;
+}
+
+export interface TimerService {
+  readonly clock: SandboxClock;
+  /** Fires one timer if it is pending and due; true when this call fired it. */
+  fireTimer(id: string, firedBy: FiredBy): Promise<boolean>;
+  /** Fires up to one batch of due timers; answers how many fired. */
+  fireDue(firedBy: FiredBy): Promise<number>;
+  /** Fires due timers until none is left (bounded). */
+  drain(firedBy: FiredBy): Promise<number>;
+  /** Moves the sandbox clock forward, firing each timer at its due time on the way. */
+  advance(advance: ClockAdvance, context: { actor: unknown; correlationId: string }): Promise<AdvanceResult>;
+  /** Tells the in-process waker about a new timer (after its transaction committed). */
+  scheduled(timer: Pick<Timer, 'dueAt'>): void;
+  pending(kind?: TimerKind): Promise<number>;
+  status(): TimerServiceStatus;
+  start(): void;
+  stop(): Promise<void>;
+}
+
+export function createTimerService(options: TimerServiceOptions): TimerService {
+  const { db, clock, handlers, logger } = options;
+  const sweepIntervalMs = Math.max(10, Math.min(options.sweepIntervalMs ?? timerLimits.sweepIntervalMs, 60_000));
+  const batchSize = Math.max(1, Math.min(options.batchSize ?? timerLimits.sweepBatchSize, 1000));
+  let running = false;
+  let sweepTimer: NodeJS.Timeout | undefined;
+  let wakeTimer: NodeJS.Timeout | undefined;
+  let wakeAtMs = Number.POSITIVE_INFINITY;
+  let sweeping: Promise<unknown> | null = null;
+  let lastSweepAt: Date | null = null;
+  let lastSweepError: string | null = null;
+  let firedSinceStart = 0;
+  let advancing: Promise<unknown> = Promise.resolve();
+
+  // While an advance runs, the other paths of this process stand aside, so that every timer that
+  // becomes due is fired (follow-ups included) before advance() returns.
+  let advanceActive = false;
+  const inflight = new Set<Promise<boolean>>();
+
+  function fireTimer(id: string, firedBy: FiredBy): Promise<boolean> {
+    if (advanceActive && firedBy !== 'clock_advance') return Promise.resolve(false);
+    const promise = fireTimerNow(id, firedBy);
+    inflight.add(promise);
+    void promise.finally(() => inflight.delete(promise));
+    return promise;
+  }
+
+  async function fireTimerNow(id: string, firedBy: FiredBy): Promise<boolean> {
+    const now = await clock.now();
+    const followUp: { run?: () => Promise<void> } = {};
+    let fired: Timer | null = null;
+    try {
+      fired = await db.transaction().execute(async (transaction) => {
+        const timer = await claimTimer(transaction, id, now, firedBy);
+        if (!timer) return null;
+        const handler = handlers[timer.kind];
+        if (!handler) throw new Error(`no handler for timer kind ${timer.kind}`);
+        const after = await handler(timer, { transaction, now, firedBy });
+        if (after) followUp.run = after;
+        return timer;
+      });
+    } catch (error) {
+      logger?.warn({ err: error, timerId: id }, 'timer handler failed; the timer stays pending');
+      await recordTimerFailure(db, id, error, timerLimits.maxFailures).catch(() => undefined);
+      return false;
+    }
+    if (!fired) return false;
+    firedSinceStart += 1;
+    if (followUp.run) {
+      try {
+        await followUp.run();
+      } catch (error) {
+        logger?.warn({ err: error, timerId: id }, 'timer follow-up failed');
+      }
+    }
+    return true;
+  }
+
+  async function fireDue(firedBy: FiredBy): Promise<number> {
+    const now = await clock.now();
+    const ids = await dueTimerIds(db, now, batchSize);
+    let fired = 0;
+    for (let index = 0; index < ids.length; index += timerLimits.fireConcurrency) {
+      const chunk = ids.slice(index, index + timerLimits.fireConcurrency);
+      const results = await Promise.all(chunk.map((id) => fireTimer(id, firedBy)));
+      fired += results.filter(Boolean).length;
+    }
+    return fired;
+  }
+
+  async function drain(firedBy: FiredBy): Promise<number> {
+    let total = 0;
+    for (let round = 0; round < timerLimits.maxDrainRounds; round += 1) {
+      const now = await clock.now();
+      const ids = await dueTimerIds(db, now, batchSize);
+      if (ids.length === 0) break;
+      const fired = await fireDue(firedBy);
+      total += fired;
+      if (fired === 0) break; // everything due is held by another process or failing
+    }
+    return total;
+  }
+
+  async function sweep(): Promise<void> {
+    try {
+      await drain('sweeper');
+      const now = await clock.now();
+      await options.onTick?.(now);
+      lastSweepAt = now;
+      lastSweepError = null;
+    } catch (error) {
+      lastSweepError = error instanceof Error ? error.message : String(error);
+      logger?.warn({ err: error }, 'timer sweep failed');
+    }
+  }
+
+  function scheduleSweep(): void {
+    if (!running) return;
+    sweepTimer = setTimeout(() => {
+      sweeping = sweep().finally(() => {
+        sweeping = null;
+        scheduleSweep();
+      });
+    }, sweepIntervalMs);
+    sweepTimer.unref?.();
+  }
+
+  function armWake(dueAt: Date): void {
+    if (!running || !options.inProcessWake) return;
+    const dueMs = dueAt.getTime();
+    if (dueMs >= wakeAtMs) return;
+    wakeAtMs = dueMs;
+    if (wakeTimer) clearTimeout(wakeTimer);
+    const delayMs = Math.min(Math.max(0, dueMs - clock.nowCached().getTime()), timerLimits.maxWakeDelayMs);
+    wakeTimer = setTimeout(() => {
+      wakeTimer = undefined;
+      wakeAtMs = Number.POSITIVE_INFINITY;
+      void drain('in_process')
+        .then(async () => {
+          const next = await earliestPendingDueAt(db);
+          if (next) armWake(next);
+        })
+        .catch((error) => logger?.warn({ err: error }, 'in-process timer wake failed'));
+    }, delayMs);
+    wakeTimer.unref?.();
+  }
+
+  async function advance(request: ClockAdvance, context: { actor: unknown; correlationId: string }): Promise<AdvanceResult> {
+    const run = advancing.then(async () => {
+      advanceActive = true;
+      try {
+        await Promise.allSettled([...inflight]);
+        return await advanceNow(request, context);
+      } finally {
+        advanceActive = false;
+      }
+    });
+    advancing = run.catch(() => undefined);
+    return run;
+  }
+
+  async function advanceNow(request: ClockAdvance, context: { actor: unknown; correlationId: string }): Promise<AdvanceResult> {
+    {
+      const fromMs = (await clock.now()).getTime();
+      const targetMs = advanceTarget(fromMs, request);
+      let firedTimers = 0;
+      for (let step = 0; step < timerLimits.maxAdvanceSteps; step += 1) {
+        const next = await earliestPendingDueAt(db, new Date(targetMs));
+        if (!next) break;
+        await clock.moveTo(Math.max(next.getTime(), (await clock.now()).getTime()));
+        const fired = await drain('clock_advance');
+        firedTimers += fired;
+        if (fired === 0) break;
+      }
+      const now = await clock.moveTo(targetMs);
+      firedTimers += await drain('clock_advance');
+      await options.onTick?.(now);
+      firedTimers += await drain('clock_advance');
+      const position = await clock.record({ fromMs, toMs: now.getTime(), firedTimers, actor: context.actor, correlationId: context.correlationId });
+      return { from: new Date(fromMs).toISOString(), now: now.toISOString(), firedTimers, position };
+    }
+  }
+
+  return {
+    clock,
+    fireTimer,
+    fireDue,
+    drain,
+    advance,
+    scheduled: (timer) => armWake(timer.dueAt),
+    pending: (kind) => countPendingTimers(db, kind),
+    status: () => ({
+      running,
+      sweepIntervalMs,
+      lastSweepAt: lastSweepAt?.toISOString() ?? null,
+      lastSweepError,
+      firedSinceStart,
+    }),
+    start() {
+      if (running) return;
+      running = true;
+      scheduleSweep();
+      if (options.inProcessWake) {
+        void earliestPendingDueAt(db).then((next) => next && armWake(next)).catch(() => undefined);
+      }
+    },
+    async stop() {
+      running = false;
+      if (sweepTimer) clearTimeout(sweepTimer);
+      if (wakeTimer) clearTimeout(wakeTimer);
+      await sweeping;
+      await advancing;
+    },
+  };
+}
