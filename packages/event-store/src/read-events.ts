@@ -140,8 +140,22 @@ export async function readAll(db: Kysely<EventStoreTables>, options: ReadAllOpti
   return { events, position: last ? last.logPosition : after, isEnd: rows.length < maxCount };
 }
 
-/** The position of the last visible event of the log, or the start when it is empty. */
+/**
+ * The position of the last committed event of the log, or the start when it is empty. Readers
+ * reach it once every transaction older than its writer has ended; waiting for it is waiting for
+ * everything committed so far.
+ */
 export async function readHeadPosition(db: Kysely<EventStoreTables>): Promise<LogPosition> {
+  const { rows } = await sql<{ tx_id: string; seq: string }>`
+    select tx_id, seq from tt_events order by tx_id desc, seq desc limit 1`.execute(db);
+  return rows[0] ? positionFromRow(rows[0]) : { txId: 0n, seq: 0n };
+}
+
+/**
+ * The position up to which every event is visible now: what a follower that starts here and reads
+ * forward can rely on to miss nothing committed after it started.
+ */
+export async function readVisibleHeadPosition(db: Kysely<EventStoreTables>): Promise<LogPosition> {
   const { rows } = await sql<{ tx_id: string; seq: string }>`
     select tx_id, seq from tt_events
      where tx_id < pg_snapshot_xmin(pg_current_snapshot())

@@ -4,7 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { createLedgerChecker, decodeCursor, diffJson, encodeCursor, InvalidCursorError } from '../src/index.ts';
 import { applyPatch } from './support/json-patch.ts';
 
-const json: fc.Arbitrary<unknown> = fc.jsonValue({ maxDepth: 3 });
+// JSON has no -0: what a JSON column stores is what JSON.stringify says.
+const json: fc.Arbitrary<unknown> = fc.jsonValue({ maxDepth: 3 }).map((value) => JSON.parse(JSON.stringify(value)) as unknown);
 
 describe('diffJson', () => {
   it('gives an RFC 6902 patch that turns before into after', () => {

@@ -178,15 +178,18 @@ async function settleBatch(
       });
     }
     try {
-      await db.transaction().execute(async (transaction) => {
+      const replayed = await db.transaction().execute(async (transaction) => {
         const result = await appendToStreams(transaction as Kysely<any>, appends);
+        // A concurrent run committed this very batch (same ids, same content): nothing to add.
+        if (result.replayed) return true;
         await sql`
           insert into tt_settlement_batches (batch_id, vendor_id, currency, settlement_date, transaction_ids, total_minor, transaction_count, position, created_at)
           values (${batchId}, ${input.vendorId}, ${input.currency}, ${input.settlementDate}, ${JSON.stringify(transactionIds)}::jsonb,
                   ${totalMinor}, ${transactionIds.length}, ${result.position}, ${input.now})`.execute(transaction);
         await sql`delete from tt_settlement_candidates where transaction_id = any(${transactionIds}::text[])`.execute(transaction);
+        return false;
       });
-      return [{ batchId, totalMinor, count: transactionIds.length }];
+      return replayed ? [] : [{ batchId, totalMinor, count: transactionIds.length }];
     } catch (error) {
       if (error instanceof WrongExpectedVersionError && error.streamId.startsWith(settlementStreamPrefix)) {
         sequence += 1; // this batch id is taken (by a concurrent run); what is left goes into the next one

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { comparePositions, decodePosition, readHeadPosition, type EventStore, type LogPosition, type RecordedEvent } from '@tracktrove/event-store';
+import { comparePositions, decodePosition, readVisibleHeadPosition, type EventStore, type LogPosition, type RecordedEvent } from '@tracktrove/event-store';
 
 export type TailListener = (events: readonly RecordedEvent[]) => void;
 
@@ -32,7 +32,7 @@ export async function startLogTail(options: LogTailOptions): Promise<LogTail> {
   const listeners = new Set<TailListener>();
   const messageListeners = new Set<(message: string) => void>();
   const controller = new AbortController();
-  let position = await readHeadPosition(store.database.db);
+  let position = await readVisibleHeadPosition(store.database.db);
   const pollIntervalMs = options.pollIntervalMs ?? 500;
 
   const running = (async () => {
