@@ -7,26 +7,55 @@
  * TRACKTROVE_E2E_TOKEN (optional) is stored as the viewer's bearer token; use
  * the admin token so the Admin screen loads too. Skipped when the URL is unset.
  */
-import { mkdirSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-const baseUrl = process.env.TRACKTROVE_E2E_URL?.replace(/\/$/, '');
-const token = process.env.TRACKTROVE_E2E_TOKEN ?? '';
-const screenshotDir = resolve(dirname(fileURLToPath(import.meta.url)), '../../../docs/screenshots');
+const here = dirname(fileURLToPath(import.meta.url));
+const externalUrl = process.env.TRACKTROVE_E2E_URL?.replace(/\/$/, '');
+let baseUrl = externalUrl ?? '';
+let token = process.env.TRACKTROVE_E2E_TOKEN ?? '';
+// Screenshots land in docs/ only when asked (SAVE_SCREENSHOTS=1), so a test run leaves the tree clean.
+const screenshotDir = process.env.SAVE_SCREENSHOTS === '1' ? resolve(here, '../../../docs/screenshots') : mkdtempSync(join(tmpdir(), 'tracktrove-screens-'));
+
+/** Without TRACKTROVE_E2E_URL: build the viewer if needed and start a real server on the test services. */
+async function startOwnServer(): Promise<() => Promise<void>> {
+  if (!existsSync(resolve(here, '../dist/index.html'))) {
+    execFileSync('pnpm', ['--filter', '@tracktrove/web', 'build'], { stdio: 'inherit', cwd: resolve(here, '../../..') });
+  }
+  const { createTestDatabase, testRedisUrl } = await import('@tracktrove/testing');
+  const { loadConfig, startServer, trackTroveModule } = await import('@tracktrove/api');
+  const { pino } = await import('pino');
+  const database = await createTestDatabase();
+  const config = loadConfig({}, {
+    port: 0, host: '127.0.0.1', databaseUrl: database.url, redisUrl: testRedisUrl(), logLevel: 'silent',
+    tokens: { admin: 'e2e-admin-token', operator: undefined, viewer: undefined }, webDistDir: resolve(here, '../dist'),
+  });
+  const server = await startServer({ config, modules: [trackTroveModule()], logger: pino({ level: 'silent' }) });
+  baseUrl = server.url!;
+  token = 'e2e-admin-token';
+  return async () => {
+    await server.close();
+    await database.drop();
+  };
+}
 
 /** Confirmation webhook default delay is 1000 ms; allow for a slow machine. */
 const completionTimeoutMs = 15_000;
 const stepTimeoutMs = 10_000;
 
-describe.skipIf(!baseUrl)('trace viewer in a browser', () => {
+describe('trace viewer in a browser', () => {
+  let stopServer: () => Promise<void> = async () => undefined;
   let browser: Browser;
   let page: Page;
   let transactionId = '';
 
   beforeAll(async () => {
+    if (!externalUrl) stopServer = await startOwnServer();
     mkdirSync(screenshotDir, { recursive: true });
     browser = await chromium.launch({
       executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
@@ -50,6 +79,7 @@ describe.skipIf(!baseUrl)('trace viewer in a browser', () => {
 
   afterAll(async () => {
     await browser?.close();
+    await stopServer();
   });
 
   it('fires a transaction and sees it reach COMPLETED in the list', async () => {
