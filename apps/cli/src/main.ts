@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { loadConfig } from '@tracktrove/api';
-import { commands, type CliCommand } from './commands.ts';
+import { commands, UsageError, type CliCommand } from './commands.ts';
 
 const usage = `tracktrove <command> [options]
 
@@ -39,7 +39,10 @@ async function main(argv: string[]): Promise<number> {
     return values.help ? 0 : 2;
   }
   const config = loadConfig(process.env);
-  const logger = pino({ level: config.logLevel, base: { service: 'tracktrove' } });
+  // The server logs to stdout; the other commands print their results there and log to stderr.
+  const logger = name === 'start'
+    ? pino({ level: config.logLevel, base: { service: 'tracktrove' } })
+    : pino({ level: process.env.LOG_LEVEL ?? 'warn', base: { service: 'tracktrove-cli' } }, pino.destination(2));
   return command({ config, logger, args: rest, options: values, out: process.stdout });
 }
 
@@ -49,6 +52,6 @@ main(process.argv.slice(2)).then(
   },
   (error: unknown) => {
     process.stderr.write(`tracktrove: ${error instanceof Error ? error.message : String(error)}\n`);
-    process.exitCode = 1;
+    process.exitCode = error instanceof UsageError || (error as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' ? 2 : 1;
   },
 );

@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 /**
  * Browser tests of the trace viewer against a running TrackTrove server.
  *

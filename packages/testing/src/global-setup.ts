@@ -1,12 +1,7 @@
 import type { TestProject } from 'vitest/node';
 import { startTestServices } from './services.ts';
 
-declare module 'vitest' {
-  export interface ProvidedContext {
-    databaseUrl: string;
-    redisUrl: string;
-  }
-}
+import type {} from './provided-context.ts';
 
 /** Vitest global setup: one PostgreSQL and one Redis for the whole run, stopped afterwards. */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
