@@ -25,6 +25,8 @@ const EnvironmentSchema = z.object({
   BODY_LIMIT_BYTES: z.coerce.number().int().min(1_024).max(10 * 1024 * 1024).default(256 * 1024),
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(6_000),
   WEB_DIST_DIR: z.string().optional(),
+  STREAM_MAX_BUFFERED_BYTES: z.coerce.number().int().min(16 * 1024).max(256 * 1024 * 1024).default(4 * 1024 * 1024),
+  STREAM_HEARTBEAT_MS: z.coerce.number().int().min(100).max(300_000).default(15_000),
 });
 
 export type Config = Readonly<{
@@ -46,6 +48,9 @@ export type Config = Readonly<{
   bodyLimitBytes: number;
   rateLimitPerMinute: number;
   webDistDir: string | undefined;
+  /** A stream client with more than this waiting in its socket is closed with 4008. */
+  streamMaxBufferedBytes: number;
+  streamHeartbeatMs: number;
 }>;
 
 export class ConfigError extends Error {
@@ -80,6 +85,8 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env, overrid
     bodyLimitBytes: env.BODY_LIMIT_BYTES,
     rateLimitPerMinute: env.RATE_LIMIT_PER_MINUTE,
     webDistDir: env.WEB_DIST_DIR,
+    streamMaxBufferedBytes: env.STREAM_MAX_BUFFERED_BYTES,
+    streamHeartbeatMs: env.STREAM_HEARTBEAT_MS,
     ...overrides,
   };
 }

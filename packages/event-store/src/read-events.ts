@@ -75,6 +75,12 @@ export function toRecordedEvent(row: EventRow, upcast?: Upcaster): RecordedEvent
 const eventColumns = sql`seq, tx_id, stream_id, stream_version, event_id, type, schema_version, data, metadata,
   (extract(epoch from recorded_at) * 1000)::float8 as recorded_at`;
 
+/** The columns of an event row with some metadata keys removed by the server. */
+function eventColumnsWithout(metadataKeys: readonly string[]) {
+  return sql`seq, tx_id, stream_id, stream_version, event_id, type, schema_version, data, metadata - ${[...metadataKeys]}::text[] as metadata,
+  (extract(epoch from recorded_at) * 1000)::float8 as recorded_at`;
+}
+
 function boundedCount(maxCount: number | undefined): number {
   const count = maxCount ?? limits.defaultReadCount;
   if (!Number.isSafeInteger(count) || count < 1) throw new RangeError(`maxCount must be a whole number >= 1, got ${count}`);
@@ -104,6 +110,11 @@ export interface ReadAllOptions {
   readonly maxCount?: number;
   readonly types?: readonly string[];
   readonly streamId?: string;
+  /**
+   * Metadata keys to leave out of the events read (e.g. large trace DTOs a reader never looks at):
+   * they are neither sent by the server nor parsed here.
+   */
+  readonly omitMetadataKeys?: readonly string[];
 }
 
 export interface ReadAllResult {
@@ -127,8 +138,9 @@ export async function readAll(db: Kysely<EventStoreTables>, options: ReadAllOpti
     options.streamId !== undefined ? sql`and stream_id = ${options.streamId}` : sql``,
   ];
   const horizon = sql`pg_snapshot_xmin(pg_current_snapshot())`;
+  const columns = options.omitMetadataKeys && options.omitMetadataKeys.length > 0 ? eventColumnsWithout(options.omitMetadataKeys) : eventColumns;
   const { rows } = await sql<EventRow & { horizon: string }>`
-    select ${eventColumns}
+    select ${columns}
       from tt_events
      where (tx_id, seq) > (${after.txId.toString()}::xid8, ${after.seq.toString()}::bigint)
        and tx_id < ${horizon}

@@ -25,6 +25,8 @@ export interface SubscriptionOptions {
   /** Where to start when no checkpoint is stored. */
   readonly from?: string;
   readonly batchSize?: number;
+  /** Metadata keys the handler never reads: left out of the read (see ReadAllOptions). */
+  readonly omitMetadataKeys?: readonly string[];
   /** How often to look for events when no notification arrives. */
   readonly pollIntervalMs?: number;
   /** How often a standby consumer tries to take the lock. */
@@ -100,7 +102,7 @@ export function subscribe(database: StoreDatabase, waker: LogWaker, options: Sub
     let recheckMs = 0;
     while (!signal.aborted && !lockLost()) {
       try {
-        const page = await readAll(database.db, { after: position, maxCount: batchSize }, options.upcast);
+        const page = await readAll(database.db, { after: position, maxCount: batchSize, omitMetadataKeys: options.omitMetadataKeys }, options.upcast);
         if (page.events.length > 0) {
           await database.db.transaction().execute(async (transaction) => {
             await advanceCheckpoint(transaction, options.name, position, page.position);

@@ -22,8 +22,11 @@ export async function readGenerations(db: Kysely<any>): Promise<Map<string, Gene
   return new Map(rows.map((row) => [row.name, { name: row.name, generation: row.generation, schema: row.schema_name, rebuildingGeneration: row.rebuilding_generation }]));
 }
 
-/** Creates a generation's schema and tables; safe to run again. */
-export async function createGenerationTables(db: Kysely<any>, projection: Projection, generation: number): Promise<string> {
+/**
+ * Creates a generation's schema and tables, and their secondary indexes unless `withIndexes` is
+ * false (a rebuild adds them with createGenerationIndexes once the backlog is in); safe to run again.
+ */
+export async function createGenerationTables(db: Kysely<any>, projection: Projection, generation: number, withIndexes = true): Promise<string> {
   const schema = schemaFor(projection.name, generation);
   await db.transaction().execute(async (transaction) => {
     const exists = await sql<{ found: boolean }>`select exists (select 1 from pg_namespace where nspname = ${schema}) as found`.execute(transaction);
@@ -31,8 +34,25 @@ export async function createGenerationTables(db: Kysely<any>, projection: Projec
     await sql`create schema ${sql.id(schema)}`.execute(transaction);
     const context: ProjectionContext = { schema, db: transaction.withSchema(schema), transaction };
     await projection.createTables(context);
+    if (withIndexes) await projection.createIndexes?.(context);
   });
   return schema;
+}
+
+/** Creates the secondary indexes of a generation built without them. */
+export async function createGenerationIndexes(db: Kysely<any>, projection: Projection, generation: number): Promise<void> {
+  if (!projection.createIndexes) return;
+  const schema = schemaFor(projection.name, generation);
+  await db.transaction().execute(async (transaction) => {
+    await projection.createIndexes!({ schema, db: transaction.withSchema(schema), transaction });
+  });
+}
+
+/** The metadata keys that none of `projections` reads (see Projection.omitsMetadataKeys). */
+export function metadataKeysOmittedByAll(projections: readonly Projection[]): string[] {
+  const [first, ...rest] = projections;
+  if (!first?.omitsMetadataKeys) return [];
+  return first.omitsMetadataKeys.filter((key) => rest.every((projection) => projection.omitsMetadataKeys?.includes(key)));
 }
 
 /** Registers a projection at generation 1 unless it is known; answers its current generation. */

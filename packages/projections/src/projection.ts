@@ -17,6 +17,17 @@ export interface ProjectionContext {
  */
 export interface Projection {
   readonly name: string;
+  /** The tables, with the keys apply() needs. */
   createTables(context: ProjectionContext): Promise<void>;
+  /**
+   * Secondary indexes only queries need. A new generation gets them with its tables; a rebuild
+   * creates them once the backlog is in, which is cheaper than maintaining them row by row.
+   */
+  createIndexes?(context: ProjectionContext): Promise<void>;
+  /**
+   * Metadata keys apply() never reads: the runtime leaves them out of what it reads from the log
+   * when no projection of the same read needs them.
+   */
+  readonly omitsMetadataKeys?: readonly string[];
   apply(events: readonly RecordedEvent[], context: ProjectionContext): Promise<void>;
 }

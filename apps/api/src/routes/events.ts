@@ -5,7 +5,8 @@ import { decodePosition, isPosition } from '@tracktrove/event-store';
 import type { AppContext } from '../app-context.ts';
 import { requireRole } from '../http/auth.ts';
 import { EventViewSchema, FromSchema, PositionSchema, LimitSchema, TypesSchema, UuidSchema } from '../schemas/common.ts';
-import { runStreamSession } from '../stream/stream-session.ts';
+import { runSeedFeed } from '../stream/seed-feed.ts';
+import { defaultStreamLimits, runStreamSession } from '../stream/stream-session.ts';
 import { toEventView } from '../stream/event-json.ts';
 
 const EventsQuery = z.object({
@@ -58,8 +59,18 @@ export function eventRoutes(context: AppContext): FastifyPluginAsync {
           streamId: query.transactionId ? `txn-${query.transactionId}` : undefined,
           types: query.types && query.types.length > 0 ? new Set(query.types) : undefined,
         },
+        limits: { ...defaultStreamLimits, maxBufferedBytes: context.config.streamMaxBufferedBytes, heartbeatMs: context.config.streamHeartbeatMs },
         onClose: () => context.metrics.webSocketClients.dec({ endpoint: 'stream' }),
       });
+    });
+
+    app.get('/ws', {
+      onRequest: viewer,
+      websocket: true,
+      schema: { tags: ['events'], summary: "WebSocket: the seed's feed, a text frame { message } per state change", querystring: z.object({ token: z.string().max(500).optional() }) },
+    }, (socket) => {
+      context.metrics.webSocketClients.inc({ endpoint: 'ws' });
+      runSeedFeed(socket, context.tail, () => context.metrics.webSocketClients.dec({ endpoint: 'ws' }));
     });
   };
 }

@@ -1,8 +1,10 @@
 import { sql } from 'kysely';
-import { postingsFor, type LedgerEntry, type TransactionState } from '@tracktrove/domain';
+import { parseEvent, postingsFor, type LedgerEntry, type TransactionState } from '@tracktrove/domain';
 import type { Projection } from '../projection.ts';
 import { jsonRows, tableIn } from './sql-helpers.ts';
-import { foldRecord, touchedTransactionIds, transactionIdOf, transactionRecords } from './transaction-stream.ts';
+import { foldRecord, touchedTransactionIds, transactionIdOf, transactionRecords, type EventParser } from './transaction-stream.ts';
+import { traceDtoKeys } from './trace-record.ts';
+import { parseEventTrusted } from './trusted-event.ts';
 
 export const ledgerReadModel = 'ledger';
 
@@ -15,11 +17,15 @@ export function ledgerStateOf(state: TransactionState): TransactionState {
 }
 
 /** The entries a batch of transaction records causes, folding `states` (mutated) forward. */
-export function ledgerEntriesOf(records: Parameters<typeof transactionRecords>[0], states: Map<string, TransactionState>): PositionedEntry[] {
+export function ledgerEntriesOf(
+  records: Parameters<typeof transactionRecords>[0],
+  states: Map<string, TransactionState>,
+  parse: EventParser = parseEvent,
+): PositionedEntry[] {
   const entries: PositionedEntry[] = [];
   for (const record of records) {
     const id = transactionIdOf(record.streamId)!;
-    const { before, event, after } = foldRecord(states.get(id), record);
+    const { before, event, after } = foldRecord(states.get(id), record, parse);
     for (const entry of postingsFor(before, event, after)) entries.push({ ...entry, position: record.position });
     states.set(id, ledgerStateOf(after));
   }
@@ -82,10 +88,6 @@ export const ledgerProjection: Projection = {
         position text collate "C" not null,
         at timestamptz not null
       )`.execute(transaction);
-    await sql`create index on ${entries} (position, id)`.execute(transaction);
-    await sql`create index on ${entries} (transaction_id, position)`.execute(transaction);
-    await sql`create index on ${entries} (debit_account, position)`.execute(transaction);
-    await sql`create index on ${entries} (credit_account, position)`.execute(transaction);
     await sql`
       create table ${tableIn(schema, 'balances')} (
         account text primary key,
@@ -96,6 +98,14 @@ export const ledgerProjection: Projection = {
         credits_pending bigint not null
       )`.execute(transaction);
   },
+  async createIndexes({ transaction, schema }) {
+    const entries = tableIn(schema, 'entries');
+    await sql`create index on ${entries} (position, id)`.execute(transaction);
+    await sql`create index on ${entries} (transaction_id, position)`.execute(transaction);
+    await sql`create index on ${entries} (debit_account, position)`.execute(transaction);
+    await sql`create index on ${entries} (credit_account, position)`.execute(transaction);
+  },
+  omitsMetadataKeys: traceDtoKeys,
   async apply(events, { transaction, schema }) {
     const records = transactionRecords(events);
     if (records.length === 0) return;
@@ -104,7 +114,7 @@ export const ledgerProjection: Projection = {
     const { rows: stored } = await sql<{ transaction_id: string; state: TransactionState }>`
       select transaction_id, state from ${statesTable} where transaction_id = any(${ids}::text[])`.execute(transaction);
     const states = new Map(stored.map((row) => [row.transaction_id, row.state]));
-    const entries = ledgerEntriesOf(records, states);
+    const entries = ledgerEntriesOf(records, states, parseEventTrusted);
 
     await sql`
       insert into ${statesTable} (transaction_id, state)

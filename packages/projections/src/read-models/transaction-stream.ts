@@ -28,6 +28,9 @@ export function touchedTransactionIds(records: readonly RecordedEvent[]): string
   return [...new Set(records.map((record) => transactionIdOf(record.streamId)!))];
 }
 
+/** Turns a stored event into a domain event: parseEvent (validating) or parseEventTrusted (the store's own log). */
+export type EventParser = (type: string, schemaVersion: number, data: unknown) => TransactionEvent;
+
 export class StreamOrderError extends Error {
   readonly code = 'invariant_violation';
   constructor(readonly streamId: string, readonly expectedVersion: number, readonly actualVersion: number) {
@@ -37,12 +40,16 @@ export class StreamOrderError extends Error {
 }
 
 /**
- * Folds one recorded event into its transaction's state, asserting that it is the stream's next
+ * Folds one recorded event into its transaction's state (validating it unless told otherwise), asserting that it is the stream's next
  * version: an event applied twice or skipped is a loud error, never a silent drift.
  */
-export function foldRecord(state: TransactionState | undefined, record: RecordedEvent): { before: TransactionState; event: TransactionEvent; after: TransactionState } {
+export function foldRecord(
+  state: TransactionState | undefined,
+  record: RecordedEvent,
+  parse: EventParser = parseEvent,
+): { before: TransactionState; event: TransactionEvent; after: TransactionState } {
   const before = state ?? initialState();
   if (record.version !== before.version + 1) throw new StreamOrderError(record.streamId, before.version + 1, record.version);
-  const event = parseEvent(record.type, record.schemaVersion, record.data);
+  const event = parse(record.type, record.schemaVersion, record.data);
   return { before, event, after: evolve(before, event) };
 }

@@ -4,6 +4,8 @@ import type { Projection } from '../projection.ts';
 import { jsonRows, tableIn } from './sql-helpers.ts';
 import { foldRecord, touchedTransactionIds, transactionIdOf, transactionRecords } from './transaction-stream.ts';
 import { transactionViewOf } from './transaction-view.ts';
+import { traceDtoKeys } from './trace-record.ts';
+import { parseEventTrusted } from './trusted-event.ts';
 
 export const transactionsReadModel = 'transactions';
 
@@ -41,10 +43,14 @@ export const transactionsProjection: Projection = {
         last_error jsonb,
         state jsonb not null
       )`.execute(transaction);
+  },
+  async createIndexes({ transaction, schema }) {
+    const t = tableIn(schema, 'transactions');
     await sql`create index on ${t} (created_position)`.execute(transaction);
     await sql`create index on ${t} (status, created_position)`.execute(transaction);
     await sql`create index on ${t} (vendor_id, created_position)`.execute(transaction);
   },
+  omitsMetadataKeys: traceDtoKeys,
   async apply(events, { transaction, schema }) {
     const records = transactionRecords(events);
     if (records.length === 0) return;
@@ -57,7 +63,7 @@ export const transactionsProjection: Projection = {
     for (const record of records) {
       const id = transactionIdOf(record.streamId)!;
       const current = states.get(id);
-      const { after } = foldRecord(current?.state, record);
+      const { after } = foldRecord(current?.state, record, parseEventTrusted);
       states.set(id, { state: after, position: record.position, createdPosition: current?.createdPosition ?? record.position });
     }
     const rows = ids.map((id) => {

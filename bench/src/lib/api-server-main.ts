@@ -1,0 +1,41 @@
+/**
+ * The real TrackTrove server for the API and WebSocket benchmarks, run in a child process (see
+ * api-server.ts) so that the load generator and the server do not share one event loop.
+ *
+ * Environment: DATABASE_URL, REDIS_URL (optional), BENCH_RATE_LIMIT_PER_MINUTE (the benchmark
+ * lifts the per-client rate limit, 6,000/min by default, which a 32-connection run would hit).
+ * Prints one JSON line `{"url": ...}` on stdout once listening; SIGTERM closes it cleanly.
+ */
+import { pino } from 'pino';
+import { loadConfig, startServer, trackTroveModule } from '@tracktrove/api';
+
+const databaseUrl = process.env.DATABASE_URL;
+if (!databaseUrl) throw new Error('DATABASE_URL is required');
+const config = loadConfig({}, {
+  port: 0,
+  host: '127.0.0.1',
+  databaseUrl,
+  redisUrl: process.env.REDIS_URL || undefined,
+  logLevel: 'silent',
+  tokens: { admin: 'bench-admin-token-0123456789', operator: undefined, viewer: undefined },
+  rateLimitPerMinute: Number(process.env.BENCH_RATE_LIMIT_PER_MINUTE ?? 100_000_000),
+});
+const server = await startServer({ config, modules: [trackTroveModule()], logger: pino({ level: 'silent' }) });
+process.stdout.write(`${JSON.stringify({ url: server.url, pid: process.pid })}\n`);
+
+let closing = false;
+const close = () => {
+  if (closing) return;
+  closing = true;
+  const force = setTimeout(() => process.exit(1), 10_000);
+  force.unref();
+  void server.close().then(
+    () => process.exit(0),
+    () => process.exit(1),
+  );
+};
+process.on('SIGTERM', close);
+process.on('SIGINT', close);
+// The parent went away: stop too.
+process.stdin.on('end', close);
+process.stdin.resume();
