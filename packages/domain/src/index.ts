@@ -112,3 +112,4 @@ export {
   type PendingTransfer,
 } from './ledger/balances.ts';
 export { checkLedgerInvariants, type LedgerViolation } from './ledger/check-ledger-invariants.ts';
+export { createLedgerChecker, type LedgerChecker } from './ledger/ledger-checker.ts';
