@@ -4,6 +4,7 @@ import { sql } from 'kysely';
 import { appendChannel, type StoreDatabase } from './database.ts';
 import { createLogWaker, type LogWaker } from './log-waker.ts';
 import { encodePosition } from './position.ts';
+import { readAllPages } from './read-all-pages.ts';
 import { readAll, readHeadPosition, readStream, type ReadAllOptions, type ReadAllResult, type ReadStreamOptions } from './read-events.ts';
 import { subscribe, type Subscription, type SubscriptionOptions } from './subscribe.ts';
 import type { AppendResult, ExpectedVersion, NewEvent, RecordedEvent, StreamAppend, Upcaster } from './types.ts';
@@ -15,6 +16,8 @@ export interface EventStore {
   appendToStreams(appends: readonly StreamAppend[]): Promise<AppendResult>;
   readStream(streamId: string, options?: ReadStreamOptions): Promise<RecordedEvent[]>;
   readAll(options?: ReadAllOptions): Promise<ReadAllResult>;
+  /** The log forward to its visible end, page by page, the next page fetched while the caller handles one. */
+  readAllPages(options?: ReadAllOptions): AsyncGenerator<ReadAllResult>;
   /** The position of the last event a reader can see now. */
   headPosition(): Promise<string>;
   subscribe(options: Omit<SubscriptionOptions, 'upcast' | 'logger'>): Subscription;
@@ -27,30 +30,34 @@ export interface EventStoreOptions {
   readonly logger?: Logger;
 }
 
+/** The shortest gap between two NOTIFYs of one process: other processes wake at most this late. */
+export const notifyIntervalMs = 5;
+
 /**
  * After a committed append: wake this process's readers at once, and tell other processes with a
- * NOTIFY sent after commit, at most one in flight (appends during it are covered by one more).
+ * NOTIFY sent after commit. NOTIFYs are coalesced, one at most every notifyIntervalMs, so a busy
+ * writer does not turn every append into a second, notifying transaction.
  */
 function announceAppend(database: StoreDatabase, waker: LogWaker, logger: Logger | undefined): () => void {
-  let inFlight = false;
-  let pending = false;
+  let scheduled = false;
+  let lastSentAt = 0;
   const notify = async (): Promise<void> => {
-    inFlight = true;
-    pending = false;
+    // Appends committed from here on need a NOTIFY of their own: this one may be sent before them.
+    scheduled = false;
+    lastSentAt = Date.now();
     try {
       await sql`select pg_notify(${appendChannel}, '')`.execute(database.db);
     } catch (error) {
       logger?.debug({ err: error }, 'append NOTIFY failed; readers fall back to polling');
-    } finally {
-      inFlight = false;
-      if (pending) void notify();
     }
   };
   return () => {
     waker.wakeLocal();
-    if (database.kind === 'pglite') return;
-    if (inFlight) pending = true;
-    else void notify();
+    if (database.kind === 'pglite' || scheduled) return;
+    scheduled = true;
+    const waitMs = Math.max(0, lastSentAt + notifyIntervalMs - Date.now());
+    if (waitMs === 0) void notify();
+    else setTimeout(() => void notify(), waitMs).unref();
   };
 }
 
@@ -67,6 +74,7 @@ export async function createEventStore(options: EventStoreOptions): Promise<Even
     appendToStreams: (appends) => appendToStreams(database.db, appends),
     readStream: (streamId, readOptions) => readStream(database.db, streamId, readOptions, upcast),
     readAll: (readOptions) => readAll(database.db, readOptions, upcast),
+    readAllPages: (readOptions) => readAllPages(database.db, readOptions ?? {}, upcast),
     headPosition: async () => encodePosition(await readHeadPosition(database.db)),
     subscribe(subscriptionOptions) {
       const subscription = subscribe(database, waker, { ...subscriptionOptions, upcast, logger });
