@@ -27,6 +27,7 @@ const EnvironmentSchema = z.object({
   WEB_DIST_DIR: z.string().optional(),
   STREAM_MAX_BUFFERED_BYTES: z.coerce.number().int().min(16 * 1024).max(256 * 1024 * 1024).default(4 * 1024 * 1024),
   STREAM_HEARTBEAT_MS: z.coerce.number().int().min(100).max(300_000).default(15_000),
+  MAX_STREAM_CLIENTS: z.coerce.number().int().min(1).max(100_000).default(2_000),
 });
 
 export type Config = Readonly<{
@@ -51,6 +52,8 @@ export type Config = Readonly<{
   /** A stream client with more than this waiting in its socket is closed with 4008. */
   streamMaxBufferedBytes: number;
   streamHeartbeatMs: number;
+  /** WebSocket clients of one process, both feeds together; more are refused with 503. */
+  maxStreamClients: number;
 }>;
 
 export class ConfigError extends Error {
@@ -87,6 +90,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env, overrid
     webDistDir: env.WEB_DIST_DIR,
     streamMaxBufferedBytes: env.STREAM_MAX_BUFFERED_BYTES,
     streamHeartbeatMs: env.STREAM_HEARTBEAT_MS,
+    maxStreamClients: env.MAX_STREAM_CLIENTS,
     ...overrides,
   };
 }

@@ -100,10 +100,19 @@ describe('API hardening: roles, limits, CORS, feeds', () => {
   });
 });
 
-describe('rate limits on command routes', () => {
+describe('rate limits on command routes, and the bound on stream clients', () => {
   let server: TestServer;
   beforeAll(async () => {
-    server = await startTestServer({ modules: [trackTroveModule()], config: { rateLimitPerMinute: 5 } });
+    server = await startTestServer({ modules: [trackTroveModule()], config: { rateLimitPerMinute: 5, maxStreamClients: 1 } });
+  });
+
+  it('refuses a stream client past the per-process bound with 503 before upgrading', async () => {
+    const first = new WebSocket(`${server.baseUrl.replace('http', 'ws')}/api/stream?from=end`);
+    await new Promise((resolve) => first.once('open', resolve));
+    const second = await fetch(`${server.baseUrl}/api/stream?from=end`);
+    expect(second.status).toBe(503);
+    expect((await second.json()).code).toBe('unavailable');
+    first.close();
   });
   afterAll(async () => {
     await server.close();

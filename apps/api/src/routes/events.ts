@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { decodePosition, isPosition } from '@tracktrove/event-store';
 import type { AppContext } from '../app-context.ts';
 import { requireRole } from '../http/auth.ts';
+import { problems } from '../http/problem.ts';
 import { EventViewSchema, FromSchema, PositionSchema, LimitSchema, TypesSchema, UuidSchema } from '../schemas/common.ts';
 import { runSeedFeed } from '../stream/seed-feed.ts';
 import { defaultStreamLimits, runStreamSession } from '../stream/stream-session.ts';
@@ -29,6 +30,11 @@ export function eventRoutes(context: AppContext): FastifyPluginAsync {
   return async (instance) => {
     const app = instance.withTypeProvider<ZodTypeProvider>();
     const viewer = requireRole('viewer', context.tokens);
+    const roomForClient = async () => {
+      if (context.tail.listenerCount() >= context.config.maxStreamClients) {
+        throw problems.unavailable(`this process serves its maximum of ${context.config.maxStreamClients} stream clients; try again or another process`, 5);
+      }
+    };
 
     app.get('/api/events', {
       onRequest: viewer,
@@ -46,6 +52,7 @@ export function eventRoutes(context: AppContext): FastifyPluginAsync {
 
     app.get('/api/stream', {
       onRequest: viewer,
+      preHandler: roomForClient,
       websocket: true,
       schema: { tags: ['events'], summary: 'WebSocket: catch-up from a position, then live events', querystring: StreamQuery },
     }, (socket, request) => {
@@ -66,6 +73,7 @@ export function eventRoutes(context: AppContext): FastifyPluginAsync {
 
     app.get('/ws', {
       onRequest: viewer,
+      preHandler: roomForClient,
       websocket: true,
       schema: { tags: ['events'], summary: "WebSocket: the seed's feed, a text frame { message } per state change", querystring: z.object({ token: z.string().max(500).optional() }) },
     }, (socket) => {

@@ -36,7 +36,7 @@ export function webhookRoutes(trackTrove: TrackTrove): (context: AppContext) => 
 
     app.post('/api/webhooks/deliveries/:id/redeliver', {
       onRequest: operator,
-      schema: { tags: ['webhooks'], summary: 'Deliver a webhook again now', params: z.object({ id: z.string().min(1).max(200) }) },
+      schema: { tags: ['webhooks'], summary: 'Deliver a webhook again now', params: z.object({ id: UuidSchema }) },
     }, async (request) => trackTrove.redeliver(request.params.id));
   };
 }
