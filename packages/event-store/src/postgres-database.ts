@@ -24,6 +24,7 @@ export function createPostgresDatabase(options: PostgresOptions): StoreDatabase 
   };
   const pool = new pg.Pool({ ...clientConfig, max: options.poolSize ?? 20, idleTimeoutMillis: 30_000 });
   pool.on('error', (error) => options.logger?.warn({ err: error }, 'idle PostgreSQL client failed'));
+  pool.on('connect', (client) => client.on('error', (error) => options.logger?.warn({ err: error }, 'checked-out PostgreSQL client failed')));
   const appendListeners = new Set<() => void>();
   const db = new Kysely<EventStoreTables>({
     dialect: notifyingDialect(new PostgresDialect({ pool }), () => {

@@ -3,7 +3,7 @@ export { projectionMigrations } from './migrations.ts';
 export type { Projection, ProjectionContext } from './projection.ts';
 export {
   RebuildInProgressError, startProjectionRuntime, UnknownProjectionError,
-  type ProjectionRuntime, type ProjectionRuntimeOptions, type ProjectionState, type ProjectionStatus, type RebuildProgress, type RebuildResult,
+  type ProjectionRuntime, type ProjectionRuntimeOptions, type ProjectionState, type ProjectionStatus, type RebuildAllProgress, type RebuildProgress, type RebuildResult,
 } from './runtime.ts';
 
 // Read models
@@ -12,7 +12,8 @@ export { transactionsProjection, transactionsReadModel } from './read-models/tra
 export { tracesProjection, tracesReadModel } from './read-models/traces-projection.ts';
 export { balanceDeltas, ledgerEntriesOf, ledgerProjection, ledgerReadModel, type PositionedEntry } from './read-models/ledger-projection.ts';
 export { diffJson, type JsonPatchOperation } from './read-models/json-diff.ts';
-export { traceRecordOf, type TraceActor, type TraceRecord } from './read-models/trace-record.ts';
+export { parseEventTrusted } from './read-models/trusted-event.ts';
+export { traceDtoKeys, traceRecordOf, traceStepOf, type TraceActor, type TraceRecord, type TraceStepRecord } from './read-models/trace-record.ts';
 export {
   foldRecord, isTransactionRecord, StreamOrderError, transactionIdOf, transactionRecords, transactionStreamOf, transactionStreamPrefix,
 } from './read-models/transaction-stream.ts';

@@ -30,4 +30,17 @@ export interface Projection {
    */
   readonly omitsMetadataKeys?: readonly string[];
   apply(events: readonly RecordedEvent[], context: ProjectionContext): Promise<void>;
+  /**
+   * A builder for the backlog of a rebuild, which may keep state in memory between batches
+   * (bounded) and write it out late: what it holds back must be written by flush(). A rebuild
+   * that dies is started again from scratch, so nothing reads a generation before its flush.
+   * Without it, a rebuild calls apply().
+   */
+  bulkBuilder?(): BulkBuilder;
+}
+
+export interface BulkBuilder {
+  apply(events: readonly RecordedEvent[], context: ProjectionContext): Promise<void>;
+  /** Writes everything held back; the generation then equals one built by apply(). */
+  flush(context: ProjectionContext): Promise<void>;
 }

@@ -1,10 +1,13 @@
 import { sql, type Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import {
-  comparePositions, decodePosition, deleteCheckpoint, encodePosition, loadCheckpoint, readHeadPosition, startOfLog,
+  comparePositions, decodePosition, deleteCheckpoint, encodePosition, loadCheckpoint, readHeadPosition, startOfLog, storeCheckpoint,
   type EventStore, type LogPosition, type Subscription,
 } from '@tracktrove/event-store';
-import { createGenerationTables, dropSchema, ensureGeneration, readGenerations, schemaFor, subscriptionNameFor, type Generation } from './generations.ts';
+import {
+  createGenerationIndexes, createGenerationTables, dropSchema, ensureGeneration, metadataKeysOmittedByAll, readGenerations, schemaFor, subscriptionNameFor,
+  type Generation,
+} from './generations.ts';
 import type { Projection } from './projection.ts';
 
 export type ProjectionState = 'starting' | 'live' | 'catching-up' | 'standby' | 'rebuilding' | 'stopped';
@@ -15,6 +18,17 @@ export interface RebuildProgress {
   readonly eventsTotal: number;
   readonly eventsPerSecond: number;
   readonly startedAt: string;
+}
+
+/** The progress of a rebuild of several projections: one pass over the log builds each one's next generation. */
+export interface RebuildAllProgress extends Omit<RebuildProgress, 'generation'> {
+  /** The generation being built, by projection name. */
+  readonly generations: Readonly<Record<string, number>>;
+}
+
+function progressOf(progress: RebuildAllProgress, name: string): RebuildProgress {
+  const { generations, ...rest } = progress;
+  return { ...rest, generation: generations[name]! };
 }
 
 export interface ProjectionStatus {
@@ -44,6 +58,8 @@ export interface ProjectionRuntime {
   waitForPosition(position: string, timeoutMs: number): Promise<boolean>;
   /** Builds a fresh generation from the whole log while the current one keeps serving, then swaps. */
   rebuild(name: string, onProgress?: (progress: RebuildProgress) => void): Promise<RebuildResult>;
+  /** Rebuilds every projection together, reading the log once, and swaps them all at the end. */
+  rebuildAll(onProgress?: (progress: RebuildAllProgress) => void): Promise<RebuildResult[]>;
   stop(): Promise<void>;
 }
 
@@ -78,6 +94,7 @@ export async function startProjectionRuntime(options: ProjectionRuntimeOptions):
     store.subscribe({
       name: subscriptionNameFor(projection.name, generation),
       batchSize,
+      omitMetadataKeys: projection.omitsMetadataKeys,
       pollIntervalMs: options.pollIntervalMs,
       async handle(events, { transaction }) {
         const schema = schemaFor(projection.name, generation);
@@ -124,6 +141,128 @@ export async function startProjectionRuntime(options: ProjectionRuntimeOptions):
     const local = entry.subscription.status();
     if (local.state === 'live' || local.state === 'catching-up') return decodePosition(local.position);
     return (await loadCheckpoint(store.database.db, subscriptionNameFor(entry.projection.name, entry.generation.generation))) ?? startOfLog;
+  };
+
+  /**
+   * Builds the next generation of each entry from the whole log while the current ones keep
+   * serving, then swaps them together. The backlog is read once, in big batches (the next one read
+   * while this one is applied), each batch applied to every new generation in one transaction, by
+   * the projections' bulk builders where they have one; the checkpoints are stored with the final
+   * flush, and secondary indexes created after the backlog is in. Then each new generation's own subscription takes over, catches up the events
+   * appended meanwhile and, once all are live, the swap makes them current.
+   */
+  const rebuildGenerations = async (entries: Running[], onProgress?: (progress: RebuildAllProgress) => void): Promise<RebuildResult[]> => {
+    const busy = entries.find((entry) => entry.rebuild);
+    if (busy) throw new RebuildInProgressError(busy.projection.name);
+    const startedAt = Date.now();
+    const { rows: totalRows } = await sql<{ total: string }>`select count(*) as total from tt_events`.execute(db);
+    const eventsTotal = Number(totalRows[0]?.total ?? 0);
+    const builds = entries.map((entry) => {
+      const name = entry.projection.name;
+      const current = entry.generation.generation;
+      const next = current + 1;
+      return { entry, name, current, next, schema: schemaFor(name, next), subscriptionName: subscriptionNameFor(name, next) };
+    });
+    const generations = Object.fromEntries(builds.map((build) => [build.name, build.next]));
+    const progress = (eventsDone: number): RebuildAllProgress => ({
+      generations,
+      eventsDone,
+      eventsTotal: Math.max(eventsTotal, eventsDone),
+      eventsPerSecond: Math.round(eventsDone / Math.max((Date.now() - startedAt) / 1000, 0.001)),
+      startedAt: new Date(startedAt).toISOString(),
+    });
+    const report = (eventsDone: number) => {
+      const update = progress(eventsDone);
+      for (const build of builds) build.entry.rebuild = progressOf(update, build.name);
+      onProgress?.(update);
+    };
+    report(0);
+    const building: Subscription[] = [];
+    try {
+      for (const { entry, name, current, next, subscriptionName } of builds) {
+        // Keep one previous generation for readers in other processes; drop anything older.
+        for (let old = current - 1; old >= 1; old -= 1) await dropSchema(db, schemaFor(name, old));
+        await dropSchema(db, schemaFor(name, next));
+        await deleteCheckpoint(store.database.db, subscriptionName);
+        await createGenerationTables(db, entry.projection, next, false);
+        await sql`update tt_projections set rebuilding_generation = ${next}, updated_at = now() where name = ${name}`.execute(db);
+      }
+
+      // The backlog, read once for every new generation. Bulk builders may hold state back between
+      // batches, so the checkpoints are stored only with their final flush: a rebuild that dies
+      // leaves no checkpoint to resume from and starts again from scratch.
+      const omitMetadataKeys = metadataKeysOmittedByAll(builds.map((build) => build.entry.projection));
+      const batchSize = options.rebuildBatchSize ?? 5_000;
+      const builders = builds.map(({ entry }) => entry.projection.bulkBuilder?.() ?? { apply: entry.projection.apply.bind(entry.projection), flush: async () => undefined });
+      const read = (after: LogPosition) => store.readAll({ after, maxCount: batchSize, omitMetadataKeys });
+      let position = startOfLog;
+      let eventsDone = 0;
+      let page = await read(position);
+      while (page.events.length > 0) {
+        if (stopped) throw new Error('runtime stopped during rebuild');
+        const nextPage = page.isEnd ? null : read(page.position);
+        nextPage?.catch(() => undefined); // awaited below; a failure surfaces there
+        const batch = page;
+        await db.transaction().execute(async (transaction) => {
+          // A rebuild that dies is started again from scratch: its commits need not wait for the disk.
+          await sql`set local synchronous_commit = off`.execute(transaction);
+          for (const [index, { schema }] of builds.entries()) {
+            await builders[index]!.apply(batch.events, { schema, db: transaction.withSchema(schema), transaction });
+          }
+        });
+        position = batch.position;
+        eventsDone += batch.events.length;
+        report(eventsDone);
+        if (!nextPage) break;
+        page = await nextPage;
+      }
+      await db.transaction().execute(async (transaction) => {
+        for (const [index, { schema, subscriptionName }] of builds.entries()) {
+          await builders[index]!.flush({ schema, db: transaction.withSchema(schema), transaction });
+          await storeCheckpoint(transaction, subscriptionName, position);
+        }
+      });
+      for (const { entry, next } of builds) await createGenerationIndexes(db, entry.projection, next);
+
+      // Each new generation's subscription catches up what was appended meanwhile.
+      for (const { entry, next } of builds) building.push(subscribeGeneration(entry.projection, next, batchSize));
+      for (;;) {
+        const statuses = building.map((subscription) => subscription.status());
+        report(eventsDone + Math.min(...statuses.map((status) => status.eventsHandled)));
+        if (statuses.every((status) => status.state === 'live')) break;
+        if (stopped) throw new Error('runtime stopped during rebuild');
+        await new Promise((resolve) => setTimeout(resolve, 25));
+      }
+      const caughtUp = building.map((subscription) => subscription.status().eventsHandled);
+
+      await db.transaction().execute(async (transaction) => {
+        for (const { name, current, next, schema } of builds) {
+          await sql`
+            update tt_projections set generation = ${next}, schema_name = ${schema}, rebuilding_generation = null, updated_at = now()
+             where name = ${name} and generation = ${current}`.execute(transaction);
+        }
+      });
+      const durationMs = Date.now() - startedAt;
+      const results = await Promise.all(builds.map(async ({ entry, name, next, schema }, index) => {
+        const previous = entry.subscription;
+        entry.generation = { name, generation: next, schema, rebuildingGeneration: null };
+        entry.subscription = building[index]!;
+        await previous.stop();
+        const eventsApplied = eventsDone + caughtUp[index]!;
+        logger?.info({ projection: name, generation: next, eventsApplied, durationMs }, 'projection rebuilt and swapped');
+        return { name, generation: next, eventsApplied, durationMs, eventsPerSecond: Math.round(eventsApplied / Math.max(durationMs / 1000, 0.001)) };
+      }));
+      building.length = 0;
+      return results;
+    } catch (error) {
+      await Promise.all(building.map((subscription) => subscription.stop()));
+      for (const { name } of builds) {
+        await sql`update tt_projections set rebuilding_generation = null where name = ${name}`.execute(db).catch(() => undefined);
+      }
+      throw error;
+    } finally {
+      for (const { entry } of builds) entry.rebuild = null;
+    }
   };
 
   return {
@@ -173,57 +312,11 @@ export async function startProjectionRuntime(options: ProjectionRuntimeOptions):
       return true;
     },
     async rebuild(name, onProgress) {
-      const entry = entryOf(name);
-      if (entry.rebuild) throw new RebuildInProgressError(name);
-      const startedAt = Date.now();
-      const { rows: totalRows } = await sql<{ total: string }>`select count(*) as total from tt_events`.execute(db);
-      const eventsTotal = Number(totalRows[0]?.total ?? 0);
-      const current = entry.generation.generation;
-      const next = current + 1;
-      const progress = (eventsDone: number): RebuildProgress => ({
-        generation: next,
-        eventsDone,
-        eventsTotal: Math.max(eventsTotal, eventsDone),
-        eventsPerSecond: Math.round(eventsDone / Math.max((Date.now() - startedAt) / 1000, 0.001)),
-        startedAt: new Date(startedAt).toISOString(),
-      });
-      entry.rebuild = progress(0);
-      try {
-        // Keep one previous generation for readers in other processes; drop anything older.
-        for (let old = current - 1; old >= 1; old -= 1) await dropSchema(db, schemaFor(name, old));
-        await dropSchema(db, schemaFor(name, next));
-        await deleteCheckpoint(store.database.db, subscriptionNameFor(name, next));
-        const schema = await createGenerationTables(db, entry.projection, next);
-        await sql`update tt_projections set rebuilding_generation = ${next}, updated_at = now() where name = ${name}`.execute(db);
-        const building = subscribeGeneration(entry.projection, next, options.rebuildBatchSize ?? 5_000);
-        for (;;) {
-          const status = building.status();
-          entry.rebuild = progress(status.eventsHandled);
-          onProgress?.(entry.rebuild);
-          if (status.state === 'live') break;
-          if (stopped) {
-            await building.stop();
-            throw new Error('runtime stopped during rebuild');
-          }
-          await new Promise((resolve) => setTimeout(resolve, 100));
-        }
-        const eventsApplied = building.status().eventsHandled;
-        await sql`
-          update tt_projections set generation = ${next}, schema_name = ${schema}, rebuilding_generation = null, updated_at = now()
-           where name = ${name} and generation = ${current}`.execute(db);
-        const previous = entry.subscription;
-        entry.generation = { name, generation: next, schema, rebuildingGeneration: null };
-        entry.subscription = building;
-        await previous.stop();
-        const durationMs = Date.now() - startedAt;
-        logger?.info({ projection: name, generation: next, eventsApplied, durationMs }, 'projection rebuilt and swapped');
-        return { name, generation: next, eventsApplied, durationMs, eventsPerSecond: Math.round(eventsApplied / Math.max(durationMs / 1000, 0.001)) };
-      } catch (error) {
-        await sql`update tt_projections set rebuilding_generation = null where name = ${name}`.execute(db).catch(() => undefined);
-        throw error;
-      } finally {
-        entry.rebuild = null;
-      }
+      const [result] = await rebuildGenerations([entryOf(name)], onProgress && ((progress) => onProgress(progressOf(progress, name))));
+      return result!;
+    },
+    rebuildAll(onProgress) {
+      return rebuildGenerations([...running.values()], onProgress);
     },
     async stop() {
       stopped = true;

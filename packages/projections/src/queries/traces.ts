@@ -1,6 +1,8 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { JsonValue } from '@tracktrove/domain';
-import type { JsonPatchOperation } from '../read-models/json-diff.ts';
+import { diffJson, type JsonPatchOperation } from '../read-models/json-diff.ts';
+import { tableIn } from '../read-models/sql-helpers.ts';
+import { transactionStreamOf } from '../read-models/transaction-stream.ts';
 import { isoTime } from '../read-models/transaction-view.ts';
 
 /** The API's trace object, plus the event type and actor. */
@@ -20,6 +22,7 @@ export interface TraceView {
   readonly actor: { role: string; id: string } | null;
 }
 
+/** A row of the traces read model joined with its event's DTOs (null when the event carries none). */
 export interface TraceRow {
   transaction_id: string;
   version: number;
@@ -32,12 +35,14 @@ export interface TraceRow {
   duration_ms: number | null;
   dto_before: JsonValue | null;
   dto_after: JsonValue | null;
-  diff: JsonPatchOperation[];
   error: { message: string; stack: string } | null;
   actor: { role: string; id: string } | null;
 }
 
+/** The API's trace object of a row; the diff is computed here, as the projection once did, from the DTOs. */
 export function traceViewOfRow(row: TraceRow): TraceView {
+  const dtoBefore = row.dto_before ?? null;
+  const dtoAfter = row.dto_after ?? null;
   return {
     version: row.version,
     position: row.position,
@@ -47,9 +52,9 @@ export function traceViewOfRow(row: TraceRow): TraceView {
     at: isoTime(row.at)!,
     attempt: row.attempt,
     durationMs: row.duration_ms,
-    dtoBefore: row.dto_before ?? null,
-    dtoAfter: row.dto_after ?? null,
-    diff: row.diff,
+    dtoBefore,
+    dtoAfter,
+    diff: diffJson(dtoBefore, dtoAfter),
     error: row.error ?? null,
     actor: row.actor ?? null,
   };
@@ -60,7 +65,12 @@ export const maxTracesPerTransaction = 10_000;
 
 /** A transaction's traces in version order; empty when the id is unknown. `schema` is `runtime.schemaOf('traces')`. */
 export async function getTraces(db: Kysely<any>, schema: string, transactionId: string): Promise<TraceView[]> {
-  const rows = (await db.withSchema(schema).selectFrom('traces').selectAll().where('transaction_id', '=', transactionId)
-    .orderBy('version').limit(maxTracesPerTransaction).execute()) as TraceRow[];
+  const { rows } = await sql<TraceRow>`
+    select t.*, e.metadata -> 'dtoBefore' as dto_before, e.metadata -> 'dtoAfter' as dto_after
+      from ${tableIn(schema, 'traces')} t
+      left join tt_events e on e.stream_id = ${transactionStreamOf(transactionId)} and e.stream_version = t.version
+     where t.transaction_id = ${transactionId}
+     order by t.version
+     limit ${maxTracesPerTransaction}`.execute(db);
   return rows.map(traceViewOfRow);
 }

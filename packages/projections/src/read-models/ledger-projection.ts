@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import { parseEvent, postingsFor, type LedgerEntry, type TransactionState } from '@tracktrove/domain';
-import type { Projection } from '../projection.ts';
+import type { Projection, ProjectionContext } from '../projection.ts';
+import { createStateCache } from './state-cache.ts';
 import { jsonRows, tableIn } from './sql-helpers.ts';
 import { foldRecord, touchedTransactionIds, transactionIdOf, transactionRecords, type EventParser } from './transaction-stream.ts';
 import { traceDtoKeys } from './trace-record.ts';
@@ -66,7 +67,8 @@ export function balanceDeltas(entries: readonly LedgerEntry[]): BalanceDelta[] {
  * Double-entry ledger: the entries postingsFor derives from each transaction event, and balances
  * per account, kept incrementally (each batch aggregated in memory, one upsert with increments).
  * The per-transaction state postingsFor needs lives in this read model's own `ledger_states`
- * table, so the ledger rebuilds alone. Per batch: one select, three writes.
+ * table, so the ledger rebuilds alone. Per batch: one select, three writes. A rebuild keeps recent
+ * states in memory (bounded) and writes each when it leaves the cache or at the end.
  */
 export const ledgerProjection: Projection = {
   name: ledgerReadModel,
@@ -109,47 +111,88 @@ export const ledgerProjection: Projection = {
   async apply(events, { transaction, schema }) {
     const records = transactionRecords(events);
     if (records.length === 0) return;
-    const statesTable = tableIn(schema, 'ledger_states');
     const ids = touchedTransactionIds(records);
-    const { rows: stored } = await sql<{ transaction_id: string; state: TransactionState }>`
-      select transaction_id, state from ${statesTable} where transaction_id = any(${ids}::text[])`.execute(transaction);
-    const states = new Map(stored.map((row) => [row.transaction_id, row.state]));
+    const states = await readLedgerStates(transaction, schema, ids);
     const entries = ledgerEntriesOf(records, states, parseEventTrusted);
-
-    await sql`
-      insert into ${statesTable} (transaction_id, state)
-      select transaction_id, state from json_to_recordset(${jsonRows(ids.map((id) => ({ transaction_id: id, state: states.get(id) })))})
-        as r(transaction_id text, state jsonb)
-      on conflict (transaction_id) do update set state = excluded.state`.execute(transaction);
-    if (entries.length === 0) return;
-    const rows = entries.map((entry) => ({
-      id: entry.entryId,
-      transaction_id: entry.transactionId,
-      version: entry.version,
-      type: entry.type,
-      debit_account: entry.debitAccount,
-      credit_account: entry.creditAccount,
-      amount_minor: entry.amountMinor,
-      currency: entry.currency,
-      phase: entry.phase,
-      pending_id: entry.pendingId,
-      position: entry.position,
-      at: entry.at,
-    }));
-    await sql`
-      insert into ${tableIn(schema, 'entries')}
-      select * from json_to_recordset(${jsonRows(rows)}) as r(
-        id text, transaction_id text, version integer, type text, debit_account text, credit_account text, amount_minor bigint,
-        currency text, phase text, pending_id text, position text, at timestamptz)`.execute(transaction);
-    const balances = tableIn(schema, 'balances');
-    await sql`
-      insert into ${balances} as b
-      select * from json_to_recordset(${jsonRows(balanceDeltas(entries))}) as r(
-        account text, currency text, debits_posted bigint, credits_posted bigint, debits_pending bigint, credits_pending bigint)
-      on conflict (account) do update set
-        debits_posted = b.debits_posted + excluded.debits_posted,
-        credits_posted = b.credits_posted + excluded.credits_posted,
-        debits_pending = b.debits_pending + excluded.debits_pending,
-        credits_pending = b.credits_pending + excluded.credits_pending`.execute(transaction);
+    await writeLedgerStates(transaction, schema, ids.map((id) => [id, states.get(id)!]));
+    await writeEntries(transaction, schema, entries);
+  },
+  bulkBuilder() {
+    const cache = createStateCache<TransactionState>(bulkCachedStates);
+    return {
+      async apply(events, { transaction, schema }) {
+        const records = transactionRecords(events);
+        if (records.length === 0) return;
+        const missing = touchedTransactionIds(records).filter((id) => cache.get(id) === undefined);
+        const states = missing.length > 0 ? await readLedgerStates(transaction, schema, missing) : new Map<string, TransactionState>();
+        const entries: PositionedEntry[] = [];
+        for (const record of records) {
+          const id = transactionIdOf(record.streamId)!;
+          const { before, event, after } = foldRecord(cache.get(id) ?? states.get(id), record, parseEventTrusted);
+          for (const entry of postingsFor(before, event, after)) entries.push({ ...entry, position: record.position });
+          cache.set(id, ledgerStateOf(after));
+        }
+        const evicted = cache.evictOverflow();
+        if (evicted.length > 0) await writeLedgerStates(transaction, schema, evicted);
+        await writeEntries(transaction, schema, entries);
+      },
+      async flush({ transaction, schema }) {
+        const changed = cache.drainChanged();
+        for (let start = 0; start < changed.length; start += bulkFlushRows) await writeLedgerStates(transaction, schema, changed.slice(start, start + bulkFlushRows));
+      },
+    };
   },
 };
+
+/** Payload-free states a rebuild keeps in memory, and rows per upsert when it flushes them. */
+const bulkCachedStates = 8_000;
+const bulkFlushRows = 5_000;
+
+async function readLedgerStates(transaction: ProjectionContext['transaction'], schema: string, ids: readonly string[]): Promise<Map<string, TransactionState>> {
+  const { rows: stored } = await sql<{ transaction_id: string; state: TransactionState }>`
+    select transaction_id, state from ${tableIn(schema, 'ledger_states')} where transaction_id = any(${ids}::text[])`.execute(transaction);
+  return new Map(stored.map((row) => [row.transaction_id, row.state]));
+}
+
+async function writeLedgerStates(transaction: ProjectionContext['transaction'], schema: string, states: readonly [string, TransactionState][]): Promise<void> {
+  if (states.length === 0) return;
+  await sql`
+    insert into ${tableIn(schema, 'ledger_states')} (transaction_id, state)
+    select transaction_id, state from json_to_recordset(${jsonRows(states.map(([id, state]) => ({ transaction_id: id, state })))})
+      as r(transaction_id text, state jsonb)
+    on conflict (transaction_id) do update set state = excluded.state`.execute(transaction);
+}
+
+/** Inserts the entries and adds them to the balances. */
+async function writeEntries(transaction: ProjectionContext['transaction'], schema: string, entries: readonly PositionedEntry[]): Promise<void> {
+  if (entries.length === 0) return;
+  const rows = entries.map((entry) => ({
+    id: entry.entryId,
+    transaction_id: entry.transactionId,
+    version: entry.version,
+    type: entry.type,
+    debit_account: entry.debitAccount,
+    credit_account: entry.creditAccount,
+    amount_minor: entry.amountMinor,
+    currency: entry.currency,
+    phase: entry.phase,
+    pending_id: entry.pendingId,
+    position: entry.position,
+    at: entry.at,
+  }));
+  await sql`
+    insert into ${tableIn(schema, 'entries')}
+    select * from json_to_recordset(${jsonRows(rows)}) as r(
+      id text, transaction_id text, version integer, type text, debit_account text, credit_account text, amount_minor bigint,
+      currency text, phase text, pending_id text, position text, at timestamptz)`.execute(transaction);
+  const balances = tableIn(schema, 'balances');
+  await sql`
+    insert into ${balances} as b
+    select * from json_to_recordset(${jsonRows(balanceDeltas(entries))}) as r(
+      account text, currency text, debits_posted bigint, credits_posted bigint, debits_pending bigint, credits_pending bigint)
+    on conflict (account) do update set
+      debits_posted = b.debits_posted + excluded.debits_posted,
+      credits_posted = b.credits_posted + excluded.credits_posted,
+      debits_pending = b.debits_pending + excluded.debits_pending,
+      credits_pending = b.credits_pending + excluded.credits_pending`.execute(transaction);
+}

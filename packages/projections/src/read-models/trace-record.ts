@@ -8,7 +8,7 @@ export interface TraceActor {
   readonly id: string;
 }
 
-/** One traced step of a transaction: a row of the traces read model. */
+/** One traced step of a transaction. */
 export interface TraceRecord {
   readonly transactionId: string;
   readonly version: number;
@@ -45,6 +45,36 @@ function actorOf(value: unknown): TraceActor | null {
   if (typeof value !== 'object' || value === null) return null;
   const { role, id } = value as Record<string, unknown>;
   return typeof role === 'string' && typeof id === 'string' ? { role, id } : null;
+}
+
+/** The metadata keys of an event's DTOs, which the traces read model reads from the log at query time. */
+export const traceDtoKeys: readonly string[] = ['dtoBefore', 'dtoAfter'];
+
+/**
+ * A row of the traces read model: a trace without its DTOs and diff. The DTOs stay in the log's
+ * metadata (they are most of an event's bytes); a query reads them for the one transaction asked
+ * and computes the diff, so a rebuild neither reads nor writes them.
+ */
+export type TraceStepRecord = Omit<TraceRecord, 'dtoBefore' | 'dtoAfter' | 'diff'>;
+
+/** The trace of one transaction event without its DTOs; see traceRecordOf. */
+export function traceStepOf(event: RecordedEvent): TraceStepRecord {
+  const metadata = (event.metadata ?? {}) as Record<string, unknown>;
+  return {
+    transactionId: transactionIdOf(event.streamId) ?? event.streamId,
+    version: event.version,
+    position: event.position,
+    eventType: event.type,
+    step: text(metadata.step) ?? event.type,
+    service: text(metadata.service),
+    at: event.recordedAt.toISOString(),
+    attempt: whole(metadata.attempt),
+    durationMs: whole(metadata.durationMs),
+    error: errorOf(metadata.error),
+    actor: actorOf(metadata.actor),
+    correlationId: text(metadata.correlationId),
+    causationId: text(metadata.causationId),
+  };
 }
 
 /**

@@ -1,15 +1,17 @@
 import { sql } from 'kysely';
 import type { Projection } from '../projection.ts';
 import { jsonRows, tableIn } from './sql-helpers.ts';
-import { traceRecordOf } from './trace-record.ts';
+import { traceDtoKeys, traceStepOf } from './trace-record.ts';
 import { transactionRecords } from './transaction-stream.ts';
 
 export const tracesReadModel = 'traces';
 
 /**
- * One row per transaction event: the step's DTO before and after, and the RFC 6902 diff between
- * them, computed once here. The primary key (transaction_id, version) makes a double apply fail
- * loudly. One insert per batch.
+ * One row per transaction event: the step, its service, timing, error and actor. The step's DTOs
+ * before and after are not copied here: they stay in the event's metadata in the log, where
+ * getTraces reads them for the one transaction asked and computes the RFC 6902 diff, so a rebuild
+ * moves a few small columns per event instead of two DTOs. The primary key (transaction_id,
+ * version) makes a double apply fail loudly. One insert per batch.
  */
 export const tracesProjection: Projection = {
   name: tracesReadModel,
@@ -25,9 +27,6 @@ export const tracesProjection: Projection = {
         at timestamptz not null,
         attempt integer,
         duration_ms integer,
-        dto_before jsonb,
-        dto_after jsonb,
-        diff jsonb not null,
         error jsonb,
         actor jsonb,
         correlation_id text,
@@ -35,11 +34,12 @@ export const tracesProjection: Projection = {
         primary key (transaction_id, version)
       )`.execute(transaction);
   },
+  omitsMetadataKeys: traceDtoKeys,
   async apply(events, { transaction, schema }) {
     const records = transactionRecords(events);
     if (records.length === 0) return;
     const rows = records.map((record) => {
-      const trace = traceRecordOf(record);
+      const trace = traceStepOf(record);
       return {
         transaction_id: trace.transactionId,
         version: trace.version,
@@ -50,9 +50,6 @@ export const tracesProjection: Projection = {
         at: trace.at,
         attempt: trace.attempt,
         duration_ms: trace.durationMs,
-        dto_before: trace.dtoBefore,
-        dto_after: trace.dtoAfter,
-        diff: trace.diff,
         error: trace.error,
         actor: trace.actor,
         correlation_id: trace.correlationId,
@@ -60,9 +57,10 @@ export const tracesProjection: Projection = {
       };
     });
     await sql`
-      insert into ${tableIn(schema, 'traces')}
+      insert into ${tableIn(schema, 'traces')} (transaction_id, version, position, event_type, step, service, at, attempt, duration_ms, error, actor,
+                                                correlation_id, causation_id)
       select * from json_to_recordset(${jsonRows(rows)}) as r(
         transaction_id text, version integer, position text, event_type text, step text, service text, at timestamptz, attempt integer,
-        duration_ms integer, dto_before jsonb, dto_after jsonb, diff jsonb, error jsonb, actor jsonb, correlation_id text, causation_id text)`.execute(transaction);
+        duration_ms integer, error jsonb, actor jsonb, correlation_id text, causation_id text)`.execute(transaction);
   },
 };

@@ -1,6 +1,8 @@
 import { sql } from 'kysely';
 import type { TransactionState } from '@tracktrove/domain';
-import type { Projection } from '../projection.ts';
+import type { RecordedEvent } from '@tracktrove/event-store';
+import type { Projection, ProjectionContext } from '../projection.ts';
+import { createStateCache } from './state-cache.ts';
 import { jsonRows, tableIn } from './sql-helpers.ts';
 import { foldRecord, touchedTransactionIds, transactionIdOf, transactionRecords } from './transaction-stream.ts';
 import { transactionViewOf } from './transaction-view.ts';
@@ -13,6 +15,9 @@ export const transactionsReadModel = 'transactions';
  * One row per transaction: the transaction object's fields as columns for list queries, and the
  * full domain state as jsonb so the next batch can evolve it. Per batch: one select of the touched
  * states, evolve in memory, one upsert.
+ *
+ * A rebuild keeps the states of recently touched transactions in memory (bounded) and writes a
+ * row when its state leaves the cache or at the end, so a transaction's row is written about once.
  *
  * `created_position` (the position of TransactionInitiated) never changes, so it is the list order
  * and cursor; `position` is the position of the last event applied.
@@ -54,55 +59,95 @@ export const transactionsProjection: Projection = {
   async apply(events, { transaction, schema }) {
     const records = transactionRecords(events);
     if (records.length === 0) return;
-    const t = tableIn(schema, 'transactions');
     const ids = touchedTransactionIds(records);
-    const { rows: stored } = await sql<{ id: string; state: TransactionState; created_position: string }>`
-      select id, state, created_position from ${t} where id = any(${ids}::text[])`.execute(transaction);
-    const states = new Map<string, { state: TransactionState; position: string; createdPosition: string }>();
-    for (const row of stored) states.set(row.id, { state: row.state, position: '', createdPosition: row.created_position });
-    for (const record of records) {
-      const id = transactionIdOf(record.streamId)!;
-      const current = states.get(id);
-      const { after } = foldRecord(current?.state, record, parseEventTrusted);
-      states.set(id, { state: after, position: record.position, createdPosition: current?.createdPosition ?? record.position });
-    }
-    const rows = ids.map((id) => {
-      const { state, position, createdPosition } = states.get(id)!;
-      const view = transactionViewOf(state, position);
-      return {
-        id,
-        status: view.status,
-        amount_minor: view.amountMinor,
-        currency: view.currency,
-        vendor_id: view.vendorId,
-        payer_id: view.payerId,
-        channel: view.channel,
-        kind: view.kind,
-        service_context: view.serviceContext,
-        retry_count: view.retryCount,
-        version: view.version,
-        position,
-        created_position: createdPosition,
-        created_at: view.createdAt,
-        updated_at: view.updatedAt,
-        escrow_expires_at: view.escrowExpiresAt,
-        next_retry_at: state.nextRetryAt,
-        last_error: view.lastError,
-        state,
-      };
-    });
-    await sql`
-      insert into ${t} (id, status, amount_minor, currency, vendor_id, payer_id, channel, kind, service_context, retry_count, version,
-                        position, created_position, created_at, updated_at, escrow_expires_at, next_retry_at, last_error, state)
-      select id, status, amount_minor, currency, vendor_id, payer_id, channel, kind, service_context, retry_count, version,
-             position, created_position, created_at, updated_at, escrow_expires_at, next_retry_at, last_error, state
-        from json_to_recordset(${jsonRows(rows)}) as r(
-          id text, status text, amount_minor bigint, currency text, vendor_id text, payer_id text, channel text, kind text,
-          service_context text, retry_count integer, version integer, position text, created_position text, created_at timestamptz,
-          updated_at timestamptz, escrow_expires_at timestamptz, next_retry_at timestamptz, last_error jsonb, state jsonb)
-      on conflict (id) do update set
-        status = excluded.status, retry_count = excluded.retry_count, version = excluded.version, position = excluded.position,
-        updated_at = excluded.updated_at, escrow_expires_at = excluded.escrow_expires_at, next_retry_at = excluded.next_retry_at,
-        last_error = excluded.last_error, state = excluded.state`.execute(transaction);
+    const states = await readStates(transaction, schema, ids);
+    for (const record of records) foldInto(states, record);
+    await upsertRows(transaction, schema, ids.map((id) => [id, states.get(id)!]));
+  },
+  bulkBuilder() {
+    const cache = createStateCache<Folded>(bulkCachedTransactions);
+    return {
+      async apply(events, { transaction, schema }) {
+        const records = transactionRecords(events);
+        if (records.length === 0) return;
+        const missing = touchedTransactionIds(records).filter((id) => cache.get(id) === undefined);
+        const stored = missing.length > 0 ? await readStates(transaction, schema, missing) : new Map<string, Folded>();
+        for (const record of records) {
+          const id = transactionIdOf(record.streamId)!;
+          const current = cache.get(id) ?? stored.get(id);
+          cache.set(id, fold(current, record));
+        }
+        const evicted = cache.evictOverflow();
+        if (evicted.length > 0) await upsertRows(transaction, schema, evicted);
+      },
+      async flush({ transaction, schema }) {
+        const changed = cache.drainChanged();
+        for (let start = 0; start < changed.length; start += bulkFlushRows) await upsertRows(transaction, schema, changed.slice(start, start + bulkFlushRows));
+      },
+    };
   },
 };
+
+/** A transaction's folded state with the positions of its last and first events. */
+type Folded = { state: TransactionState; position: string; createdPosition: string };
+
+/** States a rebuild keeps in memory (a few KiB each), and rows per upsert when it flushes them. */
+const bulkCachedTransactions = 8_000;
+const bulkFlushRows = 5_000;
+
+async function readStates(transaction: ProjectionContext['transaction'], schema: string, ids: readonly string[]): Promise<Map<string, Folded>> {
+  const { rows: stored } = await sql<{ id: string; state: TransactionState; position: string; created_position: string }>`
+    select id, state, position, created_position from ${tableIn(schema, 'transactions')} where id = any(${ids}::text[])`.execute(transaction);
+  return new Map(stored.map((row) => [row.id, { state: row.state, position: row.position, createdPosition: row.created_position }]));
+}
+
+function fold(current: Folded | undefined, record: RecordedEvent): Folded {
+  const { after } = foldRecord(current?.state, record, parseEventTrusted);
+  return { state: after, position: record.position, createdPosition: current?.createdPosition ?? record.position };
+}
+
+function foldInto(states: Map<string, Folded>, record: RecordedEvent): void {
+  const id = transactionIdOf(record.streamId)!;
+  states.set(id, fold(states.get(id), record));
+}
+
+async function upsertRows(transaction: ProjectionContext['transaction'], schema: string, folded: readonly [string, Folded][]): Promise<void> {
+  if (folded.length === 0) return;
+  const rows = folded.map(([id, { state, position, createdPosition }]) => {
+    const view = transactionViewOf(state, position);
+    return {
+      id,
+      status: view.status,
+      amount_minor: view.amountMinor,
+      currency: view.currency,
+      vendor_id: view.vendorId,
+      payer_id: view.payerId,
+      channel: view.channel,
+      kind: view.kind,
+      service_context: view.serviceContext,
+      retry_count: view.retryCount,
+      version: view.version,
+      position,
+      created_position: createdPosition,
+      created_at: view.createdAt,
+      updated_at: view.updatedAt,
+      escrow_expires_at: view.escrowExpiresAt,
+      next_retry_at: state.nextRetryAt,
+      last_error: view.lastError,
+      state,
+    };
+  });
+  await sql`
+    insert into ${tableIn(schema, 'transactions')} (id, status, amount_minor, currency, vendor_id, payer_id, channel, kind, service_context, retry_count, version,
+                      position, created_position, created_at, updated_at, escrow_expires_at, next_retry_at, last_error, state)
+    select id, status, amount_minor, currency, vendor_id, payer_id, channel, kind, service_context, retry_count, version,
+           position, created_position, created_at, updated_at, escrow_expires_at, next_retry_at, last_error, state
+      from json_to_recordset(${jsonRows(rows)}) as r(
+        id text, status text, amount_minor bigint, currency text, vendor_id text, payer_id text, channel text, kind text,
+        service_context text, retry_count integer, version integer, position text, created_position text, created_at timestamptz,
+        updated_at timestamptz, escrow_expires_at timestamptz, next_retry_at timestamptz, last_error jsonb, state jsonb)
+    on conflict (id) do update set
+      status = excluded.status, retry_count = excluded.retry_count, version = excluded.version, position = excluded.position,
+      updated_at = excluded.updated_at, escrow_expires_at = excluded.escrow_expires_at, next_retry_at = excluded.next_retry_at,
+      last_error = excluded.last_error, state = excluded.state`.execute(transaction);
+}

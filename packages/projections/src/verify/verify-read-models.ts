@@ -2,11 +2,12 @@ import { sql, type Kysely } from 'kysely';
 import { comparePositions, decodePosition, encodePosition, type EventStore, type LogPosition } from '@tracktrove/event-store';
 import { postingsFor, transactionEventTypes, type AccountBalance, type LedgerViolation, type TransactionState } from '@tracktrove/domain';
 import { accountBalanceOfRow, type BalanceRow, type EntryRow } from '../queries/ledger.ts';
+import { traceViewOfRow, type TraceRow } from '../queries/traces.ts';
 import { transactionViewOfRow, type TransactionRow } from '../queries/transactions.ts';
 import { balanceDeltas, type PositionedEntry } from '../read-models/ledger-projection.ts';
 import { tableIn } from '../read-models/sql-helpers.ts';
 import { traceRecordOf, type TraceRecord } from '../read-models/trace-record.ts';
-import { foldRecord, transactionIdOf, transactionRecords } from '../read-models/transaction-stream.ts';
+import { foldRecord, transactionIdOf, transactionRecords, transactionStreamPrefix } from '../read-models/transaction-stream.ts';
 import { isoTime, transactionViewOf } from '../read-models/transaction-view.ts';
 import { createLedgerChecker } from './ledger-checker.ts';
 import { sameJson } from './canonical-json.ts';
@@ -125,11 +126,13 @@ export async function verifyReadModels(store: EventStore, db: Kysely<any>, schem
     if (records.length > 0) {
       const wanted = records.map(traceRecordOf);
       traceCount += wanted.length;
-      const { rows } = await sql<Record<string, unknown>>`
-        select t.* from ${traces} t
+      // The rows as getTraces answers them: joined with their events' DTOs, the diff computed.
+      const { rows } = await sql<TraceRow & Record<string, unknown>>`
+        select t.*, e.metadata -> 'dtoBefore' as dto_before, e.metadata -> 'dtoAfter' as dto_after from ${traces} t
           join unnest(${wanted.map((trace) => trace.transactionId)}::text[], ${wanted.map((trace) => trace.version)}::int[]) as k(transaction_id, version)
-            on t.transaction_id = k.transaction_id and t.version = k.version`.execute(db);
-      const actual = new Map(rows.map((row) => [`${String(row.transaction_id)}@${String(row.version)}`, row]));
+            on t.transaction_id = k.transaction_id and t.version = k.version
+          left join tt_events e on e.stream_id = ${transactionStreamPrefix} || t.transaction_id and e.stream_version = t.version`.execute(db);
+      const actual = new Map(rows.map((row) => [`${String(row.transaction_id)}@${String(row.version)}`, { ...row, diff: traceViewOfRow(row).diff } as Record<string, unknown>]));
       for (const trace of wanted) {
         const key = `${trace.transactionId}@${trace.version}`;
         const row = actual.get(key);
