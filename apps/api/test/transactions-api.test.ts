@@ -171,6 +171,25 @@ describe('the transactions API on PostgreSQL and Redis', () => {
     expect(failures.status).toBe(200);
   });
 
+  it('rebuilds read models from history over the admin API, then verifies them', async () => {
+    await initiate();
+    expect((await call('POST', '/api/admin/projections/nothing/rebuild', undefined, admin)).status).toBe(404);
+    const accepted = await call('POST', '/api/admin/projections/all/rebuild', undefined, admin);
+    expect(accepted.status).toBe(202);
+    expect(accepted.json.projections).toEqual(expect.arrayContaining(['transactions', 'traces', 'ledger']));
+    const deadline = Date.now() + 30_000;
+    let items: Json[] = [];
+    while (Date.now() < deadline) {
+      items = (await call('GET', '/api/admin/projections', undefined, admin)).json.items;
+      if (items.every((item) => item.generation >= 2 && item.status === 'live')) break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(items.every((item) => item.generation >= 2 && item.status === 'live')).toBe(true);
+    const verify = await call('POST', '/api/admin/verify', undefined, admin);
+    expect(verify.status).toBe(200);
+    expect(verify.json).toMatchObject({ ok: true, differences: [], violations: [] });
+  });
+
   it('refuses a webhook with a bad signature with 400, and lists deliveries', async () => {
     const created = await initiate();
     const body = JSON.stringify({ id: randomUUID(), type: 'payment.confirmed', transactionId: created.json.id, createdAt: new Date().toISOString() });

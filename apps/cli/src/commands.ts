@@ -77,19 +77,22 @@ async function projections(context: CliContext): Promise<number> {
       return 0;
     }
     if (action === 'rebuild') {
-      if (!name) throw new UsageError('projections rebuild <name>');
+      if (!name) throw new UsageError('projections rebuild <name | all>');
       const bar = progressBar(context, `rebuilding ${name}`);
       let started = false;
-      const result = await runtime.rebuild(name, (progress) => {
+      const onProgress = (progress: { eventsDone: number; eventsTotal: number; eventsPerSecond: number }) => {
         if (!started) {
           bar.start(Math.max(progress.eventsTotal, 1), 0, { rate: '' });
           started = true;
         }
         bar.setTotal(Math.max(progress.eventsTotal, 1));
         bar.update(progress.eventsDone, { rate: `${progress.eventsPerSecond} events/s` });
-      });
+      };
+      const results = name === 'all' ? await runtime.rebuildAll(onProgress) : [await runtime.rebuild(name, onProgress)];
       if (started) bar.stop();
-      context.out.write(`${name}: generation ${result.generation}, ${result.eventsApplied} events in ${result.durationMs} ms (${result.eventsPerSecond} events/s), swapped\n`);
+      for (const result of results) {
+        context.out.write(`${result.name}: generation ${result.generation}, ${result.eventsApplied} events in ${result.durationMs} ms (${result.eventsPerSecond} events/s), swapped\n`);
+      }
       return 0;
     }
     if (action === 'verify') {

@@ -9,7 +9,7 @@ Commands:
   start                         start the API and the trace viewer (PGlite when DATABASE_URL is unset)
   migrate                       run pending database migrations
   projections status            position, lag and state of every read model
-  projections rebuild <name>    rebuild a read model from history, then swap (progress bar)
+  projections rebuild <name|all> rebuild read models from history, then swap (progress bar)
   projections verify            compare every read model with a fresh fold of the log
   simulate [--count N] [--success-rate R] [--seed S] [--drop-webhooks R] [--duplicate-webhooks R]
                                 fire N transactions with failure injection; summary table

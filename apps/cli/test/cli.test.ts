@@ -55,6 +55,10 @@ describe('the tracktrove CLI against PostgreSQL', () => {
     const rebuild = await cli('projections', 'rebuild', 'ledger');
     expect(rebuild.code).toBe(0);
     expect(rebuild.stdout).toMatch(/ledger: generation 2, \d+ events/);
+    const all = await cli('projections', 'rebuild', 'all');
+    expect(all.code).toBe(0);
+    expect(all.stdout).toMatch(/transactions: generation 2/);
+    expect(all.stdout).toMatch(/ledger: generation 3/);
     expect((await cli('projections', 'verify')).code).toBe(0);
   });
 

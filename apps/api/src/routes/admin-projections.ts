@@ -22,19 +22,26 @@ export function adminProjectionRoutes(runtime: ProjectionRuntime, extraChecks: (
 
     app.post('/api/admin/projections/:name/rebuild', {
       onRequest: admin,
-      schema: { tags: ['admin'], summary: 'Rebuild a read model from history while queries keep being served, then swap', params: z.object({ name: z.string().min(1).max(100) }) },
+      schema: { tags: ['admin'], summary: 'Rebuild a read model (or all: reading the log once) from history while queries keep being served, then swap', params: z.object({ name: z.string().min(1).max(100) }) },
     }, async (request, reply) => {
       const { name } = request.params;
-      const known = (await runtime.status()).find((status) => status.name === name);
-      if (!known) throw problems.notFound(`no projection named ${name}`);
-      if (known.status === 'rebuilding') throw Object.assign(new Error(`projection ${name} is already being rebuilt`), { code: 'rebuild_in_progress' });
-      runtime.rebuild(name, (progress) => context.tail.broadcast({ kind: 'projection', name, status: 'rebuilding', position: null, progress }))
-        .then((result) => {
-          context.logger.info({ result }, 'projection rebuild finished');
-          context.tail.broadcast({ kind: 'projection', name, status: 'live', position: null, progress: null });
+      const statuses = await runtime.status();
+      const targets = name === 'all' ? statuses : statuses.filter((status) => status.name === name);
+      if (targets.length === 0) throw problems.notFound(`no projection named ${name}`);
+      if (targets.some((status) => status.status === 'rebuilding')) throw Object.assign(new Error(`a rebuild of ${name} is already running`), { code: 'rebuild_in_progress' });
+      const announce = (projection: string, status: string, progress: unknown) => context.tail.broadcast({ kind: 'projection', name: projection, status, position: null, progress });
+      const rebuilding = name === 'all'
+        ? runtime.rebuildAll((progress) => {
+          for (const projection of Object.keys(progress.generations)) announce(projection, 'rebuilding', progress);
+        })
+        : runtime.rebuild(name, (progress) => announce(name, 'rebuilding', progress)).then((result) => [result]);
+      rebuilding
+        .then((results) => {
+          context.logger.info({ results }, 'projection rebuild finished');
+          for (const result of results) announce(result.name, 'live', null);
         })
         .catch((error: unknown) => context.logger.error({ err: error, projection: name }, 'projection rebuild failed'));
-      return reply.status(202).send({ name, status: 'rebuilding', statusUrl: '/api/admin/projections' });
+      return reply.status(202).send({ name, status: 'rebuilding', projections: targets.map((status) => status.name), statusUrl: '/api/admin/projections' });
     });
 
     app.post('/api/admin/verify', {
