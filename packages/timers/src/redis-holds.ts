@@ -42,7 +42,13 @@ export interface RedisHoldsOptions {
   readonly logger?: Logger;
 }
 
-export const redisHoldLimits = { pollIntervalMs: 100, pollBatchSize: 500, fireConcurrency: 16, commandTimeoutMs: 1000 } as const;
+export const redisHoldLimits = { pollIntervalMs: 100, pollBatchSize: 500, fireConcurrency: 16, maxQueuedFires: 20_000, commandTimeoutMs: 1000 } as const;
+
+/** Takes the due members of the sorted set and removes them in one step: whoever gets a hold fires it. */
+const claimDueScript = `
+local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[2]))
+if #due > 0 then redis.call('ZREM', KEYS[1], unpack(due)) end
+return due`;
 
 export function createRedisHolds(options: RedisHoldsOptions): RedisHolds {
   const prefix = options.keyPrefix ?? 'tt:';
@@ -96,23 +102,46 @@ export function createRedisHolds(options: RedisHoldsOptions): RedisHolds {
   }
 
   client.on('ready', () => void enableNotifications());
+
+  // Fires go through one bounded queue, whichever path found them: a burst of expiries cannot take
+  // every database connection. Past the bound a hold is left to the PostgreSQL sweeper.
+  const queue: Array<{ timerId: string; firedBy: FiredBy }> = [];
+  let firing = 0;
+  const drainQueue = () => {
+    while (firing < redisHoldLimits.fireConcurrency && queue.length > 0) {
+      const next = queue.shift()!;
+      firing += 1;
+      void options.fire(next.timerId, next.firedBy)
+        .catch((error) => logger?.debug({ err: error, timerId: next.timerId }, 'hold expiry could not fire its timer; the sweeper will'))
+        .finally(() => {
+          firing -= 1;
+          drainQueue();
+        });
+    }
+  };
+  const enqueue = (timerIds: readonly string[], firedBy: FiredBy) => {
+    for (const timerId of timerIds) {
+      if (queue.length >= redisHoldLimits.maxQueuedFires) break;
+      queue.push({ timerId, firedBy });
+    }
+    drainQueue();
+  };
+
   subscriber.on('message', (_channel: string, key: string) => {
     if (!key.startsWith(holdKeyPrefix) || down()) return;
     const timerId = key.slice(holdKeyPrefix.length);
-    void options.fire(timerId, 'redis_notification')
-      .then(() => client.zrem(zsetKey, timerId))
-      .catch((error) => logger?.debug({ err: error, timerId }, 'expiry notification could not fire its timer'));
+    // Only the path (and the process) that removes the hold from the sorted set fires it.
+    client.zrem(zsetKey, timerId)
+      .then((removed) => {
+        if (removed === 1) enqueue([timerId], 'redis_notification');
+      })
+      .catch((error) => logger?.debug({ err: error, timerId }, 'expiry notification could not claim its hold'));
   });
 
   async function poll(): Promise<void> {
-    if (down() || client.status !== 'ready') return;
-    const due = await client.zrangebyscore(zsetKey, '-inf', options.nowMs(), 'LIMIT', 0, pollBatchSize);
-    for (let index = 0; index < due.length; index += redisHoldLimits.fireConcurrency) {
-      const chunk = due.slice(index, index + redisHoldLimits.fireConcurrency);
-      await Promise.all(chunk.map((timerId) => options.fire(timerId, 'redis_poll').catch(() => false)));
-    }
-    // Fired by us, by another path or another process: either way no longer pending here.
-    if (due.length > 0) await client.zrem(zsetKey, ...due);
+    if (down() || client.status !== 'ready' || queue.length >= redisHoldLimits.maxQueuedFires) return;
+    const due = (await client.eval(claimDueScript, 1, zsetKey, String(options.nowMs()), String(pollBatchSize))) as string[];
+    enqueue(due, 'redis_poll');
   }
 
   function schedulePoll(): void {

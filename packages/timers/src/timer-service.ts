@@ -91,16 +91,17 @@ export function createTimerService(options: TimerServiceOptions): TimerService {
     if (advanceActive && firedBy !== 'clock_advance') return Promise.resolve(false);
     const promise = fireTimerNow(id, firedBy);
     inflight.add(promise);
-    void promise.finally(() => inflight.delete(promise));
+    void promise.finally(() => inflight.delete(promise)).catch(() => undefined);
     return promise;
   }
 
   async function fireTimerNow(id: string, firedBy: FiredBy): Promise<boolean> {
-    const now = await clock.now();
     const followUp: { run?: () => Promise<void> } = {};
     let fired: Timer | null = null;
     try {
       fired = await db.transaction().execute(async (transaction) => {
+        // The clock is read in the claiming transaction: no second connection per timer.
+        const now = await clock.now(transaction);
         const timer = await claimTimer(transaction, id, now, firedBy);
         if (!timer) return null;
         const handler = handlers[timer.kind];
