@@ -17,6 +17,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import autocannon from 'autocannon';
+import pg from 'pg';
 import { startChildServer } from './lib/api-server.ts';
 import { measureRawSingleInserts } from './lib/raw-insert.ts';
 import { atLeast, loadMetrics, quantile } from './lib/stats.ts';
@@ -66,27 +67,62 @@ async function cannon(url: string, seconds: number): Promise<CannonRun> {
   let instance!: autocannon.Instance;
   const done = new Promise<autocannon.Result>((resolve, reject) => {
     instance = autocannon({
-    url,
-    connections: config.connections,
-    duration: seconds,
-    timeout: 10,
-    requests: [
-      {
-        method: 'POST',
-        path: '/api/transactions',
-        headers: { 'content-type': 'application/json' },
-        setupRequest: (request) => ({ ...request, body: initiateBody() }),
-        onResponse: (status, body) => {
-          statuses[status] = (statuses[status] ?? 0) + 1;
-          if ((status < 200 || status > 299) && firstErrorBody === null) firstErrorBody = body.slice(0, 500);
+      url,
+      connections: config.connections,
+      duration: seconds,
+      timeout: 10,
+      requests: [
+        {
+          method: 'POST',
+          path: '/api/transactions',
+          headers: { 'content-type': 'application/json' },
+          setupRequest: (request) => ({ ...request, body: initiateBody() }),
+          onResponse: (status, body) => {
+            statuses[status] = (statuses[status] ?? 0) + 1;
+            if ((status < 200 || status > 299) && firstErrorBody === null) firstErrorBody = body.slice(0, 500);
+          },
         },
-      },
-    ],
+      ],
     }, (error, result) => (error ? reject(error) : resolve(result)));
   });
   instance.on('response', (_client, _status, _bytes, responseTime) => latenciesMs.push(responseTime));
   const result = await done;
   return { result, latenciesMs, statuses, firstErrorBody };
+}
+
+/**
+ * Samples pg_stat_activity of the database every 50 ms: what the server's backends wait on
+ * (wait_event_type:wait_event, or "cpu" when active and not waiting), to explain the figure.
+ */
+function sampleWaits(url: string): { stop(): Promise<{ samples: number; backendStates: Record<string, number> }> } {
+  const client = new pg.Client({ connectionString: url });
+  const counts: Record<string, number> = {};
+  let samples = 0;
+  let running = true;
+  const loop = (async () => {
+    await client.connect();
+    while (running) {
+      const { rows } = await client.query<{ state: string | null; wait: string | null }>(
+        `select state, wait_event_type || ':' || wait_event as wait from pg_stat_activity
+          where datname = current_database() and pid <> pg_backend_pid() and backend_type = 'client backend'`,
+      );
+      samples += 1;
+      for (const row of rows) {
+        const key = row.state === 'active' ? (row.wait ?? 'active (cpu)') : (row.state ?? 'unknown');
+        counts[key] = (counts[key] ?? 0) + 1;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  })().catch(() => undefined);
+  return {
+    async stop() {
+      running = false;
+      await loop;
+      await client.end().catch(() => undefined);
+      const sorted = Object.fromEntries(Object.entries(counts).sort((a, b) => b[1] - a[1]));
+      return { samples, backendStates: sorted };
+    },
+  };
 }
 
 async function inFreshDatabase<T>(server: BenchPostgres, label: string, work: (database: BenchDatabase) => Promise<T>): Promise<T> {
@@ -129,13 +165,15 @@ export const benchmark: Benchmark = {
         context.log(`  warm-up: ${warmup.result['2xx']} 2xx, ${warmup.result.non2xx} non-2xx${warmup.firstErrorBody ? ` (${warmup.firstErrorBody})` : ''}`);
         context.log(`POST /api/transactions: ${config.measureS} s measured`);
         const cpuBefore = child.cpuSeconds();
+        const sampler = sampleWaits(database.url);
         const measured = await cannon(child.url, config.measureS);
+        const waits = await sampler.stop();
         const serverCpuS = child.cpuSeconds() - cpuBefore;
         // After the load: how far behind the read models are, and the projections' own view.
         const projections = await fetch(new URL('/api/admin/projections', child.url), { headers: { authorization: 'Bearer bench-admin-token-0123456789' } })
           .then((response) => response.json() as Promise<unknown>)
           .catch((error: unknown) => ({ error: String(error) }));
-        return { measured, serverCpuS, projections };
+        return { measured, serverCpuS, projections, waits };
       } finally {
         await child.stop();
       }
@@ -170,6 +208,7 @@ export const benchmark: Benchmark = {
         serverCpuSeconds: api.serverCpuS,
         serverCpuCoresUsed: api.serverCpuS / result.duration,
         projectionsAfterLoad: api.projections,
+        pgActivitySamples: api.waits,
       },
     });
 

@@ -19,7 +19,7 @@ import {
   type WebhookTransport, type WebhookType,
 } from '@tracktrove/simulator';
 import {
-  cancelTimers, countPendingTimers, createRedisHolds, createSandboxClock, createTimerService, isConflict, listSettlementBatches,
+  cancelTimers as cancelTimersIn, countPendingTimers, createRedisHolds, createSandboxClock, createTimerService, isConflict, listSettlementBatches,
   runSettlement, scheduleTimer, settlementDateOf, syncSettlementCandidate, timerMigrations, transact, uuidV5,
   type AdvanceResult, type ClockAdvance, type RedisHolds, type SettlementBatchView, type SettlementRunResult, type Timer, type TimerHandler,
 } from '@tracktrove/timers';
@@ -152,9 +152,14 @@ export function createTrackTrove(options: TrackTroveOptions): TrackTrove {
 
   // ---- commands with their effects, in one transaction ----
 
-  async function reconcile(transaction: Transaction<any>, state: TransactionState, now: Date, correlationId: string): Promise<Effects> {
+  /**
+   * Brings timers, webhooks and the settlement candidate in line with the state. `isNew`: the
+   * stream was created by this command, so nothing is scheduled for it yet and nothing to cancel.
+   */
+  async function reconcile(transaction: Transaction<any>, state: TransactionState, now: Date, correlationId: string, isNew = false): Promise<Effects> {
     const effects = noEffects();
     const id = state.transactionId;
+    const cancelTimers: typeof cancelTimersIn = isNew ? async () => [] : cancelTimersIn;
     const hold = state.hold?.state === 'pending' ? state.hold : null;
     if (hold) {
       const ref = `${id}:${hold.holdId}`;
@@ -165,7 +170,7 @@ export function createTrackTrove(options: TrackTroveOptions): TrackTrove {
       if (timer) effects.newTimers.push(timer), effects.newHolds.push(timer);
       effects.cancelledHolds.push(...(await cancelTimers(transaction, { transactionId: id, kind: 'hold_expiry', keepRef: ref })).map((t) => t.id));
       if (!hold.holdId.includes(':override-hold:')) {
-        effects.newTimers.push(...(await ensureWebhook(transaction, state, `confirm:${hold.holdId}`, 'payment.confirmed', now, correlationId)));
+        effects.newTimers.push(...(await ensureWebhook(transaction, state, `confirm:${hold.holdId}`, 'payment.confirmed', now, correlationId, undefined, isNew)));
       }
     } else {
       effects.cancelledHolds.push(...(await cancelTimers(transaction, { transactionId: id, kind: 'hold_expiry' })).map((t) => t.id));
@@ -185,15 +190,15 @@ export function createTrackTrove(options: TrackTroveOptions): TrackTrove {
       const fails = magicEffectOf(state.amountMinor)?.kind === 'refund_fails' || random() < state.simulation.refundFailureRate;
       effects.newTimers.push(...(await ensureWebhook(transaction, state, `refund:${state.refund.refundId}`, fails ? 'refund.failed' : 'refund.succeeded', now, correlationId, seedKey)));
     }
-    await syncSettlementCandidate(transaction, state);
+    if (!isNew || state.status === 'COMPLETED') await syncSettlementCandidate(transaction, state);
     return effects;
   }
 
   /** Schedules the gateway's webhook for `ref` once, with its failure injection decided (seeded) and recorded. */
   async function ensureWebhook(
-    transaction: Transaction<any>, state: TransactionState, ref: string, type: WebhookType, now: Date, correlationId: string, seedKey: string = ref,
+    transaction: Transaction<any>, state: TransactionState, ref: string, type: WebhookType, now: Date, correlationId: string, seedKey: string = ref, isNew = false,
   ): Promise<Timer[]> {
-    if (await deliveryExists(transaction, ref)) return [];
+    if (!isNew && (await deliveryExists(transaction, ref))) return [];
     const random = seededRandom(state.simulation.seed, state.transactionId, 'webhook', seedKey);
     const magic = magicEffectOf(state.amountMinor);
     const isConfirmation = type === 'payment.confirmed';
@@ -234,7 +239,8 @@ export function createTrackTrove(options: TrackTroveOptions): TrackTrove {
   /** Runs a transaction command and its effects inside the caller's transaction. */
   async function executeIn(transaction: Transaction<any>, request: Request, now: Date): Promise<{ result: TransactionResult; effects: Effects }> {
     const result = await executeTransactionCommand(transaction, request);
-    const effects = result.appended.length > 0 ? await reconcile(transaction, result.state, now, request.context.correlationId) : noEffects();
+    const isNew = result.appended.length === result.version;
+    const effects = result.appended.length > 0 ? await reconcile(transaction, result.state, now, request.context.correlationId, isNew) : noEffects();
     return { result, effects };
   }
 

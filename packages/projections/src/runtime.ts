@@ -70,6 +70,8 @@ export interface ProjectionRuntimeOptions {
   readonly batchSize?: number;
   readonly rebuildBatchSize?: number;
   readonly pollIntervalMs?: number;
+  /** Live projections wait this long after a wake-up to apply appends made together as one batch. */
+  readonly coalesceMs?: number;
   /** How often to notice another process's swap. */
   readonly generationRefreshMs?: number;
 }
@@ -84,6 +86,9 @@ interface Running {
   rebuild: RebuildProgress | null;
 }
 
+/** A few milliseconds of lag buy batches instead of one transaction per command under load. */
+export const defaultCoalesceMs = 5;
+
 export async function startProjectionRuntime(options: ProjectionRuntimeOptions): Promise<ProjectionRuntime> {
   const { store, logger } = options;
   const db = store.database.db as unknown as Kysely<any>;
@@ -96,6 +101,7 @@ export async function startProjectionRuntime(options: ProjectionRuntimeOptions):
       batchSize,
       omitMetadataKeys: projection.omitsMetadataKeys,
       pollIntervalMs: options.pollIntervalMs,
+      coalesceMs: options.coalesceMs ?? defaultCoalesceMs,
       async handle(events, { transaction }) {
         const schema = schemaFor(projection.name, generation);
         await projection.apply(events, { schema, db: transaction.withSchema(schema), transaction });
