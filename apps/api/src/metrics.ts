@@ -12,7 +12,7 @@ export interface Metrics {
 
 export function createMetrics(collectors: { projectionLag?: () => Promise<Array<{ name: string; lag: number }>>; pendingHolds?: () => Promise<number> } = {}): Metrics {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'tracktrove_process_' });
+  collectDefaultMetrics({ register: registry, prefix: 'tracktrove_' });
   return {
     registry,
     requestDuration: new Histogram({

@@ -17,6 +17,8 @@ export const timerLimits = {
   maxFailures: 5,
   /** Distinct due times an advance steps through before firing the rest at the target time. */
   maxAdvanceSteps: 2000,
+  /** Wall time an advance spends stepping before it moves to the target and fires what is due. */
+  advanceBudgetMs: 10_000,
   maxDrainRounds: 200,
   /** Longest in-process sleep before looking again (the sweeper runs anyway). */
   maxWakeDelayMs: 60_000,
@@ -139,9 +141,9 @@ export function createTimerService(options: TimerServiceOptions): TimerService {
     return fired;
   }
 
-  async function drain(firedBy: FiredBy): Promise<number> {
+  async function drain(firedBy: FiredBy, deadlineMs: number = Number.POSITIVE_INFINITY): Promise<number> {
     let total = 0;
-    for (let round = 0; round < timerLimits.maxDrainRounds; round += 1) {
+    for (let round = 0; round < timerLimits.maxDrainRounds && Date.now() < deadlineMs; round += 1) {
       const now = await clock.now();
       const ids = await dueTimerIds(db, now, batchSize);
       if (ids.length === 0) break;
@@ -211,25 +213,30 @@ export function createTimerService(options: TimerServiceOptions): TimerService {
   }
 
   async function advanceNow(request: ClockAdvance, context: { actor: unknown; correlationId: string }): Promise<AdvanceResult> {
-    {
-      const fromMs = (await clock.now()).getTime();
-      const targetMs = advanceTarget(fromMs, request);
-      let firedTimers = 0;
-      for (let step = 0; step < timerLimits.maxAdvanceSteps; step += 1) {
-        const next = await earliestPendingDueAt(db, new Date(targetMs));
-        if (!next) break;
-        await clock.moveTo(Math.max(next.getTime(), (await clock.now()).getTime()));
-        const fired = await drain('clock_advance');
-        firedTimers += fired;
-        if (fired === 0) break;
-      }
-      const now = await clock.moveTo(targetMs);
-      firedTimers += await drain('clock_advance');
-      await options.onTick?.(now);
-      firedTimers += await drain('clock_advance');
-      const position = await clock.record({ fromMs, toMs: now.getTime(), firedTimers, actor: context.actor, correlationId: context.correlationId });
-      return { from: new Date(fromMs).toISOString(), now: now.toISOString(), firedTimers, position };
+    const startedAtMs = Date.now();
+    const steppingDeadlineMs = startedAtMs + timerLimits.advanceBudgetMs;
+    const fromMs = (await clock.now()).getTime();
+    const targetMs = advanceTarget(fromMs, request);
+    let firedTimers = 0;
+    // Step through due times in order, so that (say) a webhook due before a hold's expiry is
+    // handled first and a retry scheduled by a fired timer fires in its turn. Stepping has a
+    // wall-time budget: under load new timers keep arriving, and an advance must still answer;
+    // past the budget it moves to the target, fires what is due, and the sweeper does the rest.
+    for (let step = 0; step < timerLimits.maxAdvanceSteps && Date.now() < steppingDeadlineMs; step += 1) {
+      const next = await earliestPendingDueAt(db, new Date(targetMs));
+      if (!next) break;
+      await clock.moveTo(Math.max(next.getTime(), (await clock.now()).getTime()));
+      const fired = await drain('clock_advance', steppingDeadlineMs);
+      firedTimers += fired;
+      if (fired === 0) break;
     }
+    const now = await clock.moveTo(targetMs);
+    const finalDeadlineMs = Math.max(steppingDeadlineMs, Date.now()) + timerLimits.advanceBudgetMs / 2;
+    firedTimers += await drain('clock_advance', finalDeadlineMs);
+    await options.onTick?.(now);
+    firedTimers += await drain('clock_advance', finalDeadlineMs);
+    const position = await clock.record({ fromMs, toMs: now.getTime(), firedTimers, actor: context.actor, correlationId: context.correlationId });
+    return { from: new Date(fromMs).toISOString(), now: now.toISOString(), firedTimers, position };
   }
 
   return {

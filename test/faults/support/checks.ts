@@ -1,14 +1,20 @@
 import { expect } from 'vitest';
 import { eventually, type Api, type Json } from './api.ts';
 
-/** Every read model live with lag 0 (GET /api/admin/projections). */
+/** Every read model live (or standing by for another process) with lag 0 (GET /api/admin/projections). */
 export async function waitForProjections(api: Api, timeoutMs = 60_000): Promise<Json[]> {
-  return eventually('projections caught up (lag 0)', timeoutMs, async () => {
-    const response = await api.call('GET', '/api/admin/projections', undefined, { admin: true });
-    if (response.status !== 200) return undefined;
-    const items = response.json.items as Json[];
-    return items.every((item) => item.lag === 0 && item.status === 'live' && item.lastError === null) ? items : undefined;
-  }, 250);
+  let last = '';
+  try {
+    return await eventually('projections caught up (lag 0)', timeoutMs, async () => {
+      const response = await api.call('GET', '/api/admin/projections', undefined, { admin: true });
+      last = response.text.slice(0, 2_000);
+      if (response.status !== 200) return undefined;
+      const items = response.json.items as Json[];
+      return items.every((item) => item.lag === 0 && (item.status === 'live' || item.status === 'standby') && item.lastError === null) ? items : undefined;
+    }, 250);
+  } catch (error) {
+    throw new Error(`${(error as Error).message} at ${api.baseUrl}; last answer: ${last}`);
+  }
 }
 
 /** POST /api/admin/verify: every read model equals a fresh fold of the log, every ledger invariant holds. */

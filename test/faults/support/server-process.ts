@@ -37,6 +37,7 @@ export async function createServerProcess(options: ServerProcessOptions): Promis
   const name = options.name ?? `api-${port}`;
   const lines: string[] = [];
   let child: ChildProcess | undefined;
+  let expectingExit = false;
 
   const keep = (chunk: Buffer) => {
     for (const line of chunk.toString('utf8').split('\n')) {
@@ -80,6 +81,10 @@ export async function createServerProcess(options: ServerProcessOptions): Promis
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       child = spawned;
+      expectingExit = false;
+      spawned.once('exit', (code, signal) => {
+        if (!expectingExit) process.stderr.write(`\n${name} (pid ${spawned.pid}) exited unexpectedly (${code ?? signal}); its last lines:\n${lines.join('\n')}\n`);
+      });
       spawned.stdout?.on('data', keep);
       spawned.stderr?.on('data', keep);
       const deadline = startedAt + readyTimeoutMs;
@@ -101,6 +106,7 @@ export async function createServerProcess(options: ServerProcessOptions): Promis
     async kill9() {
       const current = child;
       if (!current) return;
+      expectingExit = true;
       const exited = waitForExit(current);
       current.kill('SIGKILL');
       await exited;
@@ -108,6 +114,7 @@ export async function createServerProcess(options: ServerProcessOptions): Promis
     async stop(timeoutMs = 10_000) {
       const current = child;
       if (!current) return;
+      expectingExit = true;
       const exited = waitForExit(current);
       current.kill('SIGTERM');
       const timer = setTimeout(() => current.kill('SIGKILL'), timeoutMs);

@@ -1,0 +1,101 @@
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { TestDatabase } from '@tracktrove/testing';
+import { apiOf, initiateBody, type Api } from './support/api.ts';
+import { expectConsistent, headPosition } from './support/checks.ts';
+import { report, runLoad } from './support/load.ts';
+import { malformedRequests, type MalformedRequest } from './support/malformed-requests.ts';
+import { createServerProcess, type ServerProcess } from './support/server-process.ts';
+import { freshDatabase, redis } from './support/services.ts';
+
+const requestCount = Number(process.env.FUZZ_REQUESTS ?? 10_000);
+const seed = Number(process.env.FUZZ_SEED ?? Date.now() % 2 ** 31);
+
+/** The route of a request, ids and query left out. */
+const routeOf = (sent: MalformedRequest) => `${sent.method} ${sent.path.split('?')[0]!.replace(/\/(transactions|deliveries|ledger)\/[^/]+/, '/$1/:id')}`;
+
+function byRoute<T extends MalformedRequest>(failures: T[]): Record<string, { count: number; example: T }> {
+  const grouped: Record<string, { count: number; example: T }> = {};
+  for (const failure of failures) {
+    const key = routeOf(failure);
+    grouped[key] ??= { count: 0, example: failure };
+    grouped[key].count += 1;
+  }
+  return grouped;
+}
+
+describe(`${requestCount} malformed requests across every route (seed ${seed})`, () => {
+  let database: TestDatabase;
+  let server: ServerProcess;
+  let api: Api;
+
+  beforeAll(async () => {
+    database = await freshDatabase();
+    server = await createServerProcess({ databaseUrl: database.url, redisUrl: redis().url });
+    await server.start();
+    api = apiOf(server.baseUrl);
+  });
+  afterAll(async () => {
+    await server?.kill9();
+    await database?.drop();
+  });
+
+  it('answers every one with a 4xx (never a 5xx) and changes nothing', async () => {
+    const escrow = await api.call('POST', '/api/transactions', initiateBody());
+    const refunded = await api.call('POST', '/api/transactions', initiateBody());
+    expect([escrow.status, refunded.status]).toEqual([201, 201]);
+    expect((await api.call('POST', `/api/transactions/${refunded.json.id}/refund`, { reason: 'fixture' })).json.status).toBe('REFUNDED');
+    const fixtures = { escrowId: escrow.json.id as string, refundedId: refunded.json.id as string };
+
+    const headBefore = await headPosition(api);
+    const clockBefore = (await api.call('GET', '/api/admin/clock', undefined, { admin: true })).json;
+    const failuresBefore = (await api.call('GET', '/api/admin/failures', undefined, { admin: true })).json;
+    const deliveriesBefore = (await api.call('GET', `/api/webhooks/deliveries?transactionId=${fixtures.escrowId}`)).json;
+
+    const requests = fc.sample(malformedRequests(fixtures), { numRuns: requestCount, seed });
+    const statuses = new Map<number, number>();
+    const serverErrors: Array<MalformedRequest & { status: number; answer: string }> = [];
+    const accepted: Array<MalformedRequest & { status: number; answer: string }> = [];
+    const transportErrors: Array<MalformedRequest & { error: string }> = [];
+    const load = runLoad({
+      clients: 16,
+      count: requests.length,
+      durationMs: 240_000,
+      step: async (index) => {
+        const sent = requests[index]!;
+        try {
+          const response = await fetch(`${server.baseUrl}${sent.path}`, { method: sent.method, headers: sent.headers, body: sent.body, signal: AbortSignal.timeout(15_000) });
+          const answer = await response.text();
+          statuses.set(response.status, (statuses.get(response.status) ?? 0) + 1);
+          const summary = { ...sent, body: sent.body?.slice(0, 300), status: response.status, answer: answer.slice(0, 300) };
+          if (response.status >= 500) serverErrors.push(summary);
+          else if (sent.method !== 'GET' && response.status < 300) accepted.push(summary);
+        } catch (error) {
+          transportErrors.push({ ...sent, body: sent.body?.slice(0, 300), error: String((error as Error).cause ?? error) });
+        }
+      },
+    });
+    const { started, elapsedMs } = await load.done;
+    // A number literal too large for a double parses as Infinity: the amount check must refuse it.
+    const infinite = await api.call('POST', '/api/transactions', JSON.stringify(initiateBody()).replace('"12.50"', '1e999999'));
+    expect(infinite.status).toBe(400);
+    expect(started).toBe(requestCount);
+
+    // One example per route and status, so a failure names every kind of defect at once.
+    expect(byRoute(serverErrors)).toEqual({});
+    expect(byRoute(accepted)).toEqual({});
+    expect(byRoute(transportErrors)).toEqual({});
+
+    // Nothing changed: no event after the head, the clock, failure settings and deliveries as they were.
+    const after = await api.call('GET', `/api/events?from=${headBefore}`);
+    expect(after.json.items.map((event: { type: string; streamId: string }) => `${event.streamId} ${event.type}`)).toEqual([]);
+    expect((await api.call('GET', '/api/admin/failures', undefined, { admin: true })).json).toEqual(failuresBefore);
+    expect((await api.call('GET', `/api/webhooks/deliveries?transactionId=${fixtures.escrowId}`)).json).toEqual(deliveriesBefore);
+    const clockAfter = (await api.call('GET', '/api/admin/clock', undefined, { admin: true })).json;
+    expect(Date.parse(clockAfter.now) - Date.parse(clockBefore.now)).toBeLessThan(elapsedMs + 60_000);
+    expect((await api.call('GET', `/api/transactions/${fixtures.escrowId}`)).json).toMatchObject({ status: 'ESCROW', version: 2 });
+
+    const { verifyMs } = await expectConsistent(api);
+    report('fuzz', { seed, requests: started, elapsedMs, requestsPerSecond: Math.round(started / (elapsedMs / 1000)), statuses: Object.fromEntries([...statuses].sort()), verifyMs });
+  });
+});

@@ -1,0 +1,143 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { TestDatabase } from '@tracktrove/testing';
+import { apiOf, eventually, initiateBody, sleep, type Api, type ApiResponse, type Json } from './support/api.ts';
+import { expectConsistent } from './support/checks.ts';
+import { report, runLoad } from './support/load.ts';
+import { createServerProcess, type ServerProcess } from './support/server-process.ts';
+import { freshDatabase, postgres, redis } from './support/services.ts';
+
+const failFastMs = 2_000;
+
+describe('PostgreSQL stopped and restarted under the running server', () => {
+  let database: TestDatabase;
+  let server: ServerProcess;
+  let api: Api;
+
+  beforeAll(async () => {
+    database = await freshDatabase();
+    server = await createServerProcess({ databaseUrl: database.url, redisUrl: redis().url });
+    await server.start();
+    api = apiOf(server.baseUrl);
+  });
+  afterAll(async () => {
+    await postgres().start();
+    await server?.kill9();
+    await database?.drop();
+  });
+
+  it('fails fast with 503 + Retry-After while it is down, serves again after, and loses no acknowledged write', async () => {
+    const acknowledged: Array<{ id: string; position: string; version: number }> = [];
+    const escrow: string[] = [];
+    const statuses = new Map<string, number>();
+    const unexpected: Array<{ status: number; body: string }> = [];
+    let phase = 'up';
+    const record = (what: string, response: ApiResponse) => {
+      statuses.set(`${phase} ${what} ${response.status}`, (statuses.get(`${phase} ${what} ${response.status}`) ?? 0) + 1);
+      if (response.status >= 500 && response.status !== 503) unexpected.push({ status: response.status, body: response.text.slice(0, 500) });
+      if (response.status === 503) {
+        expect(response.headers.get('retry-after')).toMatch(/^\d+$/);
+        expect(response.json.code).toBe('unavailable');
+      }
+    };
+
+    const load = runLoad({
+      clients: 8,
+      count: 100_000,
+      durationMs: 90_000,
+      step: async (index) => {
+        try {
+          if (index % 3 === 2 && escrow.length > 0) {
+            const id = escrow.shift()!;
+            const confirmed = await api.call('POST', `/api/transactions/${id}/confirm`, undefined, { timeoutMs: 10_000 });
+            record('confirm', confirmed);
+            if (confirmed.status === 200) acknowledged.push({ id, position: confirmed.json.position, version: confirmed.json.version });
+          } else {
+            const created = await api.call('POST', '/api/transactions', initiateBody(), { timeoutMs: 10_000 });
+            record('initiate', created);
+            if (created.status === 201) {
+              acknowledged.push({ id: created.json.id, position: created.json.position, version: created.json.version });
+              escrow.push(created.json.id);
+            }
+          }
+        } catch (error) {
+          statuses.set(`${phase} transport error`, (statuses.get(`${phase} transport error`) ?? 0) + 1);
+        }
+        if (phase === 'down') await sleep(50);
+      },
+    });
+
+    await sleep(3_000);
+    const ackedBeforeStop = acknowledged.length;
+    expect(ackedBeforeStop).toBeGreaterThan(50);
+    phase = 'stopping';
+    const stopMs = await postgres().stop();
+    phase = 'down';
+    const downAt = Date.now();
+    const sample = acknowledged[0]!;
+
+    // While down: every API request is a fast 503 with Retry-After and code `unavailable`.
+    const probes: Array<[string, string, unknown?]> = [
+      ['GET', `/api/transactions/${sample.id}`],
+      ['GET', `/api/transactions/${sample.id}/events`],
+      ['GET', '/api/transactions?limit=5'],
+      ['GET', '/api/events?limit=5'],
+      ['GET', '/api/ledger/balances'],
+      ['POST', '/api/transactions', initiateBody()],
+      ['POST', `/api/transactions/${sample.id}/refund`, { reason: 'during the outage' }],
+    ];
+    const slowest: number[] = [];
+    for (let round = 0; round < 3; round += 1) {
+      for (const [method, path, body] of probes) {
+        const response = await api.call(method, path, body, { timeoutMs: 10_000 });
+        expect({ path, status: response.status }).toEqual({ path, status: 503 });
+        expect(response.headers.get('content-type')).toContain('application/problem+json');
+        expect(response.headers.get('retry-after')).toMatch(/^\d+$/);
+        expect(response.json.code).toBe('unavailable');
+        expect(response.elapsedMs, `${method} ${path}`).toBeLessThan(failFastMs);
+        slowest.push(response.elapsedMs);
+      }
+      await sleep(500);
+    }
+    const ready = await api.call('GET', '/ready', undefined, { timeoutMs: 10_000 });
+    expect(ready.status).toBe(503);
+    expect(ready.json.components.postgres.status).toBe('down');
+    expect(ready.elapsedMs).toBeLessThan(2_500 + 500);
+    expect((await api.call('GET', '/health')).status).toBe(200);
+    const downForMs = Date.now() - downAt;
+
+    // Back up: the same server process serves again, reads and writes.
+    phase = 'recovering';
+    const startMs = await postgres().start();
+    const upAt = Date.now();
+    await eventually('the API serves again', 30_000, async () => {
+      const response = await api.call('GET', `/api/transactions/${sample.id}/events`, undefined, { timeoutMs: 5_000 });
+      return response.status === 200 ? true : undefined;
+    }, 100);
+    const recoveredMs = Date.now() - upAt;
+    phase = 'after';
+    await sleep(2_000);
+    load.stop();
+    const { started } = await load.done;
+    const created = await api.call('POST', '/api/transactions', initiateBody());
+    expect(created.status).toBe(201);
+    await eventually('/ready is 200 again', 30_000, async () => ((await api.call('GET', '/ready')).status === 200 ? true : undefined));
+
+    // No acknowledged write is lost.
+    const missing: Json[] = [];
+    for (let offset = 0; offset < acknowledged.length; offset += 16) {
+      await Promise.all(acknowledged.slice(offset, offset + 16).map(async (ack) => {
+        const events = await api.call('GET', `/api/transactions/${ack.id}/events`);
+        const found = (events.json.items as Json[] | undefined)?.some((event) => event.position === ack.position && event.version === ack.version);
+        if (!found) missing.push(ack);
+      }));
+    }
+    expect(missing).toEqual([]);
+    expect(unexpected).toEqual([]);
+
+    const { verifyMs } = await expectConsistent(api);
+    report('postgres-outage', {
+      requestsStarted: started, acknowledged: acknowledged.length, ackedBeforeStop, stopMs, startMs, downForMs, recoveredMs, verifyMs,
+      slowest503Ms: Math.round(Math.max(...slowest)), statuses: Object.fromEntries(statuses),
+    });
+  });
+});
