@@ -193,7 +193,7 @@ export const benchmark: Benchmark = {
         'req/s': apiRate,
         'p50 ms': apiP50,
         'p99 ms': apiP99,
-        'max ms': api.measured.latenciesMs.length > 0 ? Math.max(...api.measured.latenciesMs) : Number.NaN,
+        'max ms': api.measured.latenciesMs.length > 0 ? api.measured.latenciesMs.reduce((max, value) => (value > max ? value : max), -Infinity) : Number.NaN,
         'non-2xx': result.non2xx + result.errors,
       },
       details: {
