@@ -190,6 +190,35 @@ describe('the transactions API on PostgreSQL and Redis', () => {
     expect(verify.json).toMatchObject({ ok: true, differences: [], violations: [] });
   });
 
+  it('replaces the global failure settings, refusing bad ones with 400 naming the field', async () => {
+    const bad = await call('PUT', '/api/admin/failures', { webhook: { dropRate: 2 } }, admin);
+    expect(bad.status).toBe(400);
+    expect(bad.json.errors[0].path).toBe('webhook.dropRate');
+    const put = await call('PUT', '/api/admin/failures', { successRate: 0.5, webhook: { reorder: true } }, admin);
+    expect(put.status).toBe(200);
+    expect(put.json).toMatchObject({ successRate: 0.5, webhook: { reorder: true, dropRate: null } });
+    expect((await call('GET', '/api/admin/failures', undefined, admin)).json).toEqual(put.json);
+    expect((await call('PUT', '/api/admin/failures', {}, admin)).json).toMatchObject({ successRate: null, webhook: { reorder: false } });
+  });
+
+  it('redelivers a webhook on request and logs the attempt; lists settlement batches', async () => {
+    const created = await initiate();
+    const id = created.json.id as string;
+    const deliveries = (await call('GET', `/api/webhooks/deliveries?transactionId=${id}`)).json.items as Json[];
+    expect(deliveries).toHaveLength(1);
+    expect(deliveries[0]).toMatchObject({ transactionId: id, type: 'payment.confirmed', status: 'scheduled' });
+    const redelivered = await call('POST', `/api/webhooks/deliveries/${deliveries[0]!.id}/redeliver`);
+    expect(redelivered.status).toBe(200);
+    expect((await call('GET', `/api/transactions/${id}`)).json.status).toBe('COMPLETED');
+    const after = (await call('GET', `/api/webhooks/deliveries?transactionId=${id}`)).json.items as Json[];
+    expect(after[0]!.attempts.length).toBeGreaterThan(0);
+    expect(after[0]!.attempts.at(-1).response.status).toBe(200);
+    expect((await call('POST', `/api/webhooks/deliveries/${randomUUID()}/redeliver`)).status).toBe(404);
+    const batches = await call('GET', '/api/admin/settlement/batches', undefined, admin);
+    expect(batches.status).toBe(200);
+    expect(Array.isArray(batches.json.items)).toBe(true);
+  });
+
   it('refuses a webhook with a bad signature with 400, and lists deliveries', async () => {
     const created = await initiate();
     const body = JSON.stringify({ id: randomUUID(), type: 'payment.confirmed', transactionId: created.json.id, createdAt: new Date().toISOString() });

@@ -2,6 +2,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { TrackTrove } from '@tracktrove/application';
+import { FailureSettingsSchema } from '@tracktrove/simulator';
 import type { AppContext } from '../app-context.ts';
 import { requireRole } from '../http/auth.ts';
 
@@ -41,7 +42,7 @@ export function adminRoutes(trackTrove: TrackTrove): (context: AppContext) => Fa
 
     app.put('/api/admin/failures', {
       onRequest: admin,
-      schema: { tags: ['admin'], summary: 'Replace the global failure injection settings', body: z.record(z.string(), z.unknown()) },
+      schema: { tags: ['admin'], summary: 'Replace the global failure injection settings (omitted fields go back to off)', body: FailureSettingsSchema },
     }, async (request) => trackTrove.failures.put(request.body));
   };
 }
