@@ -234,6 +234,7 @@ export function createTrackTrove(options: TrackTroveOptions): TrackTrove {
     readonly command: TransactionCommand | CommandSequence | ((state: TransactionState) => TransactionCommand | CommandSequence);
     readonly context: StepContext;
     readonly expectedVersion?: number;
+    readonly newStream?: boolean;
   }
 
   /** Runs a transaction command and its effects inside the caller's transaction. */
@@ -485,8 +486,9 @@ export function createTrackTrove(options: TrackTroveOptions): TrackTrove {
       if (!Number.isSafeInteger(input.amountMinor) || input.amountMinor < minMinor || input.amountMinor > maxMinor) {
         throw new ValidationError([{ path: 'amount', message: `must be between ${minMinor} and ${maxMinor} minor units` }]);
       }
-      const now = await clock.now();
-      failures = await readFailureSettings(db);
+      // The offset and the failure settings as this process last read them (at most one sweep
+      // ago, and at once after a change made here): two round trips fewer per initiate.
+      const now = await clock.nowRecent();
       const transactionId = input.transactionId ?? randomUUID();
       const simulation = effectiveSimulation(mergeSimulation(input.simulation), failures);
       const plan = new CommandPlan(initialState());
@@ -500,6 +502,7 @@ export function createTrackTrove(options: TrackTroveOptions): TrackTrove {
         transactionId,
         command: plan.commands,
         context: contextOf(actor, commandOptions, { durationMs: decision.durationMs }),
+        newStream: input.transactionId === undefined,
       }, now, commandOptions?.idempotency);
     },
 

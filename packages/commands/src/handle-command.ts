@@ -36,6 +36,11 @@ export interface CommandRequest<Command, Event, State> {
   fromStored(event: RecordedEvent): Event;
   readonly upcast?: Upcaster;
   readonly idempotency?: IdempotencyRequest;
+  /**
+   * The caller just made up the stream's id (a fresh UUID): decide on the empty state without
+   * reading. Should the stream exist after all, the append fails and the next attempt reads it.
+   */
+  readonly newStream?: boolean;
   /** Runs between deciding and appending (tests use it to let another writer in). */
   readonly beforeAppend?: () => Promise<void>;
 }
@@ -81,8 +86,10 @@ export async function handleCommand<Command, Event, State>(db: Kysely<any>, requ
   const maxAttempts = Math.min(request.maxAttempts ?? commandLimits.defaultAttempts, commandLimits.maxAttempts);
   const retry = request.retryOnConflict ?? request.expectedVersion === undefined;
 
-  const attemptOnce = async (executor: Kysely<any>): Promise<StoredResult & { state: State }> => {
-    const { state, version } = await loadState(executor, request);
+  const attemptOnce = async (executor: Kysely<any>, firstAttempt: boolean): Promise<StoredResult & { state: State }> => {
+    const { state, version } = request.newStream && firstAttempt
+      ? { state: request.decider.initialState(), version: 0 }
+      : await loadState(executor, request);
     if (request.expectedVersion !== undefined && request.expectedVersion !== version) {
       throw new VersionMismatchError(request.streamId, request.expectedVersion, version);
     }
@@ -111,11 +118,11 @@ export async function handleCommand<Command, Event, State>(db: Kysely<any>, requ
   for (let attempt = 1; ; attempt += 1) {
     try {
       if (!request.idempotency) {
-        const outcome = await attemptOnce(db);
+        const outcome = await attemptOnce(db, attempt === 1);
         return finish(outcome, false);
       }
       const { result, replayed } = await runIdempotent<StoredResult>(db, request.idempotency, async (transaction) => {
-        const outcome = await attemptOnce(transaction);
+        const outcome = await attemptOnce(transaction, attempt === 1);
         return { version: outcome.version, position: outcome.position, appended: outcome.appended };
       });
       // The state as of the stored version is the state the original command produced.

@@ -62,6 +62,8 @@ export interface TransactionCommandRequest {
   readonly context: StepContext;
   readonly expectedVersion?: number;
   readonly idempotency?: IdempotencyRequest;
+  /** The id was just generated: no stream to read (see CommandRequest.newStream). */
+  readonly newStream?: boolean;
 }
 
 const asSequence = (command: TransactionCommand | CommandSequence): CommandSequence =>
@@ -78,6 +80,7 @@ export function executeTransactionCommand(db: Kysely<any>, request: TransactionC
       : asSequence(request.command),
     expectedVersion: request.expectedVersion,
     idempotency: request.idempotency,
+    newStream: request.newStream,
     upcast: upcastTransactionEvent,
     fromStored: toTransactionEvent,
     toStoreEvents(steps): NewEvent[] {

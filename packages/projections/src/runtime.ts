@@ -87,7 +87,7 @@ interface Running {
 }
 
 /** A few milliseconds of lag buy batches instead of one transaction per command under load. */
-export const defaultCoalesceMs = 5;
+export const defaultCoalesceMs = 20;
 
 export async function startProjectionRuntime(options: ProjectionRuntimeOptions): Promise<ProjectionRuntime> {
   const { store, logger } = options;

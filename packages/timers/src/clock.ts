@@ -17,6 +17,11 @@ export interface SandboxClock {
   now(executor?: Kysely<any>): Promise<Date>;
   /** Sandbox now with the last offset this process saw (no I/O; refreshed by now() and the sweeper). */
   nowCached(): Date;
+  /**
+   * Sandbox now from an offset read at most maxAgeMs ago (read again otherwise): a command skips a
+   * round trip; another process's advance reaches it within maxAgeMs.
+   */
+  nowRecent(maxAgeMs?: number): Promise<Date>;
   offsetMs(): Promise<number>;
   /**
    * Moves the offset forward to `targetMs` (sandbox epoch ms); never backwards.
@@ -27,11 +32,16 @@ export interface SandboxClock {
   record(event: { fromMs: number; toMs: number; firedTimers: number; actor: unknown; correlationId: string }): Promise<string>;
 }
 
+/** How old an offset nowRecent() accepts, by default: the sweeper's interval. */
+export const clockCacheMs = 250;
+
 export function createSandboxClock(db: Kysely<any>, wallClock: () => number = Date.now): SandboxClock {
   let cachedOffsetMs = 0;
+  let cachedAtWallMs = Number.NEGATIVE_INFINITY;
   const readOffset = async (executor: Kysely<any> = db) => {
     const result = await sql<{ offset_ms: string }>`select offset_ms from tt_clock where id = 1`.execute(executor);
     cachedOffsetMs = Number(result.rows[0]?.offset_ms ?? 0);
+    cachedAtWallMs = wallClock();
     return cachedOffsetMs;
   };
   return {
@@ -40,6 +50,10 @@ export function createSandboxClock(db: Kysely<any>, wallClock: () => number = Da
       return new Date(wallClock() + offset);
     },
     nowCached: () => new Date(wallClock() + cachedOffsetMs),
+    async nowRecent(maxAgeMs = clockCacheMs) {
+      if (wallClock() - cachedAtWallMs > maxAgeMs) await readOffset();
+      return new Date(wallClock() + cachedOffsetMs);
+    },
     offsetMs: readOffset,
     async moveTo(targetMs) {
       const wall = wallClock();
@@ -47,6 +61,7 @@ export function createSandboxClock(db: Kysely<any>, wallClock: () => number = Da
         update tt_clock set offset_ms = greatest(offset_ms, ${Math.round(targetMs - wall)}::bigint), updated_at = now()
         where id = 1 returning offset_ms`.execute(db);
       cachedOffsetMs = Number(result.rows[0]?.offset_ms ?? cachedOffsetMs);
+      cachedAtWallMs = wall;
       return new Date(wall + cachedOffsetMs);
     },
     async record({ fromMs, toMs, firedTimers, actor, correlationId }) {
