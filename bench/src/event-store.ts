@@ -22,6 +22,7 @@ import { fileURLToPath } from 'node:url';
 import { getPostgreSQLEventStore } from '@event-driven-io/emmett-postgresql';
 import pg from 'pg';
 import { createEventStore, createPostgresDatabase, migrateToLatest, type EventStore, type ExpectedVersion, type NewEvent } from '@tracktrove/event-store';
+import { rawEventData, rawEventMetadata, rawEventType } from './lib/raw-insert.ts';
 import { atLeast, loadMetrics, perSecond, quantile, runClosedLoops, type LoadResult } from './lib/stats.ts';
 import type { BenchContext, BenchDatabase, BenchPostgres, Benchmark, Figure } from './lib/types.ts';
 
@@ -45,24 +46,10 @@ const config = {
   seedWriters: 4,
 };
 
-/** A micro-transaction as the ledger records it (~300 bytes of JSON) and its metadata (~200 bytes). */
-const eventType = 'MicroTransactionRecorded';
-const eventData = {
-  transactionId: '8d3c6f2e-4b1a-4e57-9a0c-2f6b7d1e9c44',
-  accountId: 'acct_01HZX3K9T2QF7M8N4P6R',
-  counterpartyId: 'merchant_01HZX3KA0B1C2D3E4F5G',
-  kind: 'purchase',
-  amount: { minor: 1299, currency: 'EUR' },
-  item: { sku: 'gem-pack-small', quantity: 3, unitMinor: 433 },
-  channel: 'ios',
-  occurredAt: '2025-11-24T10:15:30.123Z',
-};
-const eventMetadata = {
-  correlationId: '5f0e2a7c-3d41-4b8e-a6f2-91c0d7e4b3a8',
-  causationId: 'c2b7e9d1-6a3f-4e20-8b5c-0d4f1a9e7c63',
-  actor: { type: 'user', id: 'user_01HZX3K9T2QF7M8N4P6R' },
-  traceId: '4bf92f3577b34da6a3ce929d0e0e4736',
-};
+/** The same ~300-byte data and ~200-byte metadata as the raw reference writes (lib/raw-insert.ts). */
+const eventType = rawEventType;
+const eventData = rawEventData;
+const eventMetadata = rawEventMetadata;
 
 const streamId = (prefix: string, writer: number, stream: number) => `ledger-${prefix}w${writer}s${stream}`;
 

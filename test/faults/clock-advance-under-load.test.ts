@@ -1,10 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TestDatabase } from '@tracktrove/testing';
-import { apiOf, initiateBody, sleep, type Api } from './support/api.ts';
+import { describe, expect, it } from 'vitest';
+import { initiateBody, sleep } from './support/api.ts';
 import { expectConsistent } from './support/checks.ts';
 import { report, runLoad } from './support/load.ts';
-import { createServerProcess, type ServerProcess } from './support/server-process.ts';
-import { freshDatabase, redis } from './support/services.ts';
+import { serverUnderTest } from './support/server-under-test.ts';
 
 /** The server's request timeout (apps/api/src/app.ts): a request still running then loses its socket. */
 const requestTimeoutMs = 30_000;
@@ -16,20 +14,7 @@ const requestTimeoutMs = 30_000;
  * closed instead of an answer.
  */
 describe('POST /api/admin/clock/advance while commands keep arriving', () => {
-  let database: TestDatabase;
-  let server: ServerProcess;
-  let api: Api;
-
-  beforeAll(async () => {
-    database = await freshDatabase();
-    server = await createServerProcess({ databaseUrl: database.url, redisUrl: redis().url });
-    await server.start();
-    api = apiOf(server.baseUrl);
-  });
-  afterAll(async () => {
-    await server?.kill9();
-    await database?.drop();
-  });
+  const under = serverUnderTest();
 
   it('answers a one-minute advance within the request timeout', async () => {
     let created = 0;
@@ -38,13 +23,13 @@ describe('POST /api/admin/clock/advance while commands keep arriving', () => {
       count: 20_000,
       durationMs: requestTimeoutMs + 10_000,
       step: async () => {
-        const response = await api.call('POST', '/api/transactions', initiateBody({ simulation: { escrowTtlMs: 30_000, webhook: { delayMs: 0 } } })).catch(() => null);
+        const response = await under.api.call('POST', '/api/transactions', initiateBody({ simulation: { escrowTtlMs: 30_000, webhook: { delayMs: 0 } } })).catch(() => null);
         if (response?.status === 201) created += 1;
       },
     });
     await sleep(2_000);
     const startedAt = Date.now();
-    const outcome = await api.call('POST', '/api/admin/clock/advance', { ms: 60_000 }, { admin: true, timeoutMs: requestTimeoutMs + 15_000 })
+    const outcome = await under.api.call('POST', '/api/admin/clock/advance', { ms: 60_000 }, { admin: true, timeoutMs: requestTimeoutMs + 15_000 })
       .then((response) => ({ status: response.status, firedTimers: response.json.firedTimers as number }), (error: Error) => ({ status: 0, error: String(error.cause ?? error) }));
     const advanceMs = Date.now() - startedAt;
     load.stop();
@@ -52,6 +37,6 @@ describe('POST /api/admin/clock/advance while commands keep arriving', () => {
     report('clock-advance-under-load', { advanceMs, outcome, createdDuringLoad: created });
     expect(outcome).toMatchObject({ status: 200 });
     expect(advanceMs).toBeLessThan(requestTimeoutMs);
-    await expectConsistent(api);
+    await expectConsistent(under.api);
   });
 });

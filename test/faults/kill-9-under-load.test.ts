@@ -1,11 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TestDatabase } from '@tracktrove/testing';
-import { apiOf, initiateBody, sleep, type Api, type Json } from './support/api.ts';
+import { describe, expect, it } from 'vitest';
+import { initiateBody, sleep, type Json } from './support/api.ts';
 import { expectConsistent, waitForProjections } from './support/checks.ts';
 import { report, runLoad } from './support/load.ts';
-import { createServerProcess, type ServerProcess } from './support/server-process.ts';
-import { freshDatabase, redis } from './support/services.ts';
+import { serverUnderTest } from './support/server-under-test.ts';
 
 /** A 2xx the server sent: the command is acknowledged and must survive anything after it. */
 interface Acknowledged {
@@ -22,20 +20,7 @@ const loadBeforeKillMs = 4_000;
 const killRounds = 3;
 
 describe('kill -9 of the server during concurrent load', () => {
-  let database: TestDatabase;
-  let server: ServerProcess;
-  let api: Api;
-
-  beforeAll(async () => {
-    database = await freshDatabase();
-    server = await createServerProcess({ databaseUrl: database.url, redisUrl: redis().url });
-    await server.start();
-    api = apiOf(server.baseUrl);
-  });
-  afterAll(async () => {
-    await server?.kill9();
-    await database?.drop();
-  });
+  const under = serverUnderTest();
 
   it('keeps every acknowledged command, and the read models converge after a restart', async () => {
     const acknowledged: Acknowledged[] = [];
@@ -49,7 +34,7 @@ describe('kill -9 of the server during concurrent load', () => {
       const roll = index % 10;
       try {
         if (roll < 5 || escrow.length === 0) {
-          const created = await api.call('POST', '/api/transactions', initiateBody({ amount: `${1 + (index % 400)}.${String(index % 100).padStart(2, '0')}` }));
+          const created = await under.api.call('POST', '/api/transactions', initiateBody({ amount: `${1 + (index % 400)}.${String(index % 100).padStart(2, '0')}` }));
           count(`initiate ${created.status}`);
           if (created.status === 201) {
             acknowledged.push({ kind: 'initiate', id: created.json.id, position: created.json.position, version: created.json.version });
@@ -58,7 +43,7 @@ describe('kill -9 of the server during concurrent load', () => {
         } else if (roll === 5) {
           const key = randomUUID();
           const body = initiateBody({ amount: '7.50' });
-          const created = await api.call('POST', '/api/transactions', body, { headers: { 'idempotency-key': key } });
+          const created = await under.api.call('POST', '/api/transactions', body, { headers: { 'idempotency-key': key } });
           count(`idempotent-initiate ${created.status}`);
           if (created.status === 201) {
             acknowledged.push({ kind: 'idempotent-initiate', id: created.json.id, position: created.json.position, version: created.json.version, idempotencyKey: key, body });
@@ -66,7 +51,7 @@ describe('kill -9 of the server during concurrent load', () => {
         } else if (roll < 8) {
           const id = pick(escrow);
           if (!id) return;
-          const confirmed = await api.call('POST', `/api/transactions/${id}/confirm`);
+          const confirmed = await under.api.call('POST', `/api/transactions/${id}/confirm`);
           count(`confirm ${confirmed.status}`);
           if (confirmed.status === 200) {
             acknowledged.push({ kind: 'confirm', id, position: confirmed.json.position, version: confirmed.json.version });
@@ -75,13 +60,13 @@ describe('kill -9 of the server during concurrent load', () => {
         } else if (roll === 8) {
           const id = pick(escrow);
           if (!id) return;
-          const refunded = await api.call('POST', `/api/transactions/${id}/refund`, { reason: 'kill -9 test' });
+          const refunded = await under.api.call('POST', `/api/transactions/${id}/refund`, { reason: 'kill -9 test' });
           count(`refund ${refunded.status}`);
           if (refunded.status === 200) acknowledged.push({ kind: 'refund', id, position: refunded.json.position, version: refunded.json.version });
         } else {
           const id = pick(completed);
           if (!id) return;
-          const opened = await api.call('POST', `/api/transactions/${id}/disputes`, { reason: 'kill -9 test' });
+          const opened = await under.api.call('POST', `/api/transactions/${id}/disputes`, { reason: 'kill -9 test' });
           count(`dispute ${opened.status}`);
           if (opened.status === 200) acknowledged.push({ kind: 'dispute', id, position: opened.json.position, version: opened.json.version });
         }
@@ -99,10 +84,10 @@ describe('kill -9 of the server during concurrent load', () => {
       const load = runLoad({ clients, count: 50_000, durationMs: 60_000, step });
       await sleep(loadBeforeKillMs);
       ackedAtKill.push(acknowledged.length);
-      await server.kill9();
+      await under.server.kill9();
       load.stop();
       started += (await load.done).started;
-      restartMs = Math.max(restartMs, await server.start());
+      restartMs = Math.max(restartMs, await under.server.start());
     }
     const ackedBeforeKill = ackedAtKill[0]!;
     expect(ackedBeforeKill).toBeGreaterThan(100);
@@ -115,7 +100,7 @@ describe('kill -9 of the server during concurrent load', () => {
     const ids = [...byId.keys()];
     for (let offset = 0; offset < ids.length; offset += 16) {
       await Promise.all(ids.slice(offset, offset + 16).map(async (id) => {
-        const events = await api.call('GET', `/api/transactions/${id}/events`);
+        const events = await under.api.call('GET', `/api/transactions/${id}/events`);
         const found = new Map<string, number>((events.status === 200 ? (events.json.items as Json[]) : []).map((event) => [event.position as string, event.version as number]));
         for (const ack of byId.get(id)!) if (found.get(ack.position) !== ack.version) missing.push(ack);
       }));
@@ -125,25 +110,25 @@ describe('kill -9 of the server during concurrent load', () => {
     // The global log holds them too, and a replayed idempotency key answers the stored response.
     const replays = acknowledged.filter((ack) => ack.kind === 'idempotent-initiate').slice(0, 20);
     for (const ack of replays) {
-      const again = await api.call('POST', '/api/transactions', ack.body, { headers: { 'idempotency-key': ack.idempotencyKey! } });
+      const again = await under.api.call('POST', '/api/transactions', ack.body, { headers: { 'idempotency-key': ack.idempotencyKey! } });
       expect(again.status).toBe(201);
       expect(again.headers.get('idempotent-replayed')).toBe('true');
       expect(again.json.id).toBe(ack.id);
     }
 
     // Read models converge: every acknowledged transaction is readable at (at least) its acknowledged version.
-    await waitForProjections(api);
+    await waitForProjections(under.api);
     const convergedMs = Date.now() - restartedAt;
     const lastById = [...byId.values()].map((acks) => acks.reduce((a, b) => (a.version >= b.version ? a : b)));
     for (let offset = 0; offset < lastById.length; offset += 16) {
       await Promise.all(lastById.slice(offset, offset + 16).map(async (ack) => {
-        const read = await api.call('GET', `/api/transactions/${ack.id}?minPosition=${ack.position}`);
+        const read = await under.api.call('GET', `/api/transactions/${ack.id}?minPosition=${ack.position}`);
         expect(read.status).toBe(200);
         expect(read.json.version).toBeGreaterThanOrEqual(ack.version);
       }));
     }
 
-    const { verifyMs, report: verified } = await expectConsistent(api);
+    const { verifyMs, report: verified } = await expectConsistent(under.api);
     report('kill-9', {
       clients, killRounds, requestsStarted: started, acknowledged: acknowledged.length, transactions: byId.size, ackedAtKill,
       outcomes: Object.fromEntries(outcomes), restartMs, convergedMs, verifyMs, checkedEvents: verified.checkedEvents

@@ -1,12 +1,10 @@
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TestDatabase } from '@tracktrove/testing';
-import { apiOf, initiateBody, type Api } from './support/api.ts';
+import { describe, expect, it } from 'vitest';
+import { initiateBody } from './support/api.ts';
 import { expectConsistent, headPosition } from './support/checks.ts';
 import { report, runLoad } from './support/load.ts';
 import { malformedRequests, type MalformedRequest } from './support/malformed-requests.ts';
-import { createServerProcess, type ServerProcess } from './support/server-process.ts';
-import { freshDatabase, redis } from './support/services.ts';
+import { serverUnderTest } from './support/server-under-test.ts';
 
 const requestCount = Number(process.env.FUZZ_REQUESTS ?? 10_000);
 const seed = Number(process.env.FUZZ_SEED ?? Date.now() % 2 ** 31);
@@ -25,32 +23,19 @@ function byRoute<T extends MalformedRequest>(failures: T[]): Record<string, { co
 }
 
 describe(`${requestCount} malformed requests across every route (seed ${seed})`, () => {
-  let database: TestDatabase;
-  let server: ServerProcess;
-  let api: Api;
-
-  beforeAll(async () => {
-    database = await freshDatabase();
-    server = await createServerProcess({ databaseUrl: database.url, redisUrl: redis().url });
-    await server.start();
-    api = apiOf(server.baseUrl);
-  });
-  afterAll(async () => {
-    await server?.kill9();
-    await database?.drop();
-  });
+  const under = serverUnderTest();
 
   it('answers every one with a 4xx (never a 5xx) and changes nothing', async () => {
-    const escrow = await api.call('POST', '/api/transactions', initiateBody());
-    const refunded = await api.call('POST', '/api/transactions', initiateBody());
+    const escrow = await under.api.call('POST', '/api/transactions', initiateBody());
+    const refunded = await under.api.call('POST', '/api/transactions', initiateBody());
     expect([escrow.status, refunded.status]).toEqual([201, 201]);
-    expect((await api.call('POST', `/api/transactions/${refunded.json.id}/refund`, { reason: 'fixture' })).json.status).toBe('REFUNDED');
+    expect((await under.api.call('POST', `/api/transactions/${refunded.json.id}/refund`, { reason: 'fixture' })).json.status).toBe('REFUNDED');
     const fixtures = { escrowId: escrow.json.id as string, refundedId: refunded.json.id as string };
 
-    const headBefore = await headPosition(api);
-    const clockBefore = (await api.call('GET', '/api/admin/clock', undefined, { admin: true })).json;
-    const failuresBefore = (await api.call('GET', '/api/admin/failures', undefined, { admin: true })).json;
-    const deliveriesBefore = (await api.call('GET', `/api/webhooks/deliveries?transactionId=${fixtures.escrowId}`)).json;
+    const headBefore = await headPosition(under.api);
+    const clockBefore = (await under.api.call('GET', '/api/admin/clock', undefined, { admin: true })).json;
+    const failuresBefore = (await under.api.call('GET', '/api/admin/failures', undefined, { admin: true })).json;
+    const deliveriesBefore = (await under.api.call('GET', `/api/webhooks/deliveries?transactionId=${fixtures.escrowId}`)).json;
 
     const requests = fc.sample(malformedRequests(fixtures), { numRuns: requestCount, seed });
     const statuses = new Map<number, number>();
@@ -64,7 +49,7 @@ describe(`${requestCount} malformed requests across every route (seed ${seed})`,
       step: async (index) => {
         const sent = requests[index]!;
         try {
-          const response = await fetch(`${server.baseUrl}${sent.path}`, { method: sent.method, headers: sent.headers, body: sent.body, signal: AbortSignal.timeout(15_000) });
+          const response = await fetch(`${under.server.baseUrl}${sent.path}`, { method: sent.method, headers: sent.headers, body: sent.body, signal: AbortSignal.timeout(15_000) });
           const answer = await response.text();
           statuses.set(response.status, (statuses.get(response.status) ?? 0) + 1);
           const summary = { ...sent, body: sent.body?.slice(0, 300), status: response.status, answer: answer.slice(0, 300) };
@@ -77,7 +62,7 @@ describe(`${requestCount} malformed requests across every route (seed ${seed})`,
     });
     const { started, elapsedMs } = await load.done;
     // A number literal too large for a double parses as Infinity: the amount check must refuse it.
-    const infinite = await api.call('POST', '/api/transactions', JSON.stringify(initiateBody()).replace('"12.50"', '1e999999'));
+    const infinite = await under.api.call('POST', '/api/transactions', JSON.stringify(initiateBody()).replace('"12.50"', '1e999999'));
     expect(infinite.status).toBe(400);
     expect(started).toBe(requestCount);
 
@@ -87,15 +72,15 @@ describe(`${requestCount} malformed requests across every route (seed ${seed})`,
     expect(byRoute(transportErrors)).toEqual({});
 
     // Nothing changed: no event after the head, the clock, failure settings and deliveries as they were.
-    const after = await api.call('GET', `/api/events?from=${headBefore}`);
+    const after = await under.api.call('GET', `/api/events?from=${headBefore}`);
     expect(after.json.items.map((event: { type: string; streamId: string }) => `${event.streamId} ${event.type}`)).toEqual([]);
-    expect((await api.call('GET', '/api/admin/failures', undefined, { admin: true })).json).toEqual(failuresBefore);
-    expect((await api.call('GET', `/api/webhooks/deliveries?transactionId=${fixtures.escrowId}`)).json).toEqual(deliveriesBefore);
-    const clockAfter = (await api.call('GET', '/api/admin/clock', undefined, { admin: true })).json;
+    expect((await under.api.call('GET', '/api/admin/failures', undefined, { admin: true })).json).toEqual(failuresBefore);
+    expect((await under.api.call('GET', `/api/webhooks/deliveries?transactionId=${fixtures.escrowId}`)).json).toEqual(deliveriesBefore);
+    const clockAfter = (await under.api.call('GET', '/api/admin/clock', undefined, { admin: true })).json;
     expect(Date.parse(clockAfter.now) - Date.parse(clockBefore.now)).toBeLessThan(elapsedMs + 60_000);
-    expect((await api.call('GET', `/api/transactions/${fixtures.escrowId}`)).json).toMatchObject({ status: 'ESCROW', version: 2 });
+    expect((await under.api.call('GET', `/api/transactions/${fixtures.escrowId}`)).json).toMatchObject({ status: 'ESCROW', version: 2 });
 
-    const { verifyMs } = await expectConsistent(api);
+    const { verifyMs } = await expectConsistent(under.api);
     report('fuzz', { seed, requests: started, elapsedMs, requestsPerSecond: Math.round(started / (elapsedMs / 1000)), statuses: Object.fromEntries([...statuses].sort()), verifyMs });
   });
 });

@@ -1,28 +1,16 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TestDatabase } from '@tracktrove/testing';
-import { apiOf, eventually, initiateBody, sleep, type Api, type ApiResponse, type Json } from './support/api.ts';
+import { afterAll, describe, expect, it } from 'vitest';
+import { eventually, initiateBody, sleep, type ApiResponse, type Json } from './support/api.ts';
 import { expectConsistent } from './support/checks.ts';
 import { report, runLoad } from './support/load.ts';
-import { createServerProcess, type ServerProcess } from './support/server-process.ts';
-import { freshDatabase, postgres, redis } from './support/services.ts';
+import { serverUnderTest } from './support/server-under-test.ts';
+import { postgres } from './support/services.ts';
 
 const failFastMs = 2_000;
 
 describe('PostgreSQL stopped and restarted under the running server', () => {
-  let database: TestDatabase;
-  let server: ServerProcess;
-  let api: Api;
-
-  beforeAll(async () => {
-    database = await freshDatabase();
-    server = await createServerProcess({ databaseUrl: database.url, redisUrl: redis().url });
-    await server.start();
-    api = apiOf(server.baseUrl);
-  });
+  const under = serverUnderTest();
   afterAll(async () => {
     await postgres().start();
-    await server?.kill9();
-    await database?.drop();
   });
 
   it('fails fast with 503 + Retry-After while it is down, serves again after, and loses no acknowledged write', async () => {
@@ -48,11 +36,11 @@ describe('PostgreSQL stopped and restarted under the running server', () => {
         try {
           if (index % 3 === 2 && escrow.length > 0) {
             const id = escrow.shift()!;
-            const confirmed = await api.call('POST', `/api/transactions/${id}/confirm`, undefined, { timeoutMs: 10_000 });
+            const confirmed = await under.api.call('POST', `/api/transactions/${id}/confirm`, undefined, { timeoutMs: 10_000 });
             record('confirm', confirmed);
             if (confirmed.status === 200) acknowledged.push({ id, position: confirmed.json.position, version: confirmed.json.version });
           } else {
-            const created = await api.call('POST', '/api/transactions', initiateBody(), { timeoutMs: 10_000 });
+            const created = await under.api.call('POST', '/api/transactions', initiateBody(), { timeoutMs: 10_000 });
             record('initiate', created);
             if (created.status === 201) {
               acknowledged.push({ id: created.json.id, position: created.json.position, version: created.json.version });
@@ -88,7 +76,7 @@ describe('PostgreSQL stopped and restarted under the running server', () => {
     const slowest: number[] = [];
     for (let round = 0; round < 3; round += 1) {
       for (const [method, path, body] of probes) {
-        const response = await api.call(method, path, body, { timeoutMs: 10_000 });
+        const response = await under.api.call(method, path, body, { timeoutMs: 10_000 });
         expect({ path, status: response.status }).toEqual({ path, status: 503 });
         expect(response.headers.get('content-type')).toContain('application/problem+json');
         expect(response.headers.get('retry-after')).toMatch(/^\d+$/);
@@ -98,11 +86,11 @@ describe('PostgreSQL stopped and restarted under the running server', () => {
       }
       await sleep(500);
     }
-    const ready = await api.call('GET', '/ready', undefined, { timeoutMs: 10_000 });
+    const ready = await under.api.call('GET', '/ready', undefined, { timeoutMs: 10_000 });
     expect(ready.status).toBe(503);
     expect(ready.json.components.postgres.status).toBe('down');
     expect(ready.elapsedMs).toBeLessThan(2_500 + 500);
-    expect((await api.call('GET', '/health')).status).toBe(200);
+    expect((await under.api.call('GET', '/health')).status).toBe(200);
     const downForMs = Date.now() - downAt;
 
     // Back up: the same server process serves again, reads and writes.
@@ -110,7 +98,7 @@ describe('PostgreSQL stopped and restarted under the running server', () => {
     const startMs = await postgres().start();
     const upAt = Date.now();
     await eventually('the API serves again', 30_000, async () => {
-      const response = await api.call('GET', `/api/transactions/${sample.id}/events`, undefined, { timeoutMs: 5_000 });
+      const response = await under.api.call('GET', `/api/transactions/${sample.id}/events`, undefined, { timeoutMs: 5_000 });
       return response.status === 200 ? true : undefined;
     }, 100);
     const recoveredMs = Date.now() - upAt;
@@ -118,15 +106,15 @@ describe('PostgreSQL stopped and restarted under the running server', () => {
     await sleep(2_000);
     load.stop();
     const { started } = await load.done;
-    const created = await api.call('POST', '/api/transactions', initiateBody());
+    const created = await under.api.call('POST', '/api/transactions', initiateBody());
     expect(created.status).toBe(201);
-    await eventually('/ready is 200 again', 30_000, async () => ((await api.call('GET', '/ready')).status === 200 ? true : undefined));
+    await eventually('/ready is 200 again', 30_000, async () => ((await under.api.call('GET', '/ready')).status === 200 ? true : undefined));
 
     // No acknowledged write is lost.
     const missing: Json[] = [];
     for (let offset = 0; offset < acknowledged.length; offset += 16) {
       await Promise.all(acknowledged.slice(offset, offset + 16).map(async (ack) => {
-        const events = await api.call('GET', `/api/transactions/${ack.id}/events`);
+        const events = await under.api.call('GET', `/api/transactions/${ack.id}/events`);
         const found = (events.json.items as Json[] | undefined)?.some((event) => event.position === ack.position && event.version === ack.version);
         if (!found) missing.push(ack);
       }));
@@ -134,7 +122,7 @@ describe('PostgreSQL stopped and restarted under the running server', () => {
     expect(missing).toEqual([]);
     expect(unexpected).toEqual([]);
 
-    const { verifyMs } = await expectConsistent(api);
+    const { verifyMs } = await expectConsistent(under.api);
     report('postgres-outage', {
       requestsStarted: started, acknowledged: acknowledged.length, ackedBeforeStop, stopMs, startMs, downForMs, recoveredMs, verifyMs,
       slowest503Ms: Math.round(Math.max(...slowest)), statuses: Object.fromEntries(statuses),

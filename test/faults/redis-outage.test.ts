@@ -1,10 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TestDatabase } from '@tracktrove/testing';
-import { apiOf, eventually, initiateBody, sleep, type Api, type Json } from './support/api.ts';
+import { afterAll, describe, expect, it } from 'vitest';
+import { eventually, initiateBody, sleep, type Json } from './support/api.ts';
 import { expectConsistent, readLog } from './support/checks.ts';
 import { report, runLoad } from './support/load.ts';
-import { createServerProcess, type ServerProcess } from './support/server-process.ts';
-import { freshDatabase, redis } from './support/services.ts';
+import { serverUnderTest } from './support/server-under-test.ts';
+import { redis } from './support/services.ts';
 
 const escrowTtlMs = 2_000;
 /** How late past its due time a hold may still be in ESCROW (the sweeper runs every 250 ms). */
@@ -17,23 +16,12 @@ interface Hold {
 }
 
 describe('Redis stopped and restarted under load', () => {
-  let database: TestDatabase;
-  let server: ServerProcess;
-  let api: Api;
-
-  beforeAll(async () => {
-    database = await freshDatabase();
-    server = await createServerProcess({ databaseUrl: database.url, redisUrl: redis().url });
-    await server.start();
-    api = apiOf(server.baseUrl);
-  });
+  const under = serverUnderTest();
   afterAll(async () => {
     await redis().start();
-    await server?.kill9();
-    await database?.drop();
   });
 
-  const sandboxNow = async () => Date.parse((await api.call('GET', '/api/admin/clock', undefined, { admin: true })).json.now);
+  const sandboxNow = async () => Date.parse((await under.api.call('GET', '/api/admin/clock', undefined, { admin: true })).json.now);
 
   /** Transactions still in ESCROW whose hold was due more than graceMs ago (sandbox time). */
   const overdueHolds = async (): Promise<Json[]> => {
@@ -41,7 +29,7 @@ describe('Redis stopped and restarted under load', () => {
     const overdue: Json[] = [];
     let cursor: string | null = null;
     do {
-      const page = await api.call('GET', `/api/transactions?status=ESCROW&limit=500${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+      const page = await under.api.call('GET', `/api/transactions?status=ESCROW&limit=500${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
       expect(page.status).toBe(200);
       for (const item of page.json.items as Json[]) if (Date.parse(item.escrowExpiresAt) < now - graceMs) overdue.push(item);
       cursor = page.json.nextCursor;
@@ -60,7 +48,7 @@ describe('Redis stopped and restarted under load', () => {
       step: async (index) => {
         const onHoldExpiry = index % 2 === 0 ? 'release' : 'void';
         try {
-          const created = await api.call('POST', '/api/transactions', initiateBody({ amount: '3.00', simulation: { escrowTtlMs, onHoldExpiry, webhook: { delayMs: 86_400_000 } } }));
+          const created = await under.api.call('POST', '/api/transactions', initiateBody({ amount: '3.00', simulation: { escrowTtlMs, onHoldExpiry, webhook: { delayMs: 86_400_000 } } }));
           statuses.set(`${phase} ${created.status}`, (statuses.get(`${phase} ${created.status}`) ?? 0) + 1);
           if (created.status === 201 && created.json.status === 'ESCROW') holds.push({ id: created.json.id, onHoldExpiry, phase });
         } catch {
@@ -75,7 +63,7 @@ describe('Redis stopped and restarted under load', () => {
     phase = 'redis down';
     const downAt = Date.now();
     const notReady = await eventually('/ready reports redis down', 15_000, async () => {
-      const ready = await api.call('GET', '/ready');
+      const ready = await under.api.call('GET', '/ready');
       return ready.status === 503 && ready.json.components.redis.status === 'down' ? ready.json : undefined;
     });
     const readyNoticedDownMs = Date.now() - downAt;
@@ -86,14 +74,14 @@ describe('Redis stopped and restarted under load', () => {
     const heldWhileDown = holds.filter((hold) => hold.phase === 'redis down');
     expect(heldWhileDown.length).toBeGreaterThan(20);
     expect(await overdueHolds()).toEqual([]);
-    const firstDown = await api.call('GET', `/api/transactions/${heldWhileDown[0]!.id}`);
+    const firstDown = await under.api.call('GET', `/api/transactions/${heldWhileDown[0]!.id}`);
     expect(firstDown.json.status).toBe(heldWhileDown[0]!.onHoldExpiry === 'release' ? 'COMPLETED' : 'REFUNDED');
     const downForMs = Date.now() - downAt;
 
     const startMs = await redis().start();
     phase = 'redis back';
     const upAt = Date.now();
-    await eventually('/ready is 200 again without a server restart', 30_000, async () => ((await api.call('GET', '/ready')).status === 200 ? true : undefined));
+    await eventually('/ready is 200 again without a server restart', 30_000, async () => ((await under.api.call('GET', '/ready')).status === 200 ? true : undefined));
     const readyAgainMs = Date.now() - upAt;
     await sleep(3_000);
     load.stop();
@@ -105,20 +93,20 @@ describe('Redis stopped and restarted under load', () => {
     const wrong: Json[] = [];
     for (let offset = 0; offset < holds.length; offset += 16) {
       await Promise.all(holds.slice(offset, offset + 16).map(async (hold) => {
-        const read = await api.call('GET', `/api/transactions/${hold.id}`);
+        const read = await under.api.call('GET', `/api/transactions/${hold.id}`);
         const expected = hold.onHoldExpiry === 'release' ? 'COMPLETED' : 'REFUNDED';
         if (read.json.status !== expected) wrong.push({ ...hold, status: read.json.status, escrowExpiresAt: read.json.escrowExpiresAt });
       }));
     }
     expect(wrong.slice(0, 10)).toEqual([]);
     const resolutions = new Map<string, number>();
-    for (const event of await readLog(api)) {
+    for (const event of await readLog(under.api)) {
       if (event.type === 'EscrowHoldPosted' || event.type === 'EscrowHoldVoided') resolutions.set(event.streamId, (resolutions.get(event.streamId) ?? 0) + 1);
     }
     expect([...resolutions.values()].filter((count) => count > 1)).toEqual([]);
     expect(resolutions.size).toBe(holds.length);
 
-    const { verifyMs } = await expectConsistent(api);
+    const { verifyMs } = await expectConsistent(under.api);
     report('redis-outage', {
       requestsStarted: started, holds: holds.length, heldWhileDown: heldWhileDown.length, stopMs, startMs, readyNoticedDownMs, downForMs, readyAgainMs, verifyMs,
       statuses: Object.fromEntries(statuses),

@@ -1,10 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TestDatabase } from '@tracktrove/testing';
-import { apiOf, initiateBody, sleep, type Api, type Json } from './support/api.ts';
+import { describe, expect, it } from 'vitest';
+import { initiateBody, sleep, type Json } from './support/api.ts';
 import { expectConsistent, residentMemoryBytes } from './support/checks.ts';
 import { report, runLoad } from './support/load.ts';
-import { createServerProcess, type ServerProcess } from './support/server-process.ts';
-import { freshDatabase, redis } from './support/services.ts';
+import { serverUnderTest } from './support/server-under-test.ts';
 
 /**
  * 100,000 does not fit the suite's ~12 minute budget on 2 cores: the soak runs 50–70 transactions
@@ -45,20 +43,7 @@ function scenarioOf(index: number): { body: Json; followUp: 'none' | 'refund' | 
 }
 
 describe(`a soak of ${transactionCount} transactions with mixed failure injection`, () => {
-  let database: TestDatabase;
-  let server: ServerProcess;
-  let api: Api;
-
-  beforeAll(async () => {
-    database = await freshDatabase();
-    server = await createServerProcess({ databaseUrl: database.url, redisUrl: redis().url });
-    await server.start();
-    api = apiOf(server.baseUrl);
-  });
-  afterAll(async () => {
-    await server?.kill9();
-    await database?.drop();
-  });
+  const under = serverUnderTest();
 
   it('keeps every invariant and a flat memory profile', { timeout: loadBudgetMs + 10 * 60_000 }, async () => {
     const startedAt = Date.now();
@@ -70,7 +55,7 @@ describe(`a soak of ${transactionCount} transactions with mixed failure injectio
     const call = async (method: string, path: string, body?: unknown, admin = false) => {
       const route = `${method} ${path.replace(/[0-9a-f-]{36}/, ':id')}`;
       try {
-        const response = await api.call(method, path, body, { admin, timeoutMs: 120_000 });
+        const response = await under.api.call(method, path, body, { admin, timeoutMs: 120_000 });
         count(`${route} ${response.status}`);
         slowest.set(route, Math.max(slowest.get(route) ?? 0, Math.round(response.elapsedMs)));
         if (response.status >= 500) serverErrors.push(`${route} ${response.status} ${response.text.slice(0, 300)}`);
@@ -89,7 +74,7 @@ describe(`a soak of ${transactionCount} transactions with mixed failure injectio
     const sampler = (async () => {
       while (!stopBackground) {
         try {
-          memory.push({ atMs: Date.now() - startedAt, rssBytes: await residentMemoryBytes(api), done: finished });
+          memory.push({ atMs: Date.now() - startedAt, rssBytes: await residentMemoryBytes(under.api), done: finished });
         } catch (error) {
           transportErrors.push(`GET /metrics: ${String(error)}`);
         }
@@ -151,17 +136,18 @@ describe(`a soak of ${transactionCount} transactions with mixed failure injectio
     // Drain: a few days of sandbox time fire every retry, webhook, expiry and settlement left.
     for (let day = 0; day < 3; day += 1) await call('POST', '/api/admin/clock/advance', { ms: 86_400_000 }, true);
     await call('POST', '/api/admin/settlement/run', {}, true);
-    const overdue = await api.call('GET', '/ready');
+    const overdue = await under.api.call('GET', '/ready');
 
-    expect(serverErrors.slice(0, 10)).toEqual([]);
+    // On failure, the server's own log says why.
+    expect(serverErrors.slice(0, 10), serverErrors.length > 0 ? under.server.log().split('\n').slice(-40).join('\n') : undefined).toEqual([]);
     expect(transportErrors.slice(0, 10)).toEqual([]);
-    const { verifyMs, report: verified } = await expectConsistent(api);
+    const { verifyMs, report: verified } = await expectConsistent(under.api);
 
     // Memory: the last quarter's peak is not far above the first quarter's.
     const quarter = Math.max(1, Math.floor(memory.length / 4));
     const firstPeak = Math.max(...memory.slice(0, quarter).map((sample) => sample.rssBytes));
     const lastPeak = Math.max(...memory.slice(-quarter).map((sample) => sample.rssBytes));
-    const byStatus = await api.call('GET', '/api/transactions?limit=1');
+    const byStatus = await under.api.call('GET', '/api/transactions?limit=1');
     report('soak', {
       transactions: started, clients, loadMs, transactionsPerSecond: Math.round(started / (loadMs / 1000)), clockAdvances: advances, slowestAdvanceMs, settlementRuns: settlements,
       verifyMs, checkedEvents: verified.checkedEvents, checkedTransactions: verified.checkedTransactions,

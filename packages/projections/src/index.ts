@@ -32,4 +32,3 @@ export { transactionAtVersion } from './history/transaction-at-version.ts';
 
 // Verify
 export { verifyReadModels, type ReadModelDifference, type ReadModelSchemas, type VerifyOptions, type VerifyReport } from './verify/verify-read-models.ts';
-export { createLedgerChecker, type LedgerChecker } from './verify/ledger-checker.ts';

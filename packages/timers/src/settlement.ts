@@ -2,6 +2,7 @@ import { sql, type Kysely } from 'kysely';
 import { decide, eventSchemaVersions, formatAmount, traceSteps, type Actor, type Currency, type TransactionState } from '@tracktrove/domain';
 import { EventIdConflictError, WrongExpectedVersionError, appendToStreams, type StreamAppend } from '@tracktrove/event-store';
 import { loadTransaction, transactionStreamId } from '@tracktrove/commands';
+import { isConflict } from './transact.ts';
 import { uuidV5 } from './uuid-v5.ts';
 
 export const settlementLimits = {
@@ -195,7 +196,9 @@ async function settleBatch(
         sequence += 1; // this batch id is taken (by a concurrent run); what is left goes into the next one
         continue;
       }
-      if (error instanceof WrongExpectedVersionError || error instanceof EventIdConflictError) continue; // a transaction moved: reload
+      // A transaction moved, or the database aborted the batch for a concurrent writer (deadlock,
+      // serialization): reload and try again, like every other transaction of the timers.
+      if (error instanceof EventIdConflictError || isConflict(error)) continue;
       throw error;
     }
   }

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { comparePositions, decodePosition, readVisibleHeadPosition, type EventStore, type LogPosition, type RecordedEvent } from '@tracktrove/event-store';
+import { readVisibleHeadPosition, type EventStore, type LogPosition, type RecordedEvent } from '@tracktrove/event-store';
 
 export type TailListener = (events: readonly RecordedEvent[]) => void;
 
@@ -81,9 +81,3 @@ export async function startLogTail(options: LogTailOptions): Promise<LogTail> {
     },
   };
 }
-
-export function isAfter(event: RecordedEvent, position: LogPosition): boolean {
-  return comparePositions(event.logPosition, position) > 0;
-}
-
-export { decodePosition };

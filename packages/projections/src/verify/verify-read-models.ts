@@ -1,6 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import { comparePositions, decodePosition, encodePosition, type EventStore, type LogPosition } from '@tracktrove/event-store';
-import { postingsFor, transactionEventTypes, type AccountBalance, type LedgerViolation, type TransactionState } from '@tracktrove/domain';
+import { createLedgerChecker, postingsFor, transactionEventTypes, type AccountBalance, type LedgerViolation, type TransactionState } from '@tracktrove/domain';
 import { accountBalanceOfRow, type BalanceRow, type EntryRow } from '../queries/ledger.ts';
 import { traceViewOfRow, type TraceRow } from '../queries/traces.ts';
 import { transactionViewOfRow, type TransactionRow } from '../queries/transactions.ts';
@@ -9,7 +9,6 @@ import { tableIn } from '../read-models/sql-helpers.ts';
 import { traceRecordOf, type TraceRecord } from '../read-models/trace-record.ts';
 import { foldRecord, transactionIdOf, transactionRecords, transactionStreamPrefix } from '../read-models/transaction-stream.ts';
 import { isoTime, transactionViewOf } from '../read-models/transaction-view.ts';
-import { createLedgerChecker } from './ledger-checker.ts';
 import { sameJson } from './canonical-json.ts';
 
 /** The schemas the queries read: `runtime.schemaOf(name)` of each read model. */

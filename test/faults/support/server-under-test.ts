@@ -1,0 +1,41 @@
+import { afterAll, beforeAll } from 'vitest';
+import type { TestDatabase } from '@tracktrove/testing';
+import { apiOf, type Api } from './api.ts';
+import { createServerProcess, type ServerProcess } from './server-process.ts';
+import { freshDatabase, redis } from './services.ts';
+
+export interface ServerUnderTest {
+  readonly server: ServerProcess;
+  readonly api: Api;
+}
+
+/**
+ * One `tracktrove start` process on a fresh database and the suite's Redis, for one test file:
+ * started before its tests, killed and its database dropped after them. Hooks a file adds later
+ * run before these at the end (Vitest runs after-hooks as a stack), e.g. restarting a service.
+ */
+export function serverUnderTest(): ServerUnderTest {
+  let database: TestDatabase | undefined;
+  let server: ServerProcess | undefined;
+  let api: Api | undefined;
+  beforeAll(async () => {
+    database = await freshDatabase();
+    server = await createServerProcess({ databaseUrl: database.url, redisUrl: redis().url });
+    await server.start();
+    api = apiOf(server.baseUrl);
+  });
+  afterAll(async () => {
+    await server?.kill9();
+    await database?.drop();
+  });
+  return {
+    get server() {
+      if (!server) throw new Error('the server starts in beforeAll');
+      return server;
+    },
+    get api() {
+      if (!api) throw new Error('the server starts in beforeAll');
+      return api;
+    },
+  };
+}
