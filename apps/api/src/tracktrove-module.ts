@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { createTrackTrove, type TrackTrove } from '@tracktrove/application';
+import { applicationMigrations, createTrackTrove, type TrackTrove } from '@tracktrove/application';
 import { simulatorMigrations } from '@tracktrove/simulator';
 import { timerMigrations } from '@tracktrove/timers';
 import { commandMigrations, upcastTransactionEvent } from '@tracktrove/commands';
@@ -25,7 +25,7 @@ export interface TrackTroveModuleHandle {
 export function trackTroveModule(handle: TrackTroveModuleHandle = {}): Module {
   let app: FastifyInstance | undefined;
   return {
-    migrations: { ...commandMigrations, ...projectionMigrations, ...timerMigrations, ...simulatorMigrations },
+    migrations: { ...commandMigrations, ...projectionMigrations, ...timerMigrations, ...simulatorMigrations, ...applicationMigrations },
     upcast: upcastTransactionEvent,
     async start({ config, logger, database, store }) {
       const trackTrove = createTrackTrove({

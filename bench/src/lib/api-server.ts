@@ -27,8 +27,13 @@ export function processCpuSeconds(pid: number): number {
   }
 }
 
+/** Extra node flags for the server child, e.g. BENCH_CHILD_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof". */
+function childNodeArgs(): string[] {
+  return (process.env.BENCH_CHILD_NODE_ARGS ?? '').split(' ').filter((arg) => arg.length > 0);
+}
+
 export async function startChildServer(options: { databaseUrl: string; redisUrl?: string; log?: (message: string) => void; timeoutMs?: number }): Promise<ChildServer> {
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', join(here, 'api-server-main.ts')], {
+  const child: ChildProcess = spawn(process.execPath, [...childNodeArgs(), '--import', 'tsx', join(here, 'api-server-main.ts')], {
     cwd: repoRoot,
     env: { ...process.env, DATABASE_URL: options.databaseUrl, REDIS_URL: options.redisUrl ?? '', NODE_ENV: 'production' },
     stdio: ['pipe', 'pipe', 'pipe'],

@@ -4,3 +4,4 @@ export {
   createTrackTrove,
   type CommandOptions, type InitiateInput, type Readiness, type SimulationInput, type TrackTrove, type TrackTroveDefaults, type TrackTroveOptions, type TransactionResult,
 } from './track-trove.ts';
+export { applicationMigrations, planEffects, type EffectsPlan, type PlannedEffects } from './command-effects.ts';

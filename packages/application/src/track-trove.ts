@@ -1,5 +1,5 @@
 import { randomInt, randomUUID } from 'node:crypto';
-import type { Kysely, Migration, Transaction } from 'kysely';
+import type { Kysely, Migration } from 'kysely';
 import type { Logger } from 'pino';
 import {
   decide, defaultSimulation, initialState, InvalidTransitionError, ValidationError,
@@ -12,17 +12,18 @@ import {
   type CommandResult, type CommandSequence, type IdempotencyRequest, type StepContext,
 } from '@tracktrove/commands';
 import {
-  deliverWebhook, deliveryExists, effectiveSimulation, listDeliveries, magicEffectOf, NotFoundError, readFailureSettings,
-  receiveGatewayWebhook, scheduleWebhookDelivery, seededRandom, simulatorMigrations, webhookTimerKind, writeFailureSettings,
+  deliverWebhook, effectiveSimulation, listDeliveries, NotFoundError, readFailureSettings,
+  receiveGatewayWebhook, scheduleWebhookDelivery, simulatorMigrations, webhookTimerKind, writeFailureSettings,
   defaultFailureSettings, WebhookSignatureError,
-  type DeliveryAttemptView, type DeliveryView, type FailureSettings, type ReceiveResult, type WebhookBody, type WebhookInjection,
-  type WebhookTransport, type WebhookType,
+  type DeliveryAttemptView, type DeliveryView, type FailureSettings, type ReceiveResult, type WebhookBody,
+  type WebhookTransport,
 } from '@tracktrove/simulator';
 import {
-  cancelTimers as cancelTimersIn, countPendingTimers, createRedisHolds, createSandboxClock, createTimerService, isConflict, listSettlementBatches,
-  runSettlement, scheduleTimer, settlementDateOf, syncSettlementCandidate, timerMigrations, transact, uuidV5,
+  countPendingTimers, createRedisHolds, createSandboxClock, createTimerService, isConflict, listSettlementBatches,
+  runSettlement, settlementDateOf, timerMigrations, transact, transactLimits, uuidV5,
   type AdvanceResult, type ClockAdvance, type RedisHolds, type SettlementBatchView, type SettlementRunResult, type Timer, type TimerHandler,
 } from '@tracktrove/timers';
+import { alongsideOf, applicationMigrations, effectsOf, noEffects, planEffects, type Effects } from './command-effects.ts';
 import { CommandPlan, planAuthorization } from './plan-authorization.ts';
 
 export type SimulationInput = Partial<Omit<SimulationSettings, 'webhook'>> & { webhook?: Partial<SimulationSettings['webhook']> };
@@ -119,14 +120,6 @@ export interface TrackTrove {
   readonly projections: readonly never[];
 }
 
-/** Timers, Redis keys and other work to do once a command's transaction has committed. */
-interface Effects {
-  readonly newTimers: Timer[];
-  readonly newHolds: Timer[];
-  readonly cancelledHolds: string[];
-}
-const noEffects = (): Effects => ({ newTimers: [], newHolds: [], cancelledHolds: [] });
-
 const system = (id: string): Actor => ({ role: 'system', id });
 const anonymousPayerId = uuidV5('tracktrove|anonymous-payer');
 
@@ -150,84 +143,7 @@ export function createTrackTrove(options: TrackTroveOptions): TrackTrove {
     }
   });
 
-  // ---- commands with their effects, in one transaction ----
-
-  /**
-   * Brings timers, webhooks and the settlement candidate in line with the state. `isNew`: the
-   * stream was created by this command, so nothing is scheduled for it yet and nothing to cancel.
-   */
-  async function reconcile(transaction: Transaction<any>, state: TransactionState, now: Date, correlationId: string, isNew = false): Promise<Effects> {
-    const effects = noEffects();
-    const id = state.transactionId;
-    const cancelTimers: typeof cancelTimersIn = isNew ? async () => [] : cancelTimersIn;
-    const hold = state.hold?.state === 'pending' ? state.hold : null;
-    if (hold) {
-      const ref = `${id}:${hold.holdId}`;
-      const timer = await scheduleTimer(transaction, {
-        kind: 'hold_expiry', ref, transactionId: id, dueAt: new Date(hold.expiresAt),
-        payload: { holdId: hold.holdId, dropNotification: state.simulation.dropExpiryNotification || failures.dropExpiryNotification },
-      });
-      if (timer) effects.newTimers.push(timer), effects.newHolds.push(timer);
-      effects.cancelledHolds.push(...(await cancelTimers(transaction, { transactionId: id, kind: 'hold_expiry', keepRef: ref })).map((t) => t.id));
-      if (!hold.holdId.includes(':override-hold:')) {
-        effects.newTimers.push(...(await ensureWebhook(transaction, state, `confirm:${hold.holdId}`, 'payment.confirmed', now, correlationId, undefined, isNew)));
-      }
-    } else {
-      effects.cancelledHolds.push(...(await cancelTimers(transaction, { transactionId: id, kind: 'hold_expiry' })).map((t) => t.id));
-    }
-    if (state.status === 'RETRY_PENDING' && state.nextRetryAt) {
-      const ref = `${id}:${state.attempt}`;
-      const timer = await scheduleTimer(transaction, { kind: 'retry', ref, transactionId: id, dueAt: new Date(state.nextRetryAt), payload: { attempt: state.attempt } });
-      if (timer) effects.newTimers.push(timer);
-      await cancelTimers(transaction, { transactionId: id, kind: 'retry', keepRef: ref });
-    } else {
-      await cancelTimers(transaction, { transactionId: id, kind: 'retry' });
-    }
-    if (state.refund?.state === 'pending') {
-      // Seeded by the stream version, not the (random) refund id, so the same seed decides the same.
-      const seedKey = `refund@${state.version}`;
-      const random = seededRandom(state.simulation.seed, id, seedKey);
-      const fails = magicEffectOf(state.amountMinor)?.kind === 'refund_fails' || random() < state.simulation.refundFailureRate;
-      effects.newTimers.push(...(await ensureWebhook(transaction, state, `refund:${state.refund.refundId}`, fails ? 'refund.failed' : 'refund.succeeded', now, correlationId, seedKey)));
-    }
-    if (!isNew || state.status === 'COMPLETED') await syncSettlementCandidate(transaction, state);
-    return effects;
-  }
-
-  /** Schedules the gateway's webhook for `ref` once, with its failure injection decided (seeded) and recorded. */
-  async function ensureWebhook(
-    transaction: Transaction<any>, state: TransactionState, ref: string, type: WebhookType, now: Date, correlationId: string, seedKey: string = ref, isNew = false,
-  ): Promise<Timer[]> {
-    if (!isNew && (await deliveryExists(transaction, ref))) return [];
-    const random = seededRandom(state.simulation.seed, state.transactionId, 'webhook', seedKey);
-    const magic = magicEffectOf(state.amountMinor);
-    const isConfirmation = type === 'payment.confirmed';
-    const dropRoll = random();
-    const duplicateRoll = random();
-    const dropped = isConfirmation && (magic?.kind === 'drop_confirmation' || dropRoll < state.simulation.webhook.dropRate);
-    const duplicate = (isConfirmation && magic?.kind === 'duplicate_confirmation') || duplicateRoll < state.simulation.webhook.duplicateRate;
-    const delayMs = state.simulation.webhook.delayMs;
-    const reorderSpanMs = 2 * delayMs + 1000;
-    const extraDelayMs = failures.webhook.reorder ? Math.floor(random() * reorderSpanMs) : 0;
-    const body: WebhookBody = { id: `evt_${uuidV5(`webhook|${state.transactionId}|${ref}`)}`, type, transactionId: state.transactionId, createdAt: now.toISOString() };
-    const injection: WebhookInjection = {
-      dropped, duplicateOf: null, extraDelayMs,
-      reason: dropped ? (magic?.kind === 'drop_confirmation' ? 'magic amount 6.66' : 'webhook.dropRate') : failures.webhook.reorder ? 'reorder' : null,
-    };
-    const dueAt = new Date(now.getTime() + delayMs + extraDelayMs);
-    const first = await scheduleWebhookDelivery(transaction, { ref, body, url: webhookUrl, dueAt, injection, now, correlationId });
-    const timers = first?.timer ? [first.timer] : [];
-    if (first && duplicate) {
-      const duplicateExtraMs = failures.webhook.reorder ? Math.floor(random() * reorderSpanMs) : 0;
-      const second = await scheduleWebhookDelivery(transaction, {
-        ref: `${ref}:duplicate`, body, url: webhookUrl, now, correlationId,
-        dueAt: new Date(now.getTime() + delayMs + duplicateExtraMs + 200),
-        injection: { dropped: false, duplicateOf: first.deliveryId, extraDelayMs: duplicateExtraMs + 200, reason: magic?.kind === 'duplicate_confirmation' ? 'magic amount 9.99' : 'webhook.duplicateRate' },
-      });
-      if (second?.timer) timers.push(second.timer);
-    }
-    return timers;
-  }
+  // ---- commands with their effects, in one statement ----
 
   interface Request {
     readonly transactionId: string;
@@ -237,12 +153,17 @@ export function createTrackTrove(options: TrackTroveOptions): TrackTrove {
     readonly newStream?: boolean;
   }
 
-  /** Runs a transaction command and its effects inside the caller's transaction. */
-  async function executeIn(transaction: Transaction<any>, request: Request, now: Date): Promise<{ result: TransactionResult; effects: Effects }> {
-    const result = await executeTransactionCommand(transaction, request);
-    const isNew = result.appended.length === result.version;
-    const effects = result.appended.length > 0 ? await reconcile(transaction, result.state, now, request.context.correlationId, isNew) : noEffects();
-    return { result, effects };
+  /**
+   * Runs a transaction command with its effects (command-effects.ts), in the caller's transaction
+   * or, given the database, as one statement of its own.
+   */
+  async function executeIn(executor: Kysely<any>, request: Request, now: Date): Promise<{ result: TransactionResult; effects: Effects }> {
+    const correlationId = request.context.correlationId;
+    const result = await executeTransactionCommand(executor, {
+      ...request,
+      alongside: (before, after) => alongsideOf(planEffects(before, after, { now, correlationId, failures, webhookUrl })),
+    });
+    return { result, effects: effectsOf(result.alongside) };
   }
 
   async function applyEffects(effects: Effects): Promise<void> {
@@ -260,22 +181,28 @@ export function createTrackTrove(options: TrackTroveOptions): TrackTrove {
     }
   }
 
-  /** A command in its own transaction (retried on conflicts), with the idempotency key when given. */
+  /**
+   * A command on its own: one statement, or with an idempotency key one transaction that also
+   * claims the key. Run again from the start when a concurrent writer made it conflict.
+   */
   async function execute(request: Request, now: Date, idempotency?: IdempotencyRequest): Promise<TransactionResult> {
-    if (!idempotency) {
-      const { result, effects } = await transact(db, (transaction) => executeIn(transaction, request, now));
-      await applyEffects(effects);
-      return result;
-    }
     for (let attempt = 1; ; attempt += 1) {
-      let effects = noEffects();
       try {
+        if (!idempotency) {
+          const { result, effects } = await executeIn(db, request, now);
+          await applyEffects(effects);
+          return result;
+        }
+        let executed: { result: TransactionResult; effects: Effects } | undefined;
         const { result: stored, replayed } = await runIdempotent(db, idempotency, async (transaction) => {
-          const { result, effects: made } = await executeIn(transaction, request, now);
-          effects = made;
+          executed = await executeIn(transaction, request, now);
+          const { result } = executed;
           return { version: result.version, position: result.position, appended: result.appended.map((event) => ({ ...event, recordedAt: event.recordedAt.toISOString() })) };
         });
-        if (!replayed) await applyEffects(effects);
+        if (!replayed && executed) {
+          await applyEffects(executed.effects);
+          return executed.result;
+        }
         // A replay answers for the transaction the first request made (initiate may have generated its id).
         const streamId = stored.appended[0]?.streamId ?? transactionStreamId(request.transactionId);
         const transactionId = transactionIdOf(streamId) ?? request.transactionId;
@@ -289,7 +216,7 @@ export function createTrackTrove(options: TrackTroveOptions): TrackTrove {
           replayed,
         };
       } catch (error) {
-        if (!isConflict(error) || attempt >= 5) throw error;
+        if (!isConflict(error) || attempt >= transactLimits.maxAttempts) throw error;
       }
     }
   }
@@ -447,7 +374,7 @@ export function createTrackTrove(options: TrackTroveOptions): TrackTrove {
   }
 
   const facade: TrackTrove = {
-    migrations: { ...timerMigrations, ...simulatorMigrations },
+    migrations: { ...timerMigrations, ...simulatorMigrations, ...applicationMigrations },
     projections: [],
 
     async start() {

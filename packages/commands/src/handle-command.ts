@@ -1,7 +1,7 @@
-import type { Kysely } from 'kysely';
+import type { Kysely, RawBuilder } from 'kysely';
 import {
   appendToStreams, readStream, WrongExpectedVersionError,
-  type AppendedEvent, type EventStoreTables, type NewEvent, type RecordedEvent, type Upcaster,
+  type AppendedEvent, type EventStoreTables, type NewEvent, type RecordedEvent, type StreamAppend, type Upcaster,
 } from '@tracktrove/event-store';
 import { ConcurrencyConflictError, StreamTooLongError, VersionMismatchError } from './errors.ts';
 import { runIdempotent, type IdempotencyRequest } from './idempotency.ts';
@@ -18,6 +18,14 @@ export interface DecidedStep<Event, State> {
   readonly event: Event;
   readonly before: State;
   readonly after: State;
+}
+
+/** What a command writes besides its own stream's events, atomically with them and in the same round trip. */
+export interface Alongside {
+  /** More streams appended in the same call. */
+  readonly streams?: readonly StreamAppend[];
+  /** A SQL expression evaluated in the append's statement (AppendOptions.alongside); its value is CommandResult.alongside. */
+  readonly statement?: RawBuilder<unknown>;
 }
 
 export interface CommandRequest<Command, Event, State> {
@@ -41,6 +49,11 @@ export interface CommandRequest<Command, Event, State> {
    * reading. Should the stream exist after all, the append fails and the next attempt reads it.
    */
   readonly newStream?: boolean;
+  /**
+   * The writes that follow from the transition (timers, outbox rows...), made in the append's
+   * statement: they commit with the events or not at all. Not called when nothing was decided.
+   */
+  readonly alongside?: (before: State, after: State) => Alongside | null;
   /** Runs between deciding and appending (tests use it to let another writer in). */
   readonly beforeAppend?: () => Promise<void>;
 }
@@ -55,6 +68,8 @@ export interface CommandResult<State> {
   readonly appended: readonly AppendedEvent[];
   /** True when the idempotency key replayed an earlier result. */
   readonly replayed: boolean;
+  /** The value of the alongside statement (undefined without one, when nothing was appended, or on a replay). */
+  readonly alongside?: unknown;
 }
 
 export const commandLimits = { maxStreamEvents: 10_000, maxAttempts: 10, defaultAttempts: 3 } as const;
@@ -104,27 +119,39 @@ export async function handleCommand<Command, Event, State>(db: Kysely<any>, requ
       current = after;
     }
     await request.beforeAppend?.();
-    const result = await appendToStreams(executor, [{ streamId: request.streamId, expectedVersion: version === 0 ? 'no_stream' : version, events: request.toStoreEvents(steps) }]);
+    const extra = request.alongside?.(state, current) ?? null;
+    const result = await appendToStreams(
+      executor,
+      [{ streamId: request.streamId, expectedVersion: version === 0 ? 'no_stream' : version, events: request.toStoreEvents(steps) }, ...(extra?.streams ?? [])],
+      { alongside: extra?.statement },
+    );
     const newVersion = result.streamVersions[request.streamId] ?? version;
     if (newVersion !== version + decided.length) throw new Error(`stream ${request.streamId} went from ${version} to ${newVersion} with ${decided.length} events`);
+    const own = result.events.filter((event) => event.streamId === request.streamId);
+    alongsideResult = result.alongside;
     return {
       state: current,
       version: newVersion,
-      position: result.position,
-      appended: result.events.map((event) => ({ ...event, recordedAt: event.recordedAt.toISOString() })),
+      position: own.at(-1)?.position ?? result.position,
+      appended: own.map((event) => ({ ...event, recordedAt: event.recordedAt.toISOString() })),
     };
   };
+  let alongsideResult: unknown;
 
   for (let attempt = 1; ; attempt += 1) {
+    alongsideResult = undefined;
     try {
       if (!request.idempotency) {
         const outcome = await attemptOnce(db, attempt === 1);
         return finish(outcome, false);
       }
+      let decidedState: State | undefined;
       const { result, replayed } = await runIdempotent<StoredResult>(db, request.idempotency, async (transaction) => {
         const outcome = await attemptOnce(transaction, attempt === 1);
+        decidedState = outcome.state;
         return { version: outcome.version, position: outcome.position, appended: outcome.appended };
       });
+      if (!replayed && decidedState !== undefined) return finish({ ...result, state: decidedState }, false);
       // The state as of the stored version is the state the original command produced.
       const { state } = await loadState(db, request, result.version);
       return finish({ ...result, state }, replayed);
@@ -145,6 +172,7 @@ export async function handleCommand<Command, Event, State>(db: Kysely<any>, requ
       position: outcome.position,
       appended: outcome.appended.map((event) => ({ ...event, recordedAt: new Date(event.recordedAt) })),
       replayed,
+      ...(replayed || alongsideResult === undefined ? {} : { alongside: alongsideResult }),
     };
   }
 }

@@ -1,5 +1,5 @@
 export { ConcurrencyConflictError, IdempotencyKeyReusedError, StreamTooLongError, VersionMismatchError } from './errors.ts';
-export { commandLimits, handleCommand, type CommandRequest, type CommandResult, type DecidedStep, type Decider } from './handle-command.ts';
+export { commandLimits, handleCommand, type Alongside, type CommandRequest, type CommandResult, type DecidedStep, type Decider } from './handle-command.ts';
 export { expireIdempotencyKeys, hashRequest, idempotencyLimits, runIdempotent, type IdempotencyRequest } from './idempotency.ts';
 export { commandMigrations } from './migrations.ts';
 export {

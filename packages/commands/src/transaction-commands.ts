@@ -4,7 +4,7 @@ import {
   type Actor, type StepError, type TransactionCommand, type TransactionEvent, type TransactionState,
 } from '@tracktrove/domain';
 import { readStream, type NewEvent, type RecordedEvent, type Upcaster } from '@tracktrove/event-store';
-import { handleCommand, type CommandResult, type Decider } from './handle-command.ts';
+import { handleCommand, type Alongside, type CommandResult, type Decider } from './handle-command.ts';
 import type { IdempotencyRequest } from './idempotency.ts';
 
 export const transactionStreamPrefix = 'txn-';
@@ -64,6 +64,8 @@ export interface TransactionCommandRequest {
   readonly idempotency?: IdempotencyRequest;
   /** The id was just generated: no stream to read (see CommandRequest.newStream). */
   readonly newStream?: boolean;
+  /** Writes that follow from the transition, in the append's statement (see CommandRequest.alongside). */
+  readonly alongside?: (before: TransactionState, after: TransactionState) => Alongside | null;
 }
 
 const asSequence = (command: TransactionCommand | CommandSequence): CommandSequence =>
@@ -81,6 +83,7 @@ export function executeTransactionCommand(db: Kysely<any>, request: TransactionC
     expectedVersion: request.expectedVersion,
     idempotency: request.idempotency,
     newStream: request.newStream,
+    alongside: request.alongside,
     upcast: upcastTransactionEvent,
     fromStored: toTransactionEvent,
     toStoreEvents(steps): NewEvent[] {

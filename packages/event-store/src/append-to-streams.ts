@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type RawBuilder } from 'kysely';
 import { EventIdConflictError, InvalidAppendError, WrongExpectedVersionError } from './errors.ts';
 import { limits } from './limits.ts';
 import { encodePosition, positionFromRow } from './position.ts';
 import type { EventStoreTables } from './schema.ts';
-import type { AppendedEvent, AppendResult, ExpectedVersion, StreamAppend } from './types.ts';
+import type { AppendedEvent, AppendOptions, AppendResult, ExpectedVersion, StreamAppend } from './types.ts';
 
 interface AppendRow {
   event_id: string;
@@ -13,6 +13,7 @@ interface AppendRow {
   tx_id: string;
   seq: string;
   recorded_at: Date;
+  alongside?: unknown;
 }
 
 interface PreparedEvent {
@@ -91,9 +92,10 @@ async function findStored(db: Kysely<EventStoreTables>, streamIds: readonly stri
  * stored already, with the same content, returns their original positions and appends nothing.
  * Outside a transaction the common case costs one round trip: stored ids are looked up only when
  * the insert hits the event-id index. Inside a transaction (where a failed statement would abort
- * the caller's transaction) ids given by the caller are looked up first.
+ * the caller's transaction) ids given by the caller are looked up first. `options.alongside` runs
+ * in the same statement (see AppendOptions).
  */
-export async function appendToStreams(db: Kysely<EventStoreTables>, appends: readonly StreamAppend[]): Promise<AppendResult> {
+export async function appendToStreams(db: Kysely<EventStoreTables>, appends: readonly StreamAppend[], options: AppendOptions = {}): Promise<AppendResult> {
   validate(appends);
   const streamIds = appends.map((append) => append.streamId);
   const expected = appends.map((append) => expectedToText(append.expectedVersion ?? 'any'));
@@ -115,12 +117,12 @@ export async function appendToStreams(db: Kysely<EventStoreTables>, appends: rea
     if (stored) return toResult(eventIds, stored, true);
   }
   try {
-    const { rows } = await sql<AppendRow>`
-      select * from tt_append(${streamIds}::text[], ${expected}::text[], ${counts}::int[],
+    const append = sql`tt_append(${streamIds}::text[], ${expected}::text[], ${counts}::int[],
         ${events.map((event) => event.stream)}::int[], ${eventIds}::uuid[], ${events.map((event) => event.type)}::text[],
         ${events.map((event) => event.schemaVersion)}::int[], ${events.map((event) => event.data)}::text[],
-        ${events.map((event) => event.metadata)}::text[])`.execute(db);
-    return toResult(eventIds, rows, false);
+        ${events.map((event) => event.metadata)}::text[])`;
+    const { rows } = await (options.alongside ? withAlongside(append, options.alongside) : sql<AppendRow>`select * from ${append}`).execute(db);
+    return { ...toResult(eventIds, rows, false), ...(options.alongside ? { alongside: rows[0]?.alongside } : {}) };
   } catch (error) {
     const raised = parseRaised(error);
     // A retried append (its response was lost) finds the stream moved on by itself: when every
@@ -132,6 +134,17 @@ export async function appendToStreams(db: Kysely<EventStoreTables>, appends: rea
     }
     throw raised ?? error;
   }
+}
+
+/**
+ * The append and the caller's expression in one statement. Both CTEs are scanned, so both run, once
+ * each (a CTE calling a volatile function is never inlined); an error in either aborts both.
+ */
+function withAlongside(append: RawBuilder<unknown>, alongside: RawBuilder<unknown>): RawBuilder<AppendRow> {
+  return sql<AppendRow>`
+    with appended as (select * from ${append}),
+         alongside as (select ${alongside} as result)
+    select appended.*, alongside.result as alongside from appended cross join alongside`;
 }
 
 function toResult(eventIds: readonly string[], rows: readonly AppendRow[], replayed: boolean): AppendResult {

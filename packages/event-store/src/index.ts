@@ -14,4 +14,4 @@ export { readAllPages } from './read-all-pages.ts';
 export { readAll, readHeadPosition, readStream, readVisibleHeadPosition, toRecordedEvent, type ReadAllOptions, type ReadAllResult, type ReadStreamOptions } from './read-events.ts';
 export type { EventStoreTables } from './schema.ts';
 export { subscribe, type Subscription, type SubscriptionOptions, type SubscriptionState, type SubscriptionStatus } from './subscribe.ts';
-export type { AppendedEvent, AppendResult, ExpectedVersion, NewEvent, RecordedEvent, StreamAppend, Upcaster } from './types.ts';
+export type { AppendedEvent, AppendOptions, AppendResult, ExpectedVersion, NewEvent, RecordedEvent, StreamAppend, Upcaster } from './types.ts';

@@ -1,3 +1,4 @@
+import type { RawBuilder } from 'kysely';
 import type { LogPosition } from './position.ts';
 
 /** What the caller expects of a stream before appending. Versions start at 1; 0 means empty. */
@@ -42,6 +43,17 @@ export interface AppendResult {
   readonly position: string;
   /** True when every event was already stored: nothing was appended. */
   readonly replayed: boolean;
+  /** What the `alongside` expression of AppendOptions returned (undefined without one, or when replayed). */
+  readonly alongside?: unknown;
+}
+
+export interface AppendOptions {
+  /**
+   * A SQL expression (typically a call of the caller's function) evaluated once in the append's
+   * own statement: it commits with the events or not at all, and costs no round trip of its own.
+   * Its value is returned as AppendResult.alongside.
+   */
+  readonly alongside?: RawBuilder<unknown>;
 }
 
 export interface StreamAppend {

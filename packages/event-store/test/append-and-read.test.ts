@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EventIdConflictError, InvalidAppendError, WrongExpectedVersionError } from '../src/index.ts';
+import { sql } from 'kysely';
+import { appendToStreams, EventIdConflictError, InvalidAppendError, WrongExpectedVersionError } from '../src/index.ts';
 import { openStore, type Backend, type StoreFixture } from './store-fixture.ts';
 
 const events = (count: number, prefix = 'Thing') =>
@@ -63,6 +64,24 @@ describe.each<Backend>(['postgres', 'pglite'])('append and read on %s', (backend
     ]);
     expect(result.streamVersions).toEqual({ [a]: 2, [b]: 2 });
     expect(result.events.map((event) => event.streamId)).toEqual([a, a, b]);
+  });
+
+  it('runs an alongside expression in the append statement: it commits with the events or neither does', async () => {
+    const db = fixture.database.db;
+    await sql`create table if not exists alongside_rows (id text primary key)`.execute(db);
+    await sql`create or replace function alongside_insert(p_id text) returns int language sql as $$ insert into alongside_rows (id) values (p_id); select 1 $$`.execute(db);
+    const id = stream();
+    const insertRow = (key: string) => sql`alongside_insert(${key})`;
+    const result = await appendToStreams(db, [{ streamId: id, expectedVersion: 'no_stream', events: events(2) }], { alongside: insertRow(id) });
+    expect(Number(result.alongside)).toBe(1);
+    expect(result.events.map((event) => event.version)).toEqual([1, 2]);
+    // The row exists now, so the same insert fails: the append must not land either.
+    await expect(appendToStreams(db, [{ streamId: id, expectedVersion: 2, events: events(1) }], { alongside: insertRow(id) })).rejects.toThrow(/duplicate key/);
+    expect((await fixture.store.readStream(id)).length).toBe(2);
+    // A version conflict leaves the alongside write out too.
+    await expect(appendToStreams(db, [{ streamId: id, expectedVersion: 1, events: events(1) }], { alongside: insertRow(`${id}-2`) })).rejects.toBeInstanceOf(WrongExpectedVersionError);
+    const rows = await sql<{ id: string }>`select id from alongside_rows where id like ${`${id}%`} order by id`.execute(db);
+    expect(rows.rows.map((row) => row.id)).toEqual([id]);
   });
 
   it('is idempotent by event id: the same events again return the original positions', async () => {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
-import { appendToStreams } from '@tracktrove/event-store';
-import { backoffDelayMs, scheduleTimer, type Timer } from '@tracktrove/timers';
+import { appendToStreams, type StreamAppend } from '@tracktrove/event-store';
+import { backoffDelayMs, scheduleTimer, type NewTimer, type Timer } from '@tracktrove/timers';
 import { NotFoundError } from './errors.ts';
 import type { WebhookBody, WebhookType } from './webhook-body.ts';
 import { signatureHeaderName, signWebhook } from './webhook-signature.ts';
@@ -60,42 +60,86 @@ export interface DeliveryView {
 
 const systemActor = { role: 'system', id: 'gateway' } as const;
 
+export interface WebhookDeliveryInput {
+  readonly ref: string;
+  readonly body: WebhookBody;
+  readonly url: string;
+  /** Sandbox time of the first attempt. */
+  readonly dueAt: Date;
+  readonly injection: WebhookInjection;
+  readonly now: Date;
+  readonly correlationId: string;
+  /** Default true: a webhook_delivery timer at dueAt makes the first attempt. */
+  readonly withTimer?: boolean;
+}
+
+/** A delivery as rows and events to write: its log row, WebhookDeliveryScheduled on webhook-<id>, its first timer. */
+export interface WebhookDeliveryPlan {
+  readonly deliveryId: string;
+  readonly row: {
+    readonly deliveryId: string;
+    readonly ref: string;
+    readonly webhookId: string;
+    readonly transactionId: string;
+    readonly type: WebhookType;
+    readonly body: string;
+    readonly url: string;
+    readonly injection: WebhookInjection;
+    readonly dueAt: string;
+    readonly createdAt: string;
+  };
+  readonly append: StreamAppend;
+  readonly timer: (NewTimer & { readonly id: string }) | null;
+}
+
+export function planWebhookDelivery(input: WebhookDeliveryInput, deliveryId: string = randomUUID()): WebhookDeliveryPlan {
+  const body = JSON.stringify(input.body);
+  return {
+    deliveryId,
+    row: {
+      deliveryId, ref: input.ref, webhookId: input.body.id, transactionId: input.body.transactionId, type: input.body.type, body, url: input.url,
+      injection: input.injection, dueAt: input.dueAt.toISOString(), createdAt: input.now.toISOString(),
+    },
+    append: {
+      streamId: `${webhookStreamPrefix}${deliveryId}`,
+      expectedVersion: 'no_stream',
+      events: [{
+        type: 'WebhookDeliveryScheduled',
+        data: { deliveryId, webhookId: input.body.id, type: input.body.type, transactionId: input.body.transactionId, url: input.url, body, dueAt: input.dueAt.toISOString(), injection: input.injection, scheduledAt: input.now.toISOString() },
+        metadata: { actor: systemActor, correlationId: input.correlationId, causationId: null, step: 'WebhookDeliveryScheduled', service: 'webhooks' },
+      }],
+    },
+    timer: input.withTimer === false ? null : {
+      id: randomUUID(),
+      kind: webhookTimerKind,
+      ref: `${deliveryId}:1`,
+      transactionId: input.body.transactionId,
+      dueAt: input.dueAt,
+      payload: { deliveryId, attempt: 1 },
+    },
+  };
+}
+
 /**
  * Schedules a delivery (in the caller's transaction): the log row, WebhookDeliveryScheduled on
  * webhook-<deliveryId>, and a timer at dueAt (sandbox time). `ref` makes it idempotent: a second
- * call with the same ref schedules nothing and answers null.
+ * call with the same ref schedules nothing and answers null. (Commands write the same plan in
+ * their append's statement instead: see the application's command effects.)
  */
-export async function scheduleWebhookDelivery(
-  db: Kysely<any>,
-  input: { ref: string; body: WebhookBody; url: string; dueAt: Date; injection: WebhookInjection; now: Date; correlationId: string; withTimer?: boolean },
-): Promise<{ deliveryId: string; timer: Timer | null } | null> {
-  const deliveryId = randomUUID();
-  const body = JSON.stringify(input.body);
+export async function scheduleWebhookDelivery(db: Kysely<any>, input: WebhookDeliveryInput): Promise<{ deliveryId: string; timer: Timer | null } | null> {
+  const plan = planWebhookDelivery(input);
+  const { row } = plan;
   const inserted = await sql<{ delivery_id: string }>`
     insert into tt_webhook_deliveries (delivery_id, ref, webhook_id, transaction_id, type, body, url, injection, status, due_at, created_at)
-    values (${deliveryId}, ${input.ref}, ${input.body.id}, ${input.body.transactionId}, ${input.body.type}, ${body}, ${input.url},
-            ${JSON.stringify(input.injection)}::jsonb, 'scheduled', ${input.dueAt}, ${input.now})
+    values (${row.deliveryId}, ${row.ref}, ${row.webhookId}, ${row.transactionId}, ${row.type}, ${row.body}, ${row.url},
+            ${JSON.stringify(row.injection)}::jsonb, 'scheduled', ${row.dueAt}, ${row.createdAt})
     on conflict (ref) do nothing returning delivery_id`.execute(db);
   if (inserted.rows.length === 0) return null;
-  await appendToStreams(db, [{
-    streamId: `${webhookStreamPrefix}${deliveryId}`,
-    expectedVersion: 'no_stream',
-    events: [{
-      type: 'WebhookDeliveryScheduled',
-      data: { deliveryId, webhookId: input.body.id, type: input.body.type, transactionId: input.body.transactionId, url: input.url, body, dueAt: input.dueAt.toISOString(), injection: input.injection, scheduledAt: input.now.toISOString() },
-      metadata: { actor: systemActor, correlationId: input.correlationId, causationId: null, step: 'WebhookDeliveryScheduled', service: 'webhooks' },
-    }],
-  }]);
-  if (input.withTimer === false) return { deliveryId, timer: null };
-  const timer = await scheduleTimer(db, {
-    kind: webhookTimerKind,
-    ref: `${deliveryId}:1`,
-    transactionId: input.body.transactionId,
-    dueAt: input.dueAt,
-    payload: { deliveryId, attempt: 1 },
-  });
-  if (!timer) throw new Error(`delivery ${deliveryId} already had a timer`);
-  return { deliveryId, timer };
+  await appendToStreams(db, [plan.append]);
+  if (!plan.timer) return { deliveryId: plan.deliveryId, timer: null };
+  const timer = await scheduleTimer(db, plan.timer);
+  if (!timer) throw new Error(`delivery ${plan.deliveryId} already had a timer`);
+  return { deliveryId: plan.deliveryId, timer };
 }
 
 interface DeliveryRow {

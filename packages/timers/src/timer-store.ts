@@ -21,6 +21,8 @@ export interface Timer {
 }
 
 export interface NewTimer {
+  /** Default: a fresh UUID. */
+  readonly id?: string;
   readonly kind: TimerKind;
   readonly ref: string;
   readonly transactionId: string | null;
@@ -54,7 +56,7 @@ const toTimer = (row: TimerRow): Timer => ({
 export async function scheduleTimer(db: Kysely<any>, timer: NewTimer): Promise<Timer | null> {
   const result = await sql<TimerRow>`
     insert into tt_timers (id, kind, transaction_id, ref, due_at, payload)
-    values (${randomUUID()}, ${timer.kind}, ${timer.transactionId}, ${timer.ref}, ${timer.dueAt}, ${JSON.stringify(timer.payload ?? {})}::jsonb)
+    values (${timer.id ?? randomUUID()}, ${timer.kind}, ${timer.transactionId}, ${timer.ref}, ${timer.dueAt}, ${JSON.stringify(timer.payload ?? {})}::jsonb)
     on conflict (kind, ref) do nothing
     returning id, kind, transaction_id, ref, due_at, payload, state, fired_by`.execute(db);
   const row = result.rows[0];

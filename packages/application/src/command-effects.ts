@@ -1,0 +1,252 @@
+import { randomUUID } from 'node:crypto';
+import { sql, type Migration } from 'kysely';
+import type { TransactionState } from '@tracktrove/domain';
+import type { Alongside } from '@tracktrove/commands';
+import type { StreamAppend } from '@tracktrove/event-store';
+import {
+  magicEffectOf, planWebhookDelivery, seededRandom,
+  type FailureSettings, type WebhookBody, type WebhookDeliveryPlan, type WebhookInjection, type WebhookType,
+} from '@tracktrove/simulator';
+import { uuidV5, type Timer } from '@tracktrove/timers';
+
+/**
+ * What a transaction command sets in motion besides its events: the hold-expiry and retry timers,
+ * the simulated gateway's webhooks, the T+1 settlement candidate. They follow from the transition
+ * (the state before and after the command), are planned here without I/O, and are written by
+ * tt_apply_effects in the append's own statement: they commit with the events or not at all, and a
+ * command is one round trip to PostgreSQL.
+ */
+
+interface TimerSpec {
+  readonly id: string;
+  readonly kind: string;
+  readonly ref: string;
+  readonly transactionId: string;
+  readonly dueAt: string;
+  readonly payload: Record<string, unknown>;
+}
+
+interface CancelSpec {
+  readonly transactionId: string;
+  readonly kind: string;
+  /** Keep the pending timer with this ref (the one the command scheduled). */
+  readonly keepRef: string | null;
+}
+
+interface SettlementCandidate {
+  readonly transactionId: string;
+  readonly vendorId: string;
+  readonly currency: string;
+  readonly amountMinor: number;
+  readonly completedAt: string;
+}
+
+/** The argument of tt_apply_effects. */
+export interface EffectsPlan {
+  readonly timers: TimerSpec[];
+  readonly cancel: CancelSpec[];
+  readonly deliveries: WebhookDeliveryPlan['row'][];
+  /** Settlement candidate: put (COMPLETED, not settled) or drop (no longer one). */
+  candidate: { readonly put: SettlementCandidate } | { readonly drop: string } | null;
+}
+
+export interface PlannedEffects {
+  readonly plan: EffectsPlan;
+  /** The deliveries' WebhookDeliveryScheduled events, appended with the command's events. */
+  readonly streams: StreamAppend[];
+}
+
+/** Timers made and hold timers cancelled, to act on once the command has committed. */
+export interface Effects {
+  readonly newTimers: Timer[];
+  readonly newHolds: Timer[];
+  readonly cancelledHolds: string[];
+}
+
+export const noEffects = (): Effects => ({ newTimers: [], newHolds: [], cancelledHolds: [] });
+
+export interface EffectsContext {
+  /** Sandbox time of the command. */
+  readonly now: Date;
+  readonly correlationId: string;
+  readonly failures: FailureSettings;
+  readonly webhookUrl: string;
+}
+
+const pendingHold = (state: TransactionState) => (state.hold?.state === 'pending' ? state.hold : null);
+const pendingRefund = (state: TransactionState) => (state.refund?.state === 'pending' ? state.refund : null);
+const retryDue = (state: TransactionState) => (state.status === 'RETRY_PENDING' && state.nextRetryAt ? { attempt: state.attempt, dueAt: state.nextRetryAt } : null);
+
+function candidateOf(state: TransactionState): SettlementCandidate | null {
+  if (state.status !== 'COMPLETED' || state.settlement !== null || !state.completedAt) return null;
+  return { transactionId: state.transactionId, vendorId: state.vendorId, currency: state.currency, amountMinor: state.amountMinor, completedAt: state.completedAt };
+}
+
+/** The effects of going from `before` to `after`; null when there are none. */
+export function planEffects(before: TransactionState, after: TransactionState, context: EffectsContext): PlannedEffects | null {
+  const id = after.transactionId;
+  const plan: EffectsPlan = { timers: [], cancel: [], deliveries: [], candidate: null };
+  const streams: StreamAppend[] = [];
+  const addDeliveries = (deliveries: WebhookDeliveryPlan[]) => {
+    for (const delivery of deliveries) {
+      plan.deliveries.push(delivery.row);
+      streams.push(delivery.append);
+      if (delivery.timer) plan.timers.push({ ...delivery.timer, transactionId: id, dueAt: delivery.timer.dueAt.toISOString(), payload: delivery.timer.payload ?? {} });
+    }
+  };
+
+  const hold = pendingHold(after);
+  const holdBefore = pendingHold(before);
+  if (hold && hold.holdId !== holdBefore?.holdId) {
+    const ref = `${id}:${hold.holdId}`;
+    plan.timers.push({
+      id: randomUUID(), kind: 'hold_expiry', ref, transactionId: id, dueAt: hold.expiresAt,
+      payload: { holdId: hold.holdId, dropNotification: after.simulation.dropExpiryNotification || context.failures.dropExpiryNotification },
+    });
+    if (holdBefore) plan.cancel.push({ transactionId: id, kind: 'hold_expiry', keepRef: ref });
+    if (!hold.holdId.includes(':override-hold:')) addDeliveries(planWebhook(after, `confirm:${hold.holdId}`, 'payment.confirmed', context));
+  } else if (!hold && holdBefore) {
+    plan.cancel.push({ transactionId: id, kind: 'hold_expiry', keepRef: null });
+  }
+
+  const retry = retryDue(after);
+  const retryBefore = retryDue(before);
+  if (retry && retry.attempt !== retryBefore?.attempt) {
+    const ref = `${id}:${retry.attempt}`;
+    plan.timers.push({ id: randomUUID(), kind: 'retry', ref, transactionId: id, dueAt: retry.dueAt, payload: { attempt: retry.attempt } });
+    if (retryBefore) plan.cancel.push({ transactionId: id, kind: 'retry', keepRef: ref });
+  } else if (!retry && retryBefore) {
+    plan.cancel.push({ transactionId: id, kind: 'retry', keepRef: null });
+  }
+
+  const refund = pendingRefund(after);
+  if (refund && refund.refundId !== pendingRefund(before)?.refundId) {
+    // Seeded by the stream version, not the (random) refund id, so the same seed decides the same.
+    const seedKey = `refund@${after.version}`;
+    const fails = magicEffectOf(after.amountMinor)?.kind === 'refund_fails' || seededRandom(after.simulation.seed, id, seedKey)() < after.simulation.refundFailureRate;
+    addDeliveries(planWebhook(after, `refund:${refund.refundId}`, fails ? 'refund.failed' : 'refund.succeeded', context, seedKey));
+  }
+
+  const candidate = candidateOf(after);
+  const candidateBefore = candidateOf(before);
+  if (candidate && candidate.completedAt !== candidateBefore?.completedAt) plan.candidate = { put: candidate };
+  else if (!candidate && candidateBefore) plan.candidate = { drop: id };
+
+  const empty = plan.timers.length === 0 && plan.cancel.length === 0 && plan.deliveries.length === 0 && plan.candidate === null;
+  return empty ? null : { plan, streams };
+}
+
+/**
+ * The gateway's webhook for `ref`, with its failure injection decided (seeded) and recorded: one
+ * delivery, or two when it is duplicated.
+ */
+function planWebhook(state: TransactionState, ref: string, type: WebhookType, context: EffectsContext, seedKey: string = ref): WebhookDeliveryPlan[] {
+  const { now, failures } = context;
+  const random = seededRandom(state.simulation.seed, state.transactionId, 'webhook', seedKey);
+  const magic = magicEffectOf(state.amountMinor);
+  const isConfirmation = type === 'payment.confirmed';
+  const dropRoll = random();
+  const duplicateRoll = random();
+  const dropped = isConfirmation && (magic?.kind === 'drop_confirmation' || dropRoll < state.simulation.webhook.dropRate);
+  const duplicate = (isConfirmation && magic?.kind === 'duplicate_confirmation') || duplicateRoll < state.simulation.webhook.duplicateRate;
+  const delayMs = state.simulation.webhook.delayMs;
+  const reorderSpanMs = 2 * delayMs + 1000;
+  const extraDelayMs = failures.webhook.reorder ? Math.floor(random() * reorderSpanMs) : 0;
+  const body: WebhookBody = { id: `evt_${uuidV5(`webhook|${state.transactionId}|${ref}`)}`, type, transactionId: state.transactionId, createdAt: now.toISOString() };
+  const injection: WebhookInjection = {
+    dropped, duplicateOf: null, extraDelayMs,
+    reason: dropped ? (magic?.kind === 'drop_confirmation' ? 'magic amount 6.66' : 'webhook.dropRate') : failures.webhook.reorder ? 'reorder' : null,
+  };
+  const base = { body, url: context.webhookUrl, now, correlationId: context.correlationId };
+  const first = planWebhookDelivery({ ...base, ref, dueAt: new Date(now.getTime() + delayMs + extraDelayMs), injection });
+  if (!duplicate) return [first];
+  const duplicateExtraMs = (failures.webhook.reorder ? Math.floor(random() * reorderSpanMs) : 0) + 200;
+  const second = planWebhookDelivery({
+    ...base,
+    ref: `${ref}:duplicate`,
+    dueAt: new Date(now.getTime() + delayMs + duplicateExtraMs),
+    injection: { dropped: false, duplicateOf: first.deliveryId, extraDelayMs: duplicateExtraMs, reason: magic?.kind === 'duplicate_confirmation' ? 'magic amount 9.99' : 'webhook.duplicateRate' },
+  });
+  return [first, second];
+}
+
+/** The planned effects as the command's alongside writes. */
+export function alongsideOf(planned: PlannedEffects | null): Alongside | null {
+  if (!planned) return null;
+  return { streams: planned.streams, statement: sql`tt_apply_effects(${JSON.stringify(planned.plan)}::jsonb)` };
+}
+
+interface AppliedTimer {
+  id: string;
+  kind: string;
+  transactionId: string | null;
+  ref: string;
+  dueAt: string;
+  payload: Record<string, unknown>;
+}
+
+/** What tt_apply_effects answered, as effects to act on after commit. */
+export function effectsOf(applied: unknown): Effects {
+  if (applied === undefined || applied === null) return noEffects();
+  const { timers, cancelledHolds } = applied as { timers: AppliedTimer[]; cancelledHolds: string[] };
+  const newTimers: Timer[] = timers.map((timer) => ({ ...timer, dueAt: new Date(timer.dueAt), state: 'pending', firedBy: null }));
+  return { newTimers, newHolds: newTimers.filter((timer) => timer.kind === 'hold_expiry'), cancelledHolds };
+}
+
+/**
+ * tt_apply_effects(plan) writes an EffectsPlan: webhook deliveries (a second delivery with the
+ * same ref is an error: the plan is made from the transition, so it cannot happen unless a bug
+ * made it), cancelled timers, new timers (an existing (kind, ref) is kept), the settlement
+ * candidate. Answers the timers it made and the hold timers it cancelled.
+ */
+const applyEffectsFunction = `
+create function tt_apply_effects(p_effects jsonb) returns jsonb
+language plpgsql as $fn$
+declare
+  v_timers jsonb;
+  v_cancelled_holds jsonb;
+begin
+  insert into tt_webhook_deliveries (delivery_id, ref, webhook_id, transaction_id, type, body, url, injection, status, due_at, created_at)
+  select d."deliveryId", d.ref, d."webhookId", d."transactionId", d.type, d.body, d.url, d.injection, 'scheduled', d."dueAt", d."createdAt"
+    from jsonb_to_recordset(p_effects->'deliveries') as d("deliveryId" uuid, ref text, "webhookId" text, "transactionId" text,
+         type text, body text, url text, injection jsonb, "dueAt" timestamptz, "createdAt" timestamptz);
+
+  with cancelled as (
+    update tt_timers t set state = 'cancelled'
+      from jsonb_to_recordset(p_effects->'cancel') as c("transactionId" text, kind text, "keepRef" text)
+     where t.transaction_id = c."transactionId" and t.kind = c.kind and t.state = 'pending' and t.ref is distinct from c."keepRef"
+    returning t.id, t.kind)
+  select coalesce(jsonb_agg(id) filter (where kind = 'hold_expiry'), '[]'::jsonb) into v_cancelled_holds from cancelled;
+
+  with scheduled as (
+    insert into tt_timers (id, kind, transaction_id, ref, due_at, payload)
+    select s.id, s.kind, s."transactionId", s.ref, s."dueAt", coalesce(s.payload, '{}'::jsonb)
+      from jsonb_to_recordset(p_effects->'timers') as s(id uuid, kind text, "transactionId" text, ref text, "dueAt" timestamptz, payload jsonb)
+    on conflict (kind, ref) do nothing
+    returning id, kind, transaction_id, ref, due_at, payload)
+  select coalesce(jsonb_agg(jsonb_build_object('id', id, 'kind', kind, 'transactionId', transaction_id, 'ref', ref, 'dueAt', due_at, 'payload', payload)), '[]'::jsonb)
+    into v_timers from scheduled;
+
+  if p_effects->'candidate' ? 'put' then
+    insert into tt_settlement_candidates (transaction_id, vendor_id, currency, amount_minor, completed_at)
+    select c."transactionId", c."vendorId", c.currency, c."amountMinor", c."completedAt"
+      from jsonb_to_record(p_effects->'candidate'->'put') as c("transactionId" text, "vendorId" text, currency text, "amountMinor" bigint, "completedAt" timestamptz)
+    on conflict (transaction_id) do update set completed_at = excluded.completed_at;
+  elsif p_effects->'candidate' ? 'drop' then
+    delete from tt_settlement_candidates where transaction_id = p_effects->'candidate'->>'drop';
+  end if;
+
+  return jsonb_build_object('timers', v_timers, 'cancelledHolds', v_cancelled_holds);
+end
+$fn$`;
+
+export const applicationMigrations: Record<string, Migration> = {
+  '0500-command-effects': {
+    async up(db) {
+      await sql.raw(applyEffectsFunction).execute(db);
+    },
+    async down(db) {
+      await sql`drop function if exists tt_apply_effects(jsonb)`.execute(db);
+    },
+  },
+};
