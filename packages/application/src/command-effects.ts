@@ -46,8 +46,9 @@ export interface EffectsPlan {
   readonly timers: TimerSpec[];
   readonly cancel: CancelSpec[];
   readonly deliveries: WebhookDeliveryPlan['row'][];
-  /** Settlement candidate: put (COMPLETED, not settled) or drop (no longer one). */
-  candidate: { readonly put: SettlementCandidate } | { readonly drop: string } | null;
+  /** Settlement candidates to put (COMPLETED, not settled) and to drop (no longer one). */
+  readonly candidatesPut: SettlementCandidate[];
+  readonly candidatesDropped: string[];
 }
 
 export interface PlannedEffects {
@@ -64,6 +65,12 @@ export interface Effects {
 }
 
 export const noEffects = (): Effects => ({ newTimers: [], newHolds: [], cancelledHolds: [] });
+
+export const mergeApplied = (a: Effects, b: Effects): Effects => ({
+  newTimers: [...a.newTimers, ...b.newTimers],
+  newHolds: [...a.newHolds, ...b.newHolds],
+  cancelledHolds: [...a.cancelledHolds, ...b.cancelledHolds],
+});
 
 export interface EffectsContext {
   /** Sandbox time of the command. */
@@ -85,7 +92,7 @@ function candidateOf(state: TransactionState): SettlementCandidate | null {
 /** The effects of going from `before` to `after`; null when there are none. */
 export function planEffects(before: TransactionState, after: TransactionState, context: EffectsContext): PlannedEffects | null {
   const id = after.transactionId;
-  const plan: EffectsPlan = { timers: [], cancel: [], deliveries: [], candidate: null };
+  const plan = emptyPlan();
   const streams: StreamAppend[] = [];
   const addDeliveries = (deliveries: WebhookDeliveryPlan[]) => {
     for (const delivery of deliveries) {
@@ -129,11 +136,30 @@ export function planEffects(before: TransactionState, after: TransactionState, c
 
   const candidate = candidateOf(after);
   const candidateBefore = candidateOf(before);
-  if (candidate && candidate.completedAt !== candidateBefore?.completedAt) plan.candidate = { put: candidate };
-  else if (!candidate && candidateBefore) plan.candidate = { drop: id };
+  if (candidate && candidate.completedAt !== candidateBefore?.completedAt) plan.candidatesPut.push(candidate);
+  else if (!candidate && candidateBefore) plan.candidatesDropped.push(id);
 
-  const empty = plan.timers.length === 0 && plan.cancel.length === 0 && plan.deliveries.length === 0 && plan.candidate === null;
-  return empty ? null : { plan, streams };
+  return isEmpty(plan) ? null : { plan, streams };
+}
+
+const emptyPlan = (): EffectsPlan => ({ timers: [], cancel: [], deliveries: [], candidatesPut: [], candidatesDropped: [] });
+const isEmpty = (plan: EffectsPlan) =>
+  plan.timers.length + plan.cancel.length + plan.deliveries.length + plan.candidatesPut.length + plan.candidatesDropped.length === 0;
+
+/** The effects of several commands (on distinct transactions) as one plan, written by one call. */
+export function mergeEffects(planned: readonly (PlannedEffects | null)[]): PlannedEffects | null {
+  const plan = emptyPlan();
+  const streams: StreamAppend[] = [];
+  for (const entry of planned) {
+    if (!entry) continue;
+    plan.timers.push(...entry.plan.timers);
+    plan.cancel.push(...entry.plan.cancel);
+    plan.deliveries.push(...entry.plan.deliveries);
+    plan.candidatesPut.push(...entry.plan.candidatesPut);
+    plan.candidatesDropped.push(...entry.plan.candidatesDropped);
+    streams.push(...entry.streams);
+  }
+  return isEmpty(plan) ? null : { plan, streams };
 }
 
 /**
@@ -227,14 +253,12 @@ begin
   select coalesce(jsonb_agg(jsonb_build_object('id', id, 'kind', kind, 'transactionId', transaction_id, 'ref', ref, 'dueAt', due_at, 'payload', payload)), '[]'::jsonb)
     into v_timers from scheduled;
 
-  if p_effects->'candidate' ? 'put' then
-    insert into tt_settlement_candidates (transaction_id, vendor_id, currency, amount_minor, completed_at)
-    select c."transactionId", c."vendorId", c.currency, c."amountMinor", c."completedAt"
-      from jsonb_to_record(p_effects->'candidate'->'put') as c("transactionId" text, "vendorId" text, currency text, "amountMinor" bigint, "completedAt" timestamptz)
-    on conflict (transaction_id) do update set completed_at = excluded.completed_at;
-  elsif p_effects->'candidate' ? 'drop' then
-    delete from tt_settlement_candidates where transaction_id = p_effects->'candidate'->>'drop';
-  end if;
+  insert into tt_settlement_candidates (transaction_id, vendor_id, currency, amount_minor, completed_at)
+  select c."transactionId", c."vendorId", c.currency, c."amountMinor", c."completedAt"
+    from jsonb_to_recordset(p_effects->'candidatesPut') as c("transactionId" text, "vendorId" text, currency text, "amountMinor" bigint, "completedAt" timestamptz)
+  on conflict (transaction_id) do update set completed_at = excluded.completed_at;
+
+  delete from tt_settlement_candidates where transaction_id in (select jsonb_array_elements_text(p_effects->'candidatesDropped'));
 
   return jsonb_build_object('timers', v_timers, 'cancelledHolds', v_cancelled_holds);
 end

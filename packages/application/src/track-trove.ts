@@ -8,7 +8,7 @@ import {
 } from '@tracktrove/domain';
 import { readStream, type EventStore, type StoreDatabase } from '@tracktrove/event-store';
 import {
-  executeTransactionCommand, loadTransaction, VersionMismatchError, runIdempotent, transactionIdOf, transactionStreamId,
+  executeTransactionCommand, executeTransactionCommands, loadTransaction, VersionMismatchError, runIdempotent, transactionIdOf, transactionStreamId,
   type CommandResult, type CommandSequence, type IdempotencyRequest, type StepContext,
 } from '@tracktrove/commands';
 import {
@@ -21,9 +21,9 @@ import {
 import {
   countPendingTimers, createRedisHolds, createSandboxClock, createTimerService, isConflict, listSettlementBatches,
   runSettlement, settlementDateOf, timerMigrations, transact, transactLimits, uuidV5,
-  type AdvanceResult, type ClockAdvance, type RedisHolds, type SettlementBatchView, type SettlementRunResult, type Timer, type TimerHandler,
+  type AdvanceResult, type BatchTimerHandler, type ClockAdvance, type RedisHolds, type SettlementBatchView, type SettlementRunResult, type Timer, type TimerHandler,
 } from '@tracktrove/timers';
-import { alongsideOf, applicationMigrations, effectsOf, noEffects, planEffects, type Effects } from './command-effects.ts';
+import { alongsideOf, applicationMigrations, effectsOf, mergeApplied, mergeEffects, noEffects, planEffects, type Effects } from './command-effects.ts';
 import { CommandPlan, planAuthorization } from './plan-authorization.ts';
 
 export type SimulationInput = Partial<Omit<SimulationSettings, 'webhook'>> & { webhook?: Partial<SimulationSettings['webhook']> };
@@ -157,11 +157,11 @@ export function createTrackTrove(options: TrackTroveOptions): TrackTrove {
    * Runs a transaction command with its effects (command-effects.ts), in the caller's transaction
    * or, given the database, as one statement of its own.
    */
-  async function executeIn(executor: Kysely<any>, request: Request, now: Date): Promise<{ result: TransactionResult; effects: Effects }> {
+  async function executeIn(executor: Kysely<any>, request: Request, now: Date | (() => Date)): Promise<{ result: TransactionResult; effects: Effects }> {
     const correlationId = request.context.correlationId;
     const result = await executeTransactionCommand(executor, {
       ...request,
-      alongside: (before, after) => alongsideOf(planEffects(before, after, { now, correlationId, failures, webhookUrl })),
+      alongside: (before, after) => alongsideOf(planEffects(before, after, { now: typeof now === 'function' ? now() : now, correlationId, failures, webhookUrl })),
     });
     return { result, effects: effectsOf(result.alongside) };
   }
@@ -232,18 +232,37 @@ export function createTrackTrove(options: TrackTroveOptions): TrackTrove {
 
   // ---- timers ----
 
+  /**
+   * ExpireHold for a hold timer, decided on the state it finds: nothing when the hold is no longer
+   * the pending one (a stale timer). The expiry is dated at the due time or now, whichever is later.
+   */
+  function expiryRequest(timer: Timer, now: Date, times: Map<string, Date>): Request {
+    const transactionId = timer.transactionId!;
+    const holdId = String(timer.payload.holdId);
+    return {
+      transactionId,
+      command: (state) => {
+        if (state.hold?.holdId !== holdId || state.hold.state !== 'pending') return [];
+        const at = new Date(Math.max(now.getTime(), Date.parse(state.hold.expiresAt)));
+        times.set(transactionId, at);
+        return { type: 'ExpireHold', holdId, now: at.toISOString() };
+      },
+      context: { actor: system('escrow-timer'), correlationId: transactionId, causationId: timer.id, service: 'escrow' },
+    };
+  }
+
+  /** Commands on distinct transactions as one batch: one read, one append with all their effects. */
+  async function executeBatchIn(executor: Kysely<any>, requests: readonly Request[], now: Date, times: Map<string, Date>): Promise<Effects> {
+    const batch = await executeTransactionCommands(executor, requests, (transitions) => alongsideOf(mergeEffects(transitions.map(({ index, before, after }) =>
+      planEffects(before, after, { now: times.get(after.transactionId) ?? now, correlationId: requests[index]!.context.correlationId, failures, webhookUrl })))));
+    return effectsOf(batch.alongside);
+  }
+
   const handlers: Record<string, TimerHandler> = {
     async hold_expiry(timer, { transaction, now }) {
-      const transactionId = timer.transactionId!;
-      const holdId = String(timer.payload.holdId);
-      const state = await loadTransaction(transaction, transactionId);
-      if (!state || state.hold?.holdId !== holdId || state.hold.state !== 'pending') return;
-      const at = new Date(Math.max(now.getTime(), Date.parse(state.hold.expiresAt)));
-      const { effects } = await executeIn(transaction, {
-        transactionId,
-        command: { type: 'ExpireHold', holdId, now: at.toISOString() },
-        context: { actor: system('escrow-timer'), correlationId: transactionId, causationId: timer.id, service: 'escrow' },
-      }, at);
+      const times = new Map<string, Date>();
+      const request = expiryRequest(timer, now, times);
+      const { effects } = await executeIn(transaction, request, () => times.get(request.transactionId) ?? now);
       return () => applyEffects(effects);
     },
     async retry(timer, { transaction, now }) {
@@ -268,6 +287,26 @@ export function createTrackTrove(options: TrackTroveOptions): TrackTrove {
     },
   };
 
+  const batchHandlers: Record<string, BatchTimerHandler> = {
+    /** Due holds expire together: one read of their streams, one append for all (timers fire in batches). */
+    async hold_expiry(timers, { transaction, now }) {
+      const times = new Map<string, Date>();
+      const first = new Map<string, Timer>();
+      const rest: Timer[] = [];
+      for (const timer of timers) {
+        if (first.has(timer.transactionId!)) rest.push(timer);
+        else first.set(timer.transactionId!, timer);
+      }
+      let effects = await executeBatchIn(transaction, [...first.values()].map((timer) => expiryRequest(timer, now, times)), now, times);
+      // Two hold timers of one transaction (at most one can match its pending hold): one by one.
+      for (const timer of rest) {
+        const single = await executeIn(transaction, expiryRequest(timer, now, times), () => times.get(timer.transactionId!) ?? now);
+        effects = mergeApplied(effects, single.effects);
+      }
+      return () => applyEffects(effects);
+    },
+  };
+
   const deliverOptions = {
     secret: options.webhookSecret,
     transport: (request: Parameters<WebhookTransport>[0]) => transport(request),
@@ -279,6 +318,7 @@ export function createTrackTrove(options: TrackTroveOptions): TrackTrove {
     db,
     clock,
     handlers,
+    batchHandlers,
     logger,
     sweepIntervalMs: options.timers?.sweepIntervalMs,
     inProcessWake: !options.redisUrl,
@@ -302,7 +342,7 @@ export function createTrackTrove(options: TrackTroveOptions): TrackTrove {
   const redis: RedisHolds | null = options.redisUrl
     ? createRedisHolds({
       url: options.redisUrl,
-      fire: (timerId, firedBy) => timerService.fireTimer(timerId, firedBy),
+      fire: (timerIds, firedBy) => timerService.fireTimers(timerIds, firedBy),
       nowMs: () => clock.nowCached().getTime(),
       simulatedDown: () => failures.redisDown,
       pollIntervalMs: options.timers?.redisPollIntervalMs,

@@ -1,6 +1,6 @@
 import type { Kysely, RawBuilder } from 'kysely';
 import {
-  appendToStreams, readStream, WrongExpectedVersionError,
+  appendToStreams, readStream, readStreams, WrongExpectedVersionError,
   type AppendedEvent, type EventStoreTables, type NewEvent, type RecordedEvent, type StreamAppend, type Upcaster,
 } from '@tracktrove/event-store';
 import { ConcurrencyConflictError, StreamTooLongError, VersionMismatchError } from './errors.ts';
@@ -80,8 +80,7 @@ interface StoredResult {
   readonly appended: readonly (Omit<AppendedEvent, 'recordedAt'> & { recordedAt: string })[];
 }
 
-async function loadState<Command, Event, State>(db: Kysely<EventStoreTables>, request: CommandRequest<Command, Event, State>, uptoVersion?: number) {
-  const events = await readStream(db, request.streamId, { maxCount: commandLimits.maxStreamEvents }, request.upcast);
+function foldStream<Command, Event, State>(request: CommandRequest<Command, Event, State>, events: readonly RecordedEvent[], uptoVersion?: number) {
   if (events.length >= commandLimits.maxStreamEvents) throw new StreamTooLongError(request.streamId, commandLimits.maxStreamEvents);
   let state = request.decider.initialState();
   let version = 0;
@@ -91,6 +90,24 @@ async function loadState<Command, Event, State>(db: Kysely<EventStoreTables>, re
     version = event.version;
   }
   return { state, version };
+}
+
+async function loadState<Command, Event, State>(db: Kysely<EventStoreTables>, request: CommandRequest<Command, Event, State>, uptoVersion?: number) {
+  const events = await readStream(db, request.streamId, { maxCount: commandLimits.maxStreamEvents }, request.upcast);
+  return foldStream(request, events, uptoVersion);
+}
+
+/** Decides a command on a state: the events with the states around each one. */
+function decideSteps<Command, Event, State>(request: CommandRequest<Command, Event, State>, state: State): DecidedStep<Event, State>[] {
+  const command = typeof request.command === 'function' ? (request.command as (state: State) => Command)(state) : request.command;
+  const steps: DecidedStep<Event, State>[] = [];
+  let current = state;
+  for (const event of request.decider.decide(command, state)) {
+    const after = request.decider.evolve(current, event);
+    steps.push({ event, before: current, after });
+    current = after;
+  }
+  return steps;
 }
 
 /**
@@ -108,16 +125,9 @@ export async function handleCommand<Command, Event, State>(db: Kysely<any>, requ
     if (request.expectedVersion !== undefined && request.expectedVersion !== version) {
       throw new VersionMismatchError(request.streamId, request.expectedVersion, version);
     }
-    const command = typeof request.command === 'function' ? (request.command as (state: State) => Command)(state) : request.command;
-    const decided = request.decider.decide(command, state);
-    if (decided.length === 0) return { state, version, position: null, appended: [] };
-    const steps: DecidedStep<Event, State>[] = [];
-    let current = state;
-    for (const event of decided) {
-      const after = request.decider.evolve(current, event);
-      steps.push({ event, before: current, after });
-      current = after;
-    }
+    const steps = decideSteps(request, state);
+    if (steps.length === 0) return { state, version, position: null, appended: [] };
+    const current = steps.at(-1)!.after;
     await request.beforeAppend?.();
     const extra = request.alongside?.(state, current) ?? null;
     const result = await appendToStreams(
@@ -126,7 +136,7 @@ export async function handleCommand<Command, Event, State>(db: Kysely<any>, requ
       { alongside: extra?.statement },
     );
     const newVersion = result.streamVersions[request.streamId] ?? version;
-    if (newVersion !== version + decided.length) throw new Error(`stream ${request.streamId} went from ${version} to ${newVersion} with ${decided.length} events`);
+    if (newVersion !== version + steps.length) throw new Error(`stream ${request.streamId} went from ${version} to ${newVersion} with ${steps.length} events`);
     const own = result.events.filter((event) => event.streamId === request.streamId);
     alongsideResult = result.alongside;
     return {
@@ -174,5 +184,73 @@ export async function handleCommand<Command, Event, State>(db: Kysely<any>, requ
       replayed,
       ...(replayed || alongsideResult === undefined ? {} : { alongside: alongsideResult }),
     };
+  }
+}
+
+/** A command's transition, for the writes that follow from a batch (see handleCommandBatch). */
+export interface Transition<State> {
+  /** Index of the request in the batch. */
+  readonly index: number;
+  readonly before: State;
+  readonly after: State;
+}
+
+export interface CommandBatchResult<State> {
+  /** One per request, in order (version and state unchanged where nothing was decided). */
+  readonly results: CommandResult<State>[];
+  readonly alongside?: unknown;
+}
+
+/**
+ * Several commands on distinct streams: their states read in one query, each decided on its own,
+ * and every decided event appended in one atomic multi-stream call with the batch's alongside
+ * writes, so a batch costs two round trips whatever its size. A concurrent append to any of the
+ * streams fails the whole call; the batch is then decided again on fresh states, a bounded number
+ * of times. Requests take no idempotency key, If-Match, newStream hint or alongside of their own.
+ */
+export async function handleCommandBatch<Command, Event, State>(
+  db: Kysely<any>,
+  requests: readonly CommandRequest<Command, Event, State>[],
+  options: { readonly alongside?: (transitions: readonly Transition<State>[]) => Alongside | null; readonly maxAttempts?: number } = {},
+): Promise<CommandBatchResult<State>> {
+  for (const request of requests) {
+    if (request.idempotency || request.expectedVersion !== undefined || request.newStream || request.alongside) {
+      throw new Error(`batched command on ${request.streamId}: idempotency keys, expected versions, newStream and alongside are for single commands`);
+    }
+  }
+  if (new Set(requests.map((request) => request.streamId)).size !== requests.length) throw new Error('a batch has one command per stream');
+  const maxAttempts = Math.min(options.maxAttempts ?? commandLimits.defaultAttempts, commandLimits.maxAttempts);
+  for (let attempt = 1; ; attempt += 1) {
+    const streams = await readStreams(db, requests.map((request) => request.streamId), requests[0]?.upcast);
+    const decided = requests.map((request, index) => {
+      const { state, version } = foldStream(request, streams.get(request.streamId) ?? []);
+      const steps = decideSteps(request, state);
+      return { request, index, state, version, steps, after: steps.at(-1)?.after ?? state };
+    });
+    const appending = decided.filter((entry) => entry.steps.length > 0);
+    const unchanged = (entry: (typeof decided)[number]): CommandResult<State> => ({
+      streamId: entry.request.streamId, state: entry.state, version: entry.version, position: null, appended: [], replayed: false,
+    });
+    if (appending.length === 0) return { results: decided.map(unchanged) };
+    const extra = options.alongside?.(appending.map(({ index, state, after }) => ({ index, before: state, after }))) ?? null;
+    let appended;
+    try {
+      appended = await appendToStreams(db, [
+        ...appending.map(({ request, version, steps }) => ({ streamId: request.streamId, expectedVersion: version === 0 ? ('no_stream' as const) : version, events: request.toStoreEvents(steps) })),
+        ...(extra?.streams ?? []),
+      ], { alongside: extra?.statement });
+    } catch (error) {
+      if (!(error instanceof WrongExpectedVersionError)) throw error;
+      if (attempt >= maxAttempts) throw new ConcurrencyConflictError(error.streamId, attempt);
+      continue;
+    }
+    const results = decided.map((entry): CommandResult<State> => {
+      if (entry.steps.length === 0) return unchanged(entry);
+      const own = appended.events.filter((event) => event.streamId === entry.request.streamId);
+      const version = appended.streamVersions[entry.request.streamId] ?? entry.version;
+      if (version !== entry.version + entry.steps.length) throw new Error(`stream ${entry.request.streamId} went from ${entry.version} to ${version} with ${entry.steps.length} events`);
+      return { streamId: entry.request.streamId, state: entry.after, version, position: own.at(-1)?.position ?? null, appended: own, replayed: false };
+    });
+    return { results, ...(appended.alongside === undefined ? {} : { alongside: appended.alongside }) };
   }
 }

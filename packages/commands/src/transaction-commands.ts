@@ -4,7 +4,10 @@ import {
   type Actor, type StepError, type TransactionCommand, type TransactionEvent, type TransactionState,
 } from '@tracktrove/domain';
 import { readStream, type NewEvent, type RecordedEvent, type Upcaster } from '@tracktrove/event-store';
-import { handleCommand, type Alongside, type CommandResult, type Decider } from './handle-command.ts';
+import {
+  handleCommand, handleCommandBatch,
+  type Alongside, type CommandBatchResult, type CommandRequest, type CommandResult, type Decider, type Transition,
+} from './handle-command.ts';
 import type { IdempotencyRequest } from './idempotency.ts';
 
 export const transactionStreamPrefix = 'txn-';
@@ -71,10 +74,10 @@ export interface TransactionCommandRequest {
 const asSequence = (command: TransactionCommand | CommandSequence): CommandSequence =>
   Array.isArray(command) ? (command as CommandSequence) : [command as TransactionCommand];
 
-/** Runs a transaction command: load txn-<id>, decide, append with metadata and the step trace. */
-export function executeTransactionCommand(db: Kysely<any>, request: TransactionCommandRequest): Promise<CommandResult<TransactionState>> {
+/** A transaction command as a command request: txn-<id>, the sequence decider, metadata with the step trace. */
+function transactionCommandRequest(request: TransactionCommandRequest): CommandRequest<CommandSequence, TransactionEvent, TransactionState> {
   const { context } = request;
-  return handleCommand(db, {
+  return {
     decider: sequenceDecider,
     streamId: transactionStreamId(request.transactionId),
     command: typeof request.command === 'function'
@@ -106,7 +109,21 @@ export function executeTransactionCommand(db: Kysely<any>, request: TransactionC
         metadata: metadata as unknown as Record<string, unknown>,
       }));
     },
-  });
+  };
+}
+
+/** Runs a transaction command: load txn-<id>, decide, append with metadata and the step trace. */
+export function executeTransactionCommand(db: Kysely<any>, request: TransactionCommandRequest): Promise<CommandResult<TransactionState>> {
+  return handleCommand(db, transactionCommandRequest(request));
+}
+
+/** Runs commands on several transactions as one batch (see handleCommandBatch). */
+export function executeTransactionCommands(
+  db: Kysely<any>,
+  requests: readonly TransactionCommandRequest[],
+  alongside?: (transitions: readonly Transition<TransactionState>[]) => Alongside | null,
+): Promise<CommandBatchResult<TransactionState>> {
+  return handleCommandBatch(db, requests.map(transactionCommandRequest), { alongside });
 }
 
 /** The current state of a transaction from its stream (null when it does not exist). */

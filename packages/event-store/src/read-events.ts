@@ -104,6 +104,28 @@ export async function readStream(db: Kysely<EventStoreTables>, streamId: string,
   return rows.map((row) => new StoredEvent(row, upcast));
 }
 
+/**
+ * Every event of several streams in one query, by stream id (streams without events are absent).
+ * At most limits.maxStreamsPerAppend streams and limits.maxReadCount events in all: past that it
+ * throws rather than answer a partial stream.
+ */
+export async function readStreams(db: Kysely<EventStoreTables>, streamIds: readonly string[], upcast?: Upcaster): Promise<Map<string, RecordedEvent[]>> {
+  if (streamIds.length > limits.maxStreamsPerAppend) throw new RangeError(`at most ${limits.maxStreamsPerAppend} streams per read, got ${streamIds.length}`);
+  const byStream = new Map<string, RecordedEvent[]>();
+  if (streamIds.length === 0) return byStream;
+  const { rows } = await sql<EventRow>`
+    select ${eventColumns} from tt_events where stream_id = any(${[...streamIds]}::text[])
+     order by stream_id, stream_version limit ${limits.maxReadCount + 1}`.execute(db);
+  if (rows.length > limits.maxReadCount) throw new RangeError(`the streams hold more than ${limits.maxReadCount} events together`);
+  for (const row of rows) {
+    const event = new StoredEvent(row, upcast);
+    const events = byStream.get(event.streamId);
+    if (events) events.push(event);
+    else byStream.set(event.streamId, [event]);
+  }
+  return byStream;
+}
+
 export interface ReadAllOptions {
   /** Read events after this position ("start" or a position string). */
   readonly after?: string | LogPosition;

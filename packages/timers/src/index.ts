@@ -1,12 +1,12 @@
 export { backoffDelayMs } from './backoff.ts';
 export { advanceTarget, clockLimits, clockStreamId, createSandboxClock, type ClockAdvance, type SandboxClock } from './clock.ts';
 export { timerMigrations } from './migrations.ts';
-export { createRedisHolds, redisHoldLimits, type RedisHolds, type RedisHoldsOptions, type RedisStatus } from './redis-holds.ts';
+export { createRedisHolds, redisHoldKeys, redisHoldLimits, type RedisHolds, type RedisHoldsOptions, type RedisStatus } from './redis-holds.ts';
 export {
   listSettlementBatches, runSettlement, settlementBatchId, settlementCutoff, settlementDateOf, settlementLimits, settlementStreamPrefix,
   syncSettlementCandidate, type SettlementBatchView, type SettlementRunResult, type SettlementTotal,
 } from './settlement.ts';
-export { createTimerService, timerLimits, type AdvanceResult, type TimerHandler, type TimerService, type TimerServiceOptions, type TimerServiceStatus } from './timer-service.ts';
+export { createTimerService, timerLimits, type AdvanceResult, type BatchTimerHandler, type TimerContext, type TimerHandler, type TimerService, type TimerServiceOptions, type TimerServiceStatus } from './timer-service.ts';
 export {
   cancelTimers, claimTimer, countPendingTimers, dueTimerIds, earliestPendingDueAt, listTimers, readTimer, recordTimerFailure, scheduleTimer,
   type FiredBy, type NewTimer, type Timer, type TimerKind, type TimerState,

@@ -29,8 +29,8 @@ export interface RedisStatus {
 
 export interface RedisHoldsOptions {
   readonly url: string;
-  /** Fires the timer through the atomic claim. */
-  readonly fire: (timerId: string, firedBy: FiredBy) => Promise<boolean>;
+  /** Fires timers through the atomic claim (up to redisHoldLimits.fireBatchSize at a time); answers how many fired. */
+  readonly fire: (timerIds: readonly string[], firedBy: FiredBy) => Promise<number>;
   /** Sandbox now in epoch ms (the poll compares due times with it). */
   readonly nowMs: () => number;
   /** When true the fast path is skipped entirely (failure injection: "Redis down"). */
@@ -42,7 +42,7 @@ export interface RedisHoldsOptions {
   readonly logger?: Logger;
 }
 
-export const redisHoldLimits = { pollIntervalMs: 100, pollBatchSize: 500, fireConcurrency: 16, maxQueuedFires: 20_000, commandTimeoutMs: 1000 } as const;
+export const redisHoldLimits = { pollIntervalMs: 100, pollBatchSize: 500, fireBatchSize: 100, fireConcurrency: 3, maxQueuedFires: 20_000, commandTimeoutMs: 1000 } as const;
 
 /** Takes the due members of the sorted set and removes them in one step: whoever gets a hold fires it. */
 const claimDueScript = `
@@ -50,10 +50,13 @@ local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, to
 if #due > 0 then redis.call('ZREM', KEYS[1], unpack(due)) end
 return due`;
 
+/** Where holds live in Redis: a key per hold (its TTL raises the keyspace event) and the sorted set of due times. */
+export function redisHoldKeys(keyPrefix = 'tt:'): { readonly holdKeyPrefix: string; readonly zsetKey: string } {
+  return { holdKeyPrefix: `${keyPrefix}hold:`, zsetKey: `${keyPrefix}holds` };
+}
+
 export function createRedisHolds(options: RedisHoldsOptions): RedisHolds {
-  const prefix = options.keyPrefix ?? 'tt:';
-  const holdKeyPrefix = `${prefix}hold:`;
-  const zsetKey = `${prefix}holds`;
+  const { holdKeyPrefix, zsetKey } = redisHoldKeys(options.keyPrefix);
   const pollIntervalMs = options.pollIntervalMs ?? redisHoldLimits.pollIntervalMs;
   const pollBatchSize = Math.min(options.pollBatchSize ?? redisHoldLimits.pollBatchSize, 5000);
   const { logger } = options;
@@ -109,10 +112,14 @@ export function createRedisHolds(options: RedisHoldsOptions): RedisHolds {
   let firing = 0;
   const drainQueue = () => {
     while (firing < redisHoldLimits.fireConcurrency && queue.length > 0) {
-      const next = queue.shift()!;
+      // One batch: the longest run of queue heads found by the same path.
+      const firedBy = queue[0]!.firedBy;
+      let count = 0;
+      while (count < queue.length && count < redisHoldLimits.fireBatchSize && queue[count]!.firedBy === firedBy) count += 1;
+      const timerIds = queue.splice(0, count).map((entry) => entry.timerId);
       firing += 1;
-      void options.fire(next.timerId, next.firedBy)
-        .catch((error) => logger?.debug({ err: error, timerId: next.timerId }, 'hold expiry could not fire its timer; the sweeper will'))
+      void options.fire(timerIds, firedBy)
+        .catch((error) => logger?.debug({ err: error, timers: timerIds.length }, 'hold expiry could not fire its timers; the sweeper will'))
         .finally(() => {
           firing -= 1;
           drainQueue();

@@ -1,19 +1,34 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { Logger } from 'pino';
 import { advanceTarget, type ClockAdvance, type SandboxClock } from './clock.ts';
-import { claimTimer, countPendingTimers, dueTimerIds, earliestPendingDueAt, recordTimerFailure, type FiredBy, type Timer, type TimerKind } from './timer-store.ts';
+import { claimTimers, countPendingTimers, dueTimerIds, earliestPendingDueAt, recordTimerFailure, type FiredBy, type Timer, type TimerKind } from './timer-store.ts';
 
 /**
  * Runs when a timer fires, inside the transaction that claimed it, so the claim and the command it
  * triggers commit together. It may return work to run after the commit (calls to the outside world,
  * e.g. a webhook delivery, which must not hold the transaction open).
  */
-export type TimerHandler = (timer: Timer, context: { transaction: Transaction<any>; now: Date; firedBy: FiredBy }) => Promise<void | (() => Promise<void>)>;
+export type TimerHandler = (timer: Timer, context: TimerContext) => Promise<void | (() => Promise<void>)>;
+
+/** Fires several timers of one kind together, in the transaction that claimed them (e.g. one append for many expiries). */
+export type BatchTimerHandler = (timers: readonly Timer[], context: TimerContext) => Promise<void | (() => Promise<void>)>;
+
+export interface TimerContext {
+  readonly transaction: Transaction<any>;
+  /** Sandbox now, read in the claiming transaction. */
+  readonly now: Date;
+  readonly firedBy: FiredBy;
+}
 
 export const timerLimits = {
   sweepIntervalMs: 250,
   sweepBatchSize: 200,
-  fireConcurrency: 8,
+  /** Timers claimed and fired in one transaction. */
+  fireBatchSize: 100,
+  /** Batches fired at once by one process. */
+  fireConcurrency: 2,
+  /** Follow-ups (e.g. webhook deliveries) of one batch run at once. */
+  followUpConcurrency: 8,
   maxFailures: 5,
   /** Distinct due times an advance steps through before firing the rest at the target time. */
   maxAdvanceSteps: 2000,
@@ -28,6 +43,8 @@ export interface TimerServiceOptions {
   readonly db: Kysely<any>;
   readonly clock: SandboxClock;
   readonly handlers: Readonly<Record<string, TimerHandler>>;
+  /** Kinds that fire several due timers in one go; the others fire one by one (in one transaction). */
+  readonly batchHandlers?: Readonly<Record<string, BatchTimerHandler>>;
   readonly logger?: Logger;
   readonly sweepIntervalMs?: number;
   readonly batchSize?: number;
@@ -56,6 +73,8 @@ export interface TimerService {
   readonly clock: SandboxClock;
   /** Fires one timer if it is pending and due; true when this call fired it. */
   fireTimer(id: string, firedBy: FiredBy): Promise<boolean>;
+  /** Fires those of the timers that are pending and due, in one transaction; answers how many fired. */
+  fireTimers(ids: readonly string[], firedBy: FiredBy): Promise<number>;
   /** Fires up to one batch of due timers; answers how many fired. */
   fireDue(firedBy: FiredBy): Promise<number>;
   /** Fires due timers until none is left (bounded). */
@@ -87,57 +106,69 @@ export function createTimerService(options: TimerServiceOptions): TimerService {
   // While an advance runs, the other paths of this process stand aside, so that every timer that
   // becomes due is fired (follow-ups included) before advance() returns.
   let advanceActive = false;
-  const inflight = new Set<Promise<boolean>>();
+  const inflight = new Set<Promise<number>>();
 
-  function fireTimer(id: string, firedBy: FiredBy): Promise<boolean> {
-    if (advanceActive && firedBy !== 'clock_advance') return Promise.resolve(false);
-    const promise = fireTimerNow(id, firedBy);
+  function fireTimers(ids: readonly string[], firedBy: FiredBy): Promise<number> {
+    if (ids.length === 0 || (advanceActive && firedBy !== 'clock_advance')) return Promise.resolve(0);
+    const promise = fireTimersNow(ids.slice(0, timerLimits.fireBatchSize), firedBy);
     inflight.add(promise);
     void promise.finally(() => inflight.delete(promise)).catch(() => undefined);
     return promise;
   }
 
-  async function fireTimerNow(id: string, firedBy: FiredBy): Promise<boolean> {
-    const followUp: { run?: () => Promise<void> } = {};
-    let fired: Timer | null = null;
+  async function fireTimersNow(ids: readonly string[], firedBy: FiredBy): Promise<number> {
+    const followUps: Array<() => Promise<void>> = [];
+    let fired: Timer[];
     try {
       fired = await db.transaction().execute(async (transaction) => {
-        // The clock is read in the claiming transaction: no second connection per timer.
+        followUps.length = 0;
+        // The clock is read in the claiming transaction: no second connection per batch.
         const now = await clock.now(transaction);
-        const timer = await claimTimer(transaction, id, now, firedBy);
-        if (!timer) return null;
-        const handler = handlers[timer.kind];
-        if (!handler) throw new Error(`no handler for timer kind ${timer.kind}`);
-        const after = await handler(timer, { transaction, now, firedBy });
-        if (after) followUp.run = after;
-        return timer;
+        const timers = await claimTimers(transaction, ids, now, firedBy);
+        const context: TimerContext = { transaction, now, firedBy };
+        for (const [kind, group] of groupByKind(timers)) {
+          const batch = options.batchHandlers?.[kind];
+          if (batch && group.length > 1) {
+            const after = await batch(group, context);
+            if (after) followUps.push(after);
+            continue;
+          }
+          const handler = handlers[kind];
+          if (!handler) throw new Error(`no handler for timer kind ${kind}`);
+          for (const timer of group) {
+            const after = await handler(timer, context);
+            if (after) followUps.push(after);
+          }
+        }
+        return timers;
       });
     } catch (error) {
-      logger?.warn({ err: error, timerId: id }, 'timer handler failed; the timer stays pending');
-      await recordTimerFailure(db, id, error, timerLimits.maxFailures).catch(() => undefined);
-      return false;
-    }
-    if (!fired) return false;
-    firedSinceStart += 1;
-    if (followUp.run) {
-      try {
-        await followUp.run();
-      } catch (error) {
-        logger?.warn({ err: error, timerId: id }, 'timer follow-up failed');
+      if (ids.length > 1) {
+        // One timer may be the cause: fire them one by one, so each failure is its own.
+        logger?.debug({ err: error, timers: ids.length }, 'timer batch failed; firing its timers one by one');
+        let count = 0;
+        for (const id of ids) count += await fireTimersNow([id], firedBy);
+        return count;
       }
+      logger?.warn({ err: error, timerId: ids[0] }, 'timer handler failed; the timer stays pending');
+      await recordTimerFailure(db, ids[0]!, error, timerLimits.maxFailures).catch(() => undefined);
+      return 0;
     }
-    return true;
+    firedSinceStart += fired.length;
+    await runBounded(followUps, timerLimits.followUpConcurrency, (followUp) =>
+      followUp().catch((error) => logger?.warn({ err: error }, 'timer follow-up failed')));
+    return fired.length;
   }
 
   async function fireDue(firedBy: FiredBy): Promise<number> {
     const now = await clock.now();
     const ids = await dueTimerIds(db, now, batchSize);
+    const chunks: string[][] = [];
+    for (let index = 0; index < ids.length; index += timerLimits.fireBatchSize) chunks.push(ids.slice(index, index + timerLimits.fireBatchSize));
     let fired = 0;
-    for (let index = 0; index < ids.length; index += timerLimits.fireConcurrency) {
-      const chunk = ids.slice(index, index + timerLimits.fireConcurrency);
-      const results = await Promise.all(chunk.map((id) => fireTimer(id, firedBy)));
-      fired += results.filter(Boolean).length;
-    }
+    await runBounded(chunks, timerLimits.fireConcurrency, async (chunk) => {
+      fired += await fireTimers(chunk, firedBy);
+    });
     return fired;
   }
 
@@ -241,7 +272,8 @@ export function createTimerService(options: TimerServiceOptions): TimerService {
 
   return {
     clock,
-    fireTimer,
+    fireTimer: async (id, firedBy) => (await fireTimers([id], firedBy)) > 0,
+    fireTimers,
     fireDue,
     drain,
     advance,
@@ -270,4 +302,27 @@ export function createTimerService(options: TimerServiceOptions): TimerService {
       await advancing;
     },
   };
+}
+
+function groupByKind(timers: readonly Timer[]): Map<string, Timer[]> {
+  const groups = new Map<string, Timer[]>();
+  for (const timer of timers) {
+    const group = groups.get(timer.kind);
+    if (group) group.push(timer);
+    else groups.set(timer.kind, [timer]);
+  }
+  return groups;
+}
+
+/** Runs work for every item, at most `concurrency` at a time. */
+async function runBounded<T>(items: readonly T[], concurrency: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const item = items[next]!;
+      next += 1;
+      await work(item);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
 }

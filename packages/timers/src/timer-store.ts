@@ -74,16 +74,20 @@ export async function cancelTimers(db: Kysely<any>, options: { transactionId: st
 }
 
 /**
- * Claims a due pending timer: pending -> fired, atomically. A timer another session holds or has
- * fired is skipped (null), so each timer fires once however many processes try.
+ * Claims due pending timers: pending -> fired, atomically. A timer another session holds or has
+ * fired is skipped, so each timer fires once however many processes try.
  */
-export async function claimTimer(db: Kysely<any>, id: string, now: Date, firedBy: FiredBy): Promise<Timer | null> {
+export async function claimTimers(db: Kysely<any>, ids: readonly string[], now: Date, firedBy: FiredBy): Promise<Timer[]> {
+  if (ids.length === 0) return [];
   const result = await sql<TimerRow>`
     update tt_timers set state = 'fired', fired_by = ${firedBy}, fired_at = now()
-    where id = (select id from tt_timers where id = ${id} and state = 'pending' and due_at <= ${now} for update skip locked)
+    where id in (select id from tt_timers where id = any(${[...ids]}::uuid[]) and state = 'pending' and due_at <= ${now} order by id for update skip locked)
     returning id, kind, transaction_id, ref, due_at, payload, state, fired_by`.execute(db);
-  const row = result.rows[0];
-  return row ? toTimer(row) : null;
+  return result.rows.map(toTimer).sort((a, b) => a.dueAt.getTime() - b.dueAt.getTime());
+}
+
+export async function claimTimer(db: Kysely<any>, id: string, now: Date, firedBy: FiredBy): Promise<Timer | null> {
+  return (await claimTimers(db, [id], now, firedBy))[0] ?? null;
 }
 
 /** Ids of pending timers due at `now`, earliest first. */
