@@ -123,3 +123,31 @@ describe('two processes on one database', () => {
     }
   });
 });
+
+describe('many holds due at once', () => {
+  it('expire in batches (one append per batch), each once, with balanced books', async () => {
+    // Only the sweeper fires (Redis notifications dropped, no poll): everything due at a sweep goes in batches.
+    const fixture = await openFixture({ redisUrl: testRedisUrl(), timers: { sweepIntervalMs: 1000, redisPollIntervalMs: 0, redisKeyPrefix: prefix(), dailySettlement: false } });
+    try {
+      const results = await Promise.all(Array.from({ length: 150 }, (_, index) =>
+        fixture.app.initiate(input({ amountMinor: 1000 + index, simulation: { escrowTtlMs: 1500, onHoldExpiry: 'void', dropExpiryNotification: true } }), operator)));
+      const ids = results.map((result) => result.state.transactionId);
+      await waitFor(async () => (await listTimers(fixture.database.db, { kind: 'hold_expiry' })).filter((timer) => timer.state === 'pending').length, (pending) => pending === 0, 15_000);
+      const appendTransactions = new Set<string>();
+      for (const id of ids) {
+        const view = await inspect(fixture.database, id);
+        expect(view.state.hold).toMatchObject({ state: 'expired', resolvedVia: 'hold_expiry' });
+        expect(view.types.filter((type) => type === 'EscrowHoldVoided')).toHaveLength(1);
+        expect(view.violations).toEqual([]);
+        const voided = (await fixture.store.readStream(`txn-${id}`)).find((event) => event.type === 'EscrowHoldVoided')!;
+        appendTransactions.add(voided.position.split('-')[0]!);
+      }
+      // The sweeper fires what is due in batches of up to 100: a handful of appends, not 150.
+      expect(appendTransactions.size).toBeLessThanOrEqual(10);
+      const timers = await listTimers(fixture.database.db, { kind: 'hold_expiry' });
+      expect(timers.filter((timer) => ids.includes(timer.transactionId!)).every((timer) => timer.state === 'fired' && timer.firedBy === 'sweeper')).toBe(true);
+    } finally {
+      await fixture.close();
+    }
+  });
+});

@@ -232,6 +232,7 @@ export async function handleCommandBatch<Command, Event, State>(
       streamId: entry.request.streamId, state: entry.state, version: entry.version, position: null, appended: [], replayed: false,
     });
     if (appending.length === 0) return { results: decided.map(unchanged) };
+    for (const { request } of appending) await request.beforeAppend?.();
     const extra = options.alongside?.(appending.map(({ index, state, after }) => ({ index, before: state, after }))) ?? null;
     let appended;
     try {

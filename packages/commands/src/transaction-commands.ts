@@ -69,6 +69,8 @@ export interface TransactionCommandRequest {
   readonly newStream?: boolean;
   /** Writes that follow from the transition, in the append's statement (see CommandRequest.alongside). */
   readonly alongside?: (before: TransactionState, after: TransactionState) => Alongside | null;
+  /** Runs between deciding and appending (tests use it to let another writer in). */
+  readonly beforeAppend?: () => Promise<void>;
 }
 
 const asSequence = (command: TransactionCommand | CommandSequence): CommandSequence =>
@@ -87,6 +89,7 @@ function transactionCommandRequest(request: TransactionCommandRequest): CommandR
     idempotency: request.idempotency,
     newStream: request.newStream,
     alongside: request.alongside,
+    beforeAppend: request.beforeAppend,
     upcast: upcastTransactionEvent,
     fromStored: toTransactionEvent,
     toStoreEvents(steps): NewEvent[] {

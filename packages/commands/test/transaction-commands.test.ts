@@ -4,7 +4,7 @@ import { appendToStreams, createPostgresDatabase, eventStoreMigrations, migrateT
 import { defaultSimulation, InvalidTransitionError, type TransactionCommand } from '@tracktrove/domain';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  commandMigrations, ConcurrencyConflictError, executeTransactionCommand, handleCommand, hashRequest, IdempotencyKeyReusedError,
+  commandMigrations, ConcurrencyConflictError, executeTransactionCommand, executeTransactionCommands, handleCommand, hashRequest, IdempotencyKeyReusedError,
   transactionStreamId, type Decider, type StepContext,
 } from '../src/index.ts';
 
@@ -136,5 +136,45 @@ describe('transaction command handling on PostgreSQL', () => {
     expect(await events(id)).toEqual(['TransactionInitiated', 'EscrowHoldPlaced', 'EscrowHoldVoided']);
     await expect(executeTransactionCommand(database.db, request('another reason'))).rejects.toBeInstanceOf(IdempotencyKeyReusedError);
     expect(await events(id)).toHaveLength(3);
+  });
+  it('runs a batch: one read, one atomic append over several streams, deciding nothing where the command says so', async () => {
+    const ids = [randomUUID(), randomUUID(), randomUUID()];
+    for (const id of ids) await executeTransactionCommand(database.db, { transactionId: id, command: initiate(id), context });
+    const expire = (state: { hold: { holdId: string; state: string } | null; transactionId: string }): TransactionCommand[] =>
+      state.transactionId === ids[2] || !state.hold ? [] : [{ type: 'ExpireHold', holdId: state.hold.holdId, now: '2026-11-24T10:00:31.000Z' }];
+    const batch = await executeTransactionCommands(database.db, ids.map((id) => ({ transactionId: id, command: expire, context })), (transitions) => {
+      expect(transitions.map((transition) => transition.index)).toEqual([0, 1]);
+      return null;
+    });
+    expect(batch.results.map((result) => result.appended.length)).toEqual([1, 1, 0]);
+    expect(batch.results.map((result) => result.version)).toEqual([3, 3, 2]);
+    expect(batch.results[0]!.state.hold?.state).toBe('posted');
+    expect(await events(ids[0]!)).toEqual(['TransactionInitiated', 'EscrowHoldPlaced', 'EscrowHoldPosted']);
+    expect(await events(ids[2]!)).toEqual(['TransactionInitiated', 'EscrowHoldPlaced']);
+    // Both appends carry one transaction's positions: the batch is one append.
+    expect(batch.results[0]!.position!.split('-')[0]).toBe(batch.results[1]!.position!.split('-')[0]);
+  });
+
+  it('decides a batch again when a concurrent writer moved one of its streams, and rejects two commands on one stream', async () => {
+    const ids = [randomUUID(), randomUUID()];
+    for (const id of ids) await executeTransactionCommand(database.db, { transactionId: id, command: initiate(id), context });
+    const decidedOn: number[] = [];
+    const refund = (state: { version: number; refund: unknown }): TransactionCommand[] => {
+      decidedOn.push(state.version);
+      return state.refund ? [] : [{ type: 'RequestRefund', refundId: randomUUID(), reason: 'batch', now }];
+    };
+    let raced = false;
+    // Between the batch's first decision and its append, another writer refunds ids[1].
+    const beforeAppend = async () => {
+      if (raced) return;
+      raced = true;
+      await executeTransactionCommand(database.db, { transactionId: ids[1]!, command: { type: 'RequestRefund', refundId: randomUUID(), reason: 'racer', now }, context });
+    };
+    const batch = await executeTransactionCommands(database.db, ids.map((id, index) => ({ transactionId: id, command: refund, context, ...(index === 0 ? { beforeAppend } : {}) })));
+    expect(decidedOn).toEqual([2, 2, 2, 3]);
+    expect(batch.results.map((result) => result.appended.length)).toEqual([1, 0]);
+    const refunds = (await Promise.all(ids.map(events))).map((types) => types.filter((type) => type === 'EscrowHoldVoided').length);
+    expect(refunds).toEqual([1, 1]);
+    await expect(executeTransactionCommands(database.db, [ids[0]!, ids[0]!].map((id) => ({ transactionId: id, command: refund, context })))).rejects.toThrow(/one command per stream/);
   });
 });
