@@ -259,13 +259,15 @@ export function createTrackTrove(options: TrackTroveOptions): TrackTrove {
   }
 
   const handlers: Record<string, TimerHandler> = {
-    async hold_expiry(timer, { transaction, now }) {
+    async hold_expiry(timer, { transaction, nowFor }) {
       const times = new Map<string, Date>();
+      const now = nowFor(timer);
       const request = expiryRequest(timer, now, times);
       const { effects } = await executeIn(transaction, request, () => times.get(request.transactionId) ?? now);
       return () => applyEffects(effects);
     },
-    async retry(timer, { transaction, now }) {
+    async retry(timer, { transaction, nowFor }) {
+      const now = nowFor(timer);
       const transactionId = timer.transactionId!;
       const state = await loadTransaction(transaction, transactionId);
       if (!state || state.status !== 'RETRY_PENDING' || state.attempt !== Number(timer.payload.attempt)) return;
@@ -289,7 +291,7 @@ export function createTrackTrove(options: TrackTroveOptions): TrackTrove {
 
   const batchHandlers: Record<string, BatchTimerHandler> = {
     /** Due holds expire together: one read of their streams, one append for all (timers fire in batches). */
-    async hold_expiry(timers, { transaction, now }) {
+    async hold_expiry(timers, { transaction, now, nowFor }) {
       const times = new Map<string, Date>();
       const first = new Map<string, Timer>();
       const rest: Timer[] = [];
@@ -297,10 +299,10 @@ export function createTrackTrove(options: TrackTroveOptions): TrackTrove {
         if (first.has(timer.transactionId!)) rest.push(timer);
         else first.set(timer.transactionId!, timer);
       }
-      let effects = await executeBatchIn(transaction, [...first.values()].map((timer) => expiryRequest(timer, now, times)), now, times);
+      let effects = await executeBatchIn(transaction, [...first.values()].map((timer) => expiryRequest(timer, nowFor(timer), times)), now, times);
       // Two hold timers of one transaction (at most one can match its pending hold): one by one.
       for (const timer of rest) {
-        const single = await executeIn(transaction, expiryRequest(timer, now, times), () => times.get(timer.transactionId!) ?? now);
+        const single = await executeIn(transaction, expiryRequest(timer, nowFor(timer), times), () => times.get(timer.transactionId!) ?? now);
         effects = mergeApplied(effects, single.effects);
       }
       return () => applyEffects(effects);

@@ -57,4 +57,39 @@ export const simulatorMigrations: Record<string, Migration> = {
         )`.execute(db);
     },
   },
+  '0510-webhook-attempt-record': {
+    async up(db: Kysely<unknown>) {
+      await sql.raw(recordAttemptFunction).execute(db);
+    },
+  },
 };
+
+/**
+ * tt_record_webhook_attempt(record) writes one delivery attempt beside its WebhookDeliveryAttempted
+ * event: the attempt row, the delivery's status, and the next attempt's timer when one is due
+ * (answered as JSON, or null).
+ */
+const recordAttemptFunction = `
+create function tt_record_webhook_attempt(p jsonb) returns jsonb
+language plpgsql as $fn$
+declare
+  v_timer jsonb := null;
+begin
+  insert into tt_webhook_attempts (delivery_id, attempt, at, request, response, status_code, outcome, dropped, error, next_retry_at)
+  values ((p->>'deliveryId')::uuid, (p->>'attempt')::int, (p->>'at')::timestamptz, nullif(p->'request', 'null'::jsonb), nullif(p->'response', 'null'::jsonb),
+          (p->>'statusCode')::int, p->>'outcome', (p->>'dropped')::boolean, p->>'error', (p->>'nextRetryAt')::timestamptz);
+  update tt_webhook_deliveries set attempts = (p->>'attempt')::int, status = p->>'status', next_retry_at = (p->>'nextRetryAt')::timestamptz
+   where delivery_id = (p->>'deliveryId')::uuid;
+  if jsonb_typeof(p->'retryTimer') = 'object' then
+    insert into tt_timers (id, kind, transaction_id, ref, due_at, payload)
+    values ((p->'retryTimer'->>'id')::uuid, 'webhook_delivery', p->'retryTimer'->>'transactionId', p->'retryTimer'->>'ref',
+            (p->>'nextRetryAt')::timestamptz, p->'retryTimer'->'payload')
+    on conflict (kind, ref) do nothing;
+    if found then
+      v_timer := jsonb_build_object('id', p->'retryTimer'->'id', 'ref', p->'retryTimer'->'ref', 'dueAt', p->'nextRetryAt', 'payload', p->'retryTimer'->'payload');
+    end if;
+  end if;
+  return v_timer;
+end
+$fn$`;
+

@@ -224,32 +224,26 @@ export async function deliverWebhook(db: Kysely<any>, deliveryId: string, option
     error,
     nextRetryAt: nextRetryAt?.toISOString() ?? null,
   };
-  const retryTimer = await db.transaction().execute(async (transaction) => {
-    await appendToStreams(transaction as Kysely<any>, [{
-      streamId: `${webhookStreamPrefix}${deliveryId}`,
-      expectedVersion: 'stream_exists',
-      events: [{
-        type: 'WebhookDeliveryAttempted',
-        data: { deliveryId, webhookId: delivery.webhook_id, transactionId: delivery.transaction_id, manual: options.manual ?? false, ...view },
-        metadata: { actor: systemActor, correlationId: delivery.transaction_id, causationId: null, step: 'WebhookDeliveryAttempted', service: 'webhooks' },
-      }],
-    }]);
-    await sql`
-      insert into tt_webhook_attempts (delivery_id, attempt, at, request, response, status_code, outcome, dropped, error, next_retry_at)
-      values (${deliveryId}::uuid, ${attempt}, ${now}, ${view.request ? JSON.stringify(view.request) : null}::jsonb,
-              ${view.response ? JSON.stringify(view.response) : null}::jsonb, ${view.status}, ${outcome}, ${dropped}, ${error}, ${nextRetryAt})`.execute(transaction);
-    await sql`
-      update tt_webhook_deliveries set attempts = ${attempt}, status = ${status}, next_retry_at = ${nextRetryAt}
-      where delivery_id = ${deliveryId}::uuid`.execute(transaction);
-    if (!nextRetryAt) return null;
-    return scheduleTimer(transaction, {
-      kind: webhookTimerKind,
-      ref: `${deliveryId}:${attempt + 1}`,
-      transactionId: delivery.transaction_id,
-      dueAt: nextRetryAt,
-      payload: { deliveryId, attempt: attempt + 1 },
-    });
-  });
+  // The attempt's event, its log row, the delivery's status and the next attempt's timer: one
+  // statement (tt_record_webhook_attempt runs alongside the append).
+  const record = {
+    deliveryId, attempt, at: now.toISOString(), request: view.request, response: view.response, statusCode: view.status, outcome, dropped, error,
+    status, nextRetryAt: nextRetryAt?.toISOString() ?? null,
+    retryTimer: nextRetryAt ? { id: randomUUID(), ref: `${deliveryId}:${attempt + 1}`, transactionId: delivery.transaction_id, payload: { deliveryId, attempt: attempt + 1 } } : null,
+  };
+  const appended = await appendToStreams(db, [{
+    streamId: `${webhookStreamPrefix}${deliveryId}`,
+    expectedVersion: 'stream_exists',
+    events: [{
+      type: 'WebhookDeliveryAttempted',
+      data: { deliveryId, webhookId: delivery.webhook_id, transactionId: delivery.transaction_id, manual: options.manual ?? false, ...view },
+      metadata: { actor: systemActor, correlationId: delivery.transaction_id, causationId: null, step: 'WebhookDeliveryAttempted', service: 'webhooks' },
+    }],
+  }], { alongside: sql`tt_record_webhook_attempt(${JSON.stringify(record)}::jsonb)` });
+  const scheduled = appended.alongside as { id: string; ref: string; dueAt: string; payload: Record<string, unknown> } | null | undefined;
+  const retryTimer: Timer | null = scheduled
+    ? { id: scheduled.id, kind: webhookTimerKind, transactionId: delivery.transaction_id, ref: scheduled.ref, dueAt: new Date(scheduled.dueAt), payload: scheduled.payload, state: 'pending', firedBy: null }
+    : null;
   if (retryTimer) options.onScheduled?.(retryTimer);
   return view;
 }

@@ -1,4 +1,4 @@
-import type { Kysely, Transaction } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Logger } from 'pino';
 import { advanceTarget, type ClockAdvance, type SandboxClock } from './clock.ts';
 import { claimTimers, countPendingTimers, dueTimerIds, earliestPendingDueAt, recordTimerFailure, type FiredBy, type Timer, type TimerKind } from './timer-store.ts';
@@ -18,6 +18,11 @@ export interface TimerContext {
   /** Sandbox now, read in the claiming transaction. */
   readonly now: Date;
   readonly firedBy: FiredBy;
+  /**
+   * The sandbox instant a timer fires at: now, or during a clock advance the timer's due time (the
+   * clock passed through it; a step may have moved it a little further).
+   */
+  nowFor(timer: Timer): Date;
 }
 
 export const timerLimits = {
@@ -34,6 +39,12 @@ export const timerLimits = {
   maxAdvanceSteps: 2000,
   /** Wall time an advance spends stepping before it moves to the target and fires what is due. */
   advanceBudgetMs: 10_000,
+  /**
+   * An advance step fires, together, the due timers within this much sandbox time of the earliest
+   * one, at most one per transaction (below the smallest hold TTL the API accepts, 1 s, so no
+   * step can carry a transaction past a deadline it set for itself within the step).
+   */
+  advanceWindowMs: 500,
   maxDrainRounds: 200,
   /** Longest in-process sleep before looking again (the sweeper runs anyway). */
   maxWakeDelayMs: 60_000,
@@ -125,7 +136,10 @@ export function createTimerService(options: TimerServiceOptions): TimerService {
         // The clock is read in the claiming transaction: no second connection per batch.
         const now = await clock.now(transaction);
         const timers = await claimTimers(transaction, ids, now, firedBy);
-        const context: TimerContext = { transaction, now, firedBy };
+        const context: TimerContext = {
+          transaction, now, firedBy,
+          nowFor: (timer) => (firedBy === 'clock_advance' && timer.dueAt.getTime() < now.getTime() ? timer.dueAt : now),
+        };
         for (const [kind, group] of groupByKind(timers)) {
           const batch = options.batchHandlers?.[kind];
           if (batch && group.length > 1) {
@@ -250,14 +264,17 @@ export function createTimerService(options: TimerServiceOptions): TimerService {
     const targetMs = advanceTarget(fromMs, request);
     let firedTimers = 0;
     // Step through due times in order, so that (say) a webhook due before a hold's expiry is
-    // handled first and a retry scheduled by a fired timer fires in its turn. Stepping has a
-    // wall-time budget: under load new timers keep arriving, and an advance must still answer;
+    // handled first and a retry scheduled by a fired timer fires in its turn. A step takes the due
+    // timers of a short window (advanceWindowMs), at most one per transaction and stopping at a
+    // transaction's second timer, moves the clock to the last one and fires them together: each
+    // transaction still sees its timers one at a time, in order, each at its own due time. Stepping
+    // has a wall-time budget: under load new timers keep arriving, and an advance must still answer;
     // past the budget it moves to the target, fires what is due, and the sweeper does the rest.
     for (let step = 0; step < timerLimits.maxAdvanceSteps && Date.now() < steppingDeadlineMs; step += 1) {
-      const next = await earliestPendingDueAt(db, new Date(targetMs));
-      if (!next) break;
-      await clock.moveTo(Math.max(next.getTime(), (await clock.now()).getTime()));
-      const fired = await drain('clock_advance', steppingDeadlineMs);
+      const window = await nextAdvanceWindow(db, new Date(targetMs));
+      if (window.ids.length === 0) break;
+      await clock.moveTo(Math.max(window.lastDueAt.getTime(), (await clock.now()).getTime()));
+      const fired = await fireTimers(window.ids, 'clock_advance');
       firedTimers += fired;
       if (fired === 0) break;
     }
@@ -325,4 +342,26 @@ async function runBounded<T>(items: readonly T[], concurrency: number, work: (it
     }
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
+}
+
+/** The timers of the next advance step (see advanceNow), in due order. */
+async function nextAdvanceWindow(db: Kysely<any>, target: Date): Promise<{ ids: string[]; lastDueAt: Date }> {
+  const { rows } = await sql<{ id: string; transaction_id: string | null; due_at: Date }>`
+    select id, transaction_id, due_at from tt_timers
+     where state = 'pending'
+       and due_at <= least(${target}::timestamptz, (select min(due_at) from tt_timers where state = 'pending') + ${timerLimits.advanceWindowMs} * interval '1 millisecond')
+     order by due_at, id limit ${timerLimits.fireBatchSize * 2}`.execute(db);
+  const ids: string[] = [];
+  const seen = new Set<string>();
+  let lastDueAt = new Date(0);
+  for (const row of rows) {
+    if (row.transaction_id !== null) {
+      if (seen.has(row.transaction_id)) break;
+      seen.add(row.transaction_id);
+    }
+    ids.push(row.id);
+    lastDueAt = new Date(row.due_at);
+    if (ids.length >= timerLimits.fireBatchSize) break;
+  }
+  return { ids, lastDueAt };
 }
