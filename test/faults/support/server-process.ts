@@ -63,7 +63,7 @@ export async function createServerProcess(options: ServerProcessOptions): Promis
     async start() {
       if (child && child.exitCode === null && child.signalCode === null) throw new Error(`${name} is already running`);
       const startedAt = Date.now();
-      const spawned = spawn(process.execPath, ['--import', 'tsx', 'apps/cli/src/main.ts', 'start'], {
+      const spawned = spawn(process.execPath, [...(process.env.FAULTS_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean), '--import', 'tsx', 'apps/cli/src/main.ts', 'start'], {
         cwd: repoRoot,
         env: {
           PATH: process.env.PATH ?? '',
