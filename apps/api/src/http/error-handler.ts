@@ -1,3 +1,4 @@
+import { z, ZodError } from 'zod';
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { HttpProblem, problems, sendProblem, type FieldProblem, type ProblemCode } from './problem.ts';
 import { isConnectivityError, type Availability } from './availability.ts';
@@ -86,8 +87,17 @@ export function installErrorHandler(app: FastifyInstance, availability: Availabi
       availability.reportFailure(error);
       return sendProblem(reply, problems.unavailable());
     }
-    request.log.error({ err: error }, 'unhandled error');
+    // A failed assertion over a zod schema: name the failing paths (the raw message of a union can run to pages).
+    const issues = error instanceof ZodError ? error.issues.flatMap((issue) => leafIssues(issue)).slice(0, 20) : undefined;
+    request.log.error({ err: error, ...(issues ? { issues } : {}) }, 'unhandled error');
     return sendProblem(reply, new HttpProblem(500, 'internal_error', 'an unexpected error happened; it has been logged'));
   });
   app.setNotFoundHandler((request, reply) => sendProblem(reply, problems.notFound(`no route ${request.method} ${request.url.split('?')[0]}`)));
+}
+
+/** The innermost issues of a zod error (unions nest theirs), each as "path: message". */
+function leafIssues(issue: z.core.$ZodIssue, prefix: PropertyKey[] = []): string[] {
+  const path = [...prefix, ...issue.path];
+  if (issue.code === 'invalid_union' && issue.errors.length > 0) return issue.errors.flatMap((branch) => branch.flatMap((inner) => leafIssues(inner, path)));
+  return [`${path.map(String).join('.') || '(root)'}: ${issue.message}`];
 }
