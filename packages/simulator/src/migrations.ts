@@ -3,7 +3,7 @@ import { sql, type Kysely, type Migration } from 'kysely';
 /**
  * - tt_failure_settings: the global failure-injection settings (one row);
  * - tt_webhook_deliveries / tt_webhook_attempts: the delivery log, written in the transaction that
- *   appends the delivery's events (webhook-<deliveryId> streams);
+ *   appends the delivery's events (webhook-<deliveryId> streams), or in its statement;
  * - tt_webhook_receipts: webhook event ids received, so duplicates change nothing.
  */
 export const simulatorMigrations: Record<string, Migration> = {

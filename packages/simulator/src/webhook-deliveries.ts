@@ -305,8 +305,3 @@ export async function listDeliveries(db: Kysely<any>, filter: { transactionId?: 
     createdAt: new Date(row.created_at).toISOString(),
   }));
 }
-
-export async function deliveryExists(db: Kysely<any>, ref: string): Promise<boolean> {
-  const result = await sql`select 1 from tt_webhook_deliveries where ref = ${ref}`.execute(db);
-  return result.rows.length > 0;
-}

@@ -4,11 +4,11 @@ export { timerMigrations } from './migrations.ts';
 export { createRedisHolds, redisHoldKeys, redisHoldLimits, type RedisHolds, type RedisHoldsOptions, type RedisStatus } from './redis-holds.ts';
 export {
   listSettlementBatches, runSettlement, settlementBatchId, settlementCutoff, settlementDateOf, settlementLimits, settlementStreamPrefix,
-  syncSettlementCandidate, type SettlementBatchView, type SettlementRunResult, type SettlementTotal,
+  type SettlementBatchView, type SettlementRunResult, type SettlementTotal,
 } from './settlement.ts';
 export { createTimerService, timerLimits, type AdvanceResult, type BatchTimerHandler, type TimerContext, type TimerHandler, type TimerService, type TimerServiceOptions, type TimerServiceStatus } from './timer-service.ts';
 export {
-  cancelTimers, claimTimer, countPendingTimers, dueTimerIds, earliestPendingDueAt, listTimers, readTimer, recordTimerFailure, scheduleTimer,
+  claimTimers, countPendingTimers, dueTimerIds, earliestPendingDueAt, listTimers, readTimer, recordTimerFailure, scheduleTimer,
   type FiredBy, type NewTimer, type Timer, type TimerKind, type TimerState,
 } from './timer-store.ts';
 export { isConflict, transact, transactLimits } from './transact.ts';

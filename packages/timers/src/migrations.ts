@@ -4,7 +4,7 @@ import { sql, type Kysely, type Migration } from 'kysely';
  * Tables of the timers package. PostgreSQL is the truth for every simulated delay:
  * - tt_clock: the sandbox clock's offset from the wall clock (one row);
  * - tt_timers: due timers, fired once by an atomic claim (pending -> fired);
- * - tt_settlement_candidates: COMPLETED transactions waiting for T+1, kept in the command's transaction;
+ * - tt_settlement_candidates: COMPLETED transactions waiting for T+1, written with the command's events;
  * - tt_settlement_batches: one row per settlement batch, written with the batch's events.
  */
 export const timerMigrations: Record<string, Migration> = {

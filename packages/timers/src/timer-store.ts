@@ -63,16 +63,6 @@ export async function scheduleTimer(db: Kysely<any>, timer: NewTimer): Promise<T
   return row ? toTimer(row) : null;
 }
 
-/** Cancels a transaction's pending timers of a kind, except the one with `keepRef`; answers the cancelled ones. */
-export async function cancelTimers(db: Kysely<any>, options: { transactionId: string; kind: TimerKind; keepRef?: string }): Promise<Timer[]> {
-  const result = await sql<TimerRow>`
-    update tt_timers set state = 'cancelled'
-    where transaction_id = ${options.transactionId} and kind = ${options.kind} and state = 'pending'
-      and ref is distinct from ${options.keepRef ?? null}
-    returning id, kind, transaction_id, ref, due_at, payload, state, fired_by`.execute(db);
-  return result.rows.map(toTimer);
-}
-
 /**
  * Claims due pending timers: pending -> fired, atomically. A timer another session holds or has
  * fired is skipped, so each timer fires once however many processes try.
@@ -86,10 +76,6 @@ export async function claimTimers(db: Kysely<any>, ids: readonly string[], now: 
   return result.rows.map(toTimer).sort((a, b) => a.dueAt.getTime() - b.dueAt.getTime());
 }
 
-export async function claimTimer(db: Kysely<any>, id: string, now: Date, firedBy: FiredBy): Promise<Timer | null> {
-  return (await claimTimers(db, [id], now, firedBy))[0] ?? null;
-}
-
 /** Ids of pending timers due at `now`, earliest first. */
 export async function dueTimerIds(db: Kysely<any>, now: Date, limit: number): Promise<string[]> {
   const result = await sql<{ id: string }>`
@@ -97,10 +83,8 @@ export async function dueTimerIds(db: Kysely<any>, now: Date, limit: number): Pr
   return result.rows.map((row) => row.id);
 }
 
-export async function earliestPendingDueAt(db: Kysely<any>, notAfter?: Date): Promise<Date | null> {
-  const result = notAfter
-    ? await sql<{ due_at: Date | null }>`select min(due_at) as due_at from tt_timers where state = 'pending' and due_at <= ${notAfter}`.execute(db)
-    : await sql<{ due_at: Date | null }>`select min(due_at) as due_at from tt_timers where state = 'pending'`.execute(db);
+export async function earliestPendingDueAt(db: Kysely<any>): Promise<Date | null> {
+  const result = await sql<{ due_at: Date | null }>`select min(due_at) as due_at from tt_timers where state = 'pending'`.execute(db);
   const dueAt = result.rows[0]?.due_at;
   return dueAt ? new Date(dueAt) : null;
 }
