@@ -82,6 +82,7 @@ export interface EffectsContext {
 
 const pendingHold = (state: TransactionState) => (state.hold?.state === 'pending' ? state.hold : null);
 const pendingRefund = (state: TransactionState) => (state.refund?.state === 'pending' ? state.refund : null);
+export const retryTimerRef = (transactionId: string, retry: { attempt: number; dueAt: string }) => `${transactionId}:${retry.attempt}:${retry.dueAt}`;
 const retryDue = (state: TransactionState) => (state.status === 'RETRY_PENDING' && state.nextRetryAt ? { attempt: state.attempt, dueAt: state.nextRetryAt } : null);
 
 function candidateOf(state: TransactionState): SettlementCandidate | null {
@@ -118,8 +119,10 @@ export function planEffects(before: TransactionState, after: TransactionState, c
 
   const retry = retryDue(after);
   const retryBefore = retryDue(before);
-  if (retry && retry.attempt !== retryBefore?.attempt) {
-    const ref = `${id}:${retry.attempt}`;
+  if (retry && (retry.attempt !== retryBefore?.attempt || retry.dueAt !== retryBefore.dueAt)) {
+    // The due time is part of the ref: an override back to RETRY_PENDING at an attempt whose
+    // retry already fired schedules a new one instead of meeting the fired timer's ref.
+    const ref = retryTimerRef(id, retry);
     plan.timers.push({ id: randomUUID(), kind: 'retry', ref, transactionId: id, dueAt: retry.dueAt, payload: { attempt: retry.attempt } });
     if (retryBefore) plan.cancel.push({ transactionId: id, kind: 'retry', keepRef: ref });
   } else if (!retry && retryBefore) {

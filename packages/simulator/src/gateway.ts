@@ -29,7 +29,8 @@ export function authorize(input: { state: TransactionState; attempt: number; now
   const durationMs = Math.min(gatewayLimits.maxLatencyMs, Math.max(0, Math.round(input.latencyMs ?? 0)) + jitterMs);
   const approve = (forcedBy: string | null): AuthorizationDecision => ({
     outcome: 'authorized',
-    holdId: uuidV5(`hold|${state.transactionId}|${attempt}`),
+    // The stream version too: an authorization again at the same attempt (after an override) is a new hold.
+    holdId: uuidV5(`hold|${state.transactionId}|${attempt}|${state.version}`),
     expiresAt: new Date(now.getTime() + state.simulation.escrowTtlMs).toISOString(),
     durationMs,
     forcedBy,

@@ -1,0 +1,100 @@
+import { sql } from 'kysely';
+import fc from 'fast-check';
+import { transactionStatuses, type TransactionState } from '@tracktrove/domain';
+import { listTimers } from '@tracktrove/timers';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { TrackTrove } from '../src/index.ts';
+import { retryTimerRef } from '../src/command-effects.ts';
+import { admin, input, inspect, openFixture, operator, type Fixture } from './fixture.ts';
+
+/**
+ * A command's effects are planned from its transition and written with its events. Whatever the
+ * sequence of commands, what is scheduled must equal what the final state calls for: this checks
+ * the tables against a fresh fold of each stream after random command sequences.
+ */
+type Step =
+  | { kind: 'confirm' }
+  | { kind: 'retry' }
+  | { kind: 'refund' }
+  | { kind: 'dispute' }
+  | { kind: 'resolve'; outcome: 'WON' | 'LOST' }
+  | { kind: 'override'; to: (typeof transactionStatuses)[number] }
+  | { kind: 'advance'; ms: number }
+  | { kind: 'settle' };
+
+const stepArbitrary: fc.Arbitrary<Step> = fc.oneof(
+  fc.constant({ kind: 'confirm' as const }),
+  fc.constant({ kind: 'retry' as const }),
+  fc.constant({ kind: 'refund' as const }),
+  fc.constant({ kind: 'dispute' as const }),
+  fc.constantFrom('WON' as const, 'LOST' as const).map((outcome) => ({ kind: 'resolve' as const, outcome })),
+  fc.constantFrom(...transactionStatuses).map((to) => ({ kind: 'override' as const, to })),
+  fc.constantFrom(5_000, 45_000, 600_000).map((ms) => ({ kind: 'advance' as const, ms })),
+  fc.constant({ kind: 'settle' as const }),
+);
+
+async function run(app: TrackTrove, id: string, step: Step): Promise<void> {
+  try {
+    switch (step.kind) {
+      case 'confirm': return void (await app.confirm(id, operator));
+      case 'retry': return void (await app.retry(id, operator));
+      case 'refund': return void (await app.refund(id, 'property', operator));
+      case 'dispute': return void (await app.openDispute(id, 'property', operator));
+      case 'resolve': return void (await app.resolveDispute(id, step.outcome, operator));
+      case 'override': return void (await app.override(id, step.to, 'property', admin));
+      case 'advance': return void (await app.clock.advance({ ms: step.ms }));
+      case 'settle': {
+        const tomorrow = new Date((await app.clock.now()).getTime() + 86_400_000).toISOString().slice(0, 10);
+        return void (await app.runSettlement({ settlementDate: tomorrow }));
+      }
+    }
+  } catch (error) {
+    // Commands the state refuses are part of the sequence; anything else fails the property.
+    const code = (error as { code?: string }).code;
+    if (code !== 'invalid_transition' && code !== 'unavailable') throw error;
+  }
+}
+
+/** What the state calls for, compared with what the tables hold. */
+async function expectEffectsMatch(fixture: Fixture, id: string, state: TransactionState): Promise<void> {
+  const pending = (await listTimers(fixture.database.db, { transactionId: id })).filter((timer) => timer.state === 'pending');
+  const holds = pending.filter((timer) => timer.kind === 'hold_expiry').map((timer) => timer.ref);
+  expect(holds).toEqual(state.hold?.state === 'pending' ? [`${id}:${state.hold.holdId}`] : []);
+  const retries = pending.filter((timer) => timer.kind === 'retry').map((timer) => timer.ref);
+  expect(retries).toEqual(state.status === 'RETRY_PENDING' && state.nextRetryAt ? [retryTimerRef(id, { attempt: state.attempt, dueAt: state.nextRetryAt })] : []);
+  const candidate = await sql<{ transaction_id: string }>`select transaction_id from tt_settlement_candidates where transaction_id = ${id}`.execute(fixture.database.db);
+  expect(candidate.rows.length).toBe(state.status === 'COMPLETED' && state.settlement === null ? 1 : 0);
+  if (state.hold && !state.hold.holdId.includes(':override-hold:')) {
+    const refs = await sql<{ ref: string }>`select ref from tt_webhook_deliveries where ref = ${`confirm:${state.hold.holdId}`}`.execute(fixture.database.db);
+    expect(refs.rows).toHaveLength(1);
+  }
+}
+
+describe('command effects follow the transitions', () => {
+  let fixture: Fixture;
+  beforeAll(async () => {
+    fixture = await openFixture({ timers: { sweepIntervalMs: 60_000, dailySettlement: false } });
+  });
+  afterAll(async () => {
+    await fixture.close();
+  });
+
+  it('after random command sequences, pending timers, deliveries and settlement candidates are what each final state calls for', { timeout: 120_000 }, async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom(1250, 404, 402, 666, 777, 999, 500),
+        fc.constantFrom(1, 0.5, 0),
+        fc.array(stepArbitrary, { minLength: 1, maxLength: 6 }),
+        async (amountMinor, successRate, steps) => {
+          const created = await fixture.app.initiate(input({ amountMinor, simulation: { successRate, escrowTtlMs: 30_000, webhook: { delayMs: 10_000 } } }), operator);
+          const id = created.state.transactionId;
+          for (const step of steps) await run(fixture.app, id, step);
+          const view = await inspect(fixture.database, id);
+          expect(view.violations).toEqual([]);
+          await expectEffectsMatch(fixture, id, view.state);
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+});
