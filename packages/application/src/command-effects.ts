@@ -235,33 +235,49 @@ declare
   v_timers jsonb;
   v_cancelled_holds jsonb;
 begin
-  insert into tt_webhook_deliveries (delivery_id, ref, webhook_id, transaction_id, type, body, url, injection, status, due_at, created_at)
-  select d."deliveryId", d.ref, d."webhookId", d."transactionId", d.type, d.body, d.url, d.injection, 'scheduled', d."dueAt", d."createdAt"
-    from jsonb_to_recordset(p_effects->'deliveries') as d("deliveryId" uuid, ref text, "webhookId" text, "transactionId" text,
-         type text, body text, url text, injection jsonb, "dueAt" timestamptz, "createdAt" timestamptz);
+  -- Each write only when the plan has rows for it: most commands touch one or two of them, and a
+  -- statement over an empty set would still be planned (and could scan a table).
+  if jsonb_array_length(p_effects->'deliveries') > 0 then
+    insert into tt_webhook_deliveries (delivery_id, ref, webhook_id, transaction_id, type, body, url, injection, status, due_at, created_at)
+    select d."deliveryId", d.ref, d."webhookId", d."transactionId", d.type, d.body, d.url, d.injection, 'scheduled', d."dueAt", d."createdAt"
+      from jsonb_to_recordset(p_effects->'deliveries') as d("deliveryId" uuid, ref text, "webhookId" text, "transactionId" text,
+           type text, body text, url text, injection jsonb, "dueAt" timestamptz, "createdAt" timestamptz);
+  end if;
 
-  with cancelled as (
-    update tt_timers t set state = 'cancelled'
-      from jsonb_to_recordset(p_effects->'cancel') as c("transactionId" text, kind text, "keepRef" text)
-     where t.transaction_id = c."transactionId" and t.kind = c.kind and t.state = 'pending' and t.ref is distinct from c."keepRef"
-    returning t.id, t.kind)
-  select coalesce(jsonb_agg(id) filter (where kind = 'hold_expiry'), '[]'::jsonb) into v_cancelled_holds from cancelled;
+  v_cancelled_holds := '[]'::jsonb;
+  if jsonb_array_length(p_effects->'cancel') > 0 then
+    with cancelled as (
+      update tt_timers t set state = 'cancelled'
+        from jsonb_to_recordset(p_effects->'cancel') as c("transactionId" text, kind text, "keepRef" text)
+       where t.transaction_id = c."transactionId" and t.kind = c.kind and t.state = 'pending' and t.ref is distinct from c."keepRef"
+      returning t.id, t.kind)
+    select coalesce(jsonb_agg(id) filter (where kind = 'hold_expiry'), '[]'::jsonb) into v_cancelled_holds from cancelled;
+  end if;
 
-  with scheduled as (
-    insert into tt_timers (id, kind, transaction_id, ref, due_at, payload)
-    select s.id, s.kind, s."transactionId", s.ref, s."dueAt", coalesce(s.payload, '{}'::jsonb)
-      from jsonb_to_recordset(p_effects->'timers') as s(id uuid, kind text, "transactionId" text, ref text, "dueAt" timestamptz, payload jsonb)
-    on conflict (kind, ref) do nothing
-    returning id, kind, transaction_id, ref, due_at, payload)
-  select coalesce(jsonb_agg(jsonb_build_object('id', id, 'kind', kind, 'transactionId', transaction_id, 'ref', ref, 'dueAt', due_at, 'payload', payload)), '[]'::jsonb)
-    into v_timers from scheduled;
+  v_timers := '[]'::jsonb;
+  if jsonb_array_length(p_effects->'timers') > 0 then
+    with scheduled as (
+      insert into tt_timers (id, kind, transaction_id, ref, due_at, payload)
+      select s.id, s.kind, s."transactionId", s.ref, s."dueAt", coalesce(s.payload, '{}'::jsonb)
+        from jsonb_to_recordset(p_effects->'timers') as s(id uuid, kind text, "transactionId" text, ref text, "dueAt" timestamptz, payload jsonb)
+      on conflict (kind, ref) do nothing
+      returning id, kind, transaction_id, ref, due_at, payload)
+    select coalesce(jsonb_agg(jsonb_build_object('id', id, 'kind', kind, 'transactionId', transaction_id, 'ref', ref, 'dueAt', due_at, 'payload', payload)), '[]'::jsonb)
+      into v_timers from scheduled;
+  end if;
 
-  insert into tt_settlement_candidates (transaction_id, vendor_id, currency, amount_minor, completed_at)
-  select c."transactionId", c."vendorId", c.currency, c."amountMinor", c."completedAt"
-    from jsonb_to_recordset(p_effects->'candidatesPut') as c("transactionId" text, "vendorId" text, currency text, "amountMinor" bigint, "completedAt" timestamptz)
-  on conflict (transaction_id) do update set completed_at = excluded.completed_at;
+  if jsonb_array_length(p_effects->'candidatesPut') > 0 then
+    insert into tt_settlement_candidates (transaction_id, vendor_id, currency, amount_minor, completed_at)
+    select c."transactionId", c."vendorId", c.currency, c."amountMinor", c."completedAt"
+      from jsonb_to_recordset(p_effects->'candidatesPut') as c("transactionId" text, "vendorId" text, currency text, "amountMinor" bigint, "completedAt" timestamptz)
+    on conflict (transaction_id) do update set completed_at = excluded.completed_at;
+  end if;
 
-  delete from tt_settlement_candidates where transaction_id in (select jsonb_array_elements_text(p_effects->'candidatesDropped'));
+  if jsonb_array_length(p_effects->'candidatesDropped') > 0 then
+    -- An array, not a subquery: the primary key's index, whatever the table's size.
+    delete from tt_settlement_candidates
+     where transaction_id = any (array(select jsonb_array_elements_text(p_effects->'candidatesDropped')));
+  end if;
 
   return jsonb_build_object('timers', v_timers, 'cancelledHolds', v_cancelled_holds);
 end
