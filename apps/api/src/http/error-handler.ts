@@ -87,9 +87,15 @@ export function installErrorHandler(app: FastifyInstance, availability: Availabi
       availability.reportFailure(error);
       return sendProblem(reply, problems.unavailable());
     }
-    // A failed assertion over a zod schema: name the failing paths (the raw message of a union can run to pages).
-    const issues = error instanceof ZodError ? error.issues.flatMap((issue) => leafIssues(issue)).slice(0, 20) : undefined;
-    request.log.error({ err: error, ...(issues ? { issues } : {}) }, 'unhandled error');
+    if (error instanceof ZodError) {
+      // A failed assertion over a zod schema: the failing paths and where it was thrown (the raw
+      // message of a union can run to pages, so it is left out).
+      const issues = error.issues.flatMap((issue) => leafIssues(issue)).slice(0, 20);
+      const at = (error.stack ?? '').split('\n').filter((line) => line.trimStart().startsWith('at ')).slice(0, 15).map((line) => line.trim());
+      request.log.error({ zodIssues: issues, at }, 'unhandled zod error');
+    } else {
+      request.log.error({ err: error }, 'unhandled error');
+    }
     return sendProblem(reply, new HttpProblem(500, 'internal_error', 'an unexpected error happened; it has been logged'));
   });
   app.setNotFoundHandler((request, reply) => sendProblem(reply, problems.notFound(`no route ${request.method} ${request.url.split('?')[0]}`)));
