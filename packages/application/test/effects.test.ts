@@ -97,4 +97,18 @@ describe('command effects follow the transitions', () => {
       { numRuns: 200 },
     );
   });
+  it('settles without a date given: the sandbox day of the run, named in the events and the batch', async () => {
+    const created = await fixture.app.initiate(input({ simulation: { successRate: 1, webhook: { delayMs: 86_400_000 } } }), operator);
+    const id = created.state.transactionId;
+    expect((await fixture.app.confirm(id, operator)).state.status).toBe('COMPLETED');
+    await fixture.app.clock.advance({ ms: 2 * 86_400_000 });
+    const today = (await fixture.app.clock.now()).toISOString().slice(0, 10);
+    const run = await fixture.app.runSettlement();
+    expect(run.settlementDate).toBe(today);
+    expect(run.settledCount).toBeGreaterThanOrEqual(1);
+    const view = await inspect(fixture.database, id);
+    expect(view.state.status).toBe('SETTLED');
+    expect(view.state.settlement?.settlementDate).toBe(today);
+    expect(view.violations).toEqual([]);
+  });
 });

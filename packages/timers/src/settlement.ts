@@ -106,7 +106,7 @@ export async function runSettlement(
   for (const group of groups.values()) {
     for (let start = 0; start < group.ids.length; start += settlementLimits.maxBatchSize) {
       const chunk = group.ids.slice(start, start + settlementLimits.maxBatchSize);
-      const settled = await settleBatch(db, { ...group, transactionIds: chunk, settlementDate, sequenceStart: sequence, ...options });
+      const settled = await settleBatch(db, { ...options, ...group, transactionIds: chunk, settlementDate, sequenceStart: sequence });
       sequence = 0;
       for (const batch of settled) {
         batchIds.push(batch.batchId);
