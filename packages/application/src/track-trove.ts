@@ -259,13 +259,6 @@ export function createTrackTrove(options: TrackTroveOptions): TrackTrove {
   }
 
   const handlers: Record<string, TimerHandler> = {
-    async hold_expiry(timer, { transaction, nowFor }) {
-      const times = new Map<string, Date>();
-      const now = nowFor(timer);
-      const request = expiryRequest(timer, now, times);
-      const { effects } = await executeIn(transaction, request, () => times.get(request.transactionId) ?? now);
-      return () => applyEffects(effects);
-    },
     async retry(timer, { transaction, nowFor }) {
       const now = nowFor(timer);
       const transactionId = timer.transactionId!;

@@ -54,7 +54,7 @@ export interface TimerServiceOptions {
   readonly db: Kysely<any>;
   readonly clock: SandboxClock;
   readonly handlers: Readonly<Record<string, TimerHandler>>;
-  /** Kinds that fire several due timers in one go; the others fire one by one (in one transaction). */
+  /** Kinds fired a group at a time (even a group of one); the others fire one by one (in one transaction). */
   readonly batchHandlers?: Readonly<Record<string, BatchTimerHandler>>;
   readonly logger?: Logger;
   readonly sweepIntervalMs?: number;
@@ -142,7 +142,7 @@ export function createTimerService(options: TimerServiceOptions): TimerService {
         };
         for (const [kind, group] of groupByKind(timers)) {
           const batch = options.batchHandlers?.[kind];
-          if (batch && group.length > 1) {
+          if (batch) {
             const after = await batch(group, context);
             if (after) followUps.push(after);
             continue;
