@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import { EventIdConflictError, InvalidAppendError, WrongExpectedVersionError } from './errors.ts';
 import { limits } from './limits.ts';
-import { encodePosition, positionFromRow } from './position.ts';
+import { encodePositionFromText } from './position.ts';
+import { preparedMarker } from './prepared-statements.ts';
 import type { EventStoreTables } from './schema.ts';
 import type { AppendedEvent, AppendOptions, AppendResult, ExpectedVersion, StreamAppend } from './types.ts';
 
@@ -50,15 +51,17 @@ function validate(appends: readonly StreamAppend[]): void {
   }
 }
 
+function parseExpected(expected: string): ExpectedVersion {
+  return /^\d+$/.test(expected) ? Number(expected) : (expected as ExpectedVersion);
+}
+
 function parseRaised(error: unknown): Error | undefined {
   if (!(error instanceof Error)) return undefined;
   const match = /tt_(wrong_expected_version|event_id_conflict):(\{.*\})/s.exec(error.message);
   if (!match) return undefined;
   const detail = JSON.parse(match[2]!) as Record<string, unknown>;
   if (match[1] === 'wrong_expected_version') {
-    const expected = detail.expected as string;
-    const parsedExpected: ExpectedVersion = /^\d+$/.test(expected) ? Number(expected) : (expected as ExpectedVersion);
-    return new WrongExpectedVersionError(String(detail.streamId), parsedExpected, detail.actual === null ? null : Number(detail.actual));
+    return new WrongExpectedVersionError(String(detail.streamId), parseExpected(detail.expected as string), detail.actual === null ? null : Number(detail.actual));
   }
   return new EventIdConflictError((detail.eventIds as string[] | null) ?? []);
 }
@@ -117,14 +120,12 @@ export async function appendToStreams(db: Kysely<EventStoreTables>, appends: rea
     if (stored) return toResult(eventIds, stored, true);
   }
   try {
-    const append = sql`tt_append(${streamIds}::text[], ${expected}::text[], ${counts}::int[],
-        ${events.map((event) => event.stream)}::int[], ${eventIds}::uuid[], ${events.map((event) => event.type)}::text[],
-        ${events.map((event) => event.schemaVersion)}::int[], ${events.map((event) => event.data)}::text[],
-        ${events.map((event) => event.metadata)}::text[])`;
-    const { rows } = await (options.alongside ? withAlongside(append, options.alongside) : sql<AppendRow>`select * from ${append}`).execute(db);
+    const rows = appends.length === 1
+      ? await appendToOneStream(db, appends[0]!.streamId, expected[0]!, events, options.alongside)
+      : (await appendToSeveralStreams(streamIds, expected, counts, events, options.alongside).execute(db)).rows;
     return { ...toResult(eventIds, rows, false), ...(options.alongside ? { alongside: rows[0]?.alongside } : {}) };
   } catch (error) {
-    const raised = parseRaised(error);
+    const raised = error instanceof WrongExpectedVersionError ? error : parseRaised(error);
     // A retried append (its response was lost) finds the stream moved on by itself: when every
     // id is stored with the same content, that is the same append, answered again.
     const mayBeRetry = isEventIdConflict(error) || (raised instanceof WrongExpectedVersionError && explicitIds);
@@ -134,6 +135,66 @@ export async function appendToStreams(db: Kysely<EventStoreTables>, appends: rea
     }
     throw raised ?? error;
   }
+}
+
+function appendToSeveralStreams(streamIds: string[], expected: string[], counts: number[], events: PreparedEvent[], alongside: RawBuilder<unknown> | undefined): RawBuilder<AppendRow> {
+  const append = sql`tt_append(${streamIds}::text[], ${expected}::text[], ${counts}::int[],
+      ${events.map((event) => event.stream)}::int[], ${events.map((event) => event.eventId)}::uuid[], ${events.map((event) => event.type)}::text[],
+      ${events.map((event) => event.schemaVersion)}::int[], ${events.map((event) => event.data)}::text[],
+      ${events.map((event) => event.metadata)}::text[])`;
+  return alongside ? withAlongside(append, alongside) : sql<AppendRow>`select * from ${append}`;
+}
+
+/**
+ * One stream's append as one prepared statement of plain SQL (no function call, planned once per
+ * connection): the stream row moves from the expected version under its row lock, and the events
+ * are inserted after it. A version mismatch moves no row and inserts nothing; the actual version is
+ * then read for the error. Unlike tt_append's exception this leaves a caller's transaction usable.
+ */
+async function appendToOneStream(db: Kysely<EventStoreTables>, streamId: string, expected: string, events: PreparedEvent[], alongside: RawBuilder<unknown> | undefined): Promise<AppendRow[]> {
+  const count = events.length;
+  const stream =
+    expected === 'any'
+      ? sql`insert into tt_streams as t (stream_id, version) values (${streamId}, ${count}::bigint)
+              on conflict (stream_id) do update set version = t.version + excluded.version
+              returning t.version - ${count}::bigint as base`
+      : expected === 'no_stream' || expected === '0'
+        ? sql`insert into tt_streams (stream_id, version) values (${streamId}, ${count}::bigint) on conflict do nothing
+              returning 0::bigint as base`
+        : expected === 'stream_exists'
+          ? sql`update tt_streams t set version = t.version + ${count}::bigint where t.stream_id = ${streamId}
+                returning t.version - ${count}::bigint as base`
+          : sql`update tt_streams t set version = t.version + ${count}::bigint where t.stream_id = ${streamId} and t.version = ${expected}::bigint
+                returning t.version - ${count}::bigint as base`;
+  const [first] = events;
+  const rows =
+    count === 1
+      ? sql`select ${streamId}, s.base + 1, ${first!.eventId}::uuid, ${first!.type}, ${first!.schemaVersion}::int, ${first!.data}::jsonb, ${first!.metadata}::jsonb from s`
+      : sql`select ${streamId}, s.base + u.ord, u.event_id, u.type, u.schema_version, coalesce(u.data, 'null'::jsonb), u.metadata
+              from s, rows from (jsonb_to_recordset(${eventsJson(events)}::jsonb)
+                                 as (event_id uuid, type text, schema_version int, data jsonb, metadata jsonb))
+                      with ordinality as u(event_id, type, schema_version, data, metadata, ord)
+             order by u.ord`;
+  const statement = sql<AppendRow>`${sql.raw(preparedMarker)}
+    with s as (${stream}),
+         appended as (
+           insert into tt_events (stream_id, stream_version, event_id, type, schema_version, data, metadata) ${rows}
+           returning event_id, stream_id, stream_version, tx_id, seq, recorded_at)
+    ${alongside
+      ? sql`, alongside as (select ${alongside} as result from s)
+           select appended.*, alongside.result as alongside from appended cross join alongside`
+      : sql`select * from appended`}`;
+  const { rows: appended } = await statement.execute(db);
+  if (appended.length === count) return appended;
+  const { rows: actual } = await sql<{ version: string }>`select version from tt_streams where stream_id = ${streamId}`.execute(db);
+  throw new WrongExpectedVersionError(streamId, parseExpected(expected), actual[0] ? Number(actual[0].version) : null);
+}
+
+/** The events as one JSON array for jsonb_to_recordset, from their already serialised data. */
+function eventsJson(events: readonly PreparedEvent[]): string {
+  return `[${events
+    .map((event) => `{"event_id":${JSON.stringify(event.eventId)},"type":${JSON.stringify(event.type)},"schema_version":${event.schemaVersion},"data":${event.data},"metadata":${event.metadata}}`)
+    .join(',')}]`;
 }
 
 /**
@@ -149,24 +210,15 @@ function withAlongside(append: RawBuilder<unknown>, alongside: RawBuilder<unknow
 
 function toResult(eventIds: readonly string[], rows: readonly AppendRow[], replayed: boolean): AppendResult {
   const byId = new Map(rows.map((row) => [row.event_id, row]));
+  const streamVersions: Record<string, number> = {};
   const appended: AppendedEvent[] = eventIds.map((eventId) => {
     const row = byId.get(eventId);
     if (!row) throw new Error(`append returned no row for event ${eventId}`);
-    return {
-      eventId,
-      streamId: row.stream_id,
-      version: Number(row.stream_version),
-      position: encodePosition(positionFromRow(row)),
-      recordedAt: row.recorded_at,
-    };
+    const version = Number(row.stream_version);
+    streamVersions[row.stream_id] = Math.max(streamVersions[row.stream_id] ?? 0, version);
+    return { eventId, streamId: row.stream_id, version, position: encodePositionFromText(row.tx_id, row.seq), recordedAt: row.recorded_at };
   });
-  const streamVersions: Record<string, number> = {};
-  for (const event of appended) streamVersions[event.streamId] = Math.max(streamVersions[event.streamId] ?? 0, event.version);
-  const last = [...rows].sort((a, b) => (BigInt(a.tx_id) === BigInt(b.tx_id) ? Number(BigInt(a.seq) - BigInt(b.seq)) : BigInt(a.tx_id) < BigInt(b.tx_id) ? -1 : 1)).at(-1)!;
-  return {
-    events: appended,
-    streamVersions,
-    position: encodePosition(positionFromRow(last)),
-    replayed,
-  };
+  // Fixed-width positions compare as strings in log order.
+  const position = appended.reduce((last, event) => (event.position > last ? event.position : last), appended[0]!.position);
+  return { events: appended, streamVersions, position, replayed };
 }

@@ -18,7 +18,8 @@ export function notifyingDialect(inner: Dialect, onAppendCommitted: () => void):
   };
 }
 
-const appendCall = /\btt_append\(/;
+/** tt_append(...) appends to several streams, `insert into tt_events` to one (append-to-streams.ts). */
+const appendCall = /\btt_append\(|\binsert into tt_events\b/;
 
 class ReportingConnection implements DatabaseConnection {
   inTransaction = false;

@@ -3,6 +3,7 @@ import pg from 'pg';
 import type { Logger } from 'pino';
 import type { AdvisoryLock, StoreDatabase } from './database.ts';
 import { notifyingDialect } from './notifying-dialect.ts';
+import { prepareMarkedStatements } from './prepared-statements.ts';
 import type { EventStoreTables } from './schema.ts';
 
 export interface PostgresOptions {
@@ -24,7 +25,10 @@ export function createPostgresDatabase(options: PostgresOptions): StoreDatabase 
   };
   const pool = new pg.Pool({ ...clientConfig, max: options.poolSize ?? 20, idleTimeoutMillis: 30_000 });
   pool.on('error', (error) => options.logger?.warn({ err: error }, 'idle PostgreSQL client failed'));
-  pool.on('connect', (client) => client.on('error', (error) => options.logger?.warn({ err: error }, 'checked-out PostgreSQL client failed')));
+  pool.on('connect', (client) => {
+    client.on('error', (error) => options.logger?.warn({ err: error }, 'checked-out PostgreSQL client failed'));
+    prepareMarkedStatements(client);
+  });
   const appendListeners = new Set<() => void>();
   const db = new Kysely<EventStoreTables>({
     dialect: notifyingDialect(new PostgresDialect({ pool }), () => {

@@ -84,6 +84,31 @@ describe.each<Backend>(['postgres', 'pglite'])('append and read on %s', (backend
     expect(rows.rows.map((row) => row.id)).toEqual([id]);
   });
 
+  it('stores any JSON value as data, in one-event and many-event appends', async () => {
+    const id = stream();
+    const values = [null, 'a "quoted" \\ string', [1, { nested: ['x'] }], { unicode: '\u20b9 \u{1f4b8}', empty: {} }, 0, false];
+    await fixture.store.appendToStream(id, [{ type: 'Odd "type"', data: values[0] }], { expectedVersion: 'no_stream' });
+    await fixture.store.appendToStream(id, values.slice(1).map((data) => ({ type: 'Odd "type"', data, metadata: { note: 'it\'s "here"' } })), { expectedVersion: 1 });
+    const read = await fixture.store.readStream(id);
+    expect(read.map((event) => event.data)).toEqual(values);
+    expect(read.map((event) => event.version)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(read[1]!.metadata).toEqual({ note: 'it\'s "here"' });
+    expect(new Set(read.map((event) => event.type))).toEqual(new Set(['Odd "type"']));
+  });
+
+  it('answers a version conflict inside a caller\'s transaction without aborting it', async () => {
+    const id = stream();
+    await fixture.store.appendToStream(id, events(1));
+    const outcome = await fixture.database.db.transaction().execute(async (trx) => {
+      const conflict = await appendToStreams(trx, [{ streamId: id, expectedVersion: 5, events: events(1) }]).catch((error: unknown) => error);
+      const appended = await appendToStreams(trx, [{ streamId: id, expectedVersion: 1, events: events(2) }]);
+      return { conflict, appended };
+    });
+    expect(outcome.conflict).toMatchObject({ name: 'WrongExpectedVersionError', streamId: id, expected: 5, actual: 1 });
+    expect(outcome.appended.streamVersions).toEqual({ [id]: 3 });
+    expect((await fixture.store.readStream(id)).length).toBe(3);
+  });
+
   it('is idempotent by event id: the same events again return the original positions', async () => {
     const id = stream();
     const batch = events(3).map((event) => ({ ...event, eventId: randomUUID() }));
