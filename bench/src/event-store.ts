@@ -301,6 +301,23 @@ async function readBenchmarks(context: BenchContext, server: BenchPostgres): Pro
         details: { events: ours.events, elapsedMs: ours.elapsedMs, batches: ours.batchMs.length, plan: plan.rows.map((row) => row['QUERY PLAN']) },
       });
 
+      context.log(`read: TrackTrove readAll, every event's data and metadata decoded, batches of ${config.readBatch}`);
+      const decoded = await measureRead(async (after) => {
+        const page = await seeded.store.readAll({ after: after ? { txId: BigInt(after.txId), seq: BigInt(after.seq) } : 'start', maxCount: config.readBatch });
+        // Payloads are parsed on first access: touch both of every event, as a projector handling every event would.
+        for (const event of page.events) if (event.data === undefined || event.metadata === undefined) throw new Error('event without payload');
+        const last = page.events.at(-1);
+        return { count: page.events.length, last: last ? { txId: last.logPosition.txId.toString(), seq: last.logPosition.seq.toString() } : undefined };
+      }, 4 * config.readBatch);
+      figures.push({
+        id: 'read.tracktrove-decoded',
+        workload: `readAll ${config.readEvents.toLocaleString('en-US')} events, batch ${config.readBatch}, payloads decoded`,
+        system: 'TrackTrove',
+        reference: false,
+        metrics: { 'events/s': perSecond(decoded.events, decoded.elapsedMs), 'p50 ms': quantile(decoded.batchMs, 0.5), 'p99 ms': quantile(decoded.batchMs, 0.99) },
+        details: { events: decoded.events, elapsedMs: decoded.elapsedMs, batches: decoded.batchMs.length },
+      });
+
       context.log(`read: TrackTrove readAllPages (the next page requested while one is handled), batches of ${config.readBatch}`);
       {
         const warmupEvents = 4 * config.readBatch;
@@ -347,7 +364,7 @@ async function readBenchmarks(context: BenchContext, server: BenchPostgres): Pro
         }, 4 * config.readBatch);
         figures.push({
           id: 'read.raw',
-          workload: `readAll ${config.readEvents.toLocaleString('en-US')} events, batch ${config.readBatch}`,
+          workload: `readAll ${config.readEvents.toLocaleString('en-US')} events, batch ${config.readBatch}, payloads decoded`,
           system: 'raw pg SELECT',
           reference: true,
           metrics: { 'events/s': perSecond(raw.events, raw.elapsedMs), 'p50 ms': quantile(raw.batchMs, 0.5), 'p99 ms': quantile(raw.batchMs, 0.99) },
@@ -400,7 +417,7 @@ export const benchmark: Benchmark = {
       atLeast({ id: 'append1-vs-emmett', description: 'single-event appends >= 1.5x Emmett', metric: 'events/s', actual: rate('append1.tracktrove'), factor: 1.5, basisValue: rate('append1.emmett'), basisName: emmett }),
       atLeast({ id: 'append1-vs-raw', description: 'single-event appends >= 0.5x raw 1-row INSERT', metric: 'events/s', actual: rate('append1.tracktrove'), factor: 0.5, basisValue: rate('append1.raw'), basisName: 'raw 1-row INSERT' }),
       atLeast({ id: 'append100-vs-raw', description: '100-event appends >= 0.7x raw 100-row INSERT', metric: 'events/s', actual: rate('append100.tracktrove'), factor: 0.7, basisValue: rate('append100.raw'), basisName: 'raw 100-row INSERT' }),
-      atLeast({ id: 'read-absolute', description: 'reading the log (readAllPages) >= 200,000 events/s', metric: 'events/s', actual: rate('read.tracktrove-pages'), factor: 200_000 }),
+      atLeast({ id: 'read-absolute', description: 'reading the log (readAll) >= 200,000 events/s', metric: 'events/s', actual: rate('read.tracktrove'), factor: 200_000 }),
     ];
     return {
       figures,

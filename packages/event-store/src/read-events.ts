@@ -12,28 +12,36 @@ interface EventRow {
   event_id: string;
   type: string;
   schema_version: number;
-  data: unknown;
-  metadata: unknown;
+  /** data and metadata as JSON text: parsed when first read (see StoredEvent). */
+  data: string;
+  metadata: string;
   recorded_at: Date | number;
 }
 
+const unparsed = Symbol('unparsed');
+
 /**
  * A stored event. The position is encoded once from the row; its parsed form, needed only to
- * compare positions, is computed on first use.
+ * compare positions, is computed on first use. Data and metadata arrive as JSON text and are
+ * parsed on first access (and upcast then, with an upcaster): a reader that routes events by type
+ * or position, or forwards them, never pays for decoding payloads it does not look at.
  */
 class StoredEvent implements RecordedEvent {
   readonly position: string;
   readonly streamId: string;
   readonly version: number;
   readonly eventId: string;
-  readonly type: string;
-  readonly schemaVersion: number;
-  readonly data: unknown;
-  readonly metadata: Record<string, unknown>;
   readonly recordedAt: Date;
   #txId: string;
   #seq: string;
   #logPosition: LogPosition | undefined;
+  #type: string;
+  #schemaVersion: number;
+  #dataText: string;
+  #data: unknown = unparsed;
+  #metadataText: string;
+  #metadata: Record<string, unknown> | undefined;
+  #upcast: Upcaster | undefined;
 
   constructor(row: EventRow, upcast: Upcaster | undefined) {
     this.#txId = row.tx_id;
@@ -42,18 +50,46 @@ class StoredEvent implements RecordedEvent {
     this.streamId = row.stream_id;
     this.version = Number(row.stream_version);
     this.eventId = row.event_id;
-    if (upcast) {
-      const upcasted = upcast({ type: row.type, schemaVersion: row.schema_version, data: row.data });
-      this.type = upcasted.type;
-      this.schemaVersion = upcasted.schemaVersion;
-      this.data = upcasted.data;
-    } else {
-      this.type = row.type;
-      this.schemaVersion = row.schema_version;
-      this.data = row.data;
-    }
-    this.metadata = row.metadata as Record<string, unknown>;
+    this.#type = row.type;
+    this.#schemaVersion = row.schema_version;
+    this.#dataText = row.data;
+    this.#metadataText = row.metadata;
+    this.#upcast = upcast;
     this.recordedAt = typeof row.recorded_at === 'number' ? new Date(row.recorded_at) : row.recorded_at;
+  }
+
+  /** Parses the data, and upcasts it with its type and schema version when there is an upcaster. */
+  #resolve(): void {
+    if (this.#data !== unparsed) return;
+    const data: unknown = JSON.parse(this.#dataText);
+    if (this.#upcast) {
+      const upcasted = this.#upcast({ type: this.#type, schemaVersion: this.#schemaVersion, data });
+      this.#type = upcasted.type;
+      this.#schemaVersion = upcasted.schemaVersion;
+      this.#data = upcasted.data;
+    } else {
+      this.#data = data;
+    }
+  }
+
+  get type(): string {
+    if (this.#upcast) this.#resolve();
+    return this.#type;
+  }
+
+  get schemaVersion(): number {
+    if (this.#upcast) this.#resolve();
+    return this.#schemaVersion;
+  }
+
+  get data(): unknown {
+    this.#resolve();
+    return this.#data;
+  }
+
+  get metadata(): Record<string, unknown> {
+    this.#metadata ??= JSON.parse(this.#metadataText) as Record<string, unknown>;
+    return this.#metadata;
   }
 
   get logPosition(): LogPosition {
@@ -71,13 +107,13 @@ export function toRecordedEvent(row: EventRow, upcast?: Upcaster): RecordedEvent
   return new StoredEvent(row, upcast);
 }
 
-/** The columns of an event row; the time as epoch milliseconds, which parses faster than a timestamp. */
-const eventColumns = sql`seq, tx_id, stream_id, stream_version, event_id, type, schema_version, data, metadata,
+/** The columns of an event row; payloads as JSON text, the time as epoch milliseconds (both parse faster). */
+const eventColumns = sql`seq, tx_id, stream_id, stream_version, event_id, type, schema_version, data::text as data, metadata::text as metadata,
   (extract(epoch from recorded_at) * 1000)::float8 as recorded_at`;
 
 /** The columns of an event row with some metadata keys removed by the server. */
 function eventColumnsWithout(metadataKeys: readonly string[]) {
-  return sql`seq, tx_id, stream_id, stream_version, event_id, type, schema_version, data, metadata - ${[...metadataKeys]}::text[] as metadata,
+  return sql`seq, tx_id, stream_id, stream_version, event_id, type, schema_version, data::text as data, (metadata - ${[...metadataKeys]}::text[])::text as metadata,
   (extract(epoch from recorded_at) * 1000)::float8 as recorded_at`;
 }
 
