@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { topStatements } from '@tracktrove/testing';
 import { initiateBody, sleep, type Json } from './support/api.ts';
 import { expectConsistent, residentMemoryBytes } from './support/checks.ts';
 import { report, runLoad } from './support/load.ts';
@@ -51,6 +52,8 @@ describe(`a soak of ${transactionCount} transactions with mixed failure injectio
     const count = (key: string) => statuses.set(key, (statuses.get(key) ?? 0) + 1);
     const serverErrors: string[] = [];
     const slowest = new Map<string, number>();
+    const totalMs = new Map<string, number>();
+    const calls = new Map<string, number>();
     const transportErrors: string[] = [];
     const call = async (method: string, path: string, body?: unknown, admin = false) => {
       const route = `${method} ${path.replace(/[0-9a-f-]{36}/, ':id')}`;
@@ -58,6 +61,8 @@ describe(`a soak of ${transactionCount} transactions with mixed failure injectio
         const response = await under.api.call(method, path, body, { admin, timeoutMs: 120_000 });
         count(`${route} ${response.status}`);
         slowest.set(route, Math.max(slowest.get(route) ?? 0, Math.round(response.elapsedMs)));
+        totalMs.set(route, (totalMs.get(route) ?? 0) + response.elapsedMs);
+        calls.set(route, (calls.get(route) ?? 0) + 1);
         if (response.status >= 500) serverErrors.push(`${route} ${response.status} ${response.text.slice(0, 300)}`);
         return response;
       } catch (error) {
@@ -84,6 +89,8 @@ describe(`a soak of ${transactionCount} transactions with mixed failure injectio
     let advances = 0;
     let settlements = 0;
     let slowestAdvanceMs = 0;
+    const bursts: number[] = [];
+    const advanceMs: number[] = [];
 
     const step = async (index: number) => {
       const { body, followUp } = scenarioOf(index);
@@ -115,10 +122,13 @@ describe(`a soak of ${transactionCount} transactions with mixed failure injectio
       const offset = started;
       const size = Math.min(roundSize, transactionCount - started);
       const burst = runLoad({ clients, count: size, durationMs: loadBudgetMs, step: (index) => step(offset + index) });
+      const burstStartedAt = Date.now();
       started += (await burst.done).started;
+      bursts.push(Date.now() - burstStartedAt);
       const advanceStartedAt = Date.now();
       const advanced = await call('POST', '/api/admin/clock/advance', { ms: clockStepMs }, true);
       slowestAdvanceMs = Math.max(slowestAdvanceMs, Date.now() - advanceStartedAt);
+      advanceMs.push(Date.now() - advanceStartedAt);
       advances += 1;
       if (round % 5 === 4 && typeof advanced.json.now === 'string') {
         settlements += 1;
@@ -158,8 +168,12 @@ describe(`a soak of ${transactionCount} transactions with mixed failure injectio
       verifyMs, checkedEvents: verified.checkedEvents, checkedTransactions: verified.checkedTransactions,
       rssFirstQuarterPeakMiB: Math.round(firstPeak / 2 ** 20), rssLastQuarterPeakMiB: Math.round(lastPeak / 2 ** 20), rssSamples: memory.length,
       rssCurve: memory.filter((_, index) => index % Math.max(1, Math.floor(memory.length / 12)) === 0).map((sample) => `${Math.round(sample.atMs / 1000)}s:${Math.round(sample.rssBytes / 2 ** 20)}MiB`),
-      timers: overdue.json.components?.timers, slowestMs: Object.fromEntries(slowest), statuses: Object.fromEntries([...statuses].sort()), sample: byStatus.json.items?.[0]?.status,
+      timers: overdue.json.components?.timers, slowestMs: Object.fromEntries(slowest),
+      meanMs: Object.fromEntries([...totalMs].map(([route, ms]) => [route, Math.round(ms / calls.get(route)!)])), burstMs: bursts, advanceMs, statuses: Object.fromEntries([...statuses].sort()), sample: byStatus.json.items?.[0]?.status,
     });
+    // With pg_stat_statements loaded (LOCAL_PG_SETTINGS), what cost PostgreSQL the most.
+    const statements = await topStatements(under.databaseUrl);
+    if (statements.length > 0) report('soak-statements', { top: statements });
     expect(memory.length).toBeGreaterThanOrEqual(8);
     expect(lastPeak / firstPeak).toBeLessThan(1.5);
   });

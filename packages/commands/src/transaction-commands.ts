@@ -3,7 +3,7 @@ import {
   decide, eventSchemaVersions, evolve, initialState, parseEvent, traceSteps, upcastEvent,
   type Actor, type StepError, type TransactionCommand, type TransactionEvent, type TransactionState,
 } from '@tracktrove/domain';
-import { readStream, type NewEvent, type RecordedEvent, type Upcaster } from '@tracktrove/event-store';
+import { readStream, readStreams, type NewEvent, type RecordedEvent, type Upcaster } from '@tracktrove/event-store';
 import {
   handleCommand, handleCommandBatch,
   type Alongside, type CommandBatchResult, type CommandRequest, type CommandResult, type Decider, type Transition,
@@ -139,4 +139,21 @@ export async function loadTransaction(db: Kysely<any>, transactionId: string, up
     state = evolve(state, toTransactionEvent(event));
   }
   return state;
+}
+
+/** Streams read per query by loadTransactions: well under the store's per-read event bound. */
+const loadChunkStreams = 100;
+
+/** The current states of several transactions, their streams read together (absent ones are left out). */
+export async function loadTransactions(db: Kysely<any>, transactionIds: readonly string[]): Promise<Map<string, TransactionState>> {
+  const states = new Map<string, TransactionState>();
+  for (let index = 0; index < transactionIds.length; index += loadChunkStreams) {
+    const chunk = transactionIds.slice(index, index + loadChunkStreams);
+    const streams = await readStreams(db, chunk.map(transactionStreamId), upcastTransactionEvent);
+    for (const transactionId of chunk) {
+      const events = streams.get(transactionStreamId(transactionId));
+      if (events) states.set(transactionId, events.reduce((state, event) => evolve(state, toTransactionEvent(event)), initialState()));
+    }
+  }
+  return states;
 }

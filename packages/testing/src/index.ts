@@ -1,3 +1,3 @@
-export { createTestDatabase, testRedisUrl, type TestDatabase } from './test-database.ts';
+export { createTestDatabase, testRedisUrl, topStatements, type TestDatabase } from './test-database.ts';
 export { startLocalPostgres, startLocalRedis, freePort, type LocalService } from './local-services.ts';
 export { startTestServices, type TestServices } from './services.ts';

@@ -63,6 +63,16 @@ export interface LocalPostgresOptions {
   readonly durable?: boolean;
 }
 
+/**
+ * More server settings from LOCAL_PG_SETTINGS, comma-separated `name=value` pairs, for diagnosis:
+ * e.g. `shared_preload_libraries=pg_stat_statements` (the soak then reports its top statements).
+ */
+function extraSettings(): string[] {
+  const settings = (process.env.LOCAL_PG_SETTINGS ?? '').split(',').map((pair) => pair.trim()).filter(Boolean);
+  for (const setting of settings) if (!/^[a-z_.]+=[\w.,:/-]+$/.test(setting)) throw new Error(`LOCAL_PG_SETTINGS: not a name=value pair: ${setting}`);
+  return settings.map((setting) => `-c ${setting}`);
+}
+
 export async function startLocalPostgres(startOptions: LocalPostgresOptions = {}): Promise<LocalService> {
   const durable = startOptions.durable === true;
   const binDir = postgresBinDir();
@@ -84,6 +94,7 @@ export async function startLocalPostgres(startOptions: LocalPostgresOptions = {}
     `-c synchronous_commit=${durable ? 'on' : 'off'}`,
     `-c full_page_writes=${durable ? 'on' : 'off'}`,
     `-c shared_buffers=256MB`,
+    ...extraSettings(),
   ].join(' ');
   const pgCtl = join(binDir, 'pg_ctl');
   const start = () => runPostgresTool(pgCtl, ['-D', dataDir, '-o', options, '-l', join(dataDir, 'server.log'), '-w', '-t', '30', 'start']);

@@ -41,3 +41,25 @@ export async function createTestDatabase(adminUrl: string = inject('databaseUrl'
 export function testRedisUrl(): string {
   return inject('redisUrl');
 }
+
+/**
+ * The statements that cost PostgreSQL the most in the database at `url`, as one line each, when
+ * pg_stat_statements is loaded (LOCAL_PG_SETTINGS=shared_preload_libraries=pg_stat_statements for
+ * the local server); an empty list otherwise. For diagnosis of load tests.
+ */
+export async function topStatements(url: string, limit = 15): Promise<string[]> {
+  return onAdmin(url, async (client) => {
+    try {
+      await client.query('create extension if not exists pg_stat_statements');
+      const { rows } = await client.query<{ ms: number; calls: string; query: string }>(
+        `select round(total_exec_time)::float8 as ms, calls, left(regexp_replace(query, '\\s+', ' ', 'g'), 160) as query
+           from pg_stat_statements where dbid = (select oid from pg_database where datname = current_database())
+          order by total_exec_time desc limit $1`,
+        [limit],
+      );
+      return rows.map((row) => `${row.ms} ms / ${row.calls} calls: ${row.query}`);
+    } catch {
+      return [];
+    }
+  });
+}

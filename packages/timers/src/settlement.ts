@@ -1,7 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import { decide, eventSchemaVersions, formatAmount, traceSteps, type Actor, type Currency, type TransactionState } from '@tracktrove/domain';
 import { EventIdConflictError, WrongExpectedVersionError, appendToStreams, type StreamAppend } from '@tracktrove/event-store';
-import { loadTransaction, transactionStreamId } from '@tracktrove/commands';
+import { loadTransactions, transactionStreamId } from '@tracktrove/commands';
 import { isConflict } from './transact.ts';
 import { uuidV5 } from './uuid-v5.ts';
 
@@ -143,8 +143,9 @@ async function settleBatch(
     const waitingIds = new Set(waiting.rows.map((row) => row.transaction_id));
     remaining = remaining.filter((id) => waitingIds.has(id));
     const states: TransactionState[] = [];
+    const loaded = await loadTransactions(db, remaining);
     for (const id of remaining) {
-      const state = await loadTransaction(db, id);
+      const state = loaded.get(id);
       if (state?.status === 'COMPLETED' && state.settlement === null) states.push(state);
       else if (state) await syncSettlementCandidate(db, state);
     }

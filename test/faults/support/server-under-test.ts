@@ -7,6 +7,7 @@ import { freshDatabase, redis } from './services.ts';
 export interface ServerUnderTest {
   readonly server: ServerProcess;
   readonly api: Api;
+  readonly databaseUrl: string;
 }
 
 /**
@@ -25,13 +26,19 @@ export function serverUnderTest(): ServerUnderTest {
     api = apiOf(server.baseUrl);
   });
   afterAll(async () => {
-    await server?.kill9();
+    // With node options (e.g. --cpu-prof) the server stops gracefully, so that it writes its profile.
+    if (process.env.FAULTS_SERVER_NODE_ARGS) await server?.stop();
+    else await server?.kill9();
     await database?.drop();
   });
   return {
     get server() {
       if (!server) throw new Error('the server starts in beforeAll');
       return server;
+    },
+    get databaseUrl() {
+      if (!database) throw new Error('the database is created in beforeAll');
+      return database.url;
     },
     get api() {
       if (!api) throw new Error('the server starts in beforeAll');
