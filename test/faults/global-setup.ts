@@ -11,14 +11,14 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const [postgres, redis] = await Promise.all([startLocalPostgres(), startLocalRedis()]);
   const services: Record<string, LocalService> = { postgres, redis };
   const control: Server = createServer((request, response) => {
-    const match = /^\/(postgres|redis)\/(stop|start)$/.exec(request.url ?? '');
+    const match = /^\/(postgres|redis)\/(stop|crash|start)$/.exec(request.url ?? '');
     const service = match ? services[match[1]!] : undefined;
     if (request.method !== 'POST' || !match || !service) {
       response.writeHead(404).end();
       return;
     }
     const startedAt = Date.now();
-    (match[2] === 'stop' ? service.stop() : service.start()).then(
+    (match[2] === 'stop' ? service.stop() : match[2] === 'crash' ? service.crash() : service.start()).then(
       () => response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ ok: true, ms: Date.now() - startedAt })),
       (error: unknown) => response.writeHead(500).end(String(error)),
     );

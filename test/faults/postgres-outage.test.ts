@@ -7,7 +7,8 @@ import { postgres } from './support/services.ts';
 
 const failFastMs = 2_000;
 
-describe('PostgreSQL stopped and restarted under the running server', () => {
+/** A clean stop (fast shutdown), and a crash (immediate shutdown: no checkpoint, WAL recovery on start). */
+describe.each(['stopped', 'crashed'] as const)('PostgreSQL %s and restarted under the running server', (how) => {
   const under = serverUnderTest();
   afterAll(async () => {
     await postgres().start();
@@ -58,7 +59,7 @@ describe('PostgreSQL stopped and restarted under the running server', () => {
     const ackedBeforeStop = acknowledged.length;
     expect(ackedBeforeStop).toBeGreaterThan(50);
     phase = 'stopping';
-    const stopMs = await postgres().stop();
+    const stopMs = how === 'crashed' ? await postgres().crash() : await postgres().stop();
     phase = 'down';
     const downAt = Date.now();
     const sample = acknowledged[0]!;
@@ -123,7 +124,7 @@ describe('PostgreSQL stopped and restarted under the running server', () => {
     expect(unexpected).toEqual([]);
 
     const { verifyMs } = await expectConsistent(under.api);
-    report('postgres-outage', {
+    report(`postgres-outage-${how}`, {
       requestsStarted: started, acknowledged: acknowledged.length, ackedBeforeStop, stopMs, startMs, downForMs, recoveredMs, verifyMs,
       slowest503Ms: Math.round(Math.max(...slowest)), statuses: Object.fromEntries(statuses),
     });

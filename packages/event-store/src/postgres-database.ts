@@ -22,6 +22,10 @@ export function createPostgresDatabase(options: PostgresOptions): StoreDatabase 
     connectionString: options.connectionString,
     connectionTimeoutMillis: options.connectionTimeoutMs ?? 5_000,
     statement_timeout: options.statementTimeoutMs ?? 30_000,
+    // A 2xx means the event is committed: a commit returns only once its WAL is written, whatever
+    // the server's default (with synchronous_commit off, a server crash loses acknowledged commits).
+    // Work that may be lost and redone (a projection rebuild) turns it off for its own transactions.
+    options: '-c synchronous_commit=on',
   };
   const pool = new pg.Pool({ ...clientConfig, max: options.poolSize ?? 20, idleTimeoutMillis: 30_000 });
   pool.on('error', (error) => options.logger?.warn({ err: error }, 'idle PostgreSQL client failed'));

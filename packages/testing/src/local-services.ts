@@ -12,6 +12,11 @@ const run = promisify(execFile);
 export interface LocalService {
   readonly url: string;
   stop(): Promise<void>;
+  /**
+   * Stops the server the way a crash would: PostgreSQL in immediate mode (no shutdown checkpoint;
+   * it runs crash recovery from its WAL when started again), Redis by SIGKILL.
+   */
+  crash(): Promise<void>;
   start(): Promise<void>;
   destroy(): Promise<void>;
 }
@@ -98,7 +103,7 @@ export async function startLocalPostgres(startOptions: LocalPostgresOptions = {}
   ].join(' ');
   const pgCtl = join(binDir, 'pg_ctl');
   const start = () => runPostgresTool(pgCtl, ['-D', dataDir, '-o', options, '-l', join(dataDir, 'server.log'), '-w', '-t', '30', 'start']);
-  const stop = () => runPostgresTool(pgCtl, ['-D', dataDir, '-m', 'fast', '-w', 'stop']);
+  const stop = (mode: 'fast' | 'immediate' = 'fast') => runPostgresTool(pgCtl, ['-D', dataDir, '-m', mode, '-w', 'stop']);
   await start();
   let running = true;
   return {
@@ -111,6 +116,11 @@ export async function startLocalPostgres(startOptions: LocalPostgresOptions = {}
     async stop() {
       if (!running) return;
       await stop();
+      running = false;
+    },
+    async crash() {
+      if (!running) return;
+      await stop('immediate');
       running = false;
     },
     async destroy() {
@@ -166,6 +176,8 @@ export async function startLocalRedis(): Promise<LocalService> {
     url: `redis://127.0.0.1:${port}`,
     async start() { if (!child) await start(); },
     stop,
+    // stop() is a SIGKILL already: Redis here keeps nothing on disk.
+    crash: stop,
     async destroy() {
       await stop();
       await rm(dir, { recursive: true, force: true });
