@@ -42,7 +42,13 @@ export interface RedisHoldsOptions {
   readonly logger?: Logger;
 }
 
-export const redisHoldLimits = { pollIntervalMs: 100, pollBatchSize: 500, fireBatchSize: 100, fireConcurrency: 3, maxQueuedFires: 20_000, commandTimeoutMs: 1000 } as const;
+export const redisHoldLimits = {
+  pollIntervalMs: 100, pollBatchSize: 500, fireBatchSize: 100, fireConcurrency: 3, maxQueuedFires: 20_000, commandTimeoutMs: 1000,
+  /** Holds registered by one MULTI: registrations made while one is in flight wait for the next. */
+  registerBatchSize: 500,
+  /** Registrations waiting for a batch; past it a hold is left to the PostgreSQL sweeper. */
+  maxQueuedRegistrations: 10_000,
+} as const;
 
 /** Takes the due members of the sorted set and removes them in one step: whoever gets a hold fires it. */
 const claimDueScript = `
@@ -134,6 +140,14 @@ export function createRedisHolds(options: RedisHoldsOptions): RedisHolds {
     drainQueue();
   };
 
+  // Concurrent commands register their holds together: one MULTI (a key per hold, one ZADD) per
+  // batch instead of four commands per hold.
+  const registrations = batcher<{ timerId: string; dueAtMs: number; ttlMs: number }>(redisHoldLimits.registerBatchSize, redisHoldLimits.maxQueuedRegistrations, async (holds) => {
+    const multi = client.multi();
+    for (const hold of holds) multi.set(`${holdKeyPrefix}${hold.timerId}`, '1', 'PX', hold.ttlMs);
+    await multi.zadd(zsetKey, ...holds.flatMap((hold) => [hold.dueAtMs, hold.timerId])).exec();
+  });
+
   subscriber.on('message', (_channel: string, key: string) => {
     if (!key.startsWith(holdKeyPrefix) || down()) return;
     const timerId = key.slice(holdKeyPrefix.length);
@@ -167,8 +181,7 @@ export function createRedisHolds(options: RedisHoldsOptions): RedisHolds {
   return {
     async register({ timerId, dueAtMs, nowMs }) {
       if (down() || client.status !== 'ready') return;
-      const ttlMs = Math.max(1, Math.round(dueAtMs - nowMs));
-      await client.multi().set(`${holdKeyPrefix}${timerId}`, '1', 'PX', ttlMs).zadd(zsetKey, dueAtMs, timerId).exec();
+      await registrations.add({ timerId, dueAtMs, ttlMs: Math.max(1, Math.round(dueAtMs - nowMs)) });
     },
     async remove(timerIds) {
       if (timerIds.length === 0 || down() || client.status !== 'ready') return;
@@ -200,6 +213,38 @@ export function createRedisHolds(options: RedisHoldsOptions): RedisHolds {
       await polling;
       client.disconnect();
       subscriber.disconnect();
+    },
+  };
+}
+
+/**
+ * Collects items and hands them to `flush` in batches of at most maxBatch: one flush runs at a
+ * time, and what arrives meanwhile goes into the next. Each add resolves (or rejects) with the
+ * flush that carried its item; past maxWaiting items waiting, an add is refused at once.
+ */
+function batcher<T>(maxBatch: number, maxWaiting: number, flush: (items: T[]) => Promise<void>): { add(item: T): Promise<void> } {
+  let waiting: Array<{ item: T; settle: (error?: unknown) => void }> = [];
+  let flushing = false;
+  const next = (): void => {
+    if (flushing || waiting.length === 0) return;
+    flushing = true;
+    const batch = waiting.slice(0, maxBatch);
+    waiting = waiting.slice(batch.length);
+    flush(batch.map((entry) => entry.item)).then(
+      () => batch.forEach((entry) => entry.settle()),
+      (error: unknown) => batch.forEach((entry) => entry.settle(error ?? new Error('flush failed'))),
+    ).finally(() => {
+      flushing = false;
+      next();
+    });
+  };
+  return {
+    add(item) {
+      if (waiting.length >= maxWaiting) return Promise.reject(new Error(`more than ${maxWaiting} registrations waiting`));
+      return new Promise<void>((resolve, reject) => {
+        waiting.push({ item, settle: (error) => (error === undefined ? resolve() : reject(error)) });
+        next();
+      });
     },
   };
 }
