@@ -36,17 +36,21 @@ export function traceSteps(
 ): TracedEvent[] {
   const traced: TracedEvent[] = [];
   let current = state;
+  // One event's DTO after is the next one's DTO before: each state's DTO is built once.
+  let dtoBefore = dtoOf(current);
   for (const event of events) {
     const next = evolve(current, event);
+    const dtoAfter = dtoOf(next);
     const metadata = buildMetadata({
       ...base,
       step: base.step ?? event.type,
       service: base.service ?? serviceOf[event.type],
-      dtoBefore: dtoOf(current),
-      dtoAfter: dtoOf(next),
+      dtoBefore,
+      dtoAfter,
     });
     traced.push({ event, metadata, state: next });
     current = next;
+    dtoBefore = dtoAfter;
   }
   return traced;
 }

@@ -36,21 +36,27 @@ export type MetadataInput = {
   durationMs?: number;
 };
 
-/** Builds validated metadata; an Error becomes `{ message, stack }`. */
+/** The metadata without its DTOs, which buildMetadata takes as they are (see there). */
+const MetadataFieldsSchema = EventMetadataSchema.omit({ dtoBefore: true, dtoAfter: true });
+
+/**
+ * Builds validated metadata; an Error becomes `{ message, stack }`. The DTOs are not walked again:
+ * they come from dtoOf, JSON by construction (their payload was validated as JSON on the way in),
+ * and checking them deeply on every event cost more than building them.
+ */
 export function buildMetadata(input: MetadataInput): EventMetadata {
   const error = input.error instanceof Error
     ? { message: input.error.message, stack: input.error.stack ?? `${input.error.name}: ${input.error.message}` }
     : (input.error ?? null);
-  return EventMetadataSchema.parse({
+  const fields = MetadataFieldsSchema.parse({
     correlationId: input.correlationId,
     causationId: input.causationId ?? null,
     actor: input.actor,
     step: input.step,
     service: input.service,
-    dtoBefore: input.dtoBefore ?? null,
-    dtoAfter: input.dtoAfter ?? null,
     error,
     attempt: input.attempt ?? 1,
     durationMs: Math.max(0, Math.round(input.durationMs ?? 0)),
   });
+  return { ...fields, dtoBefore: input.dtoBefore ?? null, dtoAfter: input.dtoAfter ?? null };
 }
