@@ -12,7 +12,7 @@ import { serverUnderTest } from './support/server-under-test.ts';
  * run and kept `pnpm test:faults` at 6; SOAK_TRANSACTIONS=100000 runs the full soak.
  */
 const transactionCount = Number(process.env.SOAK_TRANSACTIONS ?? 20_000);
-const clients = 16;
+const clients = Number(process.env.SOAK_CLIENTS ?? 16);
 /** Bounds the load loop whatever the machine: the run fails if it does not finish in time. */
 const loadBudgetMs = Number(process.env.SOAK_BUDGET_MS ?? 30 * 60_000);
 const clockStepMs = 10 * 60_000;

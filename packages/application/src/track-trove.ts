@@ -326,7 +326,8 @@ export function createTrackTrove(options: TrackTroveOptions): TrackTrove {
       if (!lock) return;
       try {
         const result = await runSettlement(db, { now, settlementDate: date, actor: system('settlement-schedule'), correlationId: `settlement-${date}` });
-        lastSettlementDate = date;
+        // A run stopped at its budget: the next tick settles the rest.
+        if (result.complete) lastSettlementDate = date;
         if (result.settledCount > 0) logger?.info({ ...result }, 'T+1 settlement ran');
       } finally {
         await lock.release();

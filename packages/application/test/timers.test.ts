@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
-import { listTimers } from '@tracktrove/timers';
+import { listTimers, runSettlement } from '@tracktrove/timers';
 import { createTestDatabase, startLocalRedis, testRedisUrl, type LocalService, type TestDatabase } from '@tracktrove/testing';
 import { afterAll, describe, expect, it } from 'vitest';
-import { input, inspect, openFixture, operator, waitFor } from './fixture.ts';
+import { admin, input, inspect, openFixture, operator, waitFor } from './fixture.ts';
 
 const prefix = () => `tt-${randomUUID()}:`;
 
@@ -101,8 +101,12 @@ describe('two processes on one database', () => {
       expect(attempts.rows.every((row) => Number(row.count) === 1)).toBe(true);
 
       const tomorrow = new Date((await fixture.app.clock.now()).getTime() + 86_400_000).toISOString().slice(0, 10);
+      // A run out of time starts no batch and says it is not complete.
+      const outOfTime = await runSettlement(fixture.database.db, { now: await fixture.app.clock.now(), settlementDate: tomorrow, actor: admin, correlationId: 'budget', budgetMs: 0 });
+      expect(outOfTime).toMatchObject({ settledCount: 0, batchIds: [], complete: false });
       const [first, second] = await Promise.all([fixture.app.runSettlement({ settlementDate: tomorrow }), peer.runSettlement({ settlementDate: tomorrow })]);
       expect(first.settledCount + second.settledCount).toBe(12);
+      expect([first.complete, second.complete]).toEqual([true, true]);
       const batchIds = new Set([...first.batchIds, ...second.batchIds]);
       expect(batchIds.size).toBe(2);
       const rerun = await fixture.app.runSettlement({ settlementDate: tomorrow });

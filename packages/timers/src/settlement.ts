@@ -11,6 +11,14 @@ export const settlementLimits = {
   /** Candidates one run looks at; the next run takes the rest. */
   maxCandidatesPerRun: 20_000,
   maxAttemptsPerBatch: 8,
+  /** Batches (of distinct vendors or currencies, so of distinct streams) settled at once. */
+  concurrentBatches: 3,
+  /**
+   * Wall time after which a run starts no new batch (default): it answers with what it settled and
+   * `complete: false`, and the next run takes the rest. Keeps a run over a large backlog within an
+   * HTTP request's timeout and the schedule's tick short.
+   */
+  runBudgetMs: 10_000,
 } as const;
 
 export const settlementStreamPrefix = 'settlement-';
@@ -53,6 +61,8 @@ export interface SettlementRunResult {
   readonly batchIds: string[];
   readonly settledCount: number;
   readonly totals: SettlementTotal[];
+  /** False when the run stopped at its time budget (or candidate limit) with candidates left: run again. */
+  readonly complete: boolean;
 }
 
 export interface SettlementBatchView {
@@ -84,7 +94,7 @@ interface Candidate {
  */
 export async function runSettlement(
   db: Kysely<any>,
-  options: { now: Date; settlementDate?: string; actor: Actor; correlationId: string },
+  options: { now: Date; settlementDate?: string; actor: Actor; correlationId: string; budgetMs?: number },
 ): Promise<SettlementRunResult> {
   const settlementDate = options.settlementDate ?? settlementDateOf(options.now);
   const cutoff = settlementCutoff(settlementDate);
@@ -100,23 +110,42 @@ export async function runSettlement(
     group.ids.push(row.transaction_id);
     groups.set(key, group);
   }
+  const chunks = [...groups.values()].flatMap((group) => {
+    const parts: Array<{ vendorId: string; currency: string; ids: string[] }> = [];
+    for (let start = 0; start < group.ids.length; start += settlementLimits.maxBatchSize) {
+      parts.push({ ...group, ids: group.ids.slice(start, start + settlementLimits.maxBatchSize) });
+    }
+    return parts;
+  });
+  const deadlineMs = Date.now() + (options.budgetMs ?? settlementLimits.runBudgetMs);
+  const settledByChunk: Array<Array<{ batchId: string; totalMinor: number; count: number }>> = chunks.map(() => []);
+  let complete = candidates.rows.length < settlementLimits.maxCandidatesPerRun;
+  let next = 0;
+  const worker = async () => {
+    while (next < chunks.length) {
+      if (Date.now() >= deadlineMs) {
+        complete = false;
+        return;
+      }
+      const index = next;
+      next += 1;
+      const chunk = chunks[index]!;
+      settledByChunk[index] = await settleBatch(db, { ...options, ...chunk, transactionIds: chunk.ids, settlementDate, sequenceStart: 0 });
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(settlementLimits.concurrentBatches, chunks.length) }, worker));
   const batchIds: string[] = [];
   const totals = new Map<string, { amountMinor: number; count: number }>();
-  let sequence = 0;
-  for (const group of groups.values()) {
-    for (let start = 0; start < group.ids.length; start += settlementLimits.maxBatchSize) {
-      const chunk = group.ids.slice(start, start + settlementLimits.maxBatchSize);
-      const settled = await settleBatch(db, { ...options, ...group, transactionIds: chunk, settlementDate, sequenceStart: sequence });
-      sequence = 0;
-      for (const batch of settled) {
-        batchIds.push(batch.batchId);
-        const total = totals.get(group.currency) ?? { amountMinor: 0, count: 0 };
-        total.amountMinor += batch.totalMinor;
-        total.count += batch.count;
-        totals.set(group.currency, total);
-      }
+  settledByChunk.forEach((settled, index) => {
+    const { currency } = chunks[index]!;
+    for (const batch of settled) {
+      batchIds.push(batch.batchId);
+      const total = totals.get(currency) ?? { amountMinor: 0, count: 0 };
+      total.amountMinor += batch.totalMinor;
+      total.count += batch.count;
+      totals.set(currency, total);
     }
-  }
+  });
   return {
     settlementDate,
     batchIds,
@@ -127,6 +156,7 @@ export async function runSettlement(
       amount: formatAmount(total.amountMinor, currency as Currency),
       count: total.count,
     })),
+    complete,
   };
 }
 
