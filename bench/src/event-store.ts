@@ -251,6 +251,18 @@ async function measureRead(readBatch: (after: { txId: string; seq: string } | un
   return { events, elapsedMs: performance.now() - start, batchMs };
 }
 
+/** A read measurement as a figure: events/s and per-batch p50/p99. */
+function readFigure(id: string, workload: string, system: string, result: ReadResult, extra: Record<string, unknown> = {}): Figure {
+  return {
+    id,
+    workload,
+    system,
+    reference: system !== 'TrackTrove',
+    metrics: { 'events/s': perSecond(result.events, result.elapsedMs), 'p50 ms': quantile(result.batchMs, 0.5), 'p99 ms': quantile(result.batchMs, 0.99) },
+    details: { events: result.events, elapsedMs: result.elapsedMs, batches: result.batchMs.length, ...extra },
+  };
+}
+
 async function readBenchmarks(context: BenchContext, server: BenchPostgres): Promise<Figure[]> {
   return inFreshDatabase(server, 'read', async (database) => {
     const seeded = await tracktroveSystem(database.url, 'seed', config.seedWriters, 1);
@@ -292,14 +304,8 @@ async function readBenchmarks(context: BenchContext, server: BenchPostgres): Pro
         const last = page.events.at(-1);
         return { count: page.events.length, last: last ? { txId: last.logPosition.txId.toString(), seq: last.logPosition.seq.toString() } : undefined };
       }, 4 * config.readBatch);
-      figures.push({
-        id: 'read.tracktrove',
-        workload: `readAll ${config.readEvents.toLocaleString('en-US')} events, batch ${config.readBatch}`,
-        system: 'TrackTrove',
-        reference: false,
-        metrics: { 'events/s': perSecond(ours.events, ours.elapsedMs), 'p50 ms': quantile(ours.batchMs, 0.5), 'p99 ms': quantile(ours.batchMs, 0.99) },
-        details: { events: ours.events, elapsedMs: ours.elapsedMs, batches: ours.batchMs.length, plan: plan.rows.map((row) => row['QUERY PLAN']) },
-      });
+      const readAllWorkload = `readAll ${config.readEvents.toLocaleString('en-US')} events, batch ${config.readBatch}`;
+      figures.push(readFigure('read.tracktrove', readAllWorkload, 'TrackTrove', ours, { plan: plan.rows.map((row) => row['QUERY PLAN']) }));
 
       context.log(`read: TrackTrove readAll, every event's data and metadata decoded, batches of ${config.readBatch}`);
       const decoded = await measureRead(async (after) => {
@@ -309,14 +315,7 @@ async function readBenchmarks(context: BenchContext, server: BenchPostgres): Pro
         const last = page.events.at(-1);
         return { count: page.events.length, last: last ? { txId: last.logPosition.txId.toString(), seq: last.logPosition.seq.toString() } : undefined };
       }, 4 * config.readBatch);
-      figures.push({
-        id: 'read.tracktrove-decoded',
-        workload: `readAll ${config.readEvents.toLocaleString('en-US')} events, batch ${config.readBatch}, payloads decoded`,
-        system: 'TrackTrove',
-        reference: false,
-        metrics: { 'events/s': perSecond(decoded.events, decoded.elapsedMs), 'p50 ms': quantile(decoded.batchMs, 0.5), 'p99 ms': quantile(decoded.batchMs, 0.99) },
-        details: { events: decoded.events, elapsedMs: decoded.elapsedMs, batches: decoded.batchMs.length },
-      });
+      figures.push(readFigure('read.tracktrove-decoded', `${readAllWorkload}, payloads decoded`, 'TrackTrove', decoded));
 
       context.log(`read: TrackTrove readAllPages (the next page requested while one is handled), batches of ${config.readBatch}`);
       {
@@ -362,14 +361,7 @@ async function readBenchmarks(context: BenchContext, server: BenchPostgres): Pro
           const last = rows.at(-1);
           return { count: rows.length, last: last ? { txId: last.tx_id, seq: last.seq } : undefined };
         }, 4 * config.readBatch);
-        figures.push({
-          id: 'read.raw',
-          workload: `readAll ${config.readEvents.toLocaleString('en-US')} events, batch ${config.readBatch}, payloads decoded`,
-          system: 'raw pg SELECT',
-          reference: true,
-          metrics: { 'events/s': perSecond(raw.events, raw.elapsedMs), 'p50 ms': quantile(raw.batchMs, 0.5), 'p99 ms': quantile(raw.batchMs, 0.99) },
-          details: { events: raw.events, elapsedMs: raw.elapsedMs, batches: raw.batchMs.length },
-        });
+        figures.push(readFigure('read.raw', `${readAllWorkload}, payloads decoded`, 'raw pg SELECT', raw));
       } finally {
         await pool.end();
       }
