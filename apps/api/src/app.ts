@@ -13,13 +13,13 @@ import { installErrorHandler } from './http/error-handler.ts';
 import { HttpProblem, problems, sendProblem } from './http/problem.ts';
 import { eventRoutes } from './routes/events.ts';
 import { operationsRoutes } from './routes/operations.ts';
+import { requestTimeoutMs } from './http/timeouts.ts';
 
 export interface BuildAppOptions {
   /** Extra route plugins (transactions, ledger, admin, ...), registered after the core ones. */
   readonly routes?: ReadonlyArray<(context: AppContext) => import('fastify').FastifyPluginAsync>;
 }
 
-const requestTimeoutMs = 30_000;
 
 /** The Fastify application: plugins, schemas, error mapping and routes. Listening is the caller's. */
 export async function buildApp(context: AppContext, options: BuildAppOptions = {}): Promise<FastifyInstance> {

@@ -5,6 +5,7 @@ import { verifyReadModels, type ProjectionRuntime, type ProjectionStatus } from 
 import type { AppContext } from '../app-context.ts';
 import { requireRole } from '../http/auth.ts';
 import { problems } from '../http/problem.ts';
+import { longRunning, longRunningLimits } from '../http/timeouts.ts';
 
 const verifyCatchUpMs = 30_000;
 
@@ -45,7 +46,7 @@ export function adminProjectionRoutes(runtime: ProjectionRuntime, extraChecks: (
     });
 
     app.post('/api/admin/verify', {
-      onRequest: admin,
+      onRequest: [admin, longRunning(longRunningLimits.verifyMs)],
       schema: { tags: ['admin'], summary: 'Check every invariant: the ledger, read models against a fold of the log, event integrity' },
     }, async () => {
       const upTo = await context.store.headPosition();

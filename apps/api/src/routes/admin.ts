@@ -5,6 +5,7 @@ import type { TrackTrove } from '@tracktrove/application';
 import { FailureSettingsSchema } from '@tracktrove/simulator';
 import type { AppContext } from '../app-context.ts';
 import { requireRole } from '../http/auth.ts';
+import { longRunning, longRunningLimits } from '../http/timeouts.ts';
 
 const maxAdvanceMs = 366 * 24 * 3_600_000;
 const AdvanceBody = z.union([
@@ -21,7 +22,7 @@ export function adminRoutes(trackTrove: TrackTrove): (context: AppContext) => Fa
     app.get('/api/admin/clock', { onRequest: admin, schema: { tags: ['admin'], summary: 'The sandbox clock' } }, async () => ({ now: (await trackTrove.clock.now()).toISOString() }));
 
     app.post('/api/admin/clock/advance', {
-      onRequest: admin,
+      onRequest: [admin, longRunning(longRunningLimits.clockAdvanceMs)],
       schema: { tags: ['admin'], summary: 'Advance the sandbox clock by ms or to a time; timers that become due fire', body: AdvanceBody },
     }, async (request) => {
       const result = await trackTrove.clock.advance(request.body, request.actor, request.id);
@@ -29,7 +30,7 @@ export function adminRoutes(trackTrove: TrackTrove): (context: AppContext) => Fa
     });
 
     app.post('/api/admin/settlement/run', {
-      onRequest: admin,
+      onRequest: [admin, longRunning(longRunningLimits.settlementRunMs)],
       schema: { tags: ['admin'], summary: 'Run T+1 settlement now', body: z.object({ settlementDate: z.string().date().optional() }).optional() },
     }, async (request) => trackTrove.runSettlement({ settlementDate: request.body?.settlementDate, actor: request.actor, correlationId: request.id }));
 
