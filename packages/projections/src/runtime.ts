@@ -8,7 +8,8 @@ import {
   createGenerationIndexes, createGenerationTables, dropSchema, setGenerationLogged, ensureGeneration, metadataKeysOmittedByAll, readGenerations, schemaFor, subscriptionNameFor,
   type Generation,
 } from './generations.ts';
-import type { Projection } from './projection.ts';
+import type { BulkBuilder, BulkWrite, Projection } from './projection.ts';
+import { openWriteConnection } from './write-connection.ts';
 
 export type ProjectionState = 'starting' | 'live' | 'catching-up' | 'standby' | 'rebuilding' | 'stopped';
 
@@ -69,6 +70,8 @@ export interface ProjectionRuntimeOptions {
   readonly logger?: Logger;
   readonly batchSize?: number;
   readonly rebuildBatchSize?: number;
+  /** At most this many per-transaction states each read model keeps in memory during a rebuild (its own default when absent). */
+  readonly rebuildCachedStates?: number;
   readonly pollIntervalMs?: number;
   /** Live projections wait this long after a wake-up to apply appends made together as one batch. */
   readonly coalesceMs?: number;
@@ -185,6 +188,8 @@ export async function startProjectionRuntime(options: ProjectionRuntimeOptions):
     };
     report(0);
     const building: Subscription[] = [];
+    const writer = await openWriteConnection(store.database);
+    let writing: Promise<void> = Promise.resolve();
     try {
       for (const { entry, name, current, next, subscriptionName } of builds) {
         // Keep one previous generation for readers in other processes; drop anything older.
@@ -197,12 +202,24 @@ export async function startProjectionRuntime(options: ProjectionRuntimeOptions):
       }
 
       // The backlog, read once for every new generation. Bulk builders may hold state back between
-      // batches, so the checkpoints are stored only with their final flush: a rebuild that dies
+      // batches, so the checkpoints are stored only with their final writes: a rebuild that dies
       // leaves no checkpoint to resume from and starts again from scratch.
       const omitMetadataKeys = metadataKeysOmittedByAll(builds.map((build) => build.entry.projection));
       const batchSize = options.rebuildBatchSize ?? 5_000;
-      const builders = builds.map(({ entry }) => entry.projection.bulkBuilder?.() ?? { apply: entry.projection.apply.bind(entry.projection), flush: async () => undefined });
       const read = (after: LogPosition) => store.readAll({ after, maxCount: batchSize, omitMetadataKeys });
+      const builderOptions = { copy: writer.copyFrom !== null, cachedStates: options.rebuildCachedStates };
+      const builders = builds.map(({ entry }) => entry.projection.bulkBuilder?.(builderOptions) ?? applyAsBuilder(entry.projection));
+      const readers = builds.map(({ schema }) => ({ schema, db }));
+      // Each batch's writes run in one transaction on the write connection while the next batch is
+      // read and folded: at most one batch's writes are in flight (the builders rely on it).
+      const writeBatch = (writes: readonly BulkWrite[]) =>
+        writer.db.transaction().execute(async (transaction) => {
+          // A rebuild that dies is started again from scratch: its commits need not wait for the disk.
+          await sql`set local synchronous_commit = off`.execute(transaction);
+          for (const [index, { schema }] of builds.entries()) {
+            await writes[index]!({ schema, db: transaction.withSchema(schema), transaction, ...(writer.copyFrom && { copyFrom: writer.copyFrom }) });
+          }
+        });
       let position = startOfLog;
       let eventsDone = 0;
       let page = await read(position);
@@ -211,22 +228,21 @@ export async function startProjectionRuntime(options: ProjectionRuntimeOptions):
         const nextPage = page.isEnd ? null : read(page.position);
         nextPage?.catch(() => undefined); // awaited below; a failure surfaces there
         const batch = page;
-        await db.transaction().execute(async (transaction) => {
-          // A rebuild that dies is started again from scratch: its commits need not wait for the disk.
-          await sql`set local synchronous_commit = off`.execute(transaction);
-          for (const [index, { schema }] of builds.entries()) {
-            await builders[index]!.apply(batch.events, { schema, db: transaction.withSchema(schema), transaction });
-          }
-        });
+        const writes: BulkWrite[] = [];
+        for (const [index, builder] of builders.entries()) writes.push(await builder.prepare(batch.events, readers[index]!));
+        await writing;
+        writing = writeBatch(writes);
+        writing.catch(() => undefined); // awaited before the next batch's writes; a failure surfaces there
         position = batch.position;
         eventsDone += batch.events.length;
         report(eventsDone);
         if (!nextPage) break;
         page = await nextPage;
       }
-      await db.transaction().execute(async (transaction) => {
+      await writing;
+      await writer.db.transaction().execute(async (transaction) => {
         for (const [index, { schema, subscriptionName }] of builds.entries()) {
-          await builders[index]!.flush({ schema, db: transaction.withSchema(schema), transaction });
+          await builders[index]!.finish()({ schema, db: transaction.withSchema(schema), transaction, ...(writer.copyFrom && { copyFrom: writer.copyFrom }) });
           await storeCheckpoint(transaction, subscriptionName, position);
         }
       });
@@ -273,6 +289,8 @@ export async function startProjectionRuntime(options: ProjectionRuntimeOptions):
       throw error;
     } finally {
       for (const { entry } of builds) entry.rebuild = null;
+      await writing.catch(() => undefined);
+      await writer.end();
     }
   };
 
@@ -334,6 +352,14 @@ export async function startProjectionRuntime(options: ProjectionRuntimeOptions):
       clearInterval(refreshTimer);
       await Promise.all([...running.values()].map((entry) => entry.subscription.stop()));
     },
+  };
+}
+
+/** A projection without a bulk builder rebuilds through apply(), run in order with the batch's writes. */
+function applyAsBuilder(projection: Projection): BulkBuilder {
+  return {
+    prepare: async (events) => (context) => projection.apply(events, context),
+    finish: () => async () => undefined,
   };
 }
 
