@@ -28,8 +28,9 @@ export interface Projection {
   /** The tables, with the keys apply() needs. */
   createTables(context: ProjectionContext): Promise<void>;
   /**
-   * Secondary indexes only queries need. A new generation gets them with its tables; a rebuild
-   * creates them once the backlog is in, which is cheaper than maintaining them row by row.
+   * Indexes only queries need, and the primary keys of append-only tables. A new generation gets
+   * them with its tables; a rebuild creates them once the backlog is in, which is cheaper than
+   * maintaining them row by row.
    */
   createIndexes?(context: ProjectionContext): Promise<void>;
   /**

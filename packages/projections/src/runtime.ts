@@ -5,7 +5,7 @@ import {
   type EventStore, type LogPosition, type Subscription,
 } from '@tracktrove/event-store';
 import {
-  createGenerationIndexes, createGenerationTables, dropSchema, setGenerationLogged, ensureGeneration, metadataKeysOmittedByAll, readGenerations, schemaFor, subscriptionNameFor,
+  createGenerationIndexes, createGenerationTables, dropSchema, ensureGeneration, metadataKeysOmittedByAll, readGenerations, schemaFor, subscriptionNameFor,
   type Generation,
 } from './generations.ts';
 import type { BulkBuilder, BulkWrite, Projection } from './projection.ts';
@@ -173,7 +173,6 @@ export async function startProjectionRuntime(options: ProjectionRuntimeOptions):
       return { entry, name, current, next, schema: schemaFor(name, next), subscriptionName: subscriptionNameFor(name, next) };
     });
     const generations = Object.fromEntries(builds.map((build) => [build.name, build.next]));
-    const unloggedBuild = store.database.kind === 'postgres';
     const progress = (eventsDone: number): RebuildAllProgress => ({
       generations,
       eventsDone,
@@ -197,7 +196,6 @@ export async function startProjectionRuntime(options: ProjectionRuntimeOptions):
         await dropSchema(db, schemaFor(name, next));
         await deleteCheckpoint(store.database.db, subscriptionName);
         await createGenerationTables(db, entry.projection, next, false);
-        if (unloggedBuild) await setGenerationLogged(db, schemaFor(name, next), false);
         await sql`update tt_projections set rebuilding_generation = ${next}, updated_at = now() where name = ${name}`.execute(db);
       }
 
@@ -246,10 +244,8 @@ export async function startProjectionRuntime(options: ProjectionRuntimeOptions):
           await storeCheckpoint(transaction, subscriptionName, position);
         }
       });
-      for (const { entry, next, schema } of builds) {
-        if (unloggedBuild) await setGenerationLogged(db, schema, true);
-        await createGenerationIndexes(db, entry.projection, next);
-      }
+      // One connection each: PostgreSQL builds them on both cores while this process waits.
+      await Promise.all(builds.map(({ entry, next }) => createGenerationIndexes(db, entry.projection, next)));
 
       // Each new generation's subscription catches up what was appended meanwhile.
       for (const { entry, next } of builds) building.push(subscribeGeneration(entry.projection, next, batchSize));

@@ -6,7 +6,7 @@ import { createBulkStates, type StatesToWrite } from './state-cache.ts';
 import { appendRows, chunksOf, encodeRows, jsonRecords, type Columns } from './row-writes.ts';
 import { tableIn } from './sql-helpers.ts';
 import { eventsPerYield, yieldToIo } from './yield-to-io.ts';
-import { foldRecord, touchedTransactionIds, transactionIdOf, transactionRecords } from './transaction-stream.ts';
+import { foldRecord, foldRecordToShare, touchedTransactionIds, transactionIdOf, transactionRecords, type EventParser, type TransactionFold } from './transaction-stream.ts';
 import { transactionViewOf } from './transaction-view.ts';
 import { traceDtoKeys } from './trace-record.ts';
 import { parseEventTrusted } from './trusted-event.ts';
@@ -76,7 +76,7 @@ export const transactionsProjection: Projection = {
         for (const [index, record] of records.entries()) {
           if (index > 0 && index % eventsPerYield === 0) await yieldToIo();
           const id = transactionIdOf(record.streamId)!;
-          states.set(id, fold(states.get(id), record));
+          states.set(id, fold(states.get(id), record, foldRecordToShare));
         }
         return writeStates(states.take(false), copy);
       },
@@ -98,8 +98,8 @@ async function readStates(transaction: Kysely<any>, schema: string, ids: readonl
   return new Map(stored.map((row) => [row.id, { state: row.state, position: row.position, createdPosition: row.created_position }]));
 }
 
-function fold(current: Folded | undefined, record: RecordedEvent): Folded {
-  const { after } = foldRecord(current?.state, record, parseEventTrusted);
+function fold(current: Folded | undefined, record: RecordedEvent, foldOne: (state: TransactionState | undefined, record: RecordedEvent, parse: EventParser) => TransactionFold = foldRecord): Folded {
+  const { after } = foldOne(current?.state, record, parseEventTrusted);
   return { state: after, position: record.position, createdPosition: current?.createdPosition ?? record.position };
 }
 
