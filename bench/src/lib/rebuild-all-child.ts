@@ -12,7 +12,7 @@ import { ensureGeneration, readModels, startProjectionRuntime, subscriptionNameF
 
 const [url, batchText, verifyText] = process.argv.slice(2);
 if (!url) throw new Error('usage: rebuild-all-child.ts <database url> [batch size] [verify 0|1]');
-const rebuildBatchSize = Number(batchText ?? 5_000);
+const rebuildBatchSize = Number(batchText ?? 2_500);
 
 const peakRssMb = (): number => {
   const hwm = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));

@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import type pg from 'pg';
 import type { EventStoreTables } from './schema.ts';
 
 /** A session-level lock held for one consumer; released on release() or when the holder dies. */
@@ -19,6 +20,11 @@ export interface StoreDatabase {
   listen(channel: string, onNotify: () => void): Promise<() => Promise<void>>;
   /** Takes the named lock for this process, or answers null when another consumer holds it. */
   tryAdvisoryLock(name: string): Promise<AdvisoryLock | null>;
+  /**
+   * PostgreSQL only: a connection of its own, outside the pool, for work that needs the driver
+   * itself (COPY). The caller ends it; close() ends any still open.
+   */
+  connectDedicated?(): Promise<pg.Client>;
   /** Calls listener after every committed append made through db. */
   onAppendCommitted(listener: () => void): () => void;
   close(): Promise<void>;

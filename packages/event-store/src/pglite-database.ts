@@ -1,7 +1,5 @@
 import { mkdirSync } from 'node:fs';
-import { PGlite } from '@electric-sql/pglite';
 import { Kysely } from 'kysely';
-import { PGliteDialect } from 'kysely-pglite-dialect';
 import type { AdvisoryLock, StoreDatabase } from './database.ts';
 import { notifyingDialect } from './notifying-dialect.ts';
 import type { EventStoreTables } from './schema.ts';
@@ -11,6 +9,8 @@ import type { EventStoreTables } from './schema.ts';
  * in memory. One process owns the data directory, so locks are held in process.
  */
 export async function createPgliteDatabase(dataDir?: string): Promise<StoreDatabase> {
+  // Loaded on first use: a process on PostgreSQL (a rebuild, say) spares PGlite's ~35 MB of code.
+  const [{ PGlite }, { PGliteDialect }] = await Promise.all([import('@electric-sql/pglite'), import('kysely-pglite-dialect')]);
   if (dataDir) mkdirSync(dataDir, { recursive: true });
   const pglite = dataDir ? await PGlite.create(dataDir) : await PGlite.create();
   const appendListeners = new Set<() => void>();

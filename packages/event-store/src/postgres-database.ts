@@ -121,6 +121,7 @@ export function createPostgresDatabase(options: PostgresOptions): StoreDatabase 
       };
       return lock;
     },
+    connectDedicated: dedicatedClient,
     onAppendCommitted(listener) {
       appendListeners.add(listener);
       return () => appendListeners.delete(listener);

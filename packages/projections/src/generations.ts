@@ -48,21 +48,6 @@ export async function createGenerationIndexes(db: Kysely<any>, projection: Proje
   });
 }
 
-/**
- * Switches every table of a generation's schema to unlogged (`logged` false) or back. A rebuild
- * writes its backlog unlogged, sparing a WAL record per row (a rebuild that dies starts again from
- * scratch anyway), and makes the tables logged again before they serve: one sequential copy into
- * the WAL instead of row by row. PostgreSQL only (PGlite has no WAL to spare).
- */
-export async function setGenerationLogged(db: Kysely<any>, schema: string, logged: boolean): Promise<void> {
-  const { rows } = await sql<{ name: string }>`
-    select c.relname as name from pg_class c join pg_namespace n on n.oid = c.relnamespace
-     where n.nspname = ${schema} and c.relkind = 'r' and c.relpersistence = ${logged ? 'u' : 'p'}`.execute(db);
-  for (const { name } of rows) {
-    await sql`alter table ${sql.id(schema, name)} ${sql.raw(logged ? 'set logged' : 'set unlogged')}`.execute(db);
-  }
-}
-
 /** The metadata keys that none of `projections` reads (see Projection.omitsMetadataKeys). */
 export function metadataKeysOmittedByAll(projections: readonly Projection[]): string[] {
   const [first, ...rest] = projections;

@@ -5,10 +5,11 @@ import {
   type EventStore, type LogPosition, type Subscription,
 } from '@tracktrove/event-store';
 import {
-  createGenerationIndexes, createGenerationTables, dropSchema, setGenerationLogged, ensureGeneration, metadataKeysOmittedByAll, readGenerations, schemaFor, subscriptionNameFor,
+  createGenerationIndexes, createGenerationTables, dropSchema, ensureGeneration, metadataKeysOmittedByAll, readGenerations, schemaFor, subscriptionNameFor,
   type Generation,
 } from './generations.ts';
-import type { Projection } from './projection.ts';
+import type { BulkBuilder, BulkWrite, Projection } from './projection.ts';
+import { openWriteConnection } from './write-connection.ts';
 
 export type ProjectionState = 'starting' | 'live' | 'catching-up' | 'standby' | 'rebuilding' | 'stopped';
 
@@ -69,6 +70,8 @@ export interface ProjectionRuntimeOptions {
   readonly logger?: Logger;
   readonly batchSize?: number;
   readonly rebuildBatchSize?: number;
+  /** At most this many per-transaction states each read model keeps in memory during a rebuild (its own default when absent). */
+  readonly rebuildCachedStates?: number;
   readonly pollIntervalMs?: number;
   /** Live projections wait this long after a wake-up to apply appends made together as one batch. */
   readonly coalesceMs?: number;
@@ -170,7 +173,6 @@ export async function startProjectionRuntime(options: ProjectionRuntimeOptions):
       return { entry, name, current, next, schema: schemaFor(name, next), subscriptionName: subscriptionNameFor(name, next) };
     });
     const generations = Object.fromEntries(builds.map((build) => [build.name, build.next]));
-    const unloggedBuild = store.database.kind === 'postgres';
     const progress = (eventsDone: number): RebuildAllProgress => ({
       generations,
       eventsDone,
@@ -185,6 +187,8 @@ export async function startProjectionRuntime(options: ProjectionRuntimeOptions):
     };
     report(0);
     const building: Subscription[] = [];
+    const writer = await openWriteConnection(store.database);
+    let writing: Promise<void> = Promise.resolve();
     try {
       for (const { entry, name, current, next, subscriptionName } of builds) {
         // Keep one previous generation for readers in other processes; drop anything older.
@@ -192,17 +196,29 @@ export async function startProjectionRuntime(options: ProjectionRuntimeOptions):
         await dropSchema(db, schemaFor(name, next));
         await deleteCheckpoint(store.database.db, subscriptionName);
         await createGenerationTables(db, entry.projection, next, false);
-        if (unloggedBuild) await setGenerationLogged(db, schemaFor(name, next), false);
         await sql`update tt_projections set rebuilding_generation = ${next}, updated_at = now() where name = ${name}`.execute(db);
       }
 
       // The backlog, read once for every new generation. Bulk builders may hold state back between
-      // batches, so the checkpoints are stored only with their final flush: a rebuild that dies
+      // batches, so the checkpoints are stored only with their final writes: a rebuild that dies
       // leaves no checkpoint to resume from and starts again from scratch.
       const omitMetadataKeys = metadataKeysOmittedByAll(builds.map((build) => build.entry.projection));
-      const batchSize = options.rebuildBatchSize ?? 5_000;
-      const builders = builds.map(({ entry }) => entry.projection.bulkBuilder?.() ?? { apply: entry.projection.apply.bind(entry.projection), flush: async () => undefined });
+      // 2,500 events a batch: half the garbage per batch of 5,000 (peak RSS 346 -> 326 MB at 316,721 events) for ~3% more CPU.
+      const batchSize = options.rebuildBatchSize ?? 2_500;
       const read = (after: LogPosition) => store.readAll({ after, maxCount: batchSize, omitMetadataKeys });
+      const builderOptions = { copy: writer.copyFrom !== null, cachedStates: options.rebuildCachedStates };
+      const builders = builds.map(({ entry }) => entry.projection.bulkBuilder?.(builderOptions) ?? applyAsBuilder(entry.projection));
+      const readers = builds.map(({ schema }) => ({ schema, db }));
+      // Each batch's writes run in one transaction on the write connection while the next batch is
+      // read and folded: at most one batch's writes are in flight (the builders rely on it).
+      const writeBatch = (writes: readonly BulkWrite[]) =>
+        writer.db.transaction().execute(async (transaction) => {
+          // A rebuild that dies is started again from scratch: its commits need not wait for the disk.
+          await sql`set local synchronous_commit = off`.execute(transaction);
+          for (const [index, { schema }] of builds.entries()) {
+            await writes[index]!({ schema, db: transaction.withSchema(schema), transaction, ...(writer.copyFrom && { copyFrom: writer.copyFrom }) });
+          }
+        });
       let position = startOfLog;
       let eventsDone = 0;
       let page = await read(position);
@@ -211,29 +227,26 @@ export async function startProjectionRuntime(options: ProjectionRuntimeOptions):
         const nextPage = page.isEnd ? null : read(page.position);
         nextPage?.catch(() => undefined); // awaited below; a failure surfaces there
         const batch = page;
-        await db.transaction().execute(async (transaction) => {
-          // A rebuild that dies is started again from scratch: its commits need not wait for the disk.
-          await sql`set local synchronous_commit = off`.execute(transaction);
-          for (const [index, { schema }] of builds.entries()) {
-            await builders[index]!.apply(batch.events, { schema, db: transaction.withSchema(schema), transaction });
-          }
-        });
+        const writes: BulkWrite[] = [];
+        for (const [index, builder] of builders.entries()) writes.push(await builder.prepare(batch.events, readers[index]!));
+        await writing;
+        writing = writeBatch(writes);
+        writing.catch(() => undefined); // awaited before the next batch's writes; a failure surfaces there
         position = batch.position;
         eventsDone += batch.events.length;
         report(eventsDone);
         if (!nextPage) break;
         page = await nextPage;
       }
-      await db.transaction().execute(async (transaction) => {
+      await writing;
+      await writer.db.transaction().execute(async (transaction) => {
         for (const [index, { schema, subscriptionName }] of builds.entries()) {
-          await builders[index]!.flush({ schema, db: transaction.withSchema(schema), transaction });
+          await builders[index]!.finish()({ schema, db: transaction.withSchema(schema), transaction, ...(writer.copyFrom && { copyFrom: writer.copyFrom }) });
           await storeCheckpoint(transaction, subscriptionName, position);
         }
       });
-      for (const { entry, next, schema } of builds) {
-        if (unloggedBuild) await setGenerationLogged(db, schema, true);
-        await createGenerationIndexes(db, entry.projection, next);
-      }
+      // One connection each: PostgreSQL builds them on both cores while this process waits.
+      await Promise.all(builds.map(({ entry, next }) => createGenerationIndexes(db, entry.projection, next)));
 
       // Each new generation's subscription catches up what was appended meanwhile.
       for (const { entry, next } of builds) building.push(subscribeGeneration(entry.projection, next, batchSize));
@@ -273,6 +286,8 @@ export async function startProjectionRuntime(options: ProjectionRuntimeOptions):
       throw error;
     } finally {
       for (const { entry } of builds) entry.rebuild = null;
+      await writing.catch(() => undefined);
+      await writer.end();
     }
   };
 
@@ -334,6 +349,14 @@ export async function startProjectionRuntime(options: ProjectionRuntimeOptions):
       clearInterval(refreshTimer);
       await Promise.all([...running.values()].map((entry) => entry.subscription.stop()));
     },
+  };
+}
+
+/** A projection without a bulk builder rebuilds through apply(), run in order with the batch's writes. */
+function applyAsBuilder(projection: Projection): BulkBuilder {
+  return {
+    prepare: async (events) => (context) => projection.apply(events, context),
+    finish: () => async () => undefined,
   };
 }
 

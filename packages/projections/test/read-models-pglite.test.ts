@@ -28,4 +28,25 @@ describe('read models on embedded PGlite', () => {
       await database.close();
     }
   });
+
+  it('rebuild every read model in small batches with small state caches to equal read models', async () => {
+    const database = await createPgliteDatabase();
+    const db = database.db as unknown as Kysely<any>;
+    await migrateToLatest(database.db, { ...eventStoreMigrations, ...projectionMigrations });
+    const store = await createEventStore({ database });
+    const runtime = await startProjectionRuntime({ store, projections: readModels, pollIntervalMs: 20, rebuildBatchSize: 23, rebuildCachedStates: 4 });
+    try {
+      const head = await appendSimulation(store, simulateTransactions(30, 6));
+      expect(await runtime.waitForPosition(head, 20_000)).toBe(true);
+      const results = await runtime.rebuildAll();
+      expect(results.map((result) => result.generation)).toEqual([2, 2, 2]);
+      const report = await verifyReadModels(store, db, { transactions: runtime.schemaOf('transactions'), traces: runtime.schemaOf('traces'), ledger: runtime.schemaOf('ledger') });
+      expect(report.differences).toEqual([]);
+      expect(report.ok).toBe(true);
+    } finally {
+      await runtime.stop();
+      await store.close();
+      await database.close();
+    }
+  });
 });

@@ -223,4 +223,15 @@ describe('read models on PostgreSQL', () => {
     expect(report.differences).toEqual([]);
     expect(report.ok).toBe(true);
   });
+
+  it('rebuilds in small batches with small state caches (states evicted, read back, written again) to equal read models', async () => {
+    await runtime.stop();
+    runtime = await startProjectionRuntime({ store, projections: readModels, batchSize: 250, pollIntervalMs: 50, rebuildBatchSize: 97, rebuildCachedStates: 15 });
+    const before = await getBalances(db, runtime.schemaOf('ledger'));
+    await runtime.rebuildAll();
+    expect(await getBalances(db, runtime.schemaOf('ledger'))).toEqual(before);
+    const report = await verifyReadModels(store, db, schemas());
+    expect(report.differences).toEqual([]);
+    expect(report.ok).toBe(true);
+  });
 });

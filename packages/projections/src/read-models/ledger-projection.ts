@@ -1,9 +1,11 @@
-import { sql } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { parseEvent, postingsFor, type LedgerEntry, type TransactionState } from '@tracktrove/domain';
-import type { Projection, ProjectionContext } from '../projection.ts';
-import { createStateCache } from './state-cache.ts';
-import { jsonRows, tableIn } from './sql-helpers.ts';
-import { foldRecord, touchedTransactionIds, transactionIdOf, transactionRecords, type EventParser } from './transaction-stream.ts';
+import type { BulkWrite, Projection, ProjectionContext } from '../projection.ts';
+import { appendRows, chunksOf, encodeRows, jsonRecords, type Columns, type EncodedRows } from './row-writes.ts';
+import { createBulkStates, type StatesToWrite } from './state-cache.ts';
+import { tableIn } from './sql-helpers.ts';
+import { eventsPerYield, yieldToIo } from './yield-to-io.ts';
+import { foldRecord, foldRecordShared, touchedTransactionIds, transactionIdOf, transactionRecords, type EventParser } from './transaction-stream.ts';
 import { traceDtoKeys } from './trace-record.ts';
 import { parseEventTrusted } from './trusted-event.ts';
 
@@ -77,7 +79,7 @@ export const ledgerProjection: Projection = {
     await sql`create table ${tableIn(schema, 'ledger_states')} (transaction_id text primary key, state jsonb not null)`.execute(transaction);
     await sql`
       create table ${entries} (
-        id text collate "C" primary key,
+        id text collate "C" not null,
         transaction_id text not null,
         version integer not null,
         type text not null,
@@ -102,93 +104,156 @@ export const ledgerProjection: Projection = {
   },
   async createIndexes({ transaction, schema }) {
     const entries = tableIn(schema, 'entries');
+    // Built with the other indexes, not with the table: a rebuild appends entries much faster
+    // without it, and adding it then still fails loudly on an entry written twice.
+    await sql`alter table ${entries} add primary key (id)`.execute(transaction);
     await sql`create index on ${entries} (position, id)`.execute(transaction);
     await sql`create index on ${entries} (transaction_id, position)`.execute(transaction);
     await sql`create index on ${entries} (debit_account, position)`.execute(transaction);
     await sql`create index on ${entries} (credit_account, position)`.execute(transaction);
   },
   omitsMetadataKeys: traceDtoKeys,
-  async apply(events, { transaction, schema }) {
+  async apply(events, context) {
+    const { transaction, schema } = context;
     const records = transactionRecords(events);
     if (records.length === 0) return;
     const ids = touchedTransactionIds(records);
     const states = await readLedgerStates(transaction, schema, ids);
     const entries = ledgerEntriesOf(records, states, parseEventTrusted);
     await writeLedgerStates(transaction, schema, ids.map((id) => [id, states.get(id)!]));
-    await writeEntries(transaction, schema, entries);
+    await writeEntries(context, entries);
   },
-  bulkBuilder() {
-    const cache = createStateCache<TransactionState>(bulkCachedStates);
+  bulkBuilder({ copy, cachedStates }) {
+    const states = createBulkStates<TransactionState>(cachedStates ?? bulkCachedStates, (reader, ids) => readLedgerStates(reader.db, reader.schema, ids));
+    const balances = createBalanceTotals(bulkHeldAccounts);
+    const format = copy ? 'copy' : 'json';
     return {
-      async apply(events, { transaction, schema }) {
+      async prepare(events, reader) {
         const records = transactionRecords(events);
-        if (records.length === 0) return;
-        const missing = touchedTransactionIds(records).filter((id) => cache.get(id) === undefined);
-        const states = missing.length > 0 ? await readLedgerStates(transaction, schema, missing) : new Map<string, TransactionState>();
+        if (records.length === 0) return async () => undefined;
+        await states.load(records, reader);
         const entries: PositionedEntry[] = [];
-        for (const record of records) {
+        for (const [index, record] of records.entries()) {
+          if (index > 0 && index % eventsPerYield === 0) await yieldToIo();
           const id = transactionIdOf(record.streamId)!;
-          const { before, event, after } = foldRecord(cache.get(id) ?? states.get(id), record, parseEventTrusted);
+          // The state keeps the payload until it is written: stripping it per event cost a copy of the state.
+          const { before, event, after } = foldRecordShared(states.get(id), record, parseEventTrusted);
           for (const entry of postingsFor(before, event, after)) entries.push({ ...entry, position: record.position });
-          cache.set(id, ledgerStateOf(after));
+          states.set(id, after);
         }
-        const evicted = cache.evictOverflow();
-        if (evicted.length > 0) await writeLedgerStates(transaction, schema, evicted);
-        await writeEntries(transaction, schema, entries);
+        balances.add(entries);
+        const writeStates = ledgerStateWrites(states.take(false), format);
+        const appendEntries = encodeRows(format, 'entries', entryColumns, entries.map(entryRow));
+        const deltas = balances.overflow();
+        return async (context) => {
+          await writeStates(context);
+          await appendRows(context, appendEntries);
+          await addToBalances(context.transaction, context.schema, deltas);
+        };
       },
-      async flush({ transaction, schema }) {
-        const changed = cache.drainChanged();
-        for (let start = 0; start < changed.length; start += bulkFlushRows) await writeLedgerStates(transaction, schema, changed.slice(start, start + bulkFlushRows));
+      finish() {
+        const writeStates = ledgerStateWrites(states.take(true), format);
+        const deltas = balances.takeAll();
+        return async (context) => {
+          await writeStates(context);
+          await addToBalances(context.transaction, context.schema, deltas);
+        };
       },
     };
   },
 };
 
-/** Payload-free states a rebuild keeps in memory, and rows per upsert when it flushes them. */
+/** Payload-free states a rebuild keeps in memory, rows per statement when it writes them, and accounts whose totals it holds back. */
 const bulkCachedStates = 8_000;
-const bulkFlushRows = 5_000;
+const bulkWriteRows = 5_000;
+const bulkHeldAccounts = 10_000;
 
-async function readLedgerStates(transaction: ProjectionContext['transaction'], schema: string, ids: readonly string[]): Promise<Map<string, TransactionState>> {
+/**
+ * Balance changes a rebuild adds up in memory across batches (balances are sums, so they may be
+ * written at any time): one small upsert at the end instead of one per batch, or whenever more
+ * than maxAccounts accounts are held.
+ */
+function createBalanceTotals(maxAccounts: number) {
+  let totals = new Map<string, BalanceDelta>();
+  const takeAll = (): BalanceDelta[] => {
+    const taken = [...totals.values()];
+    totals = new Map();
+    return taken;
+  };
+  return {
+    add(entries: readonly LedgerEntry[]): void {
+      for (const delta of balanceDeltas(entries)) {
+        const total = totals.get(delta.account);
+        if (!total) {
+          totals.set(delta.account, delta);
+          continue;
+        }
+        total.debits_posted += delta.debits_posted;
+        total.credits_posted += delta.credits_posted;
+        total.debits_pending += delta.debits_pending;
+        total.credits_pending += delta.credits_pending;
+      }
+    },
+    /** Every total when more accounts than the bound are held, else none. */
+    overflow: (): BalanceDelta[] => (totals.size > maxAccounts ? takeAll() : []),
+    takeAll,
+  };
+}
+
+async function readLedgerStates(db: Kysely<any>, schema: string, ids: readonly string[]): Promise<Map<string, TransactionState>> {
   const { rows: stored } = await sql<{ transaction_id: string; state: TransactionState }>`
-    select transaction_id, state from ${tableIn(schema, 'ledger_states')} where transaction_id = any(${ids}::text[])`.execute(transaction);
+    select transaction_id, state from ${tableIn(schema, 'ledger_states')} where transaction_id = any(${ids}::text[])`.execute(db);
   return new Map(stored.map((row) => [row.transaction_id, row.state]));
 }
+
+const ledgerStateColumns: Columns = [['transaction_id', 'text'], ['state', 'jsonb']];
 
 async function writeLedgerStates(transaction: ProjectionContext['transaction'], schema: string, states: readonly [string, TransactionState][]): Promise<void> {
   if (states.length === 0) return;
   await sql`
     insert into ${tableIn(schema, 'ledger_states')} (transaction_id, state)
-    select transaction_id, state from json_to_recordset(${jsonRows(states.map(([id, state]) => ({ transaction_id: id, state })))})
+    select transaction_id, state from json_to_recordset(${jsonRecords(ledgerStateColumns, states)}::json)
       as r(transaction_id text, state jsonb)
     on conflict (transaction_id) do update set state = excluded.state`.execute(transaction);
 }
 
+/** A rebuild's writes of ledger states: new rows appended (COPY on PostgreSQL), rows an earlier batch wrote upserted. */
+function ledgerStateWrites({ added, updated }: StatesToWrite<TransactionState>, format: EncodedRows['format']): BulkWrite {
+  const withoutPayload = ([id, state]: [string, TransactionState]): [string, TransactionState] => [id, ledgerStateOf(state)];
+  const appends = chunksOf(added, bulkWriteRows).map((chunk) => encodeRows(format, 'ledger_states', ledgerStateColumns, chunk.map(withoutPayload)));
+  const upserts = chunksOf(updated.map(withoutPayload), bulkWriteRows);
+  return async (context) => {
+    for (const rows of appends) await appendRows(context, rows);
+    for (const chunk of upserts) await writeLedgerStates(context.transaction, context.schema, chunk);
+  };
+}
+
+const entryColumns: Columns = [
+  ['id', 'text'], ['transaction_id', 'text'], ['version', 'integer'], ['type', 'text'], ['debit_account', 'text'], ['credit_account', 'text'],
+  ['amount_minor', 'bigint'], ['currency', 'text'], ['phase', 'text'], ['pending_id', 'text'], ['position', 'text'], ['at', 'timestamptz'],
+];
+
+/** An entry's row, its values in entryColumns order. */
+function entryRow(entry: PositionedEntry): unknown[] {
+  return [
+    entry.entryId, entry.transactionId, entry.version, entry.type, entry.debitAccount, entry.creditAccount, entry.amountMinor, entry.currency,
+    entry.phase, entry.pendingId, entry.position, entry.at,
+  ];
+}
+
 /** Inserts the entries and adds them to the balances. */
-async function writeEntries(transaction: ProjectionContext['transaction'], schema: string, entries: readonly PositionedEntry[]): Promise<void> {
+async function writeEntries(context: ProjectionContext, entries: readonly PositionedEntry[]): Promise<void> {
   if (entries.length === 0) return;
-  const rows = entries.map((entry) => ({
-    id: entry.entryId,
-    transaction_id: entry.transactionId,
-    version: entry.version,
-    type: entry.type,
-    debit_account: entry.debitAccount,
-    credit_account: entry.creditAccount,
-    amount_minor: entry.amountMinor,
-    currency: entry.currency,
-    phase: entry.phase,
-    pending_id: entry.pendingId,
-    position: entry.position,
-    at: entry.at,
-  }));
-  await sql`
-    insert into ${tableIn(schema, 'entries')}
-    select * from json_to_recordset(${jsonRows(rows)}) as r(
-      id text, transaction_id text, version integer, type text, debit_account text, credit_account text, amount_minor bigint,
-      currency text, phase text, pending_id text, position text, at timestamptz)`.execute(transaction);
+  await appendRows(context, encodeRows('json', 'entries', entryColumns, entries.map(entryRow)));
+  await addToBalances(context.transaction, context.schema, balanceDeltas(entries));
+}
+
+async function addToBalances(transaction: ProjectionContext['transaction'], schema: string, deltas: readonly BalanceDelta[]): Promise<void> {
+  if (deltas.length === 0) return;
   const balances = tableIn(schema, 'balances');
   await sql`
     insert into ${balances} as b
-    select * from json_to_recordset(${jsonRows(balanceDeltas(entries))}) as r(
+    select * from json_to_recordset(${JSON.stringify(deltas)}::json) as r(
       account text, currency text, debits_posted bigint, credits_posted bigint, debits_pending bigint, credits_pending bigint)
     on conflict (account) do update set
       debits_posted = b.debits_posted + excluded.debits_posted,

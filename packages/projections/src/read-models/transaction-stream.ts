@@ -53,3 +53,37 @@ export function foldRecord(
   const event = parse(record.type, record.schemaVersion, record.data);
   return { before, event, after: evolve(before, event) };
 }
+
+export interface TransactionFold {
+  readonly before: TransactionState;
+  readonly event: TransactionEvent;
+  readonly after: TransactionState;
+}
+
+/**
+ * Folds of the full state (payload included) made by a rebuild's builders, by record: the
+ * transactions builder folds every event of the pass, and the ledger builder, whose states are
+ * the same fold less the payload, takes its event and state from here instead of folding again.
+ * Weakly held: a fold lives as long as its batch.
+ */
+const sharedFolds = new WeakMap<RecordedEvent, Omit<TransactionFold, 'before'>>();
+
+/** foldRecord (trusted), remembered for foldRecordShared. */
+export function foldRecordToShare(state: TransactionState | undefined, record: RecordedEvent, parse: EventParser): TransactionFold {
+  const fold = foldRecord(state, record, parse);
+  sharedFolds.set(record, { event: fold.event, after: fold.after });
+  return fold;
+}
+
+/**
+ * foldRecord, taking the event and the state after it from a fold of the same record already made
+ * from the full state (see foldRecordToShare). Only for read models that ignore the payload: the
+ * state answered keeps the full fold's payload. The version is checked against `state` either way.
+ */
+export function foldRecordShared(state: TransactionState | undefined, record: RecordedEvent, parse: EventParser): TransactionFold {
+  const shared = sharedFolds.get(record);
+  if (!shared) return foldRecord(state, record, parse);
+  const before = state ?? initialState();
+  if (record.version !== before.version + 1) throw new StreamOrderError(record.streamId, before.version + 1, record.version);
+  return { before, event: shared.event, after: shared.after };
+}

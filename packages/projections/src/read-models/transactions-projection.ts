@@ -1,10 +1,12 @@
-import { sql } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { TransactionState } from '@tracktrove/domain';
 import type { RecordedEvent } from '@tracktrove/event-store';
-import type { Projection, ProjectionContext } from '../projection.ts';
-import { createStateCache } from './state-cache.ts';
-import { jsonRows, tableIn } from './sql-helpers.ts';
-import { foldRecord, touchedTransactionIds, transactionIdOf, transactionRecords } from './transaction-stream.ts';
+import type { BulkWrite, Projection, ProjectionContext } from '../projection.ts';
+import { createBulkStates, type StatesToWrite } from './state-cache.ts';
+import { appendRows, chunksOf, encodeRows, jsonRecords, type Columns } from './row-writes.ts';
+import { tableIn } from './sql-helpers.ts';
+import { eventsPerYield, yieldToIo } from './yield-to-io.ts';
+import { foldRecord, foldRecordToShare, touchedTransactionIds, transactionIdOf, transactionRecords, type EventParser, type TransactionFold } from './transaction-stream.ts';
 import { transactionViewOf } from './transaction-view.ts';
 import { traceDtoKeys } from './trace-record.ts';
 import { parseEventTrusted } from './trusted-event.ts';
@@ -64,26 +66,21 @@ export const transactionsProjection: Projection = {
     for (const record of records) foldInto(states, record);
     await upsertRows(transaction, schema, ids.map((id) => [id, states.get(id)!]));
   },
-  bulkBuilder() {
-    const cache = createStateCache<Folded>(bulkCachedTransactions);
+  bulkBuilder({ copy, cachedStates }) {
+    const states = createBulkStates<Folded>(cachedStates ?? bulkCachedTransactions, (reader, ids) => readStates(reader.db, reader.schema, ids));
     return {
-      async apply(events, { transaction, schema }) {
+      async prepare(events, reader) {
         const records = transactionRecords(events);
-        if (records.length === 0) return;
-        const missing = touchedTransactionIds(records).filter((id) => cache.get(id) === undefined);
-        const stored = missing.length > 0 ? await readStates(transaction, schema, missing) : new Map<string, Folded>();
-        for (const record of records) {
+        if (records.length === 0) return async () => undefined;
+        await states.load(records, reader);
+        for (const [index, record] of records.entries()) {
+          if (index > 0 && index % eventsPerYield === 0) await yieldToIo();
           const id = transactionIdOf(record.streamId)!;
-          const current = cache.get(id) ?? stored.get(id);
-          cache.set(id, fold(current, record));
+          states.set(id, fold(states.get(id), record, foldRecordToShare));
         }
-        const evicted = cache.evictOverflow();
-        if (evicted.length > 0) await upsertRows(transaction, schema, evicted);
+        return writeStates(states.take(false), copy);
       },
-      async flush({ transaction, schema }) {
-        const changed = cache.drainChanged();
-        for (let start = 0; start < changed.length; start += bulkFlushRows) await upsertRows(transaction, schema, changed.slice(start, start + bulkFlushRows));
-      },
+      finish: () => writeStates(states.take(true), copy),
     };
   },
 };
@@ -91,18 +88,18 @@ export const transactionsProjection: Projection = {
 /** A transaction's folded state with the positions of its last and first events. */
 type Folded = { state: TransactionState; position: string; createdPosition: string };
 
-/** States a rebuild keeps in memory (a few KiB each), and rows per upsert when it flushes them. */
+/** States a rebuild keeps in memory (a few KiB each), and rows per statement when it writes them. */
 const bulkCachedTransactions = 8_000;
-const bulkFlushRows = 5_000;
+const bulkWriteRows = 5_000;
 
-async function readStates(transaction: ProjectionContext['transaction'], schema: string, ids: readonly string[]): Promise<Map<string, Folded>> {
+async function readStates(transaction: Kysely<any>, schema: string, ids: readonly string[]): Promise<Map<string, Folded>> {
   const { rows: stored } = await sql<{ id: string; state: TransactionState; position: string; created_position: string }>`
     select id, state, position, created_position from ${tableIn(schema, 'transactions')} where id = any(${ids}::text[])`.execute(transaction);
   return new Map(stored.map((row) => [row.id, { state: row.state, position: row.position, createdPosition: row.created_position }]));
 }
 
-function fold(current: Folded | undefined, record: RecordedEvent): Folded {
-  const { after } = foldRecord(current?.state, record, parseEventTrusted);
+function fold(current: Folded | undefined, record: RecordedEvent, foldOne: (state: TransactionState | undefined, record: RecordedEvent, parse: EventParser) => TransactionFold = foldRecord): Folded {
+  const { after } = foldOne(current?.state, record, parseEventTrusted);
   return { state: after, position: record.position, createdPosition: current?.createdPosition ?? record.position };
 }
 
@@ -111,38 +108,44 @@ function foldInto(states: Map<string, Folded>, record: RecordedEvent): void {
   states.set(id, fold(states.get(id), record));
 }
 
+const transactionColumns: Columns = [
+  ['id', 'text'], ['status', 'text'], ['amount_minor', 'bigint'], ['currency', 'text'], ['vendor_id', 'text'], ['payer_id', 'text'],
+  ['channel', 'text'], ['kind', 'text'], ['service_context', 'text'], ['retry_count', 'integer'], ['version', 'integer'], ['position', 'text'],
+  ['created_position', 'text'], ['created_at', 'timestamptz'], ['updated_at', 'timestamptz'], ['escrow_expires_at', 'timestamptz'],
+  ['next_retry_at', 'timestamptz'], ['last_error', 'jsonb'], ['state', 'jsonb'],
+];
+
+/** A transaction's row, its values in transactionColumns order. */
+function transactionRow(id: string, { state, position, createdPosition }: Folded): unknown[] {
+  const view = transactionViewOf(state, position);
+  return [
+    id, view.status, view.amountMinor, view.currency, view.vendorId, view.payerId, view.channel, view.kind, view.serviceContext, view.retryCount,
+    view.version, position, createdPosition, view.createdAt, view.updatedAt, view.escrowExpiresAt, state.nextRetryAt, view.lastError, state,
+  ];
+}
+
+/**
+ * The writes of a rebuild's states: new rows appended (COPY on PostgreSQL), rows an earlier batch
+ * wrote upserted. Encoded now, while the batch is folded, in statements of at most bulkWriteRows.
+ */
+function writeStates({ added, updated }: StatesToWrite<Folded>, copy: boolean): BulkWrite {
+  const appends = chunksOf(added, bulkWriteRows).map((chunk) => encodeRows(copy ? 'copy' : 'json', 'transactions', transactionColumns, chunk.map(([id, folded]) => transactionRow(id, folded))));
+  const upserts = chunksOf(updated, bulkWriteRows);
+  return async (context) => {
+    for (const rows of appends) await appendRows(context, rows);
+    for (const chunk of upserts) await upsertRows(context.transaction, context.schema, chunk);
+  };
+}
+
 async function upsertRows(transaction: ProjectionContext['transaction'], schema: string, folded: readonly [string, Folded][]): Promise<void> {
   if (folded.length === 0) return;
-  const rows = folded.map(([id, { state, position, createdPosition }]) => {
-    const view = transactionViewOf(state, position);
-    return {
-      id,
-      status: view.status,
-      amount_minor: view.amountMinor,
-      currency: view.currency,
-      vendor_id: view.vendorId,
-      payer_id: view.payerId,
-      channel: view.channel,
-      kind: view.kind,
-      service_context: view.serviceContext,
-      retry_count: view.retryCount,
-      version: view.version,
-      position,
-      created_position: createdPosition,
-      created_at: view.createdAt,
-      updated_at: view.updatedAt,
-      escrow_expires_at: view.escrowExpiresAt,
-      next_retry_at: state.nextRetryAt,
-      last_error: view.lastError,
-      state,
-    };
-  });
+  const rows = jsonRecords(transactionColumns, folded.map(([id, state]) => transactionRow(id, state)));
   await sql`
     insert into ${tableIn(schema, 'transactions')} (id, status, amount_minor, currency, vendor_id, payer_id, channel, kind, service_context, retry_count, version,
                       position, created_position, created_at, updated_at, escrow_expires_at, next_retry_at, last_error, state)
     select id, status, amount_minor, currency, vendor_id, payer_id, channel, kind, service_context, retry_count, version,
            position, created_position, created_at, updated_at, escrow_expires_at, next_retry_at, last_error, state
-      from json_to_recordset(${jsonRows(rows)}) as r(
+      from json_to_recordset(${rows}::json) as r(
         id text, status text, amount_minor bigint, currency text, vendor_id text, payer_id text, channel text, kind text,
         service_context text, retry_count integer, version integer, position text, created_position text, created_at timestamptz,
         updated_at timestamptz, escrow_expires_at timestamptz, next_retry_at timestamptz, last_error jsonb, state jsonb)
