@@ -120,8 +120,8 @@ export async function appendToStreams(db: Kysely<EventStoreTables>, appends: rea
     if (stored) return toResult(eventIds, stored, true);
   }
   try {
-    const rows = appends.length === 1
-      ? await appendToOneStream(db, appends[0]!.streamId, expected[0]!, events, options.alongside)
+    const rows = fitsOneStatement(expected)
+      ? await appendInOneStatement(db, appends.map((append, index) => ({ streamId: append.streamId, expected: expected[index]!, events: events.filter((event) => event.stream === index) })), options.alongside)
       : (await appendToSeveralStreams(streamIds, expected, counts, events, options.alongside).execute(db)).rows;
     return { ...toResult(eventIds, rows, false), ...(options.alongside ? { alongside: rows[0]?.alongside } : {}) };
   } catch (error) {
@@ -145,20 +145,41 @@ function appendToSeveralStreams(streamIds: string[], expected: string[], counts:
   return alongside ? withAlongside(append, alongside) : sql<AppendRow>`select * from ${append}`;
 }
 
+/** New streams that may join a one-stream append in its prepared statement (see appendInOneStatement). */
+const maxNewStreamsAlongside = 3;
+
+interface StatementStream {
+  readonly streamId: string;
+  readonly expected: string;
+  readonly events: PreparedEvent[];
+}
+
+const isNewStream = (expected: string) => expected === 'no_stream' || expected === '0';
+
+/** Whether appendInOneStatement takes these streams: one, or one plus a few new ones. */
+function fitsOneStatement(expected: readonly string[]): boolean {
+  return expected.length <= 1 + maxNewStreamsAlongside && expected.slice(1).every(isNewStream);
+}
+
 /**
- * One stream's append as one prepared statement of plain SQL (no function call, planned once per
- * connection): the stream row moves from the expected version under its row lock, and the events
- * are inserted after it. A version mismatch moves no row and inserts nothing; the actual version is
- * then read for the error. Unlike tt_append's exception this leaves a caller's transaction usable.
+ * An append as one prepared statement of plain SQL (no function call, planned once per
+ * connection): the first stream's row moves from the expected version under its row lock, and its
+ * events are inserted after it. A version mismatch moves no row and inserts nothing; the actual
+ * version is then read for the error, and a caller's transaction stays usable (unlike tt_append's
+ * exception). Further streams must be new (a command's webhook stream, say): their rows are
+ * inserted only when the first stream's moved, and one that exists already fails the whole
+ * statement on tt_streams' key, so the append stays atomic.
  */
-async function appendToOneStream(db: Kysely<EventStoreTables>, streamId: string, expected: string, events: PreparedEvent[], alongside: RawBuilder<unknown> | undefined): Promise<AppendRow[]> {
-  const count = events.length;
+async function appendInOneStatement(db: Kysely<EventStoreTables>, streams: readonly StatementStream[], alongside: RawBuilder<unknown> | undefined): Promise<AppendRow[]> {
+  const [first, ...added] = streams;
+  const { streamId, expected } = first!;
+  const count = first!.events.length;
   const stream =
     expected === 'any'
       ? sql`insert into tt_streams as t (stream_id, version) values (${streamId}, ${count}::bigint)
               on conflict (stream_id) do update set version = t.version + excluded.version
               returning t.version - ${count}::bigint as base`
-      : expected === 'no_stream' || expected === '0'
+      : isNewStream(expected)
         ? sql`insert into tt_streams (stream_id, version) values (${streamId}, ${count}::bigint) on conflict do nothing
               returning 0::bigint as base`
         : expected === 'stream_exists'
@@ -166,28 +187,58 @@ async function appendToOneStream(db: Kysely<EventStoreTables>, streamId: string,
                 returning t.version - ${count}::bigint as base`
           : sql`update tt_streams t set version = t.version + ${count}::bigint where t.stream_id = ${streamId} and t.version = ${expected}::bigint
                 returning t.version - ${count}::bigint as base`;
-  const [first] = events;
-  const rows =
-    count === 1
-      ? sql`select ${streamId}, s.base + 1, ${first!.eventId}::uuid, ${first!.type}, ${first!.schemaVersion}::int, ${first!.data}::jsonb, ${first!.metadata}::jsonb from s`
-      : sql`select ${streamId}, s.base + u.ord, u.event_id, u.type, u.schema_version, coalesce(u.data, 'null'::jsonb), u.metadata
-              from s, rows from (jsonb_to_recordset(${eventsJson(events)}::jsonb)
-                                 as (event_id uuid, type text, schema_version int, data jsonb, metadata jsonb))
-                      with ordinality as u(event_id, type, schema_version, data, metadata, ord)
-             order by u.ord`;
+  const addedStreams = added.map((extra, index) => sql`, ${sql.raw(`s${index + 1}`)} as (
+      insert into tt_streams (stream_id, version) select ${extra.streamId}, ${extra.events.length}::bigint from s
+      returning 0::bigint as base)`);
+  const rows = streams.map((entry, index) => eventRows(entry, sql.raw(index === 0 ? 's' : `s${index}`), index));
   const statement = sql<AppendRow>`${sql.raw(preparedMarker)}
-    with s as (${stream}),
+    with s as (${stream})${sql.join(addedStreams, sql``)},
          appended as (
-           insert into tt_events (stream_id, stream_version, event_id, type, schema_version, data, metadata) ${rows}
+           insert into tt_events (stream_id, stream_version, event_id, type, schema_version, data, metadata)
+           select stream_id, stream_version, event_id, type, schema_version, data, metadata
+             from (${sql.join(rows, sql` union all `)}) r
+            order by r.part, r.ord
            returning event_id, stream_id, stream_version, tx_id, seq, recorded_at)
     ${alongside
       ? sql`, alongside as (select ${alongside} as result from s)
            select appended.*, alongside.result as alongside from appended cross join alongside`
       : sql`select * from appended`}`;
-  const { rows: appended } = await statement.execute(db);
-  if (appended.length === count) return appended;
+  let appended: AppendRow[];
+  try {
+    ({ rows: appended } = await statement.execute(db));
+  } catch (error) {
+    throw (await existingStreamConflict(db, error, added)) ?? error;
+  }
+  if (appended.length === streams.reduce((sum, entry) => sum + entry.events.length, 0)) return appended;
   const { rows: actual } = await sql<{ version: string }>`select version from tt_streams where stream_id = ${streamId}`.execute(db);
   throw new WrongExpectedVersionError(streamId, parseExpected(expected), actual[0] ? Number(actual[0].version) : null);
+}
+
+/** A stream's events as rows (with their stream's place and their order), based on its CTE's row. */
+function eventRows(entry: StatementStream, base: RawBuilder<unknown>, part: number): RawBuilder<unknown> {
+  const [only] = entry.events;
+  return entry.events.length === 1
+    ? sql`select ${entry.streamId}::text as stream_id, b.base + 1 as stream_version, ${only!.eventId}::uuid as event_id, ${only!.type}::text as type,
+             ${only!.schemaVersion}::int as schema_version, ${only!.data}::jsonb as data, ${only!.metadata}::jsonb as metadata,
+             ${sql.raw(String(part))} as part, 1::bigint as ord
+           from ${base} b`
+    : sql`select ${entry.streamId}::text as stream_id, b.base + u.ord as stream_version, u.event_id, u.type, u.schema_version,
+             coalesce(u.data, 'null'::jsonb) as data, u.metadata, ${sql.raw(String(part))} as part, u.ord
+           from ${base} b, rows from (jsonb_to_recordset(${eventsJson(entry.events)}::jsonb)
+                                     as (event_id uuid, type text, schema_version int, data jsonb, metadata jsonb))
+                          with ordinality as u(event_id, type, schema_version, data, metadata, ord)`;
+}
+
+/** A new stream of the statement that existed already (tt_streams' key): the typed conflict, else null. */
+async function existingStreamConflict(db: Kysely<EventStoreTables>, error: unknown, added: readonly StatementStream[]): Promise<WrongExpectedVersionError | null> {
+  const { code, constraint, detail, message } = (error ?? {}) as { code?: string; constraint?: string; detail?: string; message?: string };
+  if (code !== '23505' || (constraint !== 'tt_streams_pkey' && !message?.includes('tt_streams_pkey'))) return null;
+  const existing = added.find((entry) => detail?.includes(`(${entry.streamId})`)) ?? added[0];
+  if (!existing) return null;
+  // Inside a caller's transaction the failed statement aborted it: no query can tell the version.
+  if (db.isTransaction) return new WrongExpectedVersionError(existing.streamId, parseExpected(existing.expected), null);
+  const { rows } = await sql<{ version: string }>`select version from tt_streams where stream_id = ${existing.streamId}`.execute(db);
+  return new WrongExpectedVersionError(existing.streamId, parseExpected(existing.expected), rows[0] ? Number(rows[0].version) : null);
 }
 
 /** The events as one JSON array for jsonb_to_recordset, from their already serialised data. */

@@ -66,6 +66,33 @@ describe.each<Backend>(['postgres', 'pglite'])('append and read on %s', (backend
     expect(result.events.map((event) => event.streamId)).toEqual([a, a, b]);
   });
 
+  it('appends to a stream and new streams in one statement: in order, and all or nothing', async () => {
+    const [main, newOne, newTwo] = [stream(), stream(), stream()];
+    await fixture.store.appendToStream(main, events(1));
+    const result = await fixture.store.appendToStreams([
+      { streamId: main, expectedVersion: 1, events: events(2) },
+      { streamId: newOne, expectedVersion: 'no_stream', events: events(1) },
+      { streamId: newTwo, expectedVersion: 'no_stream', events: events(3) },
+    ]);
+    expect(result.streamVersions).toEqual({ [main]: 3, [newOne]: 1, [newTwo]: 3 });
+    expect(result.events.map((event) => [event.streamId, event.version])).toEqual([[main, 2], [main, 3], [newOne, 1], [newTwo, 1], [newTwo, 2], [newTwo, 3]]);
+    const positions = result.events.map((event) => event.position);
+    expect([...positions].sort()).toEqual(positions);
+    // A "new" stream that exists fails the whole append, naming it; the first stream does not move.
+    await expect(fixture.store.appendToStreams([
+      { streamId: main, expectedVersion: 3, events: events(1) },
+      { streamId: newTwo, expectedVersion: 'no_stream', events: events(1) },
+    ])).rejects.toMatchObject({ name: 'WrongExpectedVersionError', streamId: newTwo, expected: 'no_stream', actual: 3 });
+    expect((await fixture.store.readStream(main)).length).toBe(3);
+    // A mismatch on the first stream writes none of the new ones.
+    const newThree = stream();
+    await expect(fixture.store.appendToStreams([
+      { streamId: main, expectedVersion: 1, events: events(1) },
+      { streamId: newThree, expectedVersion: 'no_stream', events: events(1) },
+    ])).rejects.toMatchObject({ streamId: main, expected: 1, actual: 3 });
+    expect(await fixture.store.readStream(newThree)).toEqual([]);
+  });
+
   it('runs an alongside expression in the append statement: it commits with the events or neither does', async () => {
     const db = fixture.database.db;
     await sql`create table if not exists alongside_rows (id text primary key)`.execute(db);
