@@ -11,15 +11,14 @@ import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fast
 import type { AppContext } from './app-context.ts';
 import { installErrorHandler } from './http/error-handler.ts';
 import { HttpProblem, problems, sendProblem } from './http/problem.ts';
+import { requestTimeoutMs } from './http/timeouts.ts';
 import { eventRoutes } from './routes/events.ts';
 import { operationsRoutes } from './routes/operations.ts';
-import { requestTimeoutMs } from './http/timeouts.ts';
 
 export interface BuildAppOptions {
   /** Extra route plugins (transactions, ledger, admin, ...), registered after the core ones. */
   readonly routes?: ReadonlyArray<(context: AppContext) => import('fastify').FastifyPluginAsync>;
 }
-
 
 /** The Fastify application: plugins, schemas, error mapping and routes. Listening is the caller's. */
 export async function buildApp(context: AppContext, options: BuildAppOptions = {}): Promise<FastifyInstance> {

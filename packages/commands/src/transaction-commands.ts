@@ -132,7 +132,11 @@ export function executeTransactionCommands(
 /** The current state of a transaction from its stream (null when it does not exist). */
 export async function loadTransaction(db: Kysely<any>, transactionId: string, uptoVersion?: number): Promise<TransactionState | null> {
   const events = await readStream(db, transactionStreamId(transactionId), { maxCount: 10_000 }, upcastTransactionEvent);
-  if (events.length === 0) return null;
+  return events.length === 0 ? null : foldTransaction(events, uptoVersion);
+}
+
+/** A transaction's state from its stored events (up to a version when given). */
+function foldTransaction(events: readonly RecordedEvent[], uptoVersion?: number): TransactionState {
   let state = initialState();
   for (const event of events) {
     if (uptoVersion !== undefined && event.version > uptoVersion) break;
@@ -152,7 +156,7 @@ export async function loadTransactions(db: Kysely<any>, transactionIds: readonly
     const streams = await readStreams(db, chunk.map(transactionStreamId), upcastTransactionEvent);
     for (const transactionId of chunk) {
       const events = streams.get(transactionStreamId(transactionId));
-      if (events) states.set(transactionId, events.reduce((state, event) => evolve(state, toTransactionEvent(event)), initialState()));
+      if (events) states.set(transactionId, foldTransaction(events));
     }
   }
   return states;

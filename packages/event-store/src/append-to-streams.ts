@@ -210,8 +210,13 @@ async function appendInOneStatement(db: Kysely<EventStoreTables>, streams: reado
     throw (await existingStreamConflict(db, error, added)) ?? error;
   }
   if (appended.length === streams.reduce((sum, entry) => sum + entry.events.length, 0)) return appended;
-  const { rows: actual } = await sql<{ version: string }>`select version from tt_streams where stream_id = ${streamId}`.execute(db);
-  throw new WrongExpectedVersionError(streamId, parseExpected(expected), actual[0] ? Number(actual[0].version) : null);
+  throw new WrongExpectedVersionError(streamId, parseExpected(expected), await streamVersion(db, streamId));
+}
+
+/** A stream's version now, null when it does not exist. */
+async function streamVersion(db: Kysely<EventStoreTables>, streamId: string): Promise<number | null> {
+  const { rows } = await sql<{ version: string }>`select version from tt_streams where stream_id = ${streamId}`.execute(db);
+  return rows[0] ? Number(rows[0].version) : null;
 }
 
 /** A stream's events as rows (with their stream's place and their order), based on its CTE's row. */
@@ -236,9 +241,8 @@ async function existingStreamConflict(db: Kysely<EventStoreTables>, error: unkno
   const existing = added.find((entry) => detail?.includes(`(${entry.streamId})`)) ?? added[0];
   if (!existing) return null;
   // Inside a caller's transaction the failed statement aborted it: no query can tell the version.
-  if (db.isTransaction) return new WrongExpectedVersionError(existing.streamId, parseExpected(existing.expected), null);
-  const { rows } = await sql<{ version: string }>`select version from tt_streams where stream_id = ${existing.streamId}`.execute(db);
-  return new WrongExpectedVersionError(existing.streamId, parseExpected(existing.expected), rows[0] ? Number(rows[0].version) : null);
+  const actual = db.isTransaction ? null : await streamVersion(db, existing.streamId);
+  return new WrongExpectedVersionError(existing.streamId, parseExpected(existing.expected), actual);
 }
 
 /** The events as one JSON array for jsonb_to_recordset, from their already serialised data. */

@@ -2,6 +2,7 @@ import { sql, type Kysely } from 'kysely';
 import { decide, eventSchemaVersions, formatAmount, traceSteps, type Actor, type Currency, type TransactionState } from '@tracktrove/domain';
 import { EventIdConflictError, WrongExpectedVersionError, appendToStreams, type StreamAppend } from '@tracktrove/event-store';
 import { loadTransactions, transactionStreamId } from '@tracktrove/commands';
+import { runBounded } from './run-bounded.ts';
 import { isConflict } from './transact.ts';
 import { uuidV5 } from './uuid-v5.ts';
 
@@ -120,20 +121,14 @@ export async function runSettlement(
   const deadlineMs = Date.now() + (options.budgetMs ?? settlementLimits.runBudgetMs);
   const settledByChunk: Array<Array<{ batchId: string; totalMinor: number; count: number }>> = chunks.map(() => []);
   let complete = candidates.rows.length < settlementLimits.maxCandidatesPerRun;
-  let next = 0;
-  const worker = async () => {
-    while (next < chunks.length) {
-      if (Date.now() >= deadlineMs) {
-        complete = false;
-        return;
-      }
-      const index = next;
-      next += 1;
-      const chunk = chunks[index]!;
-      settledByChunk[index] = await settleBatch(db, { ...options, ...chunk, transactionIds: chunk.ids, settlementDate, sequenceStart: 0 });
+  await runBounded(chunks.map((_, index) => index), settlementLimits.concurrentBatches, async (index) => {
+    if (Date.now() >= deadlineMs) {
+      complete = false;
+      return;
     }
-  };
-  await Promise.all(Array.from({ length: Math.min(settlementLimits.concurrentBatches, chunks.length) }, worker));
+    const chunk = chunks[index]!;
+    settledByChunk[index] = await settleBatch(db, { ...options, ...chunk, transactionIds: chunk.ids, settlementDate, sequenceStart: 0 });
+  });
   const batchIds: string[] = [];
   const totals = new Map<string, { amountMinor: number; count: number }>();
   settledByChunk.forEach((settled, index) => {

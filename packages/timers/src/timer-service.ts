@@ -1,6 +1,7 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Logger } from 'pino';
 import { advanceTarget, type ClockAdvance, type SandboxClock } from './clock.ts';
+import { runBounded } from './run-bounded.ts';
 import { claimTimers, countPendingTimers, dueTimerIds, earliestPendingDueAt, recordTimerFailure, type FiredBy, type Timer, type TimerKind } from './timer-store.ts';
 
 /**
@@ -329,19 +330,6 @@ function groupByKind(timers: readonly Timer[]): Map<string, Timer[]> {
     else groups.set(timer.kind, [timer]);
   }
   return groups;
-}
-
-/** Runs work for every item, at most `concurrency` at a time. */
-async function runBounded<T>(items: readonly T[], concurrency: number, work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const item = items[next]!;
-      next += 1;
-      await work(item);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
 }
 
 /** The timers of the next advance step (see advanceNow), in due order. */
