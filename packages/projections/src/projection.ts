@@ -64,6 +64,9 @@ export interface BulkReadContext {
 /** Writes a builder prepared in memory, run later in the batch's transaction. */
 export type BulkWrite = (context: ProjectionContext) => Promise<void>;
 
+/** A batch that writes nothing. */
+export const noWrites: BulkWrite = async () => undefined;
+
 /**
  * Builds a generation batch by batch in two steps, so that folding a batch in Node overlaps
  * PostgreSQL's writing of the previous one: prepare() folds a batch and answers its writes; the

@@ -1,4 +1,4 @@
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Logger } from 'pino';
 import {
   comparePositions, decodePosition, deleteCheckpoint, encodePosition, loadCheckpoint, readHeadPosition, startOfLog, storeCheckpoint,
@@ -8,7 +8,7 @@ import {
   createGenerationIndexes, createGenerationTables, dropSchema, ensureGeneration, metadataKeysOmittedByAll, readGenerations, schemaFor, subscriptionNameFor,
   type Generation,
 } from './generations.ts';
-import type { BulkBuilder, BulkWrite, Projection } from './projection.ts';
+import { noWrites, type BulkBuilder, type BulkWrite, type Projection } from './projection.ts';
 import { openWriteConnection } from './write-connection.ts';
 
 export type ProjectionState = 'starting' | 'live' | 'catching-up' | 'standby' | 'rebuilding' | 'stopped';
@@ -185,9 +185,10 @@ export async function startProjectionRuntime(options: ProjectionRuntimeOptions):
       for (const build of builds) build.entry.rebuild = progressOf(update, build.name);
       onProgress?.(update);
     };
+    // Opened before the rebuild is marked in progress: a connection that fails leaves no mark behind.
+    const writer = await openWriteConnection(store.database);
     report(0);
     const building: Subscription[] = [];
-    const writer = await openWriteConnection(store.database);
     let writing: Promise<void> = Promise.resolve();
     try {
       for (const { entry, name, current, next, subscriptionName } of builds) {
@@ -206,7 +207,8 @@ export async function startProjectionRuntime(options: ProjectionRuntimeOptions):
       // 2,500 events a batch: half the garbage per batch of 5,000 (peak RSS 346 -> 326 MB at 316,721 events) for ~3% more CPU.
       const batchSize = options.rebuildBatchSize ?? 2_500;
       const read = (after: LogPosition) => store.readAll({ after, maxCount: batchSize, omitMetadataKeys });
-      const builderOptions = { copy: writer.copyFrom !== null, cachedStates: options.rebuildCachedStates };
+      const builderOptions = { copy: writer.copyFrom !== undefined, cachedStates: options.rebuildCachedStates };
+      const contextOf = (schema: string, transaction: Transaction<any>) => ({ schema, db: transaction.withSchema(schema), transaction, copyFrom: writer.copyFrom });
       const builders = builds.map(({ entry }) => entry.projection.bulkBuilder?.(builderOptions) ?? applyAsBuilder(entry.projection));
       const readers = builds.map(({ schema }) => ({ schema, db }));
       // Each batch's writes run in one transaction on the write connection while the next batch is
@@ -216,7 +218,7 @@ export async function startProjectionRuntime(options: ProjectionRuntimeOptions):
           // A rebuild that dies is started again from scratch: its commits need not wait for the disk.
           await sql`set local synchronous_commit = off`.execute(transaction);
           for (const [index, { schema }] of builds.entries()) {
-            await writes[index]!({ schema, db: transaction.withSchema(schema), transaction, ...(writer.copyFrom && { copyFrom: writer.copyFrom }) });
+            await writes[index]!(contextOf(schema, transaction));
           }
         });
       let position = startOfLog;
@@ -241,7 +243,7 @@ export async function startProjectionRuntime(options: ProjectionRuntimeOptions):
       await writing;
       await writer.db.transaction().execute(async (transaction) => {
         for (const [index, { schema, subscriptionName }] of builds.entries()) {
-          await builders[index]!.finish()({ schema, db: transaction.withSchema(schema), transaction, ...(writer.copyFrom && { copyFrom: writer.copyFrom }) });
+          await builders[index]!.finish()(contextOf(schema, transaction));
           await storeCheckpoint(transaction, subscriptionName, position);
         }
       });
@@ -356,7 +358,7 @@ export async function startProjectionRuntime(options: ProjectionRuntimeOptions):
 function applyAsBuilder(projection: Projection): BulkBuilder {
   return {
     prepare: async (events) => (context) => projection.apply(events, context),
-    finish: () => async () => undefined,
+    finish: () => noWrites,
   };
 }
 

@@ -9,8 +9,8 @@ import type { CopyFrom } from './projection.ts';
 /** Where a rebuild writes its batches: its own connection on PostgreSQL, which also offers COPY. */
 export interface WriteConnection {
   readonly db: Kysely<any>;
-  /** COPY FROM STDIN on the same connection as db; null on PGlite. */
-  readonly copyFrom: CopyFrom | null;
+  /** COPY FROM STDIN on the same connection as db; absent on PGlite. */
+  readonly copyFrom?: CopyFrom;
   end(): Promise<void>;
 }
 
@@ -20,7 +20,7 @@ export interface WriteConnection {
  * (one connection, no COPY FROM STDIN through the driver) the store's own db.
  */
 export async function openWriteConnection(database: StoreDatabase): Promise<WriteConnection> {
-  if (!database.connectDedicated) return { db: database.db as unknown as Kysely<any>, copyFrom: null, end: async () => undefined };
+  if (!database.connectDedicated) return { db: database.db as unknown as Kysely<any>, end: async () => undefined };
   const client = await database.connectDedicated();
   // A pool of this one client: every query of db, transactions included, runs on it.
   const pool = { connect: async () => Object.assign(client, { release: () => undefined }), end: async () => undefined };

@@ -1,6 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import { parseEvent, postingsFor, type LedgerEntry, type TransactionState } from '@tracktrove/domain';
-import type { BulkWrite, Projection, ProjectionContext } from '../projection.ts';
+import { noWrites, type BulkWrite, type Projection, type ProjectionContext } from '../projection.ts';
 import { appendRows, chunksOf, encodeRows, jsonRecords, type Columns, type EncodedRows } from './row-writes.ts';
 import { createBulkStates, type StatesToWrite } from './state-cache.ts';
 import { tableIn } from './sql-helpers.ts';
@@ -15,7 +15,7 @@ export const ledgerReadModel = 'ledger';
 export type PositionedEntry = LedgerEntry & { readonly position: string };
 
 /** What postingsFor needs of a state; the payload (up to 64 KiB of client DTO) never moves money. */
-export function ledgerStateOf(state: TransactionState): TransactionState {
+function ledgerStateOf(state: TransactionState): TransactionState {
   return { ...state, payload: null };
 }
 
@@ -38,8 +38,8 @@ export function ledgerEntriesOf(
 type BalanceDelta = { account: string; currency: string; debits_posted: number; credits_posted: number; debits_pending: number; credits_pending: number };
 
 /** The change a list of entries makes to each account (same arithmetic as the domain's applyEntry). */
-export function balanceDeltas(entries: readonly LedgerEntry[]): BalanceDelta[] {
-  const deltas = new Map<string, BalanceDelta>();
+/** Adds the entries' effect on each account to `deltas` (keyed by account). */
+function addBalanceDeltas(deltas: Map<string, BalanceDelta>, entries: readonly LedgerEntry[]): void {
   const of = (account: string, currency: string) => {
     let delta = deltas.get(account);
     if (!delta) deltas.set(account, (delta = { account, currency, debits_posted: 0, credits_posted: 0, debits_pending: 0, credits_pending: 0 }));
@@ -62,6 +62,11 @@ export function balanceDeltas(entries: readonly LedgerEntry[]): BalanceDelta[] {
       credit.credits_pending -= amount;
     }
   }
+}
+
+export function balanceDeltas(entries: readonly LedgerEntry[]): BalanceDelta[] {
+  const deltas = new Map<string, BalanceDelta>();
+  addBalanceDeltas(deltas, entries);
   return [...deltas.values()];
 }
 
@@ -130,7 +135,7 @@ export const ledgerProjection: Projection = {
     return {
       async prepare(events, reader) {
         const records = transactionRecords(events);
-        if (records.length === 0) return async () => undefined;
+        if (records.length === 0) return noWrites;
         await states.load(records, reader);
         const entries: PositionedEntry[] = [];
         for (const [index, record] of records.entries()) {
@@ -182,17 +187,7 @@ function createBalanceTotals(maxAccounts: number) {
   };
   return {
     add(entries: readonly LedgerEntry[]): void {
-      for (const delta of balanceDeltas(entries)) {
-        const total = totals.get(delta.account);
-        if (!total) {
-          totals.set(delta.account, delta);
-          continue;
-        }
-        total.debits_posted += delta.debits_posted;
-        total.credits_posted += delta.credits_posted;
-        total.debits_pending += delta.debits_pending;
-        total.credits_pending += delta.credits_pending;
-      }
+      addBalanceDeltas(totals, entries);
     },
     /** Every total when more accounts than the bound are held, else none. */
     overflow: (): BalanceDelta[] => (totals.size > maxAccounts ? takeAll() : []),

@@ -24,7 +24,12 @@ export function encodeRows(format: EncodedRows['format'], table: string, columns
 
 /** Rows as one json array of objects keyed by column name, for `json_to_recordset`. */
 export function jsonRecords(columns: Columns, rows: readonly (readonly unknown[])[]): string {
-  return JSON.stringify(rows.map((row) => Object.fromEntries(columns.map(([name], index) => [name, row[index] ?? null]))));
+  const records = rows.map((row) => {
+    const record: Record<string, unknown> = {};
+    for (let index = 0; index < columns.length; index += 1) record[columns[index]![0]] = row[index] ?? null;
+    return record;
+  });
+  return JSON.stringify(records);
 }
 
 /** Appends encoded rows to `table` of the context's schema: COPY FROM STDIN, or one INSERT ... SELECT. */

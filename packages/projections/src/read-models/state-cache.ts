@@ -27,10 +27,9 @@ export interface BulkStates<T> {
   set(id: string, value: T): void;
   /** The changed states evicted to get back under the bound, or every changed state with `all` (at the end). */
   take(all: boolean): StatesToWrite<T>;
-  readonly size: number;
 }
 
-export type ReadStoredStates<T> = (reader: BulkReadContext, ids: readonly string[]) => Promise<Map<string, T>>;
+type ReadStoredStates<T> = (reader: BulkReadContext, ids: readonly string[]) => Promise<Map<string, T>>;
 
 interface Held<T> {
   value: T;
@@ -100,9 +99,6 @@ export function createBulkStates<T>(maxEntries: number, readStored: ReadStoredSt
       }
       evictedLast = evicted;
       return toWrite;
-    },
-    get size() {
-      return held.size;
     },
   };
 }

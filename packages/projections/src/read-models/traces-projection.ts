@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { RecordedEvent } from '@tracktrove/event-store';
-import type { Projection } from '../projection.ts';
+import { noWrites, type Projection } from '../projection.ts';
 import { appendRows, encodeRows, type Columns, type EncodedRows } from './row-writes.ts';
 import { tableIn } from './sql-helpers.ts';
 import { traceDtoKeys, traceStepOf } from './trace-record.ts';
@@ -50,7 +50,7 @@ export const tracesProjection: Projection = {
         const rows = traceRows(events, copy ? 'copy' : 'json');
         return (context) => appendRows(context, rows);
       },
-      finish: () => async () => undefined,
+      finish: () => noWrites,
     };
   },
 };

@@ -1,7 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { TransactionState } from '@tracktrove/domain';
 import type { RecordedEvent } from '@tracktrove/event-store';
-import type { BulkWrite, Projection, ProjectionContext } from '../projection.ts';
+import { noWrites, type BulkWrite, type Projection, type ProjectionContext } from '../projection.ts';
 import { createBulkStates, type StatesToWrite } from './state-cache.ts';
 import { appendRows, chunksOf, encodeRows, jsonRecords, type Columns } from './row-writes.ts';
 import { tableIn } from './sql-helpers.ts';
@@ -71,7 +71,7 @@ export const transactionsProjection: Projection = {
     return {
       async prepare(events, reader) {
         const records = transactionRecords(events);
-        if (records.length === 0) return async () => undefined;
+        if (records.length === 0) return noWrites;
         await states.load(records, reader);
         for (const [index, record] of records.entries()) {
           if (index > 0 && index % eventsPerYield === 0) await yieldToIo();
