@@ -19,7 +19,7 @@ import {
   type WebhookTransport,
 } from '@tracktrove/simulator';
 import {
-  countPendingTimers, createRedisHolds, createSandboxClock, createTimerService, isConflict, listSettlementBatches,
+  countPendingTimers, createGroupCommit, createRedisHolds, createSandboxClock, createTimerService, isConflict, listSettlementBatches,
   runSettlement, settlementDateOf, timerMigrations, transact, transactLimits, uuidV5,
   type AdvanceResult, type BatchTimerHandler, type ClockAdvance, type RedisHolds, type SettlementBatchView, type SettlementRunResult, type Timer, type TimerHandler,
 } from '@tracktrove/timers';
@@ -121,6 +121,13 @@ export interface TrackTrove {
 }
 
 const system = (id: string): Actor => ({ role: 'system', id });
+
+/**
+ * Group commit of initiates: up to 64 in one statement (well under the store's streams and events
+ * per append: each brings its transaction and webhook streams and four events), two batches
+ * written at once, 2,000 waiting at most (then 503).
+ */
+export const initiateBatchLimits = { maxBatch: 64, maxInFlight: 2, maxQueued: 2_000 } as const;
 const anonymousPayerId = uuidV5('tracktrove|anonymous-payer');
 
 export function createTrackTrove(options: TrackTroveOptions): TrackTrove {
@@ -171,11 +178,13 @@ export function createTrackTrove(options: TrackTroveOptions): TrackTrove {
     if (!redis) return;
     const nowMs = clock.nowCached().getTime();
     try {
-      for (const hold of effects.newHolds) {
-        if (hold.payload.dropNotification === true) continue; // failure injection: the expiry notification is lost
-        await redis.register({ timerId: hold.id, dueAtMs: hold.dueAt.getTime(), nowMs });
-      }
-      await redis.remove(effects.cancelledHolds);
+      // Registered together: the holds of a batch of commands go in one MULTI.
+      await Promise.all([
+        ...effects.newHolds
+          .filter((hold) => hold.payload.dropNotification !== true) // failure injection: the expiry notification is lost
+          .map((hold) => redis.register({ timerId: hold.id, dueAtMs: hold.dueAt.getTime(), nowMs })),
+        redis.remove(effects.cancelledHolds),
+      ]);
     } catch (error) {
       logger?.debug({ err: error }, 'redis fast path unavailable; the sweeper covers');
     }
@@ -251,12 +260,35 @@ export function createTrackTrove(options: TrackTroveOptions): TrackTrove {
     };
   }
 
-  /** Commands on distinct transactions as one batch: one read, one append with all their effects. */
-  async function executeBatchIn(executor: Kysely<any>, requests: readonly Request[], now: Date, times: Map<string, Date>): Promise<Effects> {
-    const batch = await executeTransactionCommands(executor, requests, (transitions) => alongsideOf(mergeEffects(transitions.map(({ index, before, after }) =>
-      planEffects(before, after, { now: times.get(after.transactionId) ?? now, correlationId: requests[index]!.context.correlationId, failures, webhookUrl })))));
-    return effectsOf(batch.alongside);
+  /**
+   * Commands on distinct transactions as one batch: one read (none for new streams), one append with
+   * all their effects. nowOf gives each command's sandbox time for its effects.
+   */
+  async function executeBatchIn(executor: Kysely<any>, requests: readonly Request[], nowOf: (index: number, transactionId: string) => Date, isolateDecisionErrors = false) {
+    const batch = await executeTransactionCommands(executor, requests, {
+      isolateDecisionErrors,
+      alongside: (transitions) => alongsideOf(mergeEffects(transitions.map(({ index, before, after }) =>
+        planEffects(before, after, { now: nowOf(index, after.transactionId), correlationId: requests[index]!.context.correlationId, failures, webhookUrl })))),
+    });
+    return { batch, effects: effectsOf(batch.alongside) };
   }
+
+  /** Initiates of new transactions, written together while earlier ones are being written (group-commit.ts). */
+  const submitInitiate = createGroupCommit<{ request: Request; now: Date }, TransactionResult>(initiateBatchLimits, async (items) => {
+    if (items.length === 1) {
+      const [{ request, now }] = items as [{ request: Request; now: Date }];
+      return [{ ok: true, value: await execute(request, now) }];
+    }
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        const { batch, effects } = await executeBatchIn(db, items.map((item) => item.request), (index) => items[index]!.now, true);
+        await applyEffects(effects);
+        return batch.results.map((result, index) => (batch.errors[index] === undefined ? { ok: true, value: result } : { ok: false, error: batch.errors[index] }));
+      } catch (error) {
+        if (!isConflict(error) || attempt >= transactLimits.maxAttempts) throw error;
+      }
+    }
+  });
 
   const handlers: Record<string, TimerHandler> = {
     async retry(timer, { transaction, nowFor }) {
@@ -292,7 +324,7 @@ export function createTrackTrove(options: TrackTroveOptions): TrackTrove {
         if (first.has(timer.transactionId!)) rest.push(timer);
         else first.set(timer.transactionId!, timer);
       }
-      let effects = await executeBatchIn(transaction, [...first.values()].map((timer) => expiryRequest(timer, nowFor(timer), times)), now, times);
+      let { effects } = await executeBatchIn(transaction, [...first.values()].map((timer) => expiryRequest(timer, nowFor(timer), times)), (_, transactionId) => times.get(transactionId) ?? now);
       // Two hold timers of one transaction (at most one can match its pending hold): one by one.
       for (const timer of rest) {
         const single = await executeIn(transaction, expiryRequest(timer, nowFor(timer), times), () => times.get(timer.transactionId!) ?? now);
@@ -461,12 +493,15 @@ export function createTrackTrove(options: TrackTroveOptions): TrackTrove {
         simulation, retryPolicy: { maxRetries: defaults.maxRetries }, now: now.toISOString(),
       });
       const decision = planAuthorization(plan, { now, latencyMs: failures.gatewayLatencyMs, backoff });
-      return execute({
+      const request: Request = {
         transactionId,
         command: plan.commands,
         context: contextOf(actor, commandOptions, { durationMs: decision.durationMs }),
         newStream: input.transactionId === undefined,
-      }, now, commandOptions?.idempotency);
+      };
+      // A new transaction under a generated id cannot conflict with anything: it may share a batch.
+      if (request.newStream && !commandOptions?.idempotency) return submitInitiate({ request, now });
+      return execute(request, now, commandOptions?.idempotency);
     },
 
     async confirm(transactionId, actor, commandOptions) {

@@ -196,42 +196,64 @@ export interface Transition<State> {
 }
 
 export interface CommandBatchResult<State> {
-  /** One per request, in order (version and state unchanged where nothing was decided). */
+  /** One per request, in order (version and state unchanged where nothing was decided, or where its decision threw). */
   readonly results: CommandResult<State>[];
+  /** With isolateDecisionErrors: what each request's decision threw (undefined where it decided). */
+  readonly errors: readonly unknown[];
   readonly alongside?: unknown;
+}
+
+export interface CommandBatchOptions<State> {
+  /** The writes that follow from the batch's transitions, in the append's statement. */
+  readonly alongside?: (transitions: readonly Transition<State>[]) => Alongside | null;
+  readonly maxAttempts?: number;
+  /**
+   * A request whose decision throws (an invalid command) is left out of the append and its error
+   * reported in CommandBatchResult.errors, instead of failing the whole batch.
+   */
+  readonly isolateDecisionErrors?: boolean;
 }
 
 /**
  * Several commands on distinct streams: their states read in one query, each decided on its own,
  * and every decided event appended in one atomic multi-stream call with the batch's alongside
- * writes, so a batch costs two round trips whatever its size. A concurrent append to any of the
- * streams fails the whole call; the batch is then decided again on fresh states, a bounded number
- * of times. Requests take no idempotency key, If-Match, newStream hint or alongside of their own.
+ * writes, so a batch costs two round trips whatever its size (one when every stream is new). A
+ * concurrent append to any of the streams fails the whole call; the batch is then decided again on
+ * fresh states, a bounded number of times. Requests take no idempotency key, If-Match or alongside
+ * of their own; newStream skips the read of that stream on the first attempt.
  */
 export async function handleCommandBatch<Command, Event, State>(
   db: Kysely<any>,
   requests: readonly CommandRequest<Command, Event, State>[],
-  options: { readonly alongside?: (transitions: readonly Transition<State>[]) => Alongside | null; readonly maxAttempts?: number } = {},
+  options: CommandBatchOptions<State> = {},
 ): Promise<CommandBatchResult<State>> {
   for (const request of requests) {
-    if (request.idempotency || request.expectedVersion !== undefined || request.newStream || request.alongside) {
-      throw new Error(`batched command on ${request.streamId}: idempotency keys, expected versions, newStream and alongside are for single commands`);
+    if (request.idempotency || request.expectedVersion !== undefined || request.alongside) {
+      throw new Error(`batched command on ${request.streamId}: idempotency keys, expected versions and alongside are for single commands`);
     }
   }
   if (new Set(requests.map((request) => request.streamId)).size !== requests.length) throw new Error('a batch has one command per stream');
   const maxAttempts = Math.min(options.maxAttempts ?? commandLimits.defaultAttempts, commandLimits.maxAttempts);
   for (let attempt = 1; ; attempt += 1) {
-    const streams = await readStreams(db, requests.map((request) => request.streamId), requests[0]?.upcast);
+    const toRead = requests.filter((request) => attempt > 1 || !request.newStream).map((request) => request.streamId);
+    const streams = toRead.length > 0 ? await readStreams(db, toRead, requests[0]?.upcast) : new Map<string, RecordedEvent[]>();
+    const errors: unknown[] = requests.map(() => undefined);
     const decided = requests.map((request, index) => {
       const { state, version } = foldStream(request, streams.get(request.streamId) ?? []);
-      const steps = decideSteps(request, state);
+      let steps: DecidedStep<Event, State>[] = [];
+      try {
+        steps = decideSteps(request, state);
+      } catch (error) {
+        if (!options.isolateDecisionErrors) throw error;
+        errors[index] = error;
+      }
       return { request, index, state, version, steps, after: steps.at(-1)?.after ?? state };
     });
     const appending = decided.filter((entry) => entry.steps.length > 0);
     const unchanged = (entry: (typeof decided)[number]): CommandResult<State> => ({
       streamId: entry.request.streamId, state: entry.state, version: entry.version, position: null, appended: [], replayed: false,
     });
-    if (appending.length === 0) return { results: decided.map(unchanged) };
+    if (appending.length === 0) return { results: decided.map(unchanged), errors };
     for (const { request } of appending) await request.beforeAppend?.();
     const extra = options.alongside?.(appending.map(({ index, state, after }) => ({ index, before: state, after }))) ?? null;
     let appended;
@@ -252,6 +274,6 @@ export async function handleCommandBatch<Command, Event, State>(
       if (version !== entry.version + entry.steps.length) throw new Error(`stream ${entry.request.streamId} went from ${entry.version} to ${version} with ${entry.steps.length} events`);
       return { streamId: entry.request.streamId, state: entry.after, version, position: own.at(-1)?.position ?? null, appended: own, replayed: false };
     });
-    return { results, ...(appended.alongside === undefined ? {} : { alongside: appended.alongside }) };
+    return { results, errors, ...(appended.alongside === undefined ? {} : { alongside: appended.alongside }) };
   }
 }

@@ -1,7 +1,7 @@
 export { ConcurrencyConflictError, IdempotencyKeyReusedError, StreamTooLongError, VersionMismatchError } from './errors.ts';
 export {
   commandLimits, handleCommand, handleCommandBatch,
-  type Alongside, type CommandBatchResult, type CommandRequest, type CommandResult, type DecidedStep, type Decider, type Transition,
+  type Alongside, type CommandBatchOptions, type CommandBatchResult, type CommandRequest, type CommandResult, type DecidedStep, type Decider, type Transition,
 } from './handle-command.ts';
 export { expireIdempotencyKeys, hashRequest, idempotencyLimits, runIdempotent, type IdempotencyRequest } from './idempotency.ts';
 export { commandMigrations } from './migrations.ts';

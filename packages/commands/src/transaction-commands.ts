@@ -6,7 +6,7 @@ import {
 import { readStream, readStreams, type NewEvent, type RecordedEvent, type Upcaster } from '@tracktrove/event-store';
 import {
   handleCommand, handleCommandBatch,
-  type Alongside, type CommandBatchResult, type CommandRequest, type CommandResult, type Decider, type Transition,
+  type Alongside, type CommandBatchOptions, type CommandBatchResult, type CommandRequest, type CommandResult, type Decider, type Transition,
 } from './handle-command.ts';
 import type { IdempotencyRequest } from './idempotency.ts';
 
@@ -124,9 +124,9 @@ export function executeTransactionCommand(db: Kysely<any>, request: TransactionC
 export function executeTransactionCommands(
   db: Kysely<any>,
   requests: readonly TransactionCommandRequest[],
-  alongside?: (transitions: readonly Transition<TransactionState>[]) => Alongside | null,
+  options: CommandBatchOptions<TransactionState> = {},
 ): Promise<CommandBatchResult<TransactionState>> {
-  return handleCommandBatch(db, requests.map(transactionCommandRequest), { alongside });
+  return handleCommandBatch(db, requests.map(transactionCommandRequest), options);
 }
 
 /** The current state of a transaction from its stream (null when it does not exist). */

@@ -142,9 +142,11 @@ describe('transaction command handling on PostgreSQL', () => {
     for (const id of ids) await executeTransactionCommand(database.db, { transactionId: id, command: initiate(id), context });
     const expire = (state: { hold: { holdId: string; state: string } | null; transactionId: string }): TransactionCommand[] =>
       state.transactionId === ids[2] || !state.hold ? [] : [{ type: 'ExpireHold', holdId: state.hold.holdId, now: '2026-11-24T10:00:31.000Z' }];
-    const batch = await executeTransactionCommands(database.db, ids.map((id) => ({ transactionId: id, command: expire, context })), (transitions) => {
-      expect(transitions.map((transition) => transition.index)).toEqual([0, 1]);
-      return null;
+    const batch = await executeTransactionCommands(database.db, ids.map((id) => ({ transactionId: id, command: expire, context })), {
+      alongside: (transitions) => {
+        expect(transitions.map((transition) => transition.index)).toEqual([0, 1]);
+        return null;
+      },
     });
     expect(batch.results.map((result) => result.appended.length)).toEqual([1, 1, 0]);
     expect(batch.results.map((result) => result.version)).toEqual([3, 3, 2]);

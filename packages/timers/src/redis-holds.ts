@@ -1,5 +1,6 @@
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import { createGroupCommit } from './group-commit.ts';
 import type { FiredBy } from './timer-store.ts';
 
 /**
@@ -142,11 +143,16 @@ export function createRedisHolds(options: RedisHoldsOptions): RedisHolds {
 
   // Concurrent commands register their holds together: one MULTI (a key per hold, one ZADD) per
   // batch instead of four commands per hold.
-  const registrations = batcher<{ timerId: string; dueAtMs: number; ttlMs: number }>(redisHoldLimits.registerBatchSize, redisHoldLimits.maxQueuedRegistrations, async (holds) => {
-    const multi = client.multi();
-    for (const hold of holds) multi.set(`${holdKeyPrefix}${hold.timerId}`, '1', 'PX', hold.ttlMs);
-    await multi.zadd(zsetKey, ...holds.flatMap((hold) => [hold.dueAtMs, hold.timerId])).exec();
-  });
+  const registered = { ok: true, value: undefined } as const;
+  const register = createGroupCommit<{ timerId: string; dueAtMs: number; ttlMs: number }, void>(
+    { maxBatch: redisHoldLimits.registerBatchSize, maxInFlight: 1, maxQueued: redisHoldLimits.maxQueuedRegistrations },
+    async (holds) => {
+      const multi = client.multi();
+      for (const hold of holds) multi.set(`${holdKeyPrefix}${hold.timerId}`, '1', 'PX', hold.ttlMs);
+      await multi.zadd(zsetKey, ...holds.flatMap((hold) => [hold.dueAtMs, hold.timerId])).exec();
+      return holds.map(() => registered);
+    },
+  );
 
   subscriber.on('message', (_channel: string, key: string) => {
     if (!key.startsWith(holdKeyPrefix) || down()) return;
@@ -181,7 +187,7 @@ export function createRedisHolds(options: RedisHoldsOptions): RedisHolds {
   return {
     async register({ timerId, dueAtMs, nowMs }) {
       if (down() || client.status !== 'ready') return;
-      await registrations.add({ timerId, dueAtMs, ttlMs: Math.max(1, Math.round(dueAtMs - nowMs)) });
+      await register({ timerId, dueAtMs, ttlMs: Math.max(1, Math.round(dueAtMs - nowMs)) });
     },
     async remove(timerIds) {
       if (timerIds.length === 0 || down() || client.status !== 'ready') return;
@@ -213,38 +219,6 @@ export function createRedisHolds(options: RedisHoldsOptions): RedisHolds {
       await polling;
       client.disconnect();
       subscriber.disconnect();
-    },
-  };
-}
-
-/**
- * Collects items and hands them to `flush` in batches of at most maxBatch: one flush runs at a
- * time, and what arrives meanwhile goes into the next. Each add resolves (or rejects) with the
- * flush that carried its item; past maxWaiting items waiting, an add is refused at once.
- */
-function batcher<T>(maxBatch: number, maxWaiting: number, flush: (items: T[]) => Promise<void>): { add(item: T): Promise<void> } {
-  let waiting: Array<{ item: T; settle: (error?: unknown) => void }> = [];
-  let flushing = false;
-  const next = (): void => {
-    if (flushing || waiting.length === 0) return;
-    flushing = true;
-    const batch = waiting.slice(0, maxBatch);
-    waiting = waiting.slice(batch.length);
-    flush(batch.map((entry) => entry.item)).then(
-      () => batch.forEach((entry) => entry.settle()),
-      (error: unknown) => batch.forEach((entry) => entry.settle(error ?? new Error('flush failed'))),
-    ).finally(() => {
-      flushing = false;
-      next();
-    });
-  };
-  return {
-    add(item) {
-      if (waiting.length >= maxWaiting) return Promise.reject(new Error(`more than ${maxWaiting} registrations waiting`));
-      return new Promise<void>((resolve, reject) => {
-        waiting.push({ item, settle: (error) => (error === undefined ? resolve() : reject(error)) });
-        next();
-      });
     },
   };
 }

@@ -56,6 +56,8 @@ export function toProblem(error: unknown): HttpProblem | undefined {
     default:
       break;
   }
+  // Overloaded or waiting on a dependency that will recover: nothing was done, try again.
+  if (fastifyError.code === 'unavailable') return problems.unavailable(error.message, 1);
   const mapped = typeof fastifyError.code === 'string' ? byCode[fastifyError.code] : undefined;
   if (mapped) {
     const fieldErrors = (error as { errors?: FieldProblem[] }).errors;
