@@ -75,4 +75,15 @@ describe('the facade on embedded PGlite (the default start)', () => {
     expect(state.status).toBe('COMPLETED');
     expect(violations).toEqual([]);
   });
+
+  it('writes concurrent initiates together on the single connection, each once', async () => {
+    const results = await withinMs(Promise.all(Array.from({ length: 20 }, () => app.initiate(input(), operator))));
+    expect(new Set(results.map((result) => result.position!.split('-')[0])).size).toBeLessThan(results.length);
+    for (const result of results) {
+      const { types, state, violations } = await inspect(database, result.state.transactionId);
+      expect(types).toEqual(['TransactionInitiated', 'EscrowHoldPlaced']);
+      expect(state.status).toBe('ESCROW');
+      expect(violations).toEqual([]);
+    }
+  });
 });
