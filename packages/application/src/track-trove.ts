@@ -337,7 +337,7 @@ export function createTrackTrove(options: TrackTroveOptions): TrackTrove {
   const deliverOptions = {
     secret: options.webhookSecret,
     transport: (request: Parameters<WebhookTransport>[0]) => transport(request),
-    now: () => clock.now(),
+    now: () => clock.nowRecent(),
     onScheduled: (timer: Timer) => timerService.scheduled(timer),
   };
 
@@ -383,13 +383,15 @@ export function createTrackTrove(options: TrackTroveOptions): TrackTrove {
 
   async function receiveWebhook(input: { rawBody: string; signatureHeader: string | undefined | null }): Promise<ReceiveResult> {
     let effects = noEffects();
+    // Read before the receipt's transaction (on PGlite's one connection a read beside it would wait
+    // forever): the offset as last read, at most one sweep old and current after a move made here.
+    const now = await clock.nowRecent();
     const result = await receiveGatewayWebhook(db, input, {
       secret: options.webhookSecret,
       apply: async (transaction, body) => {
         effects = noEffects();
         const state = await loadTransaction(transaction, body.transactionId);
         if (!state) throw new NotFoundError('transaction', body.transactionId);
-        const now = await clock.now(transaction);
         let command: TransactionCommand;
         switch (body.type) {
           case 'payment.confirmed':

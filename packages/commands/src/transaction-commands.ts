@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import {
-  decide, eventSchemaVersions, evolve, initialState, parseEvent, traceSteps, upcastEvent,
+  decide, eventSchemaVersions, evolve, initialState, parseEvent, parseEventTrusted, traceSteps, upcastEvent,
   type Actor, type StepError, type TransactionCommand, type TransactionEvent, type TransactionState,
 } from '@tracktrove/domain';
 import { readStream, readStreams, type NewEvent, type RecordedEvent, type Upcaster } from '@tracktrove/event-store';
@@ -42,8 +42,14 @@ const sequenceDecider: Decider<CommandSequence, TransactionEvent, TransactionSta
 export const upcastTransactionEvent: Upcaster = (event) =>
   event.type in eventSchemaVersions ? upcastEvent(event) : event;
 
+/** A stored transaction event as a domain event, validated (for tools reading a log they did not write). */
 export function toTransactionEvent(event: RecordedEvent): TransactionEvent {
   return parseEvent(event.type, event.schemaVersion, event.data);
+}
+
+/** A stored transaction event as a domain event, trusted: the store's own log, validated when it was written. */
+function fromOwnLog(event: RecordedEvent): TransactionEvent {
+  return parseEventTrusted(event.type, event.schemaVersion, event.data);
 }
 
 export interface StepContext {
@@ -91,7 +97,7 @@ function transactionCommandRequest(request: TransactionCommandRequest): CommandR
     alongside: request.alongside,
     beforeAppend: request.beforeAppend,
     upcast: upcastTransactionEvent,
-    fromStored: toTransactionEvent,
+    fromStored: fromOwnLog,
     toStoreEvents(steps): NewEvent[] {
       const first = steps[0];
       if (!first) return [];
@@ -140,7 +146,7 @@ function foldTransaction(events: readonly RecordedEvent[], uptoVersion?: number)
   let state = initialState();
   for (const event of events) {
     if (uptoVersion !== undefined && event.version > uptoVersion) break;
-    state = evolve(state, toTransactionEvent(event));
+    state = evolve(state, fromOwnLog(event));
   }
   return state;
 }

@@ -45,7 +45,7 @@ export * from './events/dispute.ts';
 export * from './events/status-overridden.ts';
 export * from './events/transaction-event.ts';
 export { upcastEvent, upcasters, type StoredEvent, type Upcaster } from './events/upcast.ts';
-export { parseEvent } from './events/parse-event.ts';
+export { parseEvent, parseEventTrusted } from './events/parse-event.ts';
 export { occurredAt } from './events/occurred-at.ts';
 export {
   buildMetadata,
