@@ -142,7 +142,7 @@ export function createRedisHolds(options: RedisHoldsOptions): RedisHolds {
   };
 
   // Concurrent commands register their holds together: one MULTI (a key per hold, one ZADD) per
-  // batch instead of four commands per hold.
+  // batch instead of four commands per hold (group-commit.ts).
   const registered = { ok: true, value: undefined } as const;
   const register = createGroupCommit<{ timerId: string; dueAtMs: number; ttlMs: number }, void>(
     { maxBatch: redisHoldLimits.registerBatchSize, maxInFlight: 1, maxQueued: redisHoldLimits.maxQueuedRegistrations },
@@ -151,6 +151,14 @@ export function createRedisHolds(options: RedisHoldsOptions): RedisHolds {
       for (const hold of holds) multi.set(`${holdKeyPrefix}${hold.timerId}`, '1', 'PX', hold.ttlMs);
       await multi.zadd(zsetKey, ...holds.flatMap((hold) => [hold.dueAtMs, hold.timerId])).exec();
       return holds.map(() => registered);
+    },
+  );
+  // Holds resolved by concurrent commands leave together too: one MULTI per batch.
+  const unregister = createGroupCommit<string, void>(
+    { maxBatch: redisHoldLimits.registerBatchSize, maxInFlight: 1, maxQueued: redisHoldLimits.maxQueuedRegistrations },
+    async (timerIds) => {
+      await client.multi().del(...timerIds.map((id) => `${holdKeyPrefix}${id}`)).zrem(zsetKey, ...timerIds).exec();
+      return timerIds.map(() => registered);
     },
   );
 
@@ -191,7 +199,7 @@ export function createRedisHolds(options: RedisHoldsOptions): RedisHolds {
     },
     async remove(timerIds) {
       if (timerIds.length === 0 || down() || client.status !== 'ready') return;
-      await client.multi().del(...timerIds.map((id) => `${holdKeyPrefix}${id}`)).zrem(zsetKey, ...timerIds).exec();
+      await Promise.all(timerIds.map((timerId) => unregister(timerId)));
     },
     size: () => client.zcard(zsetKey),
     status() {
