@@ -13,13 +13,13 @@ import {
 } from '@tracktrove/commands';
 import {
   deliverWebhook, effectiveSimulation, listDeliveries, NotFoundError, readFailureSettings,
-  receiveGatewayWebhook, scheduleWebhookDelivery, simulatorMigrations, webhookTimerKind, writeFailureSettings,
+  receiveVerifiedWebhooks, scheduleWebhookDelivery, verifyGatewayWebhook, simulatorMigrations, webhookTimerKind, writeFailureSettings,
   defaultFailureSettings, WebhookSignatureError,
-  type DeliveryAttemptView, type DeliveryView, type FailureSettings, type ReceiveResult, type WebhookBody,
+  type AppliedWebhook, type DeliveryAttemptView, type DeliveryView, type FailureSettings, type ReceiveResult, type WebhookBody, type WebhooksApplier,
   type WebhookTransport,
 } from '@tracktrove/simulator';
 import {
-  countPendingTimers, createGroupCommit, createRedisHolds, createSandboxClock, createTimerService, isConflict, listSettlementBatches,
+  countPendingTimers, createGroupCommit, createRedisHolds, type BatchOutcome, createSandboxClock, createTimerService, isConflict, listSettlementBatches,
   runSettlement, settlementDateOf, timerMigrations, transact, transactLimits, uuidV5,
   type AdvanceResult, type BatchTimerHandler, type ClockAdvance, type RedisHolds, type SettlementBatchView, type SettlementRunResult, type Timer, type TimerHandler,
 } from '@tracktrove/timers';
@@ -128,6 +128,9 @@ const system = (id: string): Actor => ({ role: 'system', id });
  * written at once, 2,000 waiting at most (then 503).
  */
 export const initiateBatchLimits = { maxBatch: 64, maxInFlight: 2, maxQueued: 2_000 } as const;
+
+/** Group commit of gateway webhooks: up to 32 receipts and their commands in one transaction. */
+export const webhookBatchLimits = { maxBatch: 32, maxInFlight: 2, maxQueued: 2_000 } as const;
 const anonymousPayerId = uuidV5('tracktrove|anonymous-payer');
 
 export function createTrackTrove(options: TrackTroveOptions): TrackTrove {
@@ -381,49 +384,102 @@ export function createTrackTrove(options: TrackTroveOptions): TrackTrove {
 
   // ---- the facade ----
 
-  async function receiveWebhook(input: { rawBody: string; signatureHeader: string | undefined | null }): Promise<ReceiveResult> {
-    let effects = noEffects();
-    // Read before the receipt's transaction (on PGlite's one connection a read beside it would wait
-    // forever): the offset as last read, at most one sweep old and current after a move made here.
-    const now = await clock.nowRecent();
-    const result = await receiveGatewayWebhook(db, input, {
-      secret: options.webhookSecret,
-      apply: async (transaction, body) => {
-        effects = noEffects();
-        const state = await loadTransaction(transaction, body.transactionId);
-        if (!state) throw new NotFoundError('transaction', body.transactionId);
-        let command: TransactionCommand;
+  /** The command a verified webhook stands for, decided on the transaction it names. */
+  function webhookRequest(body: WebhookBody, now: Date): Request {
+    const at = now.toISOString();
+    return {
+      transactionId: body.transactionId,
+      command: (state) => {
+        if (state.status === 'NEW') throw new NotFoundError('transaction', body.transactionId);
         switch (body.type) {
           case 'payment.confirmed':
-            command = { type: 'ConfirmPayment', now: now.toISOString() };
-            break;
+            return { type: 'ConfirmPayment', now: at };
           case 'refund.succeeded':
-            command = { type: 'CompleteRefund', outcome: 'succeeded', now: now.toISOString() };
-            break;
+            return { type: 'CompleteRefund', outcome: 'succeeded', now: at };
           case 'refund.failed':
-            command = { type: 'CompleteRefund', outcome: 'failed', reason: 'the gateway could not refund (simulated)', now: now.toISOString() };
-            break;
+            return { type: 'CompleteRefund', outcome: 'failed', reason: 'the gateway could not refund (simulated)', now: at };
           case 'payment.failed':
-            return { outcome: 'ignored', note: 'payment.failed is informational: declines are recorded when the gateway answers', version: state.version, position: null };
-        }
-        try {
-          const executed = await executeIn(transaction, {
-            transactionId: body.transactionId,
-            command,
-            context: { actor: system('gateway-webhook'), correlationId: body.transactionId, causationId: body.id, service: 'webhooks' },
-          }, now);
-          effects = executed.effects;
-          const changed = executed.result.appended.length > 0;
-          return { outcome: changed ? 'processed' : 'ignored', note: changed ? null : 'already applied', version: executed.result.version, position: executed.result.position };
-        } catch (error) {
-          if (!(error instanceof InvalidTransitionError)) throw error;
-          logger?.info({ webhookId: body.id, transactionId: body.transactionId, reason: error.message }, 'webhook accepted without effect');
-          return { outcome: 'ignored', note: error.message, version: state.version, position: null };
+            return [];
         }
       },
-    });
-    await applyEffects(effects);
-    return result;
+      context: { actor: system('gateway-webhook'), correlationId: body.transactionId, causationId: body.id, service: 'webhooks' },
+    };
+  }
+
+  /**
+   * Verified webhooks applied in their receipts' transaction, together: one read of their
+   * transactions and one append for every command (a second webhook of one transaction goes in the
+   * next round). The effects are those of the attempt that commits.
+   */
+  const applyWebhooks = (now: Date, applied: { effects: Effects }): WebhooksApplier => async (transaction, bodies) => {
+    applied.effects = noEffects();
+    const outcomes: (AppliedWebhook | { error: unknown })[] = [];
+    let pending = bodies.map((body, index) => ({ body, index }));
+    while (pending.length > 0) {
+      const named = new Set<string>();
+      const round: typeof pending = [];
+      const later: typeof pending = [];
+      for (const entry of pending) {
+        if (named.has(entry.body.transactionId)) later.push(entry);
+        else {
+          named.add(entry.body.transactionId);
+          round.push(entry);
+        }
+      }
+      pending = later;
+      // Streams in one order: concurrent batches lock their rows alike.
+      round.sort((a, b) => (a.body.transactionId < b.body.transactionId ? -1 : 1));
+      const { batch, effects } = await executeBatchIn(transaction, round.map(({ body }) => webhookRequest(body, now)), () => now, true);
+      applied.effects = mergeApplied(applied.effects, effects);
+      round.forEach(({ body, index }, position) => {
+        const { version, position: logPosition, appended } = batch.results[position]!;
+        const error = batch.errors[position];
+        if (error instanceof InvalidTransitionError) {
+          logger?.info({ webhookId: body.id, transactionId: body.transactionId, reason: error.message }, 'webhook accepted without effect');
+          outcomes[index] = { outcome: 'ignored', note: error.message, version, position: null };
+        } else if (error !== undefined) {
+          outcomes[index] = { error };
+        } else if (body.type === 'payment.failed') {
+          outcomes[index] = { outcome: 'ignored', note: 'payment.failed is informational: declines are recorded when the gateway answers', version, position: null };
+        } else {
+          const changed = appended.length > 0;
+          outcomes[index] = { outcome: changed ? 'processed' : 'ignored', note: changed ? null : 'already applied', version, position: logPosition };
+        }
+      });
+    }
+    return outcomes;
+  };
+
+  async function receiveWebhooks(bodies: readonly WebhookBody[]): Promise<BatchOutcome<ReceiveResult>[]> {
+    // Read before the receipts' transaction (on PGlite's one connection a read beside it would wait
+    // forever): the offset as last read, at most one sweep old and current after a move made here.
+    const now = await clock.nowRecent();
+    const applied = { effects: noEffects() };
+    const results = await receiveVerifiedWebhooks(db, bodies, applyWebhooks(now, applied));
+    await applyEffects(applied.effects);
+    return results.map((result) => ('error' in result ? { ok: false, error: result.error } : { ok: true, value: result }));
+  }
+
+  /** Webhooks received while earlier ones are being applied go together (group-commit.ts); a failed batch is tried again one by one. */
+  const submitWebhook = createGroupCommit<WebhookBody, ReceiveResult>(webhookBatchLimits, async (bodies) => {
+    try {
+      return await receiveWebhooks(bodies);
+    } catch (error) {
+      if (bodies.length === 1) throw error;
+      const outcomes: BatchOutcome<ReceiveResult>[] = [];
+      for (const body of bodies) {
+        try {
+          outcomes.push(...(await receiveWebhooks([body])));
+        } catch (single) {
+          outcomes.push({ ok: false, error: single });
+        }
+      }
+      return outcomes;
+    }
+  });
+
+  async function receiveWebhook(input: { rawBody: string; signatureHeader: string | undefined | null }): Promise<ReceiveResult> {
+    return submitWebhook(verifyGatewayWebhook(input, { secret: options.webhookSecret }));
   }
 
   async function currentResult(transactionId: string): Promise<TransactionResult> {

@@ -17,21 +17,24 @@ export interface ReceiveResult {
   readonly position: string | null;
 }
 
-/** Applies a verified webhook in the receipt's transaction; throws NotFoundError for an unknown transaction. */
-export type WebhookApplier = (
-  transaction: Transaction<any>,
-  body: WebhookBody,
-) => Promise<{ outcome: 'processed' | 'ignored'; note: string | null; version: number | null; position: string | null }>;
+/** What applying one verified webhook came to. */
+export type AppliedWebhook = { outcome: 'processed' | 'ignored'; note: string | null; version: number | null; position: string | null };
 
 /**
- * The receiving side: verify the signature (wall clock), parse, then in one transaction record the
- * webhook id (a duplicate id changes nothing) and apply it. Errors roll the receipt back too.
+ * Applies verified webhooks in their receipts' transaction, one outcome per body in order: what it
+ * came to, or the error it raised (NotFoundError for an unknown transaction), which rolls back that
+ * webhook's receipt alone. A throw fails them all.
  */
-export async function receiveGatewayWebhook(
-  db: Kysely<any>,
+export type WebhooksApplier = (
+  transaction: Transaction<any>,
+  bodies: readonly WebhookBody[],
+) => Promise<readonly (AppliedWebhook | { error: unknown })[]>;
+
+/** The signature (wall clock) and the body of a gateway webhook: its parsed body, or a ValidationError / WebhookSignatureError. */
+export function verifyGatewayWebhook(
   input: { rawBody: string; signatureHeader: string | undefined | null },
-  options: { secret: string; apply: WebhookApplier; nowUnixSeconds?: number; toleranceS?: number },
-): Promise<ReceiveResult> {
+  options: { secret: string; nowUnixSeconds?: number; toleranceS?: number },
+): WebhookBody {
   if (Buffer.byteLength(input.rawBody, 'utf8') > webhookLimits.maxBodyBytes) {
     throw new ValidationError([{ path: 'body', message: `at most ${webhookLimits.maxBodyBytes} bytes` }]);
   }
@@ -46,15 +49,53 @@ export async function receiveGatewayWebhook(
   if (!parsed.success) {
     throw new ValidationError(parsed.error.issues.map((issue) => ({ path: `body.${issue.path.map(String).join('.')}`, message: issue.message })));
   }
-  const body = parsed.data;
+  return parsed.data;
+}
+
+/**
+ * The receiving side for verified webhooks, several at once: in one transaction record each
+ * webhook id (an id received before, or twice in the batch, is a duplicate and changes nothing),
+ * apply the new ones together, and record what each came to. One result or error per body, in
+ * order; a webhook whose applying failed leaves no receipt, so a redelivery is applied afresh.
+ */
+export async function receiveVerifiedWebhooks(
+  db: Kysely<any>,
+  bodies: readonly WebhookBody[],
+  apply: WebhooksApplier,
+): Promise<(ReceiveResult | { error: unknown })[]> {
   return transact(db, async (transaction) => {
-    const claimed = await sql`
-      insert into tt_webhook_receipts (webhook_id, transaction_id, type, outcome) values (${body.id}, ${body.transactionId}, ${body.type}, 'received')
+    const { rows } = await sql<{ webhook_id: string }>`
+      insert into tt_webhook_receipts (webhook_id, transaction_id, type, outcome)
+      select webhook_id, transaction_id, type, 'received'
+        from unnest(${bodies.map((body) => body.id)}::text[], ${bodies.map((body) => body.transactionId)}::text[], ${bodies.map((body) => body.type)}::text[])
+             as u(webhook_id, transaction_id, type)
+       order by webhook_id -- concurrent batches take their keys in one order
       on conflict (webhook_id) do nothing returning webhook_id`.execute(transaction);
-    const base = { webhookId: body.id, transactionId: body.transactionId, type: body.type };
-    if (claimed.rows.length === 0) return { ...base, outcome: 'duplicate', note: 'webhook id already received', version: null, position: null };
-    const applied = await options.apply(transaction, body);
-    await sql`update tt_webhook_receipts set outcome = ${applied.outcome}, note = ${applied.note} where webhook_id = ${body.id}`.execute(transaction);
-    return { ...base, ...applied };
+    // The first body of each claimed id is applied; any other is a duplicate.
+    const unclaimed = new Set(rows.map((row) => row.webhook_id));
+    const claimed = bodies.map((body) => unclaimed.delete(body.id));
+    const toApply = bodies.filter((_, index) => claimed[index]);
+    const applied = toApply.length > 0 ? await apply(transaction, toApply) : [];
+    if (applied.length !== toApply.length) throw new Error(`${toApply.length} webhooks applied with ${applied.length} outcomes`);
+    const failed = toApply.filter((_, index) => 'error' in applied[index]!).map((body) => body.id);
+    const recorded = toApply.flatMap((body, index) => {
+      const outcome = applied[index]!;
+      return 'error' in outcome ? [] : [{ id: body.id, outcome: outcome.outcome, note: outcome.note }];
+    });
+    if (failed.length > 0) await sql`delete from tt_webhook_receipts where webhook_id = any(${failed}::text[])`.execute(transaction);
+    if (recorded.length > 0) {
+      await sql`
+        update tt_webhook_receipts r set outcome = u.outcome, note = u.note
+          from unnest(${recorded.map((entry) => entry.id)}::text[], ${recorded.map((entry) => entry.outcome)}::text[], ${recorded.map((entry) => entry.note)}::text[])
+               as u(webhook_id, outcome, note)
+         where r.webhook_id = u.webhook_id`.execute(transaction);
+    }
+    let next = 0;
+    return bodies.map((body, index): ReceiveResult | { error: unknown } => {
+      const base = { webhookId: body.id, transactionId: body.transactionId, type: body.type };
+      if (!claimed[index]) return { ...base, outcome: 'duplicate', note: 'webhook id already received', version: null, position: null };
+      const outcome = applied[next++]!;
+      return 'error' in outcome ? outcome : { ...base, ...outcome };
+    });
   });
 }

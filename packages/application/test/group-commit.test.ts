@@ -1,0 +1,102 @@
+import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
+import { ValidationError } from '@tracktrove/domain';
+import { signWebhook } from '@tracktrove/simulator';
+import { listTimers } from '@tracktrove/timers';
+import { testRedisUrl } from '@tracktrove/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { initiateBatchLimits } from '../src/track-trove.ts';
+import { input, inspect, openFixture, operator, secret, type Fixture } from './fixture.ts';
+
+describe('commands written together (PostgreSQL + Redis)', () => {
+  let fixture: Fixture;
+  beforeAll(async () => {
+    fixture = await openFixture({ redisUrl: testRedisUrl(), timers: { redisKeyPrefix: `tt-${randomUUID()}:`, dailySettlement: false } });
+  });
+  afterAll(async () => {
+    await fixture?.close();
+  });
+
+  it('commits concurrent initiates in shared appends, each with its own events and effects, and rejects only the invalid one', async () => {
+    const { app, database } = fixture;
+    const count = 60;
+    const outcomes = await Promise.allSettled(Array.from({ length: count }, (_, index) =>
+      app.initiate(input(index === 7 ? { vendorId: '' } : { amountMinor: index % 5 === 0 ? 404 : 1250 + index }), operator)));
+    const rejected = outcomes.flatMap((outcome, index) => (outcome.status === 'rejected' ? [{ index, reason: outcome.reason as unknown }] : []));
+    expect(rejected.map((entry) => entry.index)).toEqual([7]);
+    expect(rejected[0]!.reason).toBeInstanceOf(ValidationError);
+
+    const results = outcomes.flatMap((outcome) => (outcome.status === 'fulfilled' ? [outcome.value] : []));
+    expect(new Set(results.map((result) => result.state.transactionId)).size).toBe(count - 1);
+    // Fewer appends than commands: the initiates were grouped (one log transaction per append).
+    const appends = new Set(results.map((result) => result.position!.split('-')[0]));
+    expect(appends.size).toBeLessThan(count - 1);
+    expect(Math.max(...[...appends].map((txId) => results.filter((result) => result.position!.startsWith(`${txId}-`)).length))).toBeLessThanOrEqual(initiateBatchLimits.maxBatch);
+
+    for (const result of results) {
+      const { types, state, violations } = await inspect(database, result.state.transactionId);
+      expect(state).toEqual(result.state);
+      expect(types.length).toBe(result.version);
+      expect(result.appended.map((event) => event.streamId)).toEqual(types.map(() => `txn-${result.state.transactionId}`));
+      expect(violations).toEqual([]);
+      const timers = await listTimers(database.db, { transactionId: result.state.transactionId });
+      const pending = timers.filter((timer) => timer.state === 'pending').map((timer) => timer.kind).sort();
+      // Each command's effects: a hold-expiry timer and its confirmation webhook, or a retry after a decline.
+      expect(pending).toEqual(result.state.status === 'ESCROW' ? ['hold_expiry', 'webhook_delivery'] : ['retry']);
+    }
+    const escrow = results.filter((result) => result.state.status === 'ESCROW');
+    for (const result of escrow) expect(await app.listDeliveries({ transactionId: result.state.transactionId })).toHaveLength(1);
+    expect(await app.pendingHolds()).toBe(escrow.length);
+  });
+
+  it('receives concurrent webhooks together: each id once, two of one transaction in turn, an unknown transaction alone refused', async () => {
+    const { app, database } = fixture;
+    const created = await Promise.all(Array.from({ length: 30 }, () => app.initiate(input(), operator)));
+    const ids = created.map((result) => result.state.transactionId);
+    const webhook = (transactionId: string, type = 'payment.confirmed', id = `evt_${randomUUID()}`) => {
+      const rawBody = JSON.stringify({ id, type, transactionId, createdAt: new Date().toISOString() });
+      return { id, rawBody, signatureHeader: signWebhook(secret, rawBody, Math.floor(Date.now() / 1000)) };
+    };
+    const confirmations = ids.map((id) => webhook(id));
+    const unknown = webhook(randomUUID());
+    const informational = webhook(ids[1]!, 'payment.failed');
+    const sent = [...confirmations, confirmations[0]!, unknown, informational, webhook(ids[2]!)];
+    const outcomes = await Promise.allSettled(sent.map(({ rawBody, signatureHeader }) => app.receiveWebhook({ rawBody, signatureHeader })));
+    const value = (index: number) => {
+      const outcome = outcomes[index]!;
+      if (outcome.status === 'rejected') throw new Error(`webhook ${index} failed: ${String(outcome.reason)}`);
+      return outcome.value;
+    };
+
+    // Every confirmation applied once; the same id sent again is a duplicate, whichever came first.
+    const first = [value(0), value(30)].map((result) => result.outcome).sort();
+    expect(first).toEqual(['duplicate', 'processed']);
+    for (let index = 1; index < 30; index += 1) expect(value(index).outcome).toBe('processed');
+    // Grouped: fewer log transactions than confirmations.
+    const processed = Array.from({ length: 30 }, (_, index) => value(index)).filter((result) => result.outcome === 'processed');
+    expect(new Set(processed.map((result) => result.position!.split('-')[0])).size).toBeLessThan(processed.length);
+    expect(outcomes[31]).toMatchObject({ status: 'rejected', reason: { code: 'not_found' } });
+    expect(value(32)).toMatchObject({ outcome: 'ignored', note: expect.stringMatching(/informational/) });
+    // A second confirmation of a confirmed transaction changes nothing.
+    expect(value(33)).toMatchObject({ outcome: 'ignored' });
+
+    for (const id of ids) {
+      const { types, state, violations } = await inspect(database, id);
+      expect(types).toEqual(['TransactionInitiated', 'EscrowHoldPlaced', 'EscrowHoldPosted']);
+      expect(state.status).toBe('COMPLETED');
+      expect(violations).toEqual([]);
+    }
+    const { rows } = await sql<{ webhook_id: string; outcome: string }>`
+      select webhook_id, outcome from tt_webhook_receipts where webhook_id = any(${sent.map((entry) => entry.id)}::text[])`.execute(database.db);
+    const receipts = new Map(rows.map((row) => [row.webhook_id, row.outcome]));
+    expect(receipts.size).toBe(sent.length - 2); // the repeated id once; none for the unknown transaction
+    expect(receipts.has(unknown.id)).toBe(false);
+    expect(receipts.get(informational.id)).toBe('ignored');
+    expect(confirmations.every((entry) => receipts.get(entry.id) === 'processed')).toBe(true);
+    // The posted holds' expiry timers are cancelled with the confirmations.
+    for (const id of ids) {
+      const holds = await listTimers(database.db, { transactionId: id, kind: 'hold_expiry' });
+      expect(holds.map((timer) => timer.state)).toEqual(['cancelled']);
+    }
+  });
+});
