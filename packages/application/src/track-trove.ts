@@ -123,15 +123,43 @@ export interface TrackTrove {
 const system = (id: string): Actor => ({ role: 'system', id });
 
 /**
- * Group commit of initiates: up to 64 in one statement (well under the store's streams and events
- * per append: each brings its transaction and webhook streams and four events), two batches
- * written at once, 2,000 waiting at most (then 503).
+ * Group commit of commands: up to 64 in one statement (well under the store's streams and events
+ * per append: an initiate brings its transaction and webhook streams and four events), two
+ * batches written at once, 2,000 waiting at most (then 503).
  */
-export const initiateBatchLimits = { maxBatch: 64, maxInFlight: 2, maxQueued: 2_000 } as const;
+export const commandBatchLimits = { maxBatch: 64, maxInFlight: 2, maxQueued: 2_000 } as const;
 
 /** Group commit of gateway webhooks: up to 32 receipts and their commands in one transaction. */
 export const webhookBatchLimits = { maxBatch: 32, maxInFlight: 2, maxQueued: 2_000 } as const;
 const anonymousPayerId = uuidV5('tracktrove|anonymous-payer');
+
+/**
+ * Items in rounds with one item per key each (a batch appends one command per stream), every
+ * round in key order so that concurrent batches lock their streams alike; with each item's index.
+ */
+function roundsOfDistinct<T>(items: readonly T[], keyOf: (item: T) => string): { item: T; index: number }[][] {
+  const rounds: { item: T; index: number }[][] = [];
+  const roundOf = new Map<string, number>();
+  items.forEach((item, index) => {
+    const key = keyOf(item);
+    const round = roundOf.get(key) ?? 0;
+    roundOf.set(key, round + 1);
+    (rounds[round] ??= []).push({ item, index });
+  });
+  for (const round of rounds) round.sort((a, b) => (keyOf(a.item) < keyOf(b.item) ? -1 : 1));
+  return rounds;
+}
+
+/** Runs work again from the start when a concurrent writer made it conflict, a bounded number of times. */
+async function withConflictRetries<T>(work: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await work();
+    } catch (error) {
+      if (!isConflict(error) || attempt >= transactLimits.maxAttempts) throw error;
+    }
+  }
+}
 
 export function createTrackTrove(options: TrackTroveOptions): TrackTrove {
   const { database, logger, defaults } = options;
@@ -194,43 +222,48 @@ export function createTrackTrove(options: TrackTroveOptions): TrackTrove {
   }
 
   /**
+   * A command: with neither an idempotency key nor If-Match it joins the group commit of commands
+   * (several written together while earlier ones are being written); otherwise it runs alone.
+   */
+  function execute(request: Request, now: Date, idempotency?: IdempotencyRequest): Promise<TransactionResult> {
+    if (!idempotency && request.expectedVersion === undefined) return submitCommand({ request, now });
+    return executeAlone(request, now, idempotency);
+  }
+
+  /**
    * A command on its own: one statement, or with an idempotency key one transaction that also
    * claims the key. Run again from the start when a concurrent writer made it conflict.
    */
-  async function execute(request: Request, now: Date, idempotency?: IdempotencyRequest): Promise<TransactionResult> {
-    for (let attempt = 1; ; attempt += 1) {
-      try {
-        if (!idempotency) {
-          const { result, effects } = await executeIn(db, request, now);
-          await applyEffects(effects);
-          return result;
-        }
-        let executed: { result: TransactionResult; effects: Effects } | undefined;
-        const { result: stored, replayed } = await runIdempotent(db, idempotency, async (transaction) => {
-          executed = await executeIn(transaction, request, now);
-          const { result } = executed;
-          return { version: result.version, position: result.position, appended: result.appended.map((event) => ({ ...event, recordedAt: event.recordedAt.toISOString() })) };
-        });
-        if (!replayed && executed) {
-          await applyEffects(executed.effects);
-          return executed.result;
-        }
-        // A replay answers for the transaction the first request made (initiate may have generated its id).
-        const streamId = stored.appended[0]?.streamId ?? transactionStreamId(request.transactionId);
-        const transactionId = transactionIdOf(streamId) ?? request.transactionId;
-        const state = (await loadTransaction(db, transactionId, stored.version)) ?? initialState();
-        return {
-          streamId,
-          state,
-          version: stored.version,
-          position: stored.position,
-          appended: stored.appended.map((event) => ({ ...event, recordedAt: new Date(event.recordedAt) })),
-          replayed,
-        };
-      } catch (error) {
-        if (!isConflict(error) || attempt >= transactLimits.maxAttempts) throw error;
+  function executeAlone(request: Request, now: Date, idempotency?: IdempotencyRequest): Promise<TransactionResult> {
+    return withConflictRetries(async () => {
+      if (!idempotency) {
+        const { result, effects } = await executeIn(db, request, now);
+        await applyEffects(effects);
+        return result;
       }
-    }
+      let executed: { result: TransactionResult; effects: Effects } | undefined;
+      const { result: stored, replayed } = await runIdempotent(db, idempotency, async (transaction) => {
+        executed = await executeIn(transaction, request, now);
+        const { result } = executed;
+        return { version: result.version, position: result.position, appended: result.appended.map((event) => ({ ...event, recordedAt: event.recordedAt.toISOString() })) };
+      });
+      if (!replayed && executed) {
+        await applyEffects(executed.effects);
+        return executed.result;
+      }
+      // A replay answers for the transaction the first request made (initiate may have generated its id).
+      const streamId = stored.appended[0]?.streamId ?? transactionStreamId(request.transactionId);
+      const transactionId = transactionIdOf(streamId) ?? request.transactionId;
+      const state = (await loadTransaction(db, transactionId, stored.version)) ?? initialState();
+      return {
+        streamId,
+        state,
+        version: stored.version,
+        position: stored.position,
+        appended: stored.appended.map((event) => ({ ...event, recordedAt: new Date(event.recordedAt) })),
+        replayed,
+      };
+    });
   }
 
   const existing = (transactionId: string, build: (state: TransactionState) => TransactionCommand | CommandSequence) => (state: TransactionState) => {
@@ -276,21 +309,31 @@ export function createTrackTrove(options: TrackTroveOptions): TrackTrove {
     return { batch, effects: effectsOf(batch.alongside) };
   }
 
-  /** Initiates of new transactions, written together while earlier ones are being written (group-commit.ts). */
-  const submitInitiate = createGroupCommit<{ request: Request; now: Date }, TransactionResult>(initiateBatchLimits, async (items) => {
+  /**
+   * Commands written together (group-commit.ts): a lone command goes at once by the one-stream
+   * statement; a group goes in rounds of distinct transactions, each round one read and one
+   * multi-stream append with all its effects. A command whose decision throws is answered alone;
+   * a round that fails fails its own commands only (earlier rounds have committed).
+   */
+  const submitCommand = createGroupCommit<{ request: Request; now: Date }, TransactionResult>(commandBatchLimits, async (items) => {
     if (items.length === 1) {
       const [{ request, now }] = items as [{ request: Request; now: Date }];
-      return [{ ok: true, value: await execute(request, now) }];
+      return [{ ok: true, value: await executeAlone(request, now) }];
     }
-    for (let attempt = 1; ; attempt += 1) {
+    const outcomes: BatchOutcome<TransactionResult>[] = [];
+    for (const round of roundsOfDistinct(items, (item) => item.request.transactionId)) {
       try {
-        const { batch, effects } = await executeBatchIn(db, items.map((item) => item.request), (index) => items[index]!.now, true);
+        const { batch, effects } = await withConflictRetries(() => executeBatchIn(db, round.map(({ item }) => item.request), (index) => round[index]!.item.now, true));
         await applyEffects(effects);
-        return batch.results.map((result, index) => (batch.errors[index] === undefined ? { ok: true, value: result } : { ok: false, error: batch.errors[index] }));
+        round.forEach(({ index }, position) => {
+          const error = batch.errors[position];
+          outcomes[index] = error === undefined ? { ok: true, value: batch.results[position]! } : { ok: false, error };
+        });
       } catch (error) {
-        if (!isConflict(error) || attempt >= transactLimits.maxAttempts) throw error;
+        for (const { index } of round) outcomes[index] = { ok: false, error };
       }
     }
+    return outcomes;
   });
 
   const handlers: Record<string, TimerHandler> = {
@@ -414,24 +457,10 @@ export function createTrackTrove(options: TrackTroveOptions): TrackTrove {
   const applyWebhooks = (now: Date, applied: { effects: Effects }): WebhooksApplier => async (transaction, bodies) => {
     applied.effects = noEffects();
     const outcomes: (AppliedWebhook | { error: unknown })[] = [];
-    let pending = bodies.map((body, index) => ({ body, index }));
-    while (pending.length > 0) {
-      const named = new Set<string>();
-      const round: typeof pending = [];
-      const later: typeof pending = [];
-      for (const entry of pending) {
-        if (named.has(entry.body.transactionId)) later.push(entry);
-        else {
-          named.add(entry.body.transactionId);
-          round.push(entry);
-        }
-      }
-      pending = later;
-      // Streams in one order: concurrent batches lock their rows alike.
-      round.sort((a, b) => (a.body.transactionId < b.body.transactionId ? -1 : 1));
-      const { batch, effects } = await executeBatchIn(transaction, round.map(({ body }) => webhookRequest(body, now)), () => now, true);
+    for (const round of roundsOfDistinct(bodies, (body) => body.transactionId)) {
+      const { batch, effects } = await executeBatchIn(transaction, round.map(({ item }) => webhookRequest(item, now)), () => now, true);
       applied.effects = mergeApplied(applied.effects, effects);
-      round.forEach(({ body, index }, position) => {
+      round.forEach(({ item: body, index }, position) => {
         const { version, position: logPosition, appended } = batch.results[position]!;
         const error = batch.errors[position];
         if (error instanceof InvalidTransitionError) {
@@ -557,8 +586,6 @@ export function createTrackTrove(options: TrackTroveOptions): TrackTrove {
         context: contextOf(actor, commandOptions, { durationMs: decision.durationMs }),
         newStream: input.transactionId === undefined,
       };
-      // A new transaction under a generated id cannot conflict with anything: it may share a batch.
-      if (request.newStream && !commandOptions?.idempotency) return submitInitiate({ request, now });
       return execute(request, now, commandOptions?.idempotency);
     },
 

@@ -5,7 +5,7 @@ import { signWebhook } from '@tracktrove/simulator';
 import { listTimers } from '@tracktrove/timers';
 import { testRedisUrl } from '@tracktrove/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { initiateBatchLimits } from '../src/track-trove.ts';
+import { commandBatchLimits } from '../src/track-trove.ts';
 import { input, inspect, openFixture, operator, secret, type Fixture } from './fixture.ts';
 
 describe('commands written together (PostgreSQL + Redis)', () => {
@@ -31,7 +31,7 @@ describe('commands written together (PostgreSQL + Redis)', () => {
     // Fewer appends than commands: the initiates were grouped (one log transaction per append).
     const appends = new Set(results.map((result) => result.position!.split('-')[0]));
     expect(appends.size).toBeLessThan(count - 1);
-    expect(Math.max(...[...appends].map((txId) => results.filter((result) => result.position!.startsWith(`${txId}-`)).length))).toBeLessThanOrEqual(initiateBatchLimits.maxBatch);
+    expect(Math.max(...[...appends].map((txId) => results.filter((result) => result.position!.startsWith(`${txId}-`)).length))).toBeLessThanOrEqual(commandBatchLimits.maxBatch);
 
     for (const result of results) {
       const { types, state, violations } = await inspect(database, result.state.transactionId);
@@ -97,6 +97,25 @@ describe('commands written together (PostgreSQL + Redis)', () => {
     for (const id of ids) {
       const holds = await listTimers(database.db, { transactionId: id, kind: 'hold_expiry' });
       expect(holds.map((timer) => timer.state)).toEqual(['cancelled']);
+    }
+  });
+
+  it('writes concurrent commands on existing transactions together, two on one transaction in turn', async () => {
+    const { app, database } = fixture;
+    const created = await Promise.all(Array.from({ length: 20 }, () => app.initiate(input(), operator)));
+    const ids = created.map((result) => result.state.transactionId);
+    const outcomes = await Promise.allSettled([...ids, ids[0]!].map((id) => app.refund(id, 'customer asked', operator)));
+    const results = outcomes.flatMap((outcome) => (outcome.status === 'fulfilled' ? [outcome.value] : []));
+    const refused = outcomes.flatMap((outcome) => (outcome.status === 'rejected' ? [outcome.reason as { code?: string }] : []));
+    // The first transaction's second refund finds it refunded already.
+    expect(results).toHaveLength(20);
+    expect(refused.map((error) => error.code)).toEqual(['invalid_transition']);
+    expect(new Set(results.map((result) => result.position!.split('-')[0])).size).toBeLessThan(results.length);
+    for (const id of ids) {
+      const { types, state, violations } = await inspect(database, id);
+      expect(types).toEqual(['TransactionInitiated', 'EscrowHoldPlaced', 'EscrowHoldVoided']);
+      expect(state.status).toBe('REFUNDED');
+      expect(violations).toEqual([]);
     }
   });
 });
