@@ -12,7 +12,7 @@ import {
   type CommandResult, type CommandSequence, type IdempotencyRequest, type StepContext,
 } from '@tracktrove/commands';
 import {
-  deliverWebhook, effectiveSimulation, listDeliveries, NotFoundError, readFailureSettings,
+  deliverWebhook, deliverWebhooks, effectiveSimulation, listDeliveries, NotFoundError, readFailureSettings,
   receiveVerifiedWebhooks, scheduleWebhookDelivery, verifyGatewayWebhook, simulatorMigrations, webhookTimerKind, writeFailureSettings,
   defaultFailureSettings, WebhookSignatureError,
   type AppliedWebhook, type DeliveryAttemptView, type DeliveryView, type FailureSettings, type ReceiveResult, type WebhookBody, type WebhooksApplier,
@@ -352,15 +352,16 @@ export function createTrackTrove(options: TrackTroveOptions): TrackTrove {
       }, at);
       return () => applyEffects(effects);
     },
-    async [webhookTimerKind](timer) {
-      const deliveryId = String(timer.payload.deliveryId);
-      return async () => {
-        await deliverWebhook(db, deliveryId, deliverOptions);
-      };
-    },
   };
 
   const batchHandlers: Record<string, BatchTimerHandler> = {
+    /** Due webhooks are sent after the claim commits, and their attempts recorded together. */
+    async [webhookTimerKind](timers) {
+      const deliveryIds = [...new Set(timers.map((timer) => String(timer.payload.deliveryId)))];
+      return async () => {
+        await deliverWebhooks(db, deliveryIds, deliverOptions);
+      };
+    },
     /** Due holds expire together: one read of their streams, one append for all (timers fire in batches). */
     async hold_expiry(timers, { transaction, now, nowFor }) {
       const times = new Map<string, Date>();

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import { ValidationError } from '@tracktrove/domain';
-import { signWebhook } from '@tracktrove/simulator';
+import { signWebhook, type WebhookTransport } from '@tracktrove/simulator';
 import { listTimers } from '@tracktrove/timers';
 import { testRedisUrl } from '@tracktrove/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -116,6 +116,60 @@ describe('commands written together (PostgreSQL + Redis)', () => {
       expect(types).toEqual(['TransactionInitiated', 'EscrowHoldPlaced', 'EscrowHoldVoided']);
       expect(state.status).toBe('REFUNDED');
       expect(violations).toEqual([]);
+    }
+  });
+});
+
+describe('webhook deliveries of one timer batch (PostgreSQL)', () => {
+  let fixture: Fixture;
+  let receiverUp = true;
+  beforeAll(async () => {
+    // The receiver is the facade's own, and can be turned down to make deliveries fail.
+    const transport: WebhookTransport = async (request) => {
+      if (!receiverUp) return { status: 503, body: 'receiver down' };
+      const result = await fixture.app.receiveWebhook({ rawBody: request.body, signatureHeader: request.headers['TrackTrove-Signature'] });
+      return { status: 200, body: JSON.stringify(result) };
+    };
+    fixture = await openFixture({ webhookTransport: transport, timers: { dailySettlement: false } });
+  });
+  afterAll(async () => {
+    await fixture?.close();
+  });
+
+  const attemptsOf = async (ids: readonly string[]) => {
+    const { rows } = await sql<{ transaction_id: string; tx_id: string; data: { attempt: number; outcome: string; nextRetryAt: string | null } }>`
+      select e.data->>'transactionId' as transaction_id, e.tx_id::text as tx_id, e.data from tt_events e
+       where e.type = 'WebhookDeliveryAttempted' and e.data->>'transactionId' = any(${[...ids]}::text[])`.execute(fixture.database.db);
+    return rows;
+  };
+
+  it('sends the due webhooks of a batch and records their attempts together, retries included', async () => {
+    const { app, database } = fixture;
+    const created = await Promise.all(Array.from({ length: 12 }, () => app.initiate(input({ simulation: { webhook: { delayMs: 1_000 } } }), operator)));
+    const ids = created.map((result) => result.state.transactionId);
+
+    receiverUp = false;
+    await app.clock.advance({ ms: 1_500 });
+    const failed = await attemptsOf(ids);
+    expect(failed).toHaveLength(ids.length);
+    expect(failed.every((row) => row.data.attempt === 1 && row.data.outcome === 'failed' && row.data.nextRetryAt !== null)).toBe(true);
+    // Recorded together: fewer log transactions than attempts.
+    expect(new Set(failed.map((row) => row.tx_id)).size).toBeLessThan(ids.length);
+    for (const id of ids) {
+      const pending = (await listTimers(database.db, { transactionId: id, kind: 'webhook_delivery' })).filter((timer) => timer.state === 'pending');
+      expect(pending.map((timer) => timer.ref.split(':')[1])).toEqual(['2']);
+    }
+
+    receiverUp = true;
+    await app.clock.advance({ ms: 5_000 });
+    const all = await attemptsOf(ids);
+    expect(all.filter((row) => row.data.attempt === 2 && row.data.outcome === 'delivered')).toHaveLength(ids.length);
+    for (const id of ids) {
+      const { state, violations } = await inspect(database, id);
+      expect(state.status).toBe('COMPLETED');
+      expect(violations).toEqual([]);
+      const [delivery] = await app.listDeliveries({ transactionId: id });
+      expect(delivery).toMatchObject({ status: 'delivered', attemptCount: 2 });
     }
   });
 });

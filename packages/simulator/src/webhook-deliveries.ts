@@ -1,14 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
 import { appendToStreams, type StreamAppend } from '@tracktrove/event-store';
-import { backoffDelayMs, scheduleTimer, type NewTimer, type Timer } from '@tracktrove/timers';
+import { backoffDelayMs, runBounded, scheduleTimer, type NewTimer, type Timer } from '@tracktrove/timers';
 import { NotFoundError } from './errors.ts';
 import type { WebhookBody, WebhookType } from './webhook-body.ts';
 import { signatureHeaderName, signWebhook } from './webhook-signature.ts';
 
 export const webhookStreamPrefix = 'webhook-';
 export const webhookTimerKind = 'webhook_delivery';
-export const webhookDeliveryLimits = { maxAttempts: 5, retryBaseDelayMs: 1000, retryMaxDelayMs: 60_000, maxLoggedBodyChars: 4000, transportTimeoutMs: 10_000 } as const;
+export const webhookDeliveryLimits = {
+  maxAttempts: 5, retryBaseDelayMs: 1000, retryMaxDelayMs: 60_000, maxLoggedBodyChars: 4000, transportTimeoutMs: 10_000,
+  /** Deliveries of one batch sent at once. */
+  concurrency: 8,
+} as const;
 
 export interface WebhookRequest {
   readonly url: string;
@@ -157,11 +161,15 @@ interface DeliveryRow {
   created_at: Date;
 }
 
-async function readDelivery(db: Kysely<any>, deliveryId: string): Promise<DeliveryRow> {
-  const result = await sql<DeliveryRow>`select * from tt_webhook_deliveries where delivery_id = ${deliveryId}::uuid`.execute(db);
-  const row = result.rows[0];
-  if (!row) throw new NotFoundError('webhook delivery', deliveryId);
-  return row;
+/** The deliveries in the order asked (NotFoundError for an unknown one). */
+async function readDeliveries(db: Kysely<any>, deliveryIds: readonly string[]): Promise<DeliveryRow[]> {
+  const result = await sql<DeliveryRow>`select * from tt_webhook_deliveries where delivery_id = any(${[...deliveryIds]}::uuid[])`.execute(db);
+  const byId = new Map(result.rows.map((row) => [row.delivery_id, row]));
+  return deliveryIds.map((deliveryId) => {
+    const row = byId.get(deliveryId);
+    if (!row) throw new NotFoundError('webhook delivery', deliveryId);
+    return row;
+  });
 }
 
 function clip(text: string): string {
@@ -186,7 +194,43 @@ export interface DeliverOptions {
  * An operator's redelivery (`manual`) is never dropped.
  */
 export async function deliverWebhook(db: Kysely<any>, deliveryId: string, options: DeliverOptions & { manual?: boolean }): Promise<DeliveryAttemptView> {
-  const delivery = await readDelivery(db, deliveryId);
+  const [view] = await deliverWebhooks(db, [deliveryId], options);
+  return view!;
+}
+
+/**
+ * Attempts of several deliveries (the webhook timers of one batch): read in one query, sent at
+ * most webhookDeliveryLimits.concurrency at a time, and recorded together, one append of every
+ * attempt event with their rows, statuses and retry timers in the same statement. Recording them
+ * one by one is the fallback when the batch's record fails (a concurrent attempt of one of them).
+ */
+export async function deliverWebhooks(db: Kysely<any>, deliveryIds: readonly string[], options: DeliverOptions & { manual?: boolean }): Promise<DeliveryAttemptView[]> {
+  const deliveries = await readDeliveries(db, deliveryIds);
+  const attempts: AttemptRecord[] = new Array(deliveries.length);
+  await runBounded([...deliveries.keys()], webhookDeliveryLimits.concurrency, async (index) => {
+    attempts[index] = await attemptDelivery(deliveries[index]!, options);
+  });
+  let retryTimers: (Timer | null)[];
+  try {
+    retryTimers = await recordAttempts(db, attempts);
+  } catch (error) {
+    if (attempts.length === 1) throw error;
+    retryTimers = [];
+    for (const attempt of attempts) retryTimers.push(...(await recordAttempts(db, [attempt])));
+  }
+  for (const timer of retryTimers) if (timer) options.onScheduled?.(timer);
+  return attempts.map((attempt) => attempt.view);
+}
+
+interface AttemptRecord {
+  readonly delivery: DeliveryRow;
+  readonly view: DeliveryAttemptView;
+  readonly record: Record<string, unknown>;
+  readonly manual: boolean;
+}
+
+async function attemptDelivery(delivery: DeliveryRow, options: DeliverOptions & { manual?: boolean }): Promise<AttemptRecord> {
+  const deliveryId = delivery.delivery_id;
   const attempt = delivery.attempts + 1;
   let request: WebhookRequest | null = null;
   let response: WebhookResponse | null = null;
@@ -224,28 +268,39 @@ export async function deliverWebhook(db: Kysely<any>, deliveryId: string, option
     error,
     nextRetryAt: nextRetryAt?.toISOString() ?? null,
   };
-  // The attempt's event, its log row, the delivery's status and the next attempt's timer: one
-  // statement (tt_record_webhook_attempt runs alongside the append).
   const record = {
     deliveryId, attempt, at: now.toISOString(), request: view.request, response: view.response, statusCode: view.status, outcome, dropped, error,
     status, nextRetryAt: nextRetryAt?.toISOString() ?? null,
     retryTimer: nextRetryAt ? { id: randomUUID(), ref: `${deliveryId}:${attempt + 1}`, transactionId: delivery.transaction_id, payload: { deliveryId, attempt: attempt + 1 } } : null,
   };
-  const appended = await appendToStreams(db, [{
-    streamId: `${webhookStreamPrefix}${deliveryId}`,
-    expectedVersion: 'stream_exists',
+  return { delivery, view, record, manual: options.manual ?? false };
+}
+
+/**
+ * Attempts recorded in one statement: their WebhookDeliveryAttempted events, and beside the append
+ * tt_record_webhook_attempt for each (the attempt row, the delivery's status, the next attempt's
+ * timer). Answers each attempt's retry timer, or null.
+ */
+async function recordAttempts(db: Kysely<any>, attempts: readonly AttemptRecord[]): Promise<(Timer | null)[]> {
+  const appended = await appendToStreams(db, attempts.map(({ delivery, view, manual }) => ({
+    streamId: `${webhookStreamPrefix}${delivery.delivery_id}`,
+    expectedVersion: 'stream_exists' as const,
     events: [{
       type: 'WebhookDeliveryAttempted',
-      data: { deliveryId, webhookId: delivery.webhook_id, transactionId: delivery.transaction_id, manual: options.manual ?? false, ...view },
+      data: { deliveryId: delivery.delivery_id, webhookId: delivery.webhook_id, transactionId: delivery.transaction_id, manual, ...view },
       metadata: { actor: systemActor, correlationId: delivery.transaction_id, causationId: null, step: 'WebhookDeliveryAttempted', service: 'webhooks' },
     }],
-  }], { alongside: sql`tt_record_webhook_attempt(${JSON.stringify(record)}::jsonb)` });
-  const scheduled = appended.alongside as { id: string; ref: string; dueAt: string; payload: Record<string, unknown> } | null | undefined;
-  const retryTimer: Timer | null = scheduled
-    ? { id: scheduled.id, kind: webhookTimerKind, transactionId: delivery.transaction_id, ref: scheduled.ref, dueAt: new Date(scheduled.dueAt), payload: scheduled.payload, state: 'pending', firedBy: null }
-    : null;
-  if (retryTimer) options.onScheduled?.(retryTimer);
-  return view;
+  })), {
+    alongside: sql`(select jsonb_agg(tt_record_webhook_attempt(r.value) order by r.ordinality)
+                      from jsonb_array_elements(${JSON.stringify(attempts.map((attempt) => attempt.record))}::jsonb) with ordinality r)`,
+  });
+  const scheduled = (appended.alongside ?? []) as ({ id: string; ref: string; dueAt: string; payload: Record<string, unknown> } | null)[];
+  return attempts.map(({ delivery }, index) => {
+    const timer = scheduled[index];
+    return timer
+      ? { id: timer.id, kind: webhookTimerKind, transactionId: delivery.transaction_id, ref: timer.ref, dueAt: new Date(timer.dueAt), payload: timer.payload, state: 'pending', firedBy: null }
+      : null;
+  });
 }
 
 async function withTimeout<T>(promise: Promise<T>, timeoutMs: number): Promise<T> {

@@ -2,6 +2,7 @@ export { backoffDelayMs } from './backoff.ts';
 export { advanceTarget, clockLimits, clockStreamId, createSandboxClock, type ClockAdvance, type SandboxClock } from './clock.ts';
 export { createGroupCommit, GroupCommitFullError, type BatchOutcome, type GroupCommitLimits } from './group-commit.ts';
 export { timerMigrations } from './migrations.ts';
+export { runBounded } from './run-bounded.ts';
 export { createRedisHolds, redisHoldKeys, redisHoldLimits, type RedisHolds, type RedisHoldsOptions, type RedisStatus } from './redis-holds.ts';
 export {
   listSettlementBatches, runSettlement, settlementBatchId, settlementCutoff, settlementDateOf, settlementLimits, settlementStreamPrefix,
