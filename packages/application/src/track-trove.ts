@@ -6,9 +6,9 @@ import {
   type Actor, type Channel, type Currency, type DisputeOutcome, type JsonValue, type SimulationSettings,
   type TransactionCommand, type TransactionKind, type TransactionState, type TransactionStatus,
 } from '@tracktrove/domain';
-import { readStream, type EventStore, type StoreDatabase } from '@tracktrove/event-store';
+import type { EventStore, StoreDatabase } from '@tracktrove/event-store';
 import {
-  executeTransactionCommand, executeTransactionCommands, loadTransaction, VersionMismatchError, runIdempotent, transactionIdOf, transactionStreamId,
+  executeTransactionCommand, executeTransactionCommands, loadTransaction, loadTransactionWithPosition, VersionMismatchError, runIdempotent, transactionIdOf, transactionStreamId,
   type CommandResult, type CommandSequence, type IdempotencyRequest, type StepContext,
 } from '@tracktrove/commands';
 import {
@@ -513,10 +513,9 @@ export function createTrackTrove(options: TrackTroveOptions): TrackTrove {
   }
 
   async function currentResult(transactionId: string): Promise<TransactionResult> {
-    const events = await readStream(db, transactionStreamId(transactionId), { maxCount: 10_000 });
-    const state = await loadTransaction(db, transactionId);
-    if (!state) throw new NotFoundError('transaction', transactionId);
-    return { streamId: transactionStreamId(transactionId), state, version: state.version, position: events.at(-1)?.position ?? null, appended: [], replayed: false };
+    const current = await loadTransactionWithPosition(db, transactionId);
+    if (!current) throw new NotFoundError('transaction', transactionId);
+    return { streamId: transactionStreamId(transactionId), state: current.state, version: current.state.version, position: current.position, appended: [], replayed: false };
   }
 
   function mergeSimulation(input: SimulationInput | undefined): SimulationSettings {

@@ -6,6 +6,6 @@ export {
 export { expireIdempotencyKeys, hashRequest, idempotencyLimits, runIdempotent, type IdempotencyRequest } from './idempotency.ts';
 export { commandMigrations } from './migrations.ts';
 export {
-  executeTransactionCommand, executeTransactionCommands, loadTransaction, loadTransactions, toTransactionEvent, transactionIdOf, transactionStreamId, transactionStreamPrefix, upcastTransactionEvent,
+  executeTransactionCommand, executeTransactionCommands, loadTransaction, loadTransactions, loadTransactionWithPosition, toTransactionEvent, transactionIdOf, transactionStreamId, transactionStreamPrefix, upcastTransactionEvent,
   type CommandSequence, type StepContext, type TransactionCommandRequest,
 } from './transaction-commands.ts';

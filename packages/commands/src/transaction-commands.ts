@@ -6,7 +6,7 @@ import {
 import { readStream, readStreams, type NewEvent, type RecordedEvent, type Upcaster } from '@tracktrove/event-store';
 import {
   handleCommand, handleCommandBatch,
-  type Alongside, type CommandBatchOptions, type CommandBatchResult, type CommandRequest, type CommandResult, type Decider, type Transition,
+  type Alongside, type CommandBatchOptions, type CommandBatchResult, type CommandRequest, type CommandResult, type Decider,
 } from './handle-command.ts';
 import type { IdempotencyRequest } from './idempotency.ts';
 
@@ -137,8 +137,15 @@ export function executeTransactionCommands(
 
 /** The current state of a transaction from its stream (null when it does not exist). */
 export async function loadTransaction(db: Kysely<any>, transactionId: string, uptoVersion?: number): Promise<TransactionState | null> {
+  return (await loadTransactionWithPosition(db, transactionId, uptoVersion))?.state ?? null;
+}
+
+/** A transaction's state and the log position of its last event, from one read of its stream (null when it does not exist). */
+export async function loadTransactionWithPosition(db: Kysely<any>, transactionId: string, uptoVersion?: number): Promise<{ state: TransactionState; position: string } | null> {
   const events = await readStream(db, transactionStreamId(transactionId), { maxCount: 10_000 }, upcastTransactionEvent);
-  return events.length === 0 ? null : foldTransaction(events, uptoVersion);
+  if (events.length === 0) return null;
+  const state = foldTransaction(events, uptoVersion);
+  return { state, position: events[state.version - 1]?.position ?? events.at(-1)!.position };
 }
 
 /** A transaction's state from its stored events (up to a version when given). */
