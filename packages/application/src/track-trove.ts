@@ -322,16 +322,19 @@ export function createTrackTrove(options: TrackTroveOptions): TrackTrove {
     }
     const outcomes: BatchOutcome<TransactionResult>[] = [];
     for (const round of roundsOfDistinct(items, (item) => item.request.transactionId)) {
+      let executed: Awaited<ReturnType<typeof executeBatchIn>>;
       try {
-        const { batch, effects } = await withConflictRetries(() => executeBatchIn(db, round.map(({ item }) => item.request), (index) => round[index]!.item.now, true));
-        await applyEffects(effects);
-        round.forEach(({ index }, position) => {
-          const error = batch.errors[position];
-          outcomes[index] = error === undefined ? { ok: true, value: batch.results[position]! } : { ok: false, error };
-        });
+        executed = await withConflictRetries(() => executeBatchIn(db, round.map(({ item }) => item.request), (index) => round[index]!.item.now, true));
       } catch (error) {
         for (const { index } of round) outcomes[index] = { ok: false, error };
+        continue;
       }
+      const { batch, effects } = executed;
+      round.forEach(({ index }, position) => {
+        const error = batch.errors[position];
+        outcomes[index] = error === undefined ? { ok: true, value: batch.results[position]! } : { ok: false, error };
+      });
+      await applyEffects(effects);
     }
     return outcomes;
   });
