@@ -21,7 +21,7 @@ import {
 import {
   countPendingTimers, createGroupCommit, createRedisHolds, type BatchOutcome, createSandboxClock, createTimerService, isConflict, listSettlementBatches,
   runSettlement, settlementDateOf, timerMigrations, transact, transactLimits, uuidV5,
-  type AdvanceResult, type BatchTimerHandler, type ClockAdvance, type RedisHolds, type SettlementBatchView, type SettlementRunResult, type Timer, type TimerHandler,
+  type AdvanceResult, type BatchTimerHandler, type ClockAdvance, type RedisHolds, type SettlementBatchView, type SettlementRunResult, type Timer,
 } from '@tracktrove/timers';
 import { alongsideOf, applicationMigrations, effectsOf, mergeApplied, mergeEffects, noEffects, planEffects, type Effects } from './command-effects.ts';
 import { CommandPlan, planAuthorization } from './plan-authorization.ts';
@@ -187,6 +187,7 @@ export function createTrackTrove(options: TrackTroveOptions): TrackTrove {
     readonly transactionId: string;
     readonly command: TransactionCommand | CommandSequence | ((state: TransactionState) => TransactionCommand | CommandSequence);
     readonly context: StepContext;
+    readonly stepOf?: (state: TransactionState) => Pick<StepContext, 'attempt' | 'durationMs'>;
     readonly expectedVersion?: number;
     readonly newStream?: boolean;
   }
@@ -339,25 +340,50 @@ export function createTrackTrove(options: TrackTroveOptions): TrackTrove {
     return outcomes;
   });
 
-  const handlers: Record<string, TimerHandler> = {
-    async retry(timer, { transaction, nowFor }) {
-      const now = nowFor(timer);
-      const transactionId = timer.transactionId!;
-      const state = await loadTransaction(transaction, transactionId);
-      if (!state || state.status !== 'RETRY_PENDING' || state.attempt !== Number(timer.payload.attempt)) return;
-      const at = new Date(Math.max(now.getTime(), Date.parse(state.nextRetryAt ?? now.toISOString())));
-      const plan = new CommandPlan(state);
-      const decision = planAuthorization(plan, { now: at, latencyMs: failures.gatewayLatencyMs, backoff });
-      const { effects } = await executeIn(transaction, {
-        transactionId,
-        command: plan.commands,
-        context: { actor: system('retry-timer'), correlationId: transactionId, causationId: timer.id, attempt: state.attempt, durationMs: decision.durationMs },
-      }, at);
-      return () => applyEffects(effects);
-    },
-  };
+  /**
+   * A retry timer's new authorization attempt, decided on the state it finds: nothing when the
+   * transaction has moved on (a stale timer). It runs at its due time or now, whichever is later.
+   */
+  function retryRequest(timer: Timer, now: Date, times: Map<string, Date>): Request {
+    const transactionId = timer.transactionId!;
+    let durationMs = 0;
+    return {
+      transactionId,
+      command: (state) => {
+        if (state.status !== 'RETRY_PENDING' || state.attempt !== Number(timer.payload.attempt)) return [];
+        const at = new Date(Math.max(now.getTime(), Date.parse(state.nextRetryAt ?? now.toISOString())));
+        times.set(transactionId, at);
+        const plan = new CommandPlan(state);
+        durationMs = planAuthorization(plan, { now: at, latencyMs: failures.gatewayLatencyMs, backoff }).durationMs;
+        return plan.commands;
+      },
+      context: { actor: system('retry-timer'), correlationId: transactionId, causationId: timer.id },
+      stepOf: (state) => ({ attempt: state.attempt, durationMs }),
+    };
+  }
 
-  const batchHandlers: Record<string, BatchTimerHandler> = {
+  /**
+   * Timers of one kind decided together in their claim's transaction: the first timer of each
+   * transaction in one batch (one read, one append with every effect), a further timer of the same
+   * transaction after it, on its own. `times` holds the sandbox time each command was decided at.
+   */
+  async function fireTogether(transaction: Kysely<any>, timers: readonly Timer[], requestOf: (timer: Timer) => Request, now: Date, times: Map<string, Date>): Promise<Effects> {
+    const first = new Map<string, Timer>();
+    const rest: Timer[] = [];
+    for (const timer of timers) {
+      if (first.has(timer.transactionId!)) rest.push(timer);
+      else first.set(timer.transactionId!, timer);
+    }
+    let { effects } = await executeBatchIn(transaction, [...first.values()].map(requestOf), (_, transactionId) => times.get(transactionId) ?? now);
+    for (const timer of rest) {
+      const single = await executeIn(transaction, requestOf(timer), () => times.get(timer.transactionId!) ?? now);
+      effects = mergeApplied(effects, single.effects);
+    }
+    return effects;
+  }
+
+  /** What each kind of timer does when it falls due: every kind fires a claimed batch together. */
+  const handlers: Record<string, BatchTimerHandler> = {
     /** Due webhooks are sent after the claim commits, and their attempts recorded together. */
     async [webhookTimerKind](timers) {
       const deliveryIds = [...new Set(timers.map((timer) => String(timer.payload.deliveryId)))];
@@ -368,18 +394,13 @@ export function createTrackTrove(options: TrackTroveOptions): TrackTrove {
     /** Due holds expire together: one read of their streams, one append for all (timers fire in batches). */
     async hold_expiry(timers, { transaction, now, nowFor }) {
       const times = new Map<string, Date>();
-      const first = new Map<string, Timer>();
-      const rest: Timer[] = [];
-      for (const timer of timers) {
-        if (first.has(timer.transactionId!)) rest.push(timer);
-        else first.set(timer.transactionId!, timer);
-      }
-      let { effects } = await executeBatchIn(transaction, [...first.values()].map((timer) => expiryRequest(timer, nowFor(timer), times)), (_, transactionId) => times.get(transactionId) ?? now);
-      // Two hold timers of one transaction (at most one can match its pending hold): one by one.
-      for (const timer of rest) {
-        const single = await executeIn(transaction, expiryRequest(timer, nowFor(timer), times), () => times.get(timer.transactionId!) ?? now);
-        effects = mergeApplied(effects, single.effects);
-      }
+      const effects = await fireTogether(transaction, timers, (timer) => expiryRequest(timer, nowFor(timer), times), now, times);
+      return () => applyEffects(effects);
+    },
+    /** Due retries authorize again together: one read of their streams, one append of every new attempt. */
+    async retry(timers, { transaction, now, nowFor }) {
+      const times = new Map<string, Date>();
+      const effects = await fireTogether(transaction, timers, (timer) => retryRequest(timer, nowFor(timer), times), now, times);
       return () => applyEffects(effects);
     },
   };
@@ -395,7 +416,6 @@ export function createTrackTrove(options: TrackTroveOptions): TrackTrove {
     db,
     clock,
     handlers,
-    batchHandlers,
     logger,
     sweepIntervalMs: options.timers?.sweepIntervalMs,
     inProcessWake: !options.redisUrl,

@@ -118,6 +118,26 @@ describe('commands written together (PostgreSQL + Redis)', () => {
       expect(violations).toEqual([]);
     }
   });
+
+  it('fires the due retries of a batch together, each with its attempt and the gateway latency in its trace', async () => {
+    const { app, database } = fixture;
+    const created = await Promise.all(Array.from({ length: 10 }, () => app.initiate(input({ amountMinor: 402 }), operator)));
+    expect(created.every((result) => result.state.status === 'RETRY_PENDING')).toBe(true);
+    const ids = created.map((result) => result.state.transactionId);
+    await app.clock.advance({ ms: 60_000 });
+    const { rows } = await sql<{ stream_id: string; tx_id: string; metadata: { actor: { id: string }; attempt: number; durationMs: number } }>`
+      select stream_id, tx_id::text as tx_id, metadata from tt_events
+       where type = 'EscrowHoldPlaced' and stream_id = any(${ids.map((id) => `txn-${id}`)}::text[])`.execute(database.db);
+    expect(rows).toHaveLength(ids.length);
+    expect(new Set(rows.map((row) => row.tx_id)).size).toBeLessThan(ids.length);
+    for (const row of rows) expect(row.metadata).toMatchObject({ actor: { id: 'retry-timer' }, attempt: 2, durationMs: expect.any(Number) });
+    for (const id of ids) {
+      const { types, state, violations } = await inspect(database, id);
+      expect(types).toEqual(['TransactionInitiated', 'AuthorizationDeclined', 'RetryScheduled', 'EscrowHoldPlaced']);
+      expect(state.status).toBe('ESCROW');
+      expect(violations).toEqual([]);
+    }
+  });
 });
 
 describe('webhook deliveries of one timer batch (PostgreSQL)', () => {

@@ -69,6 +69,8 @@ export interface TransactionCommandRequest {
   /** One command, several in sequence, or a function of the current state (decided again on retry). */
   readonly command: TransactionCommand | CommandSequence | ((state: TransactionState) => TransactionCommand | CommandSequence);
   readonly context: StepContext;
+  /** Step details that depend on the state the command is decided on (a retry's attempt, the gateway's latency). */
+  readonly stepOf?: (state: TransactionState) => Pick<StepContext, 'attempt' | 'durationMs'>;
   readonly expectedVersion?: number;
   readonly idempotency?: IdempotencyRequest;
   /** The id was just generated: no stream to read (see CommandRequest.newStream). */
@@ -84,7 +86,6 @@ const asSequence = (command: TransactionCommand | CommandSequence): CommandSeque
 
 /** A transaction command as a command request: txn-<id>, the sequence decider, metadata with the step trace. */
 function transactionCommandRequest(request: TransactionCommandRequest): CommandRequest<CommandSequence, TransactionEvent, TransactionState> {
-  const { context } = request;
   return {
     decider: sequenceDecider,
     streamId: transactionStreamId(request.transactionId),
@@ -101,6 +102,7 @@ function transactionCommandRequest(request: TransactionCommandRequest): CommandR
     toStoreEvents(steps): NewEvent[] {
       const first = steps[0];
       if (!first) return [];
+      const context = request.stepOf ? { ...request.context, ...request.stepOf(first.before) } : request.context;
       const traced = traceSteps(first.before, steps.map((step) => step.event), {
         actor: context.actor,
         correlationId: context.correlationId,

@@ -8,7 +8,7 @@ export {
   listSettlementBatches, runSettlement, settlementBatchId, settlementCutoff, settlementDateOf, settlementLimits, settlementStreamPrefix,
   type SettlementBatchView, type SettlementRunResult, type SettlementTotal,
 } from './settlement.ts';
-export { createTimerService, timerLimits, type AdvanceResult, type BatchTimerHandler, type TimerContext, type TimerHandler, type TimerService, type TimerServiceOptions, type TimerServiceStatus } from './timer-service.ts';
+export { createTimerService, timerLimits, type AdvanceResult, type BatchTimerHandler, type TimerContext, type TimerService, type TimerServiceOptions, type TimerServiceStatus } from './timer-service.ts';
 export {
   claimTimers, countPendingTimers, dueTimerIds, earliestPendingDueAt, listTimers, readTimer, recordTimerFailure, scheduleTimer,
   type FiredBy, type NewTimer, type Timer, type TimerKind, type TimerState,

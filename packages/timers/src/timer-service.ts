@@ -5,13 +5,11 @@ import { runBounded } from './run-bounded.ts';
 import { claimTimers, countPendingTimers, dueTimerIds, earliestPendingDueAt, recordTimerFailure, type FiredBy, type Timer, type TimerKind } from './timer-store.ts';
 
 /**
- * Runs when a timer fires, inside the transaction that claimed it, so the claim and the command it
- * triggers commit together. It may return work to run after the commit (calls to the outside world,
- * e.g. a webhook delivery, which must not hold the transaction open).
+ * Fires the due timers of one kind together, inside the transaction that claimed them, so the claims
+ * and the commands they trigger commit together (e.g. one append for many expiries). It may return
+ * work to run after the commit (calls to the outside world, e.g. webhook deliveries, which must not
+ * hold the transaction open).
  */
-export type TimerHandler = (timer: Timer, context: TimerContext) => Promise<void | (() => Promise<void>)>;
-
-/** Fires several timers of one kind together, in the transaction that claimed them (e.g. one append for many expiries). */
 export type BatchTimerHandler = (timers: readonly Timer[], context: TimerContext) => Promise<void | (() => Promise<void>)>;
 
 export interface TimerContext {
@@ -54,9 +52,8 @@ export const timerLimits = {
 export interface TimerServiceOptions {
   readonly db: Kysely<any>;
   readonly clock: SandboxClock;
-  readonly handlers: Readonly<Record<string, TimerHandler>>;
-  /** Kinds fired a group at a time (even a group of one); the others fire one by one (in one transaction). */
-  readonly batchHandlers?: Readonly<Record<string, BatchTimerHandler>>;
+  /** One handler per timer kind, fired with the kind's due timers of a claim (a group of one too). */
+  readonly handlers: Readonly<Record<string, BatchTimerHandler>>;
   readonly logger?: Logger;
   readonly sweepIntervalMs?: number;
   readonly batchSize?: number;
@@ -142,18 +139,10 @@ export function createTimerService(options: TimerServiceOptions): TimerService {
           nowFor: (timer) => (firedBy === 'clock_advance' && timer.dueAt.getTime() < now.getTime() ? timer.dueAt : now),
         };
         for (const [kind, group] of groupByKind(timers)) {
-          const batch = options.batchHandlers?.[kind];
-          if (batch) {
-            const after = await batch(group, context);
-            if (after) followUps.push(after);
-            continue;
-          }
           const handler = handlers[kind];
           if (!handler) throw new Error(`no handler for timer kind ${kind}`);
-          for (const timer of group) {
-            const after = await handler(timer, context);
-            if (after) followUps.push(after);
-          }
+          const after = await handler(group, context);
+          if (after) followUps.push(after);
         }
         return timers;
       });
