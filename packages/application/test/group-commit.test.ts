@@ -124,7 +124,7 @@ describe('commands written together (PostgreSQL + Redis)', () => {
     const created = await Promise.all(Array.from({ length: 10 }, () => app.initiate(input({ amountMinor: 402 }), operator)));
     expect(created.every((result) => result.state.status === 'RETRY_PENDING')).toBe(true);
     const ids = created.map((result) => result.state.transactionId);
-    await app.clock.advance({ ms: 60_000 });
+    await app.clock.advance({ ms: 10_000 }); // past the retry (backoff from 1 s), before the new hold's 30 s expiry
     const { rows } = await sql<{ stream_id: string; tx_id: string; metadata: { actor: { id: string }; attempt: number; durationMs: number } }>`
       select stream_id, tx_id::text as tx_id, metadata from tt_events
        where type = 'EscrowHoldPlaced' and stream_id = any(${ids.map((id) => `txn-${id}`)}::text[])`.execute(database.db);
