@@ -3,10 +3,10 @@ import type { TransactionState } from '@tracktrove/domain';
 import type { RecordedEvent } from '@tracktrove/event-store';
 import { noWrites, type BulkWrite, type Projection, type ProjectionContext } from '../projection.ts';
 import { createBulkStates, type StatesToWrite } from './state-cache.ts';
-import { appendRows, chunksOf, encodeRows, jsonRecords, type Columns } from './row-writes.ts';
+import { appendRows, chunksOf, jsonRecords, rowEncoder, type Columns } from './row-writes.ts';
 import { tableIn } from './sql-helpers.ts';
 import { eventsPerYield, yieldToIo } from './yield-to-io.ts';
-import { foldRecord, foldRecordToShare, touchedTransactionIds, transactionIdOf, transactionRecords, type EventParser, type TransactionFold } from './transaction-stream.ts';
+import { foldRecord, foldRecordToShare, dropSharedFolds, touchedTransactionIds, transactionIdOf, transactionRecords, type EventParser, type TransactionFold } from './transaction-stream.ts';
 import { transactionViewOf } from './transaction-view.ts';
 import { traceDtoKeys } from './trace-record.ts';
 import { parseEventTrusted } from './trusted-event.ts';
@@ -73,14 +73,19 @@ export const transactionsProjection: Projection = {
         const records = transactionRecords(events);
         if (records.length === 0) return noWrites;
         await states.load(records, reader);
-        for (const [index, record] of records.entries()) {
+        dropSharedFolds();
+        for (let index = 0; index < records.length; index += 1) {
           if (index > 0 && index % eventsPerYield === 0) await yieldToIo();
+          const record = records[index]!;
           const id = transactionIdOf(record.streamId)!;
           states.set(id, fold(states.get(id), record, foldRecordToShare));
         }
         return writeStates(states.take(false), copy);
       },
-      finish: () => writeStates(states.take(true), copy),
+      finish() {
+        dropSharedFolds();
+        return writeStates(states.take(true), copy);
+      },
     };
   },
 };
@@ -129,7 +134,11 @@ function transactionRow(id: string, { state, position, createdPosition }: Folded
  * wrote upserted. Encoded now, while the batch is folded, in statements of at most bulkWriteRows.
  */
 function writeStates({ added, updated }: StatesToWrite<Folded>, copy: boolean): BulkWrite {
-  const appends = chunksOf(added, bulkWriteRows).map((chunk) => encodeRows(copy ? 'copy' : 'json', 'transactions', transactionColumns, chunk.map(([id, folded]) => transactionRow(id, folded))));
+  const appends = chunksOf(added, bulkWriteRows).map((chunk) => {
+    const rows = rowEncoder(copy ? 'copy' : 'json', 'transactions', transactionColumns);
+    for (const [id, folded] of chunk) rows.add(transactionRow(id, folded));
+    return rows.finish();
+  });
   const upserts = chunksOf(updated, bulkWriteRows);
   return async (context) => {
     for (const rows of appends) await appendRows(context, rows);
