@@ -7,7 +7,7 @@ import { appendRows, chunksOf, jsonRecords, rowEncoder, type Columns } from './r
 import { tableIn } from './sql-helpers.ts';
 import { eventsPerYield, yieldToIo } from './yield-to-io.ts';
 import { foldRecord, foldRecordToShare, dropSharedFolds, touchedTransactionIds, transactionIdOf, transactionRecords, type EventParser, type TransactionFold } from './transaction-stream.ts';
-import { transactionViewOf } from './transaction-view.ts';
+import { isoTime } from './transaction-view.ts';
 import { traceDtoKeys } from './trace-record.ts';
 import { parseEventTrusted } from './trusted-event.ts';
 
@@ -120,13 +120,25 @@ const transactionColumns: Columns = [
   ['next_retry_at', 'timestamptz'], ['last_error', 'jsonb'], ['state', 'jsonb'],
 ];
 
-/** A transaction's row, its values in transactionColumns order. */
+/**
+ * A transaction's row, its values in transactionColumns order: the fields of transactionViewOf that
+ * are columns, taken from the state without building the whole view (its formatted amount is no
+ * column). Timestamps are written as the log has them when already in toISOString's form.
+ */
 function transactionRow(id: string, { state, position, createdPosition }: Folded): unknown[] {
-  const view = transactionViewOf(state, position);
+  const escrowExpiresAt = state.hold?.state === 'pending' ? timestampText(state.hold.expiresAt) : null;
   return [
-    id, view.status, view.amountMinor, view.currency, view.vendorId, view.payerId, view.channel, view.kind, view.serviceContext, view.retryCount,
-    view.version, position, createdPosition, view.createdAt, view.updatedAt, view.escrowExpiresAt, state.nextRetryAt, view.lastError, state,
+    id, state.status, state.amountMinor, state.currency, state.vendorId, state.payerId, state.channel, state.kind, state.serviceContext, state.retryCount,
+    state.version, position, createdPosition, timestampText(state.createdAt), timestampText(state.updatedAt), escrowExpiresAt, state.nextRetryAt,
+    state.lastError, state,
   ];
+}
+
+const isoTimestamp = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
+/** isoTime for a timestamptz column: a string already in that form is the same instant as is (no Date parsed and formatted again). */
+function timestampText(value: string | null): string | null {
+  return value !== null && isoTimestamp.test(value) ? value : isoTime(value);
 }
 
 /**
