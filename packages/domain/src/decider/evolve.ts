@@ -1,4 +1,4 @@
-import { assert } from '../errors.ts';
+import { assert, InvariantViolation } from '../errors.ts';
 import type { StatusOverridden } from '../events/status-overridden.ts';
 import { occurredAt } from '../events/occurred-at.ts';
 import type { TransactionEvent } from '../events/transaction-event.ts';
@@ -14,13 +14,15 @@ import { findTransition } from './transitions.ts';
 export function evolve(state: TransactionState, event: TransactionEvent): TransactionState {
   const at = occurredAt(event);
   const status = nextStatus(state, event);
-  const next = { ...apply(state, event, at), status, version: state.version + 1, updatedAt: at };
+  // apply() answers a new object of its own: setting these on it saves a second copy of the state per event.
+  const next = apply(state, event, at);
+  next.status = status;
+  next.version = state.version + 1;
+  next.updatedAt = at;
   assert(next.version === state.version + 1, 'version_grows_by_one', 'version must grow by exactly 1');
-  assert(
-    (next.funds === 'held') === (next.hold?.state === 'pending'),
-    'funds_match_hold',
-    `funds ${next.funds} but hold ${next.hold?.state ?? 'none'} after ${event.type}`,
-  );
+  if ((next.funds === 'held') !== (next.hold?.state === 'pending')) {
+    throw new InvariantViolation('funds_match_hold', `funds ${next.funds} but hold ${next.hold?.state ?? 'none'} after ${event.type}`);
+  }
   return next;
 }
 
@@ -31,12 +33,12 @@ function nextStatus(state: TransactionState, event: TransactionEvent): Transacti
     return event.data.to;
   }
   const row = findTransition(state.status, event.type);
-  assert(row !== undefined, 'transition_table', `${event.type} is not allowed in ${state.status}`);
+  if (row === undefined) throw new InvariantViolation('transition_table', `${event.type} is not allowed in ${state.status}`);
   return row.to;
 }
 
 function resolveHold(hold: Hold | null, outcome: Hold['state'], via: Hold['resolvedVia'], at: string): Hold {
-  assert(hold !== null && hold.state === 'pending', 'hold_resolves_once', `hold is ${hold?.state ?? 'missing'}`);
+  if (hold === null || hold.state !== 'pending') throw new InvariantViolation('hold_resolves_once', `hold is ${hold?.state ?? 'missing'}`);
   return { ...hold, state: outcome, resolvedVia: via, resolvedAt: at };
 }
 
@@ -48,7 +50,7 @@ function apply(state: TransactionState, event: TransactionEvent, at: string): Tr
     }
     case 'EscrowHoldPlaced': {
       const { holdId, amountMinor, expiresAt, placedAt, attempt } = event.data;
-      assert(amountMinor === state.amountMinor, 'hold_amount', `hold ${amountMinor} for amount ${state.amountMinor}`);
+      if (amountMinor !== state.amountMinor) throw new InvariantViolation('hold_amount', `hold ${amountMinor} for amount ${state.amountMinor}`);
       const hold: Hold = { holdId, amountMinor, expiresAt, placedAt, state: 'pending', resolvedVia: null, resolvedAt: null };
       return { ...state, hold, funds: 'held', attempt, nextRetryAt: null };
     }
@@ -64,7 +66,7 @@ function apply(state: TransactionState, event: TransactionEvent, at: string): Tr
     case 'RetriesExhausted':
       return { ...state, nextRetryAt: null };
     case 'EscrowHoldPosted':
-      assert(state.hold?.holdId === event.data.holdId, 'hold_id_matches', `posting ${event.data.holdId}`);
+      if (state.hold?.holdId !== event.data.holdId) throw new InvariantViolation('hold_id_matches', `posting ${event.data.holdId}`);
       return {
         ...state,
         hold: resolveHold(state.hold, 'posted', event.data.via, at),
@@ -72,7 +74,7 @@ function apply(state: TransactionState, event: TransactionEvent, at: string): Tr
         completedAt: event.data.completedAt,
       };
     case 'EscrowHoldVoided': {
-      assert(state.hold?.holdId === event.data.holdId, 'hold_id_matches', `voiding ${event.data.holdId}`);
+      if (state.hold?.holdId !== event.data.holdId) throw new InvariantViolation('hold_id_matches', `voiding ${event.data.holdId}`);
       const byExpiry = event.data.via === 'hold_expiry';
       const { refundId, reason } = event.data;
       return {
@@ -83,7 +85,7 @@ function apply(state: TransactionState, event: TransactionEvent, at: string): Tr
       };
     }
     case 'TransactionSettled':
-      assert(state.funds === 'escrow', 'settle_from_escrow', `settling with funds at ${state.funds}`);
+      if (state.funds !== 'escrow') throw new InvariantViolation('settle_from_escrow', `settling with funds at ${state.funds}`);
       return {
         ...state,
         funds: 'vendor',

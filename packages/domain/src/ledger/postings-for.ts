@@ -1,4 +1,4 @@
-import { assert } from '../errors.ts';
+import { InvariantViolation } from '../errors.ts';
 import { evolve } from '../decider/evolve.ts';
 import type { TransactionState } from '../decider/state.ts';
 import { occurredAt } from '../events/occurred-at.ts';
@@ -68,28 +68,33 @@ export function postingsFor(
   after: TransactionState = evolve(before, event),
 ): LedgerEntry[] {
   const moves = fundsMoves(before.funds, after.funds);
-  const { transactionId, currency, amountMinor } = after;
+  // Most events move no money: nothing below is worth computing for them.
+  if (moves.length === 0) return [];
+  const { transactionId, currency, amountMinor, version } = after;
   const type = entryTypeOf(event);
   const at = occurredAt(event);
   const payer = payerAccount(after.payerId, currency);
   const escrow = escrowAccount(currency);
 
   return moves.map((move, index): LedgerEntry => {
-    const base = { entryId: `${transactionId}:${after.version}:${index + 1}`, transactionId, version: after.version, type, amountMinor, currency, at };
+    const entryId = `${transactionId}:${version}:${index + 1}`;
     switch (move.kind) {
       case 'place_hold':
-        assert(after.hold?.state === 'pending', 'hold_placed', 'placing a hold that is not pending');
-        return { ...base, debitAccount: payer, creditAccount: escrow, phase: 'pending', pendingId: pendingIdOf(transactionId, after.hold.holdId) };
+        if (after.hold?.state !== 'pending') throw new InvariantViolation('hold_placed', 'placing a hold that is not pending');
+        return {
+          entryId, transactionId, version, type, amountMinor, currency, at,
+          debitAccount: payer, creditAccount: escrow, phase: 'pending', pendingId: pendingIdOf(transactionId, after.hold.holdId),
+        };
       case 'post_hold':
       case 'void_hold': {
         const hold = before.hold;
-        assert(hold?.state === 'pending', 'hold_resolves_once', `resolving a hold that is ${hold?.state ?? 'missing'}`);
+        if (hold?.state !== 'pending') throw new InvariantViolation('hold_resolves_once', `resolving a hold that is ${hold?.state ?? 'missing'}`);
         const phase = move.kind === 'post_hold' ? 'post_pending' : 'void_pending';
-        return { ...base, debitAccount: payer, creditAccount: escrow, phase, pendingId: pendingIdOf(transactionId, hold.holdId) };
+        return { entryId, transactionId, version, type, amountMinor, currency, at, debitAccount: payer, creditAccount: escrow, phase, pendingId: pendingIdOf(transactionId, hold.holdId) };
       }
       case 'transfer':
         return {
-          ...base,
+          entryId, transactionId, version, type, amountMinor, currency, at,
           debitAccount: accountAt(move.from, after),
           creditAccount: accountAt(move.to, after),
           phase: 'posted',

@@ -1,7 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import { parseEvent, postingsFor, type LedgerEntry, type TransactionState } from '@tracktrove/domain';
 import { noWrites, type BulkWrite, type Projection, type ProjectionContext } from '../projection.ts';
-import { appendRows, chunksOf, encodeRows, jsonRecords, type Columns, type EncodedRows } from './row-writes.ts';
+import { appendRows, chunksOf, encodeRows, jsonRecords, rowEncoder, type Columns, type EncodedRows } from './row-writes.ts';
 import { createBulkStates, type StatesToWrite } from './state-cache.ts';
 import { tableIn } from './sql-helpers.ts';
 import { eventsPerYield, yieldToIo } from './yield-to-io.ts';
@@ -137,18 +137,21 @@ export const ledgerProjection: Projection = {
         const records = transactionRecords(events);
         if (records.length === 0) return noWrites;
         await states.load(records, reader);
-        const entries: PositionedEntry[] = [];
-        for (const [index, record] of records.entries()) {
+        const entryRows = rowEncoder(format, 'entries', entryColumns);
+        for (let index = 0; index < records.length; index += 1) {
           if (index > 0 && index % eventsPerYield === 0) await yieldToIo();
+          const record = records[index]!;
           const id = transactionIdOf(record.streamId)!;
           // The state keeps the payload until it is written: stripping it per event cost a copy of the state.
           const { before, event, after } = foldRecordShared(states.get(id), record, parseEventTrusted);
-          for (const entry of postingsFor(before, event, after)) entries.push({ ...entry, position: record.position });
           states.set(id, after);
+          const entries = postingsFor(before, event, after);
+          if (entries.length === 0) continue;
+          balances.add(entries);
+          for (const entry of entries) entryRows.add(entryRowOf(entry, record.position));
         }
-        balances.add(entries);
         const writeStates = ledgerStateWrites(states.take(false), format);
-        const appendEntries = encodeRows(format, 'entries', entryColumns, entries.map(entryRow));
+        const appendEntries = entryRows.finish();
         const deltas = balances.overflow();
         return async (context) => {
           await writeStates(context);
@@ -215,7 +218,11 @@ async function writeLedgerStates(transaction: ProjectionContext['transaction'], 
 /** A rebuild's writes of ledger states: new rows appended (COPY on PostgreSQL), rows an earlier batch wrote upserted. */
 function ledgerStateWrites({ added, updated }: StatesToWrite<TransactionState>, format: EncodedRows['format']): BulkWrite {
   const withoutPayload = ([id, state]: [string, TransactionState]): [string, TransactionState] => [id, ledgerStateOf(state)];
-  const appends = chunksOf(added, bulkWriteRows).map((chunk) => encodeRows(format, 'ledger_states', ledgerStateColumns, chunk.map(withoutPayload)));
+  const appends = chunksOf(added, bulkWriteRows).map((chunk) => {
+    const rows = rowEncoder(format, 'ledger_states', ledgerStateColumns);
+    for (const [id, state] of chunk) rows.add([id, ledgerStateOf(state)]);
+    return rows.finish();
+  });
   const upserts = chunksOf(updated.map(withoutPayload), bulkWriteRows);
   return async (context) => {
     for (const rows of appends) await appendRows(context, rows);
@@ -228,18 +235,18 @@ const entryColumns: Columns = [
   ['amount_minor', 'bigint'], ['currency', 'text'], ['phase', 'text'], ['pending_id', 'text'], ['position', 'text'], ['at', 'timestamptz'],
 ];
 
-/** An entry's row, its values in entryColumns order. */
-function entryRow(entry: PositionedEntry): unknown[] {
+/** The row of an entry caused by the event at `position`, its values in entryColumns order. */
+function entryRowOf(entry: LedgerEntry, position: string): unknown[] {
   return [
     entry.entryId, entry.transactionId, entry.version, entry.type, entry.debitAccount, entry.creditAccount, entry.amountMinor, entry.currency,
-    entry.phase, entry.pendingId, entry.position, entry.at,
+    entry.phase, entry.pendingId, position, entry.at,
   ];
 }
 
 /** Inserts the entries and adds them to the balances. */
 async function writeEntries(context: ProjectionContext, entries: readonly PositionedEntry[]): Promise<void> {
   if (entries.length === 0) return;
-  await appendRows(context, encodeRows('json', 'entries', entryColumns, entries.map(entryRow)));
+  await appendRows(context, encodeRows('json', 'entries', entryColumns, entries.map((entry) => entryRowOf(entry, entry.position))));
   await addToBalances(context.transaction, context.schema, balanceDeltas(entries));
 }
 

@@ -18,18 +18,50 @@ export type EncodedRows =
   | { readonly format: 'json'; readonly table: string; readonly columns: Columns; readonly json: string; readonly rowCount: number };
 
 export function encodeRows(format: EncodedRows['format'], table: string, columns: Columns, rows: readonly (readonly unknown[])[]): EncodedRows {
-  if (format === 'copy') return { format, table, columns, text: copyText(columns, rows), rowCount: rows.length };
-  return { format, table, columns, json: jsonRecords(columns, rows), rowCount: rows.length };
+  const encoder = rowEncoder(format, table, columns);
+  for (const row of rows) encoder.add(row);
+  return encoder.finish();
+}
+
+/**
+ * Encodes rows one at a time, as a batch is folded: the row arrays die young instead of being held
+ * (and copied by every young-generation collection) until the whole batch is encoded.
+ */
+export interface RowEncoder {
+  add(row: readonly unknown[]): void;
+  finish(): EncodedRows;
+}
+
+export function rowEncoder(format: EncodedRows['format'], table: string, columns: Columns): RowEncoder {
+  if (format === 'copy') {
+    const text = new CopyTextBuffer();
+    const fields: string[] = new Array<string>(columns.length);
+    let rowCount = 0;
+    return {
+      add(row) {
+        for (let index = 0; index < columns.length; index += 1) fields[index] = copyValue(row[index], columns[index]![1]);
+        text.writeLine(fields.join('\t'));
+        rowCount += 1;
+      },
+      finish: () => ({ format, table, columns, text: text.contents(), rowCount }),
+    };
+  }
+  const records: Record<string, unknown>[] = [];
+  return {
+    add: (row) => void records.push(jsonRecord(columns, row)),
+    finish: () => ({ format, table, columns, json: JSON.stringify(records), rowCount: records.length }),
+  };
 }
 
 /** Rows as one json array of objects keyed by column name, for `json_to_recordset`. */
 export function jsonRecords(columns: Columns, rows: readonly (readonly unknown[])[]): string {
-  const records = rows.map((row) => {
-    const record: Record<string, unknown> = {};
-    for (let index = 0; index < columns.length; index += 1) record[columns[index]![0]] = row[index] ?? null;
-    return record;
-  });
-  return JSON.stringify(records);
+  return JSON.stringify(rows.map((row) => jsonRecord(columns, row)));
+}
+
+function jsonRecord(columns: Columns, row: readonly unknown[]): Record<string, unknown> {
+  const record: Record<string, unknown> = {};
+  for (let index = 0; index < columns.length; index += 1) record[columns[index]![0]] = row[index] ?? null;
+  return record;
 }
 
 /** Appends encoded rows to `table` of the context's schema: COPY FROM STDIN, or one INSERT ... SELECT. */
@@ -60,20 +92,7 @@ function quoteIdentifier(name: string): string {
   return `"${name.replaceAll('"', '""')}"`;
 }
 
-/**
- * Rows in COPY's text format (tab-separated, one line each, \N for null), each line encoded
- * straight into one buffer: concatenating the whole text first allocated several times its size.
- */
-function copyText(columns: Columns, rows: readonly (readonly unknown[])[]): Buffer {
-  const text = new CopyTextBuffer();
-  const fields: string[] = new Array<string>(columns.length);
-  for (const row of rows) {
-    for (let index = 0; index < columns.length; index += 1) fields[index] = copyValue(row[index], columns[index]![1]);
-    text.writeLine(fields.join('\t'));
-  }
-  return text.contents();
-}
-
+/** COPY's text format: tab-separated values, one line per row, \N for null, backslash escapes. */
 const copySpecial = /[\\\n\r\t]/;
 const copySpecials = /[\\\n\r\t]/g;
 const copyEscapes: Readonly<Record<string, string>> = { '\\': '\\\\', '\n': '\\n', '\r': '\\r', '\t': '\\t' };
@@ -81,11 +100,20 @@ const copyEscapes: Readonly<Record<string, string>> = { '\\': '\\\\', '\n': '\\n
 function copyValue(value: unknown, type: ColumnType): string {
   if (value === null || value === undefined) return '\\N';
   if (typeof value === 'number') return String(value);
-  const raw = type === 'jsonb' ? JSON.stringify(value) : value instanceof Date ? value.toISOString() : String(value);
+  if (type === 'jsonb') {
+    // JSON text has no raw newline, carriage return or tab (JSON.stringify escapes them), so only
+    // backslashes need escaping: a search for one is cheaper than the regular expression on ~1 KB states.
+    const json = JSON.stringify(value);
+    return json.includes('\\') ? json.replaceAll('\\', '\\\\') : json;
+  }
+  const raw = value instanceof Date ? value.toISOString() : String(value);
   return copySpecial.test(raw) ? raw.replace(copySpecials, (special) => copyEscapes[special]!) : raw;
 }
 
-/** A growing byte buffer (doubling, from 64 KiB): each value is encoded once, straight into it. */
+/**
+ * A growing byte buffer (doubling, from 64 KiB): each line is encoded once, straight into it
+ * (concatenating the whole text first allocated several times its size).
+ */
 class CopyTextBuffer {
   #bytes = Buffer.allocUnsafe(64 * 1024);
   #length = 0;

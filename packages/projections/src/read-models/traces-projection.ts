@@ -1,10 +1,10 @@
 import { sql } from 'kysely';
 import type { RecordedEvent } from '@tracktrove/event-store';
 import { noWrites, type Projection } from '../projection.ts';
-import { appendRows, encodeRows, type Columns, type EncodedRows } from './row-writes.ts';
+import { appendRows, rowEncoder, type Columns, type EncodedRows } from './row-writes.ts';
 import { tableIn } from './sql-helpers.ts';
 import { traceDtoKeys, traceStepOf } from './trace-record.ts';
-import { transactionRecords } from './transaction-stream.ts';
+import { isTransactionRecord } from './transaction-stream.ts';
 
 export const tracesReadModel = 'traces';
 
@@ -63,12 +63,14 @@ const traceColumns: Columns = [
 
 /** The trace rows of a batch's transaction events, encoded for one append. */
 function traceRows(events: readonly RecordedEvent[], format: EncodedRows['format']): EncodedRows {
-  const rows = transactionRecords(events).map((record) => {
-    const trace = traceStepOf(record);
-    return [
+  const rows = rowEncoder(format, 'traces', traceColumns);
+  for (const event of events) {
+    if (!isTransactionRecord(event)) continue;
+    const trace = traceStepOf(event);
+    rows.add([
       trace.transactionId, trace.version, trace.position, trace.eventType, trace.step, trace.service, trace.at, trace.attempt, trace.durationMs,
       trace.error, trace.actor, trace.correlationId, trace.causationId,
-    ];
-  });
-  return encodeRows(format, 'traces', traceColumns, rows);
+    ]);
+  }
+  return rows.finish();
 }

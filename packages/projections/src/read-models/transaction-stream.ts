@@ -64,11 +64,18 @@ export interface TransactionFold {
  * Folds of the full state (payload included) made by a rebuild's builders, by record: the
  * transactions builder folds every event of the pass, and the ledger builder, whose states are
  * the same fold less the payload, takes its event and state from here instead of folding again.
- * Weakly held: a fold lives as long as its batch.
+ * Only the latest batch's folds are kept (the transactions builder drops them before each batch and
+ * at its finish): a plain Map of one batch costs the garbage collector less than a WeakMap holding
+ * every batch's folds until their records are collected. A record not found is folded again.
  */
-const sharedFolds = new WeakMap<RecordedEvent, Omit<TransactionFold, 'before'>>();
+let sharedFolds = new Map<RecordedEvent, Omit<TransactionFold, 'before'>>();
 
-/** foldRecord (trusted), remembered for foldRecordShared. */
+/** Forgets the folds shared so far (before a new batch is folded, and when the rebuild is done). */
+export function dropSharedFolds(): void {
+  sharedFolds = new Map();
+}
+
+/** foldRecord (trusted), remembered for foldRecordShared until dropSharedFolds. */
 export function foldRecordToShare(state: TransactionState | undefined, record: RecordedEvent, parse: EventParser): TransactionFold {
   const fold = foldRecord(state, record, parse);
   sharedFolds.set(record, { event: fold.event, after: fold.after });

@@ -3,11 +3,11 @@ import type { TransactionState } from '@tracktrove/domain';
 import type { RecordedEvent } from '@tracktrove/event-store';
 import { noWrites, type BulkWrite, type Projection, type ProjectionContext } from '../projection.ts';
 import { createBulkStates, type StatesToWrite } from './state-cache.ts';
-import { appendRows, chunksOf, encodeRows, jsonRecords, type Columns } from './row-writes.ts';
+import { appendRows, chunksOf, jsonRecords, rowEncoder, type Columns } from './row-writes.ts';
 import { tableIn } from './sql-helpers.ts';
 import { eventsPerYield, yieldToIo } from './yield-to-io.ts';
-import { foldRecord, foldRecordToShare, touchedTransactionIds, transactionIdOf, transactionRecords, type EventParser, type TransactionFold } from './transaction-stream.ts';
-import { transactionViewOf } from './transaction-view.ts';
+import { foldRecord, foldRecordToShare, dropSharedFolds, touchedTransactionIds, transactionIdOf, transactionRecords, type EventParser, type TransactionFold } from './transaction-stream.ts';
+import { isoTime } from './transaction-view.ts';
 import { traceDtoKeys } from './trace-record.ts';
 import { parseEventTrusted } from './trusted-event.ts';
 
@@ -73,14 +73,19 @@ export const transactionsProjection: Projection = {
         const records = transactionRecords(events);
         if (records.length === 0) return noWrites;
         await states.load(records, reader);
-        for (const [index, record] of records.entries()) {
+        dropSharedFolds();
+        for (let index = 0; index < records.length; index += 1) {
           if (index > 0 && index % eventsPerYield === 0) await yieldToIo();
+          const record = records[index]!;
           const id = transactionIdOf(record.streamId)!;
           states.set(id, fold(states.get(id), record, foldRecordToShare));
         }
         return writeStates(states.take(false), copy);
       },
-      finish: () => writeStates(states.take(true), copy),
+      finish() {
+        dropSharedFolds();
+        return writeStates(states.take(true), copy);
+      },
     };
   },
 };
@@ -115,13 +120,25 @@ const transactionColumns: Columns = [
   ['next_retry_at', 'timestamptz'], ['last_error', 'jsonb'], ['state', 'jsonb'],
 ];
 
-/** A transaction's row, its values in transactionColumns order. */
+/**
+ * A transaction's row, its values in transactionColumns order: the fields of transactionViewOf that
+ * are columns, taken from the state without building the whole view (its formatted amount is no
+ * column). Timestamps are written as the log has them when already in toISOString's form.
+ */
 function transactionRow(id: string, { state, position, createdPosition }: Folded): unknown[] {
-  const view = transactionViewOf(state, position);
+  const escrowExpiresAt = state.hold?.state === 'pending' ? timestampText(state.hold.expiresAt) : null;
   return [
-    id, view.status, view.amountMinor, view.currency, view.vendorId, view.payerId, view.channel, view.kind, view.serviceContext, view.retryCount,
-    view.version, position, createdPosition, view.createdAt, view.updatedAt, view.escrowExpiresAt, state.nextRetryAt, view.lastError, state,
+    id, state.status, state.amountMinor, state.currency, state.vendorId, state.payerId, state.channel, state.kind, state.serviceContext, state.retryCount,
+    state.version, position, createdPosition, timestampText(state.createdAt), timestampText(state.updatedAt), escrowExpiresAt, state.nextRetryAt,
+    state.lastError, state,
   ];
+}
+
+const isoTimestamp = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
+/** isoTime for a timestamptz column: a string already in that form is the same instant as is (no Date parsed and formatted again). */
+function timestampText(value: string | null): string | null {
+  return value !== null && isoTimestamp.test(value) ? value : isoTime(value);
 }
 
 /**
@@ -129,7 +146,11 @@ function transactionRow(id: string, { state, position, createdPosition }: Folded
  * wrote upserted. Encoded now, while the batch is folded, in statements of at most bulkWriteRows.
  */
 function writeStates({ added, updated }: StatesToWrite<Folded>, copy: boolean): BulkWrite {
-  const appends = chunksOf(added, bulkWriteRows).map((chunk) => encodeRows(copy ? 'copy' : 'json', 'transactions', transactionColumns, chunk.map(([id, folded]) => transactionRow(id, folded))));
+  const appends = chunksOf(added, bulkWriteRows).map((chunk) => {
+    const rows = rowEncoder(copy ? 'copy' : 'json', 'transactions', transactionColumns);
+    for (const [id, folded] of chunk) rows.add(transactionRow(id, folded));
+    return rows.finish();
+  });
   const upserts = chunksOf(updated, bulkWriteRows);
   return async (context) => {
     for (const rows of appends) await appendRows(context, rows);
