@@ -12,7 +12,6 @@ export { transactionsProjection, transactionsReadModel } from './read-models/tra
 export { tracesProjection, tracesReadModel } from './read-models/traces-projection.ts';
 export { balanceDeltas, ledgerEntriesOf, ledgerProjection, ledgerReadModel, type PositionedEntry } from './read-models/ledger-projection.ts';
 export { diffJson, type JsonPatchOperation } from './read-models/json-diff.ts';
-export { parseEventTrusted } from './read-models/trusted-event.ts';
 export { traceDtoKeys, traceRecordOf, traceStepOf, type TraceActor, type TraceRecord, type TraceStepRecord } from './read-models/trace-record.ts';
 export {
   foldRecord, isTransactionRecord, StreamOrderError, transactionIdOf, transactionRecords, transactionStreamOf, transactionStreamPrefix,

@@ -1,5 +1,5 @@
 import { sql, type Kysely } from 'kysely';
-import { parseEvent, postingsFor, type LedgerEntry, type TransactionState } from '@tracktrove/domain';
+import { parseEvent, parseEventTrusted, postingsFor, type LedgerEntry, type TransactionState } from '@tracktrove/domain';
 import { noWrites, type BulkWrite, type Projection, type ProjectionContext } from '../projection.ts';
 import { appendRows, chunksOf, encodeRows, jsonRecords, rowEncoder, type Columns, type EncodedRows } from './row-writes.ts';
 import { createBulkStates, type StatesToWrite } from './state-cache.ts';
@@ -7,7 +7,6 @@ import { tableIn } from './sql-helpers.ts';
 import { eventsPerYield, yieldToIo } from './yield-to-io.ts';
 import { foldRecord, foldRecordShared, touchedTransactionIds, transactionIdOf, transactionRecords, type EventParser } from './transaction-stream.ts';
 import { traceDtoKeys } from './trace-record.ts';
-import { parseEventTrusted } from './trusted-event.ts';
 
 export const ledgerReadModel = 'ledger';
 

@@ -1,5 +1,5 @@
 import { sql, type Kysely } from 'kysely';
-import type { TransactionState } from '@tracktrove/domain';
+import { parseEventTrusted, type TransactionState } from '@tracktrove/domain';
 import type { RecordedEvent } from '@tracktrove/event-store';
 import { noWrites, type BulkWrite, type Projection, type ProjectionContext } from '../projection.ts';
 import { createBulkStates, type StatesToWrite } from './state-cache.ts';
@@ -9,7 +9,6 @@ import { eventsPerYield, yieldToIo } from './yield-to-io.ts';
 import { foldRecord, foldRecordToShare, dropSharedFolds, touchedTransactionIds, transactionIdOf, transactionRecords, type EventParser, type TransactionFold } from './transaction-stream.ts';
 import { isoTime } from './transaction-view.ts';
 import { traceDtoKeys } from './trace-record.ts';
-import { parseEventTrusted } from './trusted-event.ts';
 
 export const transactionsReadModel = 'transactions';
 
