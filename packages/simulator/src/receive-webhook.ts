@@ -71,9 +71,9 @@ export async function receiveVerifiedWebhooks(
              as u(webhook_id, transaction_id, type)
        order by webhook_id -- concurrent batches take their keys in one order
       on conflict (webhook_id) do nothing returning webhook_id`.execute(transaction);
-    // The first body of each claimed id is applied; any other is a duplicate.
-    const unclaimed = new Set(rows.map((row) => row.webhook_id));
-    const claimed = bodies.map((body) => unclaimed.delete(body.id));
+    // Each id claimed here goes to its first body; any other body is a duplicate.
+    const claimedIds = new Set(rows.map((row) => row.webhook_id));
+    const claimed = bodies.map((body) => claimedIds.delete(body.id));
     const toApply = bodies.filter((_, index) => claimed[index]);
     const applied = toApply.length > 0 ? await apply(transaction, toApply) : [];
     if (applied.length !== toApply.length) throw new Error(`${toApply.length} webhooks applied with ${applied.length} outcomes`);
