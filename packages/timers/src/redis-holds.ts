@@ -143,22 +143,23 @@ export function createRedisHolds(options: RedisHoldsOptions): RedisHolds {
 
   // Concurrent commands register their holds together: one MULTI (a key per hold, one ZADD) per
   // batch instead of four commands per hold (group-commit.ts).
-  const registered = { ok: true, value: undefined } as const;
+  const multiLimits = { maxBatch: redisHoldLimits.registerBatchSize, maxInFlight: 1, maxQueued: redisHoldLimits.maxQueuedRegistrations };
+  const done = { ok: true, value: undefined } as const;
   const register = createGroupCommit<{ timerId: string; dueAtMs: number; ttlMs: number }, void>(
-    { maxBatch: redisHoldLimits.registerBatchSize, maxInFlight: 1, maxQueued: redisHoldLimits.maxQueuedRegistrations },
+    multiLimits,
     async (holds) => {
       const multi = client.multi();
       for (const hold of holds) multi.set(`${holdKeyPrefix}${hold.timerId}`, '1', 'PX', hold.ttlMs);
       await multi.zadd(zsetKey, ...holds.flatMap((hold) => [hold.dueAtMs, hold.timerId])).exec();
-      return holds.map(() => registered);
+      return holds.map(() => done);
     },
   );
   // Holds resolved by concurrent commands leave together too: one MULTI per batch.
   const unregister = createGroupCommit<string, void>(
-    { maxBatch: redisHoldLimits.registerBatchSize, maxInFlight: 1, maxQueued: redisHoldLimits.maxQueuedRegistrations },
+    multiLimits,
     async (timerIds) => {
       await client.multi().del(...timerIds.map((id) => `${holdKeyPrefix}${id}`)).zrem(zsetKey, ...timerIds).exec();
-      return timerIds.map(() => registered);
+      return timerIds.map(() => done);
     },
   );
 
