@@ -19,6 +19,13 @@ describe('diffJson', () => {
     expect(diffJson({ 'a/b': 1, '~': 1 }, { 'a/b': 2 })).toEqual([{ op: 'remove', path: '/~0' }, { op: 'replace', path: '/a~1b', value: 2 }]);
     expect(diffJson(null, { status: 'INITIATED' })).toEqual([{ op: 'replace', path: '', value: { status: 'INITIATED' } }]);
   });
+
+  it('treats a "__proto__" key in a payload as an ordinary key', () => {
+    const before = JSON.parse('{"a":{"__proto__":1}}') as never;
+    const after = JSON.parse('{"a":{},"__proto__":false}') as never;
+    expect(diffJson(before, after)).toEqual([{ op: 'remove', path: '/a/__proto__' }, { op: 'add', path: '/__proto__', value: false }]);
+    expect(applyPatch(before, diffJson(before, after))).toEqual(after);
+  });
 });
 
 describe('cursors', () => {

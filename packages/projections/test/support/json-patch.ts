@@ -9,7 +9,7 @@ export function applyPatch(document: unknown, operations: readonly { op: string;
     const keys = operation.path.slice(1).split('/').map((key) => key.replace(/~1/g, '/').replace(/~0/g, '~'));
     const last = keys.pop()!;
     let parent = root as Record<string, unknown>;
-    for (const key of keys) parent = parent[key] as Record<string, unknown>;
+    for (const key of keys) parent = (Object.hasOwn(parent, key) ? parent[key] : undefined) as Record<string, unknown>;
     if (Array.isArray(parent)) {
       const index = Number(last);
       if (operation.op === 'remove') parent.splice(index, 1);
@@ -18,7 +18,8 @@ export function applyPatch(document: unknown, operations: readonly { op: string;
     } else if (operation.op === 'remove') {
       delete parent[last];
     } else {
-      parent[last] = structuredClone(operation.value);
+      // A plain assignment to "__proto__" would set the prototype; a JSON key is an own property.
+      Object.defineProperty(parent, last, { value: structuredClone(operation.value), enumerable: true, writable: true, configurable: true });
     }
   }
   return root;
