@@ -24,11 +24,15 @@ export async function readGenerations(db: Kysely<any>): Promise<Map<string, Gene
 
 /**
  * Creates a generation's schema and tables, and their secondary indexes unless `withIndexes` is
- * false (a rebuild adds them with createGenerationIndexes once the backlog is in); safe to run again.
+ * false (a rebuild adds them with createGenerationIndexes once the backlog is in); safe to run again,
+ * and from several processes at once.
  */
 export async function createGenerationTables(db: Kysely<any>, projection: Projection, generation: number, withIndexes = true): Promise<string> {
   const schema = schemaFor(projection.name, generation);
   await db.transaction().execute(async (transaction) => {
+    // Processes starting together on a fresh database would race to create the same schema; the
+    // lock makes the second wait for the first and then find the schema there.
+    await sql`select pg_advisory_xact_lock(hashtext(${`tt:schema:${schema}`}))`.execute(transaction);
     const exists = await sql<{ found: boolean }>`select exists (select 1 from pg_namespace where nspname = ${schema}) as found`.execute(transaction);
     if (exists.rows[0]?.found) return;
     await sql`create schema ${sql.id(schema)}`.execute(transaction);

@@ -104,3 +104,35 @@ describe('projection runtime on PostgreSQL', () => {
     expect((await runtime.status())[0]).toMatchObject({ generation: 2, status: 'live', lag: 0 });
   });
 });
+
+describe('projection runtimes of several processes starting together on a fresh database', () => {
+  // Creating the tables takes a while, as it may on a busy server: the second process looks for
+  // the schema while the first is still creating it.
+  const slowToCreate: Projection = {
+    ...streamCounts,
+    async createTables(context) {
+      await sql`select pg_sleep(0.3)`.execute(context.transaction);
+      await streamCounts.createTables(context);
+    },
+  };
+
+  it('both start, on the same generation, and apply each event once', async () => {
+    const testDatabase = await createTestDatabase();
+    const databases = [0, 1].map(() => createPostgresDatabase({ connectionString: testDatabase.url }));
+    try {
+      await migrateToLatest(databases[0]!.db, { ...eventStoreMigrations, ...projectionMigrations });
+      const stores = await Promise.all(databases.map((database) => createEventStore({ database })));
+      const runtimes = await Promise.all(stores.map((store) => startProjectionRuntime({ store, projections: [slowToCreate], pollIntervalMs: 100 })));
+      expect(runtimes.map((runtime) => runtime.schemaOf('stream_counts'))).toEqual(['rm_stream_counts_g1', 'rm_stream_counts_g1']);
+      const appended = await stores[0]!.appendToStream(`s-${randomUUID()}`, [{ type: 'A', data: {} }, { type: 'B', data: {} }]);
+      expect(await runtimes[1]!.waitForPosition(appended.position, 5_000)).toBe(true);
+      const { rows } = await sql<{ events: number }>`select events from rm_stream_counts_g1.stream_counts`.execute(databases[0]!.db);
+      expect(rows).toEqual([{ events: 2 }]);
+      await Promise.all(runtimes.map((runtime) => runtime.stop()));
+      await Promise.all(stores.map((store) => store.close()));
+    } finally {
+      await Promise.all(databases.map((database) => database.close()));
+      await testDatabase.drop();
+    }
+  });
+});
