@@ -8,7 +8,7 @@ import type { AppContext } from '../app-context.ts';
 import { requireRole } from '../http/auth.ts';
 import { expectedVersionOf, idempotencyOf, markReplayed } from '../http/command-headers.ts';
 import { problems } from '../http/problem.ts';
-import { InitiateBodySchema, parseMoney, SeedInitiateBodySchema, type InitiateBody } from '../schemas/initiate.ts';
+import { InitiateBodySchema, parseMoney, PayloadSchema, SeedInitiateBodySchema, type InitiateBody } from '../schemas/initiate.ts';
 import { UuidSchema } from '../schemas/common.ts';
 import { CommandResponseSchema } from '../schemas/views.ts';
 
@@ -70,13 +70,19 @@ export function transactionCommandRoutes(trackTrove: TrackTrove): (context: AppC
       const seed = request.body;
       let payload: Record<string, unknown> = {};
       if (seed.initialPayloadJson !== undefined) {
+        let parsed: unknown;
         try {
-          const parsed: unknown = JSON.parse(seed.initialPayloadJson);
-          if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('not an object');
-          payload = parsed as Record<string, unknown>;
+          parsed = JSON.parse(seed.initialPayloadJson);
         } catch {
           throw problems.validation('initialPayloadJson must be a JSON object', [{ path: 'initialPayloadJson', message: 'must be a JSON object' }]);
         }
+        // The same bounds as api.md's payload (64 KiB of JSON, nesting depth).
+        const checked = PayloadSchema.safeParse(parsed);
+        if (!checked.success) {
+          const message = checked.error.issues[0]?.code === 'invalid_type' ? 'must be a JSON object' : checked.error.issues[0]?.message ?? 'is invalid';
+          throw problems.validation(`initialPayloadJson ${message}`, [{ path: 'initialPayloadJson', message }]);
+        }
+        payload = checked.data;
       }
       return initiate(request, reply, {
         vendorId: seed.vendorId,

@@ -1,0 +1,63 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testRedisUrl } from '@tracktrove/testing';
+import { trackTroveModule } from '../src/tracktrove-module.ts';
+import { startTestServer, type TestServer } from './test-server.ts';
+
+type Json = Record<string, any>;
+
+/** Deviations from api.md found by the conformance audit, one case each; every request goes through the real server. */
+describe('conformance to api.md', () => {
+  let server: TestServer;
+  const call = async (method: string, url: string, body?: unknown, headers: Record<string, string> = {}) => {
+    const response = await server.app.inject({
+      method: method as 'GET',
+      url,
+      headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
+      payload: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+    });
+    let json: Json = {};
+    try {
+      json = JSON.parse(response.body) as Json;
+    } catch {
+      json = {};
+    }
+    return { status: response.statusCode, headers: response.headers, json, text: response.body };
+  };
+  const admin = { authorization: 'Bearer admin-token' };
+  const initiateBody = (overrides: Json = {}) => ({ vendorId: randomUUID(), amount: '12.50', channel: 'WEB', simulation: { webhook: { delayMs: 3_600_000 } }, ...overrides });
+  const initiate = async (overrides: Json = {}) => (await call('POST', '/api/transactions', initiateBody(overrides))).json;
+  /** JSON text of an object nested `depth` levels deep (too deep for JSON.stringify when hostile). */
+  const nestedJson = (depth: number) => `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`;
+
+  beforeAll(async () => {
+    server = await startTestServer({ modules: [trackTroveModule()], config: { redisUrl: testRedisUrl() } });
+  });
+  afterAll(async () => {
+    await server.close();
+  });
+
+  it('refuses a payload nested thousands deep with 400 naming the field, on both initiate routes, appending nothing', async () => {
+    const before = await server.context.store.headPosition();
+    const deep = await call('POST', '/api/transactions', JSON.stringify(initiateBody()).replace(/}$/, `,"payload":${nestedJson(5_000)}}`));
+    expect(deep.status).toBe(400);
+    expect(deep.json.errors.map((error: Json) => error.path)).toContain('payload');
+    const seed = await call('POST', '/api/transactions/initiate', { vendorId: randomUUID(), amount: 12.5, channel: 'WEB', initialPayloadJson: nestedJson(5_000) });
+    expect(seed.status).toBe(400);
+    expect(seed.json.errors.map((error: Json) => error.path)).toContain('initialPayloadJson');
+    expect(await server.context.store.headPosition()).toBe(before);
+    const usual = await call('POST', '/api/transactions', initiateBody({ payload: JSON.parse(nestedJson(60)) }));
+    expect(usual.status).toBe(201);
+    expect((await call('GET', `/api/transactions/${usual.json.id}/traces?minPosition=${usual.json.position}`)).status).toBe(200);
+  });
+
+  it("holds the seed route's initialPayloadJson to the 64 KiB of JSON that payload allows, counted in bytes", async () => {
+    const before = await server.context.store.headPosition();
+    const wide = JSON.stringify({ note: 'é'.repeat(40_000) });
+    const seed = await call('POST', '/api/transactions/initiate', { vendorId: randomUUID(), amount: 12.5, channel: 'WEB', initialPayloadJson: wide });
+    expect(seed.status).toBe(400);
+    expect(seed.json.errors.map((error: Json) => error.path)).toContain('initialPayloadJson');
+    expect((await call('POST', '/api/transactions/initiate', { vendorId: randomUUID(), amount: 12.5, channel: 'WEB', initialPayloadJson: '[1]' })).status).toBe(400);
+    expect(await server.context.store.headPosition()).toBe(before);
+  });
+});
