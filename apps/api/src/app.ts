@@ -34,6 +34,11 @@ export async function buildApp(context: AppContext, options: BuildAppOptions = {
     requestIdHeader: false,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
   });
+  // An empty body sent as application/json (a client's default header on a POST without data) is
+  // no body: routes whose body is optional take it, the others answer 400 naming the body.
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => (body.length === 0 ? done(null, undefined) : parseJson(request, String(body), done)));
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   installErrorHandler(app, context.availability);

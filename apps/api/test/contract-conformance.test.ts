@@ -60,4 +60,23 @@ describe('conformance to api.md', () => {
     expect((await call('POST', '/api/transactions/initiate', { vendorId: randomUUID(), amount: 12.5, channel: 'WEB', initialPayloadJson: '[1]' })).status).toBe(400);
     expect(await server.context.store.headPosition()).toBe(before);
   });
+
+  it('takes commands whose body is optional without a body, or with an empty one sent as application/json', async () => {
+    const held = await initiate();
+    const refunded = await server.app.inject({ method: 'POST', url: `/api/transactions/${held.id}/refund` });
+    expect(refunded.statusCode).toBe(200);
+    expect(refunded.json()).toMatchObject({ status: 'REFUNDED' });
+    const completed = await initiate();
+    await call('POST', `/api/transactions/${completed.id}/confirm`, '', { 'content-type': 'application/json' });
+    const disputed = await call('PATCH', `/api/transactions/${completed.id}/open-dispute`, '', { 'content-type': 'application/json' });
+    expect(disputed.status).toBe(200);
+    expect(disputed.json.status).toBe('DISPUTE_OPEN');
+    const settled = await server.app.inject({ method: 'POST', url: '/api/admin/settlement/run', headers: admin });
+    expect(settled.statusCode).toBe(200);
+    expect(Object.keys(settled.json())).toEqual(expect.arrayContaining(['batchIds', 'settledCount', 'totals']));
+    // A body that is required is still required, named in errors[].path.
+    const missing = await call('POST', `/api/transactions/${completed.id}/disputes/resolve`, '', { 'content-type': 'application/json' });
+    expect(missing.status).toBe(400);
+    expect(missing.json.errors[0].path).toBe('body');
+  });
 });

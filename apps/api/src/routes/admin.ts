@@ -31,7 +31,7 @@ export function adminRoutes(trackTrove: TrackTrove): (context: AppContext) => Fa
 
     app.post('/api/admin/settlement/run', {
       onRequest: [admin, longRunning(longRunningLimits.settlementRunMs)],
-      schema: { tags: ['admin'], summary: 'Run T+1 settlement now', body: z.object({ settlementDate: z.string().date().optional() }).optional() },
+      schema: { tags: ['admin'], summary: 'Run T+1 settlement now', body: z.object({ settlementDate: z.string().date().optional() }).nullish() },
     }, async (request) => trackTrove.runSettlement({ settlementDate: request.body?.settlementDate, actor: request.actor, correlationId: request.id }));
 
     app.get('/api/admin/settlement/batches', {

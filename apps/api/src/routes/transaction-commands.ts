@@ -14,7 +14,10 @@ import { CommandResponseSchema } from '../schemas/views.ts';
 
 const IdParams = z.object({ id: UuidSchema });
 const ReasonBody = z.object({ reason: z.string().trim().min(1).max(1_000) });
-const OptionalReasonBody = z.object({ reason: z.string().trim().min(1).max(1_000).default('requested by an operator') }).default({ reason: 'requested by an operator' });
+const defaultReason = 'requested by an operator';
+/** Refund and the seed's open-dispute: `{ reason }` is optional, and so is the body itself (a client may send none). */
+const OptionalReasonBody = z.object({ reason: z.string().trim().min(1).max(1_000).optional() }).nullish();
+const reasonOf = (body: unknown) => (body as { reason?: string } | null | undefined)?.reason ?? defaultReason;
 const OutcomeBody = z.object({ outcome: z.enum(['WON', 'LOST']) });
 const OverrideBody = z.object({ status: z.enum(transactionStatuses), reason: z.string().trim().min(1).max(1_000) });
 
@@ -108,13 +111,13 @@ export function transactionCommandRoutes(trackTrove: TrackTrove): (context: AppC
       onRequest: operator,
       config: rateLimit,
       schema: { tags: ['transactions'], summary: 'Void the hold, or refund a completed or settled transaction', params: IdParams, body: OptionalReasonBody, response: { 200: CommandResponseSchema } },
-    }, async (request, reply) => sendResult(reply, await trackTrove.refund(request.params.id, request.body.reason, request.actor, options(request, 'refund'))));
+    }, async (request, reply) => sendResult(reply, await trackTrove.refund(request.params.id, reasonOf(request.body), request.actor, options(request, 'refund'))));
 
     for (const [method, url, summary, body] of [['POST', '/api/transactions/:id/disputes', 'Open a dispute', ReasonBody], ['PATCH', '/api/transactions/:id/open-dispute', 'Open a dispute (seed route)', OptionalReasonBody]] as const) {
       app.route({
         method, url, onRequest: operator, config: rateLimit,
         schema: { tags: ['transactions'], summary, params: IdParams, body, response: { 200: CommandResponseSchema } },
-        handler: async (request, reply) => sendResult(reply, await trackTrove.openDispute(request.params.id, (request.body as { reason: string }).reason, request.actor, options(request, 'open-dispute'))),
+        handler: async (request, reply) => sendResult(reply, await trackTrove.openDispute(request.params.id, reasonOf(request.body), request.actor, options(request, 'open-dispute'))),
       });
     }
 

@@ -18,6 +18,7 @@ export function webhookRoutes(trackTrove: TrackTrove): (context: AppContext) => 
 
     await app.register(async (scope) => {
       // The signature covers the exact bytes: keep the body as a string.
+      scope.removeContentTypeParser('application/json');
       scope.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: maxWebhookBytes }, (_request, body, done) => done(null, body));
       scope.post('/api/webhooks/gateway', {
         schema: { tags: ['webhooks'], summary: "The gateway's callbacks, signed with TrackTrove-Signature: t=<unix s>,v1=<HMAC-SHA256 hex>", hide: false },
