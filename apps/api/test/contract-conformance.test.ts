@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHmac, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testRedisUrl } from '@tracktrove/testing';
 import { trackTroveModule } from '../src/tracktrove-module.ts';
@@ -78,5 +78,25 @@ describe('conformance to api.md', () => {
     const missing = await call('POST', `/api/transactions/${completed.id}/disputes/resolve`, '', { 'content-type': 'application/json' });
     expect(missing.status).toBe(400);
     expect(missing.json.errors[0].path).toBe('body');
+  });
+
+  it('reads UUIDs in any letter case, as RFC 9562 does: ids, filters, bodies and webhooks find the same transaction', async () => {
+    const vendorId = randomUUID();
+    const created = (await call('POST', '/api/transactions', initiateBody({ vendorId: vendorId.toUpperCase() }))).json;
+    expect(created.vendorId).toBe(vendorId);
+    const upper = (created.id as string).toUpperCase();
+    const read = await call('GET', `/api/transactions/${upper}?minPosition=${created.position}`);
+    expect(read.status).toBe(200);
+    expect(read.json.id).toBe(created.id);
+    expect((await call('GET', `/api/transactions/${upper}/events`)).json.items).toHaveLength(2);
+    expect((await call('GET', `/api/transactions?vendorId=${vendorId.toUpperCase()}`)).json.items.map((item: Json) => item.id)).toEqual([created.id]);
+    const body = JSON.stringify({ id: randomUUID(), type: 'payment.confirmed', transactionId: upper, createdAt: new Date().toISOString() });
+    const t = Math.floor(Date.now() / 1000);
+    const signature = `t=${t},v1=${createHmac('sha256', server.context.config.webhookSecret).update(`${t}.${body}`).digest('hex')}`;
+    const delivered = await call('POST', '/api/webhooks/gateway', body, { 'tracktrove-signature': signature });
+    expect(delivered.status).toBe(200);
+    const refunded = await call('POST', `/api/transactions/${upper}/refund`, { reason: 'upper case id' });
+    expect(refunded.status).toBe(200);
+    expect(refunded.json).toMatchObject({ id: created.id, version: 4 });
   });
 });

@@ -7,7 +7,8 @@ export type WebhookType = (typeof webhookTypes)[number];
 export const WebhookBodySchema = z.object({
   id: z.string().min(1).max(200),
   type: z.enum(webhookTypes),
-  transactionId: z.uuid(),
+  // Any letter case, as the lower case transaction ids are stored in.
+  transactionId: z.uuid().toLowerCase(),
   createdAt: z.iso.datetime(),
 }).strict();
 export type WebhookBody = z.infer<typeof WebhookBodySchema>;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { channels, parseAmount, parseCurrency, transactionKinds, ValidationError } from '@tracktrove/domain';
+import { UuidSchema } from './common.ts';
 
 const Probability = z.number().min(0).max(1);
 const maxPayloadBytes = 64 * 1024;
@@ -43,8 +44,8 @@ export const PayloadSchema = z.record(z.string(), z.unknown())
 
 /** The initiate body of api.md. Amount and currency are parsed by the domain's rules. */
 export const InitiateBodySchema = z.object({
-  vendorId: z.string().uuid(),
-  payerId: z.string().uuid().optional(),
+  vendorId: UuidSchema,
+  payerId: UuidSchema.optional(),
   amount: z.union([z.number(), z.string().max(40)]),
   currency: z.string().max(10).optional(),
   channel: z.enum(channels),
@@ -57,7 +58,7 @@ export type InitiateBody = z.infer<typeof InitiateBodySchema>;
 
 /** The seed's request shape for POST /api/transactions/initiate. */
 export const SeedInitiateBodySchema = z.object({
-  vendorId: z.string().uuid(),
+  vendorId: UuidSchema,
   amount: z.number(),
   currency: z.string().max(10).optional(),
   channel: z.enum(channels),
