@@ -99,4 +99,23 @@ describe('conformance to api.md', () => {
     expect(refunded.status).toBe(200);
     expect(refunded.json).toMatchObject({ id: created.id, version: 4 });
   });
+
+  it('honours Idempotency-Key on confirm: a replay is marked, the key on another transaction is a 422 that confirms nothing', async () => {
+    const first = await initiate();
+    const other = await initiate();
+    const key = randomUUID();
+    const confirmed = await call('POST', `/api/transactions/${first.id}/confirm`, undefined, { 'idempotency-key': key });
+    expect(confirmed.status).toBe(200);
+    expect(confirmed.json.status).toBe('COMPLETED');
+    expect(confirmed.headers['idempotent-replayed']).toBeUndefined();
+    const again = await call('POST', `/api/transactions/${first.id}/confirm`, undefined, { 'idempotency-key': key });
+    expect(again.status).toBe(200);
+    expect(again.headers['idempotent-replayed']).toBe('true');
+    expect(again.headers.etag).toBe(confirmed.headers.etag);
+    expect(again.json).toMatchObject({ id: first.id, status: 'COMPLETED', version: confirmed.json.version, position: confirmed.json.position });
+    const reused = await call('POST', `/api/transactions/${other.id}/confirm`, undefined, { 'idempotency-key': key });
+    expect(reused.status).toBe(422);
+    expect(reused.json.code).toBe('idempotency_key_reused');
+    expect((await call('GET', `/api/transactions/${other.id}/events`)).json.items).toHaveLength(2);
+  });
 });
