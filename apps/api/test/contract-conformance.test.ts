@@ -1,4 +1,5 @@
 import { createHmac, randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testRedisUrl } from '@tracktrove/testing';
 import { trackTroveModule } from '../src/tracktrove-module.ts';
@@ -117,5 +118,31 @@ describe('conformance to api.md', () => {
     expect(reused.status).toBe(422);
     expect(reused.json.code).toBe('idempotency_key_reused');
     expect((await call('GET', `/api/transactions/${other.id}/events`)).json.items).toHaveLength(2);
+  });
+
+  it('waits on minPosition for reads of the log too: /api/events sees a write that an older open transaction still hides', async () => {
+    const from = await server.context.store.headPosition();
+    // An open transaction that holds an id, as a projection batch or a timer claim does: readers of
+    // the log see no event written after it began until it ends.
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let holding!: () => void;
+    const held = new Promise<void>((resolve) => (holding = resolve));
+    const blocker = server.context.store.database.db.transaction().execute(async (transaction) => {
+      await sql`select pg_current_xact_id()`.execute(transaction);
+      holding();
+      await released;
+    });
+    await held;
+    const created = await initiate();
+    const reading = call('GET', `/api/events?from=${from}&limit=500&minPosition=${created.position}`);
+    const deliveries = call('GET', `/api/webhooks/deliveries?transactionId=${created.id}&minPosition=${created.position}`);
+    setTimeout(release, 300);
+    const events = await reading;
+    await blocker;
+    expect(events.status).toBe(200);
+    expect(events.json.items.map((event: Json) => event.position)).toContain(created.position);
+    expect((await deliveries).json.items).toHaveLength(1);
+    expect((await call('GET', '/api/webhooks/deliveries?minPosition=nonsense')).status).toBe(400);
   });
 });

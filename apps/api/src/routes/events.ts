@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { decodePosition, isPosition } from '@tracktrove/event-store';
 import type { AppContext } from '../app-context.ts';
 import { requireRole } from '../http/auth.ts';
+import { waitForLogPosition } from '../http/read-your-writes.ts';
 import { problems } from '../http/problem.ts';
 import { EventViewSchema, FromSchema, PositionSchema, LimitSchema, TypesSchema, UuidSchema } from '../schemas/common.ts';
 import { runSeedFeed } from '../stream/seed-feed.ts';
@@ -38,6 +39,7 @@ export function eventRoutes(context: AppContext): FastifyPluginAsync {
 
     app.get('/api/events', {
       onRequest: viewer,
+      preHandler: waitForLogPosition(context.tail),
       schema: {
         tags: ['events'],
         summary: 'Read the global log forward from a position',
