@@ -11,6 +11,7 @@ import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fast
 import type { AppContext } from './app-context.ts';
 import { installErrorHandler } from './http/error-handler.ts';
 import { HttpProblem, problems, sendProblem } from './http/problem.ts';
+import { unstorableTextPath } from './http/storable-text.ts';
 import { requestTimeoutMs } from './http/timeouts.ts';
 import { eventRoutes } from './routes/events.ts';
 import { operationsRoutes } from './routes/operations.ts';
@@ -35,10 +36,19 @@ export async function buildApp(context: AppContext, options: BuildAppOptions = {
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
   });
   // An empty body sent as application/json (a client's default header on a POST without data) is
-  // no body: routes whose body is optional take it, the others answer 400 naming the body.
+  // no body: routes whose body is optional take it, the others answer 400 naming the body. Text
+  // that PostgreSQL cannot store is refused here, before it can fail a shared append.
   const parseJson = app.getDefaultJsonParser('error', 'error');
   app.removeContentTypeParser('application/json');
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => (body.length === 0 ? done(null, undefined) : parseJson(request, String(body), done)));
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    if (body.length === 0) return done(null, undefined);
+    parseJson(request, String(body), (error, parsed) => {
+      if (error) return done(error);
+      const path = unstorableTextPath(parsed, undefined);
+      if (path !== undefined) return done(problems.validation(`${path || 'body'}: contains a NUL character or an unpaired surrogate`, [{ path: path || 'body', message: 'contains a NUL character or an unpaired surrogate' }]));
+      done(null, parsed);
+    });
+  });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   installErrorHandler(app, context.availability);
@@ -46,6 +56,10 @@ export async function buildApp(context: AppContext, options: BuildAppOptions = {
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
     const path = request.url.split('?')[0] ?? '';
+    const unstorableQuery = unstorableTextPath(request.query, 'query');
+    if (unstorableQuery !== undefined) {
+      throw problems.validation(`${unstorableQuery}: contains a NUL character or an unpaired surrogate`, [{ path: unstorableQuery, message: 'contains a NUL character or an unpaired surrogate' }]);
+    }
     if (!context.availability.available && path.startsWith('/api/')) {
       throw problems.unavailable(`the event store is unreachable (${context.availability.lastError ?? 'no answer'}); try again shortly`);
     }

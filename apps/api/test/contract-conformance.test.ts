@@ -145,4 +145,25 @@ describe('conformance to api.md', () => {
     expect((await deliveries).json.items).toHaveLength(1);
     expect((await call('GET', '/api/webhooks/deliveries?minPosition=nonsense')).status).toBe(400);
   });
+
+  it('refuses text PostgreSQL cannot store (NUL, unpaired surrogates) with 400 naming the field, appending nothing', async () => {
+    const held = await initiate();
+    const after = await server.context.store.headPosition();
+    const cases: Array<[string, string, string, string]> = [
+      ['POST', '/api/transactions', JSON.stringify(initiateBody({ serviceContext: 'checkout\u0000' })), 'serviceContext'],
+      ['POST', '/api/transactions', JSON.stringify(initiateBody({ payload: { note: 'a\u0000b' } })), 'payload.note'],
+      ['POST', '/api/transactions', JSON.stringify(initiateBody({ payload: { 'k\u0000': 1 } })), 'payload.k\u0000'],
+      ['POST', '/api/transactions', JSON.stringify(initiateBody()).replace(/}$/, ',"payload":{"note":"\\ud800"}}'), 'payload.note'],
+      ['POST', `/api/transactions/${held.id}/refund`, JSON.stringify({ reason: 'x\u0000' }), 'reason'],
+    ];
+    for (const [method, url, body, path] of cases) {
+      const response = await call(method, url, body);
+      expect(response.status, `${url} ${body.slice(-60)}`).toBe(400);
+      expect(response.json.errors[0].path).toBe(path);
+    }
+    const query = await call('GET', '/api/events?streamId=txn-%00');
+    expect(query.status).toBe(400);
+    expect(query.json.errors[0].path).toBe('query.streamId');
+    expect(await server.context.store.headPosition()).toBe(after);
+  });
 });
