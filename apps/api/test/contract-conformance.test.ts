@@ -166,4 +166,15 @@ describe('conformance to api.md', () => {
     expect(query.json.errors[0].path).toBe('query.streamId');
     expect(await server.context.store.headPosition()).toBe(after);
   });
+
+  it('refuses a position beyond what the log can hold with 400, wherever a position is taken', async () => {
+    const beyond = 'ffffffffffffffff-ffffffffffffffff';
+    for (const url of [`/api/events?from=${beyond}`, `/api/ledger/balances?asOf=${beyond}`, `/api/transactions?minPosition=${beyond}`, `/api/events?minPosition=${beyond}`, `/api/stream?from=${beyond}`]) {
+      const response = await call('GET', url);
+      expect(response.status, url).toBe(400);
+      expect(response.json.code).toBe('validation_failed');
+    }
+    const last = await call('GET', '/api/events?from=7fffffffffffffff-7fffffffffffffff');
+    expect(last.json).toEqual({ items: [], nextFrom: null });
+  });
 });

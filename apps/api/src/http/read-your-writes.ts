@@ -1,6 +1,7 @@
 import type { FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
-import { comparePositions, decodePosition, isPosition } from '@tracktrove/event-store';
+import { comparePositions, decodePosition } from '@tracktrove/event-store';
 import type { ProjectionRuntime } from '@tracktrove/projections';
+import { isLogPosition } from '../schemas/common.ts';
 import type { LogTail } from '../stream/log-tail.ts';
 import { problems } from './problem.ts';
 
@@ -11,7 +12,7 @@ const logPollIntervalMs = 10;
 function minPositionOf(request: FastifyRequest): string | undefined {
   const minPosition = (request.query as Record<string, unknown> | undefined)?.minPosition;
   if (minPosition === undefined) return undefined;
-  if (typeof minPosition !== 'string' || !isPosition(minPosition)) {
+  if (typeof minPosition !== 'string' || !isLogPosition(minPosition)) {
     throw problems.validation('minPosition must be a position returned by the API', [{ path: 'query.minPosition', message: 'is not a position' }]);
   }
   return minPosition;
