@@ -9,7 +9,7 @@ import fastifySwaggerUi from '@fastify/swagger-ui';
 import fastifyWebsocket from '@fastify/websocket';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { AppContext } from './app-context.ts';
-import { installErrorHandler } from './http/error-handler.ts';
+import { installErrorHandler, toProblem } from './http/error-handler.ts';
 import { HttpProblem, problems, sendProblem } from './http/problem.ts';
 import { unstorableTextPath } from './http/storable-text.ts';
 import { requestTimeoutMs } from './http/timeouts.ts';
@@ -34,6 +34,12 @@ export async function buildApp(context: AppContext, options: BuildAppOptions = {
     },
     requestIdHeader: false,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+    // What the router refuses before any route runs (a malformed percent-encoding, a path segment
+    // over maxParamLength) is bad input too, in the same problem+json shape.
+    frameworkErrors: (error, _request, reply) => {
+      const urlProblem = error.code === 'FST_ERR_BAD_URL' || error.code === 'FST_ERR_MAX_PARAM_LENGTH';
+      sendProblem(reply, urlProblem ? problems.validation(error.message, [{ path: 'url', message: 'is not a valid URL for this API' }]) : toProblem(error) ?? problems.validation(error.message));
+    },
   });
   // An empty body sent as application/json (a client's default header on a POST without data) is
   // no body: routes whose body is optional take it, the others answer 400 naming the body. Text

@@ -177,4 +177,13 @@ describe('conformance to api.md', () => {
     const last = await call('GET', '/api/events?from=7fffffffffffffff-7fffffffffffffff');
     expect(last.json).toEqual({ items: [], nextFrom: null });
   });
+
+  it('answers URLs the router refuses (a broken percent-encoding, an over-long segment) with 400 problem+json', async () => {
+    for (const url of ['/api/transactions/%E0%A4%A', `/api/transactions/${'a'.repeat(300)}`, `/api/transactions/${'a'.repeat(300)}/status`]) {
+      const response = await call('GET', url);
+      expect(response.status, url).toBe(400);
+      expect(response.headers['content-type']).toContain('application/problem+json');
+      expect(response.json).toMatchObject({ code: 'validation_failed', status: 400, errors: [{ path: 'url' }] });
+    }
+  });
 });
