@@ -186,4 +186,14 @@ describe('conformance to api.md', () => {
       expect(response.json).toMatchObject({ code: 'validation_failed', status: 400, errors: [{ path: 'url' }] });
     }
   });
+
+  it("answers 404 for the seed's ledger route of an unknown transaction, and [] for one that moved no money", async () => {
+    const unknown = await call('GET', `/api/ledger/${randomUUID()}`);
+    expect(unknown.status).toBe(404);
+    expect(unknown.json.code).toBe('not_found');
+    const declined = (await call('POST', '/api/transactions', initiateBody({ simulation: { successRate: 0 } }))).json;
+    const entries = await call('GET', `/api/ledger/${declined.id}?minPosition=${declined.position}`);
+    expect(entries.status).toBe(200);
+    expect(entries.json).toEqual([]);
+  });
 });
