@@ -196,4 +196,15 @@ describe('conformance to api.md', () => {
     expect(entries.status).toBe(200);
     expect(entries.json).toEqual([]);
   });
+
+  it('refuses a correctly signed webhook whose id is not visible ASCII with 400, changing nothing', async () => {
+    const held = await initiate();
+    const body = JSON.stringify({ id: 'evt_\u0000', type: 'payment.confirmed', transactionId: held.id, createdAt: new Date().toISOString() });
+    const t = Math.floor(Date.now() / 1000);
+    const signature = `t=${t},v1=${createHmac('sha256', server.context.config.webhookSecret).update(`${t}.${body}`).digest('hex')}`;
+    const refused = await call('POST', '/api/webhooks/gateway', body, { 'tracktrove-signature': signature });
+    expect(refused.status).toBe(400);
+    expect(refused.json.errors[0].path).toBe('body.id');
+    expect((await call('GET', `/api/transactions/${held.id}/status`)).text).toBe('ESCROW');
+  });
 });
