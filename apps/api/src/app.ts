@@ -9,8 +9,9 @@ import fastifySwaggerUi from '@fastify/swagger-ui';
 import fastifyWebsocket from '@fastify/websocket';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { AppContext } from './app-context.ts';
-import { installErrorHandler } from './http/error-handler.ts';
+import { installErrorHandler, toProblem } from './http/error-handler.ts';
 import { HttpProblem, problems, sendProblem } from './http/problem.ts';
+import { unstorableTextPath } from './http/storable-text.ts';
 import { requestTimeoutMs } from './http/timeouts.ts';
 import { eventRoutes } from './routes/events.ts';
 import { operationsRoutes } from './routes/operations.ts';
@@ -33,6 +34,26 @@ export async function buildApp(context: AppContext, options: BuildAppOptions = {
     },
     requestIdHeader: false,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+    // What the router refuses before any route runs (a malformed percent-encoding, a path segment
+    // over maxParamLength) is bad input too, in the same problem+json shape.
+    frameworkErrors: (error, _request, reply) => {
+      const urlProblem = error.code === 'FST_ERR_BAD_URL' || error.code === 'FST_ERR_MAX_PARAM_LENGTH';
+      sendProblem(reply, urlProblem ? problems.validation(error.message, [{ path: 'url', message: 'is not a valid URL for this API' }]) : toProblem(error) ?? problems.validation(error.message));
+    },
+  });
+  // An empty body sent as application/json (a client's default header on a POST without data) is
+  // no body: routes whose body is optional take it, the others answer 400 naming the body. Text
+  // that PostgreSQL cannot store is refused here, before it can fail a shared append.
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    if (body.length === 0) return done(null, undefined);
+    parseJson(request, String(body), (error, parsed) => {
+      if (error) return done(error);
+      const path = unstorableTextPath(parsed, undefined);
+      if (path !== undefined) return done(problems.validation(`${path || 'body'}: contains a NUL character or an unpaired surrogate`, [{ path: path || 'body', message: 'contains a NUL character or an unpaired surrogate' }]));
+      done(null, parsed);
+    });
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
@@ -41,6 +62,10 @@ export async function buildApp(context: AppContext, options: BuildAppOptions = {
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
     const path = request.url.split('?')[0] ?? '';
+    const unstorableQuery = unstorableTextPath(request.query, 'query');
+    if (unstorableQuery !== undefined) {
+      throw problems.validation(`${unstorableQuery}: contains a NUL character or an unpaired surrogate`, [{ path: unstorableQuery, message: 'contains a NUL character or an unpaired surrogate' }]);
+    }
     if (!context.availability.available && path.startsWith('/api/')) {
       throw problems.unavailable(`the event store is unreachable (${context.availability.lastError ?? 'no answer'}); try again shortly`);
     }

@@ -8,7 +8,7 @@ import {
 } from '@tracktrove/domain';
 import type { EventStore, StoreDatabase } from '@tracktrove/event-store';
 import {
-  executeTransactionCommand, executeTransactionCommands, loadTransaction, loadTransactionWithPosition, VersionMismatchError, runIdempotent, transactionIdOf, transactionStreamId,
+  executeTransactionCommand, executeTransactionCommands, loadTransaction, loadTransactionWithPosition, VersionMismatchError, runIdempotent, runIdempotentAround, transactionIdOf, transactionStreamId,
   type CommandResult, type CommandSequence, type IdempotencyRequest, type StepContext,
 } from '@tracktrove/commands';
 import {
@@ -541,6 +541,29 @@ export function createTrackTrove(options: TrackTroveOptions): TrackTrove {
     return { streamId: transactionStreamId(transactionId), state: current.state, version: current.state.version, position: current.position, appended: [], replayed: false };
   }
 
+  /** The gateway's confirmation now, delivered through the webhook path so it shows in the delivery log. */
+  async function confirmNow(transactionId: string, actor: Actor, commandOptions: CommandOptions | undefined): Promise<TransactionResult> {
+    const state = await loadTransaction(db, transactionId);
+    if (!state) throw new NotFoundError('transaction', transactionId);
+    if (commandOptions?.expectedVersion !== undefined && commandOptions.expectedVersion !== state.version) {
+      throw new VersionMismatchError(transactionStreamId(transactionId), commandOptions.expectedVersion, state.version);
+    }
+    const now = await clock.now();
+    if (decide({ type: 'ConfirmPayment', now: now.toISOString() }, state).length === 0) return currentResult(transactionId);
+    const ref = `manual-confirm:${randomUUID()}`;
+    const body: WebhookBody = { id: `evt_${randomUUID()}`, type: 'payment.confirmed', transactionId, createdAt: now.toISOString() };
+    const scheduled = await transact(db, (transaction) => scheduleWebhookDelivery(transaction, {
+      ref, body, url: webhookUrl, dueAt: now, now, correlationId: transactionId, withTimer: false,
+      injection: { dropped: false, duplicateOf: null, extraDelayMs: 0, reason: `confirmed by ${actor.role} ${actor.id}` },
+    }));
+    if (!scheduled) throw new Error('manual confirmation was not scheduled');
+    const attempt = await deliverWebhook(db, scheduled.deliveryId, deliverOptions);
+    if (attempt.outcome !== 'delivered') {
+      throw Object.assign(new Error(`the confirmation webhook was not accepted (${attempt.status ?? attempt.error}); it will be retried`), { code: 'unavailable' });
+    }
+    return currentResult(transactionId);
+  }
+
   function mergeSimulation(input: SimulationInput | undefined): SimulationSettings {
     return {
       ...defaultSimulation,
@@ -613,25 +636,18 @@ export function createTrackTrove(options: TrackTroveOptions): TrackTrove {
     },
 
     async confirm(transactionId, actor, commandOptions) {
-      const state = await loadTransaction(db, transactionId);
-      if (!state) throw new NotFoundError('transaction', transactionId);
-      if (commandOptions?.expectedVersion !== undefined && commandOptions.expectedVersion !== state.version) {
-        throw new VersionMismatchError(transactionStreamId(transactionId), commandOptions.expectedVersion, state.version);
-      }
-      const now = await clock.now();
-      if (decide({ type: 'ConfirmPayment', now: now.toISOString() }, state).length === 0) return currentResult(transactionId);
-      const ref = `manual-confirm:${randomUUID()}`;
-      const body: WebhookBody = { id: `evt_${randomUUID()}`, type: 'payment.confirmed', transactionId, createdAt: now.toISOString() };
-      const scheduled = await transact(db, (transaction) => scheduleWebhookDelivery(transaction, {
-        ref, body, url: webhookUrl, dueAt: now, now, correlationId: transactionId, withTimer: false,
-        injection: { dropped: false, duplicateOf: null, extraDelayMs: 0, reason: `confirmed by ${actor.role} ${actor.id}` },
-      }));
-      if (!scheduled) throw new Error('manual confirmation was not scheduled');
-      const attempt = await deliverWebhook(db, scheduled.deliveryId, deliverOptions);
-      if (attempt.outcome !== 'delivered') {
-        throw Object.assign(new Error(`the confirmation webhook was not accepted (${attempt.status ?? attempt.error}); it will be retried`), { code: 'unavailable' });
-      }
-      return currentResult(transactionId);
+      const idempotency = commandOptions?.idempotency;
+      if (!idempotency) return confirmNow(transactionId, actor, commandOptions);
+      // The confirmation commits through the webhook path, in transactions of its own, so its key is
+      // stored after it rather than with it; confirming a confirmed transaction changes nothing.
+      let confirmed: TransactionResult | undefined;
+      const { result: stored, replayed } = await runIdempotentAround(db, idempotency, async () => {
+        confirmed = await confirmNow(transactionId, actor, commandOptions);
+        return { version: confirmed.version, position: confirmed.position };
+      });
+      if (!replayed && confirmed) return confirmed;
+      const state = (await loadTransaction(db, transactionId, stored.version)) ?? initialState();
+      return { streamId: transactionStreamId(transactionId), state, version: stored.version, position: stored.position, appended: [], replayed: true };
     },
 
     async retry(transactionId, actor, commandOptions) {

@@ -33,12 +33,7 @@ export async function runIdempotent<T>(
   request: IdempotencyRequest,
   work: (transaction: Transaction<any>) => Promise<T>,
 ): Promise<{ result: T; replayed: boolean }> {
-  if (request.key.length === 0 || request.key.length > idempotencyLimits.maxKeyLength) {
-    throw Object.assign(new Error(`Idempotency-Key must have 1 to ${idempotencyLimits.maxKeyLength} characters`), {
-      code: 'validation_failed',
-      errors: [{ path: 'headers.idempotency-key', message: `must have 1 to ${idempotencyLimits.maxKeyLength} characters` }],
-    });
-  }
+  assertKeyLength(request);
   return db.transaction().execute(async (transaction) => {
     const claimed = await sql<{ key: string }>`
       insert into tt_idempotency (key, request_hash, result) values (${request.key}, ${request.requestHash}, 'null'::jsonb)
@@ -54,6 +49,42 @@ export async function runIdempotent<T>(
     await sql`update tt_idempotency set result = ${JSON.stringify(result)}::jsonb where key = ${request.key}`.execute(transaction);
     return { result, replayed: false };
   });
+}
+
+/**
+ * Once per key, for work that commits in transactions of its own and is idempotent by itself (the
+ * manual confirmation goes through the webhook path): a stored result is replayed, otherwise the
+ * work runs and its result is stored after it. Two requests with one key at the same moment may both
+ * run the work; the result stored first answers both.
+ */
+export async function runIdempotentAround<T>(db: Kysely<any>, request: IdempotencyRequest, work: () => Promise<T>): Promise<{ result: T; replayed: boolean }> {
+  assertKeyLength(request);
+  const earlier = await storedResult<T>(db, request);
+  if (earlier !== undefined) return { result: earlier, replayed: true };
+  const result = await work();
+  const stored = await sql<{ key: string }>`
+    insert into tt_idempotency (key, request_hash, result) values (${request.key}, ${request.requestHash}, ${JSON.stringify(result)}::jsonb)
+    on conflict (key) do nothing returning key`.execute(db);
+  if (stored.rows.length > 0) return { result, replayed: false };
+  return { result: (await storedResult<T>(db, request)) ?? result, replayed: true };
+}
+
+/** The result stored under the key, undefined when there is none; another request's key is an IdempotencyKeyReusedError. */
+async function storedResult<T>(db: Kysely<any>, request: IdempotencyRequest): Promise<T | undefined> {
+  const stored = await sql<{ request_hash: string; result: T }>`select request_hash, result from tt_idempotency where key = ${request.key}`.execute(db);
+  const row = stored.rows[0];
+  if (!row) return undefined;
+  if (row.request_hash !== request.requestHash) throw new IdempotencyKeyReusedError(request.key);
+  return row.result;
+}
+
+function assertKeyLength(request: IdempotencyRequest): void {
+  if (request.key.length === 0 || request.key.length > idempotencyLimits.maxKeyLength) {
+    throw Object.assign(new Error(`Idempotency-Key must have 1 to ${idempotencyLimits.maxKeyLength} characters`), {
+      code: 'validation_failed',
+      errors: [{ path: 'headers.idempotency-key', message: `must have 1 to ${idempotencyLimits.maxKeyLength} characters` }],
+    });
+  }
 }
 
 /** Forgets keys older than the retention; answers how many went. */

@@ -3,7 +3,7 @@ export {
   commandLimits, handleCommand, handleCommandBatch,
   type Alongside, type CommandBatchOptions, type CommandBatchResult, type CommandRequest, type CommandResult, type DecidedStep, type Decider, type Transition,
 } from './handle-command.ts';
-export { expireIdempotencyKeys, hashRequest, idempotencyLimits, runIdempotent, type IdempotencyRequest } from './idempotency.ts';
+export { expireIdempotencyKeys, hashRequest, idempotencyLimits, runIdempotent, runIdempotentAround, type IdempotencyRequest } from './idempotency.ts';
 export { commandMigrations } from './migrations.ts';
 export {
   executeTransactionCommand, executeTransactionCommands, loadTransaction, loadTransactions, loadTransactionWithPosition, toTransactionEvent, transactionIdOf, transactionStreamId, transactionStreamPrefix, upcastTransactionEvent,

@@ -5,9 +5,11 @@ export type WebhookType = (typeof webhookTypes)[number];
 
 /** The gateway's webhook body. */
 export const WebhookBodySchema = z.object({
-  id: z.string().min(1).max(200),
+  // Visible ASCII, like the gateway's evt_<uuid>: an id is stored as text, which takes no NUL.
+  id: z.string().min(1).max(200).regex(/^[\x21-\x7e]+$/, 'must be visible ASCII characters'),
   type: z.enum(webhookTypes),
-  transactionId: z.uuid(),
+  // Any letter case, as the lower case transaction ids are stored in.
+  transactionId: z.uuid().toLowerCase(),
   createdAt: z.iso.datetime(),
 }).strict();
 export type WebhookBody = z.infer<typeof WebhookBodySchema>;

@@ -5,6 +5,7 @@ import type { TrackTrove } from '@tracktrove/application';
 import { FailureSettingsSchema } from '@tracktrove/simulator';
 import type { AppContext } from '../app-context.ts';
 import { requireRole } from '../http/auth.ts';
+import { UuidSchema } from '../schemas/common.ts';
 import { longRunning, longRunningLimits } from '../http/timeouts.ts';
 
 const maxAdvanceMs = 366 * 24 * 3_600_000;
@@ -31,12 +32,12 @@ export function adminRoutes(trackTrove: TrackTrove): (context: AppContext) => Fa
 
     app.post('/api/admin/settlement/run', {
       onRequest: [admin, longRunning(longRunningLimits.settlementRunMs)],
-      schema: { tags: ['admin'], summary: 'Run T+1 settlement now', body: z.object({ settlementDate: z.string().date().optional() }).optional() },
+      schema: { tags: ['admin'], summary: 'Run T+1 settlement now', body: z.object({ settlementDate: z.string().date().optional() }).nullish() },
     }, async (request) => trackTrove.runSettlement({ settlementDate: request.body?.settlementDate, actor: request.actor, correlationId: request.id }));
 
     app.get('/api/admin/settlement/batches', {
       onRequest: admin,
-      schema: { tags: ['admin'], summary: 'Settlement batches', querystring: z.object({ limit: z.coerce.number().int().min(1).max(500).default(100), vendorId: z.string().uuid().optional(), settlementDate: z.string().date().optional() }) },
+      schema: { tags: ['admin'], summary: 'Settlement batches', querystring: z.object({ limit: z.coerce.number().int().min(1).max(500).default(100), vendorId: UuidSchema.optional(), settlementDate: z.string().date().optional() }) },
     }, async (request) => ({ items: await trackTrove.listSettlementBatches(request.query), nextCursor: null }));
 
     app.get('/api/admin/failures', { onRequest: admin, schema: { tags: ['admin'], summary: 'Global failure injection settings' } }, async () => trackTrove.failures.get());

@@ -1,11 +1,12 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { decodePosition, isPosition } from '@tracktrove/event-store';
+import { decodePosition } from '@tracktrove/event-store';
 import type { AppContext } from '../app-context.ts';
 import { requireRole } from '../http/auth.ts';
+import { waitForLogPosition } from '../http/read-your-writes.ts';
 import { problems } from '../http/problem.ts';
-import { EventViewSchema, FromSchema, PositionSchema, LimitSchema, TypesSchema, UuidSchema } from '../schemas/common.ts';
+import { EventViewSchema, FromSchema, isLogPosition, PositionSchema, LimitSchema, TypesSchema, UuidSchema } from '../schemas/common.ts';
 import { runSeedFeed } from '../stream/seed-feed.ts';
 import { defaultStreamLimits, runStreamSession } from '../stream/stream-session.ts';
 import { toEventView } from '../stream/event-json.ts';
@@ -19,7 +20,7 @@ const EventsQuery = z.object({
 });
 
 const StreamQuery = z.object({
-  from: z.union([z.literal('start'), z.literal('end'), z.string().refine(isPosition, { message: 'must be start, end or a position' })]).default('end'),
+  from: z.union([z.literal('start'), z.literal('end'), z.string().refine(isLogPosition, { message: 'must be start, end or a position' })]).default('end'),
   transactionId: UuidSchema.optional(),
   types: TypesSchema.optional(),
   token: z.string().max(500).optional(),
@@ -38,6 +39,7 @@ export function eventRoutes(context: AppContext): FastifyPluginAsync {
 
     app.get('/api/events', {
       onRequest: viewer,
+      preHandler: waitForLogPosition(context.tail),
       schema: {
         tags: ['events'],
         summary: 'Read the global log forward from a position',

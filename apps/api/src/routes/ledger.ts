@@ -5,6 +5,7 @@ import { ledgerEntryTypes } from '@tracktrove/domain';
 import { balancesAsOf, getBalances, getTransactionEntries, listLedgerEntries, type ProjectionRuntime } from '@tracktrove/projections';
 import type { AppContext } from '../app-context.ts';
 import { requireRole } from '../http/auth.ts';
+import { problems } from '../http/problem.ts';
 import { waitForMinPosition } from '../http/read-your-writes.ts';
 import { LimitSchema, PositionSchema, UuidSchema } from '../schemas/common.ts';
 import { BalancesViewSchema, LedgerEntryViewSchema, pageOf } from '../schemas/views.ts';
@@ -58,6 +59,14 @@ export function ledgerRoutes(runtime: ProjectionRuntime): (context: AppContext) 
         querystring: z.object({ minPosition: PositionSchema.optional() }),
         response: { 200: z.array(LedgerEntryViewSchema) },
       },
-    }, async (request) => getTransactionEntries(db, runtime.schemaOf('ledger'), request.params.transactionId));
+    }, async (request) => {
+      const { transactionId } = request.params;
+      const entries = await getTransactionEntries(db, runtime.schemaOf('ledger'), transactionId);
+      // No entries: a transaction that moved no money yet, or no transaction at all (404).
+      if (entries.length === 0 && (await context.store.readStream(`txn-${transactionId}`, { direction: 'backward', maxCount: 1 })).length === 0) {
+        throw problems.notFound(`no transaction ${transactionId}`);
+      }
+      return entries;
+    });
   };
 }

@@ -8,13 +8,16 @@ import type { AppContext } from '../app-context.ts';
 import { requireRole } from '../http/auth.ts';
 import { expectedVersionOf, idempotencyOf, markReplayed } from '../http/command-headers.ts';
 import { problems } from '../http/problem.ts';
-import { InitiateBodySchema, parseMoney, SeedInitiateBodySchema, type InitiateBody } from '../schemas/initiate.ts';
+import { InitiateBodySchema, parseMoney, PayloadSchema, SeedInitiateBodySchema, type InitiateBody } from '../schemas/initiate.ts';
 import { UuidSchema } from '../schemas/common.ts';
 import { CommandResponseSchema } from '../schemas/views.ts';
 
 const IdParams = z.object({ id: UuidSchema });
 const ReasonBody = z.object({ reason: z.string().trim().min(1).max(1_000) });
-const OptionalReasonBody = z.object({ reason: z.string().trim().min(1).max(1_000).default('requested by an operator') }).default({ reason: 'requested by an operator' });
+const defaultReason = 'requested by an operator';
+/** Refund and the seed's open-dispute: `{ reason }` is optional, and so is the body itself (a client may send none). */
+const OptionalReasonBody = z.object({ reason: z.string().trim().min(1).max(1_000).optional() }).nullish();
+const reasonOf = (body: unknown) => (body as { reason?: string } | null | undefined)?.reason ?? defaultReason;
 const OutcomeBody = z.object({ outcome: z.enum(['WON', 'LOST']) });
 const OverrideBody = z.object({ status: z.enum(transactionStatuses), reason: z.string().trim().min(1).max(1_000) });
 
@@ -70,13 +73,19 @@ export function transactionCommandRoutes(trackTrove: TrackTrove): (context: AppC
       const seed = request.body;
       let payload: Record<string, unknown> = {};
       if (seed.initialPayloadJson !== undefined) {
+        let parsed: unknown;
         try {
-          const parsed: unknown = JSON.parse(seed.initialPayloadJson);
-          if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('not an object');
-          payload = parsed as Record<string, unknown>;
+          parsed = JSON.parse(seed.initialPayloadJson);
         } catch {
           throw problems.validation('initialPayloadJson must be a JSON object', [{ path: 'initialPayloadJson', message: 'must be a JSON object' }]);
         }
+        // The same bounds as api.md's payload (64 KiB of JSON, nesting depth).
+        const checked = PayloadSchema.safeParse(parsed);
+        if (!checked.success) {
+          const message = checked.error.issues[0]?.code === 'invalid_type' ? 'must be a JSON object' : checked.error.issues[0]?.message ?? 'is invalid';
+          throw problems.validation(`initialPayloadJson ${message}`, [{ path: 'initialPayloadJson', message }]);
+        }
+        payload = checked.data;
       }
       return initiate(request, reply, {
         vendorId: seed.vendorId,
@@ -102,13 +111,13 @@ export function transactionCommandRoutes(trackTrove: TrackTrove): (context: AppC
       onRequest: operator,
       config: rateLimit,
       schema: { tags: ['transactions'], summary: 'Void the hold, or refund a completed or settled transaction', params: IdParams, body: OptionalReasonBody, response: { 200: CommandResponseSchema } },
-    }, async (request, reply) => sendResult(reply, await trackTrove.refund(request.params.id, request.body.reason, request.actor, options(request, 'refund'))));
+    }, async (request, reply) => sendResult(reply, await trackTrove.refund(request.params.id, reasonOf(request.body), request.actor, options(request, 'refund'))));
 
     for (const [method, url, summary, body] of [['POST', '/api/transactions/:id/disputes', 'Open a dispute', ReasonBody], ['PATCH', '/api/transactions/:id/open-dispute', 'Open a dispute (seed route)', OptionalReasonBody]] as const) {
       app.route({
         method, url, onRequest: operator, config: rateLimit,
         schema: { tags: ['transactions'], summary, params: IdParams, body, response: { 200: CommandResponseSchema } },
-        handler: async (request, reply) => sendResult(reply, await trackTrove.openDispute(request.params.id, (request.body as { reason: string }).reason, request.actor, options(request, 'open-dispute'))),
+        handler: async (request, reply) => sendResult(reply, await trackTrove.openDispute(request.params.id, reasonOf(request.body), request.actor, options(request, 'open-dispute'))),
       });
     }
 

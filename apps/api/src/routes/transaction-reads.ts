@@ -77,6 +77,7 @@ export function transactionReadRoutes(runtime: ProjectionRuntime): (context: App
 
     app.get('/api/transactions/:id/events', {
       onRequest: viewer,
+      preHandler: caughtUp,
       schema: { tags: ['transactions'], summary: "The transaction's events in order", params: IdParams, querystring: z.object(MinPosition), response: { 200: pageOf(EventViewSchema) } },
     }, async (request) => {
       const events = await context.store.readStream(`txn-${request.params.id}`, { maxCount: 10_000 });

@@ -5,7 +5,8 @@ import type { TrackTrove } from '@tracktrove/application';
 import type { AppContext } from '../app-context.ts';
 import { requireRole } from '../http/auth.ts';
 import { problems } from '../http/problem.ts';
-import { UuidSchema } from '../schemas/common.ts';
+import { waitForLogPosition } from '../http/read-your-writes.ts';
+import { PositionSchema, UuidSchema } from '../schemas/common.ts';
 
 const maxWebhookBytes = 16 * 1024;
 
@@ -18,6 +19,7 @@ export function webhookRoutes(trackTrove: TrackTrove): (context: AppContext) => 
 
     await app.register(async (scope) => {
       // The signature covers the exact bytes: keep the body as a string.
+      scope.removeContentTypeParser('application/json');
       scope.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: maxWebhookBytes }, (_request, body, done) => done(null, body));
       scope.post('/api/webhooks/gateway', {
         schema: { tags: ['webhooks'], summary: "The gateway's callbacks, signed with TrackTrove-Signature: t=<unix s>,v1=<HMAC-SHA256 hex>", hide: false },
@@ -31,7 +33,8 @@ export function webhookRoutes(trackTrove: TrackTrove): (context: AppContext) => 
 
     app.get('/api/webhooks/deliveries', {
       onRequest: viewer,
-      schema: { tags: ['webhooks'], summary: 'Every delivery attempt: request, response, status, dropped by injection or not, next retry', querystring: z.object({ transactionId: UuidSchema.optional(), limit: z.coerce.number().int().min(1).max(500).default(100) }) },
+      preHandler: waitForLogPosition(context.tail),
+      schema: { tags: ['webhooks'], summary: 'Every delivery attempt: request, response, status, dropped by injection or not, next retry', querystring: z.object({ transactionId: UuidSchema.optional(), limit: z.coerce.number().int().min(1).max(500).default(100), minPosition: PositionSchema.optional() }) },
     }, async (request) => ({ items: await trackTrove.listDeliveries({ transactionId: request.query.transactionId, limit: request.query.limit }), nextCursor: null }));
 
     app.post('/api/webhooks/deliveries/:id/redeliver', {

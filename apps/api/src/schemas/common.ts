@@ -1,10 +1,18 @@
 import { z } from 'zod';
-import { isPosition } from '@tracktrove/event-store';
+import { decodePosition, isPosition } from '@tracktrove/event-store';
 
-export const PositionSchema = z.string().refine((value) => isPosition(value), { message: 'must be a position returned by the API' });
+const maxSequence = 2n ** 63n - 1n;
+
+/** A position the log can hold: the event store's form, with a sequence number within PostgreSQL's bigint. */
+export function isLogPosition(value: string): boolean {
+  return isPosition(value) && decodePosition(value).seq <= maxSequence;
+}
+
+export const PositionSchema = z.string().refine((value) => isLogPosition(value), { message: 'must be a position returned by the API' });
 export const FromSchema = z.union([z.literal('start'), PositionSchema]);
 export const LimitSchema = z.coerce.number().int().min(1).max(500);
-export const UuidSchema = z.string().uuid();
+/** A UUID in any letter case (RFC 9562 reads them case-insensitively), as the lower case the system stores. */
+export const UuidSchema = z.string().uuid().toLowerCase();
 
 /** Comma-separated list of event types in a query string. */
 export const TypesSchema = z

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { channels, parseAmount, parseCurrency, transactionKinds, ValidationError } from '@tracktrove/domain';
+import { UuidSchema } from './common.ts';
 
 const Probability = z.number().min(0).max(1);
 const maxPayloadBytes = 64 * 1024;
@@ -18,17 +19,38 @@ export const SimulationSchema = z.object({
   refundFailureRate: Probability.optional(),
 }).strict();
 
+const maxPayloadDepth = 64;
 const payloadSize = (value: unknown) => Buffer.byteLength(JSON.stringify(value ?? null));
+
+/** How deep a parsed JSON value nests, counted without recursion: a hostile body can nest thousands deep. */
+function jsonDepth(value: unknown): number {
+  let deepest = 0;
+  const pending: Array<{ value: unknown; depth: number }> = [{ value, depth: 0 }];
+  while (pending.length > 0) {
+    const next = pending.pop()!;
+    if (next.value === null || typeof next.value !== 'object') continue;
+    const depth = next.depth + 1;
+    if (depth > maxPayloadDepth) return depth;
+    deepest = Math.max(deepest, depth);
+    for (const child of Object.values(next.value)) pending.push({ value: child, depth });
+  }
+  return deepest;
+}
+
+/** The initial DTO: a JSON object of at most 64 KiB that nests at most 64 levels. */
+export const PayloadSchema = z.record(z.string(), z.unknown())
+  .refine((value) => jsonDepth(value) <= maxPayloadDepth, { message: `must nest at most ${maxPayloadDepth} levels`, abort: true })
+  .refine((value) => payloadSize(value) <= maxPayloadBytes, { message: 'must be at most 64 KiB of JSON' });
 
 /** The initiate body of api.md. Amount and currency are parsed by the domain's rules. */
 export const InitiateBodySchema = z.object({
-  vendorId: z.string().uuid(),
-  payerId: z.string().uuid().optional(),
+  vendorId: UuidSchema,
+  payerId: UuidSchema.optional(),
   amount: z.union([z.number(), z.string().max(40)]),
   currency: z.string().max(10).optional(),
   channel: z.enum(channels),
   kind: z.enum(transactionKinds).default('PAYMENT'),
-  payload: z.record(z.string(), z.unknown()).default({}).refine((value) => payloadSize(value) <= maxPayloadBytes, { message: 'must be at most 64 KiB of JSON' }),
+  payload: PayloadSchema.default({}),
   serviceContext: z.string().max(500).optional(),
   simulation: SimulationSchema.optional(),
 });
@@ -36,7 +58,7 @@ export type InitiateBody = z.infer<typeof InitiateBodySchema>;
 
 /** The seed's request shape for POST /api/transactions/initiate. */
 export const SeedInitiateBodySchema = z.object({
-  vendorId: z.string().uuid(),
+  vendorId: UuidSchema,
   amount: z.number(),
   currency: z.string().max(10).optional(),
   channel: z.enum(channels),
