@@ -50,6 +50,8 @@ export async function buildApp(context: AppContext, options: BuildAppOptions = {
     if (body.length === 0) return done(null, undefined);
     parseJson(request, String(body), (error, parsed) => {
       if (error) return done(error);
+      // No body at all reaches a route as null; a JSON null sent as the body is not an absent one.
+      if (parsed === null) return done(problems.validation('the body must be a JSON object, not null', [{ path: 'body', message: 'must be a JSON object, not null' }]));
       const path = unstorableTextPath(parsed, undefined);
       if (path !== undefined) return done(problems.validation(`${path || 'body'}: contains a NUL character or an unpaired surrogate`, [{ path: path || 'body', message: 'contains a NUL character or an unpaired surrogate' }]));
       done(null, parsed);

@@ -79,6 +79,11 @@ describe('conformance to api.md', () => {
     const missing = await call('POST', `/api/transactions/${completed.id}/disputes/resolve`, '', { 'content-type': 'application/json' });
     expect(missing.status).toBe(400);
     expect(missing.json.errors[0].path).toBe('body');
+    // JSON null is a body, and not the object these commands take: nothing is refunded.
+    const stillHeld = await initiate();
+    const nullBody = await call('POST', `/api/transactions/${stillHeld.id}/refund`, 'null', { 'content-type': 'application/json' });
+    expect(nullBody.status).toBe(400);
+    expect((await call('GET', `/api/transactions/${stillHeld.id}`)).json.status).toBe('ESCROW');
   });
 
   it('reads UUIDs in any letter case, as RFC 9562 does: ids, filters, bodies and webhooks find the same transaction', async () => {
