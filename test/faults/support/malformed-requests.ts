@@ -6,7 +6,7 @@ import { adminToken, webhookSecret } from './server-process.ts';
  * Requests that are wrong by construction: each carries at least one defect that the contract says
  * must be refused (bad JSON, a wrong type, an out-of-range amount, an unknown enum, a bad uuid or
  * position, a bad header or token, an oversized body, a wrong method, a state the command cannot
- * apply to). None may answer 5xx, and none may append an event.
+ * apply to, a payload nested thousands deep, text PostgreSQL cannot store). None may answer 5xx, and none may append an event.
  */
 export interface MalformedRequest {
   readonly method: string;
@@ -68,7 +68,8 @@ const anyValue = fc.jsonValue({ maxDepth: 2 });
 const brokenJson: fc.Arbitrary<string> = fc.oneof(
   fc.json().filter((text) => text.length > 1).map((text) => text.slice(0, Math.max(1, text.length - 1)) + (text.endsWith('}') ? '' : '{')),
   fc.constantFrom('{', '{"amount": }', "{'vendorId': 'x'}", '{"a":1,}', 'undefined', 'NaN', '\u0000', '[1,2', '{"__proto__": ', '"unterminated'),
-  fc.string({ maxLength: 60 }).filter((text) => { try { JSON.parse(text); return false; } catch { return true; } }),
+  // Not the empty body: sent as application/json it means no body, which commands whose body is optional take.
+  fc.string({ minLength: 1, maxLength: 60 }).filter((text) => { try { JSON.parse(text); return false; } catch { return true; } }),
 );
 
 /** Bodies whose JSON parses but is not an object (a command body must be one). */
@@ -227,6 +228,41 @@ function webhookRequests(fixtures: Fixtures): fc.Arbitrary<MalformedRequest> {
   );
 }
 
+/** Text PostgreSQL cannot store: a NUL, or a UTF-16 surrogate without its pair. */
+const unstorableText: fc.Arbitrary<string> = fc.tuple(fc.string({ maxLength: 8 }), fc.constantFrom('\u0000', '\ud800', '\udfff', 'a\udc00b'), fc.string({ maxLength: 8 }))
+  .map(([before, bad, after]) => `${before}${bad}${after}`);
+
+/** A JSON object nested `depth` levels deep, built as text (a parser may not recurse that far). */
+const nestedJson = (depth: number) => `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`;
+
+/** Inputs that are well-formed JSON and URLs but hostile in content: deep nesting, unstorable text, out-of-range positions. */
+function hostileRequests(fixtures: Fixtures): fc.Arbitrary<MalformedRequest> {
+  const { escrowId } = fixtures;
+  const initiateText = JSON.stringify(validInitiate());
+  const beyondLog = fc.constantFrom('ffffffffffffffff-ffffffffffffffff', '0000000000000001-8000000000000000', '7fffffffffffffff-ffffffffffffffff');
+  const now = () => Math.floor(Date.now() / 1000);
+  return fc.oneof(
+    fc.integer({ min: 65, max: 4_000 }).map((depth) => request('POST', '/api/transactions', `payload nested ${depth} deep`, initiateText.replace('"payload":{}', `"payload":${nestedJson(depth)}`))),
+    fc.integer({ min: 65, max: 4_000 }).map((depth) => request('POST', '/api/transactions/initiate', `seed payload nested ${depth} deep`, { vendorId: randomUUID(), amount: 10, channel: 'WEB', initialPayloadJson: nestedJson(depth) })),
+    unstorableText.map((text) => request('POST', '/api/transactions', 'serviceContext PostgreSQL cannot store', { ...validInitiate(), serviceContext: text })),
+    unstorableText.map((text) => request('POST', '/api/transactions', 'payload key PostgreSQL cannot store', { ...validInitiate(), payload: { [text]: 1 } })),
+    unstorableText.map((text) => request('POST', '/api/transactions', 'payload value PostgreSQL cannot store', { ...validInitiate(), payload: { note: [text] } })),
+    unstorableText.map((text) => request('POST', `/api/transactions/${escrowId}/refund`, 'refund reason PostgreSQL cannot store', { reason: text })),
+    // A NUL, and a surrogate's bytes as UTF-8 has none (encodeURIComponent refuses to write them).
+    fc.constantFrom('%00', 'a%00b', '%ED%A0%80', 'x%ED%B0%80').map((text) => request('GET', `/api/events?streamId=${text}`, 'streamId PostgreSQL cannot store')),
+    fc.constant(undefined).map(() => request('POST', `/api/transactions/${escrowId}/refund`, 'JSON null as the refund body', 'null')),
+    fc.tuple(fc.constantFrom('/api/events?from=', '/api/ledger/balances?asOf=', '/api/transactions?minPosition=', '/api/events?minPosition=', `/api/webhooks/deliveries?minPosition=`), beyondLog)
+      .map(([prefix, position]) => request('GET', `${prefix}${position}`, 'a position beyond what the log can hold')),
+    fc.constantFrom('%', '%E0%A4%A', '%zz', '%C0%AF').map((broken) => request('GET', `/api/transactions/${broken}`, 'broken percent-encoding in the path')),
+    fc.integer({ min: 201, max: 2_000 }).map((length) => request('POST', `/api/transactions/${'a'.repeat(length)}/refund`, `path segment of ${length} characters`, { reason: 'fuzz' })),
+    unstorableText.map((text) => {
+      const payload = JSON.stringify({ id: `evt_${text}`, type: 'payment.confirmed', transactionId: escrowId, createdAt: new Date().toISOString() });
+      const at = now();
+      return request('POST', '/api/webhooks/gateway', 'correctly signed webhook with an unstorable id', payload, { 'trackTrove-signature': `t=${at},v1=${createHmac('sha256', webhookSecret).update(`${at}.${payload}`).digest('hex')}` });
+    }),
+  );
+}
+
 function wrongMethodRequests(fixtures: Fixtures): fc.Arbitrary<MalformedRequest> {
   const paths = ['/api/transactions', `/api/transactions/${fixtures.escrowId}`, `/api/transactions/${fixtures.escrowId}/events`, `/api/transactions/${fixtures.escrowId}/refund`,
     `/api/transactions/${fixtures.escrowId}/confirm`, '/api/events', '/api/ledger', '/api/ledger/balances', '/api/admin/clock/advance', '/api/admin/verify', '/api/admin/failures', '/api/webhooks/gateway', '/health', '/ready', '/metrics', '/api/nowhere', '/api/transactions/x/y/z'];
@@ -249,5 +285,6 @@ export function malformedRequests(fixtures: Fixtures): fc.Arbitrary<MalformedReq
     { weight: 15, arbitrary: adminRequests() },
     { weight: 10, arbitrary: webhookRequests(fixtures) },
     { weight: 5, arbitrary: wrongMethodRequests(fixtures) },
+    { weight: 8, arbitrary: hostileRequests(fixtures) },
   );
 }
