@@ -314,7 +314,8 @@ export function createTrackTrove(options: TrackTroveOptions): TrackTrove {
    * Commands written together (group-commit.ts): a lone command goes at once by the one-stream
    * statement; a group goes in rounds of distinct transactions, each round one read and one
    * multi-stream append with all its effects. A command whose decision throws is answered alone;
-   * a round that fails fails its own commands only (earlier rounds have committed).
+   * a round that fails is tried again one command at a time, so only the command at fault fails
+   * (earlier rounds have committed).
    */
   const submitCommand = createGroupCommit<{ request: Request; now: Date }, TransactionResult>(commandBatchLimits, async (items) => {
     if (items.length === 1) {
@@ -327,7 +328,19 @@ export function createTrackTrove(options: TrackTroveOptions): TrackTrove {
       try {
         executed = await withConflictRetries(() => executeBatchIn(db, round.map(({ item }) => item.request), (index) => round[index]!.item.now, true));
       } catch (error) {
-        for (const { index } of round) outcomes[index] = { ok: false, error };
+        if (round.length === 1) {
+          outcomes[round[0]!.index] = { ok: false, error };
+          continue;
+        }
+        // Nothing of the round committed. One command the database refuses (a value it cannot
+        // store) must not fail its neighbours: each goes again alone and answers for itself.
+        for (const { item, index } of round) {
+          try {
+            outcomes[index] = { ok: true, value: await executeAlone(item.request, item.now) };
+          } catch (alone) {
+            outcomes[index] = { ok: false, error: alone };
+          }
+        }
         continue;
       }
       const { batch, effects } = executed;

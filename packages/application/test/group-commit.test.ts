@@ -59,6 +59,19 @@ describe('commands written together (PostgreSQL + Redis)', () => {
     expect(await app.pendingHolds()).toBe(escrow.length);
   });
 
+  it('fails only the command the database refuses, not the others of its batch', async () => {
+    const { app, database } = fixture;
+    const count = 40;
+    // jsonb cannot hold a NUL: the append of any batch holding this initiate fails.
+    const unstorable = 17;
+    const outcomes = await Promise.allSettled(Array.from({ length: count }, (_, index) =>
+      app.initiate(input(index === unstorable ? { payload: { note: 'nul \u0000 here' } } : {}), operator)));
+    expect(outcomes.map((outcome, index) => (outcome.status === 'rejected' ? index : -1)).filter((index) => index >= 0)).toEqual([unstorable]);
+    for (const outcome of outcomes) {
+      if (outcome.status === 'fulfilled') expect(await loadTransaction(database.db, outcome.value.state.transactionId)).toEqual(outcome.value.state);
+    }
+  });
+
   it('receives concurrent webhooks together: each id once, two of one transaction in turn, an unknown transaction alone refused', async () => {
     const { app, database } = fixture;
     const created = await Promise.all(Array.from({ length: 30 }, () => app.initiate(input(), operator)));
