@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
 import fastifyCors from '@fastify/cors';
 import fastifyRateLimit from '@fastify/rate-limit';
 import fastifyStatic from '@fastify/static';
@@ -21,10 +21,15 @@ export interface BuildAppOptions {
   readonly routes?: ReadonlyArray<(context: AppContext) => import('fastify').FastifyPluginAsync>;
 }
 
+/** A request as logged: its URL with any `token` query parameter's value left out. */
+function requestLogView(request: FastifyRequest): Record<string, unknown> {
+  return { method: request.method, url: request.url.replace(/([?&]token=)[^&#]*/gi, '$1[redacted]'), host: request.host, remoteAddress: request.ip, remotePort: request.socket?.remotePort };
+}
+
 /** The Fastify application: plugins, schemas, error mapping and routes. Listening is the caller's. */
 export async function buildApp(context: AppContext, options: BuildAppOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
-    loggerInstance: context.logger as FastifyBaseLogger,
+    loggerInstance: context.logger.child({}, { serializers: { req: requestLogView } }) as FastifyBaseLogger,
     bodyLimit: context.config.bodyLimitBytes,
     requestTimeout: requestTimeoutMs,
     connectionTimeout: requestTimeoutMs,

@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { trackTroveModule } from '../src/tracktrove-module.ts';
@@ -133,5 +135,30 @@ describe('rate limits on command routes, and the bound on stream clients', () =>
     expect(limited!.headers.get('retry-after')).not.toBeNull();
     expect((await limited!.json()).code).toBe('rate_limited');
     expect((await fetch(`${server.baseUrl}/api/transactions`)).status).toBe(200);
+  });
+});
+
+describe('tokens in URLs', () => {
+  it('are taken from a WebSocket handshake only, and never written to the log', async () => {
+    const lines: string[] = [];
+    const sink = new Writable({ write(chunk, _encoding, done) { lines.push(String(chunk)); done(); } });
+    const server = await startTestServer({ config: { tokens }, logger: pino({ level: 'info' }, sink) });
+    try {
+      // Plain HTTP: a token in the query is not a credential (it would sit in proxies' logs).
+      expect((await fetch(`${server.baseUrl}/api/events?token=${tokens.viewer}`)).status).toBe(401);
+      expect((await fetch(`${server.baseUrl}/api/events`, { headers: { authorization: `Bearer ${tokens.viewer}` } })).status).toBe(200);
+      const socket = new WebSocket(`${server.baseUrl.replace('http', 'ws')}/api/stream?from=end&token=${tokens.viewer}`);
+      const caughtUp = new Promise<void>((resolve, reject) => {
+        socket.on('message', (raw) => { if ((JSON.parse(raw.toString()) as { kind: string }).kind === 'caught-up') resolve(); });
+        socket.once('error', reject);
+      });
+      await caughtUp;
+      socket.close();
+      const logged = lines.join('');
+      expect(logged).toContain('token=[redacted]');
+      expect(logged).not.toContain(tokens.viewer);
+    } finally {
+      await server.close();
+    }
   });
 });

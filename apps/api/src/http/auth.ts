@@ -35,6 +35,9 @@ function presentedToken(request: FastifyRequest): string | undefined {
     const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
     return match?.[1] ?? '';
   }
+  // Only a WebSocket handshake, which a browser cannot give a header, may carry the token in the
+  // URL: anywhere else it would end up in proxies' logs and browser history.
+  if (request.headers.upgrade?.toLowerCase() !== 'websocket') return undefined;
   const query = request.query as Record<string, unknown> | undefined;
   return typeof query?.token === 'string' ? query.token : undefined;
 }
