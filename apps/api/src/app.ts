@@ -11,7 +11,7 @@ import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fast
 import type { AppContext } from './app-context.ts';
 import { installErrorHandler, toProblem } from './http/error-handler.ts';
 import { HttpProblem, problems, sendProblem } from './http/problem.ts';
-import { unstorableTextPath } from './http/storable-text.ts';
+import { refusedContent } from './http/storable-text.ts';
 import { requestTimeoutMs } from './http/timeouts.ts';
 import { eventRoutes } from './routes/events.ts';
 import { operationsRoutes } from './routes/operations.ts';
@@ -47,20 +47,23 @@ export async function buildApp(context: AppContext, options: BuildAppOptions = {
     },
   });
   // An empty body sent as application/json (a client's default header on a POST without data) is
-  // no body: routes whose body is optional take it, the others answer 400 naming the body. Text
-  // that PostgreSQL cannot store is refused here, before it can fail a shared append.
-  const parseJson = app.getDefaultJsonParser('error', 'error');
+  // no body: routes whose body is optional take it, the others answer 400 naming the body. What
+  // the API refuses in any body (text PostgreSQL cannot store, prototype keys) is refused here,
+  // before it can fail a shared append.
   app.removeContentTypeParser('application/json');
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
     if (body.length === 0) return done(null, undefined);
-    parseJson(request, String(body), (error, parsed) => {
-      if (error) return done(error);
-      // No body at all reaches a route as null; a JSON null sent as the body is not an absent one.
-      if (parsed === null) return done(problems.validation('the body must be a JSON object, not null', [{ path: 'body', message: 'must be a JSON object, not null' }]));
-      const path = unstorableTextPath(parsed, undefined);
-      if (path !== undefined) return done(problems.validation(`${path || 'body'}: contains a NUL character or an unpaired surrogate`, [{ path: path || 'body', message: 'contains a NUL character or an unpaired surrogate' }]));
-      done(null, parsed);
-    });
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(String(body));
+    } catch {
+      return done(problems.validation('the body is not valid JSON', [{ path: 'body', message: 'is not valid JSON' }]));
+    }
+    // No body at all reaches a route as null; a JSON null sent as the body is not an absent one.
+    if (parsed === null) return done(problems.validation('the body must be a JSON object, not null', [{ path: 'body', message: 'must be a JSON object, not null' }]));
+    const refused = refusedContent(parsed, undefined);
+    if (refused) return done(problems.validation(`${refused.path || 'body'}: ${refused.message}`, [{ path: refused.path || 'body', message: refused.message }]));
+    done(null, parsed);
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
@@ -69,10 +72,8 @@ export async function buildApp(context: AppContext, options: BuildAppOptions = {
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
     const path = request.url.split('?')[0] ?? '';
-    const unstorableQuery = unstorableTextPath(request.query, 'query');
-    if (unstorableQuery !== undefined) {
-      throw problems.validation(`${unstorableQuery}: contains a NUL character or an unpaired surrogate`, [{ path: unstorableQuery, message: 'contains a NUL character or an unpaired surrogate' }]);
-    }
+    const refusedQuery = refusedContent(request.query, 'query');
+    if (refusedQuery) throw problems.validation(`${refusedQuery.path}: ${refusedQuery.message}`, [{ path: refusedQuery.path, message: refusedQuery.message }]);
     if (!context.availability.available && path.startsWith('/api/')) {
       throw problems.unavailable(`the event store is unreachable (${context.availability.lastError ?? 'no answer'}); try again shortly`);
     }

@@ -172,6 +172,30 @@ describe('conformance to api.md', () => {
     expect(await server.context.store.headPosition()).toBe(after);
   });
 
+  it('refuses prototype keys (__proto__, constructor.prototype) with 400 naming them, in bodies, the seed payload and queries', async () => {
+    const after = await server.context.store.headPosition();
+    const cases: Array<[string, string, string]> = [
+      ['/api/transactions', JSON.stringify(initiateBody()).replace(/}$/, ',"__proto__":{"admin":true}}'), '__proto__'],
+      ['/api/transactions', JSON.stringify(initiateBody()).replace(/}$/, ',"payload":{"deep":{"__proto__":1}}}'), 'payload.deep.__proto__'],
+      ['/api/transactions', JSON.stringify(initiateBody()).replace(/}$/, ',"payload":{"constructor":{"prototype":{"x":1}}}}'), 'payload.constructor'],
+      ['/api/transactions/initiate', JSON.stringify({ vendorId: randomUUID(), amount: 10, channel: 'WEB', initialPayloadJson: '{"__proto__":{"x":1}}' }), 'initialPayloadJson.__proto__'],
+    ];
+    for (const [url, body, path] of cases) {
+      const response = await call('POST', url, body);
+      expect(response.status, `${url} ${body.slice(-60)}`).toBe(400);
+      expect(response.json).toMatchObject({ code: 'validation_failed', errors: [{ path }] });
+    }
+    // A key merely named constructor is ordinary data.
+    const ordinary = await call('POST', '/api/transactions', initiateBody({ payload: { constructor: 'Acme' } }));
+    expect(ordinary.status).toBe(201);
+    const query = await call('GET', '/api/transactions?__proto__=1');
+    expect(query.status).toBe(400);
+    expect(query.json.errors[0].path).toBe('query.__proto__');
+    // The only transaction that came into being is the ordinary one.
+    const initiated = (await call('GET', `/api/events?from=${after}&types=TransactionInitiated&minPosition=${ordinary.json.position}`)).json.items;
+    expect(initiated.map((event: Json) => event.streamId)).toEqual([`txn-${ordinary.json.id}`]);
+  });
+
   it('refuses a position beyond what the log can hold with 400, wherever a position is taken', async () => {
     const beyond = 'ffffffffffffffff-ffffffffffffffff';
     for (const url of [`/api/events?from=${beyond}`, `/api/ledger/balances?asOf=${beyond}`, `/api/transactions?minPosition=${beyond}`, `/api/events?minPosition=${beyond}`, `/api/stream?from=${beyond}`]) {

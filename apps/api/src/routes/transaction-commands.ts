@@ -8,6 +8,7 @@ import type { AppContext } from '../app-context.ts';
 import { requireRole } from '../http/auth.ts';
 import { expectedVersionOf, idempotencyOf, markReplayed } from '../http/command-headers.ts';
 import { problems } from '../http/problem.ts';
+import { refusedContent } from '../http/storable-text.ts';
 import { InitiateBodySchema, parseMoney, PayloadSchema, SeedInitiateBodySchema, type InitiateBody } from '../schemas/initiate.ts';
 import { UuidSchema } from '../schemas/common.ts';
 import { CommandResponseSchema } from '../schemas/views.ts';
@@ -79,6 +80,8 @@ export function transactionCommandRoutes(trackTrove: TrackTrove): (context: AppC
         } catch {
           throw problems.validation('initialPayloadJson must be a JSON object', [{ path: 'initialPayloadJson', message: 'must be a JSON object' }]);
         }
+        const refused = refusedContent(parsed, 'initialPayloadJson');
+        if (refused) throw problems.validation(`${refused.path}: ${refused.message}`, [{ path: refused.path, message: refused.message }]);
         // The same bounds as api.md's payload (64 KiB of JSON, nesting depth).
         const checked = PayloadSchema.safeParse(parsed);
         if (!checked.success) {
