@@ -86,6 +86,16 @@ describe('conformance to api.md', () => {
     expect((await call('GET', `/api/transactions/${stillHeld.id}`)).json.status).toBe('ESCROW');
   });
 
+  it('takes client ids in any 8-4-4-4-12 hex form, RFC version bits or not', async () => {
+    const vendorId = '11111111-1111-1111-1111-111111111111';
+    const created = await call('POST', '/api/transactions', initiateBody({ vendorId, payerId: '00000000-0000-0000-0000-000000000000' }));
+    expect(created.status).toBe(201);
+    expect(created.json).toMatchObject({ vendorId, payerId: '00000000-0000-0000-0000-000000000000' });
+    const listed = await call('GET', `/api/transactions?vendorId=${vendorId}&minPosition=${created.json.position}`);
+    expect(listed.json.items.map((item: Json) => item.id)).toContain(created.json.id);
+    expect((await call('POST', '/api/transactions', initiateBody({ vendorId: '11111111-1111-1111-1111-11111111111g' }))).status).toBe(400);
+  });
+
   it('reads UUIDs in any letter case, as RFC 9562 does: ids, filters, bodies and webhooks find the same transaction', async () => {
     const vendorId = randomUUID();
     const created = (await call('POST', '/api/transactions', initiateBody({ vendorId: vendorId.toUpperCase() }))).json;

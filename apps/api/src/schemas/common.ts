@@ -11,8 +11,12 @@ export function isLogPosition(value: string): boolean {
 export const PositionSchema = z.string().refine((value) => isLogPosition(value), { message: 'must be a position returned by the API' });
 export const FromSchema = z.union([z.literal('start'), PositionSchema]);
 export const LimitSchema = z.coerce.number().int().min(1).max(500);
-/** A UUID in any letter case (RFC 9562 reads them case-insensitively), as the lower case the system stores. */
-export const UuidSchema = z.string().uuid().toLowerCase();
+/**
+ * A UUID in any letter case (RFC 9562 reads them case-insensitively), as the lower case the system
+ * stores. Any 8-4-4-4-12 hex form: clients' ids (vendors, payers) need not carry RFC version and
+ * variant bits; placeholders such as 11111111-1111-1111-1111-111111111111 are common in test data.
+ */
+export const UuidSchema = z.guid().toLowerCase();
 
 /** Comma-separated list of event types in a query string. */
 export const TypesSchema = z
