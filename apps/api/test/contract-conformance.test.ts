@@ -245,5 +245,11 @@ describe('conformance to api.md', () => {
     expect(refused.status).toBe(400);
     expect(refused.json.errors[0].path).toBe('body.id');
     expect((await call('GET', `/api/transactions/${held.id}/status`)).text).toBe('ESCROW');
+    // A signed body that is no object at all is named as the body itself.
+    const array = '[1]';
+    const arraySignature = `t=${t},v1=${createHmac('sha256', server.context.config.webhookSecret).update(`${t}.${array}`).digest('hex')}`;
+    const notObject = await call('POST', '/api/webhooks/gateway', array, { 'tracktrove-signature': arraySignature });
+    expect(notObject.status).toBe(400);
+    expect(notObject.json.errors[0].path).toBe('body');
   });
 });

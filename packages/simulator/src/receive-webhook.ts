@@ -47,7 +47,7 @@ export function verifyGatewayWebhook(
   }
   const parsed = WebhookBodySchema.safeParse(json);
   if (!parsed.success) {
-    throw new ValidationError(parsed.error.issues.map((issue) => ({ path: `body.${issue.path.map(String).join('.')}`, message: issue.message })));
+    throw new ValidationError(parsed.error.issues.map((issue) => ({ path: ['body', ...issue.path.map(String)].join('.'), message: issue.message })));
   }
   return parsed.data;
 }
