@@ -78,8 +78,8 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   const tail = await startLogTail({
     store,
     logger,
-    onBatch: (events) => {
-      for (const event of events) metrics.eventsAppended.inc({ type: event.type });
+    onBatch: (types) => {
+      for (const type of types) metrics.eventsAppended.inc({ type });
     },
   });
   const availability = trackAvailability(async () => {

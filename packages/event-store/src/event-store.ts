@@ -5,7 +5,7 @@ import { appendChannel, type StoreDatabase } from './database.ts';
 import { createLogWaker, type LogWaker } from './log-waker.ts';
 import { encodePosition } from './position.ts';
 import { readAllPages } from './read-all-pages.ts';
-import { readAll, readHeadPosition, readStream, type ReadAllOptions, type ReadAllResult, type ReadStreamOptions } from './read-events.ts';
+import { readAll, readAllTypes, readHeadPosition, readStream, type ReadAllOptions, type ReadAllResult, type ReadAllTypesResult, type ReadStreamOptions } from './read-events.ts';
 import { subscribe, type Subscription, type SubscriptionOptions } from './subscribe.ts';
 import type { AppendResult, ExpectedVersion, NewEvent, RecordedEvent, StreamAppend, Upcaster } from './types.ts';
 
@@ -16,6 +16,8 @@ export interface EventStore {
   appendToStreams(appends: readonly StreamAppend[]): Promise<AppendResult>;
   readStream(streamId: string, options?: ReadStreamOptions): Promise<RecordedEvent[]>;
   readAll(options?: ReadAllOptions): Promise<ReadAllResult>;
+  /** readAll's page with only each event's stored type: for followers that count, not read. */
+  readAllTypes(options?: Pick<ReadAllOptions, 'after' | 'maxCount'>): Promise<ReadAllTypesResult>;
   /** The log forward to its visible end, page by page, the next page fetched while the caller handles one. */
   readAllPages(options?: ReadAllOptions): AsyncGenerator<ReadAllResult>;
   /** The position of the last event a reader can see now. */
@@ -74,6 +76,7 @@ export async function createEventStore(options: EventStoreOptions): Promise<Even
     appendToStreams: (appends) => appendToStreams(database.db, appends),
     readStream: (streamId, readOptions) => readStream(database.db, streamId, readOptions, upcast),
     readAll: (readOptions) => readAll(database.db, readOptions, upcast),
+    readAllTypes: (readOptions) => readAllTypes(database.db, readOptions),
     readAllPages: (readOptions) => readAllPages(database.db, readOptions ?? {}, upcast),
     headPosition: async () => encodePosition(await readHeadPosition(database.db)),
     subscribe(subscriptionOptions) {

@@ -11,7 +11,9 @@ export { createPgliteDatabase } from './pglite-database.ts';
 export { comparePositions, decodePosition, encodePosition, InvalidPositionError, isPosition, startOfLog, type LogPosition } from './position.ts';
 export { createPostgresDatabase, type PostgresOptions } from './postgres-database.ts';
 export { readAllPages } from './read-all-pages.ts';
-export { readAll, readHeadPosition, readStream, readStreams, readVisibleHeadPosition, toRecordedEvent, type ReadAllOptions, type ReadAllResult, type ReadStreamOptions } from './read-events.ts';
+export {
+  readAll, readAllTypes, readHeadPosition, readStream, readStreams, readVisibleHeadPosition, toRecordedEvent, type ReadAllOptions, type ReadAllResult, type ReadAllTypesResult, type ReadStreamOptions,
+} from './read-events.ts';
 export type { EventStoreTables } from './schema.ts';
 export { subscribe, type Subscription, type SubscriptionOptions, type SubscriptionState, type SubscriptionStatus } from './subscribe.ts';
 export type { AppendedEvent, AppendOptions, AppendResult, ExpectedVersion, NewEvent, RecordedEvent, StreamAppend, Upcaster } from './types.ts';

@@ -210,6 +210,31 @@ export async function readAll(db: Kysely<EventStoreTables>, options: ReadAllOpti
   return { events, position: last ? last.logPosition : after, isEnd: rows.length < maxCount };
 }
 
+export interface ReadAllTypesResult {
+  /** The stored type of each event read, in log order (not upcast: no payload is read). */
+  readonly types: string[];
+  readonly position: LogPosition;
+  readonly isEnd: boolean;
+}
+
+/**
+ * The same page of the log as readAll, with each event's stored type only: for a follower that
+ * counts or waits and has no use for payloads (the server's log tail while no client listens).
+ */
+export async function readAllTypes(db: Kysely<EventStoreTables>, options: Pick<ReadAllOptions, 'after' | 'maxCount'> = {}): Promise<ReadAllTypesResult> {
+  const maxCount = boundedCount(options.maxCount);
+  const after = typeof options.after === 'object' ? options.after : decodePosition(options.after ?? 'start');
+  const { rows } = await sql<{ tx_id: string; seq: string; type: string }>`
+    select tx_id, seq, type
+      from tt_events
+     where (tx_id, seq) > (${after.txId.toString()}::xid8, ${after.seq.toString()}::bigint)
+       and tx_id < pg_snapshot_xmin(pg_current_snapshot())
+     order by tx_id, seq
+     limit ${maxCount}`.execute(db);
+  const last = rows.at(-1);
+  return { types: rows.map((row) => row.type), position: last ? positionFromRow(last) : after, isEnd: rows.length < maxCount };
+}
+
 /**
  * The position of the last committed event of the log, or the start when it is empty. Readers
  * reach it once every transaction older than its writer has ended; waiting for it is waiting for

@@ -195,4 +195,17 @@ describe.each<Backend>(['postgres', 'pglite'])('append and read on %s', (backend
     expect(filtered.events.map((event) => event.version)).toEqual([1, 2, 3, 4, 5]);
     expect((await fixture.store.readAll({ after: before, types: ['Nothing'] })).events).toEqual([]);
   });
+
+  it('reads the same pages with types only: same positions, same order, no payloads', async () => {
+    const before = await fixture.store.headPosition();
+    const id = stream();
+    await fixture.store.appendToStream(id, [{ type: 'A', data: { n: 1 } }, { type: 'B', data: { n: 2 } }, { type: 'C', data: { n: 3 } }]);
+    const whole = await fixture.store.readAll({ after: before, maxCount: 2 });
+    const typesOnly = await fixture.store.readAllTypes({ after: before, maxCount: 2 });
+    expect(typesOnly).toEqual({ types: ['A', 'B'], position: whole.position, isEnd: false });
+    const rest = await fixture.store.readAllTypes({ after: typesOnly.position, maxCount: 2 });
+    expect(rest.types).toEqual(['C']);
+    expect(rest.isEnd).toBe(true);
+    expect(rest.position).toEqual((await fixture.store.readAll({ after: before })).position);
+  });
 });

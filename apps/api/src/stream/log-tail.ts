@@ -24,7 +24,8 @@ export interface LogTailOptions {
   readonly batchSize?: number;
   readonly pollIntervalMs?: number;
   readonly logger?: Logger;
-  readonly onBatch?: (events: readonly RecordedEvent[]) => void;
+  /** Every batch's event types, in order, whether or not anyone listens (for metrics). */
+  readonly onBatch?: (types: readonly string[]) => void;
 }
 
 export async function startLogTail(options: LogTailOptions): Promise<LogTail> {
@@ -40,11 +41,21 @@ export async function startLogTail(options: LogTailOptions): Promise<LogTail> {
     let lastWake: 'notified' | 'timeout' | 'aborted' = 'timeout';
     while (!controller.signal.aborted) {
       try {
-        const page = await store.readAll({ after: position, maxCount: options.batchSize ?? 1_000 });
-        if (page.events.length > 0) {
+        const maxCount = options.batchSize ?? 1_000;
+        // With nobody listening, the types will do (metrics): no payloads read or sent.
+        const listened = listeners.size > 0;
+        const page = listened ? await store.readAll({ after: position, maxCount }) : await store.readAllTypes({ after: position, maxCount });
+        const count = 'events' in page ? page.events.length : page.types.length;
+        if (count > 0) {
+          // A client joined during a read without payloads: read the same page again, whole.
+          if (!('events' in page) && listeners.size > 0) continue;
           position = page.position;
-          options.onBatch?.(page.events);
-          for (const listener of [...listeners]) listener(page.events);
+          if ('events' in page) {
+            options.onBatch?.(page.events.map((event) => event.type));
+            for (const listener of [...listeners]) listener(page.events);
+          } else {
+            options.onBatch?.(page.types);
+          }
           if (!page.isEnd) continue;
           recheckMs = 0;
         } else if (lastWake === 'notified') {
