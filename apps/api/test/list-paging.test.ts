@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testRedisUrl } from '@tracktrove/testing';
 import { trackTroveModule } from '../src/tracktrove-module.ts';
@@ -61,5 +62,32 @@ describe('list paging', () => {
     await initiate();
     await expectBadCursors('/api/transactions?limit=2');
     await expectBadCursors('/api/ledger?limit=2');
+  });
+
+  it('pages the webhook delivery log: every delivery once, in the order scheduled, the last nextCursor null', async () => {
+    // Initiated together, so several share a group commit and its sandbox time: the id breaks ties.
+    const created = await Promise.all(Array.from({ length: 12 }, () => initiate()));
+    const { pages, items } = await walk('/api/webhooks/deliveries?limit=5');
+    const stored = await sql<{ delivery_id: string }>`select delivery_id from tt_webhook_deliveries order by created_at, due_at, delivery_id`.execute(server.context.store.database.db);
+    expect(items.map((delivery) => delivery.id)).toEqual(stored.rows.map((row) => row.delivery_id));
+    expect(new Set(items.map((delivery) => delivery.id)).size).toBe(items.length);
+    expect(items.map((delivery) => delivery.transactionId)).toEqual(expect.arrayContaining(created.map((transaction) => transaction.id)));
+    expect(pages.length).toBe(Math.ceil(items.length / 5));
+    expect(pages.slice(0, -1).every((page) => page.items.length === 5 && typeof page.nextCursor === 'string')).toBe(true);
+    expect(pages.at(-1)!.nextCursor).toBeNull();
+    expect(items[0]).toMatchObject({ type: 'payment.confirmed', status: 'scheduled', attemptCount: 0, attempts: [], injection: { dropped: false } });
+
+    // Filtered by transaction: its two deliveries (the gateway's, then the confirmation's), a page each.
+    const first = created[0]!;
+    expect((await call('POST', `/api/transactions/${first.id}/confirm`)).status).toBe(200);
+    const one = await walk(`/api/webhooks/deliveries?transactionId=${first.id}&limit=1`);
+    expect(one.pages).toHaveLength(2);
+    expect(one.items.map((delivery) => delivery.transactionId)).toEqual([first.id, first.id]);
+    expect(one.items.at(-1)!.attempts.at(-1).response.status).toBe(200);
+
+    await expectBadCursors('/api/webhooks/deliveries?limit=5');
+    const forged = cursorOf(['2026-02-30T00:00:00.000000Z', '2026-01-01T00:00:00.000000Z', randomUUID()]);
+    expect((await call('GET', `/api/webhooks/deliveries?cursor=${forged}`)).status).toBe(400);
+    expect((await call('GET', '/api/webhooks/deliveries?limit=501')).status).toBe(400);
   });
 });

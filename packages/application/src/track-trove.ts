@@ -6,7 +6,7 @@ import {
   type Actor, type Channel, type Currency, type DisputeOutcome, type JsonValue, type SimulationSettings,
   type TransactionCommand, type TransactionKind, type TransactionState, type TransactionStatus,
 } from '@tracktrove/domain';
-import type { EventStore, StoreDatabase } from '@tracktrove/event-store';
+import type { EventStore, Page, StoreDatabase } from '@tracktrove/event-store';
 import {
   executeTransactionCommand, executeTransactionCommands, loadTransaction, loadTransactionWithPosition, VersionMismatchError, runIdempotent, runIdempotentAround, transactionIdOf, transactionStreamId,
   type CommandResult, type CommandSequence, type IdempotencyRequest, type StepContext,
@@ -15,7 +15,7 @@ import {
   deliverWebhook, deliverWebhooks, effectiveSimulation, listDeliveries, NotFoundError, readFailureSettings,
   receiveVerifiedWebhooks, scheduleWebhookDelivery, verifyGatewayWebhook, simulatorMigrations, webhookTimerKind, writeFailureSettings,
   defaultFailureSettings, WebhookSignatureError,
-  type AppliedWebhook, type DeliveryAttemptView, type DeliveryView, type FailureSettings, type ReceiveResult, type WebhookBody, type WebhooksApplier,
+  type AppliedWebhook, type DeliveryAttemptView, type DeliveryView, type FailureSettings, type ListDeliveriesOptions, type ReceiveResult, type WebhookBody, type WebhooksApplier,
   type WebhookTransport,
 } from '@tracktrove/simulator';
 import {
@@ -114,7 +114,8 @@ export interface TrackTrove {
     put(settings: unknown): Promise<FailureSettings>;
   };
   receiveWebhook(input: { rawBody: string; signatureHeader: string | undefined | null }): Promise<ReceiveResult>;
-  listDeliveries(filter?: { transactionId?: string; limit?: number }): Promise<DeliveryView[]>;
+  /** The delivery log, a page at a time (pass the previous page's nextCursor as `cursor`). */
+  listDeliveries(options?: ListDeliveriesOptions): Promise<Page<DeliveryView>>;
   redeliver(deliveryId: string): Promise<DeliveryAttemptView>;
   /** Read models this package adds to the projection runtime (none: its logs are tables written with the events). */
   readonly projections: readonly never[];
