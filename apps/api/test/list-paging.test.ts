@@ -90,4 +90,41 @@ describe('list paging', () => {
     expect((await call('GET', `/api/webhooks/deliveries?cursor=${forged}`)).status).toBe(400);
     expect((await call('GET', '/api/webhooks/deliveries?limit=501')).status).toBe(400);
   });
+
+  it('pages settlement batches: latest settlement date first, every batch once, the last nextCursor null', async () => {
+    const completed = async () => {
+      const created = await initiate();
+      expect((await call('POST', `/api/transactions/${created.id}/confirm`)).status).toBe(200);
+      return created;
+    };
+    const now = Date.parse((await call('GET', '/api/admin/clock', undefined, admin)).json.now);
+    const dayAfter = (days: number) => new Date(now + days * 86_400_000).toISOString().slice(0, 10);
+    // A vendor each, so a batch each: four settled for tomorrow, then three for the day after.
+    const earlier = await Promise.all(Array.from({ length: 4 }, completed));
+    expect((await call('POST', '/api/admin/settlement/run', { settlementDate: dayAfter(1) }, admin)).json.settledCount).toBeGreaterThanOrEqual(4);
+    const later = await Promise.all(Array.from({ length: 3 }, completed));
+    expect((await call('POST', '/api/admin/settlement/run', { settlementDate: dayAfter(2) }, admin)).json.settledCount).toBe(3);
+
+    const { pages, items } = await walk('/api/admin/settlement/batches?limit=2', admin);
+    const stored = await sql<{ batch_id: string }>`select batch_id from tt_settlement_batches order by settlement_date desc, position collate "C" desc`
+      .execute(server.context.store.database.db);
+    expect(items.map((batch) => batch.batchId)).toEqual(stored.rows.map((row) => row.batch_id));
+    expect(new Set(items.map((batch) => batch.batchId)).size).toBe(items.length);
+    expect(items.slice(0, 3).map((batch) => batch.settlementDate)).toEqual([dayAfter(2), dayAfter(2), dayAfter(2)]);
+    expect(items.slice(0, 3).map((batch) => batch.vendorId).sort()).toEqual(later.map((transaction) => transaction.vendorId).sort());
+    expect(items.map((batch) => batch.vendorId)).toEqual(expect.arrayContaining(earlier.map((transaction) => transaction.vendorId)));
+    expect(pages.length).toBe(Math.ceil(items.length / 2));
+    expect(pages.at(-1)!.nextCursor).toBeNull();
+    expect(items[0]).toMatchObject({ currency: 'INR', transactionCount: 1, totalMinor: 1250, total: '12.50' });
+
+    const ofDay = await walk(`/api/admin/settlement/batches?settlementDate=${dayAfter(2)}&limit=1`, admin);
+    expect(ofDay.items.map((batch) => batch.batchId)).toEqual(items.slice(0, 3).map((batch) => batch.batchId));
+    const ofVendor = await walk(`/api/admin/settlement/batches?vendorId=${earlier[0]!.vendorId}&limit=1`, admin);
+    expect(ofVendor.pages).toHaveLength(1);
+    expect(ofVendor.items.map((batch) => batch.transactionIds)).toEqual([[earlier[0]!.id]]);
+
+    await expectBadCursors('/api/admin/settlement/batches?limit=2', admin);
+    const forged = cursorOf(['2026-02-30', items[0]!.position]);
+    expect((await call('GET', `/api/admin/settlement/batches?cursor=${forged}`, undefined, admin)).status).toBe(400);
+  });
 });

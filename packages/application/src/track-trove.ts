@@ -21,7 +21,7 @@ import {
 import {
   countPendingTimers, createGroupCommit, createRedisHolds, type BatchOutcome, createSandboxClock, createTimerService, isConflict, listSettlementBatches,
   runSettlement, settlementDateOf, timerMigrations, transact, transactLimits, uuidV5,
-  type AdvanceResult, type BatchTimerHandler, type ClockAdvance, type RedisHolds, type SettlementBatchView, type SettlementRunResult, type Timer,
+  type AdvanceResult, type BatchTimerHandler, type ClockAdvance, type ListSettlementBatchesOptions, type RedisHolds, type SettlementBatchView, type SettlementRunResult, type Timer,
 } from '@tracktrove/timers';
 import { alongsideOf, applicationMigrations, effectsOf, mergeApplied, mergeEffects, noEffects, planEffects, type Effects } from './command-effects.ts';
 import { CommandPlan, planAuthorization } from './plan-authorization.ts';
@@ -104,7 +104,8 @@ export interface TrackTrove {
   resolveDispute(transactionId: string, outcome: DisputeOutcome, actor: Actor, options?: CommandOptions): Promise<TransactionResult>;
   override(transactionId: string, to: TransactionStatus, reason: string, actor: Actor, options?: CommandOptions): Promise<TransactionResult>;
   runSettlement(options?: { settlementDate?: string; actor?: Actor; correlationId?: string }): Promise<SettlementRunResult>;
-  listSettlementBatches(filter?: { limit?: number; settlementDate?: string; vendorId?: string }): Promise<SettlementBatchView[]>;
+  /** Settlement batches, latest first, a page at a time (pass the previous page's nextCursor as `cursor`). */
+  listSettlementBatches(options?: ListSettlementBatchesOptions): Promise<Page<SettlementBatchView>>;
   readonly clock: {
     now(): Promise<Date>;
     advance(advance: ClockAdvance, actor?: Actor, correlationId?: string): Promise<AdvanceResult>;

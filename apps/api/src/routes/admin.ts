@@ -5,7 +5,8 @@ import type { TrackTrove } from '@tracktrove/application';
 import { FailureSettingsSchema } from '@tracktrove/simulator';
 import type { AppContext } from '../app-context.ts';
 import { requireRole } from '../http/auth.ts';
-import { UuidSchema } from '../schemas/common.ts';
+import { CursorSchema, LimitSchema, UuidSchema } from '../schemas/common.ts';
+import { pageOf, SettlementBatchViewSchema } from '../schemas/views.ts';
 import { longRunning, longRunningLimits } from '../http/timeouts.ts';
 
 const maxAdvanceMs = 366 * 24 * 3_600_000;
@@ -37,8 +38,18 @@ export function adminRoutes(trackTrove: TrackTrove): (context: AppContext) => Fa
 
     app.get('/api/admin/settlement/batches', {
       onRequest: admin,
-      schema: { tags: ['admin'], summary: 'Settlement batches', querystring: z.object({ limit: z.coerce.number().int().min(1).max(500).default(100), vendorId: UuidSchema.optional(), settlementDate: z.string().date().optional() }) },
-    }, async (request) => ({ items: await trackTrove.listSettlementBatches(request.query), nextCursor: null }));
+      schema: {
+        tags: ['admin'],
+        summary: 'Settlement batches, latest settlement date first, then latest written first',
+        querystring: z.object({
+          limit: LimitSchema.default(100),
+          vendorId: UuidSchema.optional(),
+          settlementDate: z.string().date().optional(),
+          cursor: CursorSchema.optional(),
+        }),
+        response: { 200: pageOf(SettlementBatchViewSchema) },
+      },
+    }, async (request) => trackTrove.listSettlementBatches(request.query));
 
     app.get('/api/admin/failures', { onRequest: admin, schema: { tags: ['admin'], summary: 'Global failure injection settings' } }, async () => trackTrove.failures.get());
 

@@ -108,3 +108,16 @@ export const DeliveryViewSchema = z.object({
   attempts: z.array(DeliveryAttemptViewSchema),
   createdAt: z.string(),
 });
+
+export const SettlementBatchViewSchema = z.object({
+  batchId: z.string(),
+  vendorId: z.string(),
+  currency: z.string(),
+  settlementDate: z.string(),
+  transactionIds: z.array(z.string()),
+  transactionCount: z.number().int(),
+  totalMinor: z.number().int(),
+  total: z.string(),
+  position: z.string(),
+  createdAt: z.string(),
+});
