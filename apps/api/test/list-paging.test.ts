@@ -127,4 +127,37 @@ describe('list paging', () => {
     const forged = cursorOf(['2026-02-30', items[0]!.position]);
     expect((await call('GET', `/api/admin/settlement/batches?cursor=${forged}`, undefined, admin)).status).toBe(400);
   });
+
+  it("pages a transaction's events by version: every event once, in stream order, the last nextCursor null", async () => {
+    const created = await initiate();
+    const id = created.id as string;
+    expect((await call('POST', `/api/transactions/${id}/confirm`)).status).toBe(200);
+    expect((await call('POST', `/api/transactions/${id}/refund`, { reason: 'changed their mind' })).status).toBe(200);
+    for (const status of ['FAILED', 'COMPLETED', 'FAILED']) {
+      expect((await call('POST', `/api/admin/transactions/${id}/override`, { status, reason: 'paging test' }, admin)).status).toBe(200);
+    }
+    const whole = await call('GET', `/api/transactions/${id}/events`);
+    expect(whole.json.nextCursor).toBeNull();
+    const versions = whole.json.items.map((event: Json) => event.version) as number[];
+    expect(versions.length).toBeGreaterThan(6);
+    expect(versions).toEqual(versions.map((_, index) => index + 1));
+
+    const { pages, items } = await walk(`/api/transactions/${id}/events?limit=3`);
+    expect(items).toEqual(whole.json.items);
+    expect(pages).toHaveLength(Math.ceil(versions.length / 3));
+    expect(pages.at(-1)!.nextCursor).toBeNull();
+    const single = await walk(`/api/transactions/${id}/events?limit=1&minPosition=${created.position}`);
+    expect(single.items.map((event) => event.version)).toEqual(versions);
+
+    // Past the end of a known stream: an empty last page. An unknown transaction: 404, cursor or not.
+    const beyond = await call('GET', `/api/transactions/${id}/events?cursor=${cursorOf(['1000'])}`);
+    expect(beyond.json).toEqual({ items: [], nextCursor: null });
+    expect((await call('GET', `/api/transactions/${randomUUID()}/events?cursor=${cursorOf(['1'])}`)).status).toBe(404);
+    await expectBadCursors(`/api/transactions/${id}/events?limit=3`);
+    for (const version of ['0', '-1', '1.5', '99999999999999999999']) {
+      expect((await call('GET', `/api/transactions/${id}/events?cursor=${cursorOf([version])}`)).status, version).toBe(400);
+    }
+    expect((await call('GET', `/api/transactions/${id}/events?limit=0`)).status).toBe(400);
+    expect((await call('GET', `/api/transactions/${id}/events?limit=501`)).status).toBe(400);
+  });
 });

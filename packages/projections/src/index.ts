@@ -28,6 +28,7 @@ export { balancesViewOf, type AccountBalanceView, type BalanceAmounts, type Bala
 // History
 export { balancesAsOf, type BalancesAsOfView } from './history/balances-as-of.ts';
 export { transactionAtVersion } from './history/transaction-at-version.ts';
+export { listTransactionEvents, type ListTransactionEventsOptions } from './history/transaction-events.ts';
 
 // Verify
 export { verifyReadModels, type ReadModelDifference, type ReadModelSchemas, type VerifyOptions, type VerifyReport } from './verify/verify-read-models.ts';
