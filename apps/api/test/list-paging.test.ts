@@ -160,4 +160,39 @@ describe('list paging', () => {
     expect((await call('GET', `/api/transactions/${id}/events?limit=0`)).status).toBe(400);
     expect((await call('GET', `/api/transactions/${id}/events?limit=501`)).status).toBe(400);
   });
+
+  it('checks minPosition on the admin reads, and waits on it for read-model status and settlement batches', async () => {
+    const reads = ['/api/admin/clock', '/api/admin/failures', '/api/admin/projections', '/api/admin/settlement/batches'];
+    for (const url of reads) {
+      const bad = await call('GET', `${url}?minPosition=nonsense`, undefined, admin);
+      expect(bad.status, url).toBe(400);
+      expect(bad.json).toMatchObject({ code: 'validation_failed', errors: [{ path: 'query.minPosition' }] });
+      expect((await call('GET', `${url}?minPosition=${await server.context.store.headPosition()}`, undefined, admin)).status, url).toBe(200);
+    }
+
+    // An open transaction that holds an id, as a projection batch or a timer claim does: neither the
+    // read models nor the log tail pass a write made after it began until it ends.
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let holding!: () => void;
+    const held = new Promise<void>((resolve) => (holding = resolve));
+    const blocker = server.context.store.database.db.transaction().execute(async (transaction) => {
+      await sql`select pg_current_xact_id()`.execute(transaction);
+      holding();
+      await released;
+    });
+    await held;
+    const created = await initiate();
+    const releasedAt = Date.now() + 300;
+    setTimeout(release, 300);
+    const [projections, batches] = await Promise.all(['/api/admin/projections', '/api/admin/settlement/batches']
+      .map(async (url) => ({ ...(await call('GET', `${url}?minPosition=${created.position}`, undefined, admin)), answeredAt: Date.now() })));
+    await blocker;
+    for (const answer of [projections!, batches!]) {
+      expect(answer.answeredAt).toBeGreaterThanOrEqual(releasedAt - 20);
+      expect(answer.status).toBe(200);
+      expect(answer.headers['tracktrove-read-behind']).toBeUndefined();
+    }
+    for (const projection of projections!.json.items as Json[]) expect(projection.position >= created.position, projection.name).toBe(true);
+  });
 });
