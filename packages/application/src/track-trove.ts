@@ -6,7 +6,7 @@ import {
   type Actor, type Channel, type Currency, type DisputeOutcome, type JsonValue, type SimulationSettings,
   type TransactionCommand, type TransactionKind, type TransactionState, type TransactionStatus,
 } from '@tracktrove/domain';
-import type { EventStore, StoreDatabase } from '@tracktrove/event-store';
+import type { EventStore, Page, StoreDatabase } from '@tracktrove/event-store';
 import {
   executeTransactionCommand, executeTransactionCommands, loadTransaction, loadTransactionWithPosition, VersionMismatchError, runIdempotent, runIdempotentAround, transactionIdOf, transactionStreamId,
   type CommandResult, type CommandSequence, type IdempotencyRequest, type StepContext,
@@ -15,13 +15,13 @@ import {
   deliverWebhook, deliverWebhooks, effectiveSimulation, listDeliveries, NotFoundError, readFailureSettings,
   receiveVerifiedWebhooks, scheduleWebhookDelivery, verifyGatewayWebhook, simulatorMigrations, webhookTimerKind, writeFailureSettings,
   defaultFailureSettings, WebhookSignatureError,
-  type AppliedWebhook, type DeliveryAttemptView, type DeliveryView, type FailureSettings, type ReceiveResult, type WebhookBody, type WebhooksApplier,
+  type AppliedWebhook, type DeliveryAttemptView, type DeliveryView, type FailureSettings, type ListDeliveriesOptions, type ReceiveResult, type WebhookBody, type WebhooksApplier,
   type WebhookTransport,
 } from '@tracktrove/simulator';
 import {
   countPendingTimers, createGroupCommit, createRedisHolds, type BatchOutcome, createSandboxClock, createTimerService, isConflict, listSettlementBatches,
   runSettlement, settlementDateOf, timerMigrations, transact, transactLimits, uuidV5,
-  type AdvanceResult, type BatchTimerHandler, type ClockAdvance, type RedisHolds, type SettlementBatchView, type SettlementRunResult, type Timer,
+  type AdvanceResult, type BatchTimerHandler, type ClockAdvance, type ListSettlementBatchesOptions, type RedisHolds, type SettlementBatchView, type SettlementRunResult, type Timer,
 } from '@tracktrove/timers';
 import { alongsideOf, applicationMigrations, effectsOf, mergeApplied, mergeEffects, noEffects, planEffects, type Effects } from './command-effects.ts';
 import { CommandPlan, planAuthorization } from './plan-authorization.ts';
@@ -104,7 +104,8 @@ export interface TrackTrove {
   resolveDispute(transactionId: string, outcome: DisputeOutcome, actor: Actor, options?: CommandOptions): Promise<TransactionResult>;
   override(transactionId: string, to: TransactionStatus, reason: string, actor: Actor, options?: CommandOptions): Promise<TransactionResult>;
   runSettlement(options?: { settlementDate?: string; actor?: Actor; correlationId?: string }): Promise<SettlementRunResult>;
-  listSettlementBatches(filter?: { limit?: number; settlementDate?: string; vendorId?: string }): Promise<SettlementBatchView[]>;
+  /** Settlement batches, latest first, a page at a time (pass the previous page's nextCursor as `cursor`). */
+  listSettlementBatches(options?: ListSettlementBatchesOptions): Promise<Page<SettlementBatchView>>;
   readonly clock: {
     now(): Promise<Date>;
     advance(advance: ClockAdvance, actor?: Actor, correlationId?: string): Promise<AdvanceResult>;
@@ -114,7 +115,8 @@ export interface TrackTrove {
     put(settings: unknown): Promise<FailureSettings>;
   };
   receiveWebhook(input: { rawBody: string; signatureHeader: string | undefined | null }): Promise<ReceiveResult>;
-  listDeliveries(filter?: { transactionId?: string; limit?: number }): Promise<DeliveryView[]>;
+  /** The delivery log, a page at a time (pass the previous page's nextCursor as `cursor`). */
+  listDeliveries(options?: ListDeliveriesOptions): Promise<Page<DeliveryView>>;
   redeliver(deliveryId: string): Promise<DeliveryAttemptView>;
   /** Read models this package adds to the projection runtime (none: its logs are tables written with the events). */
   readonly projections: readonly never[];

@@ -46,7 +46,7 @@ describe('transaction flows through the facade (PostgreSQL + Redis)', () => {
     const manual = await app.initiate(input(), operator);
     const confirmed = await app.confirm(manual.state.transactionId, operator);
     expect(confirmed.state.status).toBe('COMPLETED');
-    const log = await app.listDeliveries({ transactionId: manual.state.transactionId });
+    const log = (await app.listDeliveries({ transactionId: manual.state.transactionId })).items;
     const manualDelivery = log.find((delivery) => delivery.injection.reason?.startsWith('confirmed by'));
     expect(manualDelivery?.attempts[0]).toMatchObject({ outcome: 'delivered', status: 200, dropped: false });
     expect(manualDelivery?.attempts[0]?.request?.headers['TrackTrove-Signature']).toMatch(/^t=\d+,v1=[0-9a-f]{64}$/);
@@ -66,7 +66,7 @@ describe('transaction flows through the facade (PostgreSQL + Redis)', () => {
     const result = await app.initiate(input({ amountMinor: 666, simulation: { webhook: { delayMs: 1_000 }, escrowTtlMs: 60_000 } }), operator);
     const id = result.state.transactionId;
     await app.clock.advance({ ms: 2_000 });
-    const [delivery] = await app.listDeliveries({ transactionId: id });
+    const [delivery] = (await app.listDeliveries({ transactionId: id })).items;
     expect(delivery).toMatchObject({ status: 'dropped', injection: { dropped: true } });
     expect(delivery?.attempts).toHaveLength(1);
     expect((await inspect(database, id)).state.status).toBe('ESCROW');
@@ -86,7 +86,7 @@ describe('transaction flows through the facade (PostgreSQL + Redis)', () => {
     const result = await app.initiate(input({ amountMinor: 999, simulation: { webhook: { delayMs: 1_000 } } }), operator);
     const id = result.state.transactionId;
     await app.clock.advance({ ms: 3_000 });
-    const deliveries = await app.listDeliveries({ transactionId: id });
+    const deliveries = (await app.listDeliveries({ transactionId: id })).items;
     expect(deliveries).toHaveLength(2);
     expect(deliveries.every((delivery) => delivery.status === 'delivered')).toBe(true);
     expect(new Set(deliveries.map((delivery) => delivery.webhookId)).size).toBe(1);
@@ -104,7 +104,7 @@ describe('transaction flows through the facade (PostgreSQL + Redis)', () => {
       const result = await app.initiate(input({ simulation: { webhook: { delayMs: 10_000 }, escrowTtlMs: 5_000, onHoldExpiry: 'void' } }), operator);
       const id = result.state.transactionId;
       await app.clock.advance({ ms: 60_000 });
-      const [delivery] = await app.listDeliveries({ transactionId: id });
+      const [delivery] = (await app.listDeliveries({ transactionId: id })).items;
       expect(delivery?.injection.reason).toBe('reorder');
       expect(JSON.parse(delivery!.attempts[0]!.response!.body)).toMatchObject({ outcome: 'ignored' });
       const after = await inspect(database, id);
@@ -150,7 +150,7 @@ describe('transaction flows through the facade (PostgreSQL + Redis)', () => {
     expect(failed.state.status).toBe('COMPLETED');
     expect(failed.types.slice(-2)).toEqual(['RefundRequested', 'RefundFailed']);
     const refunded = await inspect(database, ok.state.transactionId);
-    if (refunded.state.status !== 'REFUNDED') console.log(refunded.types, JSON.stringify(await app.listDeliveries({ transactionId: ok.state.transactionId }), null, 1));
+    if (refunded.state.status !== 'REFUNDED') console.log(refunded.types, JSON.stringify((await app.listDeliveries({ transactionId: ok.state.transactionId })).items, null, 1));
     expect(refunded.state.status).toBe('REFUNDED');
     for (const check of [failed, refunded, await inspect(database, held.state.transactionId)]) expect(check.violations).toEqual([]);
     expect(await app.pendingHolds()).toBeGreaterThanOrEqual(0);

@@ -55,7 +55,7 @@ describe('commands written together (PostgreSQL + Redis)', () => {
       }
     }
     const escrow = results.filter((result) => result.state.status === 'ESCROW');
-    for (const result of escrow) expect(await app.listDeliveries({ transactionId: result.state.transactionId })).toHaveLength(1);
+    for (const result of escrow) expect((await app.listDeliveries({ transactionId: result.state.transactionId })).items).toHaveLength(1);
     expect(await app.pendingHolds()).toBe(escrow.length);
   });
 
@@ -211,7 +211,7 @@ describe('webhook deliveries of one timer batch (PostgreSQL)', () => {
       const { state, violations } = await inspect(database, id);
       expect(state.status).toBe('COMPLETED');
       expect(violations).toEqual([]);
-      const [delivery] = await app.listDeliveries({ transactionId: id });
+      const [delivery] = (await app.listDeliveries({ transactionId: id })).items;
       expect(delivery!.status).toBe('delivered');
       expect(delivery!.attempts.map((attempt) => attempt.outcome)).toEqual([...Array.from({ length: delivery!.attemptCount - 1 }, () => 'failed'), 'delivered']);
     }

@@ -61,7 +61,7 @@ describe('the facade on embedded PGlite (the default start)', () => {
     const id = confirmed.state.transactionId;
     await withinMs(app.confirm(id, operator));
     expect(await statusOf(id)).toBe('COMPLETED');
-    expect((await withinMs(app.listDeliveries({ transactionId: id }))).length).toBeGreaterThan(0);
+    expect((await withinMs(app.listDeliveries({ transactionId: id }))).items.length).toBeGreaterThan(0);
     await withinMs(app.clock.advance({ ms: 2 * 86_400_000 }, admin));
     await withinMs(app.runSettlement({ actor: admin }));
     expect(await statusOf(id)).toBe('SETTLED');

@@ -118,7 +118,7 @@ describe('two processes on one database', () => {
         expect(view.types.filter((type) => type === 'EscrowHoldPosted')).toHaveLength(1);
         expect(view.violations).toEqual([]);
       }
-      const batches = await fixture.app.listSettlementBatches({ settlementDate: tomorrow });
+      const batches = (await fixture.app.listSettlementBatches({ settlementDate: tomorrow })).items;
       expect(batches).toHaveLength(2);
       expect(batches.reduce((sum, batch) => sum + batch.transactionCount, 0)).toBe(12);
       expect(batches.reduce((sum, batch) => sum + batch.totalMinor, 0)).toBe(ids.length * 1000 + 66);

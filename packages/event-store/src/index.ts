@@ -1,5 +1,6 @@
 export { appendToStreams } from './append-to-streams.ts';
 export { advanceCheckpoint, CheckpointMovedError, deleteCheckpoint, ensureCheckpoint, loadCheckpoint, storeCheckpoint } from './checkpoints.ts';
+export { decodeCursor, defaultPageSize, encodeCursor, InvalidCursorError, maxPageSize, pageSize, type Page } from './cursor.ts';
 export { appendChannel, type AdvisoryLock, type StoreDatabase } from './database.ts';
 export { EventIdConflictError, InvalidAppendError, WrongExpectedVersionError } from './errors.ts';
 export { createEventStore, type EventStore, type EventStoreOptions } from './event-store.ts';

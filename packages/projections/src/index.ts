@@ -19,7 +19,7 @@ export {
 export { isoTime, transactionViewOf, type TransactionView } from './read-models/transaction-view.ts';
 
 // Queries
-export { decodeCursor, encodeCursor, InvalidCursorError, maxPageSize, type Page } from './queries/cursor.ts';
+export { decodeCursor, encodeCursor, InvalidCursorError, maxPageSize, type Page } from '@tracktrove/event-store';
 export { getTransaction, listRetryPending, listTransactions, type ListTransactionsOptions } from './queries/transactions.ts';
 export { getTraces, type TraceView } from './queries/traces.ts';
 export { getBalances, getTransactionEntries, listLedgerEntries, type LedgerEntryView, type ListLedgerEntriesOptions } from './queries/ledger.ts';
@@ -28,6 +28,7 @@ export { balancesViewOf, type AccountBalanceView, type BalanceAmounts, type Bala
 // History
 export { balancesAsOf, type BalancesAsOfView } from './history/balances-as-of.ts';
 export { transactionAtVersion } from './history/transaction-at-version.ts';
+export { listTransactionEvents, type ListTransactionEventsOptions } from './history/transaction-events.ts';
 
 // Verify
 export { verifyReadModels, type ReadModelDifference, type ReadModelSchemas, type VerifyOptions, type VerifyReport } from './verify/verify-read-models.ts';

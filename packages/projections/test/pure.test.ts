@@ -34,6 +34,11 @@ describe('cursors', () => {
     expect(() => decodeCursor('!!', 1)).toThrow(InvalidCursorError);
     expect(() => decodeCursor(encodeCursor(['p']), 2)).toThrow(InvalidCursorError);
   });
+  it('refuses a key part holding a NUL, and a key its query refuses', () => {
+    expect(() => decodeCursor(encodeCursor(['a\u0000b']), 1)).toThrow(InvalidCursorError);
+    expect(decodeCursor(encodeCursor(['7']), 1, ([part]) => /^\d+$/.test(part!))).toEqual(['7']);
+    expect(() => decodeCursor(encodeCursor(['x']), 1, ([part]) => /^\d+$/.test(part!))).toThrow(InvalidCursorError);
+  });
 });
 
 describe('the streaming ledger checker', () => {

@@ -8,6 +8,6 @@ export { receiveVerifiedWebhooks, verifyGatewayWebhook, type AppliedWebhook, typ
 export { WebhookBodySchema, webhookLimits, webhookTypes, type WebhookBody, type WebhookType } from './webhook-body.ts';
 export {
   deliverWebhook, deliverWebhooks, listDeliveries, planWebhookDelivery, scheduleWebhookDelivery, webhookDeliveryLimits, webhookStreamPrefix, webhookTimerKind,
-  type DeliverOptions, type DeliveryAttemptView, type WebhookDeliveryInput, type WebhookDeliveryPlan, type DeliveryView, type WebhookInjection, type WebhookRequest, type WebhookResponse, type WebhookTransport,
+  type DeliverOptions, type DeliveryAttemptView, type WebhookDeliveryInput, type WebhookDeliveryPlan, type DeliveryView, type ListDeliveriesOptions, type WebhookInjection, type WebhookRequest, type WebhookResponse, type WebhookTransport,
 } from './webhook-deliveries.ts';
 export { defaultSignatureToleranceS, signatureHeaderName, signWebhook, verifyWebhookSignature, WebhookSignatureError, type SignatureProblem } from './webhook-signature.ts';

@@ -62,6 +62,13 @@ export const simulatorMigrations: Record<string, Migration> = {
       await sql.raw(recordAttemptFunction).execute(db);
     },
   },
+  // The delivery log pages by its order (keyset): an index on it, so a page reads its own rows
+  // only. One transaction's few deliveries come by tt_webhook_deliveries_transaction.
+  '0540-webhook-deliveries-order': {
+    async up(db: Kysely<unknown>) {
+      await sql`create index tt_webhook_deliveries_order on tt_webhook_deliveries (created_at, due_at, delivery_id)`.execute(db);
+    },
+  },
 };
 
 /**

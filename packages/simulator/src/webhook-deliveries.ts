@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
-import { appendToStreams, type StreamAppend } from '@tracktrove/event-store';
+import { appendToStreams, decodeCursor, encodeCursor, pageSize, type Page, type StreamAppend } from '@tracktrove/event-store';
 import { backoffDelayMs, runBounded, scheduleTimer, type NewTimer, type Timer } from '@tracktrove/timers';
 import { NotFoundError } from './errors.ts';
 import type { WebhookBody, WebhookType } from './webhook-body.ts';
@@ -317,14 +317,45 @@ async function withTimeout<T>(promise: Promise<T>, timeoutMs: number): Promise<T
   }
 }
 
-export async function listDeliveries(db: Kysely<any>, filter: { transactionId?: string; limit?: number } = {}): Promise<DeliveryView[]> {
-  const limit = Math.max(1, Math.min(filter.limit ?? 100, 500));
-  const deliveries = await sql<DeliveryRow>`
-    select * from tt_webhook_deliveries
-    where (${filter.transactionId ?? null}::text is null or transaction_id = ${filter.transactionId ?? null})
-    order by created_at, due_at, delivery_id limit ${limit}`.execute(db);
-  if (deliveries.rows.length === 0) return [];
-  const ids = deliveries.rows.map((row) => row.delivery_id);
+export interface ListDeliveriesOptions {
+  readonly transactionId?: string;
+  /** 1 to 500, default 50. */
+  readonly limit?: number;
+  readonly cursor?: string | null;
+}
+
+/** Sandbox times with the microseconds PostgreSQL keeps, as they go into and come out of a cursor. */
+const cursorTimePattern = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
+const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const isCursorTime = (text: string) => cursorTimePattern.test(text) && new Date(text).toISOString().slice(0, 23) === text.slice(0, 23);
+
+/**
+ * The delivery log in the order deliveries were scheduled (created_at, then due_at, then id: none
+ * of them ever changes, so paging is stable while deliveries are attempted), keyset-paged.
+ */
+export async function listDeliveries(db: Kysely<any>, options: ListDeliveriesOptions = {}): Promise<Page<DeliveryView>> {
+  const limit = pageSize(options.limit);
+  const after = options.cursor
+    ? decodeCursor(options.cursor, 3, ([createdAt, dueAt, deliveryId]) => isCursorTime(createdAt!) && isCursorTime(dueAt!) && uuidPattern.test(deliveryId!))
+    : null;
+  const deliveries = await sql<DeliveryRow & { created_key: string; due_key: string }>`
+    select *, to_char(created_at at time zone 'UTC', ${cursorTimeFormat}) as created_key, to_char(due_at at time zone 'UTC', ${cursorTimeFormat}) as due_key
+      from tt_webhook_deliveries
+     where (${options.transactionId ?? null}::text is null or transaction_id = ${options.transactionId ?? null})
+       ${after ? sql`and (created_at, due_at, delivery_id) > (${after[0]}::timestamptz, ${after[1]}::timestamptz, ${after[2]}::uuid)` : sql``}
+     order by created_at, due_at, delivery_id limit ${limit + 1}`.execute(db);
+  const page = deliveries.rows.slice(0, limit);
+  const last = page.at(-1);
+  const nextCursor = deliveries.rows.length > limit && last ? encodeCursor([last.created_key, last.due_key, last.delivery_id]) : null;
+  return { items: await deliveryViewsOf(db, page), nextCursor };
+}
+
+const cursorTimeFormat = 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"';
+
+/** Delivery rows as views, each with its attempts (read in one query). */
+async function deliveryViewsOf(db: Kysely<any>, deliveries: readonly DeliveryRow[]): Promise<DeliveryView[]> {
+  if (deliveries.length === 0) return [];
+  const ids = deliveries.map((row) => row.delivery_id);
   const attempts = await sql<{
     delivery_id: string; attempt: number; at: Date; request: WebhookRequest | null; response: WebhookResponse | null;
     status_code: number | null; outcome: DeliveryAttemptView['outcome']; dropped: boolean; error: string | null; next_retry_at: Date | null;
@@ -345,7 +376,7 @@ export async function listDeliveries(db: Kysely<any>, filter: { transactionId?: 
     });
     byDelivery.set(row.delivery_id, list);
   }
-  return deliveries.rows.map((row) => ({
+  return deliveries.map((row) => ({
     id: row.delivery_id,
     webhookId: row.webhook_id,
     transactionId: row.transaction_id,

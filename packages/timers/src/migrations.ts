@@ -59,4 +59,14 @@ export const timerMigrations: Record<string, Migration> = {
       await sql`create index tt_settlement_batches_date on tt_settlement_batches (settlement_date desc, batch_id)`.execute(db);
     },
   },
+  // Batches page newest first by (settlement_date, position): positions compare as bytes (their
+  // string order is log order), and an index on that order lets a page read only its rows.
+  '0530-settlement-batches-order': {
+    async up(db: Kysely<unknown>) {
+      await sql`alter table tt_settlement_batches alter column position type text collate "C"`.execute(db);
+      await sql`drop index tt_settlement_batches_date`.execute(db);
+      await sql`create index tt_settlement_batches_order on tt_settlement_batches (settlement_date desc, position desc)`.execute(db);
+      await sql`create index tt_settlement_batches_vendor on tt_settlement_batches (vendor_id, settlement_date desc, position desc)`.execute(db);
+    },
+  },
 };

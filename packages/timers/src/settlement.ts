@@ -1,6 +1,8 @@
 import { sql, type Kysely } from 'kysely';
 import { decide, eventSchemaVersions, formatAmount, traceSteps, type Actor, type Currency, type TransactionState } from '@tracktrove/domain';
-import { EventIdConflictError, WrongExpectedVersionError, appendToStreams, type StreamAppend } from '@tracktrove/event-store';
+import {
+  EventIdConflictError, WrongExpectedVersionError, appendToStreams, decodeCursor, encodeCursor, isPosition, pageSize, type Page, type StreamAppend,
+} from '@tracktrove/event-store';
 import { loadTransactions, transactionStreamId } from '@tracktrove/commands';
 import { runBounded } from './run-bounded.ts';
 import { isConflict } from './transact.ts';
@@ -231,11 +233,24 @@ async function settleBatch(
   return [];
 }
 
-export async function listSettlementBatches(
-  db: Kysely<any>,
-  options: { limit?: number; settlementDate?: string; vendorId?: string } = {},
-): Promise<SettlementBatchView[]> {
-  const limit = Math.max(1, Math.min(options.limit ?? 100, 500));
+export interface ListSettlementBatchesOptions {
+  readonly settlementDate?: string;
+  readonly vendorId?: string;
+  /** 1 to 500, default 50. */
+  readonly limit?: number;
+  readonly cursor?: string | null;
+}
+
+const datePattern = /^\d{4}-\d{2}-\d{2}$/;
+const isDate = (text: string) => datePattern.test(text) && new Date(`${text}T00:00:00.000Z`).toISOString().slice(0, 10) === text;
+
+/**
+ * Settlement batches, latest settlement date first and, within a date, latest written first (by the
+ * log position of the batch's events, which is unique and never changes), keyset-paged.
+ */
+export async function listSettlementBatches(db: Kysely<any>, options: ListSettlementBatchesOptions = {}): Promise<Page<SettlementBatchView>> {
+  const limit = pageSize(options.limit);
+  const after = options.cursor ? decodeCursor(options.cursor, 2, ([date, position]) => isDate(date!) && isPosition(position!)) : null;
   const result = await sql<{
     batch_id: string; vendor_id: string; currency: string; settlement_date: Date | string; transaction_ids: string[];
     transaction_count: number; total_minor: string; position: string; created_at: Date;
@@ -243,8 +258,9 @@ export async function listSettlementBatches(
     select * from tt_settlement_batches
     where (${options.settlementDate ?? null}::date is null or settlement_date = ${options.settlementDate ?? null}::date)
       and (${options.vendorId ?? null}::text is null or vendor_id = ${options.vendorId ?? null})
-    order by settlement_date desc, created_at desc, batch_id limit ${limit}`.execute(db);
-  return result.rows.map((row) => ({
+      ${after ? sql`and (settlement_date, position) < (${after[0]}::date, ${after[1]})` : sql``}
+    order by settlement_date desc, position desc limit ${limit + 1}`.execute(db);
+  const items = result.rows.slice(0, limit).map((row): SettlementBatchView => ({
     batchId: row.batch_id,
     vendorId: row.vendor_id,
     currency: row.currency,
@@ -256,6 +272,8 @@ export async function listSettlementBatches(
     position: row.position,
     createdAt: new Date(row.created_at).toISOString(),
   }));
+  const last = items.at(-1);
+  return { items, nextCursor: result.rows.length > limit && last ? encodeCursor([last.settlementDate, last.position]) : null };
 }
 
 /** pg returns a `date` as a local-midnight Date; read its local calendar fields. */

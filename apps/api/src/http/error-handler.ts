@@ -1,5 +1,6 @@
 import { z, ZodError } from 'zod';
 import type { FastifyError, FastifyInstance } from 'fastify';
+import { InvalidCursorError } from '@tracktrove/event-store';
 import { HttpProblem, problems, sendProblem, type FieldProblem, type ProblemCode } from './problem.ts';
 import { isConnectivityError, type Availability } from './availability.ts';
 
@@ -44,6 +45,8 @@ export function toProblem(error: unknown): HttpProblem | undefined {
     }));
     return problems.validation(errors.map((item) => `${item.path}: ${item.message}`).join('; ') || 'invalid request', errors);
   }
+  // Cursors only ever arrive as `?cursor=`: name the query parameter, as for other bad input.
+  if (error instanceof InvalidCursorError) return problems.validation(error.message, [{ path: 'query.cursor', message: 'is not a cursor from a previous page' }]);
   switch (fastifyError.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return new HttpProblem(413, 'payload_too_large', 'the request body is larger than the limit');

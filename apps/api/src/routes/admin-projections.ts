@@ -5,7 +5,9 @@ import { verifyReadModels, type ProjectionRuntime, type ProjectionStatus } from 
 import type { AppContext } from '../app-context.ts';
 import { requireRole } from '../http/auth.ts';
 import { problems } from '../http/problem.ts';
+import { waitForMinPosition } from '../http/read-your-writes.ts';
 import { longRunning, longRunningLimits } from '../http/timeouts.ts';
+import { MinPositionQuery } from '../schemas/common.ts';
 
 const verifyCatchUpMs = 30_000;
 
@@ -18,7 +20,8 @@ export function adminProjectionRoutes(runtime: ProjectionRuntime, extraChecks: (
 
     app.get('/api/admin/projections', {
       onRequest: admin,
-      schema: { tags: ['admin'], summary: 'Each read model: position, lag, status and rebuild progress' },
+      preHandler: waitForMinPosition(runtime),
+      schema: { tags: ['admin'], summary: 'Each read model: position, lag, status and rebuild progress', querystring: z.object(MinPositionQuery) },
     }, async () => ({ items: (await runtime.status()).map(statusView) }));
 
     app.post('/api/admin/projections/:name/rebuild', {

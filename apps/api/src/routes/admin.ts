@@ -5,7 +5,9 @@ import type { TrackTrove } from '@tracktrove/application';
 import { FailureSettingsSchema } from '@tracktrove/simulator';
 import type { AppContext } from '../app-context.ts';
 import { requireRole } from '../http/auth.ts';
-import { UuidSchema } from '../schemas/common.ts';
+import { waitForLogPosition } from '../http/read-your-writes.ts';
+import { CursorSchema, LimitSchema, MinPositionQuery, UuidSchema } from '../schemas/common.ts';
+import { pageOf, SettlementBatchViewSchema } from '../schemas/views.ts';
 import { longRunning, longRunningLimits } from '../http/timeouts.ts';
 
 const maxAdvanceMs = 366 * 24 * 3_600_000;
@@ -20,7 +22,12 @@ export function adminRoutes(trackTrove: TrackTrove): (context: AppContext) => Fa
     const app = instance.withTypeProvider<ZodTypeProvider>();
     const admin = requireRole('admin', context.tokens);
 
-    app.get('/api/admin/clock', { onRequest: admin, schema: { tags: ['admin'], summary: 'The sandbox clock' } }, async () => ({ now: (await trackTrove.clock.now()).toISOString() }));
+    // The clock and the failure settings are rows of their own, written before their commands
+    // answer: minPosition has nothing to wait for there, but is checked like on every read.
+    app.get('/api/admin/clock', {
+      onRequest: admin,
+      schema: { tags: ['admin'], summary: 'The sandbox clock', querystring: z.object(MinPositionQuery) },
+    }, async () => ({ now: (await trackTrove.clock.now()).toISOString() }));
 
     app.post('/api/admin/clock/advance', {
       onRequest: [admin, longRunning(longRunningLimits.clockAdvanceMs)],
@@ -37,10 +44,26 @@ export function adminRoutes(trackTrove: TrackTrove): (context: AppContext) => Fa
 
     app.get('/api/admin/settlement/batches', {
       onRequest: admin,
-      schema: { tags: ['admin'], summary: 'Settlement batches', querystring: z.object({ limit: z.coerce.number().int().min(1).max(500).default(100), vendorId: UuidSchema.optional(), settlementDate: z.string().date().optional() }) },
-    }, async (request) => ({ items: await trackTrove.listSettlementBatches(request.query), nextCursor: null }));
+      // Batches are written with their events: wait until the log is visible up to minPosition.
+      preHandler: waitForLogPosition(context.tail),
+      schema: {
+        tags: ['admin'],
+        summary: 'Settlement batches, latest settlement date first, then latest written first',
+        querystring: z.object({
+          limit: LimitSchema.default(100),
+          vendorId: UuidSchema.optional(),
+          settlementDate: z.string().date().optional(),
+          cursor: CursorSchema.optional(),
+          ...MinPositionQuery,
+        }),
+        response: { 200: pageOf(SettlementBatchViewSchema) },
+      },
+    }, async (request) => trackTrove.listSettlementBatches(request.query));
 
-    app.get('/api/admin/failures', { onRequest: admin, schema: { tags: ['admin'], summary: 'Global failure injection settings' } }, async () => trackTrove.failures.get());
+    app.get('/api/admin/failures', {
+      onRequest: admin,
+      schema: { tags: ['admin'], summary: 'Global failure injection settings', querystring: z.object(MinPositionQuery) },
+    }, async () => trackTrove.failures.get());
 
     app.put('/api/admin/failures', {
       onRequest: admin,

@@ -2,18 +2,17 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { transactionStatuses } from '@tracktrove/domain';
-import { getTraces, getTransaction, listRetryPending, listTransactions, transactionAtVersion, type ProjectionRuntime, type TransactionView } from '@tracktrove/projections';
+import { getTraces, getTransaction, listRetryPending, listTransactionEvents, listTransactions, transactionAtVersion, type ProjectionRuntime, type TransactionView } from '@tracktrove/projections';
 import type { AppContext } from '../app-context.ts';
 import { requireRole } from '../http/auth.ts';
 import { problems } from '../http/problem.ts';
 import { waitForMinPosition } from '../http/read-your-writes.ts';
-import { EventViewSchema, LimitSchema, PositionSchema, UuidSchema } from '../schemas/common.ts';
+import { CursorSchema, EventViewSchema, LimitSchema, PositionSchema, UuidSchema } from '../schemas/common.ts';
 import { pageOf, TraceViewSchema, TransactionViewSchema } from '../schemas/views.ts';
 import { toEventView } from '../stream/event-json.ts';
 
 const IdParams = z.object({ id: UuidSchema });
 const MinPosition = { minPosition: PositionSchema.optional() };
-const CursorSchema = z.string().min(1).max(200);
 
 const retryStepTypes = new Set(['AuthorizationDeclined', 'RetryScheduled', 'RetriesExhausted', 'EscrowHoldPlaced']);
 
@@ -78,11 +77,17 @@ export function transactionReadRoutes(runtime: ProjectionRuntime): (context: App
     app.get('/api/transactions/:id/events', {
       onRequest: viewer,
       preHandler: caughtUp,
-      schema: { tags: ['transactions'], summary: "The transaction's events in order", params: IdParams, querystring: z.object(MinPosition), response: { 200: pageOf(EventViewSchema) } },
+      schema: {
+        tags: ['transactions'],
+        summary: "The transaction's events in stream order, a page at a time (the cursor is the last version sent)",
+        params: IdParams,
+        querystring: z.object({ limit: LimitSchema.default(500), cursor: CursorSchema.optional(), ...MinPosition }),
+        response: { 200: pageOf(EventViewSchema) },
+      },
     }, async (request) => {
-      const events = await context.store.readStream(`txn-${request.params.id}`, { maxCount: 10_000 });
-      if (events.length === 0) throw problems.notFound(`no transaction ${request.params.id}`);
-      return { items: events.map(toEventView), nextCursor: null };
+      const page = await listTransactionEvents(context.store, request.params.id, request.query);
+      if (!page) throw problems.notFound(`no transaction ${request.params.id}`);
+      return { items: page.items.map(toEventView), nextCursor: page.nextCursor };
     });
 
     app.get('/api/transactions/:id/traces', {

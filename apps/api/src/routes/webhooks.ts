@@ -6,7 +6,8 @@ import type { AppContext } from '../app-context.ts';
 import { requireRole } from '../http/auth.ts';
 import { problems } from '../http/problem.ts';
 import { waitForLogPosition } from '../http/read-your-writes.ts';
-import { PositionSchema, UuidSchema } from '../schemas/common.ts';
+import { CursorSchema, LimitSchema, PositionSchema, UuidSchema } from '../schemas/common.ts';
+import { DeliveryViewSchema, pageOf } from '../schemas/views.ts';
 
 const maxWebhookBytes = 16 * 1024;
 
@@ -34,8 +35,13 @@ export function webhookRoutes(trackTrove: TrackTrove): (context: AppContext) => 
     app.get('/api/webhooks/deliveries', {
       onRequest: viewer,
       preHandler: waitForLogPosition(context.tail),
-      schema: { tags: ['webhooks'], summary: 'Every delivery attempt: request, response, status, dropped by injection or not, next retry', querystring: z.object({ transactionId: UuidSchema.optional(), limit: z.coerce.number().int().min(1).max(500).default(100), minPosition: PositionSchema.optional() }) },
-    }, async (request) => ({ items: await trackTrove.listDeliveries({ transactionId: request.query.transactionId, limit: request.query.limit }), nextCursor: null }));
+      schema: {
+        tags: ['webhooks'],
+        summary: 'Every delivery attempt: request, response, status, dropped by injection or not, next retry; in the order deliveries were scheduled',
+        querystring: z.object({ transactionId: UuidSchema.optional(), limit: LimitSchema.default(100), cursor: CursorSchema.optional(), minPosition: PositionSchema.optional() }),
+        response: { 200: pageOf(DeliveryViewSchema) },
+      },
+    }, async (request) => trackTrove.listDeliveries(request.query));
 
     app.post('/api/webhooks/deliveries/:id/redeliver', {
       onRequest: operator,

@@ -11,6 +11,8 @@ export function isLogPosition(value: string): boolean {
 export const PositionSchema = z.string().refine((value) => isLogPosition(value), { message: 'must be a position returned by the API' });
 export const FromSchema = z.union([z.literal('start'), PositionSchema]);
 export const LimitSchema = z.coerce.number().int().min(1).max(500);
+/** A list's `cursor`: the previous page's nextCursor, opaque. */
+export const CursorSchema = z.string().min(1).max(400);
 /**
  * A UUID in any letter case (RFC 9562 reads them case-insensitively), as the lower case the system
  * stores. Any 8-4-4-4-12 hex form: clients' ids (vendors, payers) need not carry RFC version and

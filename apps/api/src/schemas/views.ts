@@ -79,3 +79,45 @@ export const pageOf = <T extends z.ZodType>(item: T) => z.object({ items: z.arra
 export const CommandResponseSchema = TransactionViewSchema.extend({
   position: z.string(),
 });
+
+/** One attempt of a webhook delivery: what was sent and answered (bodies clipped), or why not. */
+export const DeliveryAttemptViewSchema = z.object({
+  attempt: z.number().int(),
+  at: z.string(),
+  request: z.object({ url: z.string(), headers: z.record(z.string(), z.string()), body: z.string() }).nullable(),
+  response: z.object({ status: z.number().int(), body: z.string() }).nullable(),
+  status: z.number().int().nullable(),
+  outcome: z.enum(['delivered', 'failed', 'dropped']),
+  dropped: z.boolean(),
+  error: z.string().nullable(),
+  nextRetryAt: z.string().nullable(),
+});
+
+export const DeliveryViewSchema = z.object({
+  id: z.string(),
+  webhookId: z.string(),
+  transactionId: z.string(),
+  type: z.string(),
+  url: z.string(),
+  status: z.enum(['scheduled', 'delivered', 'retrying', 'failed', 'dropped']),
+  dueAt: z.string(),
+  nextRetryAt: z.string().nullable(),
+  /** Failure injection decided when the delivery was scheduled. */
+  injection: z.object({ dropped: z.boolean(), duplicateOf: z.string().nullable(), extraDelayMs: z.number(), reason: z.string().nullable() }),
+  attemptCount: z.number().int(),
+  attempts: z.array(DeliveryAttemptViewSchema),
+  createdAt: z.string(),
+});
+
+export const SettlementBatchViewSchema = z.object({
+  batchId: z.string(),
+  vendorId: z.string(),
+  currency: z.string(),
+  settlementDate: z.string(),
+  transactionIds: z.array(z.string()),
+  transactionCount: z.number().int(),
+  totalMinor: z.number().int(),
+  total: z.string(),
+  position: z.string(),
+  createdAt: z.string(),
+});

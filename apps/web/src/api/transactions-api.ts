@@ -33,9 +33,24 @@ export function getTransaction(id: string, read: TransactionRead = {}, signal?: 
   return apiRequest<Transaction>(`${base}/${encodeURIComponent(id)}`, { query: { ...read }, signal });
 }
 
+/** Events per request, the most the API sends in a page. */
+const eventPageSize = 500;
+/** Pages read for one transaction: 100,000 events, far beyond any ordinary transaction. */
+const maxEventPages = 200;
+
+/** Every event of the transaction, in stream order: page after page, following nextCursor. */
 export async function getTransactionEvents(id: string, minPosition?: string, signal?: AbortSignal): Promise<StoredEvent[]> {
   const path = `${base}/${encodeURIComponent(id)}/events`;
-  return itemsOf(await apiRequest<StoredEvent[] | Page<StoredEvent>>(path, { query: { minPosition }, signal }));
+  const events: StoredEvent[] = [];
+  let cursor: string | null = null;
+  for (let pages = 0; pages < maxEventPages; pages += 1) {
+    const body: StoredEvent[] | Page<StoredEvent> = await apiRequest<StoredEvent[] | Page<StoredEvent>>(path, { query: { limit: eventPageSize, cursor, minPosition }, signal });
+    if (Array.isArray(body)) return body;
+    events.push(...body.items);
+    cursor = body.nextCursor;
+    if (cursor === null) return events;
+  }
+  throw new Error(`transaction ${id} has more than ${eventPageSize * maxEventPages} events, more than the viewer reads`);
 }
 
 export async function getTransactionTraces(id: string, minPosition?: string, signal?: AbortSignal): Promise<Trace[]> {

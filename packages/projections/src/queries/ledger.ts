@@ -2,7 +2,7 @@ import { sql, type Kysely } from 'kysely';
 import { formatAmount, type AccountBalance, type Currency, type LedgerPhase } from '@tracktrove/domain';
 import { isoTime } from '../read-models/transaction-view.ts';
 import { balancesViewOf, type BalancesView } from './balances-view.ts';
-import { decodeCursor, encodeCursor, pageSize, type Page } from './cursor.ts';
+import { decodeCursor, encodeCursor, isPosition, pageSize, type Page } from '@tracktrove/event-store';
 
 /** The API's entry object, plus the two-phase details. */
 export interface LedgerEntryView {
@@ -78,7 +78,7 @@ export async function listLedgerEntries(db: Kysely<any>, schema: string, options
     query = query.where((eb) => eb.or([eb('debit_account', '=', account), eb('credit_account', '=', account)]));
   }
   if (options.cursor) {
-    const [position, id] = decodeCursor(options.cursor, 2) as [string, string];
+    const [position, id] = decodeCursor(options.cursor, 2, ([position]) => isPosition(position!)) as [string, string];
     query = query.where(sql<boolean>`(position, id) > (${position}, ${id})`);
   }
   const rows = (await query.orderBy('position').orderBy('id').limit(limit + 1).execute()) as EntryRow[];

@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import type { LastError } from '@tracktrove/domain';
 import { isoTime, type TransactionView } from '../read-models/transaction-view.ts';
 import { formatAmount, type Currency } from '@tracktrove/domain';
-import { decodeCursor, encodeCursor, pageSize, type Page } from './cursor.ts';
+import { decodeCursor, encodeCursor, isPosition, pageSize, type Page } from '@tracktrove/event-store';
 
 export interface TransactionRow {
   id: string;
@@ -70,7 +70,7 @@ export async function listTransactions(db: Kysely<any>, schema: string, options:
   let query = db.withSchema(schema).selectFrom('transactions').select(columns);
   if (options.status !== undefined) query = query.where('status', '=', options.status);
   if (options.vendorId !== undefined) query = query.where('vendor_id', '=', options.vendorId);
-  if (options.cursor) query = query.where('created_position', '<', decodeCursor(options.cursor, 1)[0]!);
+  if (options.cursor) query = query.where('created_position', '<', decodeCursor(options.cursor, 1, ([position]) => isPosition(position!))[0]!);
   const rows = (await query.orderBy('created_position', 'desc').limit(limit + 1).execute()) as TransactionRow[];
   const page = rows.slice(0, limit);
   return {

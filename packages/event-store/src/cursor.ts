@@ -1,3 +1,8 @@
+/**
+ * Keyset paging over stored rows, shared by every list: a page is the rows after the last row of
+ * the previous one in a stable order, and the cursor is that row's sort key, opaque to clients.
+ */
+
 /** A cursor that is not one this service handed out: a 400 naming the field. */
 export class InvalidCursorError extends Error {
   readonly code = 'validation_failed';
@@ -13,10 +18,18 @@ export function encodeCursor(key: readonly string[]): string {
   return Buffer.from(JSON.stringify(key)).toString('base64url');
 }
 
-export function decodeCursor(cursor: string, parts: number): string[] {
+/**
+ * The sort key a cursor carries: `parts` strings, none holding a NUL (PostgreSQL text cannot), and
+ * accepted by `isKey` when given, so that a forged cursor never reaches a query as a value the
+ * database refuses (a 500) rather than as a bad cursor (a 400).
+ */
+export function decodeCursor(cursor: string, parts: number, isKey: (key: string[]) => boolean = () => true): string[] {
   try {
     const key: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (Array.isArray(key) && key.length === parts && key.every((part) => typeof part === 'string')) return key as string[];
+    if (
+      Array.isArray(key) && key.length === parts && key.every((part) => typeof part === 'string' && !part.includes('\u0000'))
+      && isKey(key as string[])
+    ) return key as string[];
   } catch {
     // fall through
   }
