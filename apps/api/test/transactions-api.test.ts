@@ -115,6 +115,11 @@ describe('the transactions API on PostgreSQL and Redis', () => {
     expect(invalid.json.code).toBe('invalid_transition');
     expect((await call('GET', `/api/transactions/${id}/events`)).json.items).toHaveLength(2);
     expect((await call('POST', `/api/transactions/${id}/confirm`, undefined, { 'if-match': 'soon' })).status).toBe(400);
+    // If-Match: * is any current version (RFC 9110): the command goes ahead; on an unknown transaction it is a 404.
+    const any = await call('POST', `/api/transactions/${id}/confirm`, undefined, { 'if-match': '*' });
+    expect(any.status).toBe(200);
+    expect(any.json.status).toBe('COMPLETED');
+    expect((await call('POST', `/api/transactions/${randomUUID()}/confirm`, undefined, { 'if-match': '*' })).status).toBe(404);
   });
 
   it('replays an Idempotency-Key with the same body and refuses it with another body', async () => {

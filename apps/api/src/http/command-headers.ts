@@ -2,11 +2,15 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { hashRequest, type IdempotencyRequest } from '@tracktrove/commands';
 import { problems } from './problem.ts';
 
-/** If-Match: `"<version>"` (an unquoted number is accepted too). Absent: undefined. */
+/**
+ * If-Match: `"<version>"` (an unquoted number is accepted too). Absent, or `*` (RFC 9110: any
+ * current version; an unknown transaction is a 404 anyway): undefined.
+ */
 export function expectedVersionOf(request: FastifyRequest): number | undefined {
   const header = request.headers['if-match'];
   if (header === undefined) return undefined;
   const value = Array.isArray(header) ? header[0] : header;
+  if (value?.trim() === '*') return undefined;
   const match = /^\s*(?:W\/)?"?(\d{1,9})"?\s*$/.exec(value ?? '');
   if (!match) throw problems.validation('If-Match must be a version like "3"', [{ path: 'headers.if-match', message: 'must be a quoted version number' }]);
   return Number(match[1]);
