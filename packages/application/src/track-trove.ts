@@ -682,6 +682,8 @@ export function createTrackTrove(options: TrackTroveOptions): TrackTrove {
           return plan.commands;
         }),
         context: contextOf(actor, commandOptions, { service: 'gateway', durationMs }),
+        // The attempt the forced retry runs: the scheduled one from RETRY_PENDING, the next one from FAILED.
+        stepOf: (state) => ({ attempt: state.status === 'FAILED' ? state.attempt + 1 : Math.max(1, state.attempt) }),
       }, now, commandOptions?.idempotency);
     },
 

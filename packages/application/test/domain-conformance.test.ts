@@ -1,3 +1,5 @@
+import { transactionStreamId } from '@tracktrove/commands';
+import { readStream } from '@tracktrove/event-store';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { admin, input, inspect, openFixture, operator, type Fixture } from './fixture.ts';
 
@@ -25,5 +27,27 @@ describe('domain conformance (PostgreSQL, in-process timers)', () => {
     const after = await inspect(database, id);
     expect(after.state.status).toBe('SETTLED');
     expect(after.violations).toEqual([]);
+  });
+});
+
+describe('domain conformance: step metadata', () => {
+  let fixture: Fixture;
+  beforeAll(async () => {
+    fixture = await openFixture({ timers: { sweepIntervalMs: 60_000, dailySettlement: false } });
+  });
+  afterAll(async () => {
+    await fixture?.close();
+  });
+
+  it('"metadata ... attempt": a forced retry records the number of the attempt it runs, like a timer-driven one', async () => {
+    const { app } = fixture;
+    const first = await app.initiate(input({ amountMinor: 402 }), operator);
+    expect(first.state).toMatchObject({ status: 'RETRY_PENDING', attempt: 2 });
+    const forced = await app.retry(first.state.transactionId, operator);
+    expect(forced.state.status).toBe('ESCROW');
+    const events = await readStream(fixture.database.db, transactionStreamId(first.state.transactionId));
+    const placed = events.find((event) => event.type === 'EscrowHoldPlaced');
+    expect(placed?.data).toMatchObject({ attempt: 2 });
+    expect(placed?.metadata).toMatchObject({ attempt: 2 });
   });
 });
