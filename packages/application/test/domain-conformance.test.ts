@@ -51,3 +51,36 @@ describe('domain conformance: step metadata', () => {
     expect(placed?.metadata).toMatchObject({ attempt: 2 });
   });
 });
+
+describe('domain conformance: settlement cut-off', () => {
+  let fixture: Fixture;
+  beforeAll(async () => {
+    fixture = await openFixture({
+      timers: { sweepIntervalMs: 60_000, dailySettlement: false },
+      defaults: { escrowTtlMs: 30_000, maxRetries: 3, retryBaseDelayMs: 1000, retryMaxDelayMs: 60_000, amountLimits: { minMinor: 100, maxMinor: 50_000 }, settlementCutoffHourUtc: 18 },
+    });
+  });
+  afterAll(async () => {
+    await fixture?.close();
+  });
+
+  it('"T+1 settlement with a cut-off": completed before 18:00 UTC settles the next day, after it the day after', async () => {
+    const { app } = fixture;
+    const day = new Date((await app.clock.now()).getTime() + 2 * 86_400_000).toISOString().slice(0, 10);
+    const nextDay = (date: string, days = 1) => new Date(Date.parse(`${date}T00:00:00.000Z`) + days * 86_400_000).toISOString().slice(0, 10);
+    const completeAt = async (time: string) => {
+      await app.clock.advance({ to: `${day}T${time}.000Z` });
+      const { state } = await app.initiate(input(), operator);
+      await app.confirm(state.transactionId, operator);
+      return state.transactionId;
+    };
+    const early = await completeAt('10:00:00');
+    const late = await completeAt('19:00:00');
+    const first = await app.runSettlement({ settlementDate: nextDay(day) });
+    expect(first.settledCount).toBe(1);
+    expect((await inspect(fixture.database, early)).state.status).toBe('SETTLED');
+    expect((await inspect(fixture.database, late)).state.status).toBe('COMPLETED');
+    expect((await app.runSettlement({ settlementDate: nextDay(day, 2) })).settledCount).toBe(1);
+    expect((await inspect(fixture.database, late)).state.status).toBe('SETTLED');
+  });
+});
