@@ -84,3 +84,36 @@ describe('domain conformance: settlement cut-off', () => {
     expect((await inspect(fixture.database, late)).state.status).toBe('SETTLED');
   });
 });
+
+describe('domain conformance: metadata on the events of other streams', () => {
+  let fixture: Fixture;
+  beforeAll(async () => {
+    fixture = await openFixture({
+      timers: { sweepIntervalMs: 60_000, dailySettlement: false },
+      webhookTransport: async () => ({ status: 503, body: 'receiver down' }),
+    });
+  });
+  afterAll(async () => {
+    await fixture?.close();
+  });
+
+  it('"Metadata on every event": webhook, settlement and clock events carry the step trace; a failed delivery its error', async () => {
+    const { app, database } = fixture;
+    const { state } = await app.initiate(input({ simulation: { webhook: { delayMs: 1_000 } } }), operator);
+    await app.clock.advance({ ms: 2_000 });
+    const [delivery] = await app.listDeliveries({ transactionId: state.transactionId });
+    expect(delivery?.attempts[0]?.outcome).toBe('failed');
+    const events = await readStream(database.db, `webhook-${delivery!.id}`);
+    const traceKeys = ['correlationId', 'causationId', 'actor', 'step', 'service', 'dtoBefore', 'dtoAfter', 'error', 'attempt', 'durationMs'];
+    for (const event of events) expect(Object.keys(event.metadata).sort()).toEqual([...traceKeys].sort());
+    const attempted = events.find((event) => event.type === 'WebhookDeliveryAttempted');
+    expect(attempted?.metadata).toMatchObject({ attempt: 1, error: { message: 'the receiver answered 503', stack: expect.stringContaining('attempt 1') } });
+    const clock = await readStream(database.db, 'clock');
+    expect(Object.keys(clock.at(-1)!.metadata).sort()).toEqual([...traceKeys].sort());
+    await app.override(state.transactionId, 'COMPLETED', 'confirmed by phone', admin);
+    const settlementDate = new Date((await app.clock.now()).getTime() + 86_400_000).toISOString().slice(0, 10);
+    const [batchId] = (await app.runSettlement({ settlementDate })).batchIds;
+    const [batch] = await readStream(database.db, `settlement-${batchId}`);
+    expect(Object.keys(batch!.metadata).sort()).toEqual([...traceKeys].sort());
+  });
+});

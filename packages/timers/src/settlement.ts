@@ -1,5 +1,5 @@
 import { sql, type Kysely } from 'kysely';
-import { decide, eventSchemaVersions, formatAmount, traceSteps, type Actor, type Currency, type TransactionState } from '@tracktrove/domain';
+import { buildMetadata, decide, eventSchemaVersions, formatAmount, traceSteps, type Actor, type Currency, type TransactionState } from '@tracktrove/domain';
 import { EventIdConflictError, WrongExpectedVersionError, appendToStreams, type StreamAppend } from '@tracktrove/event-store';
 import { loadTransactions, transactionStreamId } from '@tracktrove/commands';
 import { runBounded } from './run-bounded.ts';
@@ -192,7 +192,7 @@ async function settleBatch(
         eventId: uuidV5(`${batchId}|SettlementBatchCreated`),
         type: 'SettlementBatchCreated',
         data: { batchId, vendorId: input.vendorId, settlementDate: input.settlementDate, transactionIds, totalMinor, currency: input.currency, createdAt: nowIso },
-        metadata: { actor: input.actor, correlationId: input.correlationId, causationId: null, step: 'SettlementBatchCreated', service: 'settlement' },
+        metadata: buildMetadata({ actor: input.actor, correlationId: input.correlationId, step: 'SettlementBatchCreated', service: 'settlement' }),
       }],
     }];
     for (const state of states) {
