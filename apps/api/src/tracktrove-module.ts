@@ -45,6 +45,7 @@ export function trackTroveModule(handle: TrackTroveModuleHandle = {}): Module {
           retryBaseDelayMs: config.retryBaseDelayMs,
           retryMaxDelayMs: config.retryMaxDelayMs,
           amountLimits: config.amountLimits,
+          settlementCutoffHourUtc: config.settlementCutoffHourUtc,
         },
         logger: logger.child({ component: 'application' }),
       });

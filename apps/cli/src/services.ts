@@ -35,7 +35,7 @@ export async function openServices(config: Config, logger: Logger): Promise<CliS
           store,
           redisUrl: config.redisUrl,
           webhookSecret: config.webhookSecret,
-          defaults: { escrowTtlMs: config.escrowTtlMs, maxRetries: config.maxRetries, retryBaseDelayMs: config.retryBaseDelayMs, retryMaxDelayMs: config.retryMaxDelayMs, amountLimits: config.amountLimits },
+          defaults: { escrowTtlMs: config.escrowTtlMs, maxRetries: config.maxRetries, retryBaseDelayMs: config.retryBaseDelayMs, retryMaxDelayMs: config.retryMaxDelayMs, amountLimits: config.amountLimits, settlementCutoffHourUtc: config.settlementCutoffHourUtc },
           logger,
         });
         await trackTrove.start();

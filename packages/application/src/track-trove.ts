@@ -48,6 +48,8 @@ export interface TrackTroveDefaults {
   readonly retryBaseDelayMs: number;
   readonly retryMaxDelayMs: number;
   readonly amountLimits: { readonly minMinor: number; readonly maxMinor: number };
+  /** T+1 cut-off, hour of the day (UTC): completed before it on day T settles on T+1, after it on T+2. Default 0 (midnight). */
+  readonly settlementCutoffHourUtc?: number;
 }
 
 export interface TrackTroveOptions {
@@ -442,7 +444,9 @@ export function createTrackTrove(options: TrackTroveOptions): TrackTrove {
       const lock = await database.tryAdvisoryLock('tt-settlement-schedule');
       if (!lock) return;
       try {
-        const result = await runSettlement(db, { now, settlementDate: date, actor: system('settlement-schedule'), correlationId: `settlement-${date}` });
+        const result = await runSettlement(db, {
+          now, settlementDate: date, cutoffHourUtc: defaults.settlementCutoffHourUtc, actor: system('settlement-schedule'), correlationId: `settlement-${date}`,
+        });
         // A run stopped at its budget: the next tick settles the rest.
         if (result.complete) lastSettlementDate = date;
         if (result.settledCount > 0) logger?.info({ ...result }, 'T+1 settlement ran');
@@ -684,6 +688,8 @@ export function createTrackTrove(options: TrackTroveOptions): TrackTrove {
           return plan.commands;
         }),
         context: contextOf(actor, commandOptions, { service: 'gateway', durationMs }),
+        // The attempt the forced retry runs: the scheduled one from RETRY_PENDING, the next one from FAILED.
+        stepOf: (state) => ({ attempt: state.status === 'FAILED' ? state.attempt + 1 : Math.max(1, state.attempt) }),
       }, now, commandOptions?.idempotency);
     },
 
@@ -734,6 +740,7 @@ export function createTrackTrove(options: TrackTroveOptions): TrackTrove {
       return runSettlement(db, {
         now,
         settlementDate: settlementOptions.settlementDate,
+        cutoffHourUtc: defaults.settlementCutoffHourUtc,
         actor: settlementOptions.actor ?? system('settlement'),
         correlationId: settlementOptions.correlationId ?? randomUUID(),
       });

@@ -81,7 +81,7 @@ export { fundsForStatus } from './decider/funds.ts';
 export { decide } from './decider/decide.ts';
 export { evolve } from './decider/evolve.ts';
 export { dtoOf } from './decider/dto.ts';
-export { serviceOf, traceSteps, type TracedEvent } from './decider/trace-steps.ts';
+export { serviceOf, stepErrorOf, traceSteps, type TracedEvent } from './decider/trace-steps.ts';
 
 // Ledger
 export {

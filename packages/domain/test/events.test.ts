@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   buildMetadata,
+  decide,
   defaultSimulation,
   dtoOf,
   eventDataSchemas,
@@ -14,7 +15,7 @@ import {
   upcasters,
   ValidationError,
 } from '../src/index.ts';
-import { at, confirm, given, pathTo, run, transactionId } from './fixtures.ts';
+import { at, confirm, decline, given, pathTo, refundFailed, requestRefund, run, transactionId } from './fixtures.ts';
 
 const v1Initiated = {
   transactionId,
@@ -110,6 +111,21 @@ describe('metadata and traces', () => {
     expect(traced?.metadata.dtoBefore).toMatchObject({ status: 'ESCROW', amount: '12.50', note: 'thanks' });
     expect(traced?.metadata.dtoAfter).toMatchObject({ status: 'COMPLETED', version: 3 });
     expect(traced?.state).toEqual(given(...pathTo.ESCROW, confirm()));
+  });
+
+  it('a failed step carries its error (message and stack); a successful one none', () => {
+    const failed = given(...pathTo.INITIATED);
+    const actor = { role: 'system', id: 'gateway' } as const;
+    const declined = traceSteps(failed, decide(decline(), failed), { correlationId: 'c-1', actor });
+    expect(declined[0]?.metadata.error).toEqual({
+      message: 'authorization declined (card_declined): insufficient funds',
+      stack: expect.stringContaining('at gateway.authorize (attempt 1)'),
+    });
+    const refunding = given(...pathTo.COMPLETED, requestRefund());
+    const [refund] = traceSteps(refunding, decide(refundFailed(), refunding), { correlationId: 'c-2', actor });
+    expect(refund?.metadata.error?.message).toBe('refund refund-1 failed: bank timeout');
+    const [ok] = traceSteps(given(...pathTo.ESCROW), decide(confirm(), given(...pathTo.ESCROW)), { correlationId: 'c-3', actor });
+    expect(ok?.metadata.error).toBeNull();
   });
 
   it('dtoOf merges the payload with system fields, system fields winning', () => {

@@ -26,6 +26,7 @@ import {
   requestRefund,
   resolveDispute,
   run,
+  settle,
 } from './fixtures.ts';
 
 const payer = payerAccount('payer-1', 'INR');
@@ -120,6 +121,18 @@ describe('admin override keeps the ledger invariants for every status pair', () 
       ['ADJUSTMENT', 'pending', payer, escrow, 1250],
       ['ESCROW', 'post_pending', payer, escrow, 1250],
     ]);
+  });
+
+  it('an override from SETTLED back to COMPLETED leaves it unsettled, so the next T+1 batch settles it again', () => {
+    const result = run([override('COMPLETED', at(90_000)), settle('batch-2', at(180_000))], run(pathTo.SETTLED));
+    expect(result.state).toMatchObject({ status: 'SETTLED', settlement: { batchId: 'batch-2' }, funds: 'vendor' });
+    expect(checkLedgerInvariants(result.entries)).toEqual([]);
+    expect(shape(result.entries.slice(-2))).toEqual([
+      ['ADJUSTMENT', 'posted', vendor, escrow, 1250],
+      ['SETTLEMENT', 'posted', escrow, vendor, 1250],
+    ]);
+    const reopened = run([override('COMPLETED', at(90_000))], run(pathTo.SETTLED)).state;
+    expect(reopened).toMatchObject({ settlement: null, settledAt: null });
   });
 
   it('an override out of ESCROW resolves the hold once; the old hold timer is then a no-op', () => {

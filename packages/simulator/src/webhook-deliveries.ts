@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
+import { buildMetadata, type StepError } from '@tracktrove/domain';
 import { appendToStreams, decodeCursor, encodeCursor, pageSize, type Page, type StreamAppend } from '@tracktrove/event-store';
 import { backoffDelayMs, runBounded, scheduleTimer, type NewTimer, type Timer } from '@tracktrove/timers';
 import { NotFoundError } from './errors.ts';
@@ -110,7 +111,7 @@ export function planWebhookDelivery(input: WebhookDeliveryInput, deliveryId: str
       events: [{
         type: 'WebhookDeliveryScheduled',
         data: { deliveryId, webhookId: input.body.id, type: input.body.type, transactionId: input.body.transactionId, url: input.url, body, dueAt: input.dueAt.toISOString(), injection: input.injection, scheduledAt: input.now.toISOString() },
-        metadata: { actor: systemActor, correlationId: input.correlationId, causationId: null, step: 'WebhookDeliveryScheduled', service: 'webhooks' },
+        metadata: buildMetadata({ actor: systemActor, correlationId: input.correlationId, step: 'WebhookDeliveryScheduled', service: 'webhooks', attempt: 0 }),
       }],
     },
     timer: input.withTimer === false ? null : {
@@ -227,6 +228,9 @@ interface AttemptRecord {
   readonly view: DeliveryAttemptView;
   readonly record: Record<string, unknown>;
   readonly manual: boolean;
+  /** The step's trace: how long the attempt took, and its error when it failed. */
+  readonly durationMs: number;
+  readonly error: StepError | null;
 }
 
 async function attemptDelivery(delivery: DeliveryRow, options: DeliverOptions & { manual?: boolean }): Promise<AttemptRecord> {
@@ -235,7 +239,9 @@ async function attemptDelivery(delivery: DeliveryRow, options: DeliverOptions & 
   let request: WebhookRequest | null = null;
   let response: WebhookResponse | null = null;
   let error: string | null = null;
+  let stepError: StepError | null = null;
   const dropped = delivery.injection.dropped && delivery.attempts === 0 && !options.manual;
+  const startedAtMs = Date.now();
   if (!dropped) {
     const seconds = options.wallClockSeconds?.() ?? Math.floor(Date.now() / 1000);
     request = {
@@ -247,8 +253,10 @@ async function attemptDelivery(delivery: DeliveryRow, options: DeliverOptions & 
       response = await withTimeout(options.transport(request), webhookDeliveryLimits.transportTimeoutMs);
     } catch (caught) {
       error = caught instanceof Error ? caught.message : String(caught);
+      stepError = { message: error, stack: (caught instanceof Error && caught.stack) || `Error: ${error}` };
     }
   }
+  const durationMs = Date.now() - startedAtMs;
   const now = await options.now();
   const delivered = response !== null && response.status >= 200 && response.status < 300;
   const outcome: DeliveryAttemptView['outcome'] = dropped ? 'dropped' : delivered ? 'delivered' : 'failed';
@@ -257,6 +265,10 @@ async function attemptDelivery(delivery: DeliveryRow, options: DeliverOptions & 
     ? new Date(now.getTime() + backoffDelayMs({ attempt, baseDelayMs: webhookDeliveryLimits.retryBaseDelayMs, maxDelayMs: webhookDeliveryLimits.retryMaxDelayMs, random: 0.5 }))
     : null;
   const status: DeliveryView['status'] = outcome === 'delivered' ? 'delivered' : outcome === 'dropped' ? 'dropped' : retry ? 'retrying' : 'failed';
+  if (outcome === 'failed' && stepError === null) {
+    const message = `the receiver answered ${response?.status ?? 'nothing'}`;
+    stepError = { message, stack: `WebhookDeliveryError: ${message}\n    at webhooks.deliver (${delivery.url}, attempt ${attempt})` };
+  }
   const view: DeliveryAttemptView = {
     attempt,
     at: now.toISOString(),
@@ -273,7 +285,7 @@ async function attemptDelivery(delivery: DeliveryRow, options: DeliverOptions & 
     status, nextRetryAt: nextRetryAt?.toISOString() ?? null,
     retryTimer: nextRetryAt ? { id: randomUUID(), ref: `${deliveryId}:${attempt + 1}`, transactionId: delivery.transaction_id, payload: { deliveryId, attempt: attempt + 1 } } : null,
   };
-  return { delivery, view, record, manual: options.manual ?? false };
+  return { delivery, view, record, manual: options.manual ?? false, durationMs, error: stepError };
 }
 
 /**
@@ -282,13 +294,15 @@ async function attemptDelivery(delivery: DeliveryRow, options: DeliverOptions & 
  * timer). Answers each attempt's retry timer, or null.
  */
 async function recordAttempts(db: Kysely<any>, attempts: readonly AttemptRecord[]): Promise<(Timer | null)[]> {
-  const appended = await appendToStreams(db, attempts.map(({ delivery, view, manual }) => ({
+  const appended = await appendToStreams(db, attempts.map(({ delivery, view, manual, durationMs, error }) => ({
     streamId: `${webhookStreamPrefix}${delivery.delivery_id}`,
     expectedVersion: 'stream_exists' as const,
     events: [{
       type: 'WebhookDeliveryAttempted',
       data: { deliveryId: delivery.delivery_id, webhookId: delivery.webhook_id, transactionId: delivery.transaction_id, manual, ...view },
-      metadata: { actor: systemActor, correlationId: delivery.transaction_id, causationId: null, step: 'WebhookDeliveryAttempted', service: 'webhooks' },
+      metadata: buildMetadata({
+        actor: systemActor, correlationId: delivery.transaction_id, step: 'WebhookDeliveryAttempted', service: 'webhooks', attempt: view.attempt, durationMs, error,
+      }),
     }],
   })), {
     alongside: sql`(select jsonb_agg(tt_record_webhook_attempt(r.value) order by r.ordinality)

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
 import { appendToStreams } from '@tracktrove/event-store';
-import { ValidationError } from '@tracktrove/domain';
+import { buildMetadata, ValidationError, type Actor } from '@tracktrove/domain';
 
 export const clockStreamId = 'clock';
 export const clockLimits = { maxAdvanceMs: 366 * 86_400_000 } as const;
@@ -72,7 +72,7 @@ export function createSandboxClock(db: Kysely<any>, wallClock: () => number = Da
           eventId: randomUUID(),
           type: 'ClockAdvanced',
           data: { byMs: toMs - fromMs, from: new Date(fromMs).toISOString(), to: new Date(toMs).toISOString(), firedTimers },
-          metadata: { actor, correlationId, causationId: null, step: 'ClockAdvanced', service: 'clock' },
+          metadata: buildMetadata({ actor: actor as Actor, correlationId, step: 'ClockAdvanced', service: 'clock' }),
         }],
       }]);
       return result.position;

@@ -1,5 +1,5 @@
 import { sql, type Kysely } from 'kysely';
-import { decide, eventSchemaVersions, formatAmount, traceSteps, type Actor, type Currency, type TransactionState } from '@tracktrove/domain';
+import { buildMetadata, decide, eventSchemaVersions, formatAmount, traceSteps, type Actor, type Currency, type TransactionState } from '@tracktrove/domain';
 import {
   EventIdConflictError, WrongExpectedVersionError, appendToStreams, decodeCursor, encodeCursor, isPosition, pageSize, type Page, type StreamAppend,
 } from '@tracktrove/event-store';
@@ -26,9 +26,15 @@ export const settlementLimits = {
 
 export const settlementStreamPrefix = 'settlement-';
 
-/** T+1: a settlement date settles what completed before its cut-off, 00:00 UTC of that date. */
-export function settlementCutoff(settlementDate: string): Date {
-  return new Date(`${settlementDate}T00:00:00.000Z`);
+/**
+ * T+1 with a daily cut-off hour (UTC): what completed on day T before the cut-off settles on T+1,
+ * what completed after it on T+2. So a settlement date settles what completed before the cut-off
+ * of the day before it; hour 0 is midnight at the end of that day, 00:00 UTC of the date itself.
+ */
+export function settlementCutoff(settlementDate: string, cutoffHourUtc = 0): Date {
+  if (!Number.isInteger(cutoffHourUtc) || cutoffHourUtc < 0 || cutoffHourUtc > 23) throw new RangeError(`bad cut-off hour ${cutoffHourUtc}`);
+  const midnightMs = Date.parse(`${settlementDate}T00:00:00.000Z`);
+  return new Date(midnightMs - ((24 - cutoffHourUtc) % 24) * 3_600_000);
 }
 
 export function settlementDateOf(now: Date): string {
@@ -89,7 +95,7 @@ interface Candidate {
 }
 
 /**
- * Settles every COMPLETED transaction completed before the date's cut-off, per vendor and currency.
+ * Settles every COMPLETED transaction completed before the date's cut-off (settlementCutoff), per vendor and currency.
  * Each batch is one atomic multi-stream append: SettlementBatchCreated on settlement-<batchId> and
  * TransactionSettled on each transaction, with expected versions and deterministic ids. A rerun or
  * a concurrent run in another process settles nothing twice; a transaction that moved meanwhile is
@@ -97,10 +103,10 @@ interface Candidate {
  */
 export async function runSettlement(
   db: Kysely<any>,
-  options: { now: Date; settlementDate?: string; actor: Actor; correlationId: string; budgetMs?: number },
+  options: { now: Date; settlementDate?: string; cutoffHourUtc?: number; actor: Actor; correlationId: string; budgetMs?: number },
 ): Promise<SettlementRunResult> {
   const settlementDate = options.settlementDate ?? settlementDateOf(options.now);
-  const cutoff = settlementCutoff(settlementDate);
+  const cutoff = settlementCutoff(settlementDate, options.cutoffHourUtc);
   if (Number.isNaN(cutoff.getTime())) throw new Error(`bad settlement date ${settlementDate}`);
   const candidates = await sql<Candidate>`
     select transaction_id, vendor_id, currency, amount_minor from tt_settlement_candidates
@@ -188,7 +194,7 @@ async function settleBatch(
         eventId: uuidV5(`${batchId}|SettlementBatchCreated`),
         type: 'SettlementBatchCreated',
         data: { batchId, vendorId: input.vendorId, settlementDate: input.settlementDate, transactionIds, totalMinor, currency: input.currency, createdAt: nowIso },
-        metadata: { actor: input.actor, correlationId: input.correlationId, causationId: null, step: 'SettlementBatchCreated', service: 'settlement' },
+        metadata: buildMetadata({ actor: input.actor, correlationId: input.correlationId, step: 'SettlementBatchCreated', service: 'settlement' }),
       }],
     }];
     for (const state of states) {

@@ -12,6 +12,12 @@ describe('timers units', () => {
     expect(settlementBatchId('v', 'INR', '2026-01-02', 0)).toBe(settlementBatchId('v', 'INR', '2026-01-02', 0));
     expect(settlementCutoff('2026-01-02').toISOString()).toBe('2026-01-02T00:00:00.000Z');
   });
+  it('the settlement cut-off hour: completed on day T before it settles on T+1, after it on T+2', () => {
+    expect(settlementCutoff('2026-01-02', 0).toISOString()).toBe('2026-01-02T00:00:00.000Z');
+    expect(settlementCutoff('2026-01-02', 18).toISOString()).toBe('2026-01-01T18:00:00.000Z');
+    expect(settlementCutoff('2026-03-01', 1).toISOString()).toBe('2026-02-28T01:00:00.000Z');
+    expect(() => settlementCutoff('2026-01-02', 24)).toThrow(RangeError);
+  });
   it('the clock only moves forward, at most 366 days per advance', () => {
     expect(advanceTarget(1000, { ms: 500 })).toBe(1500);
     expect(() => advanceTarget(1000, { to: new Date(500) })).toThrow(/backwards/);

@@ -148,6 +148,9 @@ function applyOverride(state: TransactionState, data: StatusOverridden, at: stri
     dispute,
     nextRetryAt: to === 'RETRY_PENDING' ? (state.nextRetryAt ?? at) : null,
     completedAt: reachesCompletion ? (state.completedAt ?? at) : state.completedAt,
-    settledAt: to === 'SETTLED' ? at : state.settledAt,
+    // Back to COMPLETED the money is in escrow again, not with the vendor: unsettled, so the next
+    // T+1 run settles it (a settlement kept here would make it wait forever).
+    settlement: to === 'COMPLETED' ? null : state.settlement,
+    settledAt: to === 'SETTLED' ? at : to === 'COMPLETED' ? null : state.settledAt,
   };
 }

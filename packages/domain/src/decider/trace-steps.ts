@@ -1,4 +1,4 @@
-import { buildMetadata, type EventMetadata, type MetadataInput, type ServiceName } from '../events/metadata.ts';
+import { buildMetadata, type EventMetadata, type MetadataInput, type ServiceName, type StepError } from '../events/metadata.ts';
 import type { TransactionEvent, TransactionEventType } from '../events/transaction-event.ts';
 import { dtoOf } from './dto.ts';
 import { evolve } from './evolve.ts';
@@ -25,8 +25,31 @@ export const serviceOf: Record<TransactionEventType, ServiceName> = {
 export type TracedEvent = { event: TransactionEvent; metadata: EventMetadata; state: TransactionState };
 
 /**
+ * The error of a step that failed (a declined authorization, a failed refund), as the trace's
+ * `error`: the simulated service's failure with a stack naming the step, so the seed's error-stack
+ * route has one to show. Null for steps that succeeded. Deterministic: built from the event alone.
+ */
+export function stepErrorOf(event: TransactionEvent): StepError | null {
+  switch (event.type) {
+    case 'AuthorizationDeclined': {
+      const { code, reason, attempt } = event.data;
+      const message = `authorization declined (${code}): ${reason}`;
+      return { message, stack: `GatewayDeclinedError: ${message}\n    at gateway.authorize (attempt ${attempt})` };
+    }
+    case 'RefundFailed': {
+      const { refundId, reason } = event.data;
+      const message = `refund ${refundId} failed: ${reason}`;
+      return { message, stack: `RefundFailedError: ${message}\n    at refunds.complete (refund ${refundId})` };
+    }
+    default:
+      return null;
+  }
+}
+
+/**
  * Pairs each decided event with its metadata: dtoBefore/dtoAfter from the
- * state around it, step = event type and service from `serviceOf` unless given.
+ * state around it, step = event type and service from `serviceOf` unless given, and the error of
+ * a failed step (stepErrorOf) unless one is given.
  * Returns the state after each event too, so callers fold only once.
  */
 export function traceSteps(
@@ -47,6 +70,7 @@ export function traceSteps(
       service: base.service ?? serviceOf[event.type],
       dtoBefore,
       dtoAfter,
+      error: base.error ?? stepErrorOf(event),
     });
     traced.push({ event, metadata, state: next });
     current = next;

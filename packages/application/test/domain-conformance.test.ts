@@ -1,0 +1,119 @@
+import { transactionStreamId } from '@tracktrove/commands';
+import { readStream } from '@tracktrove/event-store';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { admin, input, inspect, openFixture, operator, type Fixture } from './fixture.ts';
+
+/** Flows checked against domain.md sentence by sentence (the domain conformance audit). */
+describe('domain conformance (PostgreSQL, in-process timers)', () => {
+  let fixture: Fixture;
+  beforeAll(async () => {
+    fixture = await openFixture({ timers: { sweepIntervalMs: 60_000, dailySettlement: false } });
+  });
+  afterAll(async () => {
+    await fixture?.close();
+  });
+
+  const dayAfter = async (days = 1) => new Date((await fixture.app.clock.now()).getTime() + days * 86_400_000).toISOString().slice(0, 10);
+
+  it('"T+1 settlement settles every COMPLETED transaction": also one an admin moved back from SETTLED to COMPLETED', async () => {
+    const { app, database } = fixture;
+    const { state } = await app.initiate(input(), operator);
+    const id = state.transactionId;
+    await app.confirm(id, operator);
+    expect((await app.runSettlement({ settlementDate: await dayAfter() })).settledCount).toBe(1);
+    await app.override(id, 'COMPLETED', 'settled to the wrong vendor account', admin);
+    const rerun = await app.runSettlement({ settlementDate: await dayAfter(2) });
+    expect(rerun.settledCount).toBe(1);
+    const after = await inspect(database, id);
+    expect(after.state.status).toBe('SETTLED');
+    expect(after.violations).toEqual([]);
+  });
+});
+
+describe('domain conformance: step metadata', () => {
+  let fixture: Fixture;
+  beforeAll(async () => {
+    fixture = await openFixture({ timers: { sweepIntervalMs: 60_000, dailySettlement: false } });
+  });
+  afterAll(async () => {
+    await fixture?.close();
+  });
+
+  it('"metadata ... attempt": a forced retry records the number of the attempt it runs, like a timer-driven one', async () => {
+    const { app } = fixture;
+    const first = await app.initiate(input({ amountMinor: 402 }), operator);
+    expect(first.state).toMatchObject({ status: 'RETRY_PENDING', attempt: 2 });
+    const forced = await app.retry(first.state.transactionId, operator);
+    expect(forced.state.status).toBe('ESCROW');
+    const events = await readStream(fixture.database.db, transactionStreamId(first.state.transactionId));
+    const placed = events.find((event) => event.type === 'EscrowHoldPlaced');
+    expect(placed?.data).toMatchObject({ attempt: 2 });
+    expect(placed?.metadata).toMatchObject({ attempt: 2 });
+  });
+});
+
+describe('domain conformance: settlement cut-off', () => {
+  let fixture: Fixture;
+  beforeAll(async () => {
+    fixture = await openFixture({
+      timers: { sweepIntervalMs: 60_000, dailySettlement: false },
+      defaults: { escrowTtlMs: 30_000, maxRetries: 3, retryBaseDelayMs: 1000, retryMaxDelayMs: 60_000, amountLimits: { minMinor: 100, maxMinor: 50_000 }, settlementCutoffHourUtc: 18 },
+    });
+  });
+  afterAll(async () => {
+    await fixture?.close();
+  });
+
+  it('"T+1 settlement with a cut-off": completed before 18:00 UTC settles the next day, after it the day after', async () => {
+    const { app } = fixture;
+    const day = new Date((await app.clock.now()).getTime() + 2 * 86_400_000).toISOString().slice(0, 10);
+    const nextDay = (date: string, days = 1) => new Date(Date.parse(`${date}T00:00:00.000Z`) + days * 86_400_000).toISOString().slice(0, 10);
+    const completeAt = async (time: string) => {
+      await app.clock.advance({ to: `${day}T${time}.000Z` });
+      const { state } = await app.initiate(input(), operator);
+      await app.confirm(state.transactionId, operator);
+      return state.transactionId;
+    };
+    const early = await completeAt('10:00:00');
+    const late = await completeAt('19:00:00');
+    const first = await app.runSettlement({ settlementDate: nextDay(day) });
+    expect(first.settledCount).toBe(1);
+    expect((await inspect(fixture.database, early)).state.status).toBe('SETTLED');
+    expect((await inspect(fixture.database, late)).state.status).toBe('COMPLETED');
+    expect((await app.runSettlement({ settlementDate: nextDay(day, 2) })).settledCount).toBe(1);
+    expect((await inspect(fixture.database, late)).state.status).toBe('SETTLED');
+  });
+});
+
+describe('domain conformance: metadata on the events of other streams', () => {
+  let fixture: Fixture;
+  beforeAll(async () => {
+    fixture = await openFixture({
+      timers: { sweepIntervalMs: 60_000, dailySettlement: false },
+      webhookTransport: async () => ({ status: 503, body: 'receiver down' }),
+    });
+  });
+  afterAll(async () => {
+    await fixture?.close();
+  });
+
+  it('"Metadata on every event": webhook, settlement and clock events carry the step trace; a failed delivery its error', async () => {
+    const { app, database } = fixture;
+    const { state } = await app.initiate(input({ simulation: { webhook: { delayMs: 1_000 } } }), operator);
+    await app.clock.advance({ ms: 2_000 });
+    const [delivery] = (await app.listDeliveries({ transactionId: state.transactionId })).items;
+    expect(delivery?.attempts[0]?.outcome).toBe('failed');
+    const events = await readStream(database.db, `webhook-${delivery!.id}`);
+    const traceKeys = ['correlationId', 'causationId', 'actor', 'step', 'service', 'dtoBefore', 'dtoAfter', 'error', 'attempt', 'durationMs'];
+    for (const event of events) expect(Object.keys(event.metadata).sort()).toEqual([...traceKeys].sort());
+    const attempted = events.find((event) => event.type === 'WebhookDeliveryAttempted');
+    expect(attempted?.metadata).toMatchObject({ attempt: 1, error: { message: 'the receiver answered 503', stack: expect.stringContaining('attempt 1') } });
+    const clock = await readStream(database.db, 'clock');
+    expect(Object.keys(clock.at(-1)!.metadata).sort()).toEqual([...traceKeys].sort());
+    await app.override(state.transactionId, 'COMPLETED', 'confirmed by phone', admin);
+    const settlementDate = new Date((await app.clock.now()).getTime() + 86_400_000).toISOString().slice(0, 10);
+    const [batchId] = (await app.runSettlement({ settlementDate })).batchIds;
+    const [batch] = await readStream(database.db, `settlement-${batchId}`);
+    expect(Object.keys(batch!.metadata).sort()).toEqual([...traceKeys].sort());
+  });
+});
