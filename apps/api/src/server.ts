@@ -7,7 +7,7 @@ import { createEventStore, eventStoreMigrations, migrateToLatest, openDatabase, 
 import type { AppContext } from './app-context.ts';
 import { buildApp } from './app.ts';
 import type { Config } from './config.ts';
-import { trackAvailability } from './http/availability.ts';
+import { availabilityLimits, trackAvailability } from './http/availability.ts';
 import { createMetrics } from './metrics.ts';
 import type { ComponentCheck } from './routes/operations.ts';
 import { startLogTail } from './stream/log-tail.ts';
@@ -82,9 +82,13 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       for (const type of types) metrics.eventsAppended.inc({ type });
     },
   });
+  // On PostgreSQL the probe is a ping on a connection of its own, bounded in time, and also runs as
+  // a heartbeat: a server that stops answering (a partition) is noticed within about three seconds,
+  // and the pool's connections are dropped so that requests waiting on it answer 503 at once.
   const availability = trackAvailability(async () => {
-    await sql`select 1`.execute(database.db);
-  }, { logger });
+    if (database.ping) await database.ping(availabilityLimits.pingTimeoutMs);
+    else await sql`select 1`.execute(database.db);
+  }, { logger, heartbeatMs: database.ping ? availabilityLimits.heartbeatMs : 0, onUnavailable: () => database.dropConnections?.() });
   const context: AppContext = {
     config,
     logger,

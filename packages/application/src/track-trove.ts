@@ -141,6 +141,16 @@ const anonymousPayerId = uuidV5('tracktrove|anonymous-payer');
  * Items in rounds with one item per key each (a batch appends one command per stream), every
  * round in key order so that concurrent batches lock their streams alike; with each item's index.
  */
+/**
+ * Whether the database answered an error of its own (a SQLSTATE), outside the classes of lost
+ * connections, exhausted resources and operator intervention: the transaction it ended did not
+ * commit. A connection lost mid-commit gives no such answer, and its outcome is unknown.
+ */
+function refusedByDatabase(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) && !/^(08|53|57|58|XX)/.test(code);
+}
+
 function roundsOfDistinct<T>(items: readonly T[], keyOf: (item: T) => string): { item: T; index: number }[][] {
   const rounds: { item: T; index: number }[][] = [];
   const roundOf = new Map<string, number>();
@@ -332,12 +342,13 @@ export function createTrackTrove(options: TrackTroveOptions): TrackTrove {
       try {
         executed = await withConflictRetries(() => executeBatchIn(db, round.map(({ item }) => item.request), (index) => round[index]!.item.now, true));
       } catch (error) {
-        if (round.length === 1) {
-          outcomes[round[0]!.index] = { ok: false, error };
+        if (round.length === 1 || !refusedByDatabase(error)) {
+          for (const { index } of round) outcomes[index] = { ok: false, error };
           continue;
         }
-        // Nothing of the round committed. One command the database refuses (a value it cannot
-        // store) must not fail its neighbours: each goes again alone and answers for itself.
+        // The database refused the round, so none of it committed. One command it refuses (a
+        // value it cannot store) must not fail its neighbours: each goes again alone and answers
+        // for itself. (A lost connection is another matter: the round may have committed.)
         for (const { item, index } of round) {
           try {
             outcomes[index] = { ok: true, value: await executeAlone(item.request, item.now) };

@@ -25,6 +25,17 @@ export interface StoreDatabase {
    * itself (COPY). The caller ends it; close() ends any still open.
    */
   connectDedicated?(): Promise<pg.Client>;
+  /**
+   * PostgreSQL only: resolves when the server answers a trivial query within timeoutMs, on a
+   * connection of its own (the pool's may all be busy under load); rejects with code ETIMEDOUT when
+   * it does not, and drops that connection.
+   */
+  ping?(timeoutMs: number): Promise<void>;
+  /**
+   * PostgreSQL only: closes every pooled connection now, in use or idle, so that queries waiting on
+   * a server that stopped answering (a network partition) fail at once instead of when TCP gives up.
+   */
+  dropConnections?(): void;
   /** Calls listener after every committed append made through db. */
   onAppendCommitted(listener: () => void): () => void;
   close(): Promise<void>;

@@ -16,6 +16,14 @@ export interface PostgresOptions {
 
 const listenReconnectMaxMs = 5_000;
 
+/**
+ * Closes a client's socket at once. `end()` says goodbye to the server and waits for its answer,
+ * which never comes across a partition; its pending query fails with "Connection terminated".
+ */
+function destroySocket(client: pg.Client | pg.PoolClient): void {
+  (client as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
+}
+
 /** The store's database on a real PostgreSQL server. */
 export function createPostgresDatabase(options: PostgresOptions): StoreDatabase {
   const clientConfig: pg.ClientConfig = {
@@ -29,10 +37,14 @@ export function createPostgresDatabase(options: PostgresOptions): StoreDatabase 
   };
   const pool = new pg.Pool({ ...clientConfig, max: options.poolSize ?? 20, idleTimeoutMillis: 30_000 });
   pool.on('error', (error) => options.logger?.warn({ err: error }, 'idle PostgreSQL client failed'));
+  const pooled = new Set<pg.PoolClient>();
   pool.on('connect', (client) => {
+    pooled.add(client);
+    client.once('end', () => pooled.delete(client));
     client.on('error', (error) => options.logger?.warn({ err: error }, 'checked-out PostgreSQL client failed'));
     prepareMarkedStatements(client);
   });
+  pool.on('remove', (client) => pooled.delete(client));
   const appendListeners = new Set<() => void>();
   const db = new Kysely<EventStoreTables>({
     dialect: notifyingDialect(new PostgresDialect({ pool }), () => {
@@ -41,6 +53,7 @@ export function createPostgresDatabase(options: PostgresOptions): StoreDatabase 
   });
   const dedicated = new Set<pg.Client>();
   let closed = false;
+  let heartbeat: pg.Client | undefined;
 
   async function dedicatedClient(): Promise<pg.Client> {
     const client = new pg.Client(clientConfig);
@@ -122,6 +135,31 @@ export function createPostgresDatabase(options: PostgresOptions): StoreDatabase 
       return lock;
     },
     connectDedicated: dedicatedClient,
+    async ping(timeoutMs) {
+      let timer: NodeJS.Timeout | undefined;
+      const timedOut = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(Object.assign(new Error(`PostgreSQL did not answer within ${timeoutMs} ms`), { code: 'ETIMEDOUT' })), timeoutMs);
+      });
+      try {
+        await Promise.race([
+          (async () => {
+            heartbeat ??= await dedicatedClient();
+            await heartbeat.query('select 1');
+          })(),
+          timedOut,
+        ]);
+      } catch (error) {
+        const failed = heartbeat;
+        heartbeat = undefined;
+        if (failed) destroySocket(failed);
+        throw error;
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+    dropConnections() {
+      for (const client of pooled) destroySocket(client);
+    },
     onAppendCommitted(listener) {
       appendListeners.add(listener);
       return () => appendListeners.delete(listener);
