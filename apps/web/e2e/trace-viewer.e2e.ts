@@ -164,6 +164,18 @@ describe('trace viewer in a browser', () => {
     const totals = page.getByTestId('ledger-totals');
     expect(await totals.getAttribute('data-debits-posted')).toBe(await totals.getAttribute('data-credits-posted'));
     expect(await page.getByTestId('total-debits-pending').textContent()).toBe(await page.getByTestId('total-credits-pending').textContent());
+    // The sums are the server's, in rupees and paise (not read as paise), per currency.
+    const served = await apiGet<{ accounts: { account: string; debitsPostedMinor: number; creditsPostedMinor: number; debitsPendingMinor: number }[]; totals: Record<string, { debitsPosted: string; debitsPostedMinor: number }> }>('/api/ledger/balances');
+    expect(served.totals.INR!.debitsPostedMinor).toBeGreaterThanOrEqual(1250);
+    await expect.poll(() => totals.getAttribute('data-debits-posted')).toBe(String(served.totals.INR!.debitsPostedMinor));
+    expect(await totals.getAttribute('data-currency')).toBe('INR');
+    expect(await page.getByTestId('total-debits-posted').textContent()).toBe(served.totals.INR!.debitsPosted);
+    for (const account of served.accounts) {
+      const row = page.locator(`[data-testid="balance-row"][data-account="${account.account}"]`);
+      expect(await row.getAttribute('data-debits-posted')).toBe(String(account.debitsPostedMinor));
+      expect(await row.getAttribute('data-credits-posted')).toBe(String(account.creditsPostedMinor));
+      expect(await row.getAttribute('data-debits-pending')).toBe(String(account.debitsPendingMinor));
+    }
     await page.getByTestId('ledger-filter-transactionId').fill(transactionId);
     await page.getByTestId('ledger-filter-transactionId').press('Enter');
     await expect.poll(() => page.getByTestId('ledger-entry').count()).toBeGreaterThan(0);
@@ -180,6 +192,13 @@ describe('trace viewer in a browser', () => {
     await page.screenshot({ path: `${screenshotDir}/admin.png`, fullPage: true });
   });
 });
+
+/** A GET straight to the API (with the token), to compare what the viewer shows with what the server says. */
+async function apiGet<T>(path: string): Promise<T> {
+  const response = await fetch(`${baseUrl}${path}`, { headers: token ? { Authorization: `Bearer ${token}` } : {} });
+  if (!response.ok) throw new Error(`GET ${path}: ${response.status} ${await response.text()}`);
+  return (await response.json()) as T;
+}
 
 function rowOf(page: Page, id: string): Locator {
   return page.locator(`[data-testid="transaction-row"][data-transaction-id="${id}"]`);

@@ -132,6 +132,9 @@ export interface BalanceTotals {
 
 export interface Balances {
   accounts: AccountBalance[];
+  /** Debits and credits only balance within one currency. */
+  totalsByCurrency: Record<string, BalanceTotals>;
+  /** All currencies added up; meaningful only with one currency. */
   totals: BalanceTotals;
   asOf?: Position | null;
 }
