@@ -182,6 +182,25 @@ describe('trace viewer in a browser', () => {
     await page.screenshot({ path: `${screenshotDir}/ledger.png`, fullPage: true });
   });
 
+  it('refunds a held transaction and the ledger shows the hold voided, not posted', async () => {
+    const heldId = await fireWithDroppedWebhook(page);
+    await page.goto(`${baseUrl}/#/transactions/${heldId}`);
+    await expect.poll(() => page.getByTestId('detail-status').getAttribute('data-status')).toBe('ESCROW');
+    await page.getByTestId('action-reason').fill('e2e: void the hold');
+    await page.getByTestId('action-refund').click();
+    await expect.poll(() => page.getByTestId('detail-status').getAttribute('data-status'), { timeout: stepTimeoutMs }).toBe('REFUNDED');
+
+    await page.goto(`${baseUrl}/#/ledger`);
+    await page.getByTestId('ledger-filter-transactionId').fill(heldId);
+    await page.getByTestId('ledger-filter-transactionId').press('Enter');
+    const entries = page.getByTestId('ledger-entry');
+    await expect.poll(() => entries.count()).toBe(2);
+    expect(await entries.nth(0).getAttribute('data-phase')).toBe('pending');
+    expect(await entries.nth(0).locator('td').nth(6).textContent()).toBe('hold placed');
+    expect(await entries.nth(1).getAttribute('data-phase')).toBe('void_pending');
+    expect(await entries.nth(1).locator('td').nth(6).textContent()).toBe('hold voided');
+  });
+
   it('captures the live feed and admin screens', async () => {
     await page.goto(`${baseUrl}/#/feed`);
     await expect.poll(() => page.getByTestId('stream-state').getAttribute('data-state')).toMatch(/^(live|caught-up)$/);
@@ -192,6 +211,22 @@ describe('trace viewer in a browser', () => {
     await page.screenshot({ path: `${screenshotDir}/admin.png`, fullPage: true });
   });
 });
+
+/** Fires from the form with every confirmation webhook dropped, so the transaction stays in ESCROW; returns its id. */
+async function fireWithDroppedWebhook(page: Page): Promise<string> {
+  await page.goto(`${baseUrl}/#/transactions`);
+  const advanced = page.locator('details.advanced');
+  if ((await advanced.getAttribute('open')) === null) await advanced.locator('summary').click();
+  await page.getByTestId('fire-webhookDropRate').fill('1');
+  await page.getByTestId('fire-amount').fill('7.25');
+  const fired = page.getByTestId('fire-result');
+  const firedId = async () => (await fired.count()) ? ((await fired.getAttribute('data-transaction-id')) ?? '') : '';
+  const previousId = await firedId();
+  await page.getByTestId('fire-submit').click();
+  // The result shows the previous transaction until the new one answers.
+  await expect.poll(async () => { const id = await firedId(); return id !== previousId && /^[0-9a-f-]{36}$/.test(id); }).toBe(true);
+  return firedId();
+}
 
 /** A GET straight to the API (with the token), to compare what the viewer shows with what the server says. */
 async function apiGet<T>(path: string): Promise<T> {

@@ -108,9 +108,16 @@ export interface LedgerEntry {
   amountMinor: number;
   currency: string;
   pending: boolean;
+  /**
+   * Two-phase transfers: `pending` places a hold, `post_pending` posts it, `void_pending` releases it
+   * (nothing moves); `posted` is a single-phase transfer. Absent from older servers.
+   */
+  phase?: LedgerPhase | string;
   position: Position;
   at: string;
 }
+
+export type LedgerPhase = 'pending' | 'post_pending' | 'void_pending' | 'posted';
 
 /** Sums in minor units, as integers. */
 export interface AccountBalance {
