@@ -210,6 +210,18 @@ describe('trace viewer in a browser', () => {
     await page.waitForTimeout(500);
     await page.screenshot({ path: `${screenshotDir}/admin.png`, fullPage: true });
   });
+
+  it('verifies the invariants and shows each check with the verdict', async () => {
+    await page.goto(`${baseUrl}/#/admin`);
+    await page.getByTestId('verify-run').click();
+    const result = page.getByTestId('verify-result');
+    await result.waitFor({ timeout: 30_000 });
+    expect(await result.getAttribute('data-ok')).toBe('true');
+    const checks = page.getByTestId('verify-check');
+    expect(await checks.count()).toBeGreaterThanOrEqual(2);
+    for (const check of await checks.all()) expect(await check.getAttribute('data-ok')).toBe('true');
+    expect(await page.getByTestId('verify-summary').textContent()).toMatch(/^folded \d+ events of \d+ transactions/);
+  });
 });
 
 /** Fires from the form with every confirmation webhook dropped, so the transaction stays in ESCROW; returns its id. */
