@@ -222,6 +222,31 @@ describe('trace viewer in a browser', () => {
     for (const check of await checks.all()) expect(await check.getAttribute('data-ok')).toBe('true');
     expect(await page.getByTestId('verify-summary').textContent()).toMatch(/^folded \d+ events of \d+ transactions/);
   });
+
+  // Last: advancing the sandbox clock fires every due timer of the other tests' transactions too.
+  it('advances the sandbox clock and sees the due webhook fire', async () => {
+    await page.goto(`${baseUrl}/#/transactions`);
+    const advanced = page.locator('details.advanced');
+    if ((await advanced.getAttribute('open')) === null) await advanced.locator('summary').click();
+    await page.getByTestId('fire-webhookDropRate').fill('0');
+    await page.getByTestId('fire-webhookDelayMs').fill('600000');
+    await page.getByTestId('fire-escrowTtlMs').fill('3600000');
+    await page.getByTestId('fire-submit').click();
+    await page.getByTestId('fire-result').waitFor();
+    const delayedId = (await page.getByTestId('fire-result').getAttribute('data-transaction-id'))!;
+    await expect.poll(() => page.getByTestId('fire-result-status').textContent()).toBe('ESCROW');
+
+    await page.goto(`${baseUrl}/#/admin`);
+    await page.getByTestId('clock-custom-ms').fill('700000');
+    await page.getByTestId('clock-advance').click();
+    const report = page.getByTestId('clock-advanced');
+    await report.waitFor({ timeout: 30_000 });
+    expect(Number(await report.getAttribute('data-fired-timers'))).toBeGreaterThanOrEqual(1);
+    expect(await report.textContent()).toMatch(/timers? fired/);
+
+    await page.goto(`${baseUrl}/#/transactions/${delayedId}`);
+    await expect.poll(() => page.getByTestId('detail-status').getAttribute('data-status'), { timeout: stepTimeoutMs }).toBe('COMPLETED');
+  });
 });
 
 /** Fires from the form with every confirmation webhook dropped, so the transaction stays in ESCROW; returns its id. */
