@@ -201,6 +201,28 @@ describe('trace viewer in a browser', () => {
     expect(await entries.nth(1).locator('td').nth(6).textContent()).toBe('hold voided');
   });
 
+  it('shows a dropped confirmation webhook and redelivers it', async () => {
+    const heldId = await fireWithDroppedWebhook(page);
+    await page.goto(`${baseUrl}/#/transactions/${heldId}`);
+    await expect.poll(() => page.getByTestId('detail-status').getAttribute('data-status')).toBe('ESCROW');
+    const delivery = page.getByTestId('webhook-delivery');
+    // The drop is decided at once and logged when the delivery falls due (default delay 1 s).
+    await expect.poll(() => delivery.getAttribute('data-status'), { timeout: stepTimeoutMs }).toBe('dropped');
+    expect(await delivery.getAttribute('data-dropped')).toBe('true');
+    expect(await delivery.textContent()).toContain('payment.confirmed');
+    expect(await delivery.textContent()).toContain('dropped (webhook.dropRate)');
+    await page.screenshot({ path: `${screenshotDir}/webhook-deliveries.png`, fullPage: true });
+
+    await page.getByTestId('webhook-redeliver').click();
+    await expect.poll(() => page.getByTestId('detail-status').getAttribute('data-status'), { timeout: stepTimeoutMs }).toBe('COMPLETED');
+    await expect.poll(() => delivery.getAttribute('data-status'), { timeout: stepTimeoutMs }).toBe('delivered');
+    expect(await delivery.getAttribute('data-attempts')).toBe('2');
+    await delivery.click();
+    await expect.poll(() => page.getByTestId('webhook-attempts').locator('li').count()).toBe(2);
+    expect(await page.getByTestId('webhook-attempts').locator('li').nth(1).getAttribute('data-outcome')).toBe('delivered');
+    expect(await page.getByTestId('problem').count()).toBe(0);
+  });
+
   it('captures the live feed and admin screens', async () => {
     await page.goto(`${baseUrl}/#/feed`);
     await expect.poll(() => page.getByTestId('stream-state').getAttribute('data-state')).toMatch(/^(live|caught-up)$/);

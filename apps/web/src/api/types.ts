@@ -202,3 +202,32 @@ export type StreamMessage =
   | { kind: 'caught-up'; position: Position | null }
   | { kind: 'heartbeat'; at: string }
   | { kind: 'projection'; name: string; status: string; position: Position | null; progress: number | null };
+
+/** One attempt to deliver a webhook: what was sent and answered, or why not. */
+export interface WebhookDeliveryAttempt {
+  attempt: number;
+  at: string;
+  request: { url: string; headers: Record<string, string>; body: string } | null;
+  response: { status: number; body: string } | null;
+  status: number | null;
+  outcome: 'delivered' | 'failed' | 'dropped' | string;
+  dropped: boolean;
+  error: string | null;
+  nextRetryAt: string | null;
+}
+
+/** GET /api/webhooks/deliveries: a gateway callback, the failure injection decided for it, and every attempt. */
+export interface WebhookDelivery {
+  id: string;
+  webhookId: string;
+  transactionId: string;
+  type: string;
+  url: string;
+  status: 'scheduled' | 'delivered' | 'retrying' | 'failed' | 'dropped' | string;
+  dueAt: string;
+  nextRetryAt: string | null;
+  injection: { dropped: boolean; duplicateOf: string | null; extraDelayMs: number; reason: string | null };
+  attemptCount: number;
+  attempts: WebhookDeliveryAttempt[];
+  createdAt: string;
+}
