@@ -223,6 +223,28 @@ describe('trace viewer in a browser', () => {
     expect(await page.getByTestId('problem').count()).toBe(0);
   });
 
+  it('reads every page of traces, not only the first', async () => {
+    // The server answers all traces in one page today; serve them in two to hold the viewer to the contract.
+    const pattern = `**/api/transactions/${transactionId}/traces*`;
+    await page.route(pattern, async (route) => {
+      const cursor = new URL(route.request().url()).searchParams.get('cursor');
+      const served = (await (await route.fetch()).json()) as { items: { version: number; service: string }[] };
+      const body = cursor === 'second-page'
+        ? { items: served.items.filter((trace) => trace.version > 1).map((trace) => ({ ...trace, service: 'second-page-service' })), nextCursor: null }
+        : { items: served.items.filter((trace) => trace.version === 1), nextCursor: 'second-page' };
+      await route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify(body) });
+    });
+    try {
+      await page.goto(`${baseUrl}/#/transactions`);
+      await page.goto(`${baseUrl}/#/transactions/${transactionId}`);
+      const lastStep = page.locator('[data-testid="timeline-step"]').last();
+      await expect.poll(() => lastStep.locator('td').nth(3).textContent()).toBe('second-page-service');
+      expect(await page.getByTestId('timeline-step').first().locator('td').nth(3).textContent()).not.toBe('second-page-service');
+    } finally {
+      await page.unroute(pattern);
+    }
+  });
+
   it('captures the live feed and admin screens', async () => {
     await page.goto(`${baseUrl}/#/feed`);
     await expect.poll(() => page.getByTestId('stream-state').getAttribute('data-state')).toMatch(/^(live|caught-up)$/);
