@@ -164,10 +164,85 @@ describe('trace viewer in a browser', () => {
     const totals = page.getByTestId('ledger-totals');
     expect(await totals.getAttribute('data-debits-posted')).toBe(await totals.getAttribute('data-credits-posted'));
     expect(await page.getByTestId('total-debits-pending').textContent()).toBe(await page.getByTestId('total-credits-pending').textContent());
+    // The sums are the server's, in rupees and paise (not read as paise), per currency.
+    const served = await apiGet<{ accounts: { account: string; debitsPostedMinor: number; creditsPostedMinor: number; debitsPendingMinor: number }[]; totals: Record<string, { debitsPosted: string; debitsPostedMinor: number }> }>('/api/ledger/balances');
+    expect(served.totals.INR!.debitsPostedMinor).toBeGreaterThanOrEqual(1250);
+    await expect.poll(() => totals.getAttribute('data-debits-posted')).toBe(String(served.totals.INR!.debitsPostedMinor));
+    expect(await totals.getAttribute('data-currency')).toBe('INR');
+    expect(await page.getByTestId('total-debits-posted').textContent()).toBe(served.totals.INR!.debitsPosted);
+    for (const account of served.accounts) {
+      const row = page.locator(`[data-testid="balance-row"][data-account="${account.account}"]`);
+      expect(await row.getAttribute('data-debits-posted')).toBe(String(account.debitsPostedMinor));
+      expect(await row.getAttribute('data-credits-posted')).toBe(String(account.creditsPostedMinor));
+      expect(await row.getAttribute('data-debits-pending')).toBe(String(account.debitsPendingMinor));
+    }
     await page.getByTestId('ledger-filter-transactionId').fill(transactionId);
     await page.getByTestId('ledger-filter-transactionId').press('Enter');
     await expect.poll(() => page.getByTestId('ledger-entry').count()).toBeGreaterThan(0);
     await page.screenshot({ path: `${screenshotDir}/ledger.png`, fullPage: true });
+  });
+
+  it('refunds a held transaction and the ledger shows the hold voided, not posted', async () => {
+    const heldId = await fireWithDroppedWebhook(page);
+    await page.goto(`${baseUrl}/#/transactions/${heldId}`);
+    await expect.poll(() => page.getByTestId('detail-status').getAttribute('data-status')).toBe('ESCROW');
+    await page.getByTestId('action-reason').fill('e2e: void the hold');
+    await page.getByTestId('action-refund').click();
+    await expect.poll(() => page.getByTestId('detail-status').getAttribute('data-status'), { timeout: stepTimeoutMs }).toBe('REFUNDED');
+
+    await page.goto(`${baseUrl}/#/ledger`);
+    await page.getByTestId('ledger-filter-transactionId').fill(heldId);
+    await page.getByTestId('ledger-filter-transactionId').press('Enter');
+    const entries = page.getByTestId('ledger-entry');
+    await expect.poll(() => entries.count()).toBe(2);
+    expect(await entries.nth(0).getAttribute('data-phase')).toBe('pending');
+    expect(await entries.nth(0).locator('td').nth(6).textContent()).toBe('hold placed');
+    expect(await entries.nth(1).getAttribute('data-phase')).toBe('void_pending');
+    expect(await entries.nth(1).locator('td').nth(6).textContent()).toBe('hold voided');
+  });
+
+  it('shows a dropped confirmation webhook and redelivers it', async () => {
+    const heldId = await fireWithDroppedWebhook(page);
+    await page.goto(`${baseUrl}/#/transactions/${heldId}`);
+    await expect.poll(() => page.getByTestId('detail-status').getAttribute('data-status')).toBe('ESCROW');
+    const delivery = page.getByTestId('webhook-delivery');
+    // The drop is decided at once and logged when the delivery falls due (default delay 1 s).
+    await expect.poll(() => delivery.getAttribute('data-status'), { timeout: stepTimeoutMs }).toBe('dropped');
+    expect(await delivery.getAttribute('data-dropped')).toBe('true');
+    expect(await delivery.textContent()).toContain('payment.confirmed');
+    expect(await delivery.textContent()).toContain('dropped (webhook.dropRate)');
+    await page.screenshot({ path: `${screenshotDir}/webhook-deliveries.png`, fullPage: true });
+
+    await page.getByTestId('webhook-redeliver').click();
+    await expect.poll(() => page.getByTestId('detail-status').getAttribute('data-status'), { timeout: stepTimeoutMs }).toBe('COMPLETED');
+    await expect.poll(() => delivery.getAttribute('data-status'), { timeout: stepTimeoutMs }).toBe('delivered');
+    expect(await delivery.getAttribute('data-attempts')).toBe('2');
+    await delivery.click();
+    await expect.poll(() => page.getByTestId('webhook-attempts').locator('li').count()).toBe(2);
+    expect(await page.getByTestId('webhook-attempts').locator('li').nth(1).getAttribute('data-outcome')).toBe('delivered');
+    expect(await page.getByTestId('problem').count()).toBe(0);
+  });
+
+  it('reads every page of traces, not only the first', async () => {
+    // The server answers all traces in one page today; serve them in two to hold the viewer to the contract.
+    const pattern = `**/api/transactions/${transactionId}/traces*`;
+    await page.route(pattern, async (route) => {
+      const cursor = new URL(route.request().url()).searchParams.get('cursor');
+      const served = (await (await route.fetch()).json()) as { items: { version: number; service: string }[] };
+      const body = cursor === 'second-page'
+        ? { items: served.items.filter((trace) => trace.version > 1).map((trace) => ({ ...trace, service: 'second-page-service' })), nextCursor: null }
+        : { items: served.items.filter((trace) => trace.version === 1), nextCursor: 'second-page' };
+      await route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify(body) });
+    });
+    try {
+      await page.goto(`${baseUrl}/#/transactions`);
+      await page.goto(`${baseUrl}/#/transactions/${transactionId}`);
+      const lastStep = page.locator('[data-testid="timeline-step"]').last();
+      await expect.poll(() => lastStep.locator('td').nth(3).textContent()).toBe('second-page-service');
+      expect(await page.getByTestId('timeline-step').first().locator('td').nth(3).textContent()).not.toBe('second-page-service');
+    } finally {
+      await page.unroute(pattern);
+    }
   });
 
   it('captures the live feed and admin screens', async () => {
@@ -179,7 +254,67 @@ describe('trace viewer in a browser', () => {
     await page.waitForTimeout(500);
     await page.screenshot({ path: `${screenshotDir}/admin.png`, fullPage: true });
   });
+
+  it('verifies the invariants and shows each check with the verdict', async () => {
+    await page.goto(`${baseUrl}/#/admin`);
+    await page.getByTestId('verify-run').click();
+    const result = page.getByTestId('verify-result');
+    await result.waitFor({ timeout: 30_000 });
+    expect(await result.getAttribute('data-ok')).toBe('true');
+    const checks = page.getByTestId('verify-check');
+    expect(await checks.count()).toBeGreaterThanOrEqual(2);
+    for (const check of await checks.all()) expect(await check.getAttribute('data-ok')).toBe('true');
+    expect(await page.getByTestId('verify-summary').textContent()).toMatch(/^folded \d+ events of \d+ transactions/);
+  });
+
+  // Last: advancing the sandbox clock fires every due timer of the other tests' transactions too.
+  it('advances the sandbox clock and sees the due webhook fire', async () => {
+    await page.goto(`${baseUrl}/#/transactions`);
+    const advanced = page.locator('details.advanced');
+    if ((await advanced.getAttribute('open')) === null) await advanced.locator('summary').click();
+    await page.getByTestId('fire-webhookDropRate').fill('0');
+    await page.getByTestId('fire-webhookDelayMs').fill('600000');
+    await page.getByTestId('fire-escrowTtlMs').fill('3600000');
+    await page.getByTestId('fire-submit').click();
+    await page.getByTestId('fire-result').waitFor();
+    const delayedId = (await page.getByTestId('fire-result').getAttribute('data-transaction-id'))!;
+    await expect.poll(() => page.getByTestId('fire-result-status').textContent()).toBe('ESCROW');
+
+    await page.goto(`${baseUrl}/#/admin`);
+    await page.getByTestId('clock-custom-ms').fill('700000');
+    await page.getByTestId('clock-advance').click();
+    const report = page.getByTestId('clock-advanced');
+    await report.waitFor({ timeout: 30_000 });
+    expect(Number(await report.getAttribute('data-fired-timers'))).toBeGreaterThanOrEqual(1);
+    expect(await report.textContent()).toMatch(/timers? fired/);
+
+    await page.goto(`${baseUrl}/#/transactions/${delayedId}`);
+    await expect.poll(() => page.getByTestId('detail-status').getAttribute('data-status'), { timeout: stepTimeoutMs }).toBe('COMPLETED');
+  });
 });
+
+/** Fires from the form with every confirmation webhook dropped, so the transaction stays in ESCROW; returns its id. */
+async function fireWithDroppedWebhook(page: Page): Promise<string> {
+  await page.goto(`${baseUrl}/#/transactions`);
+  const advanced = page.locator('details.advanced');
+  if ((await advanced.getAttribute('open')) === null) await advanced.locator('summary').click();
+  await page.getByTestId('fire-webhookDropRate').fill('1');
+  await page.getByTestId('fire-amount').fill('7.25');
+  const fired = page.getByTestId('fire-result');
+  const firedId = async () => (await fired.count()) ? ((await fired.getAttribute('data-transaction-id')) ?? '') : '';
+  const previousId = await firedId();
+  await page.getByTestId('fire-submit').click();
+  // The result shows the previous transaction until the new one answers.
+  await expect.poll(async () => { const id = await firedId(); return id !== previousId && /^[0-9a-f-]{36}$/.test(id); }).toBe(true);
+  return firedId();
+}
+
+/** A GET straight to the API (with the token), to compare what the viewer shows with what the server says. */
+async function apiGet<T>(path: string): Promise<T> {
+  const response = await fetch(`${baseUrl}${path}`, { headers: token ? { Authorization: `Bearer ${token}` } : {} });
+  if (!response.ok) throw new Error(`GET ${path}: ${response.status} ${await response.text()}`);
+  return (await response.json()) as T;
+}
 
 function rowOf(page: Page, id: string): Locator {
   return page.locator(`[data-testid="transaction-row"][data-transaction-id="${id}"]`);

@@ -18,21 +18,39 @@ export async function getBalances(asOf?: string, signal?: AbortSignal): Promise<
   return normalizeBalances(body);
 }
 
-type RawSums = Partial<Record<keyof BalanceTotals | 'balance' | 'account' | 'currency', unknown>>;
+type SumField = keyof BalanceTotals | 'balance';
+type RawSums = Partial<Record<SumField | `${SumField}Minor` | 'account' | 'currency', unknown>>;
+
+const sumFields: readonly (keyof BalanceTotals)[] = ['debitsPosted', 'creditsPosted', 'debitsPending', 'creditsPending'];
 
 /**
- * The contract names the per-account fields but not the container, so accept
- * `accounts` (or `items`) as an array or as an object keyed by account name.
+ * The server sends each sum twice: `debitsPosted` as a decimal string in major units ("12.50")
+ * and `debitsPostedMinor` as an integer (1250); `totals` is keyed by currency. Accept `accounts`
+ * (or `items`) as an array or as an object keyed by account name, and totals given flat.
  */
 export function normalizeBalances(body: unknown): Balances {
-  const raw = (body ?? {}) as { accounts?: unknown; items?: unknown; totals?: RawSums; asOf?: string | null };
+  const raw = (body ?? {}) as { accounts?: unknown; items?: unknown; totals?: unknown; asOf?: string | null };
   const container = raw.accounts ?? raw.items ?? [];
   const entries: [string, RawSums][] = Array.isArray(container)
     ? (container as RawSums[]).map((sums) => [String(sums.account ?? '?'), sums])
     : Object.entries(container as Record<string, RawSums>);
   const accounts = entries.map(([account, sums]) => toAccountBalance(account, sums));
-  const totals = raw.totals ? toTotals(raw.totals) : sumTotals(accounts);
-  return { accounts, totals, asOf: raw.asOf ?? null };
+  const totalsByCurrency = totalsByCurrencyOf(raw.totals, accounts);
+  return { accounts, totalsByCurrency, totals: sumTotals(Object.values(totalsByCurrency)), asOf: raw.asOf ?? null };
+}
+
+function totalsByCurrencyOf(rawTotals: unknown, accounts: AccountBalance[]): Record<string, BalanceTotals> {
+  if (rawTotals && typeof rawTotals === 'object') {
+    const record = rawTotals as Record<string, unknown>;
+    if (sumFields.some((field) => field in record)) return { '': toTotals(record as RawSums) };
+    return Object.fromEntries(Object.entries(record).map(([currency, sums]) => [currency, toTotals((sums ?? {}) as RawSums)]));
+  }
+  const byCurrency: Record<string, BalanceTotals> = {};
+  for (const account of accounts) {
+    const currency = account.currency ?? '';
+    byCurrency[currency] = sumTotals([byCurrency[currency] ?? zeroTotals(), account]);
+  }
+  return byCurrency;
 }
 
 function toAccountBalance(account: string, sums: RawSums): AccountBalance {
@@ -41,32 +59,39 @@ function toAccountBalance(account: string, sums: RawSums): AccountBalance {
     account,
     currency: typeof sums.currency === 'string' ? sums.currency : undefined,
     ...totals,
-    balance: minor(sums.balance ?? totals.debitsPosted - totals.creditsPosted),
+    balance: sums.balance === undefined && sums.balanceMinor === undefined ? totals.debitsPosted - totals.creditsPosted : minorOf(sums, 'balance'),
   };
 }
 
 function toTotals(sums: RawSums): BalanceTotals {
   return {
-    debitsPosted: minor(sums.debitsPosted),
-    creditsPosted: minor(sums.creditsPosted),
-    debitsPending: minor(sums.debitsPending),
-    creditsPending: minor(sums.creditsPending),
+    debitsPosted: minorOf(sums, 'debitsPosted'),
+    creditsPosted: minorOf(sums, 'creditsPosted'),
+    debitsPending: minorOf(sums, 'debitsPending'),
+    creditsPending: minorOf(sums, 'creditsPending'),
   };
 }
 
-function sumTotals(accounts: AccountBalance[]): BalanceTotals {
-  const totals: BalanceTotals = { debitsPosted: 0, creditsPosted: 0, debitsPending: 0, creditsPending: 0 };
-  for (const account of accounts) {
-    totals.debitsPosted += account.debitsPosted;
-    totals.creditsPosted += account.creditsPosted;
-    totals.debitsPending += account.debitsPending;
-    totals.creditsPending += account.creditsPending;
-  }
+function zeroTotals(): BalanceTotals {
+  return { debitsPosted: 0, creditsPosted: 0, debitsPending: 0, creditsPending: 0 };
+}
+
+function sumTotals(parts: readonly BalanceTotals[]): BalanceTotals {
+  const totals = zeroTotals();
+  for (const part of parts) for (const field of sumFields) totals[field] += part[field];
   return totals;
 }
 
-/** Sums arrive as integers in minor units; tolerate numeric strings. */
-function minor(value: unknown): number {
-  const number = typeof value === 'string' ? Number(value) : typeof value === 'number' ? value : 0;
-  return Number.isFinite(number) ? number : 0;
+/** `${field}Minor` (an integer) when present, else `field` as a major-unit decimal ("12.50"). */
+function minorOf(sums: RawSums, field: SumField): number {
+  const minor = sums[`${field}Minor`];
+  if (typeof minor === 'number' && Number.isInteger(minor)) return minor;
+  const major = sums[field];
+  if (typeof major === 'number' && Number.isInteger(major)) return major;
+  if (typeof major !== 'string') return 0;
+  const match = /^(-?)(\d+)(?:\.(\d{1,2}))?$/.exec(major.trim());
+  if (!match) return 0;
+  const [, sign, whole, fraction = ''] = match;
+  const value = Number(whole) * 100 + Number(fraction.padEnd(2, '0'));
+  return sign ? -value : value;
 }

@@ -53,9 +53,19 @@ export async function getTransactionEvents(id: string, minPosition?: string, sig
   throw new Error(`transaction ${id} has more than ${eventPageSize * maxEventPages} events, more than the viewer reads`);
 }
 
+/** Every trace of the transaction: page after page while the server answers a nextCursor. */
 export async function getTransactionTraces(id: string, minPosition?: string, signal?: AbortSignal): Promise<Trace[]> {
   const path = `${base}/${encodeURIComponent(id)}/traces`;
-  return itemsOf(await apiRequest<Trace[] | Page<Trace>>(path, { query: { minPosition }, signal }));
+  const traces: Trace[] = [];
+  let cursor: string | null = null;
+  for (let pages = 0; pages < maxEventPages; pages += 1) {
+    const body: Trace[] | Page<Trace> = await apiRequest<Trace[] | Page<Trace>>(path, { query: { limit: eventPageSize, cursor, minPosition }, signal });
+    if (Array.isArray(body)) return body;
+    traces.push(...itemsOf(body));
+    cursor = body?.nextCursor ?? null;
+    if (cursor === null) return traces;
+  }
+  throw new Error(`transaction ${id} has more than ${eventPageSize * maxEventPages} traces, more than the viewer reads`);
 }
 
 export function initiateTransaction(request: InitiateRequest, idempotencyKey = newIdempotencyKey()): Promise<Transaction> {

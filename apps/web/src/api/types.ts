@@ -108,9 +108,16 @@ export interface LedgerEntry {
   amountMinor: number;
   currency: string;
   pending: boolean;
+  /**
+   * Two-phase transfers: `pending` places a hold, `post_pending` posts it, `void_pending` releases it
+   * (nothing moves); `posted` is a single-phase transfer. Absent from older servers.
+   */
+  phase?: LedgerPhase | string;
   position: Position;
   at: string;
 }
+
+export type LedgerPhase = 'pending' | 'post_pending' | 'void_pending' | 'posted';
 
 /** Sums in minor units, as integers. */
 export interface AccountBalance {
@@ -132,6 +139,9 @@ export interface BalanceTotals {
 
 export interface Balances {
   accounts: AccountBalance[];
+  /** Debits and credits only balance within one currency. */
+  totalsByCurrency: Record<string, BalanceTotals>;
+  /** All currencies added up; meaningful only with one currency. */
   totals: BalanceTotals;
   asOf?: Position | null;
 }
@@ -192,3 +202,32 @@ export type StreamMessage =
   | { kind: 'caught-up'; position: Position | null }
   | { kind: 'heartbeat'; at: string }
   | { kind: 'projection'; name: string; status: string; position: Position | null; progress: number | null };
+
+/** One attempt to deliver a webhook: what was sent and answered, or why not. */
+export interface WebhookDeliveryAttempt {
+  attempt: number;
+  at: string;
+  request: { url: string; headers: Record<string, string>; body: string } | null;
+  response: { status: number; body: string } | null;
+  status: number | null;
+  outcome: 'delivered' | 'failed' | 'dropped' | string;
+  dropped: boolean;
+  error: string | null;
+  nextRetryAt: string | null;
+}
+
+/** GET /api/webhooks/deliveries: a gateway callback, the failure injection decided for it, and every attempt. */
+export interface WebhookDelivery {
+  id: string;
+  webhookId: string;
+  transactionId: string;
+  type: string;
+  url: string;
+  status: 'scheduled' | 'delivered' | 'retrying' | 'failed' | 'dropped' | string;
+  dueAt: string;
+  nextRetryAt: string | null;
+  injection: { dropped: boolean; duplicateOf: string | null; extraDelayMs: number; reason: string | null };
+  attemptCount: number;
+  attempts: WebhookDeliveryAttempt[];
+  createdAt: string;
+}

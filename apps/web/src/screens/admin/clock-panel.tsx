@@ -1,5 +1,6 @@
 import { useState } from 'react';
 import { advanceClock, getClock } from '../../api/admin-api.ts';
+import type { SandboxClock } from '../../api/types.ts';
 import { ProblemNotice } from '../../components/problem-notice.tsx';
 import { useApiData } from '../../components/use-api-data.ts';
 import { useCommand } from '../../components/use-command.ts';
@@ -17,6 +18,8 @@ export function ClockPanel() {
   const clock = useApiData((signal) => getClock(signal), []);
   const [customMs, setCustomMs] = useState('30000');
   const advance = useCommand((ms: number) => advanceClock({ ms }), clock.reload);
+  // What the last advance did: the server answers the time it moved from and the timers that fired.
+  const advanced = advance.lastResult as (SandboxClock & { from?: string; firedTimers?: number; position?: string }) | null;
   return (
     <section className="panel" data-testid="clock-panel">
       <div className="panel-head">
@@ -52,6 +55,18 @@ export function ClockPanel() {
           advance
         </button>
       </div>
+      {advanced && (
+        <div className="dim" data-testid="clock-advanced" data-fired-timers={advanced.firedTimers ?? ''}>
+          advanced {advanced.from ? `from ${formatDateTime(advanced.from)} ` : ''}to {formatDateTime(advanced.now)}
+          {advanced.firedTimers !== undefined && (
+            <>
+              {' · '}
+              <strong>{advanced.firedTimers === 1 ? '1 timer fired' : `${advanced.firedTimers} timers fired`}</strong>
+            </>
+          )}
+          {advanced.position && <span className="mono"> · @{advanced.position}</span>}
+        </div>
+      )}
       <ProblemNotice problem={clock.problem ?? advance.problem} />
     </section>
   );

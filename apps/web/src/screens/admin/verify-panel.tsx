@@ -15,7 +15,9 @@ export function VerifyPanel() {
   const verify = useCommand(runVerify);
   const report = verify.lastResult as JsonValue | null;
   const checks = checksOf(report);
-  const allOk = checks.length > 0 && checks.every((check) => check.ok);
+  const verdict = verdictOf(report);
+  const allOk = verdict ?? (checks.length > 0 && checks.every((check) => check.ok));
+  const summary = summaryOf(report);
   return (
     <section className="panel" data-testid="verify-panel">
       <div className="panel-head">
@@ -23,12 +25,17 @@ export function VerifyPanel() {
         <button type="button" className="primary" disabled={verify.pending} onClick={() => void verify.run()} data-testid="verify-run">
           {verify.pending ? 'verifying…' : 'Verify'}
         </button>
-        {checks.length > 0 && (
+        {(checks.length > 0 || verdict !== null) && (
           <span className={allOk ? 'ok-flag' : 'bad-flag'} data-testid="verify-result" data-ok={allOk}>
-            {allOk ? `✓ all ${checks.length} checks pass` : `✗ ${checks.filter((check) => !check.ok).length} of ${checks.length} fail`}
+            {allOk ? `✓ all ${checks.length} checks pass` : `✗ ${checks.filter((check) => !check.ok).length || 'some'} of ${checks.length} fail`}
           </span>
         )}
       </div>
+      {summary && (
+        <div className="dim" data-testid="verify-summary">
+          {summary}
+        </div>
+      )}
       {checks.length > 0 && (
         <ul className="checks">
           {checks.map((check) => (
@@ -55,10 +62,35 @@ function withoutSummary(record: Record<string, JsonValue>): Record<string, JsonV
   return rest;
 }
 
-/** Accepts `{ checks: [{ name, ok }] }`, an array of them, or `{ name: { ok } | boolean }`. */
+/** The server's own verdict, `ok`, when the report has one. */
+function verdictOf(report: JsonValue | null): boolean | null {
+  if (!report || typeof report !== 'object' || Array.isArray(report)) return null;
+  return typeof report.ok === 'boolean' ? report.ok : null;
+}
+
+function summaryOf(report: JsonValue | null): string | null {
+  if (!report || typeof report !== 'object' || Array.isArray(report) || typeof report.checkedEvents !== 'number') return null;
+  const upTo = typeof report.upTo === 'string' ? ` up to ${report.upTo}` : '';
+  return `folded ${report.checkedEvents} events of ${String(report.checkedTransactions ?? 0)} transactions${upTo}`;
+}
+
+/**
+ * POST /api/admin/verify answers `{ ok, differences, differenceCount, violations, caughtUp, checks }`:
+ * the read-model comparison and the ledger invariants are fields of their own, `checks` only the extra
+ * ones. Also accepts `{ checks: [{ name, ok }] }`, an array of them, or `{ name: { ok } | boolean }`.
+ */
 function checksOf(report: JsonValue | null): Check[] {
   if (!report || typeof report !== 'object') return [];
   const record = report as Record<string, JsonValue>;
+  if (!Array.isArray(report) && typeof record.differenceCount === 'number' && Array.isArray(record.violations)) {
+    const extra = Array.isArray(record.checks) ? checksOf(record.checks) : [];
+    return [
+      { name: 'read models equal a fold of the log', ok: record.differenceCount === 0, detail: record.differences },
+      { name: 'ledger invariants hold', ok: record.violations.length === 0, detail: record.violations },
+      ...(typeof record.caughtUp === 'boolean' ? [{ name: 'read models caught up with the log', ok: record.caughtUp }] : []),
+      ...extra,
+    ];
+  }
   const list = Array.isArray(report) ? report : (record.checks ?? record.invariants ?? record.results ?? withoutSummary(record));
   const okOf = (value: Record<string, JsonValue>) => value.ok === true || value.passed === true || value.status === 'ok' || value.status === 'pass';
   if (Array.isArray(list)) {

@@ -35,25 +35,25 @@ export function BalancesPanel({ refreshKey }: { refreshKey: number }) {
 }
 
 function BalancesTable({ balances }: { balances: Balances }) {
-  const { totals } = balances;
-  const books = checkBooksBalance(totals);
+  const currencies = Object.entries(balances.totalsByCurrency).map(([currency, totals]) => ({ currency, totals, books: checkBooksBalance(totals) }));
+  const balanced = currencies.every(({ books }) => books.balanced);
   return (
     <>
       <div
-        className={`books-balance ${books.balanced ? 'balanced' : 'unbalanced'}`}
+        className={`books-balance ${balanced ? 'balanced' : 'unbalanced'}`}
         data-testid="books-balance"
-        data-balanced={books.balanced}
-        data-posted-balanced={books.postedBalanced}
-        data-pending-balanced={books.pendingBalanced}
+        data-balanced={balanced}
+        data-posted-balanced={currencies.every(({ books }) => books.postedBalanced)}
+        data-pending-balanced={currencies.every(({ books }) => books.pendingBalanced)}
       >
-        <span className="books-icon">{books.balanced ? '⚖ books balance' : '⚠ books do NOT balance'}</span>
-        <span>
-          posted: debits {formatMinor(totals.debitsPosted)} {books.postedBalanced ? '=' : '≠'} credits {formatMinor(totals.creditsPosted)}
-        </span>
-        <span>
-          pending: debits {formatMinor(totals.debitsPending)} {books.pendingBalanced ? '=' : '≠'} credits{' '}
-          {formatMinor(totals.creditsPending)}
-        </span>
+        <span className="books-icon">{balanced ? '⚖ books balance' : '⚠ books do NOT balance'}</span>
+        {currencies.map(({ currency, totals, books }) => (
+          <span key={currency} className="books-currency" data-currency={currency}>
+            {currency && <span className="mono">{currency}</span>} posted: debits {formatMinor(totals.debitsPosted)} {books.postedBalanced ? '=' : '≠'} credits{' '}
+            {formatMinor(totals.creditsPosted)} · pending: debits {formatMinor(totals.debitsPending)} {books.pendingBalanced ? '=' : '≠'} credits{' '}
+            {formatMinor(totals.creditsPending)}
+          </span>
+        ))}
         {balances.asOf && <span className="dim mono">as of {balances.asOf}</span>}
       </div>
       <table className="grid" data-testid="balances-table">
@@ -69,7 +69,15 @@ function BalancesTable({ balances }: { balances: Balances }) {
         </thead>
         <tbody>
           {balances.accounts.map((account) => (
-            <tr key={account.account} data-testid="balance-row" data-account={account.account}>
+            <tr
+              key={account.account}
+              data-testid="balance-row"
+              data-account={account.account}
+              data-debits-posted={account.debitsPosted}
+              data-credits-posted={account.creditsPosted}
+              data-debits-pending={account.debitsPending}
+              data-credits-pending={account.creditsPending}
+            >
               <td className="mono">
                 {account.account} {account.currency && <span className="dim">{account.currency}</span>}
               </td>
@@ -89,22 +97,34 @@ function BalancesTable({ balances }: { balances: Balances }) {
           )}
         </tbody>
         <tfoot>
-          <tr data-testid="ledger-totals" data-debits-posted={totals.debitsPosted} data-credits-posted={totals.creditsPosted}>
-            <th>totals</th>
-            <th className="number mono" data-testid="total-debits-posted">
-              {formatMinor(totals.debitsPosted)}
-            </th>
-            <th className="number mono" data-testid="total-credits-posted">
-              {formatMinor(totals.creditsPosted)}
-            </th>
-            <th className="number mono" data-testid="total-debits-pending">
-              {formatMinor(totals.debitsPending)}
-            </th>
-            <th className="number mono" data-testid="total-credits-pending">
-              {formatMinor(totals.creditsPending)}
-            </th>
-            <th />
-          </tr>
+          {currencies.map(({ currency, totals }) => (
+            <tr
+              key={currency}
+              data-testid="ledger-totals"
+              data-currency={currency}
+              data-debits-posted={totals.debitsPosted}
+              data-credits-posted={totals.creditsPosted}
+              data-debits-pending={totals.debitsPending}
+              data-credits-pending={totals.creditsPending}
+            >
+              <th>
+                totals {currency && <span className="dim">{currency}</span>}
+              </th>
+              <th className="number mono" data-testid="total-debits-posted">
+                {formatMinor(totals.debitsPosted)}
+              </th>
+              <th className="number mono" data-testid="total-credits-posted">
+                {formatMinor(totals.creditsPosted)}
+              </th>
+              <th className="number mono" data-testid="total-debits-pending">
+                {formatMinor(totals.debitsPending)}
+              </th>
+              <th className="number mono" data-testid="total-credits-pending">
+                {formatMinor(totals.creditsPending)}
+              </th>
+              <th />
+            </tr>
+          ))}
         </tfoot>
       </table>
     </>

@@ -3,6 +3,7 @@ import { listLedgerEntries, type LedgerFilter } from '../../api/ledger-api.ts';
 import { ProblemNotice } from '../../components/problem-notice.tsx';
 import { useApiData } from '../../components/use-api-data.ts';
 import { formatTime, shortId } from '../../format/format.ts';
+import type { LedgerEntry } from '../../api/types.ts';
 
 const pageSize = 100;
 
@@ -58,7 +59,7 @@ export function EntriesPanel({ refreshKey }: { refreshKey: number }) {
         </thead>
         <tbody>
           {(entries.data?.items ?? []).map((entry) => (
-            <tr key={entry.id} data-testid="ledger-entry" data-type={entry.type} data-pending={entry.pending}>
+            <tr key={entry.id} data-testid="ledger-entry" data-type={entry.type} data-pending={entry.pending} data-phase={entry.phase}>
               <td className="mono dim">{formatTime(entry.at)}</td>
               <td>
                 <span className={`entry-type entry-${entry.type.toLowerCase()}`}>{entry.type}</span>
@@ -73,7 +74,9 @@ export function EntriesPanel({ refreshKey }: { refreshKey: number }) {
               <td className="number mono">
                 {entry.amount} <span className="dim">{entry.currency}</span>
               </td>
-              <td>{entry.pending ? <span className="pending-tag">pending</span> : <span className="posted-tag">posted</span>}</td>
+              <td>
+                <EntryState entry={entry} />
+              </td>
               <td className="mono dim">{entry.position}</td>
             </tr>
           ))}
@@ -94,4 +97,20 @@ export function EntriesPanel({ refreshKey }: { refreshKey: number }) {
       </div>
     </section>
   );
+}
+
+/** What happened to the money: a hold placed, a hold posted, a hold voided (nothing moved), or a plain transfer. */
+function EntryState({ entry }: { entry: LedgerEntry }) {
+  switch (entry.phase) {
+    case 'pending':
+      return <span className="pending-tag" title="a hold: pending debit and credit">hold placed</span>;
+    case 'post_pending':
+      return <span className="posted-tag" title="the hold was posted: pending became posted">hold posted</span>;
+    case 'void_pending':
+      return <span className="voided-tag" title="the hold was voided: the pending amount went back, nothing was posted">hold voided</span>;
+    case 'posted':
+      return <span className="posted-tag">posted</span>;
+    default:
+      return entry.pending ? <span className="pending-tag">pending</span> : <span className="posted-tag">posted</span>;
+  }
 }

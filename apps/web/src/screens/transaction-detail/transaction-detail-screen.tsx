@@ -12,6 +12,7 @@ import { buildTimeline } from './timeline-steps.ts';
 import { TransactionActions } from './transaction-actions.tsx';
 import { TransactionHeader } from './transaction-header.tsx';
 import { useReplay } from './use-replay.ts';
+import { WebhookDeliveries } from './webhook-deliveries.tsx';
 
 const liveReloadDebounceMs = 250;
 
@@ -84,6 +85,7 @@ export function TransactionDetailScreen({ id }: { id: string }) {
           <ReplayState transactionId={id} version={replay.version} step={selectedStep} />
         </section>
       </div>
+      <WebhookDeliveries transactionId={id} minPosition={minPosition} reloadKey={reloadCount} />
     </div>
   );
 }
