@@ -9,7 +9,7 @@
  * the admin token so the Admin screen loads too. Skipped when the URL is unset.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -25,9 +25,8 @@ const screenshotDir = process.env.SAVE_SCREENSHOTS === '1' ? resolve(here, '../.
 
 /** Without TRACKTROVE_E2E_URL: build the viewer if needed and start a real server on the test services. */
 async function startOwnServer(): Promise<() => Promise<void>> {
-  if (!existsSync(resolve(here, '../dist/index.html'))) {
-    execFileSync('pnpm', ['--filter', '@tracktrove/web', 'build'], { stdio: 'inherit', cwd: resolve(here, '../../..') });
-  }
+  // Built when missing or older than the sources: a stale build would test yesterday's viewer.
+  execFileSync(process.execPath, ['infra/ensure-web-build.mjs'], { stdio: 'inherit', cwd: resolve(here, '../../..') });
   const { createTestDatabase, testRedisUrl } = await import('@tracktrove/testing');
   const { loadConfig, startServer, trackTroveModule } = await import('@tracktrove/api');
   const { pino } = await import('pino');
