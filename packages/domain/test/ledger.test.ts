@@ -86,7 +86,8 @@ describe('postings of the lifecycle', () => {
     ['refund after settlement: vendor -> payer', [...pathTo.SETTLED, requestRefund(), refundSucceeded()], [['REFUND', 'posted', vendor, payer, 1250]]],
     ['dispute lost before settlement: chargeback from escrow', [...pathTo.DISPUTE_OPEN, resolveDispute('LOST')], [['CHARGEBACK', 'posted', escrow, payer, 1250]]],
     ['dispute lost after settlement: chargeback from vendor', [...pathTo.SETTLED, openDispute(), resolveDispute('LOST')], [['CHARGEBACK', 'posted', vendor, payer, 1250]]],
-    ['dispute won: funds stay', [...pathTo.DISPUTE_RESOLVED], []],
+    ['dispute won before settlement: the vendor is paid out of escrow', [...pathTo.DISPUTE_RESOLVED], [['SETTLEMENT', 'posted', escrow, vendor, 1250]]],
+    ['dispute won after settlement: funds stay with the vendor', [...pathTo.SETTLED, openDispute(), resolveDispute('WON')], []],
   ] as const)('%s', (_name, commands, last) => {
     const before = run(commands.slice(0, -1));
     const after = run(commands.slice(-1), before);

@@ -113,7 +113,9 @@ function apply(state: TransactionState, event: TransactionEvent, at: string): Tr
       return {
         ...state,
         dispute: { ...state.dispute, outcome: event.data.outcome },
-        funds: event.data.outcome === 'LOST' ? 'payer' : state.funds,
+        // LOST: charged back to the payer. WON: the vendor keeps the money; one never settled is
+        // paid out of escrow now (DISPUTE_RESOLVED is terminal: no settlement batch would take it).
+        funds: event.data.outcome === 'LOST' ? 'payer' : state.funds === 'escrow' ? 'vendor' : state.funds,
       };
     case 'StatusOverridden':
       return applyOverride(state, event.data, at);

@@ -49,7 +49,7 @@ function entryTypeOf(event: TransactionEvent): LedgerEntryType {
     case 'EscrowHoldVoided':
       return event.data.via === 'refund' ? 'REFUND' : 'ESCROW';
     case 'DisputeResolved':
-      return 'CHARGEBACK';
+      return event.data.outcome === 'WON' ? 'SETTLEMENT' : 'CHARGEBACK';
     case 'StatusOverridden':
       return 'ADJUSTMENT';
     default:
