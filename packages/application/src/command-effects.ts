@@ -112,7 +112,8 @@ export function planEffects(before: TransactionState, after: TransactionState, c
       payload: { holdId: hold.holdId, dropNotification: after.simulation.dropExpiryNotification || context.failures.dropExpiryNotification },
     });
     if (holdBefore) plan.cancel.push({ transactionId: id, kind: 'hold_expiry', keepRef: ref });
-    if (!hold.holdId.includes(':override-hold:')) addDeliveries(planWebhook(after, `confirm:${hold.holdId}`, 'payment.confirmed', context));
+    // Seeded by the stream version, not the hold id (it holds the transaction's random id).
+    if (!hold.holdId.includes(':override-hold:')) addDeliveries(planWebhook(after, `confirm:${hold.holdId}`, 'payment.confirmed', context, `confirm@${after.version}`));
   } else if (!hold && holdBefore) {
     plan.cancel.push({ transactionId: id, kind: 'hold_expiry', keepRef: null });
   }
@@ -133,7 +134,7 @@ export function planEffects(before: TransactionState, after: TransactionState, c
   if (refund && refund.refundId !== pendingRefund(before)?.refundId) {
     // Seeded by the stream version, not the (random) refund id, so the same seed decides the same.
     const seedKey = `refund@${after.version}`;
-    const fails = magicEffectOf(after.amountMinor)?.kind === 'refund_fails' || seededRandom(after.simulation.seed, id, seedKey)() < after.simulation.refundFailureRate;
+    const fails = magicEffectOf(after.amountMinor)?.kind === 'refund_fails' || seededRandom(after.simulation.seed, seedKey)() < after.simulation.refundFailureRate;
     addDeliveries(planWebhook(after, `refund:${refund.refundId}`, fails ? 'refund.failed' : 'refund.succeeded', context, seedKey));
   }
 
@@ -171,7 +172,7 @@ export function mergeEffects(planned: readonly (PlannedEffects | null)[]): Plann
  */
 function planWebhook(state: TransactionState, ref: string, type: WebhookType, context: EffectsContext, seedKey: string = ref): WebhookDeliveryPlan[] {
   const { now, failures } = context;
-  const random = seededRandom(state.simulation.seed, state.transactionId, 'webhook', seedKey);
+  const random = seededRandom(state.simulation.seed, 'webhook', seedKey);
   const magic = magicEffectOf(state.amountMinor);
   const isConfirmation = type === 'payment.confirmed';
   const dropRoll = random();

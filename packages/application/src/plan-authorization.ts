@@ -36,7 +36,7 @@ export function planAuthorization(
     : { type: 'RecordAuthorization', outcome: 'declined', reason: decision.reason, code: decision.code, now });
   if (decision.outcome === 'declined') {
     if (retriesLeft(plan.state) > 0) {
-      const random = seededRandom(plan.state.simulation.seed, plan.state.transactionId, attempt, 'retry-jitter')();
+      const random = seededRandom(plan.state.simulation.seed, attempt, 'retry-jitter')();
       const delayMs = backoffDelayMs({ attempt: plan.state.retryCount + 1, baseDelayMs: options.backoff.baseDelayMs, maxDelayMs: options.backoff.maxDelayMs, random });
       plan.add({ type: 'ScheduleRetry', dueAt: new Date(options.now.getTime() + delayMs).toISOString(), forced: false, now });
     } else {

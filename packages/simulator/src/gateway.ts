@@ -18,12 +18,12 @@ export const gatewayLimits = { maxLatencyMs: 30_000 } as const;
 
 /**
  * The simulated gateway's authorization. Deterministic: the roll comes from the seeded PRNG on
- * (simulation seed, transaction id, attempt), so the same seed gives the same outcome. Magic amounts
+ * (simulation seed, attempt), so the same seed gives the same outcome, whatever the transaction's id. Magic amounts
  * win over the success rate. The hold expires escrowTtlMs after `now` (sandbox time).
  */
 export function authorize(input: { state: TransactionState; attempt: number; now: Date; latencyMs?: number }): AuthorizationDecision {
   const { state, attempt, now } = input;
-  const random = seededRandom(state.simulation.seed, state.transactionId, attempt, 'authorize');
+  const random = seededRandom(state.simulation.seed, attempt, 'authorize');
   const roll = random();
   const jitterMs = Math.floor(random() * 20);
   const durationMs = Math.min(gatewayLimits.maxLatencyMs, Math.max(0, Math.round(input.latencyMs ?? 0)) + jitterMs);

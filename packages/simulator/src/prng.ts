@@ -1,7 +1,7 @@
 /**
- * A seeded PRNG: the parts (simulation seed, transaction id, attempt, purpose) are hashed into a
- * 32-bit state for mulberry32. The same parts always give the same sequence, so a simulation with
- * the same seed decides the same outcomes. Numbers are in [0, 1).
+ * A seeded PRNG: the parts (simulation seed, attempt, purpose; never the transaction's
+ * random id) are hashed into a 32-bit state for mulberry32. The same parts always give the same
+ * sequence, so a simulation with the same seed decides the same outcomes. Numbers are in [0, 1).
  */
 export function seededRandom(...parts: readonly (string | number)[]): () => number {
   let state = hashParts(parts);
