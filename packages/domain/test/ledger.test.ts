@@ -136,6 +136,24 @@ describe('admin override keeps the ledger invariants for every status pair', () 
     expect(reopened).toMatchObject({ settlement: null, settledAt: null });
   });
 
+  it('an override out of ESCROW posts the hold before it expires, and voids it after (an expired hold can no longer be posted)', () => {
+    // The hold of pathTo.ESCROW expires 30 s after at(1).
+    const inTime = run([override('COMPLETED', at(20))], run(pathTo.ESCROW));
+    expect(inTime.state.hold).toMatchObject({ state: 'posted', resolvedVia: 'override' });
+    expect(shape(inTime.entries.slice(-1))).toEqual([['ADJUSTMENT', 'post_pending', payer, escrow, 1250]]);
+    const late = run([override('SETTLED', at(40))], run(pathTo.ESCROW));
+    expect(late.state.hold).toMatchObject({ state: 'voided', resolvedVia: 'override' });
+    expect(shape(late.entries.slice(-3))).toEqual([
+      ['ADJUSTMENT', 'void_pending', payer, escrow, 1250],
+      ['ADJUSTMENT', 'posted', payer, escrow, 1250],
+      ['ADJUSTMENT', 'posted', escrow, vendor, 1250],
+    ]);
+    for (const result of [inTime, late]) {
+      expect(checkLedgerInvariants(result.entries)).toEqual([]);
+      expect(positions(result.entries)).toEqual(expectedPositions(result.state));
+    }
+  });
+
   it('an override out of ESCROW resolves the hold once; the old hold timer is then a no-op', () => {
     const result = run([override('FAILED'), expire('hold-1', at(900))], run(pathTo.ESCROW));
     expect(result.state.hold).toMatchObject({ state: 'voided', resolvedVia: 'override' });

@@ -126,7 +126,10 @@ function applyOverride(state: TransactionState, data: StatusOverridden, at: stri
   const { fundsBefore, fundsAfter, to } = data;
   let hold = state.hold;
   if (fundsBefore === 'held' && fundsAfter !== 'held') {
-    hold = resolveHold(hold, fundsAfter === 'payer' ? 'voided' : 'posted', 'override', at);
+    // An expired hold can no longer be posted: past its expiry (its timer not fired yet) it is
+    // voided, and the money the target status needs moves as a fresh transfer (postings-for.ts).
+    const expired = hold !== null && Date.parse(at) >= Date.parse(hold.expiresAt);
+    hold = resolveHold(hold, fundsAfter === 'payer' || expired ? 'voided' : 'posted', 'override', at);
   }
   if (data.newHold) {
     assert(fundsBefore !== 'held' && fundsAfter === 'held', 'override_new_hold', 'a new hold only replaces no pending hold');

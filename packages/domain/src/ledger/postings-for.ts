@@ -67,7 +67,11 @@ export function postingsFor(
   event: TransactionEvent,
   after: TransactionState = evolve(before, event),
 ): LedgerEntry[] {
-  const moves = fundsMoves(before.funds, after.funds);
+  // A hold voided on the way to funds that are not the payer's (an override past the hold's
+  // expiry): the payer's money goes again, as a posted transfer.
+  const moves: Move[] = before.funds === 'held' && after.funds !== 'payer' && after.funds !== 'held' && after.hold?.state === 'voided'
+    ? [{ kind: 'void_hold' }, ...fundsMoves('payer', after.funds)]
+    : fundsMoves(before.funds, after.funds);
   // Most events move no money: nothing below is worth computing for them.
   if (moves.length === 0) return [];
   const { transactionId, currency, amountMinor, version } = after;
