@@ -1,9 +1,8 @@
 import { createHmac, randomUUID } from 'node:crypto';
-import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testRedisUrl } from '@tracktrove/testing';
 import { trackTroveModule } from '../src/tracktrove-module.ts';
-import { startTestServer, type TestServer } from './test-server.ts';
+import { holdLogVisibility, startTestServer, type TestServer } from './test-server.ts';
 
 type Json = Record<string, any>;
 
@@ -139,16 +138,7 @@ describe('conformance to api.md', () => {
     const from = await server.context.store.headPosition();
     // An open transaction that holds an id, as a projection batch or a timer claim does: readers of
     // the log see no event written after it began until it ends.
-    let release!: () => void;
-    const released = new Promise<void>((resolve) => (release = resolve));
-    let holding!: () => void;
-    const held = new Promise<void>((resolve) => (holding = resolve));
-    const blocker = server.context.store.database.db.transaction().execute(async (transaction) => {
-      await sql`select pg_current_xact_id()`.execute(transaction);
-      holding();
-      await released;
-    });
-    await held;
+    const { release, ended: blocker } = await holdLogVisibility(server.context.store.database.db);
     const created = await initiate();
     const reading = call('GET', `/api/events?from=${from}&limit=500&minPosition=${created.position}`);
     const deliveries = call('GET', `/api/webhooks/deliveries?transactionId=${created.id}&minPosition=${created.position}`);

@@ -3,7 +3,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testRedisUrl } from '@tracktrove/testing';
 import { trackTroveModule } from '../src/tracktrove-module.ts';
-import { startTestServer, type TestServer } from './test-server.ts';
+import { holdLogVisibility, startTestServer, type TestServer } from './test-server.ts';
 
 type Json = Record<string, any>;
 
@@ -172,16 +172,7 @@ describe('list paging', () => {
 
     // An open transaction that holds an id, as a projection batch or a timer claim does: neither the
     // read models nor the log tail pass a write made after it began until it ends.
-    let release!: () => void;
-    const released = new Promise<void>((resolve) => (release = resolve));
-    let holding!: () => void;
-    const held = new Promise<void>((resolve) => (holding = resolve));
-    const blocker = server.context.store.database.db.transaction().execute(async (transaction) => {
-      await sql`select pg_current_xact_id()`.execute(transaction);
-      holding();
-      await released;
-    });
-    await held;
+    const { release, ended: blocker } = await holdLogVisibility(server.context.store.database.db);
     const created = await initiate();
     const releasedAt = Date.now() + 300;
     setTimeout(release, 300);

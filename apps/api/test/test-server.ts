@@ -1,4 +1,5 @@
 import { createTestDatabase, type TestDatabase } from '@tracktrove/testing';
+import { sql, type Kysely } from 'kysely';
 import { pino, type Logger } from 'pino';
 import { loadConfig, type Config } from '../src/config.ts';
 import { startServer, type Module, type RunningServer } from '../src/server.ts';
@@ -22,4 +23,23 @@ export async function startTestServer(options: { modules?: Module[]; config?: Pa
       await testDatabase.drop();
     },
   };
+}
+
+/**
+ * Opens a transaction that holds an id and keeps it open until `release` is called, as a
+ * projection batch or a timer claim does: readers of the log see no event written after it began
+ * until it ends. `ended` settles once it has.
+ */
+export async function holdLogVisibility(db: Kysely<any>): Promise<{ release: () => void; ended: Promise<void> }> {
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  let holding!: () => void;
+  const held = new Promise<void>((resolve) => (holding = resolve));
+  const ended = db.transaction().execute(async (transaction) => {
+    await sql`select pg_current_xact_id()`.execute(transaction);
+    holding();
+    await released;
+  });
+  await held;
+  return { release, ended };
 }
