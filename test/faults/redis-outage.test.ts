@@ -1,9 +1,10 @@
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, initiateBody, sleep, type Json } from './support/api.ts';
 import { expectConsistent, readLog } from './support/checks.ts';
 import { report, runLoad } from './support/load.ts';
 import { serverUnderTest } from './support/server-under-test.ts';
 import { redis } from './support/services.ts';
+import { startTcpProxy, type TcpProxy } from './support/tcp-proxy.ts';
 
 const escrowTtlMs = 2_000;
 /** How late past its due time a hold may still be in ESCROW (the sweeper runs every 250 ms). */
@@ -15,11 +16,29 @@ interface Hold {
   readonly phase: string;
 }
 
-describe('Redis stopped and restarted under load', () => {
-  const under = serverUnderTest();
-  afterAll(async () => {
-    await redis().start();
+/**
+ * Stopped: connections are refused at once. Partitioned: a TCP proxy between the server and Redis
+ * stops passing bytes without closing anything, so commands get no answer at all (they time out
+ * after redisHoldLimits.commandTimeoutMs) and keyspace notifications simply stop.
+ */
+describe.each(['stopped', 'partitioned'] as const)('Redis %s under load, then back', (how) => {
+  let proxy: TcpProxy | undefined;
+  beforeAll(async () => {
+    if (how !== 'partitioned') return;
+    const target = new URL(redis().url);
+    proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port) });
   });
+  // After-hooks run as a stack: the proxy closes after the server has stopped.
+  afterAll(async () => {
+    await proxy?.close();
+  });
+  const under = serverUnderTest({ redisUrl: () => proxy?.urlFor(redis().url) ?? redis().url });
+  afterAll(async () => {
+    if (how === 'stopped') await redis().start();
+    else proxy?.heal();
+  });
+  const cut = async () => (how === 'stopped' ? redis().stop() : (proxy!.partition(), 0));
+  const restore = async () => (how === 'stopped' ? redis().start() : (proxy!.heal(), 0));
 
   const sandboxNow = async () => Date.parse((await under.api.call('GET', '/api/admin/clock', undefined, { admin: true })).json.now);
 
@@ -37,7 +56,7 @@ describe('Redis stopped and restarted under load', () => {
     return overdue;
   };
 
-  it('keeps expiring holds through the sweeper while Redis is down, and reconnects by itself', async () => {
+  it('keeps expiring holds through the sweeper while Redis is away, and reconnects by itself', async () => {
     const holds: Hold[] = [];
     let phase = 'redis up';
     const statuses = new Map<string, number>();
@@ -59,7 +78,7 @@ describe('Redis stopped and restarted under load', () => {
     });
 
     await sleep(4_000);
-    const stopMs = await redis().stop();
+    const stopMs = await cut();
     phase = 'redis down';
     const downAt = Date.now();
     const notReady = await eventually('/ready reports redis down', 15_000, async () => {
@@ -78,7 +97,7 @@ describe('Redis stopped and restarted under load', () => {
     expect(firstDown.json.status).toBe(heldWhileDown[0]!.onHoldExpiry === 'release' ? 'COMPLETED' : 'REFUNDED');
     const downForMs = Date.now() - downAt;
 
-    const startMs = await redis().start();
+    const startMs = await restore();
     phase = 'redis back';
     const upAt = Date.now();
     await eventually('/ready is 200 again without a server restart', 30_000, async () => ((await under.api.call('GET', '/ready')).status === 200 ? true : undefined));
@@ -107,7 +126,7 @@ describe('Redis stopped and restarted under load', () => {
     expect(resolutions.size).toBe(holds.length);
 
     const { verifyMs } = await expectConsistent(under.api);
-    report('redis-outage', {
+    report(`redis-${how}`, {
       requestsStarted: started, holds: holds.length, heldWhileDown: heldWhileDown.length, stopMs, startMs, readyNoticedDownMs, downForMs, readyAgainMs, verifyMs,
       statuses: Object.fromEntries(statuses),
     });

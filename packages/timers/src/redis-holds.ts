@@ -93,6 +93,38 @@ export function createRedisHolds(options: RedisHoldsOptions): RedisHolds {
 
   const down = () => options.simulatedDown?.() ?? false;
 
+  // A Redis across a network partition stays "ready" (no error, no close): its commands just get no
+  // answer within commandTimeout. Until one is answered again it counts as down, and holds skip it
+  // (the PostgreSQL sweeper fires them) instead of each command waiting out the timeout.
+  let lastAnswerAtMs = 0;
+  let lastTimeoutAtMs = 0;
+  const answered = () => {
+    lastAnswerAtMs = Date.now();
+  };
+  const failed = (error: unknown) => {
+    if (error instanceof Error && /timed out/i.test(error.message)) lastTimeoutAtMs = Date.now();
+  };
+  let lastProbeAtMs = 0;
+  /** Whether Redis is known not to answer; while so, a ping a second finds out when it does again. */
+  const unanswered = () => {
+    if (lastTimeoutAtMs <= lastAnswerAtMs) return false;
+    if (Date.now() - lastProbeAtMs >= redisHoldLimits.commandTimeoutMs) {
+      lastProbeAtMs = Date.now();
+      void observed(client.ping()).catch(() => undefined);
+    }
+    return true;
+  };
+  async function observed<T>(command: Promise<T>): Promise<T> {
+    try {
+      const result = await command;
+      answered();
+      return result;
+    } catch (error) {
+      failed(error);
+      throw error;
+    }
+  }
+
   async function enableNotifications(): Promise<void> {
     try {
       const current = (await client.config('GET', 'notify-keyspace-events')) as string[];
@@ -150,7 +182,7 @@ export function createRedisHolds(options: RedisHoldsOptions): RedisHolds {
     async (holds) => {
       const multi = client.multi();
       for (const hold of holds) multi.set(`${holdKeyPrefix}${hold.timerId}`, '1', 'PX', hold.ttlMs);
-      await multi.zadd(zsetKey, ...holds.flatMap((hold) => [hold.dueAtMs, hold.timerId])).exec();
+      await observed(multi.zadd(zsetKey, ...holds.flatMap((hold) => [hold.dueAtMs, hold.timerId])).exec());
       return holds.map(() => done);
     },
   );
@@ -158,7 +190,7 @@ export function createRedisHolds(options: RedisHoldsOptions): RedisHolds {
   const unregister = createGroupCommit<string, void>(
     multiLimits,
     async (timerIds) => {
-      await client.multi().del(...timerIds.map((id) => `${holdKeyPrefix}${id}`)).zrem(zsetKey, ...timerIds).exec();
+      await observed(client.multi().del(...timerIds.map((id) => `${holdKeyPrefix}${id}`)).zrem(zsetKey, ...timerIds).exec());
       return timerIds.map(() => done);
     },
   );
@@ -176,7 +208,7 @@ export function createRedisHolds(options: RedisHoldsOptions): RedisHolds {
 
   async function poll(): Promise<void> {
     if (down() || client.status !== 'ready' || queue.length >= redisHoldLimits.maxQueuedFires) return;
-    const due = (await client.eval(claimDueScript, 1, zsetKey, String(options.nowMs()), String(pollBatchSize))) as string[];
+    const due = (await observed(client.eval(claimDueScript, 1, zsetKey, String(options.nowMs()), String(pollBatchSize)))) as string[];
     enqueue(due, 'redis_poll');
   }
 
@@ -195,16 +227,19 @@ export function createRedisHolds(options: RedisHoldsOptions): RedisHolds {
 
   return {
     async register({ timerId, dueAtMs, nowMs }) {
-      if (down() || client.status !== 'ready') return;
+      if (down() || client.status !== 'ready' || unanswered()) return;
       await register({ timerId, dueAtMs, ttlMs: Math.max(1, Math.round(dueAtMs - nowMs)) });
     },
     async remove(timerIds) {
-      if (timerIds.length === 0 || down() || client.status !== 'ready') return;
+      if (timerIds.length === 0 || down() || client.status !== 'ready' || unanswered()) return;
       await Promise.all(timerIds.map((timerId) => unregister(timerId)));
     },
     size: () => client.zcard(zsetKey),
     status() {
       if (down()) return { status: 'simulated_down', detail: 'Redis is marked down by failure injection; the PostgreSQL sweeper fires expiries', notifications };
+      if (unanswered()) {
+        return { status: 'down', detail: `connected, but commands get no answer within ${redisHoldLimits.commandTimeoutMs} ms; the PostgreSQL sweeper covers`, notifications };
+      }
       const up = client.status === 'ready' && subscriber.status === 'ready';
       const detail = up
         ? notificationDetail || `connected; keyspace notifications on ${channel}`
