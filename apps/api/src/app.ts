@@ -62,7 +62,7 @@ export async function buildApp(context: AppContext, options: BuildAppOptions = {
     // No body at all reaches a route as null; a JSON null sent as the body is not an absent one.
     if (parsed === null) return done(problems.validation('the body must be a JSON object, not null', [{ path: 'body', message: 'must be a JSON object, not null' }]));
     const refused = refusedContent(parsed, undefined);
-    if (refused) return done(problems.validation(`${refused.path || 'body'}: ${refused.message}`, [{ path: refused.path || 'body', message: refused.message }]));
+    if (refused) return done(problems.field(refused.path || 'body', refused.message));
     done(null, parsed);
   });
   app.setValidatorCompiler(validatorCompiler);
@@ -73,7 +73,7 @@ export async function buildApp(context: AppContext, options: BuildAppOptions = {
     reply.header('x-request-id', request.id);
     const path = request.url.split('?')[0] ?? '';
     const refusedQuery = refusedContent(request.query, 'query');
-    if (refusedQuery) throw problems.validation(`${refusedQuery.path}: ${refusedQuery.message}`, [{ path: refusedQuery.path, message: refusedQuery.message }]);
+    if (refusedQuery) throw problems.field(refusedQuery.path, refusedQuery.message);
     if (!context.availability.available && path.startsWith('/api/')) {
       throw problems.unavailable(`the event store is unreachable (${context.availability.lastError ?? 'no answer'}); try again shortly`);
     }

@@ -52,8 +52,6 @@ export function toProblem(error: unknown): HttpProblem | undefined {
       return new HttpProblem(413, 'payload_too_large', 'the request body is larger than the limit');
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return new HttpProblem(415, 'unsupported_media_type', 'send application/json');
-    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
-      return problems.validation('the JSON body is empty', [{ path: 'body', message: 'is empty' }]);
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return problems.validation('Content-Length does not match the body', [{ path: 'body', message: 'wrong length' }]);
     default:

@@ -66,6 +66,8 @@ export class HttpProblem extends Error {
 
 export const problems = {
   validation: (detail: string, errors: readonly FieldProblem[] = []) => new HttpProblem(400, 'validation_failed', detail, errors),
+  /** Bad input in one place: the detail and the single error both name it. */
+  field: (path: string, message: string) => new HttpProblem(400, 'validation_failed', `${path}: ${message}`, [{ path, message }]),
   notFound: (detail: string) => new HttpProblem(404, 'not_found', detail),
   unauthorized: (detail = 'a valid bearer token is required') => new HttpProblem(401, 'unauthorized', detail, [], { 'www-authenticate': 'Bearer' }),
   forbidden: (detail: string) => new HttpProblem(403, 'forbidden', detail),

@@ -81,7 +81,7 @@ export function transactionCommandRoutes(trackTrove: TrackTrove): (context: AppC
           throw problems.validation('initialPayloadJson must be a JSON object', [{ path: 'initialPayloadJson', message: 'must be a JSON object' }]);
         }
         const refused = refusedContent(parsed, 'initialPayloadJson');
-        if (refused) throw problems.validation(`${refused.path}: ${refused.message}`, [{ path: refused.path, message: refused.message }]);
+        if (refused) throw problems.field(refused.path, refused.message);
         // The same bounds as api.md's payload (64 KiB of JSON, nesting depth).
         const checked = PayloadSchema.safeParse(parsed);
         if (!checked.success) {

@@ -6,6 +6,14 @@ import { useApiData } from '../../components/use-api-data.ts';
 import { formatMinor } from '../../format/format.ts';
 import { checkBooksBalance } from './books-balance.ts';
 
+/** The totals row's cells, in the table's column order. */
+const totalColumns = [
+  ['debitsPosted', 'total-debits-posted'],
+  ['creditsPosted', 'total-credits-posted'],
+  ['debitsPending', 'total-debits-pending'],
+  ['creditsPending', 'total-credits-pending'],
+] as const;
+
 export function BalancesPanel({ refreshKey }: { refreshKey: number }) {
   const [asOfText, setAsOfText] = useState('');
   const [asOf, setAsOf] = useState('');
@@ -110,18 +118,11 @@ function BalancesTable({ balances }: { balances: Balances }) {
               <th>
                 totals {currency && <span className="dim">{currency}</span>}
               </th>
-              <th className="number mono" data-testid="total-debits-posted">
-                {formatMinor(totals.debitsPosted)}
-              </th>
-              <th className="number mono" data-testid="total-credits-posted">
-                {formatMinor(totals.creditsPosted)}
-              </th>
-              <th className="number mono" data-testid="total-debits-pending">
-                {formatMinor(totals.debitsPending)}
-              </th>
-              <th className="number mono" data-testid="total-credits-pending">
-                {formatMinor(totals.creditsPending)}
-              </th>
+              {totalColumns.map(([field, testId]) => (
+                <th key={field} className="number mono" data-testid={testId}>
+                  {formatMinor(totals[field])}
+                </th>
+              ))}
               <th />
             </tr>
           ))}
