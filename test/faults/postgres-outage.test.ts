@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { eventually, initiateBody, sleep, type ApiResponse, type Json } from './support/api.ts';
-import { expectConsistent } from './support/checks.ts';
+import { eventually, initiateBody, sleep, type ApiResponse } from './support/api.ts';
+import { expectConsistent, missingAcknowledged } from './support/checks.ts';
 import { report, runLoad } from './support/load.ts';
 import { serverUnderTest } from './support/server-under-test.ts';
 import { postgres } from './support/services.ts';
@@ -112,15 +112,7 @@ describe.each(['stopped', 'crashed'] as const)('PostgreSQL %s and restarted unde
     await eventually('/ready is 200 again', 30_000, async () => ((await under.api.call('GET', '/ready')).status === 200 ? true : undefined));
 
     // No acknowledged write is lost.
-    const missing: Json[] = [];
-    for (let offset = 0; offset < acknowledged.length; offset += 16) {
-      await Promise.all(acknowledged.slice(offset, offset + 16).map(async (ack) => {
-        const events = await under.api.call('GET', `/api/transactions/${ack.id}/events`);
-        const found = (events.json.items as Json[] | undefined)?.some((event) => event.position === ack.position && event.version === ack.version);
-        if (!found) missing.push(ack);
-      }));
-    }
-    expect(missing).toEqual([]);
+    expect(await missingAcknowledged(under.api, acknowledged)).toEqual([]);
     expect(unexpected).toEqual([]);
 
     const { verifyMs } = await expectConsistent(under.api);

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestDatabase } from '@tracktrove/testing';
-import { apiOf, eventually, initiateBody, sleep, type Api, type ApiResponse, type Json } from './support/api.ts';
-import { expectConsistent } from './support/checks.ts';
+import { apiOf, eventually, initiateBody, sleep, type Api, type ApiResponse } from './support/api.ts';
+import { expectConsistent, missingAcknowledged } from './support/checks.ts';
 import { report, runLoad } from './support/load.ts';
 import { createServerProcess, type ServerProcess } from './support/server-process.ts';
 import { freshDatabase, redis } from './support/services.ts';
@@ -109,15 +109,7 @@ describe('a network partition between the server and PostgreSQL, under load', ()
     expect(Object.keys(counted).filter((key) => / 409$/.test(key))).toEqual([]);
 
     // Nothing acknowledged is lost: every 2xx is in its stream.
-    const missing: Json[] = [];
-    for (let offset = 0; offset < acknowledged.length; offset += 16) {
-      await Promise.all(acknowledged.slice(offset, offset + 16).map(async (ack) => {
-        const events = await api.call('GET', `/api/transactions/${ack.id}/events`);
-        const found = (events.json.items as Json[] | undefined)?.some((event) => event.position === ack.position && event.version === ack.version);
-        if (!found) missing.push(ack);
-      }));
-    }
-    expect(missing).toEqual([]);
+    expect(await missingAcknowledged(api, acknowledged)).toEqual([]);
     await eventually('/ready is 200 again', 30_000, async () => ((await api.call('GET', '/ready')).status === 200 ? true : undefined));
     const { verifyMs } = await expectConsistent(api);
     report('postgres-partition', {

@@ -74,3 +74,22 @@ export async function residentMemoryBytes(api: Api): Promise<number> {
   if (!line) throw new Error('no resident_memory_bytes metric in /metrics');
   return Number(line.split(' ')[1]);
 }
+
+export interface Acknowledgement {
+  readonly id: string;
+  readonly position: string;
+  readonly version: number;
+}
+
+/** The acknowledged (2xx) commands whose event is not in their transaction's stream at the answered position and version. */
+export async function missingAcknowledged(api: Api, acknowledged: readonly Acknowledgement[]): Promise<Acknowledgement[]> {
+  const missing: Acknowledgement[] = [];
+  for (let offset = 0; offset < acknowledged.length; offset += 16) {
+    await Promise.all(acknowledged.slice(offset, offset + 16).map(async (ack) => {
+      const events = await api.call('GET', `/api/transactions/${ack.id}/events`);
+      const found = (events.json.items as Json[] | undefined)?.some((event) => event.position === ack.position && event.version === ack.version);
+      if (!found) missing.push(ack);
+    }));
+  }
+  return missing;
+}
