@@ -18,6 +18,7 @@
 import { randomUUID } from 'node:crypto';
 import autocannon from 'autocannon';
 import pg from 'pg';
+import { topStatements } from '@tracktrove/testing';
 import { startChildServer } from './lib/api-server.ts';
 import { measureRawSingleInserts } from './lib/raw-insert.ts';
 import { atLeast, loadMetrics, quantile } from './lib/stats.ts';
@@ -125,6 +126,20 @@ function sampleWaits(url: string): { stop(): Promise<{ samples: number; backendS
   };
 }
 
+/** Clears pg_stat_statements when it is loaded (LOCAL_PG_SETTINGS), so the figures are the measured run's. */
+async function resetStatementStats(url: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query('create extension if not exists pg_stat_statements');
+    await client.query('select pg_stat_statements_reset()');
+  } catch {
+    // not loaded: nothing to reset
+  } finally {
+    await client.end();
+  }
+}
+
 async function inFreshDatabase<T>(server: BenchPostgres, label: string, work: (database: BenchDatabase) => Promise<T>): Promise<T> {
   await server.checkpoint();
   const database = await server.createDatabase(label);
@@ -166,14 +181,17 @@ export const benchmark: Benchmark = {
         context.log(`POST /api/transactions: ${config.measureS} s measured`);
         const cpuBefore = child.cpuSeconds();
         const sampler = sampleWaits(database.url);
+        await resetStatementStats(database.url);
         const measured = await cannon(child.url, config.measureS);
         const waits = await sampler.stop();
+        const statements = await topStatements(database.url, 25);
+        if (statements.length > 0) context.log(`statements of the measured run:\n  ${statements.join('\n  ')}`);
         const serverCpuS = child.cpuSeconds() - cpuBefore;
         // After the load: how far behind the read models are, and the projections' own view.
         const projections = await fetch(new URL('/api/admin/projections', child.url), { headers: { authorization: 'Bearer bench-admin-token-0123456789' } })
           .then((response) => response.json() as Promise<unknown>)
           .catch((error: unknown) => ({ error: String(error) }));
-        return { measured, serverCpuS, projections, waits };
+        return { measured, serverCpuS, projections, waits, statements };
       } finally {
         await child.stop();
       }
@@ -209,6 +227,7 @@ export const benchmark: Benchmark = {
         serverCpuCoresUsed: api.serverCpuS / result.duration,
         projectionsAfterLoad: api.projections,
         pgActivitySamples: api.waits,
+        topStatements: api.statements,
       },
     });
 

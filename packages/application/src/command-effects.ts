@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { sql, type Migration } from 'kysely';
-import type { TransactionState } from '@tracktrove/domain';
+import { awaitsSettlement, type TransactionState } from '@tracktrove/domain';
 import type { Alongside } from '@tracktrove/commands';
 import type { StreamAppend } from '@tracktrove/event-store';
 import {
@@ -86,7 +86,7 @@ export const retryTimerRef = (transactionId: string, retry: { attempt: number; d
 const retryDue = (state: TransactionState) => (state.status === 'RETRY_PENDING' && state.nextRetryAt ? { attempt: state.attempt, dueAt: state.nextRetryAt } : null);
 
 function candidateOf(state: TransactionState): SettlementCandidate | null {
-  if (state.status !== 'COMPLETED' || state.settlement !== null || !state.completedAt) return null;
+  if (!awaitsSettlement(state) || !state.completedAt) return null;
   return { transactionId: state.transactionId, vendorId: state.vendorId, currency: state.currency, amountMinor: state.amountMinor, completedAt: state.completedAt };
 }
 

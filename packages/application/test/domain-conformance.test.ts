@@ -28,6 +28,27 @@ describe('domain conformance (PostgreSQL, in-process timers)', () => {
     expect(after.state.status).toBe('SETTLED');
     expect(after.violations).toEqual([]);
   });
+
+  it('"COMPLETED -> SETTLED" holds back a transaction whose refund is pending; it settles once the refund failed', async () => {
+    const { app, database } = fixture;
+    // 7.77 makes the refund fail; the gateway answers a day later (the fixture's webhook delay).
+    const { state } = await app.initiate(input({ amountMinor: 777 }), operator);
+    const id = state.transactionId;
+    await app.confirm(id, operator);
+    await app.refund(id, 'customer asked', operator);
+    const held = await app.runSettlement({ settlementDate: await dayAfter() });
+    expect(held.settledCount).toBe(0);
+    expect((await inspect(database, id)).state).toMatchObject({ status: 'COMPLETED', refund: { state: 'pending' } });
+
+    await app.clock.advance({ ms: 86_400_000 + 60_000 });
+    const failed = await inspect(database, id);
+    expect(failed.types.slice(-2)).toEqual(['RefundRequested', 'RefundFailed']);
+    const paid = await app.runSettlement({ settlementDate: await dayAfter() });
+    expect(paid.settledCount).toBe(1);
+    const after = await inspect(database, id);
+    expect(after.state.status).toBe('SETTLED');
+    expect(after.violations).toEqual([]);
+  });
 });
 
 describe('domain conformance: step metadata', () => {

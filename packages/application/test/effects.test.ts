@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import fc from 'fast-check';
-import { transactionStatuses, type TransactionState } from '@tracktrove/domain';
+import { awaitsSettlement, transactionStatuses, type TransactionState } from '@tracktrove/domain';
 import { listTimers } from '@tracktrove/timers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TrackTrove } from '../src/index.ts';
@@ -63,7 +63,7 @@ async function expectEffectsMatch(fixture: Fixture, id: string, state: Transacti
   const retries = pending.filter((timer) => timer.kind === 'retry').map((timer) => timer.ref);
   expect(retries).toEqual(state.status === 'RETRY_PENDING' && state.nextRetryAt ? [retryTimerRef(id, { attempt: state.attempt, dueAt: state.nextRetryAt })] : []);
   const candidate = await sql<{ transaction_id: string }>`select transaction_id from tt_settlement_candidates where transaction_id = ${id}`.execute(fixture.database.db);
-  expect(candidate.rows.length).toBe(state.status === 'COMPLETED' && state.settlement === null ? 1 : 0);
+  expect(candidate.rows.length).toBe(awaitsSettlement(state) ? 1 : 0);
   if (state.hold && !state.hold.holdId.includes(':override-hold:')) {
     const refs = await sql<{ ref: string }>`select ref from tt_webhook_deliveries where ref = ${`confirm:${state.hold.holdId}`}`.execute(fixture.database.db);
     expect(refs.rows).toHaveLength(1);

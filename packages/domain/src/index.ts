@@ -60,6 +60,7 @@ export {
 // Decider
 export type * from './decider/commands.ts';
 export {
+  awaitsSettlement,
   hasPendingRefund,
   initialState,
   retriesLeft,

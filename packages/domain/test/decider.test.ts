@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  awaitsSettlement,
   decide,
   ForbiddenError,
   InvalidTransitionError,
@@ -258,6 +259,18 @@ describe('rejected transitions', () => {
     thenRejected(given(...pathTo.COMPLETED, requestRefund()), openDispute());
     thenRejected(given(...pathTo.COMPLETED), refundSucceeded());
     thenRejected(given(...pathTo.COMPLETED, requestRefund()), requestRefund('refund-2'));
+  });
+
+  it('settlement holds back a COMPLETED transaction while its refund is pending, and pays it out once the refund failed', () => {
+    const pending = given(...pathTo.COMPLETED, requestRefund());
+    expect(awaitsSettlement(given(...pathTo.COMPLETED))).toBe(true);
+    expect(awaitsSettlement(pending)).toBe(false);
+    expect(thenRejected(pending, settle()).reason).toMatch(/refund is pending/);
+    const failed = given(...pathTo.COMPLETED, requestRefund(), refundFailed());
+    expect(awaitsSettlement(failed)).toBe(true);
+    expect(decide(settle(), failed).map((event) => event.type)).toEqual(['TransactionSettled']);
+    // A settled transaction's refund comes out of the vendor's payout: nothing to hold back.
+    expect(awaitsSettlement(given(...pathTo.SETTLED))).toBe(false);
   });
 
   it('bad initiate input is a ValidationError naming the field', () => {

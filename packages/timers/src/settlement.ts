@@ -1,5 +1,5 @@
 import { sql, type Kysely } from 'kysely';
-import { buildMetadata, decide, eventSchemaVersions, formatAmount, traceSteps, type Actor, type Currency, type TransactionState } from '@tracktrove/domain';
+import { awaitsSettlement, buildMetadata, decide, eventSchemaVersions, formatAmount, traceSteps, type Actor, type Currency, type TransactionState } from '@tracktrove/domain';
 import {
   EventIdConflictError, WrongExpectedVersionError, appendToStreams, decodeCursor, encodeCursor, isPosition, pageSize, type Page, type StreamAppend,
 } from '@tracktrove/event-store';
@@ -48,7 +48,7 @@ export function settlementBatchId(vendorId: string, currency: string, settlement
 
 /** Keeps the candidate table in step with a transaction's state (call in the command's transaction). */
 export async function syncSettlementCandidate(db: Kysely<any>, state: TransactionState): Promise<void> {
-  if (state.status === 'COMPLETED' && state.settlement === null && state.completedAt) {
+  if (awaitsSettlement(state) && state.completedAt) {
     await sql`
       insert into tt_settlement_candidates (transaction_id, vendor_id, currency, amount_minor, completed_at)
       values (${state.transactionId}, ${state.vendorId}, ${state.currency}, ${state.amountMinor}, ${new Date(state.completedAt)})
@@ -179,7 +179,7 @@ async function settleBatch(
     const loaded = await loadTransactions(db, remaining);
     for (const id of remaining) {
       const state = loaded.get(id);
-      if (state?.status === 'COMPLETED' && state.settlement === null) states.push(state);
+      if (state && awaitsSettlement(state)) states.push(state);
       else if (state) await syncSettlementCandidate(db, state);
     }
     if (states.length === 0) return [];

@@ -169,6 +169,7 @@ function expireHold(command: ExpireHold, state: TransactionState): TransactionEv
 
 function settle(command: Settle, state: TransactionState): TransactionEvent[] {
   if (state.status === 'SETTLED' && state.settlement?.batchId === command.batchId) return [];
+  if (state.status === 'COMPLETED' && hasPendingRefund(state)) throw reject(state, command.type, 'SETTLED', 'a refund is pending: the funds are held back until it resolves');
   return [
     emit(state, command.type, 'TransactionSettled', {
       batchId: command.batchId,

@@ -111,6 +111,15 @@ export function hasPendingRefund(state: TransactionState): boolean {
   return state.refund?.state === 'pending';
 }
 
+/**
+ * Whether T+1 settlement should pay the transaction out: COMPLETED, not settled, and no refund in
+ * flight. A pending refund holds the funds back: settling would pay the vendor money the payer may
+ * be getting back. If the refund fails, the transaction waits for the next settlement run.
+ */
+export function awaitsSettlement(state: TransactionState): boolean {
+  return state.status === 'COMPLETED' && state.settlement === null && state.completedAt !== null && !hasPendingRefund(state);
+}
+
 export function retriesLeft(state: TransactionState): number {
   return Math.max(0, state.retryPolicy.maxRetries - state.retryCount);
 }
