@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { topStatements } from '@tracktrove/testing';
 import { initiateBody, sleep, type Json } from './support/api.ts';
-import { expectConsistent, residentMemoryBytes } from './support/checks.ts';
+import { cpuSeconds, expectConsistent, residentMemoryBytes } from './support/checks.ts';
 import { report, runLoad } from './support/load.ts';
 import { serverUnderTest } from './support/server-under-test.ts';
 
@@ -90,6 +90,9 @@ describe(`a soak of ${transactionCount} transactions with mixed failure injectio
     let slowestAdvanceMs = 0;
     const bursts: number[] = [];
     const advanceMs: number[] = [];
+    // Server CPU spent in the bursts and in the clock advances (the cores it kept busy, see the report).
+    let burstCpuS = 0;
+    let advanceCpuS = 0;
 
     const step = async (index: number) => {
       const { body, followUp } = scenarioOf(index);
@@ -120,14 +123,18 @@ describe(`a soak of ${transactionCount} transactions with mixed failure injectio
     for (let round = 0; started < transactionCount && Date.now() - loadStartedAt < loadBudgetMs; round += 1) {
       const offset = started;
       const size = Math.min(roundSize, transactionCount - started);
+      const cpuBeforeBurstS = await cpuSeconds(under.api);
       const burst = runLoad({ clients, count: size, durationMs: loadBudgetMs, step: (index) => step(offset + index) });
       const burstStartedAt = Date.now();
       started += (await burst.done).started;
       bursts.push(Date.now() - burstStartedAt);
+      const cpuBeforeAdvanceS = await cpuSeconds(under.api);
+      burstCpuS += cpuBeforeAdvanceS - cpuBeforeBurstS;
       const advanceStartedAt = Date.now();
       const advanced = await call('POST', '/api/admin/clock/advance', { ms: clockStepMs }, true);
       slowestAdvanceMs = Math.max(slowestAdvanceMs, Date.now() - advanceStartedAt);
       advanceMs.push(Date.now() - advanceStartedAt);
+      advanceCpuS += (await cpuSeconds(under.api)) - cpuBeforeAdvanceS;
       advances += 1;
       if (round % 5 === 4 && typeof advanced.json.now === 'string') {
         settlements += 1;
@@ -164,6 +171,9 @@ describe(`a soak of ${transactionCount} transactions with mixed failure injectio
     const byStatus = await under.api.call('GET', '/api/transactions?limit=1');
     report('soak', {
       transactions: started, clients, loadMs, transactionsPerSecond: Math.round(started / (loadMs / 1000)), clockAdvances: advances, slowestAdvanceMs, settlementRuns: settlements,
+      serverCpuMsPerTransaction: Math.round(((burstCpuS + advanceCpuS) * 1000 / started) * 100) / 100,
+      serverCoresBusyInBursts: Math.round((burstCpuS / (bursts.reduce((sum, ms) => sum + ms, 0) / 1000)) * 100) / 100,
+      serverCoresBusyInAdvances: Math.round((advanceCpuS / (advanceMs.reduce((sum, ms) => sum + ms, 0) / 1000)) * 100) / 100,
       verifyMs, checkedEvents: verified.checkedEvents, checkedTransactions: verified.checkedTransactions,
       rssFirstQuarterPeakMiB: Math.round(firstPeak / 2 ** 20), rssLastQuarterPeakMiB: Math.round(lastPeak / 2 ** 20), rssSamples: memory.length,
       rssCurve: memory.filter((_, index) => index % Math.max(1, Math.floor(memory.length / 12)) === 0).map((sample) => `${Math.round(sample.atMs / 1000)}s:${Math.round(sample.rssBytes / 2 ** 20)}MiB`),

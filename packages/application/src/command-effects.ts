@@ -83,6 +83,14 @@ export interface EffectsContext {
 const pendingHold = (state: TransactionState) => (state.hold?.state === 'pending' ? state.hold : null);
 const pendingRefund = (state: TransactionState) => (state.refund?.state === 'pending' ? state.refund : null);
 export const retryTimerRef = (transactionId: string, retry: { attempt: number; dueAt: string }) => `${transactionId}:${retry.attempt}:${retry.dueAt}`;
+/**
+ * INITIATED and FAILED are steps no command rests on (an initiate goes on to authorize, a decline
+ * to a retry or to PERMANENTLY_FAILED), so only an admin override leaves a transaction there. A
+ * `resume` timer due at once carries it on from there as the lifecycle does (see track-trove.ts).
+ */
+export const resumeTimerKind = 'resume';
+export const resumesAfterOverride = (state: TransactionState) => state.status === 'INITIATED' || state.status === 'FAILED';
+export const resumeTimerRef = (transactionId: string, version: number) => `${transactionId}:resume:${version}`;
 const retryDue = (state: TransactionState) => (state.status === 'RETRY_PENDING' && state.nextRetryAt ? { attempt: state.attempt, dueAt: state.nextRetryAt } : null);
 
 function candidateOf(state: TransactionState): SettlementCandidate | null {
@@ -128,6 +136,13 @@ export function planEffects(before: TransactionState, after: TransactionState, c
     if (retryBefore) plan.cancel.push({ transactionId: id, kind: 'retry', keepRef: ref });
   } else if (!retry && retryBefore) {
     plan.cancel.push({ transactionId: id, kind: 'retry', keepRef: null });
+  }
+
+  if (resumesAfterOverride(after) && after.status !== before.status) {
+    plan.timers.push({
+      id: randomUUID(), kind: resumeTimerKind, ref: resumeTimerRef(id, after.version), transactionId: id, dueAt: context.now.toISOString(),
+      payload: { version: after.version },
+    });
   }
 
   const refund = pendingRefund(after);

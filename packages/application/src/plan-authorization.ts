@@ -34,14 +34,21 @@ export function planAuthorization(
   plan.add(decision.outcome === 'authorized'
     ? { type: 'RecordAuthorization', outcome: 'authorized', holdId: decision.holdId, expiresAt: decision.expiresAt, now }
     : { type: 'RecordAuthorization', outcome: 'declined', reason: decision.reason, code: decision.code, now });
-  if (decision.outcome === 'declined') {
-    if (retriesLeft(plan.state) > 0) {
-      const random = seededRandom(plan.state.simulation.seed, attempt, 'retry-jitter')();
-      const delayMs = backoffDelayMs({ attempt: plan.state.retryCount + 1, baseDelayMs: options.backoff.baseDelayMs, maxDelayMs: options.backoff.maxDelayMs, random });
-      plan.add({ type: 'ScheduleRetry', dueAt: new Date(options.now.getTime() + delayMs).toISOString(), forced: false, now });
-    } else {
-      plan.add({ type: 'ExhaustRetries', now });
-    }
-  }
+  if (decision.outcome === 'declined') planAfterDecline(plan, { ...options, attempt });
   return decision;
+}
+
+/**
+ * What follows a decline in FAILED: ScheduleRetry (exponential backoff, seeded jitter) while
+ * retries are left, else ExhaustRetries. The jitter is seeded by the attempt that was declined.
+ */
+export function planAfterDecline(plan: CommandPlan, options: { now: Date; backoff: RetryBackoff; attempt?: number }): void {
+  const now = options.now.toISOString();
+  if (retriesLeft(plan.state) > 0) {
+    const random = seededRandom(plan.state.simulation.seed, options.attempt ?? Math.max(1, plan.state.attempt), 'retry-jitter')();
+    const delayMs = backoffDelayMs({ attempt: plan.state.retryCount + 1, baseDelayMs: options.backoff.baseDelayMs, maxDelayMs: options.backoff.maxDelayMs, random });
+    plan.add({ type: 'ScheduleRetry', dueAt: new Date(options.now.getTime() + delayMs).toISOString(), forced: false, now });
+  } else {
+    plan.add({ type: 'ExhaustRetries', now });
+  }
 }

@@ -23,8 +23,8 @@ import {
   runSettlement, settlementDateOf, timerMigrations, transact, transactLimits, uuidV5,
   type AdvanceResult, type BatchTimerHandler, type ClockAdvance, type ListSettlementBatchesOptions, type RedisHolds, type SettlementBatchView, type SettlementRunResult, type Timer,
 } from '@tracktrove/timers';
-import { alongsideOf, applicationMigrations, effectsOf, mergeApplied, mergeEffects, noEffects, planEffects, type Effects } from './command-effects.ts';
-import { CommandPlan, planAuthorization } from './plan-authorization.ts';
+import { alongsideOf, applicationMigrations, effectsOf, mergeApplied, mergeEffects, noEffects, planEffects, resumesAfterOverride, resumeTimerKind, type Effects } from './command-effects.ts';
+import { CommandPlan, planAfterDecline, planAuthorization } from './plan-authorization.ts';
 
 export type SimulationInput = Partial<Omit<SimulationSettings, 'webhook'>> & { webhook?: Partial<SimulationSettings['webhook']> };
 
@@ -391,6 +391,30 @@ export function createTrackTrove(options: TrackTroveOptions): TrackTrove {
   }
 
   /**
+   * A resume timer (after an override to INITIATED or FAILED, see command-effects.ts) carries the
+   * transaction on as the lifecycle would: from INITIATED the gateway authorizes it, from FAILED a
+   * retry is scheduled with backoff, or the retries are exhausted. Nothing when the transaction has
+   * moved on since (another override, a forced retry): a stale timer.
+   */
+  function resumeRequest(timer: Timer, now: Date, times: Map<string, Date>): Request {
+    const transactionId = timer.transactionId!;
+    let durationMs = 0;
+    return {
+      transactionId,
+      command: (state) => {
+        if (!resumesAfterOverride(state) || state.version !== Number(timer.payload.version)) return [];
+        times.set(transactionId, now);
+        const plan = new CommandPlan(state);
+        if (state.status === 'INITIATED') durationMs = planAuthorization(plan, { now, latencyMs: failures.gatewayLatencyMs, backoff }).durationMs;
+        else planAfterDecline(plan, { now, backoff });
+        return plan.commands;
+      },
+      context: { actor: system('resume-timer'), correlationId: transactionId, causationId: timer.id, service: 'gateway' },
+      stepOf: (state) => ({ attempt: state.attempt, durationMs }),
+    };
+  }
+
+  /**
    * Timers of one kind decided together in their claim's transaction: the first timer of each
    * transaction in one batch (one read, one append with every effect), a further timer of the same
    * transaction after it, on its own. `times` holds the sandbox time each command was decided at.
@@ -429,6 +453,12 @@ export function createTrackTrove(options: TrackTroveOptions): TrackTrove {
     async retry(timers, { transaction, now, nowFor }) {
       const times = new Map<string, Date>();
       const effects = await fireTogether(transaction, timers, (timer) => retryRequest(timer, nowFor(timer), times), now, times);
+      return () => applyEffects(effects);
+    },
+    /** Transactions an override left in INITIATED or FAILED go on from there. */
+    async [resumeTimerKind](timers, { transaction, now, nowFor }) {
+      const times = new Map<string, Date>();
+      const effects = await fireTogether(transaction, timers, (timer) => resumeRequest(timer, nowFor(timer), times), now, times);
       return () => applyEffects(effects);
     },
   };

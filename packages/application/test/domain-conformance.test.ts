@@ -29,6 +29,50 @@ describe('domain conformance (PostgreSQL, in-process timers)', () => {
     expect(after.violations).toEqual([]);
   });
 
+  it('an override to INITIATED goes on to authorization, as an initiate does; one to FAILED to a scheduled retry', async () => {
+    const { app, database } = fixture;
+    const first = (await app.initiate(input(), operator)).state.transactionId;
+    await app.override(first, 'INITIATED', 'gateway lost the authorization', admin);
+    await app.clock.advance({ ms: 1 });
+    const authorized = await inspect(database, first);
+    expect(authorized.types.slice(-2)).toEqual(['StatusOverridden', 'EscrowHoldPlaced']);
+    expect(authorized.state.status).toBe('ESCROW');
+    expect(authorized.violations).toEqual([]);
+
+    const second = (await app.initiate(input(), operator)).state.transactionId;
+    await app.override(second, 'FAILED', 'authorization reversed by the bank', admin);
+    await app.clock.advance({ ms: 1 });
+    const scheduled = await inspect(database, second);
+    expect(scheduled.types.slice(-2)).toEqual(['StatusOverridden', 'RetryScheduled']);
+    expect(scheduled.state.status).toBe('RETRY_PENDING');
+    await app.clock.advance({ ms: 10_000 });
+    const retried = await inspect(database, second);
+    expect(retried.types.slice(-3)).toEqual(['StatusOverridden', 'RetryScheduled', 'EscrowHoldPlaced']);
+    expect(retried.violations).toEqual([]);
+  });
+
+  it('an override to FAILED with no retries left ends in PERMANENTLY_FAILED; a transaction moved on before the timer fires stays put', async () => {
+    const { app, database } = fixture;
+    const exhausted = (await app.initiate(input({ amountMinor: 404 }), operator)).state.transactionId;
+    // 4.04 declines every attempt: advance until the retries are exhausted.
+    for (let round = 0; round < 6; round += 1) await app.clock.advance({ ms: 3_600_000 });
+    expect((await inspect(database, exhausted)).state.status).toBe('PERMANENTLY_FAILED');
+    await app.override(exhausted, 'FAILED', 'reopened for review', admin);
+    await app.clock.advance({ ms: 1 });
+    const ended = await inspect(database, exhausted);
+    expect(ended.types.slice(-2)).toEqual(['StatusOverridden', 'RetriesExhausted']);
+    expect(ended.state.status).toBe('PERMANENTLY_FAILED');
+
+    const moved = (await app.initiate(input(), operator)).state.transactionId;
+    await app.override(moved, 'FAILED', 'to be retried by hand', admin);
+    await app.retry(moved, operator);
+    const before = await inspect(database, moved);
+    await app.clock.advance({ ms: 1 });
+    const after = await inspect(database, moved);
+    expect(after.types).toEqual(before.types);
+    expect(after.state.status).toBe('ESCROW');
+  });
+
   it('"COMPLETED -> SETTLED" holds back a transaction whose refund is pending; it settles once the refund failed', async () => {
     const { app, database } = fixture;
     // 7.77 makes the refund fail; the gateway answers a day later (the fixture's webhook delay).
@@ -36,15 +80,13 @@ describe('domain conformance (PostgreSQL, in-process timers)', () => {
     const id = state.transactionId;
     await app.confirm(id, operator);
     await app.refund(id, 'customer asked', operator);
-    const held = await app.runSettlement({ settlementDate: await dayAfter() });
-    expect(held.settledCount).toBe(0);
-    expect((await inspect(database, id)).state).toMatchObject({ status: 'COMPLETED', refund: { state: 'pending' } });
+    await app.runSettlement({ settlementDate: await dayAfter() });
+    expect((await inspect(database, id)).state).toMatchObject({ status: 'COMPLETED', settlement: null, refund: { state: 'pending' } });
 
     await app.clock.advance({ ms: 86_400_000 + 60_000 });
     const failed = await inspect(database, id);
     expect(failed.types.slice(-2)).toEqual(['RefundRequested', 'RefundFailed']);
-    const paid = await app.runSettlement({ settlementDate: await dayAfter() });
-    expect(paid.settledCount).toBe(1);
+    await app.runSettlement({ settlementDate: await dayAfter() });
     const after = await inspect(database, id);
     expect(after.state.status).toBe('SETTLED');
     expect(after.violations).toEqual([]);

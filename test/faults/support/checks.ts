@@ -67,12 +67,23 @@ export async function headPosition(api: Api): Promise<string> {
   return (events.at(-1)?.position as string | undefined) ?? 'start';
 }
 
-/** Resident set size of the server process, from /metrics. */
-export async function residentMemoryBytes(api: Api): Promise<number> {
+/** A process metric of the server (prom-client's defaults, prefixed), from /metrics. */
+async function processMetric(api: Api, name: string): Promise<number> {
   const response = await api.call('GET', '/metrics');
-  const line = response.text.split('\n').find((candidate) => /^tracktrove_process_(process_)?resident_memory_bytes /.test(candidate));
-  if (!line) throw new Error('no resident_memory_bytes metric in /metrics');
+  const pattern = new RegExp(`^tracktrove_process_(process_)?${name} `);
+  const line = response.text.split('\n').find((candidate) => pattern.test(candidate));
+  if (!line) throw new Error(`no ${name} metric in /metrics`);
   return Number(line.split(' ')[1]);
+}
+
+/** Resident set size of the server process, from /metrics. */
+export function residentMemoryBytes(api: Api): Promise<number> {
+  return processMetric(api, 'resident_memory_bytes');
+}
+
+/** CPU seconds (user and system) the server process has used, from /metrics. */
+export function cpuSeconds(api: Api): Promise<number> {
+  return processMetric(api, 'cpu_seconds_total');
 }
 
 export interface Acknowledgement {
