@@ -89,6 +89,19 @@ export const retryTimerRef = (transactionId: string, retry: { attempt: number; d
  * `resume` timer due at once carries it on from there as the lifecycle does (see track-trove.ts).
  */
 export const resumeTimerKind = 'resume';
+
+/** The refs of the gateway's webhooks name what each is for: a hold's confirmation, a refund's outcome. */
+const confirmationRef = (holdId: string) => `confirm:${holdId}`;
+const refundOutcomeRef = (refundId: string) => `refund:${refundId}`;
+const duplicateRefSuffix = ':duplicate';
+
+/** What a webhook sent by a planned delivery is for, from the delivery's ref; null for other refs (a manual confirmation). */
+export function webhookSubjectOf(ref: string): { holdId: string } | { refundId: string } | null {
+  const base = ref.endsWith(duplicateRefSuffix) ? ref.slice(0, -duplicateRefSuffix.length) : ref;
+  if (base.startsWith('confirm:')) return { holdId: base.slice('confirm:'.length) };
+  if (base.startsWith('refund:')) return { refundId: base.slice('refund:'.length) };
+  return null;
+}
 export const resumesAfterOverride = (state: TransactionState) => state.status === 'INITIATED' || state.status === 'FAILED';
 export const resumeTimerRef = (transactionId: string, version: number) => `${transactionId}:resume:${version}`;
 const retryDue = (state: TransactionState) => (state.status === 'RETRY_PENDING' && state.nextRetryAt ? { attempt: state.attempt, dueAt: state.nextRetryAt } : null);
@@ -121,7 +134,7 @@ export function planEffects(before: TransactionState, after: TransactionState, c
     });
     if (holdBefore) plan.cancel.push({ transactionId: id, kind: 'hold_expiry', keepRef: ref });
     // Seeded by the stream version, not the hold id (it holds the transaction's random id).
-    if (!hold.holdId.includes(':override-hold:')) addDeliveries(planWebhook(after, `confirm:${hold.holdId}`, 'payment.confirmed', context, `confirm@${after.version}`));
+    if (!hold.holdId.includes(':override-hold:')) addDeliveries(planWebhook(after, confirmationRef(hold.holdId), 'payment.confirmed', context, `confirm@${after.version}`));
   } else if (!hold && holdBefore) {
     plan.cancel.push({ transactionId: id, kind: 'hold_expiry', keepRef: null });
   }
@@ -150,7 +163,7 @@ export function planEffects(before: TransactionState, after: TransactionState, c
     // Seeded by the stream version, not the (random) refund id, so the same seed decides the same.
     const seedKey = `refund@${after.version}`;
     const fails = magicEffectOf(after.amountMinor)?.kind === 'refund_fails' || seededRandom(after.simulation.seed, seedKey)() < after.simulation.refundFailureRate;
-    addDeliveries(planWebhook(after, `refund:${refund.refundId}`, fails ? 'refund.failed' : 'refund.succeeded', context, seedKey));
+    addDeliveries(planWebhook(after, refundOutcomeRef(refund.refundId), fails ? 'refund.failed' : 'refund.succeeded', context, seedKey));
   }
 
   const candidate = candidateOf(after);
@@ -208,7 +221,7 @@ function planWebhook(state: TransactionState, ref: string, type: WebhookType, co
   const duplicateExtraMs = (failures.webhook.reorder ? Math.floor(random() * reorderSpanMs) : 0) + 200;
   const second = planWebhookDelivery({
     ...base,
-    ref: `${ref}:duplicate`,
+    ref: `${ref}${duplicateRefSuffix}`,
     dueAt: new Date(now.getTime() + delayMs + duplicateExtraMs),
     injection: { dropped: false, duplicateOf: first.deliveryId, extraDelayMs: duplicateExtraMs, reason: magic?.kind === 'duplicate_confirmation' ? 'magic amount 9.99' : 'webhook.duplicateRate' },
   });

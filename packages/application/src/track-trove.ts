@@ -12,7 +12,7 @@ import {
   type CommandResult, type CommandSequence, type IdempotencyRequest, type StepContext,
 } from '@tracktrove/commands';
 import {
-  deliverWebhook, deliverWebhooks, effectiveSimulation, listDeliveries, NotFoundError, readFailureSettings,
+  deliverWebhook, deliverWebhooks, effectiveSimulation, listDeliveries, NotFoundError, readFailureSettings, webhookRefsOf,
   receiveVerifiedWebhooks, scheduleWebhookDelivery, verifyGatewayWebhook, simulatorMigrations, webhookTimerKind, writeFailureSettings,
   defaultFailureSettings, WebhookSignatureError,
   type AppliedWebhook, type DeliveryAttemptView, type DeliveryView, type FailureSettings, type ListDeliveriesOptions, type ReceiveResult, type WebhookBody, type WebhooksApplier,
@@ -23,7 +23,7 @@ import {
   runSettlement, settlementDateOf, timerMigrations, transact, transactLimits, uuidV5,
   type AdvanceResult, type BatchTimerHandler, type ClockAdvance, type ListSettlementBatchesOptions, type RedisHolds, type SettlementBatchView, type SettlementRunResult, type Timer,
 } from '@tracktrove/timers';
-import { alongsideOf, applicationMigrations, effectsOf, mergeApplied, mergeEffects, noEffects, planEffects, resumesAfterOverride, resumeTimerKind, type Effects } from './command-effects.ts';
+import { alongsideOf, applicationMigrations, effectsOf, mergeApplied, mergeEffects, noEffects, planEffects, resumesAfterOverride, resumeTimerKind, webhookSubjectOf, type Effects } from './command-effects.ts';
 import { CommandPlan, planAfterDecline, planAuthorization } from './plan-authorization.ts';
 
 export type SimulationInput = Partial<Omit<SimulationSettings, 'webhook'>> & { webhook?: Partial<SimulationSettings['webhook']> };
@@ -511,20 +511,26 @@ export function createTrackTrove(options: TrackTroveOptions): TrackTrove {
 
   // ---- the facade ----
 
-  /** The command a verified webhook stands for, decided on the transaction it names. */
-  function webhookRequest(body: WebhookBody, now: Date): Request {
+  /**
+   * The command a verified webhook stands for, decided on the transaction it names. A webhook the
+   * simulated gateway sent names, through its delivery, the hold or refund it is for: a confirmation
+   * of a hold an override replaced confirms nothing (nor a refund outcome another refund).
+   */
+  function webhookRequest(body: WebhookBody, now: Date, subject: ReturnType<typeof webhookSubjectOf>): Request {
     const at = now.toISOString();
+    const holdId = subject && 'holdId' in subject ? { holdId: subject.holdId } : {};
+    const refundId = subject && 'refundId' in subject ? { refundId: subject.refundId } : {};
     return {
       transactionId: body.transactionId,
       command: (state) => {
         if (state.status === 'NEW') throw new NotFoundError('transaction', body.transactionId);
         switch (body.type) {
           case 'payment.confirmed':
-            return { type: 'ConfirmPayment', now: at };
+            return { type: 'ConfirmPayment', now: at, ...holdId };
           case 'refund.succeeded':
-            return { type: 'CompleteRefund', outcome: 'succeeded', now: at };
+            return { type: 'CompleteRefund', outcome: 'succeeded', now: at, ...refundId };
           case 'refund.failed':
-            return { type: 'CompleteRefund', outcome: 'failed', reason: 'the gateway could not refund (simulated)', now: at };
+            return { type: 'CompleteRefund', outcome: 'failed', reason: 'the gateway could not refund (simulated)', now: at, ...refundId };
           case 'payment.failed':
             return [];
         }
@@ -541,8 +547,13 @@ export function createTrackTrove(options: TrackTroveOptions): TrackTrove {
   const applyWebhooks = (now: Date, applied: { effects: Effects }): WebhooksApplier => async (transaction, bodies) => {
     applied.effects = noEffects();
     const outcomes: (AppliedWebhook | { error: unknown })[] = [];
+    const refs = await webhookRefsOf(transaction, bodies.map((body) => body.id));
+    const subjectOf = (body: WebhookBody) => {
+      const ref = refs.get(body.id);
+      return ref === undefined ? null : webhookSubjectOf(ref);
+    };
     for (const round of roundsOfDistinct(bodies, (body) => body.transactionId)) {
-      const { batch, effects } = await executeBatchIn(transaction, round.map(({ item }) => webhookRequest(item, now)), () => now, true);
+      const { batch, effects } = await executeBatchIn(transaction, round.map(({ item }) => webhookRequest(item, now, subjectOf(item))), () => now, true);
       applied.effects = mergeApplied(applied.effects, effects);
       round.forEach(({ item: body, index }, position) => {
         const { version, position: logPosition, appended } = batch.results[position]!;

@@ -73,6 +73,29 @@ describe('domain conformance (PostgreSQL, in-process timers)', () => {
     expect(after.state.status).toBe('ESCROW');
   });
 
+  it('a confirmation webhook of a hold an override replaced confirms nothing; the new hold\'s own confirmation does', async () => {
+    const { app, database } = fixture;
+    const id = (await app.initiate(input({ simulation: { webhook: { delayMs: 5_000 } } }), operator)).state.transactionId;
+    const firstHold = (await inspect(database, id)).state.hold!.holdId;
+    await app.override(id, 'INITIATED', 'authorization to be run again', admin);
+    await app.clock.advance({ ms: 1 });
+    const secondHold = (await inspect(database, id)).state.hold!.holdId;
+    expect(secondHold).not.toBe(firstHold);
+    await app.clock.advance({ ms: 10_000 });
+
+    const deliveries = (await app.listDeliveries({ transactionId: id })).items.filter((delivery) => delivery.type === 'payment.confirmed' && !delivery.injection.duplicateOf);
+    expect(deliveries).toHaveLength(2);
+    const [stale, current] = deliveries.sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+    expect(stale!.attempts[0]?.response?.body).toMatch(new RegExp(`ignored.*for hold ${firstHold}`));
+    const after = await inspect(database, id);
+    expect(after.state.status).toBe('COMPLETED');
+    const events = await readStream(database.db, transactionStreamId(id));
+    const posted = events.find((event) => event.type === 'EscrowHoldPosted')!;
+    expect((posted.data as { holdId: string }).holdId).toBe(secondHold);
+    expect((posted.metadata as { causationId: string }).causationId).toBe(current!.webhookId);
+    expect(after.violations).toEqual([]);
+  });
+
   it('"COMPLETED -> SETTLED" holds back a transaction whose refund is pending; it settles once the refund failed', async () => {
     const { app, database } = fixture;
     // 7.77 makes the refund fail; the gateway answers a day later (the fixture's webhook delay).

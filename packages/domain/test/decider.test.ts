@@ -261,6 +261,18 @@ describe('rejected transitions', () => {
     thenRejected(given(...pathTo.COMPLETED, requestRefund()), requestRefund('refund-2'));
   });
 
+  it('a confirmation or refund outcome naming another hold or refund than the current one is rejected; naming it, or none, applies', () => {
+    const escrow = given(...pathTo.ESCROW);
+    expect(thenRejected(escrow, { type: 'ConfirmPayment', now: at(5), holdId: 'hold-0' }).reason).toMatch(/for hold hold-0/);
+    expect(decide({ type: 'ConfirmPayment', now: at(5), holdId: 'hold-1' }, escrow).map((event) => event.type)).toEqual(['EscrowHoldPosted']);
+    expect(decide(confirm(), escrow).map((event) => event.type)).toEqual(['EscrowHoldPosted']);
+    const pending = given(...pathTo.COMPLETED, requestRefund('refund-2'));
+    expect(thenRejected(pending, { type: 'CompleteRefund', outcome: 'succeeded', now: at(200), refundId: 'refund-1' }).reason).toMatch(/for refund refund-1/);
+    expect(thenRejected(pending, { type: 'CompleteRefund', outcome: 'failed', reason: 'bank', now: at(200), refundId: 'refund-1' }).reason).toMatch(/for refund refund-1/);
+    expect(decide({ type: 'CompleteRefund', outcome: 'succeeded', now: at(200), refundId: 'refund-2' }, pending).map((event) => event.type)).toEqual(['RefundSucceeded']);
+    expect(decide(refundSucceeded(), pending).map((event) => event.type)).toEqual(['RefundSucceeded']);
+  });
+
   it('settlement holds back a COMPLETED transaction while its refund is pending, and pays it out once the refund failed', () => {
     const pending = given(...pathTo.COMPLETED, requestRefund());
     expect(awaitsSettlement(given(...pathTo.COMPLETED))).toBe(true);

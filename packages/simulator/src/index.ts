@@ -7,7 +7,7 @@ export { seededRandom } from './prng.ts';
 export { receiveVerifiedWebhooks, verifyGatewayWebhook, type AppliedWebhook, type ReceiveOutcome, type ReceiveResult, type WebhooksApplier } from './receive-webhook.ts';
 export { WebhookBodySchema, webhookLimits, webhookTypes, type WebhookBody, type WebhookType } from './webhook-body.ts';
 export {
-  deliverWebhook, deliverWebhooks, listDeliveries, planWebhookDelivery, scheduleWebhookDelivery, webhookDeliveryLimits, webhookStreamPrefix, webhookTimerKind,
+  deliverWebhook, deliverWebhooks, listDeliveries, planWebhookDelivery, scheduleWebhookDelivery, webhookDeliveryLimits, webhookRefsOf, webhookStreamPrefix, webhookTimerKind,
   type DeliverOptions, type DeliveryAttemptView, type WebhookDeliveryInput, type WebhookDeliveryPlan, type DeliveryView, type ListDeliveriesOptions, type WebhookInjection, type WebhookRequest, type WebhookResponse, type WebhookTransport,
 } from './webhook-deliveries.ts';
 export { defaultSignatureToleranceS, signatureHeaderName, signWebhook, verifyWebhookSignature, WebhookSignatureError, type SignatureProblem } from './webhook-signature.ts';

@@ -69,6 +69,12 @@ export const simulatorMigrations: Record<string, Migration> = {
       await sql`create index tt_webhook_deliveries_order on tt_webhook_deliveries (created_at, due_at, delivery_id)`.execute(db);
     },
   },
+  // A received webhook is looked up by its id to find what it is for (webhookSubjectsOf).
+  '0550-webhook-deliveries-by-webhook-id': {
+    async up(db: Kysely<unknown>) {
+      await sql`create index tt_webhook_deliveries_webhook on tt_webhook_deliveries (webhook_id)`.execute(db);
+    },
+  },
 };
 
 /**

@@ -331,6 +331,18 @@ async function withTimeout<T>(promise: Promise<T>, timeoutMs: number): Promise<T
   }
 }
 
+/**
+ * The refs of the deliveries that sent these webhook ids (a webhook and its duplicate share an id,
+ * and a ref names what the delivery is for), by webhook id. A webhook no delivery sent (posted by
+ * hand) has none.
+ */
+export async function webhookRefsOf(db: Kysely<any>, webhookIds: readonly string[]): Promise<Map<string, string>> {
+  if (webhookIds.length === 0) return new Map();
+  const { rows } = await sql<{ webhook_id: string; ref: string }>`
+    select webhook_id, ref from tt_webhook_deliveries where webhook_id = any(${webhookIds}::text[])`.execute(db);
+  return new Map(rows.map((row) => [row.webhook_id, row.ref]));
+}
+
 export interface ListDeliveriesOptions {
   readonly transactionId?: string;
   /** 1 to 500, default 50. */

@@ -32,14 +32,20 @@ export type RecordAuthorization =
 export type ScheduleRetry = { type: 'ScheduleRetry'; dueAt: string; forced: boolean; now: string };
 export type ExhaustRetries = { type: 'ExhaustRetries'; now: string };
 /** The gateway's confirmation webhook (or the operator's confirm, which goes through the same path). */
-export type ConfirmPayment = { type: 'ConfirmPayment'; now: string };
+/**
+ * The gateway confirmed the payment. `holdId`, when the confirmation names the hold it is for (the
+ * simulated gateway's do), must be the transaction's hold: a confirmation of an earlier hold (one
+ * an override replaced) confirms nothing. Without it, the confirmation is for the hold there is.
+ */
+export type ConfirmPayment = { type: 'ConfirmPayment'; now: string; holdId?: string };
 /** The hold's TTL ran out (Redis notification or sweeper); `holdId` guards against stale timers. */
 export type ExpireHold = { type: 'ExpireHold'; holdId: string; now: string };
 export type Settle = { type: 'Settle'; batchId: string; settlementDate: string; now: string };
 export type RequestRefund = { type: 'RequestRefund'; refundId: string; reason: string; now: string };
+/** The gateway's outcome of the pending refund; `refundId`, when given, must be the pending refund's (see ConfirmPayment's holdId). */
 export type CompleteRefund =
-  | { type: 'CompleteRefund'; outcome: 'succeeded'; now: string }
-  | { type: 'CompleteRefund'; outcome: 'failed'; reason: string; now: string };
+  | { type: 'CompleteRefund'; outcome: 'succeeded'; now: string; refundId?: string }
+  | { type: 'CompleteRefund'; outcome: 'failed'; reason: string; now: string; refundId?: string };
 export type OpenDispute = { type: 'OpenDispute'; disputeId: string; reason: string; now: string };
 export type ResolveDispute = { type: 'ResolveDispute'; outcome: DisputeOutcome; now: string };
 export type OverrideStatus = { type: 'OverrideStatus'; to: TransactionStatus; reason: string; actor: Actor; now: string };

@@ -137,6 +137,9 @@ function recordAuthorization(command: RecordAuthorization, state: TransactionSta
 
 function confirmPayment(command: ConfirmPayment, state: TransactionState): TransactionEvent[] {
   const hold = state.hold;
+  if (command.holdId !== undefined && hold?.holdId !== command.holdId) {
+    throw reject(state, command.type, 'COMPLETED', `the confirmation is for hold ${command.holdId}, not the transaction's ${hold ? `hold ${hold.holdId}` : 'missing hold'}`);
+  }
   if (hold?.state === 'posted' && hold.resolvedVia === 'webhook') return [];
   if (hold?.resolvedVia === 'hold_expiry') {
     throw reject(state, command.type, 'COMPLETED', 'the hold expired; an expired hold can no longer be posted');
@@ -212,6 +215,9 @@ function completeRefund(command: CompleteRefund, state: TransactionState): Trans
   const refund = state.refund;
   if (refund?.state !== 'pending') {
     throw reject(state, command.type, command.outcome === 'succeeded' ? 'REFUNDED' : null, 'no refund is pending');
+  }
+  if (command.refundId !== undefined && command.refundId !== refund.refundId) {
+    throw reject(state, command.type, command.outcome === 'succeeded' ? 'REFUNDED' : null, `the outcome is for refund ${command.refundId}, not the pending refund ${refund.refundId}`);
   }
   return command.outcome === 'succeeded'
     ? [emit(state, command.type, 'RefundSucceeded', { refundId: refund.refundId, refundedAt: command.now })]
