@@ -6,7 +6,8 @@
  * apps/web/dist at `/`), a user fires a transaction, sees it reach COMPLETED,
  * steps through its replay, refunds it and sees the books balance.
  * TRACKTROVE_E2E_TOKEN (optional) is stored as the viewer's bearer token; use
- * the admin token so the Admin screen loads too. Skipped when the URL is unset.
+ * the admin token so the Admin screen loads too. Without TRACKTROVE_E2E_URL the
+ * tests start their own server on the test services.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync } from 'node:fs';
@@ -23,8 +24,19 @@ let token = process.env.TRACKTROVE_E2E_TOKEN ?? '';
 // Screenshots land in docs/ only when asked (SAVE_SCREENSHOTS=1), so a test run leaves the tree clean.
 const screenshotDir = process.env.SAVE_SCREENSHOTS === '1' ? resolve(here, '../../../docs/screenshots') : mkdtempSync(join(tmpdir(), 'tracktrove-screens-'));
 
+interface OwnServer {
+  url: string;
+  stop: () => Promise<void>;
+}
+
+interface ServerTokens {
+  admin: string;
+  operator?: string;
+  viewer?: string;
+}
+
 /** Without TRACKTROVE_E2E_URL: build the viewer if needed and start a real server on the test services. */
-async function startOwnServer(): Promise<() => Promise<void>> {
+async function startOwnServer(tokens: ServerTokens, options: { retryBaseDelayMs?: number } = {}): Promise<OwnServer> {
   // Built when missing or older than the sources: a stale build would test yesterday's viewer.
   execFileSync(process.execPath, ['infra/ensure-web-build.mjs'], { stdio: 'inherit', cwd: resolve(here, '../../..') });
   const { createTestDatabase, testRedisUrl } = await import('@tracktrove/testing');
@@ -33,16 +45,39 @@ async function startOwnServer(): Promise<() => Promise<void>> {
   const database = await createTestDatabase();
   const config = loadConfig({}, {
     port: 0, host: '127.0.0.1', databaseUrl: database.url, redisUrl: testRedisUrl(), logLevel: 'silent',
-    tokens: { admin: 'e2e-admin-token', operator: undefined, viewer: undefined }, webDistDir: resolve(here, '../dist'),
+    tokens: { admin: tokens.admin, operator: tokens.operator, viewer: tokens.viewer }, webDistDir: resolve(here, '../dist'),
+    ...options,
   });
   const server = await startServer({ config, modules: [trackTroveModule()], logger: pino({ level: 'silent' }) });
-  baseUrl = server.url!;
-  token = 'e2e-admin-token';
-  return async () => {
-    await server.close();
-    await database.drop();
+  return {
+    url: server.url!,
+    stop: async () => {
+      await server.close();
+      await database.drop();
+    },
   };
 }
+
+const chromiumArgs = [
+  '--headless=new',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+let browser: Browser;
+
+beforeAll(async () => {
+  browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: chromiumArgs });
+});
+
+afterAll(async () => {
+  await browser?.close();
+});
 
 /** Confirmation webhook default delay is 1000 ms; allow for a slow machine. */
 const completionTimeoutMs = 15_000;
@@ -50,26 +85,18 @@ const stepTimeoutMs = 10_000;
 
 describe('trace viewer in a browser', () => {
   let stopServer: () => Promise<void> = async () => undefined;
-  let browser: Browser;
   let page: Page;
   let transactionId = '';
 
   beforeAll(async () => {
-    if (!externalUrl) stopServer = await startOwnServer();
+    if (!externalUrl) {
+      // Retries wait ten minutes of sandbox clock, so a declined transaction stays in RETRY_PENDING while a test looks at it.
+      const server = await startOwnServer({ admin: 'e2e-admin-token' }, { retryBaseDelayMs: 600_000 });
+      baseUrl = server.url;
+      token = 'e2e-admin-token';
+      stopServer = server.stop;
+    }
     mkdirSync(screenshotDir, { recursive: true });
-    browser = await chromium.launch({
-      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-      args: [
-        '--headless=new',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
     page = await browser.newPage({ viewport: { width: 1440, height: 1000 } });
     page.setDefaultTimeout(stepTimeoutMs);
     await page.addInitScript((storedToken: string) => {
@@ -78,7 +105,7 @@ describe('trace viewer in a browser', () => {
   });
 
   afterAll(async () => {
-    await browser?.close();
+    await page?.close();
     await stopServer();
   });
 
@@ -222,6 +249,73 @@ describe('trace viewer in a browser', () => {
     expect(await page.getByTestId('problem').count()).toBe(0);
   });
 
+  it('offers only the actions the lifecycle allows: held, completed, disputed, resolved', async () => {
+    const heldId = await fireWithDroppedWebhook(page);
+    await page.goto(`${baseUrl}/#/transactions/${heldId}`);
+    await expectStatus(page, 'ESCROW');
+    await expectActions(page, ['action-confirm', 'action-refund', 'action-override']);
+
+    await page.getByTestId('action-confirm').click();
+    await expectStatus(page, 'COMPLETED');
+    await expectActions(page, ['action-refund', 'action-dispute-open', 'action-override']);
+
+    await page.getByTestId('action-reason').fill('e2e: item not received');
+    await page.getByTestId('action-dispute-open').click();
+    await expectStatus(page, 'DISPUTE_OPEN');
+    await expectActions(page, ['action-dispute-won', 'action-dispute-lost', 'action-override']);
+
+    await page.getByTestId('action-dispute-won').click();
+    await expectStatus(page, 'DISPUTE_RESOLVED');
+    await expectActions(page, ['action-override']);
+    expect(await page.getByTestId('actions-note').textContent()).toContain('DISPUTE_RESOLVED is terminal');
+    expect(await page.getByTestId('problem').count()).toBe(0);
+  });
+
+  it('hides refund and dispute while a refund is pending', async () => {
+    // The refund's answer comes as a webhook after webhook.delayMs: ten minutes keeps it pending.
+    const slowId = await fireFromForm(page, { webhookDelayMs: '600000', escrowTtlMs: '3600000' });
+    await page.goto(`${baseUrl}/#/transactions/${slowId}`);
+    await expectStatus(page, 'ESCROW');
+    await page.getByTestId('action-confirm').click();
+    await expectStatus(page, 'COMPLETED');
+    await expectActions(page, ['action-refund', 'action-dispute-open', 'action-override']);
+
+    await page.getByTestId('action-reason').fill('e2e: refund in flight');
+    await page.getByTestId('action-refund').click();
+    // The event type column of the last timeline step.
+    await expect.poll(() => page.getByTestId('timeline-step').last().locator('td').nth(2).textContent()).toBe('RefundRequested');
+    await expectStatus(page, 'COMPLETED');
+    await expectActions(page, ['action-override']);
+    expect(await page.getByTestId('actions-note').textContent()).toContain('a refund is pending');
+    expect(await page.getByTestId('problem').count()).toBe(0);
+  });
+
+  it('offers a retry while retries are left, and only the override once they are used up', async () => {
+    // Magic amount 4.04: the gateway declines every attempt; the first decline schedules retry 1 of 3.
+    const declinedId = await fireFromForm(page, { amount: '4.04' });
+    await page.goto(`${baseUrl}/#/transactions/${declinedId}`);
+    await expectStatus(page, 'RETRY_PENDING');
+    await expectActions(page, ['action-retry', 'action-override']);
+
+    for (let click = 0; click < 6 && (await page.getByTestId('detail-status').getAttribute('data-status')) === 'RETRY_PENDING'; click += 1) {
+      const before = Number(await page.getByTestId('detail-version').textContent());
+      await page.getByTestId('action-retry').click();
+      await expect.poll(async () => Number(await page.getByTestId('detail-version').textContent())).toBeGreaterThan(before);
+    }
+    await expectStatus(page, 'PERMANENTLY_FAILED');
+    await expectActions(page, ['action-override']);
+    expect(await page.getByTestId('actions-note').textContent()).toContain('PERMANENTLY_FAILED is terminal');
+
+    // Back to FAILED by the admin: the decider refuses a retry with none left, so none is offered.
+    await page.getByTestId('override-status').selectOption('FAILED');
+    await page.getByTestId('action-reason').fill('e2e: back to FAILED');
+    await page.getByTestId('action-override').click();
+    await expectStatus(page, 'FAILED');
+    await expectActions(page, ['action-override']);
+    expect(await page.getByTestId('actions-note').textContent()).toContain('retries exhausted (3 of 3)');
+    expect(await page.getByTestId('problem').count()).toBe(0);
+  });
+
   it('reads every page of traces, not only the first', async () => {
     // The server answers all traces in one page today; serve them in two to hold the viewer to the contract.
     const pattern = `**/api/transactions/${transactionId}/traces*`;
@@ -292,13 +386,25 @@ describe('trace viewer in a browser', () => {
   });
 });
 
-/** Fires from the form with every confirmation webhook dropped, so the transaction stays in ESCROW; returns its id. */
-async function fireWithDroppedWebhook(page: Page): Promise<string> {
+async function expectStatus(page: Page, status: string): Promise<void> {
+  await expect.poll(() => page.getByTestId('detail-status').getAttribute('data-status'), { timeout: stepTimeoutMs }).toBe(status);
+}
+
+/** The detail screen's action buttons (lifecycle ones and the override), as their test ids. */
+async function expectActions(page: Page, expected: string[]): Promise<void> {
+  const shown = async () => {
+    const buttons = await page.getByTestId('transaction-actions').locator('button[data-testid^="action-"]').all();
+    return (await Promise.all(buttons.map((button) => button.getAttribute('data-testid')))).sort();
+  };
+  await expect.poll(shown, { timeout: stepTimeoutMs }).toEqual([...expected].sort());
+}
+
+/** Fires one transaction from the form with these fire-<field> inputs filled; returns its id. */
+async function fireFromForm(page: Page, fields: Record<string, string>): Promise<string> {
   await page.goto(`${baseUrl}/#/transactions`);
   const advanced = page.locator('details.advanced');
   if ((await advanced.getAttribute('open')) === null) await advanced.locator('summary').click();
-  await page.getByTestId('fire-webhookDropRate').fill('1');
-  await page.getByTestId('fire-amount').fill('7.25');
+  for (const [field, value] of Object.entries(fields)) await page.getByTestId(`fire-${field}`).fill(value);
   const fired = page.getByTestId('fire-result');
   const firedId = async () => (await fired.count()) ? ((await fired.getAttribute('data-transaction-id')) ?? '') : '';
   const previousId = await firedId();
@@ -306,6 +412,11 @@ async function fireWithDroppedWebhook(page: Page): Promise<string> {
   // The result shows the previous transaction until the new one answers.
   await expect.poll(async () => { const id = await firedId(); return id !== previousId && /^[0-9a-f-]{36}$/.test(id); }).toBe(true);
   return firedId();
+}
+
+/** Fires from the form with every confirmation webhook dropped, so the transaction stays in ESCROW; returns its id. */
+async function fireWithDroppedWebhook(page: Page): Promise<string> {
+  return fireFromForm(page, { webhookDropRate: '1', amount: '7.25' });
 }
 
 /** A GET straight to the API (with the token), to compare what the viewer shows with what the server says. */

@@ -8,17 +8,23 @@ import {
   resolveDispute,
   retryTransaction,
 } from '../../api/transactions-api.ts';
-import { transactionStatuses, type Transaction, type TransactionStatus } from '../../api/types.ts';
+import { transactionStatuses, type StoredEvent, type Transaction, type TransactionStatus } from '../../api/types.ts';
 import { ProblemNotice } from '../../components/problem-notice.tsx';
+import { allowedActions, lifecycleFactsOf, type LifecycleAction } from './allowed-actions.ts';
 
 interface TransactionActionsProps {
   transaction: Transaction;
+  /** The stream's events, for what the transaction object does not say (a pending refund, the retry limit). */
+  events: readonly StoredEvent[];
   /** Called with the position of the last appended event, to read our own write. */
   onChanged: (position: string | undefined) => void;
 }
 
-/** The commands an operator (or admin) can send for one transaction. */
-export function TransactionActions({ transaction, onChanged }: TransactionActionsProps) {
+/**
+ * The commands an operator (or admin) can send for one transaction: only those the lifecycle
+ * allows from its status, and the admin override, which is allowed from any.
+ */
+export function TransactionActions({ transaction, events, onChanged }: TransactionActionsProps) {
   const [reason, setReason] = useState('');
   const [overrideTo, setOverrideTo] = useState<TransactionStatus>('COMPLETED');
   const [useIfMatch, setUseIfMatch] = useState(true);
@@ -28,6 +34,8 @@ export function TransactionActions({ transaction, onChanged }: TransactionAction
   const id = transaction.id;
   const version = useIfMatch ? transaction.version : undefined;
   const reasonText = reason.trim() || 'requested from the trace viewer';
+  const allowed = allowedActions(lifecycleFactsOf(transaction.status, transaction.retryCount, events));
+  const can = (action: LifecycleAction) => allowed.actions.has(action);
 
   async function run(name: string, action: () => Promise<{ position?: string } | unknown>) {
     setPending(name);
@@ -66,19 +74,24 @@ export function TransactionActions({ transaction, onChanged }: TransactionAction
           </span>
         )}
       </div>
-      <div className="action-row">
-        {button('confirm', 'Confirm', () => confirmTransaction(id, version), 'action-confirm', 'primary')}
-        {button('retry', 'Retry', () => retryTransaction(id, version), 'action-retry')}
+      <div className="action-row" data-testid="lifecycle-actions">
+        {can('confirm') && button('confirm', 'Confirm', () => confirmTransaction(id, version), 'action-confirm', 'primary')}
+        {can('retry') && button('retry', 'Retry', () => retryTransaction(id, version), 'action-retry')}
         <input
           value={reason}
-          placeholder="reason (refund, dispute, override)"
+          placeholder={`reason (${[can('refund') && 'refund', can('open-dispute') && 'dispute', 'override'].filter(Boolean).join(', ')})`}
           onChange={(change) => setReason(change.target.value)}
           data-testid="action-reason"
         />
-        {button('refund', 'Refund', () => refundTransaction(id, reasonText, version), 'action-refund', 'danger')}
-        {button('open dispute', 'Open dispute', () => openDispute(id, reasonText, version), 'action-dispute-open')}
-        {button('resolve WON', 'Resolve: WON', () => resolveDispute(id, 'WON', version), 'action-dispute-won')}
-        {button('resolve LOST', 'Resolve: LOST', () => resolveDispute(id, 'LOST', version), 'action-dispute-lost')}
+        {can('refund') && button('refund', 'Refund', () => refundTransaction(id, reasonText, version), 'action-refund', 'danger')}
+        {can('open-dispute') && button('open dispute', 'Open dispute', () => openDispute(id, reasonText, version), 'action-dispute-open')}
+        {can('resolve-dispute') && button('resolve WON', 'Resolve: WON', () => resolveDispute(id, 'WON', version), 'action-dispute-won')}
+        {can('resolve-dispute') && button('resolve LOST', 'Resolve: LOST', () => resolveDispute(id, 'LOST', version), 'action-dispute-lost')}
+        {allowed.note && (
+          <span className="dim" data-testid="actions-note">
+            {allowed.note}
+          </span>
+        )}
       </div>
       <div className="action-row admin-row">
         <span className="dim">admin override to</span>

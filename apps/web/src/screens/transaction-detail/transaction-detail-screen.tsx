@@ -62,7 +62,7 @@ export function TransactionDetailScreen({ id }: { id: string }) {
       </a>
       <TransactionHeader transaction={transaction.data} />
       <ProblemNotice problem={firstProblem} />
-      <TransactionActions transaction={transaction.data} onChanged={reloadAt} />
+      <TransactionActions transaction={transaction.data} events={events.data ?? []} onChanged={reloadAt} />
       <section className="panel">
         <div className="panel-head">
           <h3>Timeline</h3>
