@@ -7,14 +7,15 @@
  * steps through its replay, refunds it and sees the books balance.
  * TRACKTROVE_E2E_TOKEN (optional) is stored as the viewer's bearer token; use
  * the admin token so the Admin screen loads too. Without TRACKTROVE_E2E_URL the
- * tests start their own server on the test services.
+ * tests start their own servers on the test services, one of them requiring a
+ * viewer token (the live stream's refusal is tested there, only then).
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -383,6 +384,71 @@ describe('trace viewer in a browser', () => {
 
     await page.goto(`${baseUrl}/#/transactions/${delayedId}`);
     await expect.poll(() => page.getByTestId('detail-status').getAttribute('data-status'), { timeout: stepTimeoutMs }).toBe('COMPLETED');
+  });
+});
+
+describe.skipIf(externalUrl !== undefined)('live stream on a server that requires a viewer token', () => {
+  const viewerToken = 'e2e-viewer-token';
+  let server: OwnServer | undefined;
+  let context: BrowserContext;
+  let page: Page;
+
+  beforeAll(async () => {
+    server = await startOwnServer({ admin: 'e2e-stream-admin-token', viewer: viewerToken });
+    // A context of its own: no token in its localStorage.
+    context = await browser.newContext({ viewport: { width: 1440, height: 1000 } });
+    page = await context.newPage();
+    page.setDefaultTimeout(stepTimeoutMs);
+  });
+
+  afterAll(async () => {
+    await context?.close();
+    await server?.stop();
+  });
+
+  it('says a token is needed, stops reconnecting on the refusal, and connects once the token is saved', async () => {
+    const handshakes: string[] = [];
+    page.on('websocket', (socket) => {
+      if (socket.url().includes('/api/stream')) handshakes.push(socket.url());
+    });
+    const streamState = () => page.getByTestId('stream-state').getAttribute('data-state');
+    const notice = page.getByTestId('stream-token-needed');
+
+    await page.goto(`${server!.url}/#/feed`);
+    await expect.poll(streamState).toBe('unauthorized');
+    await notice.waitFor();
+    expect(await notice.getAttribute('data-status')).toBe('401');
+    expect(await notice.getAttribute('data-token-sent')).toBe('false');
+    expect(await notice.textContent()).toContain('needs a token');
+    expect(await page.getByTestId('stream-token-settings-link').getAttribute('href')).toBe('#/settings');
+    // No loop: without the refusal check the backoff would have tried again within a second.
+    const refusedHandshakes = handshakes.length;
+    expect(refusedHandshakes).toBeGreaterThanOrEqual(1);
+    await page.waitForTimeout(2_000);
+    expect(handshakes.length).toBe(refusedHandshakes);
+    expect(await streamState()).toBe('unauthorized');
+
+    // A wrong token: the stream tries it once, is refused again, and says so.
+    await page.getByTestId('stream-token-settings-link').click();
+    await page.getByTestId('token-input').fill('not-the-viewer-token');
+    await page.getByTestId('token-save').click();
+    await expect.poll(() => handshakes.length).toBe(refusedHandshakes + 1);
+    expect(handshakes.at(-1)).toContain('token=not-the-viewer-token');
+    await expect.poll(streamState).toBe('unauthorized');
+    await page.goto(`${server!.url}/#/feed`);
+    expect(await notice.getAttribute('data-token-sent')).toBe('true');
+    expect(await page.getByTestId('stream-refusal-detail').textContent()).toContain('not known');
+    await page.waitForTimeout(1_000);
+    expect(handshakes.length).toBe(refusedHandshakes + 1);
+
+    // The viewer token: the stream reconnects at once and the notice goes.
+    await page.getByTestId('stream-token-settings-link').click();
+    await page.getByTestId('token-input').fill(viewerToken);
+    await page.getByTestId('token-save').click();
+    await expect.poll(streamState).toMatch(/^(live|caught-up)$/);
+    await page.goto(`${server!.url}/#/feed`);
+    await expect.poll(() => page.getByTestId('feed-state').textContent()).toMatch(/^(live|caught-up)$/);
+    expect(await notice.count()).toBe(0);
   });
 });
 

@@ -8,6 +8,8 @@ export interface RequestOptions {
   idempotencyKey?: string;
   ifMatchVersion?: number;
   signal?: AbortSignal;
+  /** The bearer token to send instead of the stored one ('' sends none). */
+  token?: string;
 }
 
 const requestTimeoutMs = 15_000;
@@ -36,7 +38,7 @@ export function buildUrl(path: string, query: RequestOptions['query'] = {}): str
 /** Sends one request to the API and returns its JSON body, or throws an ApiProblem. */
 export async function apiRequest<T>(path: string, options: RequestOptions = {}): Promise<T> {
   const headers: Record<string, string> = { Accept: 'application/json, application/problem+json' };
-  const token = readToken();
+  const token = options.token ?? readToken();
   if (token) headers.Authorization = `Bearer ${token}`;
   if (options.body !== undefined) headers['Content-Type'] = 'application/json';
   if (options.idempotencyKey) headers['Idempotency-Key'] = options.idempotencyKey;

@@ -1,12 +1,22 @@
 import type { Position, StreamMessage } from '../api/types.ts';
 import { backoffDelayMs } from './backoff.ts';
+import { checkStreamAccess, type StreamAccess } from './stream-access.ts';
 
 /**
  * One WebSocket to /api/stream for the whole app. It remembers the last
  * position it saw and, after any disconnect (including close code 4008 for a
  * slow consumer), resumes with `from=<last position>` after a capped backoff.
+ * A handshake the server refuses for the token (401/403) is not retried: the
+ * stream stays `unauthorized` until it is restarted, e.g. with a new token.
  */
-export type StreamState = 'connecting' | 'live' | 'caught-up' | 'reconnecting';
+export type StreamState = 'connecting' | 'live' | 'caught-up' | 'reconnecting' | 'unauthorized';
+
+/** Why the server refused the stream: the HTTP status and detail, and whether a token was sent. */
+export interface StreamRefusal {
+  status: number;
+  detail: string;
+  tokenSent: boolean;
+}
 
 export interface StreamSnapshot {
   state: StreamState;
@@ -15,6 +25,8 @@ export interface StreamSnapshot {
   reconnectInMs: number | null;
   attempt: number;
   lastCloseCode: number | null;
+  /** Set while the server refuses the token; cleared once a socket opens or the refusal is gone. */
+  refusal: StreamRefusal | null;
 }
 
 type MessageListener = (message: StreamMessage) => void;
@@ -30,6 +42,8 @@ export class LiveStream {
   private silenceTimer: ReturnType<typeof setTimeout> | null = null;
   private stopped = true;
   private token = '';
+  /** Grows on every stop, so an access check answered after a restart is ignored. */
+  private generation = 0;
   private readonly messageListeners = new Set<MessageListener>();
   private readonly snapshotListeners = new Set<SnapshotListener>();
   private snapshot: StreamSnapshot = {
@@ -39,7 +53,10 @@ export class LiveStream {
     reconnectInMs: null,
     attempt: 0,
     lastCloseCode: null,
+    refusal: null,
   };
+
+  constructor(private readonly checkAccess: (token: string) => Promise<StreamAccess> = checkStreamAccess) {}
 
   start(token: string): void {
     this.token = token;
@@ -49,6 +66,7 @@ export class LiveStream {
 
   stop(): void {
     this.stopped = true;
+    this.generation += 1;
     this.clearTimers();
     this.socket?.close(1000, 'client stopped');
     this.socket = null;
@@ -86,8 +104,10 @@ export class LiveStream {
       return;
     }
     this.socket = socket;
+    let opened = false;
     socket.onopen = () => {
-      this.update({ state: 'live' });
+      opened = true;
+      this.update({ state: 'live', refusal: null });
       this.armSilenceTimer();
     };
     socket.onmessage = (frame) => {
@@ -98,10 +118,11 @@ export class LiveStream {
     socket.onclose = (close) => {
       if (this.socket !== socket) return;
       this.socket = null;
-      this.scheduleReconnect(close.code);
+      if (opened) this.scheduleReconnect(close.code);
+      else void this.handshakeFailed(close.code);
     };
     socket.onerror = () => {
-      // onclose follows and schedules the reconnect.
+      // onclose follows and decides what comes next.
     };
   }
 
@@ -117,6 +138,23 @@ export class LiveStream {
       });
     }
     for (const listener of this.messageListeners) listener(message);
+  }
+
+  /** The socket never opened: find out whether the token was refused before trying again. */
+  private async handshakeFailed(closeCode: number): Promise<void> {
+    this.clearTimers();
+    const generation = this.generation;
+    const token = this.token;
+    this.update({ lastCloseCode: closeCode });
+    const access = await this.checkAccess(token).catch((): StreamAccess => ({ kind: 'unknown' }));
+    if (this.stopped || generation !== this.generation) return;
+    if (access.kind === 'refused') {
+      const refusal = { status: access.status, detail: access.detail, tokenSent: token !== '' };
+      this.update({ state: 'unauthorized', reconnectInMs: null, refusal });
+      return;
+    }
+    if (access.kind === 'granted') this.update({ refusal: null });
+    this.scheduleReconnect(closeCode);
   }
 
   private scheduleReconnect(closeCode: number | null): void {

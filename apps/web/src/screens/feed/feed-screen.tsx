@@ -3,6 +3,7 @@ import { readToken } from '../../api/token-storage.ts';
 import type { JsonValue, StoredEvent } from '../../api/types.ts';
 import { JsonTree } from '../../components/json-tree.tsx';
 import { StreamIndicator } from '../../components/stream-indicator.tsx';
+import { StreamRefusalNotice } from '../../components/stream-refusal-notice.tsx';
 import { formatTime, shortId, transactionIdOfStream } from '../../format/format.ts';
 import { feedCapacity } from '../../stream/bounded-feed.ts';
 import { useLiveStream } from '../../stream/stream-context.tsx';
@@ -25,6 +26,7 @@ export function FeedScreen() {
             reconnect
           </button>
         </div>
+        <StreamRefusalNotice />
         <dl className="facts">
           <div className="fact">
             <dt>state</dt>
