@@ -59,7 +59,7 @@ export function allowedActions(facts: LifecycleFacts): AllowedActions {
 
 function noteFor(facts: LifecycleFacts, retriesExhausted: boolean): string | null {
   if (terminalStatuses.includes(facts.status)) return `${facts.status} is terminal: no lifecycle action is left, only an admin override moves it.`;
-  if (retriesExhausted) return `retries exhausted (${facts.retryCount} of ${facts.maxRetries}): only an admin override moves it.`;
+  if (retriesExhausted) return `retries exhausted (${facts.retryCount} of ${facts.maxRetries}): no retry is left.`;
   if (facts.refundPending) return 'a refund is pending: refund and dispute wait until the gateway answers it.';
   return null;
 }
