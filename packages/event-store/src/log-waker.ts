@@ -5,7 +5,13 @@ import { appendChannel, type StoreDatabase } from './database.ts';
  * the next append notification or after timeoutMs, whichever comes first.
  */
 export interface LogWaker {
-  wait(timeoutMs: number, signal?: AbortSignal): Promise<'notified' | 'timeout' | 'aborted'>;
+  /**
+   * How many notifications this process has had: a reader takes it before reading the log and
+   * passes it to wait(), which then answers at once if a notification came meanwhile (an append
+   * committed while the reader was busy would otherwise wait for the next one, or the poll).
+   */
+  notifications(): number;
+  wait(timeoutMs: number, signal?: AbortSignal, seenNotifications?: number): Promise<'notified' | 'timeout' | 'aborted'>;
   /** Wakes every waiter of this process now (an append of this process committed). */
   wakeLocal(): void;
   close(): Promise<void>;
@@ -13,13 +19,17 @@ export interface LogWaker {
 
 export async function createLogWaker(database: StoreDatabase): Promise<LogWaker> {
   const waiters = new Set<() => void>();
+  let notifications = 0;
   const wakeAll = () => {
+    notifications += 1;
     for (const wake of [...waiters]) wake();
   };
   const unlisten = await database.listen(appendChannel, wakeAll);
   return {
-    wait(timeoutMs, signal) {
+    notifications: () => notifications,
+    wait(timeoutMs, signal, seenNotifications) {
       if (signal?.aborted) return Promise.resolve('aborted');
+      if (seenNotifications !== undefined && seenNotifications !== notifications) return Promise.resolve('notified');
       return new Promise((resolve) => {
         const finish = (outcome: 'notified' | 'timeout' | 'aborted') => {
           clearTimeout(timer);

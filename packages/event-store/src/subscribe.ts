@@ -107,6 +107,7 @@ export function subscribe(database: StoreDatabase, waker: LogWaker, options: Sub
     let recheckMs = 0;
     while (!signal.aborted && !lockLost()) {
       try {
+        const seenNotifications = waker.notifications();
         const page = await readAll(database.db, { after: position, maxCount: batchSize, omitMetadataKeys: options.omitMetadataKeys }, options.upcast);
         if (page.events.length > 0) {
           await database.db.transaction().execute(async (transaction) => {
@@ -125,7 +126,7 @@ export function subscribe(database: StoreDatabase, waker: LogWaker, options: Sub
         if (page.events.length > 0) recheckMs = 0;
         else if (lastWake === 'notified') recheckMs = 5;
         else if (recheckMs > 0) recheckMs = recheckMs * 2 > pollIntervalMs ? 0 : recheckMs * 2;
-        lastWake = await waker.wait(recheckMs > 0 ? recheckMs : pollIntervalMs, signal);
+        lastWake = await waker.wait(recheckMs > 0 ? recheckMs : pollIntervalMs, signal, seenNotifications);
         if (lastWake === 'notified' && (options.coalesceMs ?? 0) > 0) await sleep(options.coalesceMs!, signal);
       } catch (error) {
         if (signal.aborted) return;

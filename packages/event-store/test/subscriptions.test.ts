@@ -53,6 +53,40 @@ describe.each<Backend>(['postgres', 'pglite'])('subscriptions on %s', (backend) 
     expect(subscription.status().state).toBe('stopped');
   });
 
+  // PGlite has one connection: an append cannot commit while a batch's transaction is open.
+  it.skipIf(backend === 'pglite')('an append that commits while a batch is being handled is read next, without waiting for another notification', async () => {
+    const stream = `sub-${randomUUID()}`;
+    const name = `busy-${randomUUID()}`;
+    let release!: () => void;
+    const handling = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let entered!: () => void;
+    const busy = new Promise<void>((resolve) => {
+      entered = resolve;
+    });
+    const subscription = fixture.store.subscribe({
+      name,
+      pollIntervalMs: 60_000,
+      async handle(events) {
+        if (events.some((event) => event.streamId === stream && event.type === 'First')) {
+          entered();
+          await handling;
+        }
+      },
+    });
+    await until(() => subscription.status().state === 'live');
+    await fixture.store.appendToStream(stream, [{ type: 'First', data: {} }]);
+    await busy;
+    // Committed (and announced) while the subscription is inside the first batch's handler.
+    const second = await fixture.store.appendToStream(stream, [{ type: 'Second', data: {} }]);
+    await sleep(50);
+    release();
+    // No later append and no poll for an hour: only the notification seen while busy can wake it.
+    expect(await subscription.waitFor(second.position, 3_000)).toBe(true);
+    await subscription.stop();
+  });
+
   it('resumes from its checkpoint and applies each event exactly once across failures', async () => {
     const name = `once-${randomUUID()}`;
     const start = await fixture.store.headPosition();

@@ -42,6 +42,7 @@ export async function startLogTail(options: LogTailOptions): Promise<LogTail> {
     while (!controller.signal.aborted) {
       try {
         const maxCount = options.batchSize ?? 1_000;
+        const seenNotifications = store.waker.notifications();
         // With nobody listening, the types will do (metrics): no payloads read or sent.
         const listened = listeners.size > 0;
         const page = listened ? await store.readAll({ after: position, maxCount }) : await store.readAllTypes({ after: position, maxCount });
@@ -63,7 +64,7 @@ export async function startLogTail(options: LogTailOptions): Promise<LogTail> {
         } else if (recheckMs > 0) {
           recheckMs = recheckMs * 2 > pollIntervalMs ? 0 : recheckMs * 2;
         }
-        lastWake = await store.waker.wait(recheckMs > 0 ? recheckMs : pollIntervalMs, controller.signal);
+        lastWake = await store.waker.wait(recheckMs > 0 ? recheckMs : pollIntervalMs, controller.signal, seenNotifications);
       } catch (error) {
         options.logger?.warn({ err: error }, 'log tail read failed; retrying');
         await store.waker.wait(Math.min(pollIntervalMs * 4, 2_000), controller.signal);
