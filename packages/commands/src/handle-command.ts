@@ -43,6 +43,8 @@ export interface CommandRequest<Command, Event, State> {
   /** Reads stored events as domain events (after upcasting). */
   fromStored(event: RecordedEvent): Event;
   readonly upcast?: Upcaster;
+  /** Metadata keys the fold does not need, left out of the stream's read (see ReadStreamOptions). */
+  readonly omitMetadataKeys?: readonly string[];
   readonly idempotency?: IdempotencyRequest;
   /**
    * The caller just made up the stream's id (a fresh UUID): decide on the empty state without
@@ -93,7 +95,7 @@ function foldStream<Command, Event, State>(request: CommandRequest<Command, Even
 }
 
 async function loadState<Command, Event, State>(db: Kysely<EventStoreTables>, request: CommandRequest<Command, Event, State>, uptoVersion?: number) {
-  const events = await readStream(db, request.streamId, { maxCount: commandLimits.maxStreamEvents }, request.upcast);
+  const events = await readStream(db, request.streamId, { maxCount: commandLimits.maxStreamEvents, omitMetadataKeys: request.omitMetadataKeys }, request.upcast);
   return foldStream(request, events, uptoVersion);
 }
 
@@ -236,7 +238,7 @@ export async function handleCommandBatch<Command, Event, State>(
   const maxAttempts = Math.min(options.maxAttempts ?? commandLimits.defaultAttempts, commandLimits.maxAttempts);
   for (let attempt = 1; ; attempt += 1) {
     const toRead = requests.filter((request) => attempt > 1 || !request.newStream).map((request) => request.streamId);
-    const streams = toRead.length > 0 ? await readStreams(db, toRead, requests[0]?.upcast) : new Map<string, RecordedEvent[]>();
+    const streams = toRead.length > 0 ? await readStreams(db, toRead, requests[0]?.upcast, { omitMetadataKeys: requests[0]?.omitMetadataKeys }) : new Map<string, RecordedEvent[]>();
     const errors: unknown[] = requests.map(() => undefined);
     const decided = requests.map((request, index) => {
       const { state, version } = foldStream(request, streams.get(request.streamId) ?? []);

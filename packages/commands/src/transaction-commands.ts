@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import {
-  decide, eventSchemaVersions, evolve, initialState, parseEvent, parseEventTrusted, traceSteps, upcastEvent,
+  decide, eventSchemaVersions, evolve, initialState, parseEvent, parseEventTrusted, stepDtoKeys, traceSteps, upcastEvent,
   type Actor, type StepError, type TransactionCommand, type TransactionEvent, type TransactionState,
 } from '@tracktrove/domain';
 import { readStream, readStreams, type NewEvent, type RecordedEvent, type Upcaster } from '@tracktrove/event-store';
@@ -98,6 +98,7 @@ function transactionCommandRequest(request: TransactionCommandRequest): CommandR
     alongside: request.alongside,
     beforeAppend: request.beforeAppend,
     upcast: upcastTransactionEvent,
+    omitMetadataKeys: stepDtoKeys,
     fromStored: fromOwnLog,
     toStoreEvents(steps): NewEvent[] {
       const first = steps[0];
@@ -144,7 +145,7 @@ export async function loadTransaction(db: Kysely<any>, transactionId: string, up
 
 /** A transaction's state and the log position of its last event, from one read of its stream (null when it does not exist). */
 export async function loadTransactionWithPosition(db: Kysely<any>, transactionId: string, uptoVersion?: number): Promise<{ state: TransactionState; position: string } | null> {
-  const events = await readStream(db, transactionStreamId(transactionId), { maxCount: 10_000 }, upcastTransactionEvent);
+  const events = await readStream(db, transactionStreamId(transactionId), { maxCount: 10_000, omitMetadataKeys: stepDtoKeys }, upcastTransactionEvent);
   if (events.length === 0) return null;
   const state = foldTransaction(events, uptoVersion);
   return { state, position: events[state.version - 1]?.position ?? events.at(-1)!.position };
@@ -168,7 +169,7 @@ export async function loadTransactions(db: Kysely<any>, transactionIds: readonly
   const states = new Map<string, TransactionState>();
   for (let index = 0; index < transactionIds.length; index += loadChunkStreams) {
     const chunk = transactionIds.slice(index, index + loadChunkStreams);
-    const streams = await readStreams(db, chunk.map(transactionStreamId), upcastTransactionEvent);
+    const streams = await readStreams(db, chunk.map(transactionStreamId), upcastTransactionEvent, { omitMetadataKeys: stepDtoKeys });
     for (const transactionId of chunk) {
       const events = streams.get(transactionStreamId(transactionId));
       if (events) states.set(transactionId, foldTransaction(events));

@@ -51,6 +51,7 @@ export {
   buildMetadata,
   EventMetadataSchema,
   StepErrorSchema,
+  stepDtoKeys,
   type EventMetadata,
   type MetadataInput,
   type ServiceName,

@@ -128,14 +128,19 @@ export interface ReadStreamOptions {
   /** Forward: the first version to read (default 1). Backward: the last (default the end). */
   readonly fromVersion?: number;
   readonly maxCount?: number;
+  /** Metadata keys the caller does not need (a fold needs none of the step's DTOs): the server leaves them out. */
+  readonly omitMetadataKeys?: readonly string[];
 }
+
+const columnsOmitting = (metadataKeys: readonly string[] | undefined) =>
+  metadataKeys && metadataKeys.length > 0 ? eventColumnsWithout(metadataKeys) : eventColumns;
 
 export async function readStream(db: Kysely<EventStoreTables>, streamId: string, options: ReadStreamOptions = {}, upcast?: Upcaster): Promise<RecordedEvent[]> {
   const maxCount = boundedCount(options.maxCount);
   const backward = options.direction === 'backward';
   const from = options.fromVersion !== undefined ? sql`and stream_version ${sql.raw(backward ? '<=' : '>=')} ${options.fromVersion}` : sql``;
   const { rows } = await sql<EventRow>`
-    select ${eventColumns} from tt_events where stream_id = ${streamId} ${from}
+    select ${columnsOmitting(options.omitMetadataKeys)} from tt_events where stream_id = ${streamId} ${from}
      order by stream_version ${sql.raw(backward ? 'desc' : 'asc')} limit ${maxCount}`.execute(db);
   return rows.map((row) => new StoredEvent(row, upcast));
 }
@@ -145,12 +150,17 @@ export async function readStream(db: Kysely<EventStoreTables>, streamId: string,
  * At most limits.maxStreamsPerAppend streams and limits.maxReadCount events in all: past that it
  * throws rather than answer a partial stream.
  */
-export async function readStreams(db: Kysely<EventStoreTables>, streamIds: readonly string[], upcast?: Upcaster): Promise<Map<string, RecordedEvent[]>> {
+export async function readStreams(
+  db: Kysely<EventStoreTables>,
+  streamIds: readonly string[],
+  upcast?: Upcaster,
+  options: Pick<ReadStreamOptions, 'omitMetadataKeys'> = {},
+): Promise<Map<string, RecordedEvent[]>> {
   if (streamIds.length > limits.maxStreamsPerAppend) throw new RangeError(`at most ${limits.maxStreamsPerAppend} streams per read, got ${streamIds.length}`);
   const byStream = new Map<string, RecordedEvent[]>();
   if (streamIds.length === 0) return byStream;
   const { rows } = await sql<EventRow>`
-    select ${eventColumns} from tt_events where stream_id = any(${[...streamIds]}::text[])
+    select ${columnsOmitting(options.omitMetadataKeys)} from tt_events where stream_id = any(${[...streamIds]}::text[])
      order by stream_id, stream_version limit ${limits.maxReadCount + 1}`.execute(db);
   if (rows.length > limits.maxReadCount) throw new RangeError(`the streams hold more than ${limits.maxReadCount} events together`);
   for (const row of rows) {
@@ -196,7 +206,7 @@ export async function readAll(db: Kysely<EventStoreTables>, options: ReadAllOpti
     options.streamId !== undefined ? sql`and stream_id = ${options.streamId}` : sql``,
   ];
   const horizon = sql`pg_snapshot_xmin(pg_current_snapshot())`;
-  const columns = options.omitMetadataKeys && options.omitMetadataKeys.length > 0 ? eventColumnsWithout(options.omitMetadataKeys) : eventColumns;
+  const columns = columnsOmitting(options.omitMetadataKeys);
   const { rows } = await sql<EventRow & { horizon: string }>`
     select ${columns}
       from tt_events

@@ -36,6 +36,12 @@ export type MetadataInput = {
   durationMs?: number;
 };
 
+/**
+ * The metadata keys of a step's DTOs: most of an event's bytes, and needed only to show the step.
+ * A fold of the stream and the read models' projections read events without them.
+ */
+export const stepDtoKeys: readonly string[] = ['dtoBefore', 'dtoAfter'];
+
 /** The metadata without its DTOs, which buildMetadata takes as they are (see there). */
 const MetadataFieldsSchema = EventMetadataSchema.omit({ dtoBefore: true, dtoAfter: true });
 

@@ -1,5 +1,5 @@
 import type { RecordedEvent } from '@tracktrove/event-store';
-import type { JsonValue } from '@tracktrove/domain';
+import { stepDtoKeys, type JsonValue } from '@tracktrove/domain';
 import { diffJson, type JsonPatchOperation } from './json-diff.ts';
 import { transactionIdOf } from './transaction-stream.ts';
 
@@ -48,7 +48,7 @@ function actorOf(value: unknown): TraceActor | null {
 }
 
 /** The metadata keys of an event's DTOs, which the traces read model reads from the log at query time. */
-export const traceDtoKeys: readonly string[] = ['dtoBefore', 'dtoAfter'];
+export const traceDtoKeys: readonly string[] = stepDtoKeys;
 
 /**
  * A row of the traces read model: a trace without its DTOs and diff. The DTOs stay in the log's
