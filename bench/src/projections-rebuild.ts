@@ -137,7 +137,7 @@ function rebuildInChild(url: string): Promise<ChildResult> {
   const child = fileURLToPath(new URL('./lib/rebuild-all-child.ts', import.meta.url));
   const tsx = import.meta.resolve('tsx');
   return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, [`--max-semi-space-size=${config.childSemiSpaceMb}`, '--import', tsx, child, url, String(config.rebuildBatchSize), config.verify ? '1' : '0'], {
+    const proc = spawn(process.execPath, [`--max-semi-space-size=${config.childSemiSpaceMb}`, ...(process.env.BENCH_CHILD_NODE_ARGS ?? '').split(' ').filter(Boolean), '--import', tsx, child, url, String(config.rebuildBatchSize), config.verify ? '1' : '0'], {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     let output = '';
