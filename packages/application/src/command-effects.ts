@@ -83,12 +83,16 @@ export interface EffectsContext {
 const pendingHold = (state: TransactionState) => (state.hold?.state === 'pending' ? state.hold : null);
 const pendingRefund = (state: TransactionState) => (state.refund?.state === 'pending' ? state.refund : null);
 export const retryTimerRef = (transactionId: string, retry: { attempt: number; dueAt: string }) => `${transactionId}:${retry.attempt}:${retry.dueAt}`;
+const retryDue = (state: TransactionState) => (state.status === 'RETRY_PENDING' && state.nextRetryAt ? { attempt: state.attempt, dueAt: state.nextRetryAt } : null);
+
 /**
  * INITIATED and FAILED are steps no command rests on (an initiate goes on to authorize, a decline
  * to a retry or to PERMANENTLY_FAILED), so only an admin override leaves a transaction there. A
  * `resume` timer due at once carries it on from there as the lifecycle does (see track-trove.ts).
  */
 export const resumeTimerKind = 'resume';
+export const resumesAfterOverride = (state: TransactionState) => state.status === 'INITIATED' || state.status === 'FAILED';
+export const resumeTimerRef = (transactionId: string, version: number) => `${transactionId}:resume:${version}`;
 
 /** The refs of the gateway's webhooks name what each is for: a hold's confirmation, a refund's outcome. */
 const confirmationRef = (holdId: string) => `confirm:${holdId}`;
@@ -102,9 +106,6 @@ export function webhookSubjectOf(ref: string): { holdId: string } | { refundId: 
   if (base.startsWith('refund:')) return { refundId: base.slice('refund:'.length) };
   return null;
 }
-export const resumesAfterOverride = (state: TransactionState) => state.status === 'INITIATED' || state.status === 'FAILED';
-export const resumeTimerRef = (transactionId: string, version: number) => `${transactionId}:resume:${version}`;
-const retryDue = (state: TransactionState) => (state.status === 'RETRY_PENDING' && state.nextRetryAt ? { attempt: state.attempt, dueAt: state.nextRetryAt } : null);
 
 function candidateOf(state: TransactionState): SettlementCandidate | null {
   if (!awaitsSettlement(state) || !state.completedAt) return null;
