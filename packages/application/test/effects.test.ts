@@ -4,7 +4,7 @@ import { awaitsSettlement, transactionStatuses, type TransactionState } from '@t
 import { listTimers } from '@tracktrove/timers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TrackTrove } from '../src/index.ts';
-import { retryTimerRef } from '../src/command-effects.ts';
+import { resumeTimerKind, retryTimerRef } from '../src/command-effects.ts';
 import { admin, input, inspect, openFixture, operator, type Fixture } from './fixture.ts';
 
 /**
@@ -62,6 +62,9 @@ async function expectEffectsMatch(fixture: Fixture, id: string, state: Transacti
   expect(holds).toEqual(state.hold?.state === 'pending' ? [`${id}:${state.hold.holdId}`] : []);
   const retries = pending.filter((timer) => timer.kind === 'retry').map((timer) => timer.ref);
   expect(retries).toEqual(state.status === 'RETRY_PENDING' && state.nextRetryAt ? [retryTimerRef(id, { attempt: state.attempt, dueAt: state.nextRetryAt })] : []);
+  // An override to INITIATED or FAILED was carried on by its resume timer; none is left.
+  expect(['INITIATED', 'FAILED']).not.toContain(state.status);
+  expect(pending.filter((timer) => timer.kind === resumeTimerKind)).toEqual([]);
   const candidate = await sql<{ transaction_id: string }>`select transaction_id from tt_settlement_candidates where transaction_id = ${id}`.execute(fixture.database.db);
   expect(candidate.rows.length).toBe(awaitsSettlement(state) ? 1 : 0);
   if (state.hold && !state.hold.holdId.includes(':override-hold:')) {
@@ -89,6 +92,8 @@ describe('command effects follow the transitions', () => {
           const created = await fixture.app.initiate(input({ amountMinor, simulation: { successRate, escrowTtlMs: 30_000, webhook: { delayMs: 10_000 } } }), operator);
           const id = created.state.transactionId;
           for (const step of steps) await run(fixture.app, id, step);
+          // What is due now fires (a resume after an override), so the state checked is settled.
+          await fixture.app.clock.advance({ ms: 1 });
           const view = await inspect(fixture.database, id);
           expect(view.violations).toEqual([]);
           await expectEffectsMatch(fixture, id, view.state);
