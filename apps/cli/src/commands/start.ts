@@ -1,0 +1,19 @@
+import { noMorePositionals } from '../command-line.ts';
+import type { CliCommand } from '../context.ts';
+
+export const startCommand: CliCommand<Record<string, never>> = {
+  name: 'start',
+  usage: ['start'],
+  summary: 'start the API and the trace viewer; Ctrl-C stops it',
+  details: [
+    'Serves on HOST:PORT (default 0.0.0.0:8080), on PostgreSQL when DATABASE_URL is set and on the',
+    'embedded PGlite in DATA_DIR (default .data) otherwise; Redis for escrow expiry when REDIS_URL is',
+    'set. Pending migrations run first. The server logs JSON lines to stdout (LOG_LEVEL).',
+  ].join('\n'),
+  options: {},
+  parse(parsed) {
+    noMorePositionals(parsed, 'start', 0);
+    return {};
+  },
+  load: async () => (await import('../start/start.ts')).start,
+};

@@ -1,0 +1,20 @@
+import { migrateToLatest } from '@tracktrove/event-store';
+import type { CommandRunner } from '../context.ts';
+import { allMigrations, databaseTarget, openReachableDatabase } from '../services.ts';
+
+export const migrate: CommandRunner<Record<string, never>> = async (_args, { config, logger, io }) => {
+  const database = await openReachableDatabase(config, logger);
+  try {
+    const migrations = allMigrations();
+    const ran = await migrateToLatest(database.db, migrations);
+    const target = databaseTarget(config);
+    if (ran.length === 0) {
+      io.stdout.write(`nothing to migrate: ${target} has all ${Object.keys(migrations).length} migrations\n`);
+    } else {
+      io.stdout.write(`applied ${ran.length} migration${ran.length === 1 ? '' : 's'} to ${target}:\n${ran.map((name) => `  ${name}\n`).join('')}`);
+    }
+    return 0;
+  } finally {
+    await database.close();
+  }
+};
