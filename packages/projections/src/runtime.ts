@@ -2,7 +2,7 @@ import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Logger } from 'pino';
 import {
   comparePositions, decodePosition, deleteCheckpoint, encodePosition, loadCheckpoint, readHeadPosition, startOfLog, storeCheckpoint,
-  type EventStore, type LogPosition, type Subscription,
+  type AdvisoryLock, type EventStore, type LogPosition, type Subscription,
 } from '@tracktrove/event-store';
 import {
   createGenerationIndexes, createGenerationTables, dropSchema, ensureGeneration, metadataKeysOmittedByAll, readGenerations, schemaFor, subscriptionNameFor,
@@ -161,6 +161,27 @@ export async function startProjectionRuntime(options: ProjectionRuntimeOptions):
    * appended meanwhile and, once all are live, the swap makes them current.
    */
   const rebuildGenerations = async (entries: Running[], onProgress?: (progress: RebuildAllProgress) => void): Promise<RebuildResult[]> => {
+    const busy = entries.find((entry) => entry.rebuild);
+    if (busy) throw new RebuildInProgressError(busy.projection.name);
+    // One rebuild of a projection at a time across processes (several API processes, the CLI): a
+    // lock per projection, held on a connection of its own until the rebuild ends, and let go by
+    // PostgreSQL should this process die, so no crash leaves a projection marked busy for good.
+    const locks: AdvisoryLock[] = [];
+    try {
+      for (const entry of entries) {
+        const lock = await store.database.tryAdvisoryLock(`projection-rebuild:${entry.projection.name}`);
+        if (!lock) throw new RebuildInProgressError(entry.projection.name);
+        locks.push(lock);
+      }
+      // Another process may have swapped in a generation since this one last looked: build the next.
+      await refresh();
+      return await rebuildLocked(entries, onProgress);
+    } finally {
+      await Promise.all(locks.map((lock) => lock.release()));
+    }
+  };
+
+  const rebuildLocked = async (entries: Running[], onProgress?: (progress: RebuildAllProgress) => void): Promise<RebuildResult[]> => {
     const busy = entries.find((entry) => entry.rebuild);
     if (busy) throw new RebuildInProgressError(busy.projection.name);
     const startedAt = Date.now();

@@ -136,3 +136,42 @@ describe('projection runtimes of several processes starting together on a fresh 
     }
   });
 });
+
+describe('rebuilds of projection runtimes in several processes', () => {
+  // Slow to apply in a rebuild, so that the first rebuild is still running when the second asks.
+  const slowToRebuild: Projection = {
+    ...streamCounts,
+    async apply(events, context) {
+      await sql`select pg_sleep(0.05)`.execute(context.transaction);
+      await streamCounts.apply(events, context);
+    },
+  };
+
+  it('refuses a second rebuild of a projection another process is rebuilding, and allows it once that one is done', async () => {
+    const testDatabase = await createTestDatabase();
+    const databases = [0, 1].map(() => createPostgresDatabase({ connectionString: testDatabase.url }));
+    try {
+      await migrateToLatest(databases[0]!.db, { ...eventStoreMigrations, ...projectionMigrations });
+      const stores = await Promise.all(databases.map((database) => createEventStore({ database })));
+      const runtimes = await Promise.all(stores.map((store) => startProjectionRuntime({ store, projections: [slowToRebuild], pollIntervalMs: 100, rebuildBatchSize: 50 })));
+      for (let batch = 0; batch < 4; batch += 1) {
+        await stores[0]!.appendToStreams(Array.from({ length: 50 }, () => ({ streamId: `p-${randomUUID()}`, events: [{ type: 'P', data: {} }] })));
+      }
+      let rebuildingAt: (() => void) | undefined;
+      const started = new Promise<void>((resolve) => {
+        rebuildingAt = resolve;
+      });
+      const first = runtimes[0]!.rebuild('stream_counts', () => rebuildingAt?.());
+      await started;
+      await expect(runtimes[1]!.rebuild('stream_counts')).rejects.toMatchObject({ code: 'rebuild_in_progress', projection: 'stream_counts' });
+      await expect(runtimes[0]!.rebuild('stream_counts')).rejects.toMatchObject({ code: 'rebuild_in_progress' });
+      expect(await first).toMatchObject({ generation: 2, eventsApplied: 200 });
+      expect(await runtimes[1]!.rebuild('stream_counts')).toMatchObject({ generation: 3, eventsApplied: 200 });
+      await Promise.all(runtimes.map((runtime) => runtime.stop()));
+      await Promise.all(stores.map((store) => store.close()));
+    } finally {
+      await Promise.all(databases.map((database) => database.close()));
+      await testDatabase.drop();
+    }
+  });
+});

@@ -34,11 +34,23 @@ export function adminProjectionRoutes(runtime: ProjectionRuntime, extraChecks: (
       if (targets.length === 0) throw problems.notFound(`no projection named ${name}`);
       if (targets.some((status) => status.status === 'rebuilding')) throw Object.assign(new Error(`a rebuild of ${name} is already running`), { code: 'rebuild_in_progress' });
       const announce = (projection: string, status: string, progress: unknown) => context.tail.broadcast({ kind: 'projection', name: projection, status, position: null, progress });
+      // The answer waits until the rebuild has started (its first progress report) or was refused
+      // (a rebuild of the same projection running in another process: 409), not for its end.
+      let markStarted!: () => void;
+      const started = new Promise<void>((resolve) => {
+        markStarted = resolve;
+      });
       const rebuilding = name === 'all'
         ? runtime.rebuildAll((progress) => {
+          markStarted();
           for (const projection of Object.keys(progress.generations)) announce(projection, 'rebuilding', progress);
         })
-        : runtime.rebuild(name, (progress) => announce(name, 'rebuilding', progress)).then((result) => [result]);
+        : runtime.rebuild(name, (progress) => {
+          markStarted();
+          announce(name, 'rebuilding', progress);
+        }).then((result) => [result]);
+      const refusal = await Promise.race([started.then(() => null), rebuilding.then(() => null, (error: unknown) => error)]);
+      if (refusal !== null) throw refusal;
       rebuilding
         .then((results) => {
           context.logger.info({ results }, 'projection rebuild finished');
