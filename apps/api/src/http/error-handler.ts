@@ -34,6 +34,22 @@ const byCode: Record<string, { status: number; code: ProblemCode }> = {
   rebuild_in_progress: { status: 409, code: 'conflict' },
 };
 
+/**
+ * PostgreSQL's answers (SQLSTATE) that mean the database cannot do the work now, through no fault
+ * of the request: out of disk, memory or connections (class 53), an I/O failure (58), a statement
+ * cancelled by its timeout (57014), a lock not had in time (55P03), a read-only server (25006:
+ * a standby after a failover). The transaction did not commit: a 503, not a 500. Null otherwise.
+ */
+function databaseUnavailable(code: unknown): string | null {
+  if (typeof code !== 'string' || !/^[0-9A-Z]{5}$/.test(code)) return null;
+  if (code.startsWith('53')) return code === '53100' ? 'out of disk space' : code === '53200' ? 'out of memory' : code === '53300' ? 'too many connections' : 'out of resources';
+  if (code.startsWith('58')) return 'a storage failure';
+  if (code === '57014') return 'a statement timed out';
+  if (code === '55P03') return 'a lock was not available in time';
+  if (code === '25006') return 'the database is read-only';
+  return null;
+}
+
 export function toProblem(error: unknown): HttpProblem | undefined {
   if (error instanceof HttpProblem) return error;
   if (!(error instanceof Error)) return undefined;
@@ -59,6 +75,8 @@ export function toProblem(error: unknown): HttpProblem | undefined {
   }
   // Overloaded or waiting on a dependency that will recover: nothing was done, try again.
   if (fastifyError.code === 'unavailable') return problems.unavailable(error.message, 1);
+  const refusal = databaseUnavailable(fastifyError.code);
+  if (refusal) return problems.unavailable(`the database cannot take this request now (${refusal}); try again`, 5);
   const mapped = typeof fastifyError.code === 'string' ? byCode[fastifyError.code] : undefined;
   if (mapped) {
     const fieldErrors = (error as { errors?: FieldProblem[] }).errors;
