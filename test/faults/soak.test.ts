@@ -21,7 +21,7 @@ const memorySampleMs = 2_000;
 /** Magic amounts (packages/simulator/src/magic-amounts.ts) and ordinary ones, by weight. */
 const amounts = ['4.04', '4.02', '6.66', '7.77', '9.99', '5.00', '1.01', '12.50', '99.00', '250.75', '3.10', '42.42'];
 
-function scenarioOf(index: number): { body: Json; followUp: 'none' | 'refund' | 'confirm-dispute' | 'confirm-refund' } {
+function scenarioOf(index: number): { body: Json; followUp: 'none' | 'refund' | 'confirm-dispute' | 'confirm-refund' | 'override' } {
   const amount = amounts[index % amounts.length]!;
   const roll = index % 20;
   const body = initiateBody({
@@ -38,7 +38,9 @@ function scenarioOf(index: number): { body: Json; followUp: 'none' | 'refund' | 
       refundFailureRate: 0.1,
     },
   });
-  const followUp = roll < 2 ? 'refund' : roll === 2 ? 'confirm-dispute' : roll === 3 ? 'confirm-refund' : 'none';
+  // One in twenty: an admin sends it back to INITIATED (a resume timer authorizes it again; the
+  // first hold's webhook, still on its way, must then confirm nothing).
+  const followUp = roll < 2 ? 'refund' : roll === 2 ? 'confirm-dispute' : roll === 3 ? 'confirm-refund' : roll === 4 ? 'override' : 'none';
   return { body, followUp };
 }
 
@@ -100,6 +102,7 @@ describe(`a soak of ${transactionCount} transactions with mixed failure injectio
       if (created.status === 201) {
         const id = created.json.id as string;
         if (followUp === 'refund') await call('POST', `/api/transactions/${id}/refund`, { reason: 'soak' });
+        if (followUp === 'override') await call('POST', `/api/admin/transactions/${id}/override`, { status: 'INITIATED', reason: 'soak: authorize again' }, true);
         if (followUp === 'confirm-dispute' || followUp === 'confirm-refund') {
           const confirmed = await call('POST', `/api/transactions/${id}/confirm`);
           if (confirmed.status === 200 && confirmed.json.status === 'COMPLETED') {
