@@ -1,3 +1,5 @@
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+
 /** A mistake in how the CLI was called: exit code 2, one line naming what was wrong. */
 export class UsageError extends Error {
   constructor(message: string, readonly command?: string) {
@@ -19,52 +21,68 @@ export interface ParsedCommandLine {
 }
 
 /**
- * Splits one command's arguments into options and positionals against the options it declares.
- * `--name value` and `--name=value`; the value is the next argument whatever it looks like, so
- * `--count -5` reaches the value check and is refused there with the range. `--` ends the options.
+ * Splits one command's arguments into options and positionals against the options it declares,
+ * with node:util's parseArgs (strict): `--name value`, `--name=value`, `-h`, `--` ends the options.
+ * Its errors become usage errors naming the option; an option given twice is refused.
  */
 export function parseCommandLine(command: string, options: Readonly<Record<string, OptionSpec>>, argv: readonly string[]): ParsedCommandLine {
-  const positionals: string[] = [];
-  const values = new Map<string, string | true>();
-  let help = false;
+  const config: ParseArgsConfig['options'] = { help: { type: 'boolean', short: 'h' } };
+  for (const [name, spec] of Object.entries(options)) config[name] = { type: spec.value === undefined ? 'boolean' : 'string' };
+  // parseArgs takes no value starting with a dash after a space; a negative number is a value here
+  // (`--count -5` then meets the range check), so it goes as `--count=-5`.
+  const args: string[] = [];
   for (let index = 0; index < argv.length; index += 1) {
     const argument = argv[index]!;
+    const next = argv[index + 1];
+    const name = argument.startsWith('--') && !argument.includes('=') ? argument.slice(2) : undefined;
+    if (name !== undefined && Object.hasOwn(options, name) && options[name]!.value !== undefined && next !== undefined && /^-\d/.test(next)) {
+      args.push(`${argument}=${next}`);
+      index += 1;
+    } else {
+      args.push(argument);
+    }
     if (argument === '--') {
-      positionals.push(...argv.slice(index + 1));
+      args.push(...argv.slice(index + 1));
       break;
     }
-    if (argument === '-h' || argument === '--help') {
-      help = true;
-      continue;
-    }
-    if (!argument.startsWith('-') || argument === '-') {
-      positionals.push(argument);
-      continue;
-    }
-    if (!argument.startsWith('--')) throw new UsageError(`unknown option ${argument}`, command);
-    const equals = argument.indexOf('=');
-    const name = argument.slice(2, equals === -1 ? undefined : equals);
-    const spec = Object.hasOwn(options, name) ? options[name] : undefined;
-    if (!spec) {
-      const known = Object.keys(options);
-      throw new UsageError(`unknown option --${name}${known.length > 0 ? ` (options: ${known.map((option) => `--${option}`).join(', ')})` : ' (it takes no options)'}`, command);
-    }
-    if (values.has(name)) throw new UsageError(`--${name} is given twice`, command);
-    if (spec.value === undefined) {
-      if (equals !== -1) throw new UsageError(`--${name} takes no value`, command);
-      values.set(name, true);
-      continue;
-    }
-    let value: string | undefined;
-    if (equals !== -1) value = argument.slice(equals + 1);
-    else {
-      value = argv[index + 1];
-      index += 1;
-    }
-    if (value === undefined || value === '') throw new UsageError(`--${name} needs a value (${spec.value})`, command);
-    values.set(name, value);
   }
-  return { positionals, options: values, help };
+  let parsed: ReturnType<typeof parseArgs<{ args: string[]; options: typeof config; strict: true; allowPositionals: true; tokens: true }>>;
+  try {
+    parsed = parseArgs({ args, options: config, strict: true, allowPositionals: true, tokens: true });
+  } catch (error) {
+    throw new UsageError(usageMessageOf(error, options), command);
+  }
+  const seen = new Set<string>();
+  const values = new Map<string, string | true>();
+  for (const token of parsed.tokens) {
+    if (token.kind !== 'option' || token.name === 'help') continue;
+    if (seen.has(token.name)) throw new UsageError(`--${token.name} is given twice`, command);
+    seen.add(token.name);
+    const spec = options[token.name]!;
+    if (spec.value !== undefined && (token.value === undefined || token.value === '')) throw new UsageError(`--${token.name} needs a value (${spec.value})`, command);
+    values.set(token.name, token.value ?? true);
+  }
+  return { positionals: parsed.positionals, options: values, help: parsed.values.help === true };
+}
+
+/** parseArgs's complaint in our words: the option it is about, and what the command takes. */
+function usageMessageOf(error: unknown, options: Readonly<Record<string, OptionSpec>>): string {
+  const code = (error as { code?: unknown }).code;
+  const message = error instanceof Error ? error.message : String(error);
+  const option = /'(-[^' ]+)/.exec(message)?.[1] ?? '';
+  const known = Object.keys(options);
+  switch (code) {
+    case 'ERR_PARSE_ARGS_UNKNOWN_OPTION':
+      return `unknown option ${option}${known.length > 0 ? ` (options: ${known.map((name) => `--${name}`).join(', ')})` : ' (it takes no options)'}`;
+    case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE': {
+      const spec = options[option.replace(/^--/, '')];
+      if (spec?.value === undefined) return `${option} takes no value`;
+      // A missing value, or one that starts with a dash (`--count -5`): parseArgs takes neither.
+      return /missing/.test(message) ? `${option} needs a value (${spec.value})` : `${option} takes a value starting with '-' only as ${option}=VALUE`;
+    }
+    default:
+      return message.split('\n')[0]!;
+  }
 }
 
 /** A whole number in [min, max] from an option's text: digits only (no sign, fraction, exponent or hex). */
