@@ -153,4 +153,26 @@ describe('two API processes on one database under load', () => {
       verifyMs: consistent.map((result) => result.verifyMs), statuses: Object.fromEntries(statuses),
     });
   });
+  it('rebuilds a read model once when both processes are asked at the same moment; both then serve the new generation', async () => {
+    const [a, b] = apis as [Api, Api];
+    const generationOf = async (api: Api) => ((await api.call('GET', '/api/admin/projections', undefined, { admin: true })).json.items as Json[])
+      .find((item) => item.name === 'ledger')?.generation as number;
+    const before = await generationOf(a);
+    const answers = await Promise.all([a, b].map((api) => api.call('POST', '/api/admin/projections/ledger/rebuild', undefined, { admin: true })));
+    // One process takes the rebuild; the other is refused (409), never a second build of the same generation.
+    expect(answers.map((answer) => answer.status).sort()).toEqual([202, 409]);
+    const refused = answers.find((answer) => answer.status === 409)!;
+    expect(refused.headers.get('content-type')).toMatch(/problem\+json/);
+    let last: unknown;
+    await eventually('both processes serve the rebuilt ledger', 30_000, async () => {
+      const generations = await Promise.all([a, b].map(generationOf));
+      const statuses = await Promise.all([a, b].map(async (api) => ((await api.call('GET', '/api/admin/projections', undefined, { admin: true })).json.items as Json[]).find((item) => item.name === 'ledger')?.status));
+      last = { before, generations, statuses };
+      // One process applies the read model ('live'), the other waits for its lock ('standby').
+      return generations.every((generation) => generation === before + 1) && statuses.includes('live') && statuses.every((status) => status === 'live' || status === 'standby') ? true : undefined;
+    }, 250).catch((error: unknown) => {
+      throw new Error(`${error instanceof Error ? error.message : String(error)}; last seen: ${JSON.stringify(last)}`);
+    });
+    await Promise.all(apis.map((api) => expectConsistent(api)));
+  });
 });
