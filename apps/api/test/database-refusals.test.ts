@@ -27,17 +27,25 @@ describe('the database refuses work it cannot do now', () => {
     await sql`select pg_terminate_backend(pid) from pg_stat_activity where datname = ${databaseName}`.execute(admin.db);
   };
 
-  /** Initiates until one answers other than 503 (the server reconnecting), and answers it with the statuses seen. */
-  const initiateUntilSettled = async (timeoutMs: number) => {
+  /**
+   * Initiates every 100 ms, for at most 15 s, until `done` says so of an answer other than the
+   * reconnecting server's "unreachable" 503; answers every status seen and the last response.
+   */
+  const initiateUntil = async (done: (response: Response, detail: string) => boolean) => {
     const statuses: number[] = [];
-    const deadline = Date.now() + timeoutMs;
+    const deadline = Date.now() + 15_000;
     for (;;) {
-      const response = await initiate();
-      statuses.push(response.status);
-      if (response.status !== 503 || Date.now() > deadline) return { response, statuses };
+      const last = await initiate();
+      statuses.push(last.status);
+      const detail = last.status === 503 ? (((await last.clone().json()) as { detail?: string }).detail ?? '') : '';
+      if (done(last, detail) || Date.now() > deadline) return { statuses, last };
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
   };
+  /** The database's own refusal answered (or anything but a 503). */
+  const refused = (response: Response, detail: string) => response.status !== 503 || /cannot take this request/.test(detail);
+  /** Served again (or anything but a 503). */
+  const served = (response: Response) => response.status !== 503;
 
   beforeAll(async () => {
     server = await startTestServer({ modules: [trackTroveModule()] });
@@ -60,7 +68,7 @@ describe('the database refuses work it cannot do now', () => {
     const { id } = (await created.json()) as { id: string };
 
     await setForNewSessions('default_transaction_read_only', 'on');
-    const readOnly = await initiateUntilSettledOn503(server, initiate);
+    const readOnly = await initiateUntil(refused);
     expect(readOnly.statuses.every((status) => status === 503)).toBe(true);
     expect(readOnly.last.headers.get('retry-after')).toMatch(/^\d+$/);
     expect(readOnly.last.headers.get('content-type')).toMatch(/application\/problem\+json/);
@@ -69,25 +77,9 @@ describe('the database refuses work it cannot do now', () => {
     expect(read.status).toBe(200);
 
     await setForNewSessions('default_transaction_read_only', null);
-    const { response, statuses } = await initiateUntilSettled(15_000);
-    expect(response.status).toBe(201);
+    const { last, statuses } = await initiateUntil(served);
+    expect(last.status).toBe(201);
     expect(statuses.filter((status) => status !== 503 && status !== 201)).toEqual([]);
   });
 });
 
-/**
- * Initiates until the refusal itself answers (a 503 whose detail is the database's reason, not the
- * reconnecting server's "unreachable"), for at most 15 s; answers every status seen and the last response.
- */
-async function initiateUntilSettledOn503(server: TestServer, initiate: () => Promise<Response>): Promise<{ statuses: number[]; last: Response }> {
-  const statuses: number[] = [];
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    const response = await initiate();
-    statuses.push(response.status);
-    if (response.status !== 503) return { statuses, last: response };
-    const detail = ((await response.clone().json()) as { detail?: string }).detail ?? '';
-    if (/cannot take this request/.test(detail) || Date.now() > deadline) return { statuses, last: response };
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}

@@ -92,7 +92,7 @@ const retryDue = (state: TransactionState) => (state.status === 'RETRY_PENDING' 
  */
 export const resumeTimerKind = 'resume';
 export const resumesAfterOverride = (state: TransactionState) => state.status === 'INITIATED' || state.status === 'FAILED';
-export const resumeTimerRef = (transactionId: string, version: number) => `${transactionId}:resume:${version}`;
+const resumeTimerRef = (transactionId: string, version: number) => `${transactionId}:resume:${version}`;
 
 /** The refs of the gateway's webhooks name what each is for: a hold's confirmation, a refund's outcome. */
 const confirmationRef = (holdId: string) => `confirm:${holdId}`;

@@ -181,9 +181,8 @@ export async function startProjectionRuntime(options: ProjectionRuntimeOptions):
     }
   };
 
+  /** The rebuild itself, once rebuildGenerations holds the locks of every entry. */
   const rebuildLocked = async (entries: Running[], onProgress?: (progress: RebuildAllProgress) => void): Promise<RebuildResult[]> => {
-    const busy = entries.find((entry) => entry.rebuild);
-    if (busy) throw new RebuildInProgressError(busy.projection.name);
     const startedAt = Date.now();
     const { rows: totalRows } = await sql<{ total: string }>`select count(*) as total from tt_events`.execute(db);
     const eventsTotal = Number(totalRows[0]?.total ?? 0);
