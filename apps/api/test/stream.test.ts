@@ -109,6 +109,24 @@ describe('GET /api/events and the /api/stream WebSocket', () => {
     client.socket.close();
   });
 
+  it('starts from=end at the head as of the connection, though nobody listened before', async () => {
+    // While no client listens, the server's log tail only counts events now and then: its
+    // position may be behind the head.
+    const quietBy = Date.now() + 5_000;
+    while (server.context.tail.listenerCount() > 0 && Date.now() < quietBy) await sleep(10);
+    expect(server.context.tail.listenerCount()).toBe(0);
+    const before = `txn-${randomUUID()}`;
+    await server.context.store.appendToStream(before, [{ type: 'Before', data: {} }, { type: 'Before', data: {} }]);
+    const client = await connect(server.baseUrl, 'from=end');
+    while (client.caughtUpAt === null) await sleep(10);
+    const after = `txn-${randomUUID()}`;
+    await server.context.store.appendToStream(after, [{ type: 'After', data: {} }]);
+    const deadline = Date.now() + 5_000;
+    while (!client.events.some((event) => event.streamId === after) && Date.now() < deadline) await sleep(10);
+    expect(client.events.map((event) => event.streamId)).toEqual([after]);
+    client.socket.close();
+  });
+
   it('refuses a bad stream position before upgrading', async () => {
     const response = await fetch(`${server.baseUrl}/api/stream?from=nope`);
     expect(response.status).toBe(400);

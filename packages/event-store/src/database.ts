@@ -16,8 +16,11 @@ export interface AdvisoryLock {
 export interface StoreDatabase {
   readonly kind: 'postgres' | 'pglite';
   readonly db: Kysely<EventStoreTables>;
-  /** Calls onNotify for every NOTIFY on the channel until the returned function is called. */
-  listen(channel: string, onNotify: () => void): Promise<() => Promise<void>>;
+  /**
+   * Calls onNotify with the payload of every NOTIFY on the channel until the returned function is
+   * called; without a payload when a notification may have been missed (after a reconnect).
+   */
+  listen(channel: string, onNotify: (payload?: string) => void): Promise<() => Promise<void>>;
   /** Takes the named lock for this process, or answers null when another consumer holds it. */
   tryAdvisoryLock(name: string): Promise<AdvisoryLock | null>;
   /**

@@ -48,7 +48,7 @@ function announceAppend(database: StoreDatabase, waker: LogWaker, logger: Logger
     scheduled = false;
     lastSentAt = Date.now();
     try {
-      await sql`select pg_notify(${appendChannel}, '')`.execute(database.db);
+      await sql`select pg_notify(${appendChannel}, ${waker.notifyPayload})`.execute(database.db);
     } catch (error) {
       logger?.debug({ err: error }, 'append NOTIFY failed; readers fall back to polling');
     }

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { appendChannel, type StoreDatabase } from './database.ts';
 
 /**
@@ -14,17 +15,25 @@ export interface LogWaker {
   wait(timeoutMs: number, signal?: AbortSignal, seenNotifications?: number): Promise<'notified' | 'timeout' | 'aborted'>;
   /** Wakes every waiter of this process now (an append of this process committed). */
   wakeLocal(): void;
+  /**
+   * The payload this process's NOTIFYs carry: its own come back to its LISTEN after wakeLocal()
+   * has already woken every reader, and are ignored instead of waking them all a second time.
+   */
+  readonly notifyPayload: string;
   close(): Promise<void>;
 }
 
 export async function createLogWaker(database: StoreDatabase): Promise<LogWaker> {
   const waiters = new Set<() => void>();
+  const notifyPayload = randomUUID();
   let notifications = 0;
   const wakeAll = () => {
     notifications += 1;
     for (const wake of [...waiters]) wake();
   };
-  const unlisten = await database.listen(appendChannel, wakeAll);
+  const unlisten = await database.listen(appendChannel, (payload) => {
+    if (payload !== notifyPayload) wakeAll();
+  });
   return {
     notifications: () => notifications,
     wait(timeoutMs, signal, seenNotifications) {
@@ -45,6 +54,7 @@ export async function createLogWaker(database: StoreDatabase): Promise<LogWaker>
       });
     },
     wakeLocal: wakeAll,
+    notifyPayload,
     async close() {
       await unlisten();
     },

@@ -24,7 +24,7 @@ export async function createPgliteDatabase(dataDir?: string): Promise<StoreDatab
     kind: 'pglite',
     db,
     async listen(channel, onNotify) {
-      const unsubscribe = await pglite.listen(channel, () => onNotify());
+      const unsubscribe = await pglite.listen(channel, (payload) => onNotify(payload));
       return async () => {
         await unsubscribe();
       };

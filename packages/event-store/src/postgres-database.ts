@@ -76,7 +76,7 @@ export function createPostgresDatabase(options: PostgresOptions): StoreDatabase 
           try {
             const next = await dedicatedClient();
             next.on('notification', (message) => {
-              if (message.channel === channel) onNotify();
+              if (message.channel === channel) onNotify(message.payload);
             });
             next.once('error', () => void reconnect(next));
             next.once('end', () => void reconnect(next));

@@ -121,6 +121,18 @@ describe.each<Backend>(['postgres', 'pglite'])('subscriptions on %s', (backend) 
     await second.stop();
   });
 
+  it.runIf(backend === 'postgres')('wakes readers once for an append of their own process, and by NOTIFY for another process\'s', async () => {
+    const peer = await fixture.openPeer();
+    const own = fixture.store.waker;
+    const before = { own: own.notifications(), peer: peer.store.waker.notifications() };
+    await fixture.store.appendToStream(`wake-${randomUUID()}`, [{ type: 'Woke', data: {} }]);
+    // The peer hears the NOTIFY; by then this process's own NOTIFY has come back to it too.
+    await until(() => peer.store.waker.notifications() > before.peer);
+    await sleep(100);
+    expect(own.notifications() - before.own).toBe(1);
+    expect(peer.store.waker.notifications() - before.peer).toBe(1);
+  });
+
   it.runIf(backend === 'postgres')('lets one process at a time consume a subscription name', async () => {
     const peer = await fixture.openPeer();
     const name = `leader-${randomUUID()}`;

@@ -36,6 +36,21 @@ export async function startLogTail(options: LogTailOptions): Promise<LogTail> {
   let position = await readVisibleHeadPosition(store.database.db);
   const pollIntervalMs = options.pollIntervalMs ?? 500;
 
+  // With nobody listening, the tail only counts events (metrics): it reads every pollIntervalMs
+  // instead of after every append, and a listener joining wakes it at once.
+  let wakeIdle: (() => void) | undefined;
+  const idle = (ms: number) => new Promise<void>((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      controller.signal.removeEventListener('abort', done);
+      wakeIdle = undefined;
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    controller.signal.addEventListener('abort', done, { once: true });
+    wakeIdle = done;
+  });
+
   const running = (async () => {
     let recheckMs = 0;
     let lastWake: 'notified' | 'timeout' | 'aborted' = 'timeout';
@@ -58,6 +73,14 @@ export async function startLogTail(options: LogTailOptions): Promise<LogTail> {
             options.onBatch?.(page.types);
           }
           if (!page.isEnd) continue;
+        }
+        if (listeners.size === 0) {
+          recheckMs = 0;
+          lastWake = 'timeout';
+          await idle(pollIntervalMs);
+          continue;
+        }
+        if (count > 0) {
           recheckMs = 0;
         } else if (lastWake === 'notified') {
           recheckMs = 2;
@@ -76,6 +99,7 @@ export async function startLogTail(options: LogTailOptions): Promise<LogTail> {
     position: () => position,
     listen(listener) {
       listeners.add(listener);
+      wakeIdle?.();
       return () => listeners.delete(listener);
     },
     listenerCount: () => listeners.size,

@@ -1,5 +1,5 @@
 import type { WebSocket } from 'ws';
-import { comparePositions, encodePosition, type EventStore, type LogPosition, type RecordedEvent } from '@tracktrove/event-store';
+import { comparePositions, encodePosition, readVisibleHeadPosition, type EventStore, type LogPosition, type RecordedEvent } from '@tracktrove/event-store';
 import { eventMessage } from './event-json.ts';
 import type { LogTail } from './log-tail.ts';
 
@@ -96,6 +96,11 @@ export function runStreamSession(socket: WebSocket, options: {
 
   void (async () => {
     try {
+      if (options.from === 'end') {
+        // The end is the head as of now: the tail's position may be older while nobody listened.
+        const head = await readVisibleHeadPosition(options.store.database.db);
+        if (comparePositions(head, cursor) > 0) cursor = head;
+      }
       for (;;) {
         if (closed) return;
         const page = await options.store.readAll({ after: cursor, maxCount: limits.catchUpBatchSize });
