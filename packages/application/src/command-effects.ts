@@ -4,7 +4,7 @@ import { awaitsSettlement, type TransactionState } from '@tracktrove/domain';
 import type { Alongside } from '@tracktrove/commands';
 import type { StreamAppend } from '@tracktrove/event-store';
 import {
-  magicEffectOf, planWebhookDelivery, seededRandom,
+  magicEffectOf, planWebhookDelivery, seededRandom, simulationInForce,
   type FailureSettings, type WebhookBody, type WebhookDeliveryPlan, type WebhookInjection, type WebhookType,
 } from '@tracktrove/simulator';
 import { uuidV5, type Timer } from '@tracktrove/timers';
@@ -131,7 +131,7 @@ export function planEffects(before: TransactionState, after: TransactionState, c
     const ref = `${id}:${hold.holdId}`;
     plan.timers.push({
       id: randomUUID(), kind: 'hold_expiry', ref, transactionId: id, dueAt: hold.expiresAt,
-      payload: { holdId: hold.holdId, dropNotification: after.simulation.dropExpiryNotification || context.failures.dropExpiryNotification },
+      payload: { holdId: hold.holdId, dropNotification: simulationInForce(after, context.failures).dropExpiryNotification },
     });
     if (holdBefore) plan.cancel.push({ transactionId: id, kind: 'hold_expiry', keepRef: ref });
     // Seeded by the stream version, not the hold id (it holds the transaction's random id).
@@ -163,7 +163,8 @@ export function planEffects(before: TransactionState, after: TransactionState, c
   if (refund && refund.refundId !== pendingRefund(before)?.refundId) {
     // Seeded by the stream version, not the (random) refund id, so the same seed decides the same.
     const seedKey = `refund@${after.version}`;
-    const fails = magicEffectOf(after.amountMinor)?.kind === 'refund_fails' || seededRandom(after.simulation.seed, seedKey)() < after.simulation.refundFailureRate;
+    const simulation = simulationInForce(after, context.failures);
+    const fails = magicEffectOf(after.amountMinor)?.kind === 'refund_fails' || seededRandom(simulation.seed, seedKey)() < simulation.refundFailureRate;
     addDeliveries(planWebhook(after, refundOutcomeRef(refund.refundId), fails ? 'refund.failed' : 'refund.succeeded', context, seedKey));
   }
 
@@ -201,14 +202,15 @@ export function mergeEffects(planned: readonly (PlannedEffects | null)[]): Plann
  */
 function planWebhook(state: TransactionState, ref: string, type: WebhookType, context: EffectsContext, seedKey: string = ref): WebhookDeliveryPlan[] {
   const { now, failures } = context;
-  const random = seededRandom(state.simulation.seed, 'webhook', seedKey);
+  const simulation = simulationInForce(state, failures);
+  const random = seededRandom(simulation.seed, 'webhook', seedKey);
   const magic = magicEffectOf(state.amountMinor);
   const isConfirmation = type === 'payment.confirmed';
   const dropRoll = random();
   const duplicateRoll = random();
-  const dropped = isConfirmation && (magic?.kind === 'drop_confirmation' || dropRoll < state.simulation.webhook.dropRate);
-  const duplicate = (isConfirmation && magic?.kind === 'duplicate_confirmation') || duplicateRoll < state.simulation.webhook.duplicateRate;
-  const delayMs = state.simulation.webhook.delayMs;
+  const dropped = isConfirmation && (magic?.kind === 'drop_confirmation' || dropRoll < simulation.webhook.dropRate);
+  const duplicate = (isConfirmation && magic?.kind === 'duplicate_confirmation') || duplicateRoll < simulation.webhook.duplicateRate;
+  const delayMs = simulation.webhook.delayMs;
   const reorderSpanMs = 2 * delayMs + 1000;
   const extraDelayMs = failures.webhook.reorder ? Math.floor(random() * reorderSpanMs) : 0;
   const body: WebhookBody = { id: `evt_${uuidV5(`webhook|${state.transactionId}|${ref}`)}`, type, transactionId: state.transactionId, createdAt: now.toISOString() };

@@ -1,5 +1,5 @@
 import { decide, evolve, retriesLeft, type TransactionCommand, type TransactionState } from '@tracktrove/domain';
-import { authorize, seededRandom, type AuthorizationDecision } from '@tracktrove/simulator';
+import { authorize, seededRandom, simulationInForce, type AuthorizationDecision, type FailureSettings } from '@tracktrove/simulator';
 import { backoffDelayMs } from '@tracktrove/timers';
 
 export interface RetryBackoff {
@@ -22,15 +22,17 @@ export class CommandPlan {
  * The gateway's authorization and what follows a decline, as commands: RecordAuthorization, then
  * ScheduleRetry (exponential backoff, seeded jitter, due time recorded) while retries are left, or
  * ExhaustRetries. A forced retry from FAILED starts with ScheduleRetry { forced, dueAt: now }.
+ * `failures`: the global failure injection in force now (success rate, gateway latency).
  */
 export function planAuthorization(
   plan: CommandPlan,
-  options: { now: Date; latencyMs: number; backoff: RetryBackoff; forced?: boolean },
+  options: { now: Date; failures: FailureSettings; backoff: RetryBackoff; forced?: boolean },
 ): AuthorizationDecision {
   const now = options.now.toISOString();
   if (plan.state.status === 'FAILED' && options.forced) plan.add({ type: 'ScheduleRetry', dueAt: now, forced: true, now });
   const attempt = Math.max(1, plan.state.attempt);
-  const decision = authorize({ state: plan.state, attempt, now: options.now, latencyMs: options.latencyMs });
+  const simulation = simulationInForce(plan.state, options.failures);
+  const decision = authorize({ state: plan.state, simulation, attempt, now: options.now, latencyMs: options.failures.gatewayLatencyMs });
   plan.add(decision.outcome === 'authorized'
     ? { type: 'RecordAuthorization', outcome: 'authorized', holdId: decision.holdId, expiresAt: decision.expiresAt, now }
     : { type: 'RecordAuthorization', outcome: 'declined', reason: decision.reason, code: decision.code, now });

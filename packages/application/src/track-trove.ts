@@ -1,4 +1,5 @@
 import { randomInt, randomUUID } from 'node:crypto';
+import { isDeepStrictEqual } from 'node:util';
 import type { Kysely, Migration } from 'kysely';
 import type { Logger } from 'pino';
 import {
@@ -382,7 +383,7 @@ export function createTrackTrove(options: TrackTroveOptions): TrackTrove {
         const at = new Date(Math.max(now.getTime(), Date.parse(state.nextRetryAt ?? now.toISOString())));
         times.set(transactionId, at);
         const plan = new CommandPlan(state);
-        durationMs = planAuthorization(plan, { now: at, latencyMs: failures.gatewayLatencyMs, backoff }).durationMs;
+        durationMs = planAuthorization(plan, { now: at, failures, backoff }).durationMs;
         return plan.commands;
       },
       context: { actor: system('retry-timer'), correlationId: transactionId, causationId: timer.id },
@@ -405,7 +406,7 @@ export function createTrackTrove(options: TrackTroveOptions): TrackTrove {
         if (!resumesAfterOverride(state) || state.version !== Number(timer.payload.version)) return [];
         times.set(transactionId, now);
         const plan = new CommandPlan(state);
-        if (state.status === 'INITIATED') durationMs = planAuthorization(plan, { now, latencyMs: failures.gatewayLatencyMs, backoff }).durationMs;
+        if (state.status === 'INITIATED') durationMs = planAuthorization(plan, { now, failures, backoff }).durationMs;
         else planAfterDecline(plan, { now, backoff });
         return plan.commands;
       },
@@ -689,14 +690,15 @@ export function createTrackTrove(options: TrackTroveOptions): TrackTrove {
       // ago, and at once after a change made here): two round trips fewer per initiate.
       const now = await clock.nowRecent();
       const transactionId = input.transactionId ?? randomUUID();
-      const simulation = effectiveSimulation(mergeSimulation(input.simulation), failures);
+      const requestedSimulation = mergeSimulation(input.simulation);
+      const simulation = effectiveSimulation(requestedSimulation, failures);
       const plan = new CommandPlan(initialState());
       plan.add({
         type: 'Initiate', transactionId, vendorId: input.vendorId, payerId: input.payerId ?? anonymousPayerId, amountMinor: input.amountMinor,
         currency: input.currency, channel: input.channel, kind: input.kind, payload: input.payload, serviceContext: input.serviceContext ?? null,
-        simulation, retryPolicy: { maxRetries: defaults.maxRetries }, now: now.toISOString(),
+        simulation, ...(isDeepStrictEqual(simulation, requestedSimulation) ? {} : { requestedSimulation }), retryPolicy: { maxRetries: defaults.maxRetries }, now: now.toISOString(),
       });
-      const decision = planAuthorization(plan, { now, latencyMs: failures.gatewayLatencyMs, backoff });
+      const decision = planAuthorization(plan, { now, failures, backoff });
       const request: Request = {
         transactionId,
         command: plan.commands,
@@ -727,7 +729,7 @@ export function createTrackTrove(options: TrackTroveOptions): TrackTrove {
       const preview = await loadTransaction(db, transactionId);
       let durationMs = 0;
       try {
-        if (preview) durationMs = planAuthorization(new CommandPlan(preview), { now, latencyMs: failures.gatewayLatencyMs, backoff, forced: true }).durationMs;
+        if (preview) durationMs = planAuthorization(new CommandPlan(preview), { now, failures, backoff, forced: true }).durationMs;
       } catch {
         // the command below reports the rejection
       }
@@ -736,7 +738,7 @@ export function createTrackTrove(options: TrackTroveOptions): TrackTrove {
         expectedVersion: commandOptions?.expectedVersion,
         command: existing(transactionId, (state) => {
           const plan = new CommandPlan(state);
-          planAuthorization(plan, { now, latencyMs: failures.gatewayLatencyMs, backoff, forced: true });
+          planAuthorization(plan, { now, failures, backoff, forced: true });
           return plan.commands;
         }),
         context: contextOf(actor, commandOptions, { service: 'gateway', durationMs }),

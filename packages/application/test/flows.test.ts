@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import { signWebhook, WebhookSignatureError } from '@tracktrove/simulator';
+import { readStream } from '@tracktrove/event-store';
 import { listTimers } from '@tracktrove/timers';
 import { testRedisUrl } from '@tracktrove/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -114,6 +115,46 @@ describe('transaction flows through the facade (PostgreSQL + Redis)', () => {
     } finally {
       await app.failures.put({});
     }
+  });
+
+  it('global failure settings apply to the next decisions of transactions already in flight, and give way to their own when cleared', async () => {
+    const { app, database } = fixture;
+    // Declined on its own settings, retrying: the retry is authorized under a global success rate of 1.
+    const declined = await app.initiate(input({ simulation: { successRate: 0 } }), operator);
+    const declinedId = declined.state.transactionId;
+    expect((await inspect(database, declinedId)).state.status).toBe('RETRY_PENDING');
+    // Completed on its own settings (no refund failures): its refund fails under a global rate of 1.
+    const completed = await app.initiate(input({ simulation: { webhook: { delayMs: 1_000 } } }), operator);
+    const completedId = completed.state.transactionId;
+    await app.confirm(completedId, operator);
+    await app.failures.put({ successRate: 1, refundFailureRate: 1 });
+    let overridden: string;
+    try {
+      await app.refund(completedId, 'global refund failures', operator);
+      await app.clock.advance({ ms: 10_000 });
+      const retried = await inspect(database, declinedId);
+      expect(retried.state.status).toBe('ESCROW');
+      expect(retried.types).toContain('RetryScheduled');
+      const refunded = await inspect(database, completedId);
+      expect(refunded.types).toContain('RefundFailed');
+      expect(refunded.state.status).toBe('COMPLETED');
+      // Initiated while a global success rate of 0 is set: recorded with its own rate of 1 beside it.
+      await app.failures.put({ successRate: 0 });
+      overridden = (await app.initiate(input({ simulation: { successRate: 1 } }), operator)).state.transactionId;
+      const initiated = (await readStream(database.db, `txn-${overridden}`))[0]!;
+      expect(initiated.data).toMatchObject({ simulation: { successRate: 0 }, requestedSimulation: { successRate: 1 } });
+      expect((await inspect(database, overridden)).state.status).toBe('RETRY_PENDING');
+    } finally {
+      await app.failures.put({});
+    }
+    // Cleared: its retry goes by its own rate of 1 again.
+    await app.clock.advance({ ms: 10_000 });
+    const resumed = await inspect(database, overridden);
+    expect(resumed.state.status).toBe('ESCROW');
+    expect(resumed.violations).toEqual([]);
+    // Without a global override at initiation, only the settings in force are recorded.
+    const plain = (await readStream(database.db, `txn-${declinedId}`))[0]!;
+    expect(plain.data).not.toHaveProperty('requestedSimulation');
   });
 
   it('rejects a bad or stale signature and changes nothing', async () => {

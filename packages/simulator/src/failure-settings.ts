@@ -1,13 +1,15 @@
 import { sql, type Kysely } from 'kysely';
 import { z } from 'zod';
-import { ValidationError, type SimulationSettings } from '@tracktrove/domain';
+import { ValidationError, type SimulationSettings, type TransactionState } from '@tracktrove/domain';
 
 const RateSchema = z.number().min(0).max(1);
 
 /**
  * Global failure injection (admin GET/PUT). A value that is set (not null) wins over the
- * transaction's own simulation block; the effective settings are recorded in TransactionInitiated,
- * so a change applies to transactions initiated after it.
+ * transaction's own simulation block, from the moment it is set: for the decisions of transactions
+ * already in flight too (a retry's authorization, a new hold's webhook, a refund's outcome), each
+ * decision recorded in the event it makes. The settings in force at initiation are recorded in
+ * TransactionInitiated.
  */
 export const FailureSettingsSchema = z.object({
   successRate: RateSchema.nullable().default(null),
@@ -47,6 +49,14 @@ export async function writeFailureSettings(db: Kysely<any>, input: unknown): Pro
     insert into tt_failure_settings (id, settings, updated_at) values (1, ${JSON.stringify(parsed.data)}::jsonb, now())
     on conflict (id) do update set settings = excluded.settings, updated_at = now()`.execute(db);
   return parsed.data;
+}
+
+/**
+ * The settings for a transaction's next decision: its own (as requested at initiation), with the
+ * global overrides in force now.
+ */
+export function simulationInForce(state: Pick<TransactionState, 'simulation' | 'requestedSimulation'>, global: FailureSettings): SimulationSettings {
+  return effectiveSimulation(state.requestedSimulation ?? state.simulation, global);
 }
 
 /** The transaction's settings with the global overrides applied. */

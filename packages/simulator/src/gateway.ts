@@ -1,4 +1,4 @@
-import type { TransactionState } from '@tracktrove/domain';
+import type { SimulationSettings, TransactionState } from '@tracktrove/domain';
 import { uuidV5 } from '@tracktrove/timers';
 import { magicEffectOf } from './magic-amounts.ts';
 import { seededRandom } from './prng.ts';
@@ -19,11 +19,14 @@ export const gatewayLimits = { maxLatencyMs: 30_000 } as const;
 /**
  * The simulated gateway's authorization. Deterministic: the roll comes from the seeded PRNG on
  * (simulation seed, attempt), so the same seed gives the same outcome, whatever the transaction's id. Magic amounts
- * win over the success rate. The hold expires escrowTtlMs after `now` (sandbox time).
+ * win over the success rate. The hold expires escrowTtlMs after `now` (sandbox time). `simulation`:
+ * the settings in force (the transaction's own with today's global overrides; default: those
+ * recorded at initiation).
  */
-export function authorize(input: { state: TransactionState; attempt: number; now: Date; latencyMs?: number }): AuthorizationDecision {
+export function authorize(input: { state: TransactionState; simulation?: SimulationSettings; attempt: number; now: Date; latencyMs?: number }): AuthorizationDecision {
   const { state, attempt, now } = input;
-  const random = seededRandom(state.simulation.seed, attempt, 'authorize');
+  const simulation = input.simulation ?? state.simulation;
+  const random = seededRandom(simulation.seed, attempt, 'authorize');
   const roll = random();
   const jitterMs = Math.floor(random() * 20);
   const durationMs = Math.min(gatewayLimits.maxLatencyMs, Math.max(0, Math.round(input.latencyMs ?? 0)) + jitterMs);
@@ -31,7 +34,7 @@ export function authorize(input: { state: TransactionState; attempt: number; now
     outcome: 'authorized',
     // The stream version too: an authorization again at the same attempt (after an override) is a new hold.
     holdId: uuidV5(`hold|${state.transactionId}|${attempt}|${state.version}`),
-    expiresAt: new Date(now.getTime() + state.simulation.escrowTtlMs).toISOString(),
+    expiresAt: new Date(now.getTime() + simulation.escrowTtlMs).toISOString(),
     durationMs,
     forcedBy,
   });
@@ -41,7 +44,7 @@ export function authorize(input: { state: TransactionState; attempt: number; now
     return { outcome: 'declined', reason: magic.reason, code: magic.code, durationMs, forcedBy: 'magic_amount' };
   }
   if (magic?.kind === 'decline') return approve('magic_amount');
-  if (roll < state.simulation.successRate) return approve(null);
+  if (roll < simulation.successRate) return approve(null);
   const decline = declineCodes[Math.floor(random() * declineCodes.length)] ?? declineCodes[0];
   return { outcome: 'declined', reason: decline.reason, code: decline.code, durationMs, forcedBy: null };
 }

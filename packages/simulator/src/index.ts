@@ -1,5 +1,5 @@
 export { NotFoundError } from './errors.ts';
-export { defaultFailureSettings, effectiveSimulation, FailureSettingsSchema, readFailureSettings, writeFailureSettings, type FailureSettings } from './failure-settings.ts';
+export { defaultFailureSettings, effectiveSimulation, FailureSettingsSchema, readFailureSettings, simulationInForce, writeFailureSettings, type FailureSettings } from './failure-settings.ts';
 export { authorize, gatewayLimits, type AuthorizationDecision } from './gateway.ts';
 export { magicAmounts, magicEffectOf, type MagicEffect } from './magic-amounts.ts';
 export { simulatorMigrations } from './migrations.ts';

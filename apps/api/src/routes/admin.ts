@@ -67,7 +67,10 @@ export function adminRoutes(trackTrove: TrackTrove): (context: AppContext) => Fa
 
     app.put('/api/admin/failures', {
       onRequest: admin,
-      schema: { tags: ['admin'], summary: 'Replace the global failure injection settings (omitted fields go back to off)', body: FailureSettingsSchema },
+      schema: { tags: ['admin'], summary: 'Replace the global failure injection settings (omitted fields go back to off)',
+        description: 'A value that is set wins over each transaction\'s own simulation settings for every decision made from now on, for transactions in flight too (retries, the webhooks of new holds, refund outcomes); what was already decided stays as recorded.',
+        body: FailureSettingsSchema,
+      },
     }, async (request) => trackTrove.failures.put(request.body));
   };
 }

@@ -21,6 +21,8 @@ export type Initiate = {
   payload: JsonValue;
   serviceContext: string | null;
   simulation: SimulationSettings;
+  /** The transaction's own settings, when global overrides made `simulation` differ from them. */
+  requestedSimulation?: SimulationSettings;
   retryPolicy?: RetryPolicy;
   now: string;
 };

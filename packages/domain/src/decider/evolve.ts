@@ -45,8 +45,8 @@ function resolveHold(hold: Hold | null, outcome: Hold['state'], via: Hold['resol
 function apply(state: TransactionState, event: TransactionEvent, at: string): TransactionState {
   switch (event.type) {
     case 'TransactionInitiated': {
-      const { initiatedAt, ...data } = event.data;
-      return { ...state, ...data, attempt: 1, createdAt: initiatedAt, funds: 'payer' };
+      const { initiatedAt, requestedSimulation, ...data } = event.data;
+      return { ...state, ...data, requestedSimulation: requestedSimulation ?? null, attempt: 1, createdAt: initiatedAt, funds: 'payer' };
     }
     case 'EscrowHoldPlaced': {
       const { holdId, amountMinor, expiresAt, placedAt, attempt } = event.data;

@@ -56,7 +56,10 @@ export type TransactionState = {
   kind: TransactionKind;
   payload: JsonValue;
   serviceContext: string | null;
+  /** The failure injection in force at initiation. */
   simulation: SimulationSettings;
+  /** The transaction's own settings, when they differ from `simulation` (global overrides applied at initiation). */
+  requestedSimulation: SimulationSettings | null;
   retryPolicy: RetryPolicy;
   /** Number of the current (or last) authorization attempt, 1 for the first. */
   attempt: number;
@@ -90,6 +93,7 @@ export function initialState(): TransactionState {
     payload: null,
     serviceContext: null,
     simulation: defaultSimulation,
+    requestedSimulation: null,
     retryPolicy: defaultRetryPolicy,
     attempt: 0,
     retryCount: 0,

@@ -55,7 +55,15 @@ export type TransactionInitiatedV1 = z.infer<typeof TransactionInitiatedV1Schema
 /** Version 2 (current). */
 export const TransactionInitiatedSchema = TransactionInitiatedV1Schema.extend({
   kind: TransactionKindSchema,
+  /** The settings in force at initiation: the transaction's own, with the global overrides of that moment. */
   simulation: SimulationSettingsSchema,
+  /**
+   * The transaction's own settings, recorded when global overrides made `simulation` differ from
+   * them: later decisions (retries, new holds' webhooks, refunds) apply the global overrides in
+   * force at their own moment to these. Absent: the same as `simulation` (and in events from
+   * before it was recorded).
+   */
+  requestedSimulation: SimulationSettingsSchema.optional(),
   retryPolicy: RetryPolicySchema,
 });
 export type TransactionInitiated = z.infer<typeof TransactionInitiatedSchema>;
