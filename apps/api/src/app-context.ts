@@ -18,4 +18,6 @@ export interface AppContext {
   readonly tokens: Tokens;
   /** Readiness of components beyond PostgreSQL (projections, redis, ...). */
   readonly readinessChecks: Record<string, () => Promise<ComponentCheck>>;
+  /** The sandbox clock's now (as this process last read it), sent with every response. */
+  readonly sandboxNow?: () => Date;
 }

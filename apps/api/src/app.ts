@@ -16,6 +16,9 @@ import { requestTimeoutMs } from './http/timeouts.ts';
 import { eventRoutes } from './routes/events.ts';
 import { operationsRoutes } from './routes/operations.ts';
 
+/** The response header with the sandbox clock's now (ISO 8601), for clients that show sandbox times against it. */
+export const sandboxNowHeader = 'tracktrove-sandbox-now';
+
 export interface BuildAppOptions {
   /** Extra route plugins (transactions, ledger, admin, ...), registered after the core ones. */
   readonly routes?: ReadonlyArray<(context: AppContext) => import('fastify').FastifyPluginAsync>;
@@ -71,6 +74,8 @@ export async function buildApp(context: AppContext, options: BuildAppOptions = {
 
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
+    // Clients show times of the sandbox (an escrow hold's countdown) against the sandbox clock.
+    if (context.sandboxNow) reply.header(sandboxNowHeader, context.sandboxNow().toISOString());
     const path = request.url.split('?')[0] ?? '';
     const refusedQuery = refusedContent(request.query, 'query');
     if (refusedQuery) throw problems.field(refusedQuery.path, refusedQuery.message);
@@ -85,7 +90,7 @@ export async function buildApp(context: AppContext, options: BuildAppOptions = {
     );
   });
 
-  await app.register(fastifyCors, { origin: [...context.config.corsOrigins], exposedHeaders: ['etag', 'location', 'idempotent-replayed', 'x-request-id', 'retry-after'] });
+  await app.register(fastifyCors, { origin: [...context.config.corsOrigins], exposedHeaders: ['etag', 'location', 'idempotent-replayed', 'x-request-id', 'retry-after', sandboxNowHeader] });
   await app.register(fastifyRateLimit, {
     global: false,
     max: context.config.rateLimitPerMinute,

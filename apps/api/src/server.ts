@@ -25,6 +25,8 @@ export interface StartedModule {
   readonly readinessChecks?: Record<string, () => Promise<ComponentCheck>>;
   readonly projectionLag?: () => Promise<Array<{ name: string; lag: number }>>;
   readonly pendingHolds?: () => Promise<number>;
+  /** The sandbox clock's now, without I/O (see AppContext.sandboxNow). */
+  readonly sandboxNow?: () => Date;
   onAppReady?(app: FastifyInstance): void;
   stop?(): Promise<void>;
 }
@@ -98,6 +100,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     availability,
     tokens: { admin: adminToken, operator: config.tokens.operator, viewer: config.tokens.viewer },
     readinessChecks: Object.assign({}, ...started.map((module) => module.readinessChecks ?? {})),
+    sandboxNow: started.find((module) => module.sandboxNow)?.sandboxNow,
   };
   const app = await buildApp(context, { routes: started.flatMap((module) => module.routes ?? []) });
   for (const module of started) module.onAppReady?.(app);

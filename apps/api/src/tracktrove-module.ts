@@ -63,6 +63,7 @@ export function trackTroveModule(handle: TrackTroveModuleHandle = {}): Module {
           adminRoutes(trackTrove),
           adminProjectionRoutes(runtime),
         ],
+        sandboxNow: () => trackTrove.clock.nowCached(),
         readinessChecks: {
           projections: async () => {
             const statuses = await runtime.status();

@@ -177,6 +177,20 @@ describe('the transactions API on PostgreSQL and Redis', () => {
     expect(failures.status).toBe(200);
   });
 
+  it('sends the sandbox clock\'s now with every response, for a viewer without the admin token', async () => {
+    const advanced = await call('POST', '/api/admin/clock/advance', { ms: 86_400_000 }, admin);
+    expect(advanced.status).toBe(200);
+    const created = await initiate();
+    const header = created.headers.get('tracktrove-sandbox-now');
+    expect(header).not.toBeNull();
+    // The advanced clock, not the wall clock: the hold's expiry is 30 s after it.
+    expect(Math.abs(Date.parse(header!) - Date.parse(advanced.json.now))).toBeLessThan(10_000);
+    expect(Date.parse(created.json.escrowExpiresAt) - Date.parse(header!)).toBeGreaterThan(0);
+    expect(Date.parse(created.json.escrowExpiresAt) - Date.parse(header!)).toBeLessThanOrEqual(31_000);
+    const listed = await call('GET', '/api/transactions?limit=1');
+    expect(Date.parse(listed.headers.get('tracktrove-sandbox-now')!) - Date.now()).toBeGreaterThan(86_000_000);
+  });
+
   it('rebuilds read models from history over the admin API, then verifies them', async () => {
     await initiate();
     expect((await call('POST', '/api/admin/projections/nothing/rebuild', undefined, admin)).status).toBe(404);

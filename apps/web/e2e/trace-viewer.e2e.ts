@@ -376,6 +376,18 @@ describe('trace viewer in a browser', () => {
 
     await page.goto(`${baseUrl}/#/transactions/${delayedId}`);
     await expect.poll(() => page.getByTestId('detail-status').getAttribute('data-status'), { timeout: stepTimeoutMs }).toBe('COMPLETED');
+
+    // A hold placed after the advance expires 10 minutes ahead of the sandbox clock, not of the
+    // wall clock (which is now more than 11 minutes behind it).
+    await page.goto(`${baseUrl}/#/transactions`);
+    if ((await advanced.getAttribute('open')) === null) await advanced.locator('summary').click();
+    await page.getByTestId('fire-escrowTtlMs').fill('600000');
+    await page.getByTestId('fire-submit').click();
+    await expect.poll(() => page.getByTestId('fire-result').getAttribute('data-transaction-id')).not.toBe(delayedId);
+    const heldId = (await page.getByTestId('fire-result').getAttribute('data-transaction-id'))!;
+    await page.goto(`${baseUrl}/#/transactions/${heldId}`);
+    await expect.poll(() => page.getByTestId('detail-status').getAttribute('data-status')).toBe('ESCROW');
+    expect(await page.getByTestId('escrow-countdown').textContent()).toMatch(/^\(in (9\.\d|10\.0) min, sandbox clock\)$/);
   });
 });
 

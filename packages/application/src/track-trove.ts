@@ -111,6 +111,8 @@ export interface TrackTrove {
   listSettlementBatches(options?: ListSettlementBatchesOptions): Promise<Page<SettlementBatchView>>;
   readonly clock: {
     now(): Promise<Date>;
+    /** Sandbox now with the offset this process last read (at most one sweep old), without I/O. */
+    nowCached(): Date;
     advance(advance: ClockAdvance, actor?: Actor, correlationId?: string): Promise<AdvanceResult>;
   };
   readonly failures: {
@@ -803,6 +805,7 @@ export function createTrackTrove(options: TrackTroveOptions): TrackTrove {
 
     clock: {
       now: () => clock.now(),
+      nowCached: () => clock.nowCached(),
       advance: (advance, actor = system('clock'), correlationId = randomUUID()) => timerService.advance(advance, { actor, correlationId }),
     },
     failures: {

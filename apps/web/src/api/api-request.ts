@@ -1,4 +1,5 @@
 import { ApiProblem, unreachableProblem, type ProblemDetails } from './api-problem.ts';
+import { recordSandboxNow, sandboxNowHeader } from './sandbox-clock.ts';
 import { readToken } from './token-storage.ts';
 
 export interface RequestOptions {
@@ -61,6 +62,7 @@ export async function apiRequest<T>(path: string, options: RequestOptions = {}):
     throw unreachableProblem(cause);
   }
 
+  recordSandboxNow(response.headers.get(sandboxNowHeader));
   const text = await response.text();
   const contentType = response.headers.get('Content-Type') ?? '';
   const looksLikeJson = contentType.includes('json');

@@ -1,4 +1,5 @@
 import { useEffect, useState, type ReactNode } from 'react';
+import { sandboxClockKnown, sandboxNowMs } from '../../api/sandbox-clock.ts';
 import type { Transaction } from '../../api/types.ts';
 import { CopyableId } from '../../components/copyable-id.tsx';
 import { StatusBadge } from '../../components/status-badge.tsx';
@@ -33,7 +34,9 @@ export function TransactionHeader({ transaction }: { transaction: Transaction })
           {transaction.escrowExpiresAt ? (
             <span className="mono" title={transaction.escrowExpiresAt}>
               {formatDateTime(transaction.escrowExpiresAt)}{' '}
-              <span className="dim">({formatRelative(transaction.escrowExpiresAt, nowMs)}, wall clock)</span>
+              <span className="dim" data-testid="escrow-countdown">
+                ({formatRelative(transaction.escrowExpiresAt, nowMs)}, {sandboxClockKnown() ? 'sandbox clock' : 'wall clock'})
+              </span>
             </span>
           ) : (
             '—'
@@ -64,10 +67,11 @@ function Fact({ label, children }: { label: string; children: ReactNode }) {
   );
 }
 
+/** Sandbox now (see sandbox-clock.ts), ticking every everyMs. */
 function useNowMs(everyMs: number): number {
-  const [nowMs, setNowMs] = useState(Date.now());
+  const [nowMs, setNowMs] = useState(sandboxNowMs());
   useEffect(() => {
-    const timer = setInterval(() => setNowMs(Date.now()), everyMs);
+    const timer = setInterval(() => setNowMs(sandboxNowMs()), everyMs);
     return () => clearInterval(timer);
   }, [everyMs]);
   return nowMs;
