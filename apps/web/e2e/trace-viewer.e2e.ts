@@ -353,6 +353,35 @@ describe('trace viewer in a browser', () => {
     expect(await page.getByTestId('verify-summary').textContent()).toMatch(/^folded \d+ events of \d+ transactions/);
   });
 
+  it('injects a failure globally from the admin form: a bad value is refused by name, a set one beats the transaction\'s own', async () => {
+    await page.goto(`${baseUrl}/#/admin`);
+    const panel = page.getByTestId('failures-panel');
+    await expect.poll(() => panel.getByTestId('failures-active').getAttribute('data-active')).toBe('0');
+    await panel.getByTestId('failures-webhookDropRate').fill('1.5');
+    await panel.getByTestId('failures-save').click();
+    await expect.poll(async () => (await panel.getByTestId('problem').count()) > 0).toBe(true);
+    expect(await panel.getByTestId('problem').textContent()).toContain('webhook.dropRate');
+    expect((await apiGet<{ webhook: { dropRate: number | null } }>('/api/admin/failures')).webhook.dropRate).toBeNull();
+
+    await panel.getByTestId('failures-webhookDropRate').fill('1');
+    await panel.getByTestId('failures-save').click();
+    await expect.poll(() => panel.getByTestId('failures-active').getAttribute('data-active')).toBe('1');
+    try {
+      // The transaction asks for no drops; the global setting drops its confirmation all the same.
+      const id = await fireFromForm(page, { webhookDropRate: '0', webhookDelayMs: '0', amount: '8.40' });
+      await page.goto(`${baseUrl}/#/transactions/${id}`);
+      const delivery = page.getByTestId('webhook-delivery');
+      await expect.poll(() => delivery.getAttribute('data-status'), { timeout: stepTimeoutMs }).toBe('dropped');
+      expect(await page.getByTestId('detail-status').getAttribute('data-status')).toBe('ESCROW');
+    } finally {
+      await page.goto(`${baseUrl}/#/admin`);
+      await panel.getByTestId('failures-clear').click();
+      await expect.poll(() => panel.getByTestId('failures-active').getAttribute('data-active')).toBe('0');
+    }
+    expect(await panel.getByTestId('failures-webhookDropRate').inputValue()).toBe('');
+    expect((await apiGet<{ webhook: { dropRate: number | null } }>('/api/admin/failures')).webhook.dropRate).toBeNull();
+  });
+
   // Last: advancing the sandbox clock fires every due timer of the other tests' transactions too.
   it('advances the sandbox clock and sees the due webhook fire', async () => {
     await page.goto(`${baseUrl}/#/transactions`);

@@ -193,7 +193,15 @@ export interface ProjectionStatus {
   progress: number | null;
 }
 
-export type FailureSettings = Record<string, JsonValue>;
+/** Global failure injection (GET/PUT /api/admin/failures); null: each transaction's own setting. */
+export interface FailureSettings {
+  successRate: number | null;
+  webhook: { dropRate: number | null; duplicateRate: number | null; delayMs: number | null; reorder: boolean };
+  dropExpiryNotification: boolean;
+  redisDown: boolean;
+  gatewayLatencyMs: number;
+  refundFailureRate: number | null;
+}
 
 export type VerifyReport = JsonValue;
 
