@@ -131,8 +131,9 @@ export function createTimerService(options: TimerServiceOptions): TimerService {
     try {
       fired = await db.transaction().execute(async (transaction) => {
         followUps.length = 0;
-        // The clock is read in the claiming transaction: no second connection per batch.
-        const now = await clock.now(transaction);
+        // The clock is read in the claiming transaction (no second connection per batch); an advance
+        // has just moved it, and this process's value is the one it moved to.
+        const now = firedBy === 'clock_advance' ? clock.nowCached() : await clock.now(transaction);
         const timers = await claimTimers(transaction, ids, now, firedBy);
         const context: TimerContext = {
           transaction, now, firedBy,
@@ -263,7 +264,8 @@ export function createTimerService(options: TimerServiceOptions): TimerService {
     for (let step = 0; step < timerLimits.maxAdvanceSteps && Date.now() < steppingDeadlineMs; step += 1) {
       const window = await nextAdvanceWindow(db, new Date(targetMs));
       if (window.ids.length === 0) break;
-      await clock.moveTo(Math.max(window.lastDueAt.getTime(), (await clock.now()).getTime()));
+      // Never backwards: a window behind the clock (a step moved it a little further) leaves it.
+      await clock.moveTo(window.lastDueAt.getTime());
       const fired = await fireTimers(window.ids, 'clock_advance');
       firedTimers += fired;
       if (fired === 0) break;
