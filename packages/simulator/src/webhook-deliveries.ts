@@ -214,19 +214,73 @@ export async function deliverWebhooks(db: Kysely<any>, deliveryIds: readonly str
   let retryTimers: (Timer | null)[];
   try {
     retryTimers = await recordAttempts(db, attempts);
-  } catch (error) {
-    if (attempts.length === 1) throw error;
+  } catch {
+    // One by one: an attempt whose number a concurrent attempt of the same delivery took (an
+    // operator's redelivery beside the timer's) is numbered after it, and one that cannot be
+    // recorded does not keep the others unrecorded.
     retryTimers = [];
-    for (const attempt of attempts) retryTimers.push(...(await recordAttempts(db, [attempt])));
+    let failure: { error: unknown } | null = null;
+    for (const [index, attempt] of attempts.entries()) {
+      try {
+        const recorded = await recordAttempt(db, attempt);
+        attempts[index] = recorded.attempt;
+        retryTimers.push(recorded.timer);
+      } catch (error) {
+        failure ??= { error };
+      }
+    }
+    if (failure) {
+      for (const timer of retryTimers) if (timer) options.onScheduled?.(timer);
+      throw failure.error;
+    }
   }
   for (const timer of retryTimers) if (timer) options.onScheduled?.(timer);
   return attempts.map((attempt) => attempt.view);
 }
 
+/** An attempt's number already recorded: a concurrent attempt of the same delivery committed it first. */
+function isAttemptNumberTaken(error: unknown): boolean {
+  const { code, constraint } = (error ?? {}) as { code?: string; constraint?: string };
+  return code === '23505' && constraint === 'tt_webhook_attempts_pkey';
+}
+
+/** How often an attempt is numbered again after concurrent attempts of its delivery. */
+const maxRecordTries = 5;
+
+/** One attempt recorded, numbered after the delivery's latest recorded attempt if a concurrent one took its number. */
+async function recordAttempt(db: Kysely<any>, attempt: AttemptRecord): Promise<{ attempt: AttemptRecord; timer: Timer | null }> {
+  for (let tries = 1; ; tries += 1) {
+    try {
+      const [timer] = await recordAttempts(db, [attempt]);
+      return { attempt, timer: timer ?? null };
+    } catch (error) {
+      if (!isAttemptNumberTaken(error) || tries >= maxRecordTries) throw error;
+      const [current] = await readDeliveries(db, [attempt.delivery.delivery_id]);
+      attempt = renumbered(attempt, current!.attempts + 1);
+    }
+  }
+}
+
+/** The same attempt under another number: its retry, if any, is the one after it (within maxAttempts). */
+function renumbered(attempt: AttemptRecord, number: number): AttemptRecord {
+  const deliveryId = attempt.delivery.delivery_id;
+  const retry = attempt.record.retryTimer !== null && number < webhookDeliveryLimits.maxAttempts;
+  const nextRetryAt = retry ? attempt.view.nextRetryAt : null;
+  const status = retry || attempt.view.outcome !== 'failed' ? attempt.record.status : 'failed';
+  const retryTimer = retry
+    ? { ...(attempt.record.retryTimer as Record<string, unknown>), ref: `${deliveryId}:${number + 1}`, payload: { deliveryId, attempt: number + 1 } }
+    : null;
+  return {
+    ...attempt,
+    view: { ...attempt.view, attempt: number, nextRetryAt },
+    record: { ...attempt.record, attempt: number, status, nextRetryAt, retryTimer },
+  };
+}
+
 interface AttemptRecord {
   readonly delivery: DeliveryRow;
   readonly view: DeliveryAttemptView;
-  readonly record: Record<string, unknown>;
+  readonly record: Record<string, unknown> & { retryTimer: Record<string, unknown> | null; status: DeliveryView['status'] };
   readonly manual: boolean;
   /** The step's trace: how long the attempt took, and its error when it failed. */
   readonly durationMs: number;
