@@ -4,6 +4,8 @@ import { awaitsSettlement, evolve, hasPendingRefund, initialState, type Transact
 import { toTransactionEvent, transactionStreamId } from '@tracktrove/commands';
 import { readStream } from '@tracktrove/event-store';
 import { listTimers } from '@tracktrove/timers';
+// Not part of the timers' public API: the regression below calls it as a settlement run does.
+import { syncSettlementCandidate } from '../../timers/src/settlement.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TrackTrove, TransactionResult } from '../src/index.ts';
 import { resumeTimerKind, retryTimerRef } from '../src/command-effects.ts';
@@ -365,5 +367,36 @@ describe('regression: concurrent attempts of one webhook delivery', () => {
     for (const deliveryId of deliveryIds.slice(1)) expect(await attemptsOf(deliveryId)).toEqual([1]);
     const retries = (await listTimers(fixture.database.db, {})).filter((timer) => timer.kind === webhookTimerKind && timer.state === 'pending' && Number(timer.payload.attempt) > 1 && deliveryIds.includes(String(timer.payload.deliveryId)));
     expect(retries.map((timer) => String(timer.payload.deliveryId)).sort()).toEqual([...deliveryIds].sort());
+  });
+});
+
+describe('regression: a settlement run acting on a state read before a refund failed', () => {
+  let fixture: Fixture;
+  beforeAll(async () => {
+    fixture = await openFixture({ timers: { sweepIntervalMs: 60_000, dailySettlement: false } });
+  });
+  afterAll(async () => {
+    await fixture.close();
+  });
+
+  it('keeps the settlement candidate a later command put back (the run reads the state, the refund fails, the run syncs the candidate)', async () => {
+    const { state } = await fixture.app.initiate(input({ simulation: { refundFailureRate: 1, webhook: { delayMs: 86_400_000 } } }), operator);
+    const id = state.transactionId;
+    await fixture.app.confirm(id, operator);
+    await fixture.app.refund(id, 'will fail', operator);
+    // What the settlement run read: the refund pending, so no candidate.
+    const stale = (await historyOf(fixture, id)).state;
+    expect(hasPendingRefund(stale)).toBe(true);
+    // Meanwhile the refund fails: the transaction awaits settlement again.
+    const delivery = (await fixture.app.listDeliveries({ transactionId: id })).items.find((item) => item.type === 'refund.failed')!;
+    expect((await fixture.app.redeliver(delivery.id)).outcome).toBe('delivered');
+    const current = (await historyOf(fixture, id)).state;
+    expect(awaitsSettlement(current)).toBe(true);
+    // The run syncs the candidate from what it read, as settleBatch does for a transaction no longer waiting.
+    await syncSettlementCandidate(fixture.database.db, stale);
+    await expectEffectsMatch(fixture, id, current);
+    const run = await fixture.app.runSettlement({ settlementDate: new Date((await fixture.app.clock.now()).getTime() + 2 * 86_400_000).toISOString().slice(0, 10) });
+    expect(run.settledCount).toBe(1);
+    expect((await historyOf(fixture, id)).state.status).toBe('SETTLED');
   });
 });

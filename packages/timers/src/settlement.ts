@@ -46,15 +46,20 @@ export function settlementBatchId(vendorId: string, currency: string, settlement
   return uuidV5(`settlement|${vendorId}|${currency}|${settlementDate}|${sequence}`);
 }
 
-/** Keeps the candidate table in step with a transaction's state (call in the command's transaction). */
+/**
+ * Keeps the candidate table in step with a transaction's state, if that state is still the
+ * stream's: a state read before a later command (a run that read a pending refund, which has
+ * failed since and put the candidate back) must not undo that command's own change.
+ */
 export async function syncSettlementCandidate(db: Kysely<any>, state: TransactionState): Promise<void> {
+  const stillCurrent = sql`exists (select 1 from tt_streams where stream_id = ${transactionStreamId(state.transactionId)} and version = ${state.version})`;
   if (awaitsSettlement(state) && state.completedAt) {
     await sql`
       insert into tt_settlement_candidates (transaction_id, vendor_id, currency, amount_minor, completed_at)
-      values (${state.transactionId}, ${state.vendorId}, ${state.currency}, ${state.amountMinor}, ${new Date(state.completedAt)})
+      select ${state.transactionId}, ${state.vendorId}, ${state.currency}, ${state.amountMinor}, ${new Date(state.completedAt)} where ${stillCurrent}
       on conflict (transaction_id) do update set completed_at = excluded.completed_at`.execute(db);
   } else {
-    await sql`delete from tt_settlement_candidates where transaction_id = ${state.transactionId}`.execute(db);
+    await sql`delete from tt_settlement_candidates where transaction_id = ${state.transactionId} and ${stillCurrent}`.execute(db);
   }
 }
 
