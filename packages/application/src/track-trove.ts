@@ -14,7 +14,7 @@ import {
 } from '@tracktrove/commands';
 import {
   deliverWebhook, deliverWebhooks, effectiveSimulation, listDeliveries, NotFoundError, readFailureSettings, webhookRefsOf,
-  receiveVerifiedWebhooks, scheduleWebhookDelivery, verifyGatewayWebhook, simulatorMigrations, webhookTimerKind, writeFailureSettings,
+  receiveVerifiedWebhooks, scheduleWebhookDelivery, webhookReceiptOf, verifyGatewayWebhook, simulatorMigrations, webhookTimerKind, writeFailureSettings,
   defaultFailureSettings, WebhookSignatureError,
   type AppliedWebhook, type DeliveryAttemptView, type DeliveryView, type FailureSettings, type ListDeliveriesOptions, type ReceiveResult, type WebhookBody, type WebhooksApplier,
   type WebhookTransport,
@@ -542,6 +542,9 @@ export function createTrackTrove(options: TrackTroveOptions): TrackTrove {
     };
   }
 
+  /** The note of a webhook accepted without effect because its command was a no-op (a second confirmation). */
+  const alreadyApplied = 'already applied';
+
   /**
    * Verified webhooks applied in their receipts' transaction, together: one read of their
    * transactions and one append for every command (a second webhook of one transaction goes in the
@@ -570,7 +573,7 @@ export function createTrackTrove(options: TrackTroveOptions): TrackTrove {
           outcomes[index] = { outcome: 'ignored', note: 'payment.failed is informational: declines are recorded when the gateway answers', version, position: null };
         } else {
           const changed = appended.length > 0;
-          outcomes[index] = { outcome: changed ? 'processed' : 'ignored', note: changed ? null : 'already applied', version, position: logPosition };
+          outcomes[index] = { outcome: changed ? 'processed' : 'ignored', note: changed ? null : alreadyApplied, version, position: logPosition };
         }
       });
     }
@@ -635,7 +638,14 @@ export function createTrackTrove(options: TrackTroveOptions): TrackTrove {
     if (attempt.outcome !== 'delivered') {
       throw Object.assign(new Error(`the confirmation webhook was not accepted (${attempt.status ?? attempt.error}); it will be retried`), { code: 'unavailable' });
     }
-    return currentResult(transactionId);
+    const result = await currentResult(transactionId);
+    // A command that came first (a refund, the hold's expiry) made the confirmation invalid: it is
+    // refused, as it would be after that command, not answered as if it had posted the hold.
+    const receipt = await webhookReceiptOf(db, body.id);
+    if (receipt?.outcome === 'ignored' && receipt.note !== alreadyApplied) {
+      throw new InvalidTransitionError({ from: result.state.status, to: 'COMPLETED', command: 'ConfirmPayment', reason: receipt.note ?? 'the confirmation changed nothing' });
+    }
+    return result;
   }
 
   function mergeSimulation(input: SimulationInput | undefined): SimulationSettings {

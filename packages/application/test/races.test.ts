@@ -143,6 +143,11 @@ describe('races on one transaction', () => {
       outcomes.forEach(expectRefusedOrOk);
       const history = await expectSound(fixture, id, outcomes);
       expect(outcomes[0]!.ok).toBe(true);
+      // An acknowledged confirmation posted the hold: refunded first, it is refused.
+      if (outcomes[1]!.ok) {
+        expect((outcomes[1]!.value as TransactionResult).state.hold?.state, `confirm of ${id} answered ok`).toBe('posted');
+        expect(count(history, 'EscrowHoldPosted')).toBe(1);
+      }
       if (history.state.status === 'REFUNDED') expect(history.types.slice(-1)).toEqual(['EscrowHoldVoided']);
       else expect(history.types.slice(-2)).toEqual(['EscrowHoldPosted', 'RefundRequested']);
     }));
@@ -170,6 +175,8 @@ describe('races on one transaction', () => {
       expectRefusedOrOk(outcome);
       const history = await expectSound(fixture, id, [outcome]);
       expect(history.state.status).toBe('COMPLETED');
+      // An acknowledged confirmation posted the hold; expired first, it is refused.
+      expect(history.state.hold?.resolvedVia, `hold of ${id}, confirm answered ${outcome.ok ? 'ok' : outcome.code}`).toBe(outcome.ok ? 'webhook' : 'hold_expiry');
       expect(count(history, 'EscrowHoldPosted')).toBe(1);
     }
   });
@@ -280,38 +287,54 @@ describe('races on one transaction', () => {
     }
   });
 
-  it('property: override vs a due retry, resume or hold timer, vs refund, vs confirm, in pairs and triples', { timeout: 60_000 }, async () => {
-    type Action = 'override' | 'advance' | 'refund' | 'confirm' | 'retry' | 'dispute' | 'settle';
-    const target = fc.constantFrom('INITIATED', 'FAILED', 'RETRY_PENDING', 'ESCROW', 'COMPLETED', 'SETTLED', 'REFUNDED', 'DISPUTE_OPEN', 'PERMANENTLY_FAILED') as fc.Arbitrary<Exclude<TransactionState['status'], 'NEW'>>;
+  it('property: override vs a due retry, resume or hold timer, vs refund, confirm, redelivery, dispute, settlement, in pairs and triples', { timeout: 60_000 }, async () => {
+    type Action = 'override' | 'advance' | 'refund' | 'refundSameKey' | 'confirm' | 'redeliver' | 'retry' | 'dispute' | 'resolve' | 'settle';
+    type Start = 'escrow' | 'completed' | 'retry' | 'settled' | 'refundPending' | 'disputed';
+    const statuses = ['INITIATED', 'FAILED', 'RETRY_PENDING', 'ESCROW', 'COMPLETED', 'SETTLED', 'REFUNDED', 'DISPUTE_OPEN', 'DISPUTE_RESOLVED', 'PERMANENTLY_FAILED'] as const;
+    const action = fc.record({
+      kind: fc.constantFrom<Action>('override', 'advance', 'refund', 'refundSameKey', 'confirm', 'redeliver', 'retry', 'dispute', 'resolve', 'settle'),
+      to: fc.constantFrom(...statuses),
+      onPeer: fc.boolean(),
+    });
+    let keys = 0;
     await fc.assert(
       fc.asyncProperty(
-        fc.constantFrom<'escrow' | 'completed' | 'retry'>('escrow', 'completed', 'retry'),
-        fc.uniqueArray(fc.constantFrom<Action>('override', 'advance', 'refund', 'confirm', 'retry', 'dispute', 'settle'), { minLength: 2, maxLength: 3 }),
-        target,
-        fc.boolean(),
-        async (start, actions, to, onPeer) => {
-          const [id] = start === 'escrow' ? await escrow(1) : start === 'completed' ? await completed(1) : await retryPending(1);
-          const other = onPeer ? peer : fixture.app;
+        fc.constantFrom<Start>('escrow', 'completed', 'retry', 'settled', 'refundPending', 'disputed'),
+        fc.array(action, { minLength: 2, maxLength: 3 }),
+        async (start, actions) => {
+          const [id] = start === 'escrow' ? await escrow(1) : start === 'retry' ? await retryPending(1) : await completed(1);
           const date = await dueDate();
-          const run = (action: Action, app: TrackTrove): Promise<unknown> => {
-            switch (action) {
+          if (start === 'settled') expect((await fixture.app.runSettlement({ settlementDate: date })).settledCount).toBeGreaterThanOrEqual(1);
+          if (start === 'refundPending') await fixture.app.refund(id!, 'before', operator);
+          if (start === 'disputed') await fixture.app.openDispute(id!, 'before', operator);
+          const confirmation = (await fixture.app.listDeliveries({ transactionId: id })).items.find((item) => item.type === 'payment.confirmed');
+          const key = { key: `race-${(keys += 1)}`, requestHash: 'refund' };
+          const run = ({ kind, to, onPeer }: { kind: Action; to: (typeof statuses)[number]; onPeer: boolean }): Promise<unknown> => {
+            const app = onPeer ? peer : fixture.app;
+            switch (kind) {
               case 'override': return app.override(id!, to, 'race', admin);
               case 'advance': return app.clock.advance({ ms: 31_000 });
               case 'refund': return app.refund(id!, 'race', operator);
+              case 'refundSameKey': return app.refund(id!, 'race', operator, { idempotency: key });
               case 'confirm': return app.confirm(id!, operator);
+              case 'redeliver': return confirmation ? app.redeliver(confirmation.id) : Promise.resolve(null);
               case 'retry': return app.retry(id!, operator);
               case 'dispute': return app.openDispute(id!, 'race', operator);
+              case 'resolve': return app.resolveDispute(id!, to.length % 2 === 0 ? 'WON' : 'LOST', operator);
               case 'settle': return app.runSettlement({ settlementDate: date });
             }
           };
-          const outcomes = await Promise.all(actions.map((action, index) => settle(run(action, index % 2 === 0 ? fixture.app : other))));
+          const outcomes = await Promise.all(actions.map((step) => settle(run(step))));
           outcomes.forEach(expectRefusedOrOk);
+          // Requests with one Idempotency-Key get one answer, and the refund is requested once.
+          const keyed = outcomes.filter((_, index) => actions[index]!.kind === 'refundSameKey');
+          if (keyed.length === 2 && keyed.every((o) => o.ok)) expect(appendedOf(keyed[0]!)).toEqual(appendedOf(keyed[1]!));
           // What is due now fires (a resume after an override), so the state checked is settled.
           await fixture.app.clock.advance({ ms: 1 });
           await expectSound(fixture, id!, outcomes);
         },
       ),
-      { numRuns: 40 },
+      { numRuns: 120 },
     );
   });
 });
@@ -398,5 +421,51 @@ describe('regression: a settlement run acting on a state read before a refund fa
     const run = await fixture.app.runSettlement({ settlementDate: new Date((await fixture.app.clock.now()).getTime() + 2 * 86_400_000).toISOString().slice(0, 10) });
     expect(run.settledCount).toBe(1);
     expect((await historyOf(fixture, id)).state.status).toBe('SETTLED');
+  });
+});
+
+describe('regression: a confirmation overtaken between its check and its webhook', () => {
+  let fixture: Fixture;
+  let confirming: TrackTrove;
+  /** Runs on the first process while the second's confirmation webhook is on its way. */
+  let meanwhile: () => Promise<unknown> = async () => undefined;
+  beforeAll(async () => {
+    fixture = await openFixture({ timers: { sweepIntervalMs: 60_000, dailySettlement: false } });
+    confirming = await fixture.peer({
+      webhookTransport: async (request) => {
+        await meanwhile();
+        const result = await fixture.app.receiveWebhook({ rawBody: request.body, signatureHeader: request.headers['TrackTrove-Signature'] });
+        return { status: 200, body: JSON.stringify(result) };
+      },
+    });
+  });
+  afterAll(async () => {
+    await fixture.close();
+  });
+
+  it('is refused after a refund voided the hold, not answered as confirmed', async () => {
+    const { state } = await fixture.app.initiate(input(), operator);
+    meanwhile = () => fixture.app.refund(state.transactionId, 'first', operator);
+    await expect(confirming.confirm(state.transactionId, operator)).rejects.toMatchObject({ code: 'invalid_transition' });
+    const history = await expectSound(fixture, state.transactionId, []);
+    expect(history.state.status).toBe('REFUNDED');
+    expect(count(history, 'EscrowHoldPosted')).toBe(0);
+  });
+
+  it('is refused after the hold expired, not answered as confirmed', async () => {
+    const { state } = await fixture.app.initiate(input(), operator);
+    meanwhile = () => fixture.app.clock.advance({ ms: 31_000 });
+    await expect(confirming.confirm(state.transactionId, operator)).rejects.toMatchObject({ code: 'invalid_transition' });
+    const history = await expectSound(fixture, state.transactionId, []);
+    expect(history.state.hold?.resolvedVia).toBe('hold_expiry');
+  });
+
+  it('still answers a confirmation another one made first: a second confirmation changes nothing', async () => {
+    const { state } = await fixture.app.initiate(input(), operator);
+    meanwhile = () => fixture.app.confirm(state.transactionId, operator);
+    const result = await confirming.confirm(state.transactionId, operator);
+    expect(result.state.hold).toMatchObject({ state: 'posted', resolvedVia: 'webhook' });
+    const history = await expectSound(fixture, state.transactionId, []);
+    expect(count(history, 'EscrowHoldPosted')).toBe(1);
   });
 });

@@ -4,7 +4,7 @@ export { authorize, gatewayLimits, type AuthorizationDecision } from './gateway.
 export { magicAmounts, magicEffectOf, type MagicEffect } from './magic-amounts.ts';
 export { simulatorMigrations } from './migrations.ts';
 export { seededRandom } from './prng.ts';
-export { receiveVerifiedWebhooks, verifyGatewayWebhook, type AppliedWebhook, type ReceiveOutcome, type ReceiveResult, type WebhooksApplier } from './receive-webhook.ts';
+export { receiveVerifiedWebhooks, verifyGatewayWebhook, webhookReceiptOf, type AppliedWebhook, type ReceiveOutcome, type ReceiveResult, type WebhooksApplier } from './receive-webhook.ts';
 export { WebhookBodySchema, webhookLimits, webhookTypes, type WebhookBody, type WebhookType } from './webhook-body.ts';
 export {
   deliverWebhook, deliverWebhooks, listDeliveries, planWebhookDelivery, scheduleWebhookDelivery, webhookDeliveryLimits, webhookRefsOf, webhookStreamPrefix, webhookTimerKind,

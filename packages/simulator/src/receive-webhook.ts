@@ -99,3 +99,9 @@ export async function receiveVerifiedWebhooks(
     });
   });
 }
+
+/** What became of a received webhook: its outcome and note, or null when it was never received (or its applying failed). */
+export async function webhookReceiptOf(db: Kysely<any>, webhookId: string): Promise<{ outcome: ReceiveOutcome; note: string | null } | null> {
+  const { rows } = await sql<{ outcome: ReceiveOutcome; note: string | null }>`select outcome, note from tt_webhook_receipts where webhook_id = ${webhookId}`.execute(db);
+  return rows[0] ?? null;
+}
