@@ -178,6 +178,22 @@ async function withConflictRetries<T>(work: () => Promise<T>): Promise<T> {
   }
 }
 
+/** Clock advances across processes take this lock, waiting for it at most waitMs (an advance answers within its budget, 10 s plus half). */
+const clockAdvanceLock = 'tt-clock-advance';
+const advanceLockLimits = { waitMs: 30_000, pollMs: 25 } as const;
+
+async function waitForAdvisoryLock(database: StoreDatabase, name: string) {
+  const deadlineMs = Date.now() + advanceLockLimits.waitMs;
+  for (;;) {
+    const lock = await database.tryAdvisoryLock(name);
+    if (lock) return lock;
+    if (Date.now() >= deadlineMs) {
+      throw Object.assign(new Error(`another clock advance has been running for ${advanceLockLimits.waitMs} ms; try again`), { code: 'unavailable' });
+    }
+    await new Promise((resolve) => setTimeout(resolve, advanceLockLimits.pollMs));
+  }
+}
+
 export function createTrackTrove(options: TrackTroveOptions): TrackTrove {
   const { database, logger, defaults } = options;
   const db = database.db as Kysely<any>;
@@ -816,7 +832,16 @@ export function createTrackTrove(options: TrackTroveOptions): TrackTrove {
     clock: {
       now: () => clock.now(),
       nowCached: () => clock.nowCached(),
-      advance: (advance, actor = system('clock'), correlationId = randomUUID()) => timerService.advance(advance, { actor, correlationId }),
+      async advance(advance, actor = system('clock'), correlationId = randomUUID()) {
+        // One advance at a time across processes: each reads the clock and moves it from there, so
+        // two at once would both start from the same now and one of them would be lost.
+        const lock = await waitForAdvisoryLock(database, clockAdvanceLock);
+        try {
+          return await timerService.advance(advance, { actor, correlationId });
+        } finally {
+          await lock.release();
+        }
+      },
     },
     failures: {
       get: () => readFailureSettings(db),

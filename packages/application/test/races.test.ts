@@ -78,7 +78,12 @@ async function expectSound(fixture: Fixture, id: string, outcomes: readonly Outc
   expect(view.violations, `ledger of ${id}`).toEqual([]);
   const history = await historyOf(fixture, id);
   // No lost update: every acknowledged command's events are in the log.
-  for (const outcome of outcomes) for (const eventId of appendedOf(outcome)) expect(history.eventIds).toContain(eventId);
+  for (const outcome of outcomes) {
+    const appended = appendedOf(outcome).map((eventId) => history.eventIds.indexOf(eventId));
+    for (const [index, at] of appended.entries()) expect(at, `acknowledged event ${appendedOf(outcome)[index]} of ${id}`).toBeGreaterThanOrEqual(0);
+    // A command's events are decided on one state and appended together: nothing between them.
+    for (let index = 1; index < appended.length; index += 1) expect(appended[index]).toBe(appended[index - 1]! + 1);
+  }
   // Each hold resolves at most once.
   const resolutions = new Map<string, number>();
   history.types.forEach((type, index) => {
@@ -287,12 +292,19 @@ describe('races on one transaction', () => {
     }
   });
 
+  it('two clock advances at once, on two processes, move the clock by both', async () => {
+    const before = (await fixture.app.clock.now()).getTime();
+    const [first, second] = await Promise.all([fixture.app.clock.advance({ ms: 40_000 }), peer.clock.advance({ ms: 40_000 })]);
+    const after = (await fixture.app.clock.now()).getTime();
+    expect(after - before, `advances ${first.from}->${first.now} and ${second.from}->${second.now}`).toBeGreaterThanOrEqual(80_000);
+  });
+
   it('property: override vs a due retry, resume or hold timer, vs refund, confirm, redelivery, dispute, settlement, in pairs and triples', { timeout: 60_000 }, async () => {
-    type Action = 'override' | 'advance' | 'refund' | 'refundSameKey' | 'confirm' | 'redeliver' | 'retry' | 'dispute' | 'resolve' | 'settle';
+    type Action = 'override' | 'advance' | 'refund' | 'refundSameKey' | 'confirm' | 'redeliver' | 'refundOutcome' | 'retry' | 'dispute' | 'resolve' | 'settle';
     type Start = 'escrow' | 'completed' | 'retry' | 'settled' | 'refundPending' | 'disputed';
     const statuses = ['INITIATED', 'FAILED', 'RETRY_PENDING', 'ESCROW', 'COMPLETED', 'SETTLED', 'REFUNDED', 'DISPUTE_OPEN', 'DISPUTE_RESOLVED', 'PERMANENTLY_FAILED'] as const;
     const action = fc.record({
-      kind: fc.constantFrom<Action>('override', 'advance', 'refund', 'refundSameKey', 'confirm', 'redeliver', 'retry', 'dispute', 'resolve', 'settle'),
+      kind: fc.constantFrom<Action>('override', 'advance', 'refund', 'refundSameKey', 'confirm', 'redeliver', 'refundOutcome', 'retry', 'dispute', 'resolve', 'settle'),
       to: fc.constantFrom(...statuses),
       onPeer: fc.boolean(),
     });
@@ -307,7 +319,9 @@ describe('races on one transaction', () => {
           if (start === 'settled') expect((await fixture.app.runSettlement({ settlementDate: date })).settledCount).toBeGreaterThanOrEqual(1);
           if (start === 'refundPending') await fixture.app.refund(id!, 'before', operator);
           if (start === 'disputed') await fixture.app.openDispute(id!, 'before', operator);
-          const confirmation = (await fixture.app.listDeliveries({ transactionId: id })).items.find((item) => item.type === 'payment.confirmed');
+          const deliveries = (await fixture.app.listDeliveries({ transactionId: id })).items;
+          const confirmation = deliveries.find((item) => item.type === 'payment.confirmed');
+          const refundOutcome = deliveries.find((item) => item.type.startsWith('refund.'));
           const key = { key: `race-${(keys += 1)}`, requestHash: 'refund' };
           const run = ({ kind, to, onPeer }: { kind: Action; to: (typeof statuses)[number]; onPeer: boolean }): Promise<unknown> => {
             const app = onPeer ? peer : fixture.app;
@@ -318,6 +332,7 @@ describe('races on one transaction', () => {
               case 'refundSameKey': return app.refund(id!, 'race', operator, { idempotency: key });
               case 'confirm': return app.confirm(id!, operator);
               case 'redeliver': return confirmation ? app.redeliver(confirmation.id) : Promise.resolve(null);
+              case 'refundOutcome': return refundOutcome ? app.redeliver(refundOutcome.id) : Promise.resolve(null);
               case 'retry': return app.retry(id!, operator);
               case 'dispute': return app.openDispute(id!, 'race', operator);
               case 'resolve': return app.resolveDispute(id!, to.length % 2 === 0 ? 'WON' : 'LOST', operator);
@@ -334,7 +349,7 @@ describe('races on one transaction', () => {
           await expectSound(fixture, id!, outcomes);
         },
       ),
-      { numRuns: 120 },
+      { numRuns: 150 },
     );
   });
 });
