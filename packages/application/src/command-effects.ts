@@ -99,12 +99,21 @@ const confirmationRef = (holdId: string) => `confirm:${holdId}`;
 const refundOutcomeRef = (refundId: string) => `refund:${refundId}`;
 const duplicateRefSuffix = ':duplicate';
 
-/** What a webhook sent by a planned delivery is for, from the delivery's ref; null for other refs (a manual confirmation). */
+/**
+ * A manual confirmation's ref (unique per request): for the hold the caller saw when it named a
+ * version (If-Match), so that a hold placed since is not the one confirmed; otherwise for whatever
+ * hold the transaction has when the webhook arrives.
+ */
+export const manualConfirmationRef = (id: string, holdId: string | null) => `manual-confirm:${id}${holdId === null ? '' : `:hold:${holdId}`}`;
+const manualConfirmationPattern = /^manual-confirm:[^:]+:hold:(.+)$/;
+
+/** What a webhook is for, from its delivery's ref; null for a manual confirmation of whatever hold there is. */
 export function webhookSubjectOf(ref: string): { holdId: string } | { refundId: string } | null {
   const base = ref.endsWith(duplicateRefSuffix) ? ref.slice(0, -duplicateRefSuffix.length) : ref;
   if (base.startsWith('confirm:')) return { holdId: base.slice('confirm:'.length) };
   if (base.startsWith('refund:')) return { refundId: base.slice('refund:'.length) };
-  return null;
+  const manual = manualConfirmationPattern.exec(base);
+  return manual ? { holdId: manual[1]! } : null;
 }
 
 function candidateOf(state: TransactionState): SettlementCandidate | null {

@@ -24,7 +24,7 @@ import {
   runSettlement, settlementDateOf, timerMigrations, transact, transactLimits, uuidV5,
   type AdvanceResult, type BatchTimerHandler, type ClockAdvance, type ListSettlementBatchesOptions, type RedisHolds, type SettlementBatchView, type SettlementRunResult, type Timer,
 } from '@tracktrove/timers';
-import { alongsideOf, applicationMigrations, effectsOf, mergeApplied, mergeEffects, noEffects, planEffects, resumesAfterOverride, resumeTimerKind, webhookSubjectOf, type Effects } from './command-effects.ts';
+import { alongsideOf, applicationMigrations, manualConfirmationRef, effectsOf, mergeApplied, mergeEffects, noEffects, planEffects, resumesAfterOverride, resumeTimerKind, webhookSubjectOf, type Effects } from './command-effects.ts';
 import { CommandPlan, planAfterDecline, planAuthorization } from './plan-authorization.ts';
 
 export type SimulationInput = Partial<Omit<SimulationSettings, 'webhook'>> & { webhook?: Partial<SimulationSettings['webhook']> };
@@ -643,7 +643,7 @@ export function createTrackTrove(options: TrackTroveOptions): TrackTrove {
     }
     const now = await clock.now();
     if (decide({ type: 'ConfirmPayment', now: now.toISOString() }, state).length === 0) return currentResult(transactionId);
-    const ref = `manual-confirm:${randomUUID()}`;
+    const ref = manualConfirmationRef(randomUUID(), commandOptions?.expectedVersion !== undefined ? state.hold?.holdId ?? null : null);
     const body: WebhookBody = { id: `evt_${randomUUID()}`, type: 'payment.confirmed', transactionId, createdAt: now.toISOString() };
     const scheduled = await transact(db, (transaction) => scheduleWebhookDelivery(transaction, {
       ref, body, url: webhookUrl, dueAt: now, now, correlationId: transactionId, withTimer: false,
@@ -658,6 +658,9 @@ export function createTrackTrove(options: TrackTroveOptions): TrackTrove {
     // A command that came first (a refund, the hold's expiry) made the confirmation invalid: it is
     // refused, as it would be after that command, not answered as if it had posted the hold.
     const receipt = await webhookReceiptOf(db, body.id);
+    if (receipt?.outcome === 'ignored' && receipt.note !== alreadyApplied && commandOptions?.expectedVersion !== undefined) {
+      throw new VersionMismatchError(transactionStreamId(transactionId), commandOptions.expectedVersion, result.version);
+    }
     if (receipt?.outcome === 'ignored' && receipt.note !== alreadyApplied) {
       throw new InvalidTransitionError({ from: result.state.status, to: 'COMPLETED', command: 'ConfirmPayment', reason: receipt.note ?? 'the confirmation changed nothing' });
     }

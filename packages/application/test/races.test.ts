@@ -475,6 +475,21 @@ describe('regression: a confirmation overtaken between its check and its webhook
     expect(history.state.hold?.resolvedVia).toBe('hold_expiry');
   });
 
+  it('with If-Match, is refused with version_mismatch after a new hold was placed (override, resume), not applied to that hold', async () => {
+    const { state } = await fixture.app.initiate(input(), operator);
+    // Back to INITIATED by an override; its resume timer authorizes again: a new hold.
+    meanwhile = async () => {
+      await fixture.app.override(state.transactionId, 'INITIATED', 'authorize again', admin);
+      await fixture.app.clock.advance({ ms: 1 });
+      expect((await historyOf(fixture, state.transactionId)).state.status).toBe('ESCROW');
+    };
+    await expect(confirming.confirm(state.transactionId, operator, { expectedVersion: state.version })).rejects.toMatchObject({ code: 'version_mismatch' });
+    const history = await expectSound(fixture, state.transactionId, []);
+    expect(history.state.status).toBe('ESCROW');
+    expect(history.state.hold?.state).toBe('pending');
+    expect(history.state.hold?.holdId).not.toBe(state.hold?.holdId);
+  });
+
   it('still answers a confirmation another one made first: a second confirmation changes nothing', async () => {
     const { state } = await fixture.app.initiate(input(), operator);
     meanwhile = () => fixture.app.confirm(state.transactionId, operator);
