@@ -301,7 +301,7 @@ describe('races on one transaction', () => {
 
   it('property: override vs a due retry, resume or hold timer, vs refund, confirm, redelivery, dispute, settlement, in pairs and triples', { timeout: 60_000 }, async () => {
     type Action = 'override' | 'advance' | 'refund' | 'refundSameKey' | 'confirm' | 'redeliver' | 'refundOutcome' | 'retry' | 'dispute' | 'resolve' | 'settle';
-    type Start = 'escrow' | 'completed' | 'retry' | 'settled' | 'refundPending' | 'disputed';
+    type Start = 'escrow' | 'escrowVoidOnExpiry' | 'completed' | 'retry' | 'settled' | 'refundPending' | 'refundFailing' | 'disputed';
     const statuses = ['INITIATED', 'FAILED', 'RETRY_PENDING', 'ESCROW', 'COMPLETED', 'SETTLED', 'REFUNDED', 'DISPUTE_OPEN', 'DISPUTE_RESOLVED', 'PERMANENTLY_FAILED'] as const;
     const action = fc.record({
       kind: fc.constantFrom<Action>('override', 'advance', 'refund', 'refundSameKey', 'confirm', 'redeliver', 'refundOutcome', 'retry', 'dispute', 'resolve', 'settle'),
@@ -311,13 +311,17 @@ describe('races on one transaction', () => {
     let keys = 0;
     await fc.assert(
       fc.asyncProperty(
-        fc.constantFrom<Start>('escrow', 'completed', 'retry', 'settled', 'refundPending', 'disputed'),
+        fc.constantFrom<Start>('escrow', 'escrowVoidOnExpiry', 'completed', 'retry', 'settled', 'refundPending', 'refundFailing', 'disputed'),
         fc.array(action, { minLength: 2, maxLength: 3 }),
         async (start, actions) => {
-          const [id] = start === 'escrow' ? await escrow(1) : start === 'retry' ? await retryPending(1) : await completed(1);
+          const [id] = start === 'escrow' ? await escrow(1)
+            : start === 'escrowVoidOnExpiry' ? await escrow(1, { simulation: { onHoldExpiry: 'void', webhook: { delayMs: 86_400_000 } } })
+            : start === 'retry' ? await retryPending(1)
+            : start === 'refundFailing' ? await completed(1, { simulation: { refundFailureRate: 1, webhook: { delayMs: 86_400_000 } } })
+            : await completed(1);
           const date = await dueDate();
           if (start === 'settled') expect((await fixture.app.runSettlement({ settlementDate: date })).settledCount).toBeGreaterThanOrEqual(1);
-          if (start === 'refundPending') await fixture.app.refund(id!, 'before', operator);
+          if (start === 'refundPending' || start === 'refundFailing') await fixture.app.refund(id!, 'before', operator);
           if (start === 'disputed') await fixture.app.openDispute(id!, 'before', operator);
           const deliveries = (await fixture.app.listDeliveries({ transactionId: id })).items;
           const confirmation = deliveries.find((item) => item.type === 'payment.confirmed');
