@@ -658,7 +658,8 @@ export function createTrackTrove(options: TrackTroveOptions): TrackTrove {
     // A command that came first (a refund, the hold's expiry) made the confirmation invalid: it is
     // refused, as it would be after that command, not answered as if it had posted the hold.
     const receipt = await webhookReceiptOf(db, body.id);
-    if (receipt?.outcome === 'ignored' && receipt.note !== alreadyApplied && commandOptions?.expectedVersion !== undefined) {
+    // With If-Match, a confirmation that changed nothing (even one another confirmation made first) saw a version that is gone.
+    if (receipt?.outcome === 'ignored' && commandOptions?.expectedVersion !== undefined) {
       throw new VersionMismatchError(transactionStreamId(transactionId), commandOptions.expectedVersion, result.version);
     }
     if (receipt?.outcome === 'ignored' && receipt.note !== alreadyApplied) {

@@ -494,6 +494,14 @@ describe('regression: a confirmation overtaken between its check and its webhook
     expect(history.state.hold?.holdId).not.toBe(state.hold?.holdId);
   });
 
+  it('with If-Match, is refused with version_mismatch after another confirmation posted the hold first', async () => {
+    const { state } = await fixture.app.initiate(input(), operator);
+    meanwhile = () => fixture.app.confirm(state.transactionId, operator);
+    await expect(confirming.confirm(state.transactionId, operator, { expectedVersion: state.version })).rejects.toMatchObject({ code: 'version_mismatch' });
+    const history = await expectSound(fixture, state.transactionId, []);
+    expect(count(history, 'EscrowHoldPosted')).toBe(1);
+  });
+
   it('still answers a confirmation another one made first: a second confirmation changes nothing', async () => {
     const { state } = await fixture.app.initiate(input(), operator);
     meanwhile = () => fixture.app.confirm(state.transactionId, operator);
