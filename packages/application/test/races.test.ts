@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import fc from 'fast-check';
 import { awaitsSettlement, evolve, hasPendingRefund, initialState, type TransactionState } from '@tracktrove/domain';
@@ -10,7 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TrackTrove, TransactionResult } from '../src/index.ts';
 import { resumeTimerKind, retryTimerRef } from '../src/command-effects.ts';
 import { deliverWebhook, deliverWebhooks, webhookTimerKind } from '@tracktrove/simulator';
-import { admin, input, inspect, openFixture, operator, secret, type Fixture } from './fixture.ts';
+import { testRedisUrl } from '@tracktrove/testing';
+import { admin, input, inspect, openFixture, operator, secret, waitFor, type Fixture } from './fixture.ts';
 
 /**
  * Two (or three) actors act on the same transaction at the same moment: operators on one API
@@ -509,5 +511,41 @@ describe('regression: a confirmation overtaken between its check and its webhook
     expect(result.state.hold).toMatchObject({ state: 'posted', resolvedVia: 'webhook' });
     const history = await expectSound(fixture, state.transactionId, []);
     expect(count(history, 'EscrowHoldPosted')).toBe(1);
+  });
+});
+
+describe('races with the Redis fast path, on two processes', () => {
+  let fixture: Fixture;
+  let peer: TrackTrove;
+  beforeAll(async () => {
+    const timers = { sweepIntervalMs: 200, redisPollIntervalMs: 50, redisKeyPrefix: `tt-${randomUUID()}:`, dailySettlement: false };
+    fixture = await openFixture({ redisUrl: testRedisUrl(), timers });
+    peer = await fixture.peer();
+  });
+  afterAll(async () => {
+    await fixture.close();
+  });
+
+  it('refunds and confirmations at the moment holds expire by themselves: each hold resolves once, and what was acknowledged happened', { timeout: 20_000 }, async () => {
+    const ttlMs = 400;
+    const created = await Promise.all(Array.from({ length: 16 }, (_, index) =>
+      fixture.app.initiate(input({ simulation: { escrowTtlMs: ttlMs, onHoldExpiry: index % 4 < 2 ? 'release' : 'void', webhook: { delayMs: 86_400_000 } } }), operator)));
+    const outcomes = await Promise.all(created.map(async ({ state }, index) => {
+      await new Promise((resolve) => setTimeout(resolve, ttlMs - 60 + (index % 8) * 15));
+      const app = index % 2 === 0 ? fixture.app : peer;
+      return settle(index % 4 === 0 || index % 4 === 3 ? app.refund(state.transactionId, 'race', operator) : app.confirm(state.transactionId, operator));
+    }));
+    for (const [index, { state }] of created.entries()) {
+      const id = state.transactionId;
+      const outcome = outcomes[index]!;
+      if (!outcome.ok) expect(outcome.code, String(outcome.error)).toBe('invalid_transition');
+      const history = await waitFor(() => historyOf(fixture, id), (h) => h.state.hold?.state !== 'pending');
+      await expectSound(fixture, id, [outcome]);
+      const isConfirm = index % 4 === 1 || index % 4 === 2;
+      if (isConfirm) expect(history.state.hold?.resolvedVia, `hold of ${id}`).toBe(outcome.ok ? 'webhook' : 'hold_expiry');
+      // Released by expiry, a refund is still requested; voided by expiry first, it is refused.
+      else if (index % 4 === 0) expect(outcome.ok, String(!outcome.ok && outcome.error)).toBe(true);
+      else expect(history.state.hold?.resolvedVia, `hold of ${id}`).toBe(outcome.ok ? 'refund' : 'hold_expiry');
+    }
   });
 });
