@@ -154,6 +154,24 @@ describe('admin override keeps the ledger invariants for every status pair', () 
     }
   });
 
+  it.each([
+    ['ESCROW', [['ADJUSTMENT', 'post_pending', payer, escrow, 1250], ['ADJUSTMENT', 'posted', escrow, vendor, 1250]]],
+    ['COMPLETED', [['ADJUSTMENT', 'posted', escrow, vendor, 1250]]],
+    ['DISPUTE_OPEN', [['ADJUSTMENT', 'posted', escrow, vendor, 1250]]],
+    ['SETTLED', []],
+    ['FAILED', []],
+  ] as const)('an override from %s to DISPUTE_RESOLVED leaves no money in escrow: captured money is the vendor\'s (WON), none is LOST', (from, moves) => {
+    // Found by packages/application/test/money-oracle.test.ts: the money stayed in escrow for good
+    // (DISPUTE_RESOLVED is terminal, no settlement batch takes it).
+    const before = run(pathTo[from]);
+    const result = run([override('DISPUTE_RESOLVED', from === 'ESCROW' ? at(20) : at(500))], before);
+    expect(shape(result.entries.slice(before.entries.length))).toEqual(moves);
+    expect(result.state.funds).toBe(from === 'FAILED' ? 'payer' : 'vendor');
+    expect(result.state.dispute?.outcome).toBe(from === 'FAILED' ? 'LOST' : 'WON');
+    expect(positions(result.entries).escrow).toEqual({ posted: 0, pending: 0 });
+    expect(checkLedgerInvariants(result.entries)).toEqual([]);
+  });
+
   it('an override out of ESCROW resolves the hold once; the old hold timer is then a no-op', () => {
     const result = run([override('FAILED'), expire('hold-1', at(900))], run(pathTo.ESCROW));
     expect(result.state.hold).toMatchObject({ state: 'voided', resolvedVia: 'override' });
