@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   applyEntry,
+  awaitsSettlement,
   checkLedgerInvariants,
   emptyBalances,
   escrowAccount,
@@ -134,6 +135,21 @@ describe('admin override keeps the ledger invariants for every status pair', () 
     ]);
     const reopened = run([override('COMPLETED', at(90_000))], run(pathTo.SETTLED)).state;
     expect(reopened).toMatchObject({ settlement: null, settledAt: null });
+  });
+
+  it.each(['ESCROW', 'RETRY_PENDING'] as const)('an override from SETTLED to %s takes the payout back: completed again by the lifecycle, the next T+1 batch settles it', (to) => {
+    // Found by packages/application/test/money-oracle.test.ts: the old settlement stayed in the
+    // state, so the completed transaction was never a settlement candidate and its money stayed in escrow.
+    const overridden = run([override(to, at(90_000))], run(pathTo.SETTLED));
+    expect(overridden.state).toMatchObject({ funds: to === 'ESCROW' ? 'held' : 'payer', settlement: null, settledAt: null });
+    const again = to === 'ESCROW' ? [confirm(at(90_010))] : [authorize('hold-2', at(90_005)), confirm(at(90_010))];
+    const completed = run(again, overridden);
+    expect(completed.state.status).toBe('COMPLETED');
+    expect(awaitsSettlement(completed.state)).toBe(true);
+    const settled = run([settle('batch-2', at(180_000))], completed);
+    expect(settled.state).toMatchObject({ status: 'SETTLED', funds: 'vendor', settlement: { batchId: 'batch-2' } });
+    expect(positions(settled.entries)).toEqual(expectedPositions(settled.state));
+    expect(checkLedgerInvariants(settled.entries)).toEqual([]);
   });
 
   it('an override out of ESCROW posts the hold before it expires, and voids it after (an expired hold can no longer be posted)', () => {
