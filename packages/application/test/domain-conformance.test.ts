@@ -1,5 +1,7 @@
+import { randomUUID } from 'node:crypto';
 import { transactionStreamId } from '@tracktrove/commands';
 import { readStream } from '@tracktrove/event-store';
+import { settlementLimits } from '@tracktrove/timers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { admin, input, inspect, openFixture, operator, type Fixture } from './fixture.ts';
 
@@ -27,6 +29,45 @@ describe('domain conformance (PostgreSQL, in-process timers)', () => {
     const after = await inspect(database, id);
     expect(after.state.status).toBe('SETTLED');
     expect(after.violations).toEqual([]);
+  });
+
+  it('"T+1 settlement settles every COMPLETED transaction, in batches per vendor": a second run for the same date pays out what completed since, in a new batch', async () => {
+    // Found by money-oracle.test.ts: the second run computed the vendor's first batch id again, met
+    // it stored with other content, and settled nothing (the payment waited for another date).
+    const { app, database } = fixture;
+    const vendorId = randomUUID();
+    const completed = async () => {
+      const { state } = await app.initiate(input({ vendorId }), operator);
+      await app.confirm(state.transactionId, operator);
+      return state.transactionId;
+    };
+    const settlementDate = await dayAfter();
+    const first = await completed();
+    const firstRun = await app.runSettlement({ settlementDate });
+    expect(firstRun.settledCount).toBe(1);
+    const second = await completed();
+    const secondRun = await app.runSettlement({ settlementDate });
+    expect(secondRun.settledCount).toBe(1);
+    expect(secondRun.batchIds).toHaveLength(1);
+    expect(secondRun.batchIds[0]).not.toBe(firstRun.batchIds[0]);
+    for (const id of [first, second]) expect((await inspect(database, id)).state.status).toBe('SETTLED');
+    const batches = (await app.listSettlementBatches({ settlementDate, vendorId })).items;
+    expect(batches.map((batch) => batch.transactionIds)).toEqual([[second], [first]]);
+    expect((await app.runSettlement({ settlementDate })).settledCount).toBe(0);
+  });
+
+  it('a vendor with more candidates than one batch takes is settled in full: its batches (settled at once) take distinct ids', async () => {
+    // The same cause: every chunk of the vendor started at the first batch id, and all but one settled nothing.
+    const { app } = fixture;
+    const vendorId = randomUUID();
+    const count = settlementLimits.maxBatchSize + 5;
+    await Promise.all(Array.from({ length: count }, async () => {
+      const { state } = await app.initiate(input({ vendorId }), operator);
+      await app.override(state.transactionId, 'COMPLETED', 'confirmed by the bank', admin);
+    }));
+    const run = await app.runSettlement({ settlementDate: await dayAfter() });
+    expect(run.settledCount).toBe(count);
+    expect(new Set(run.batchIds).size).toBe(2);
   });
 
   it('an override to INITIATED goes on to authorization, as an initiate does; one to FAILED to a scheduled retry', async () => {

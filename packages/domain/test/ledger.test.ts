@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   applyEntry,
+  awaitsSettlement,
   checkLedgerInvariants,
   emptyBalances,
   escrowAccount,
@@ -136,6 +137,21 @@ describe('admin override keeps the ledger invariants for every status pair', () 
     expect(reopened).toMatchObject({ settlement: null, settledAt: null });
   });
 
+  it.each(['ESCROW', 'RETRY_PENDING'] as const)('an override from SETTLED to %s takes the payout back: completed again by the lifecycle, the next T+1 batch settles it', (to) => {
+    // Found by packages/application/test/money-oracle.test.ts: the old settlement stayed in the
+    // state, so the completed transaction was never a settlement candidate and its money stayed in escrow.
+    const overridden = run([override(to, at(90_000))], run(pathTo.SETTLED));
+    expect(overridden.state).toMatchObject({ funds: to === 'ESCROW' ? 'held' : 'payer', settlement: null, settledAt: null });
+    const again = to === 'ESCROW' ? [confirm(at(90_010))] : [authorize('hold-2', at(90_005)), confirm(at(90_010))];
+    const completed = run(again, overridden);
+    expect(completed.state.status).toBe('COMPLETED');
+    expect(awaitsSettlement(completed.state)).toBe(true);
+    const settled = run([settle('batch-2', at(180_000))], completed);
+    expect(settled.state).toMatchObject({ status: 'SETTLED', funds: 'vendor', settlement: { batchId: 'batch-2' } });
+    expect(positions(settled.entries)).toEqual(expectedPositions(settled.state));
+    expect(checkLedgerInvariants(settled.entries)).toEqual([]);
+  });
+
   it('an override out of ESCROW posts the hold before it expires, and voids it after (an expired hold can no longer be posted)', () => {
     // The hold of pathTo.ESCROW expires 30 s after at(1).
     const inTime = run([override('COMPLETED', at(20))], run(pathTo.ESCROW));
@@ -152,6 +168,24 @@ describe('admin override keeps the ledger invariants for every status pair', () 
       expect(checkLedgerInvariants(result.entries)).toEqual([]);
       expect(positions(result.entries)).toEqual(expectedPositions(result.state));
     }
+  });
+
+  it.each([
+    ['ESCROW', [['ADJUSTMENT', 'post_pending', payer, escrow, 1250], ['ADJUSTMENT', 'posted', escrow, vendor, 1250]]],
+    ['COMPLETED', [['ADJUSTMENT', 'posted', escrow, vendor, 1250]]],
+    ['DISPUTE_OPEN', [['ADJUSTMENT', 'posted', escrow, vendor, 1250]]],
+    ['SETTLED', []],
+    ['FAILED', []],
+  ] as const)('an override from %s to DISPUTE_RESOLVED leaves no money in escrow: captured money is the vendor\'s (WON), none is LOST', (from, moves) => {
+    // Found by packages/application/test/money-oracle.test.ts: the money stayed in escrow for good
+    // (DISPUTE_RESOLVED is terminal, no settlement batch takes it).
+    const before = run(pathTo[from]);
+    const result = run([override('DISPUTE_RESOLVED', from === 'ESCROW' ? at(20) : at(500))], before);
+    expect(shape(result.entries.slice(before.entries.length))).toEqual(moves);
+    expect(result.state.funds).toBe(from === 'FAILED' ? 'payer' : 'vendor');
+    expect(result.state.dispute?.outcome).toBe(from === 'FAILED' ? 'LOST' : 'WON');
+    expect(positions(result.entries).escrow).toEqual({ posted: 0, pending: 0 });
+    expect(checkLedgerInvariants(result.entries)).toEqual([]);
   });
 
   it('an override out of ESCROW resolves the hold once; the old hold timer is then a no-op', () => {

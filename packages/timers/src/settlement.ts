@@ -140,7 +140,7 @@ export async function runSettlement(
       return;
     }
     const chunk = chunks[index]!;
-    settledByChunk[index] = await settleBatch(db, { ...options, ...chunk, transactionIds: chunk.ids, settlementDate, sequenceStart: 0 });
+    settledByChunk[index] = await settleBatch(db, { ...options, ...chunk, transactionIds: chunk.ids, settlementDate });
   });
   const batchIds: string[] = [];
   const totals = new Map<string, { amountMinor: number; count: number }>();
@@ -170,10 +170,15 @@ export async function runSettlement(
 
 async function settleBatch(
   db: Kysely<any>,
-  input: { vendorId: string; currency: string; transactionIds: string[]; settlementDate: string; sequenceStart: number; now: Date; actor: Actor; correlationId: string },
+  input: { vendorId: string; currency: string; transactionIds: string[]; settlementDate: string; now: Date; actor: Actor; correlationId: string },
 ): Promise<Array<{ batchId: string; totalMinor: number; count: number }>> {
   let remaining = [...input.transactionIds];
-  let sequence = input.sequenceStart;
+  // The vendor's batches of this date so far (an earlier run's, or another chunk's) took the first
+  // sequence numbers, hence their batch ids: this batch takes the next one.
+  const taken = await sql<{ count: string }>`
+    select count(*) as count from tt_settlement_batches
+     where vendor_id = ${input.vendorId} and currency = ${input.currency} and settlement_date = ${input.settlementDate}::date`.execute(db);
+  let sequence = Number(taken.rows[0]?.count ?? 0);
   for (let attempt = 1; attempt <= settlementLimits.maxAttemptsPerBatch && remaining.length > 0; attempt += 1) {
     // Only transactions still waiting (another process may have settled some) and still COMPLETED.
     const waiting = await sql<{ transaction_id: string }>`
@@ -231,8 +236,13 @@ async function settleBatch(
       });
       return replayed ? [] : [{ batchId, totalMinor, count: transactionIds.length }];
     } catch (error) {
-      if (error instanceof WrongExpectedVersionError && error.streamId.startsWith(settlementStreamPrefix)) {
-        sequence += 1; // this batch id is taken (by a concurrent run); what is left goes into the next one
+      // This batch id is taken (by a concurrent run, or another chunk): what is left goes into the
+      // next one. Inside the transaction the store finds the batch's event id stored with other
+      // content before it meets the stream's version.
+      const batchTaken = (error instanceof WrongExpectedVersionError && error.streamId.startsWith(settlementStreamPrefix))
+        || (error instanceof EventIdConflictError && error.eventIds.includes(appends[0]!.events[0]!.eventId!));
+      if (batchTaken) {
+        sequence += 1;
         continue;
       }
       // A transaction moved, or the database aborted the batch for a concurrent writer (deadlock,

@@ -153,9 +153,10 @@ function applyOverride(state: TransactionState, data: StatusOverridden, at: stri
     dispute,
     nextRetryAt: to === 'RETRY_PENDING' ? (state.nextRetryAt ?? at) : null,
     completedAt: reachesCompletion ? (state.completedAt ?? at) : state.completedAt,
-    // Back to COMPLETED the money is in escrow again, not with the vendor: unsettled, so the next
-    // T+1 run settles it (a settlement kept here would make it wait forever).
-    settlement: to === 'COMPLETED' ? null : state.settlement,
-    settledAt: to === 'SETTLED' ? at : to === 'COMPLETED' ? null : state.settledAt,
+    // Money no longer with the vendor is unsettled: back in escrow (COMPLETED), or back at the payer
+    // or held (on its way to completing again), the next T+1 run after it completes settles it (a
+    // settlement kept here would make it wait forever).
+    settlement: fundsAfter === 'vendor' ? state.settlement : null,
+    settledAt: to === 'SETTLED' ? at : fundsAfter === 'vendor' ? state.settledAt : null,
   };
 }

@@ -5,8 +5,12 @@ import type { FundsPosition, TransactionStatus } from '../status.ts';
  * admin override so that funds always end where the target status says:
  * nothing moved before ESCROW and after failures or refunds, a pending hold
  * in ESCROW, posted in escrow when COMPLETED, with the vendor when SETTLED.
- * Disputes keep the money where it is (a held amount is posted first), and a
- * resolved dispute with the money back at the payer reads as LOST.
+ * An open dispute keeps captured money where it is (a held amount is posted
+ * first). A resolved dispute with the money at the payer reads as LOST; any
+ * other reads as WON, so the vendor has the money, paid out of escrow if it
+ * was never settled (as DisputeResolved WON does): DISPUTE_RESOLVED is
+ * terminal and no settlement batch takes it, so money left in escrow would
+ * stay there for good.
  */
 export function fundsForStatus(status: TransactionStatus, current: FundsPosition): FundsPosition {
   switch (status) {
@@ -25,6 +29,6 @@ export function fundsForStatus(status: TransactionStatus, current: FundsPosition
     case 'DISPUTE_OPEN':
       return current === 'vendor' ? 'vendor' : 'escrow';
     case 'DISPUTE_RESOLVED':
-      return current === 'held' ? 'escrow' : current;
+      return current === 'payer' ? 'payer' : 'vendor';
   }
 }
