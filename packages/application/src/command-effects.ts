@@ -104,7 +104,7 @@ const duplicateRefSuffix = ':duplicate';
  * version (If-Match), so that a hold placed since is not the one confirmed; otherwise for whatever
  * hold the transaction has when the webhook arrives.
  */
-export const manualConfirmationRef = (id: string, holdId: string | null) => `manual-confirm:${id}${holdId === null ? '' : `:hold:${holdId}`}`;
+export const manualConfirmationRef = (requestId: string, holdId: string | null) => `manual-confirm:${requestId}${holdId === null ? '' : `:hold:${holdId}`}`;
 const manualConfirmationPattern = /^manual-confirm:[^:]+:hold:(.+)$/;
 
 /** What a webhook is for, from its delivery's ref; null for a manual confirmation of whatever hold there is. */
