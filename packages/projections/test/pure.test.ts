@@ -2,6 +2,7 @@ import { checkLedgerInvariants, createLedgerChecker, decide, evolve, initialStat
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { decodeCursor, diffJson, encodeCursor, InvalidCursorError } from '../src/index.ts';
+import { sameJson } from '../src/verify/same-json.ts';
 import { applyPatch } from './support/json-patch.ts';
 
 // JSON has no -0: what a JSON column stores is what JSON.stringify says.
@@ -25,6 +26,52 @@ describe('diffJson', () => {
     const after = JSON.parse('{"a":{},"__proto__":false}') as never;
     expect(diffJson(before, after)).toEqual([{ op: 'remove', path: '/a/__proto__' }, { op: 'add', path: '/__proto__', value: false }]);
     expect(applyPatch(before, diffJson(before, after))).toEqual(after);
+  });
+});
+
+/** The reference sameJson answers like: JSON text with keys sorted at every level. */
+function canonicalJson(value: unknown): string | undefined {
+  return JSON.stringify(value ?? null, (_key, inner: unknown) =>
+    typeof inner !== 'object' || inner === null || Array.isArray(inner) ? inner : Object.fromEntries(Object.entries(inner as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))));
+}
+
+// Values as read models hold them: JSON, plus what JSON.stringify turns into JSON (Dates, undefined, NaN).
+const loose: fc.Arbitrary<unknown> = fc.letrec((tie) => ({
+  value: fc.oneof(
+    { depthSize: 'small' },
+    fc.constantFrom(null, undefined, true, false, 0, -0, 1, 2.5, Number.NaN, Number.POSITIVE_INFINITY, '', 'a', '2026-01-01T00:00:00.000Z'),
+    fc.constant(new Date('2026-01-01T00:00:00.000Z')),
+    fc.array(tie('value'), { maxLength: 3 }),
+    fc.dictionary(fc.constantFrom('a', 'b', 'c', '__proto__'), tie('value'), { maxKeys: 3 }),
+  ),
+})).value;
+
+/** A copy with its keys in another order, and sometimes one leaf changed. */
+function reordered(value: unknown, change: boolean): unknown {
+  if (Array.isArray(value)) return value.map((item, index) => reordered(item, change && index === 0));
+  if (value === null || typeof value !== 'object' || value instanceof Date) return change ? (value === 1 ? 2 : 1) : value;
+  const entries = Object.entries(value).reverse();
+  return Object.fromEntries(entries.map(([key, inner], index) => [key, reordered(inner, change && index === 0)]));
+}
+
+describe('sameJson', () => {
+  it('answers as comparing canonical JSON texts would', () => {
+    fc.assert(fc.property(loose, loose, fc.boolean(), (a, other, change) => {
+      expect(sameJson(a, other)).toBe(canonicalJson(a) === canonicalJson(other));
+      const copy = reordered(a, change);
+      expect(sameJson(a, copy)).toBe(canonicalJson(a) === canonicalJson(copy));
+      expect(sameJson(copy, a)).toBe(sameJson(a, copy));
+    }), { numRuns: 2000 });
+  });
+
+  it('reads a Date as its ISO text, an absent property as undefined, NaN as null', () => {
+    expect(sameJson({ at: new Date('2026-01-01T00:00:00.000Z') }, { at: '2026-01-01T00:00:00.000Z' })).toBe(true);
+    expect(sameJson({ a: 1, b: undefined }, { a: 1 })).toBe(true);
+    expect(sameJson([undefined], [null])).toBe(true);
+    expect(sameJson({ a: Number.NaN }, { a: null })).toBe(true);
+    expect(sameJson({ a: { b: [1, 2] } }, { a: { b: [2, 1] } })).toBe(false);
+    expect(sameJson({ a: 1 }, { a: 1, b: null })).toBe(false);
+    expect(sameJson(undefined, null)).toBe(true);
   });
 });
 

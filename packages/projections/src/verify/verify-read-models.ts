@@ -9,7 +9,7 @@ import { tableIn } from '../read-models/sql-helpers.ts';
 import { traceRecordOf, type TraceRecord } from '../read-models/trace-record.ts';
 import { foldRecord, transactionIdOf, transactionRecords, transactionStreamPrefix } from '../read-models/transaction-stream.ts';
 import { isoTime, transactionViewOf } from '../read-models/transaction-view.ts';
-import { sameJson } from './canonical-json.ts';
+import { sameJson } from './same-json.ts';
 
 /** The schemas the queries read: `runtime.schemaOf(name)` of each read model. */
 export interface ReadModelSchemas {
@@ -105,11 +105,18 @@ export async function verifyReadModels(store: EventStore, db: Kysely<any>, schem
   let traceCount = 0;
   let after: LogPosition = decodePosition('start');
 
+  const readPage = (from: LogPosition) => store.readAll({ after: from, maxCount: batchSize, types: transactionEventTypes });
+  // The next page is read while this one is checked.
+  let nextPage = readPage(after);
   for (;;) {
-    const page = await store.readAll({ after, maxCount: batchSize, types: transactionEventTypes });
+    const page = await nextPage;
     const events = page.events.filter((event) => comparePositions(event.logPosition, upTo) <= 0);
     const records = transactionRecords(events);
     const batchEnd = events.length < page.events.length || page.isEnd ? upTo : page.position;
+    if (batchEnd !== upTo) {
+      nextPage = readPage(page.position);
+      nextPage.catch(() => undefined); // awaited at the next round, which reports its failure
+    }
     checkedEvents += records.length;
 
     const expectedEntries: PositionedEntry[] = [];
@@ -121,36 +128,38 @@ export async function verifyReadModels(store: EventStore, db: Kysely<any>, schem
       expected.set(id, { state: next, position: record.position, createdPosition: current?.createdPosition ?? record.position });
     }
 
-    // Traces of this batch, by key.
-    if (records.length > 0) {
-      const wanted = records.map(traceRecordOf);
-      traceCount += wanted.length;
-      // The rows as getTraces answers them: joined with their events' DTOs, the diff computed.
-      const { rows } = await sql<TraceRow & Record<string, unknown>>`
-        select t.*, e.metadata -> 'dtoBefore' as dto_before, e.metadata -> 'dtoAfter' as dto_after from ${traces} t
-          join unnest(${wanted.map((trace) => trace.transactionId)}::text[], ${wanted.map((trace) => trace.version)}::int[]) as k(transaction_id, version)
-            on t.transaction_id = k.transaction_id and t.version = k.version
-          left join tt_events e on e.stream_id = ${transactionStreamPrefix} || t.transaction_id and e.stream_version = t.version`.execute(db);
-      const actual = new Map(rows.map((row) => [`${String(row.transaction_id)}@${String(row.version)}`, { ...row, diff: traceViewOfRow(row).diff } as Record<string, unknown>]));
-      for (const trace of wanted) {
-        const key = `${trace.transactionId}@${trace.version}`;
-        const row = actual.get(key);
-        if (!row) {
-          differ({ readModel: 'traces', key, field: 'row', expected: 'present', actual: null });
-          continue;
-        }
-        for (const [field, column] of traceFields) {
-          const value = column === 'at' ? isoTime(row.at as Date) : row[column] ?? null;
-          if (!sameJson(trace[field], value)) differ({ readModel: 'traces', key, field, expected: trace[field], actual: value });
-        }
+    // This batch's traces (as getTraces answers them: joined with their events' DTOs, the diff
+    // computed) and its position range's ledger entries, in log order, read together.
+    const wanted = records.map(traceRecordOf);
+    traceCount += wanted.length;
+    const [{ rows: traceRows }, { rows: entryRows }] = await Promise.all([
+      wanted.length === 0
+        ? { rows: [] }
+        : sql<TraceRow & Record<string, unknown>>`
+            select t.*, e.metadata -> 'dtoBefore' as dto_before, e.metadata -> 'dtoAfter' as dto_after from ${traces} t
+              join unnest(${wanted.map((trace) => trace.transactionId)}::text[], ${wanted.map((trace) => trace.version)}::int[]) as k(transaction_id, version)
+                on t.transaction_id = k.transaction_id and t.version = k.version
+              left join tt_events e on e.stream_id = ${transactionStreamPrefix} || t.transaction_id and e.stream_version = t.version`.execute(db),
+      sql<EntryRow>`
+        select * from ${entriesTable}
+         where position > ${encodePosition(after)} and position <= ${encodePosition(batchEnd)}
+         order by position, id`.execute(db),
+    ]);
+
+    const actualTraces = new Map(traceRows.map((row) => [`${String(row.transaction_id)}@${String(row.version)}`, { ...row, diff: traceViewOfRow(row).diff } as Record<string, unknown>]));
+    for (const trace of wanted) {
+      const key = `${trace.transactionId}@${trace.version}`;
+      const row = actualTraces.get(key);
+      if (!row) {
+        differ({ readModel: 'traces', key, field: 'row', expected: 'present', actual: null });
+        continue;
+      }
+      for (const [field, column] of traceFields) {
+        const value = column === 'at' ? isoTime(row.at as Date) : row[column] ?? null;
+        if (!sameJson(trace[field], value)) differ({ readModel: 'traces', key, field, expected: trace[field], actual: value });
       }
     }
 
-    // Ledger entries of this batch's position range, in log order.
-    const { rows: entryRows } = await sql<EntryRow>`
-      select * from ${entriesTable}
-       where position > ${encodePosition(after)} and position <= ${encodePosition(batchEnd)}
-       order by position, id`.execute(db);
     const actualEntries = entryRows.map(entryOfRow);
     const actualById = new Map(actualEntries.map((entry) => [entry.entryId, entry]));
     const expectedIds = new Set(expectedEntries.map((entry) => entry.entryId));
