@@ -347,8 +347,8 @@ export function createTrackTrove(options: TrackTroveOptions): TrackTrove {
    * Commands written together (group-commit.ts): a lone command goes at once by the one-stream
    * statement; a group goes in rounds of distinct transactions, each round one read and one
    * multi-stream append with all its effects. A command whose decision throws is answered alone;
-   * a round that fails is tried again one command at a time, so only the command at fault fails
-   * (earlier rounds have committed).
+   * a round the database refuses, or that keeps conflicting, is tried again one command at a time,
+   * so only the command at fault fails (earlier rounds have committed).
    */
   const submitCommand = createGroupCommit<{ request: Request; now: Date }, TransactionResult>(commandBatchLimits, async (items) => {
     if (items.length === 1) {
@@ -361,13 +361,15 @@ export function createTrackTrove(options: TrackTroveOptions): TrackTrove {
       try {
         executed = await withConflictRetries(() => executeBatchIn(db, round.map(({ item }) => item.request), (index) => round[index]!.item.now, true));
       } catch (error) {
-        if (round.length === 1 || !refusedByDatabase(error)) {
+        if (round.length === 1 || !(refusedByDatabase(error) || isConflict(error))) {
           for (const { index } of round) outcomes[index] = { ok: false, error };
           continue;
         }
-        // The database refused the round, so none of it committed. One command it refuses (a
-        // value it cannot store) must not fail its neighbours: each goes again alone and answers
-        // for itself. (A lost connection is another matter: the round may have committed.)
+        // The database refused the round, or one of its transactions kept conflicting with writers
+        // elsewhere past the retries: either way none of it committed. The command at fault (a
+        // value the database cannot store, a transaction too busy) must not fail its neighbours:
+        // each goes again alone and answers for itself. (A lost connection is another matter: the
+        // round may have committed.)
         for (const { item, index } of round) {
           try {
             outcomes[index] = { ok: true, value: await executeAlone(item.request, item.now) };

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
-import { loadTransaction } from '@tracktrove/commands';
+import { ConcurrencyConflictError, loadTransaction } from '@tracktrove/commands';
 import { ValidationError } from '@tracktrove/domain';
 import { signWebhook, type WebhookTransport } from '@tracktrove/simulator';
 import { listTimers } from '@tracktrove/timers';
@@ -70,6 +70,30 @@ describe('commands written together (PostgreSQL + Redis)', () => {
     for (const outcome of outcomes) {
       if (outcome.status === 'fulfilled') expect(await loadTransaction(database.db, outcome.value.state.transactionId)).toEqual(outcome.value.state);
     }
+  });
+
+  it('fails only the command whose transaction keeps conflicting, not the others of its round', async () => {
+    const { app, database } = fixture;
+    const hot = (await app.initiate(input(), operator)).state.transactionId;
+    // Every write to the hot transaction's stream finds it moved on, as under a writer that never
+    // stops: its stream row refuses every update, so each append to it conflicts.
+    await sql`create function tt_test_refuse_hot() returns trigger language plpgsql as $fn$
+      begin if old.stream_id = ${sql.lit(`txn-${hot}`)} then return null; end if; return new; end $fn$`.execute(database.db);
+    await sql`create trigger tt_test_refuse_hot before update on tt_streams for each row execute function tt_test_refuse_hot()`.execute(database.db);
+    try {
+      const count = 40;
+      const hotIndex = 17;
+      const outcomes = await Promise.allSettled(Array.from({ length: count }, (_, index) =>
+        index === hotIndex ? app.refund(hot, 'customer asked', operator) : app.initiate(input(), operator)));
+      expect(outcomes.map((outcome, index) => (outcome.status === 'rejected' ? index : -1)).filter((index) => index >= 0)).toEqual([hotIndex]);
+      expect((outcomes[hotIndex] as PromiseRejectedResult).reason).toBeInstanceOf(ConcurrencyConflictError);
+      const initiated = outcomes.flatMap((outcome) => (outcome.status === 'fulfilled' ? [outcome.value] : []));
+      for (const result of initiated) expect(await loadTransaction(database.db, result.state.transactionId)).toEqual(result.state);
+    } finally {
+      await sql`drop trigger tt_test_refuse_hot on tt_streams`.execute(database.db);
+      await sql`drop function tt_test_refuse_hot()`.execute(database.db);
+    }
+    expect((await loadTransaction(database.db, hot))!.status).toBe('ESCROW');
   });
 
   it('receives concurrent webhooks together: each id once, two of one transaction in turn, an unknown transaction alone refused', async () => {
