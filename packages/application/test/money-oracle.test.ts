@@ -273,7 +273,10 @@ function expectationOf(id: string, events: readonly StoredEvent[]): Expected {
         : status === 'RETRY_PENDING' ? retryDueAt
           : status === 'INITIATED' || status === 'FAILED' ? Date.parse(data.overriddenAt ?? data.declinedAt ?? data.initiatedAt)
             : null;
-    if (expected.completedAt === null && (after === 'escrow' || after === 'vendor')) {
+    // The payment completes when its money is captured: again after it went back to the payer or
+    // onto a new hold (T+1 counts from then), not when captured money moves on.
+    const captured = (place: string) => place === 'escrow' || place === 'vendor';
+    if (captured(after) && !captured(before)) {
       expected.completedAt = event.type === 'StatusOverridden' ? data.overriddenAt : data.completedAt;
     }
     if (expected.status !== 'NEW' && !placesOf[expected.status].includes(after)) {

@@ -4,6 +4,7 @@ import {
   awaitsSettlement,
   checkLedgerInvariants,
   emptyBalances,
+  evolve,
   escrowAccount,
   foldBalances,
   InvariantViolation,
@@ -150,6 +151,25 @@ describe('admin override keeps the ledger invariants for every status pair', () 
     expect(settled.state).toMatchObject({ status: 'SETTLED', funds: 'vendor', settlement: { batchId: 'batch-2' } });
     expect(positions(settled.entries)).toEqual(expectedPositions(settled.state));
     expect(checkLedgerInvariants(settled.entries)).toEqual([]);
+  });
+
+  it('an override that captures money completes the payment at its own time (T+1 counts from it); one that moves captured money keeps the first completion time', () => {
+    const completed = run(pathTo.COMPLETED);
+    const firstCompletion = completed.state.completedAt;
+    expect(firstCompletion).not.toBeNull();
+    // Money back at the payer, then captured again by an override: completed as of the override.
+    const recaptured = run([override('REFUNDED', at(500)), override('COMPLETED', at(90_000))], completed);
+    expect(recaptured.events.at(-1)).toMatchObject({ type: 'StatusOverridden', data: { completedAt: at(90_000) } });
+    expect(recaptured.state).toMatchObject({ status: 'COMPLETED', completedAt: at(90_000) });
+    // From a hold (ESCROW) straight to SETTLED: captured and paid out at the override's time.
+    expect(run([override('SETTLED', at(20))], run(pathTo.ESCROW)).state).toMatchObject({ completedAt: at(20), settledAt: at(20) });
+    // Captured money moving on (COMPLETED -> SETTLED -> COMPLETED) keeps the completion it had.
+    const movedOn = run([override('SETTLED', at(500)), override('COMPLETED', at(600))], completed);
+    expect(movedOn.events.slice(-2).map((event) => 'completedAt' in event.data)).toEqual([false, false]);
+    expect(movedOn.state.completedAt).toBe(firstCompletion);
+    // An override recorded before the field existed keeps the first completion time when replayed.
+    const { completedAt: _omitted, ...legacy } = recaptured.events.at(-1)!.data as Record<string, unknown>;
+    expect(evolve(run([override('REFUNDED', at(500))], completed).state, { type: 'StatusOverridden', data: legacy } as never).completedAt).toBe(firstCompletion);
   });
 
   it('an override out of ESCROW posts the hold before it expires, and voids it after (an expired hold can no longer be posted)', () => {

@@ -13,7 +13,7 @@ import type {
   Settle,
   TransactionCommand,
 } from './commands.ts';
-import { fundsForStatus } from './funds.ts';
+import { fundsForStatus, isCaptured } from './funds.ts';
 import { hasPendingRefund, retriesLeft, type TransactionState } from './state.ts';
 import { findTransition, targetOf } from './transitions.ts';
 
@@ -242,6 +242,8 @@ function overrideStatus(command: OverrideStatus, state: TransactionState): Trans
     fundsAfter,
     newHold: needsHold ? { holdId: `${state.transactionId}:override-hold:${state.version + 1}`, expiresAt } : null,
     overriddenAt: command.now,
+    // Money captured now (from the payer or a hold) completes the payment now, for T+1 too.
+    ...(isCaptured(fundsAfter) && !isCaptured(fundsBefore) ? { completedAt: command.now } : {}),
   });
   return [{ type: 'StatusOverridden', data }];
 }

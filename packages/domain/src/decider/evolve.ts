@@ -152,7 +152,7 @@ function applyOverride(state: TransactionState, data: StatusOverridden, at: stri
     refund,
     dispute,
     nextRetryAt: to === 'RETRY_PENDING' ? (state.nextRetryAt ?? at) : null,
-    completedAt: reachesCompletion ? (state.completedAt ?? at) : state.completedAt,
+    completedAt: data.completedAt ?? (reachesCompletion ? (state.completedAt ?? at) : state.completedAt),
     // Money no longer with the vendor is unsettled: back in escrow (COMPLETED), or back at the payer
     // or held (on its way to completing again), the next T+1 run after it completes settles it (a
     // settlement kept here would make it wait forever).

@@ -32,3 +32,8 @@ export function fundsForStatus(status: TransactionStatus, current: FundsPosition
       return current === 'payer' ? 'payer' : 'vendor';
   }
 }
+
+/** Whether the payer's money has been captured: posted to escrow or paid on to the vendor. */
+export function isCaptured(funds: FundsPosition): boolean {
+  return funds === 'escrow' || funds === 'vendor';
+}

@@ -16,5 +16,11 @@ export const StatusOverriddenSchema = z.object({
   fundsAfter: FundsPositionSchema,
   newHold: z.object({ holdId: IdSchema, expiresAt: TimestampSchema }).nullable(),
   overriddenAt: TimestampSchema,
+  /**
+   * The completion time T+1 settlement counts from, when the override captures money that was at
+   * the payer or on hold (the override's time). Absent when the money was captured already (the
+   * first completion's time stands), and on events recorded before this field existed.
+   */
+  completedAt: TimestampSchema.optional(),
 });
 export type StatusOverridden = z.infer<typeof StatusOverriddenSchema>;
