@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { applicationMigrations, createTrackTrove, type TrackTrove } from '@tracktrove/application';
 import { simulatorMigrations } from '@tracktrove/simulator';
-import { timerMigrations } from '@tracktrove/timers';
+import { settlementCandidateViolations, timerMigrations } from '@tracktrove/timers';
 import { commandMigrations, upcastTransactionEvent } from '@tracktrove/commands';
 import { projectionMigrations, readModels, startProjectionRuntime, type Projection, type ProjectionRuntime } from '@tracktrove/projections';
 import type { Module } from './server.ts';
@@ -61,7 +61,7 @@ export function trackTroveModule(handle: TrackTroveModuleHandle = {}): Module {
           ledgerRoutes(runtime),
           webhookRoutes(trackTrove),
           adminRoutes(trackTrove),
-          adminProjectionRoutes(runtime),
+          adminProjectionRoutes(runtime, { checkTransactions: (states) => settlementCandidateViolations(store.database.db, states) }),
         ],
         sandboxNow: () => trackTrove.clock.nowCached(),
         readinessChecks: {

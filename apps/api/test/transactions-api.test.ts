@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sql } from 'kysely';
+import { buildMetadata } from '@tracktrove/domain';
 import { testRedisUrl } from '@tracktrove/testing';
 import { trackTroveModule } from '../src/tracktrove-module.ts';
 import { startTestServer, type TestServer } from './test-server.ts';
@@ -262,6 +264,41 @@ describe('the transactions API on PostgreSQL and Redis', () => {
     expect(unknown.json.code).toBe('not_found');
     expect((await call('POST', `/api/transactions/${randomUUID()}/confirm`)).status).toBe(404);
     expect((await call('GET', '/api/nothing-here')).status).toBe(404);
+  });
+
+  // Last: it leaves the database with the violations it reports.
+  it('verify reports money an older version stranded, and a completed payment no settlement run would take', async () => {
+    const { store } = server.context;
+    const completed = async () => {
+      const created = await initiate();
+      const confirmed = await call('POST', `/api/transactions/${created.json.id}/confirm`, undefined, admin);
+      expect(confirmed.json).toMatchObject({ status: 'COMPLETED', version: 3 });
+      return created.json.id as string;
+    };
+    expect((await call('POST', '/api/admin/verify', undefined, admin)).json).toMatchObject({ ok: true, violations: [] });
+
+    // Its settlement candidate lost: no T+1 run would ever pay the vendor.
+    const unpaid = await completed();
+    await sql`delete from tt_settlement_candidates where transaction_id = ${unpaid}`.execute(store.database.db);
+    // An override as an older version wrote it: DISPUTE_RESOLVED with the money left in escrow.
+    const stranded = await completed();
+    const actor = { role: 'admin' as const, id: 'admin-token' };
+    await store.appendToStream(`txn-${stranded}`, [{
+      type: 'StatusOverridden',
+      data: { from: 'COMPLETED', to: 'DISPUTE_RESOLVED', reason: 'written by an older version', actor, fundsBefore: 'escrow', fundsAfter: 'escrow', newHold: null, overriddenAt: new Date().toISOString() },
+      metadata: buildMetadata({ actor, correlationId: randomUUID(), step: 'StatusOverridden', service: 'admin' }),
+    }], { expectedVersion: 3 });
+
+    const verify = await call('POST', '/api/admin/verify', undefined, admin);
+    expect(verify.status).toBe(200);
+    expect(verify.json).toMatchObject({ ok: false, differences: [] });
+    const found = (verify.json.violations as Json[]).map((violation) => [violation.invariant, violation.message]);
+    expect(found).toHaveLength(3);
+    expect(found).toEqual(expect.arrayContaining([
+      ['funds_match_status', expect.stringContaining(`transaction ${stranded} is DISPUTE_RESOLVED with its money at escrow`)],
+      ['settlement_candidates', expect.stringContaining(`transaction ${stranded}: a settlement candidate, but DISPUTE_RESOLVED`)],
+      ['settlement_candidates', expect.stringContaining(`transaction ${unpaid}: completed at`)],
+    ]));
   });
 
   it('serves the OpenAPI document generated from the route schemas', async () => {

@@ -130,9 +130,19 @@ describe('the tracktrove commands against PostgreSQL', () => {
     expect(corrupted.stdout).toMatch(new RegExp(`\\ntransactions +${id} +amountMinor +(\\d+) +(\\d+)\\n`));
     const [, expected, actual] = corrupted.stdout.match(/ amountMinor +(\d+) +(\d+)\n/)!;
     expect(Number(actual)).toBe(Number(expected) + 1);
-    expect(corrupted.stdout).toMatch(/\nNOT OK: 2 differences, 0 ledger violations; 'tracktrove projections rebuild <name>' builds a read model afresh\n$/);
+    expect(corrupted.stdout).toMatch(/\nNOT OK: 2 differences, 0 violations; 'tracktrove projections rebuild <name>' builds a read model afresh\n$/);
 
     expect((await runCli(['projections', 'rebuild', 'transactions'], on(first))).code).toBe(0);
+    expect((await runCli(['projections', 'verify'], on(first))).code).toBe(0);
+
+    // A settlement candidate the transaction's state does not explain: a T+1 run would pay it out.
+    const [unsettleable] = await query<{ id: string; status: string }>(first.url, `select id, status from ${schema}.transactions where status <> 'COMPLETED' order by id limit 1`);
+    await query(first.url, `insert into tt_settlement_candidates (transaction_id, vendor_id, currency, amount_minor, completed_at) values ('${unsettleable!.id}', 'v', 'INR', 100, now())`);
+    const candidate = await runCli(['projections', 'verify'], on(first));
+    expect(candidate.code).toBe(1);
+    expect(candidate.stdout).toContain(`\nviolation: settlement_candidates: transaction ${unsettleable!.id}: a settlement candidate, but ${unsettleable!.status}`);
+    expect(candidate.stdout).toMatch(/\nNOT OK: 0 differences, 1 violation; /);
+    await query(first.url, `delete from tt_settlement_candidates where transaction_id = '${unsettleable!.id}'`);
     expect((await runCli(['projections', 'verify'], on(first))).code).toBe(0);
   });
 

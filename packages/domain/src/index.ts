@@ -79,7 +79,7 @@ export {
   transitionTableMarkdown,
   type Transition,
 } from './decider/transitions.ts';
-export { fundsForStatus } from './decider/funds.ts';
+export { fundsForStatus, fundsMatchStatus } from './decider/funds.ts';
 export { decide } from './decider/decide.ts';
 export { evolve } from './decider/evolve.ts';
 export { dtoOf } from './decider/dto.ts';

@@ -5,6 +5,7 @@ import {
   decide,
   eventSchemaVersions,
   evolve,
+  fundsMatchStatus,
   ForbiddenError,
   foldBalances,
   initialState,
@@ -263,6 +264,7 @@ describe('properties over random command sequences (with overrides)', () => {
           expect(history.reduce(evolve, initialState())).toEqual(state);
           expect(state.version).toBe(history.length);
           expect(state.status === 'ESCROW').toBe(state.funds === 'held');
+          expect(fundsMatchStatus(state)).toBe(true);
           for (const event of history) {
             const stored = JSON.parse(JSON.stringify(event.data));
             expect(parseEvent(event.type, eventSchemaVersions[event.type], stored)).toEqual(event);

@@ -1,9 +1,9 @@
 import { sql, type Kysely } from 'kysely';
-import { awaitsSettlement, buildMetadata, decide, eventSchemaVersions, formatAmount, traceSteps, type Actor, type Currency, type TransactionState } from '@tracktrove/domain';
+import { awaitsSettlement, buildMetadata, decide, eventSchemaVersions, formatAmount, traceSteps, type Actor, type Currency, type LedgerViolation, type TransactionState } from '@tracktrove/domain';
 import {
   EventIdConflictError, WrongExpectedVersionError, appendToStreams, decodeCursor, encodeCursor, isPosition, pageSize, type Page, type StreamAppend,
 } from '@tracktrove/event-store';
-import { loadTransactions, transactionStreamId } from '@tracktrove/commands';
+import { loadTransactions, transactionStreamId, transactionStreamPrefix } from '@tracktrove/commands';
 import { runBounded } from './run-bounded.ts';
 import { isConflict } from './transact.ts';
 import { uuidV5 } from './uuid-v5.ts';
@@ -61,6 +61,38 @@ export async function syncSettlementCandidate(db: Kysely<any>, state: Transactio
   } else {
     await sql`delete from tt_settlement_candidates where transaction_id = ${state.transactionId} and ${stillCurrent}`.execute(db);
   }
+}
+
+const candidateCheckChunk = 1_000;
+
+/**
+ * The settlement candidates against the transactions' states (a fold of their streams): a
+ * completed payment that awaits settlement is a candidate, with its completion time, and nothing
+ * else is; a missing candidate is money no T+1 run would ever pay out. A transaction whose stream
+ * has moved on since its state was folded is left out (its candidate changed with it); the stream
+ * versions and the candidates are read in one statement.
+ */
+export async function settlementCandidateViolations(db: Kysely<any>, states: ReadonlyMap<string, TransactionState>): Promise<LedgerViolation[]> {
+  const violations: LedgerViolation[] = [];
+  const ids = [...states.keys()];
+  for (let start = 0; start < ids.length; start += candidateCheckChunk) {
+    const chunk = ids.slice(start, start + candidateCheckChunk);
+    const { rows } = await sql<{ id: string; version: string | null; completed_at: Date | null }>`
+      select u.id, s.version, c.completed_at
+        from unnest(${chunk}::text[]) as u(id)
+        left join tt_streams s on s.stream_id = ${transactionStreamPrefix} || u.id
+        left join tt_settlement_candidates c on c.transaction_id = u.id`.execute(db);
+    for (const row of rows) {
+      const state = states.get(row.id)!;
+      if (Number(row.version) !== state.version) continue;
+      const awaits = awaitsSettlement(state) && state.completedAt !== null;
+      const violation = (message: string) => violations.push({ invariant: 'settlement_candidates', message: `transaction ${row.id}: ${message}`, entryId: null });
+      if (awaits && row.completed_at === null) violation(`completed at ${state.completedAt} and awaiting settlement, but not a settlement candidate: no T+1 run would pay it out`);
+      else if (!awaits && row.completed_at !== null) violation(`a settlement candidate, but ${state.status}${state.settlement ? ' and settled' : ''}${state.refund?.state === 'pending' ? ' with a refund pending' : ''}: a T+1 run must not pay it out`);
+      else if (awaits && row.completed_at!.getTime() !== Date.parse(state.completedAt!)) violation(`a settlement candidate completed at ${row.completed_at!.toISOString()}, but it completed at ${state.completedAt}`);
+    }
+  }
+  return violations;
 }
 
 export interface SettlementTotal {

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { verifyReadModels, type ProjectionRuntime, type ProjectionStatus } from '@tracktrove/projections';
+import { verifyReadModels, type ProjectionRuntime, type ProjectionStatus, type VerifyOptions } from '@tracktrove/projections';
 import type { AppContext } from '../app-context.ts';
 import { requireRole } from '../http/auth.ts';
 import { problems } from '../http/problem.ts';
@@ -12,7 +12,7 @@ import { MinPositionQuery } from '../schemas/common.ts';
 const verifyCatchUpMs = 30_000;
 
 /** Admin: read-model status, rebuild from history, and verification against a fresh fold. */
-export function adminProjectionRoutes(runtime: ProjectionRuntime, extraChecks: () => Promise<Array<{ name: string; ok: boolean; detail: unknown }>> = async () => []): (context: AppContext) => FastifyPluginAsync {
+export function adminProjectionRoutes(runtime: ProjectionRuntime, verifyOptions: Pick<VerifyOptions, 'checkTransactions'> = {}): (context: AppContext) => FastifyPluginAsync {
   return (context) => async (instance) => {
     const app = instance.withTypeProvider<ZodTypeProvider>();
     const admin = requireRole('admin', context.tokens);
@@ -70,9 +70,8 @@ export function adminProjectionRoutes(runtime: ProjectionRuntime, extraChecks: (
         transactions: runtime.schemaOf('transactions'),
         traces: runtime.schemaOf('traces'),
         ledger: runtime.schemaOf('ledger'),
-      }, { upTo });
-      const checks = await extraChecks();
-      return { ...report, ok: report.ok && caughtUp && checks.every((check) => check.ok), caughtUp, checks };
+      }, { ...verifyOptions, upTo });
+      return { ...report, ok: report.ok && caughtUp, caughtUp };
     });
   };
 }

@@ -1,4 +1,5 @@
 import { readModels, verifyReadModels, type ProjectionRuntime } from '@tracktrove/projections';
+import { settlementCandidateViolations } from '@tracktrove/timers';
 import { UsageError } from '../command-line.ts';
 import type { ProjectionsArgs } from '../commands/projections.ts';
 import type { CliContext, CommandRunner } from '../context.ts';
@@ -40,7 +41,7 @@ export const projections: CommandRunner<ProjectionsArgs> = async (args, context)
     await catchUp(runtime, head, context);
     const report = await verifyReadModels(services.store, services.database.db, {
       transactions: runtime.schemaOf('transactions'), traces: runtime.schemaOf('traces'), ledger: runtime.schemaOf('ledger'),
-    }, { upTo: head, maxDifferences: listedDifferences });
+    }, { upTo: head, maxDifferences: listedDifferences, checkTransactions: (states) => settlementCandidateViolations(services.database.db, states) });
     const out = context.io.stdout;
     out.write(`checked ${names.join(', ')} against a fresh fold of ${report.checkedEvents} events (${report.checkedTransactions} transactions) up to ${report.upTo}\n`);
     if (report.differences.length > 0) {
@@ -48,13 +49,13 @@ export const projections: CommandRunner<ProjectionsArgs> = async (args, context)
         difference.readModel, difference.key, difference.field, shortJson(difference.expected), shortJson(difference.actual),
       ])));
     }
-    for (const violation of report.violations) out.write(`ledger violation: ${violation.invariant}: ${violation.message}${violation.entryId ? ` (entry ${violation.entryId})` : ''}\n`);
+    for (const violation of report.violations) out.write(`violation: ${violation.invariant}: ${violation.message}${violation.entryId ? ` (entry ${violation.entryId})` : ''}\n`);
     if (report.ok) {
-      out.write('ok: every read model equals a fresh fold of the log; the ledger balances\n');
+      out.write('ok: every read model equals a fresh fold of the log; the ledger balances; every payment\'s money is where its status says\n');
       return 0;
     }
     const listed = report.differenceCount > report.differences.length ? ` (the first ${report.differences.length} listed)` : '';
-    out.write(`NOT OK: ${report.differenceCount} difference${report.differenceCount === 1 ? '' : 's'}${listed}, ${report.violations.length} ledger violation${report.violations.length === 1 ? '' : 's'}; 'tracktrove projections rebuild <name>' builds a read model afresh\n`);
+    out.write(`NOT OK: ${report.differenceCount} difference${report.differenceCount === 1 ? '' : 's'}${listed}, ${report.violations.length} violation${report.violations.length === 1 ? '' : 's'}; 'tracktrove projections rebuild <name>' builds a read model afresh\n`);
     return 1;
   } finally {
     await services.close();

@@ -1,4 +1,5 @@
 import type { FundsPosition, TransactionStatus } from '../status.ts';
+import type { TransactionState } from './state.ts';
 
 /**
  * Where the money must be for a status, given where it is now. Used by the
@@ -36,4 +37,13 @@ export function fundsForStatus(status: TransactionStatus, current: FundsPosition
 /** Whether the payer's money has been captured: posted to escrow or paid on to the vendor. */
 export function isCaptured(funds: FundsPosition): boolean {
   return funds === 'escrow' || funds === 'vendor';
+}
+
+/**
+ * Whether the money is where the transaction's status says (fundsForStatus). The decider keeps
+ * it so; a transaction whose money is elsewhere (written by an older version's bug) is stuck, and
+ * only an admin override moves it.
+ */
+export function fundsMatchStatus(state: TransactionState): boolean {
+  return state.status === 'NEW' || fundsForStatus(state.status, state.funds) === state.funds;
 }

@@ -1,6 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import { comparePositions, decodePosition, encodePosition, type EventStore, type LogPosition } from '@tracktrove/event-store';
-import { createLedgerChecker, postingsFor, transactionEventTypes, type AccountBalance, type LedgerViolation, type TransactionState } from '@tracktrove/domain';
+import { createLedgerChecker, fundsMatchStatus, postingsFor, transactionEventTypes, type AccountBalance, type LedgerViolation, type TransactionState } from '@tracktrove/domain';
 import { accountBalanceOfRow, type BalanceRow, type EntryRow } from '../queries/ledger.ts';
 import { traceViewOfRow, type TraceRow } from '../queries/traces.ts';
 import { transactionViewOfRow, type TransactionRow } from '../queries/transactions.ts';
@@ -37,7 +37,10 @@ export interface VerifyReport {
   /** The first maxDifferences differences; differenceCount counts them all. */
   readonly differences: ReadModelDifference[];
   readonly differenceCount: number;
-  /** Ledger invariants broken by the ledger read model's entries. */
+  /**
+   * Invariants broken: the ledger's (over the ledger read model's entries), every transaction's
+   * money where its status says, and those of VerifyOptions.checkTransactions.
+   */
   readonly violations: LedgerViolation[];
 }
 
@@ -46,6 +49,11 @@ export interface VerifyOptions {
   readonly upTo?: string;
   readonly batchSize?: number;
   readonly maxDifferences?: number;
+  /**
+   * More invariants over every transaction's folded state (as of upTo), from stores this package
+   * does not own (the settlement candidates, say); what it finds joins the violations.
+   */
+  readonly checkTransactions?: (states: ReadonlyMap<string, TransactionState>) => Promise<LedgerViolation[]>;
 }
 
 type Expected = { state: TransactionState; position: string; createdPosition: string };
@@ -81,7 +89,8 @@ function entryOfRow(row: EntryRow): PositionedEntry {
 /**
  * Folds the whole log afresh, in batches, and compares every read model with it: each transaction
  * row (object fields and stored state), each trace (content, and the count), each ledger entry and
- * every account balance. Runs every ledger invariant over the read model's entries as they stream.
+ * every account balance. Runs every ledger invariant over the read model's entries as they stream,
+ * and checks that every transaction's money is where its status says.
  * Memory grows with transactions and accounts (their folded states), not with events.
  */
 export async function verifyReadModels(store: EventStore, db: Kysely<any>, schemas: ReadModelSchemas, options: VerifyOptions = {}): Promise<VerifyReport> {
@@ -210,6 +219,12 @@ export async function verifyReadModels(store: EventStore, db: Kysely<any>, schem
   }
 
   const violations = checker.finish();
+  for (const [id, { state }] of expected) {
+    if (!fundsMatchStatus(state)) {
+      violations.push({ invariant: 'funds_match_status', message: `transaction ${id} is ${state.status} with its money at ${state.funds}: nothing in its lifecycle moves it from there (an admin override can)`, entryId: null });
+    }
+  }
+  if (options.checkTransactions) violations.push(...(await options.checkTransactions(new Map([...expected].map(([id, { state }]) => [id, state])))));
   return {
     ok: differenceCount === 0 && violations.length === 0,
     upTo: upToText,
