@@ -348,7 +348,10 @@ describe('trace viewer in a browser', () => {
     await result.waitFor({ timeout: 30_000 });
     expect(await result.getAttribute('data-ok')).toBe('true');
     const checks = page.getByTestId('verify-check');
-    expect(await checks.count()).toBeGreaterThanOrEqual(2);
+    expect(await checks.count()).toBeGreaterThanOrEqual(4);
+    const names = (await checks.allTextContents()).join('\n');
+    expect(names).toContain('money is where each status says');
+    expect(names).toContain('settlement candidates are the completed payments awaiting T+1');
     for (const check of await checks.all()) expect(await check.getAttribute('data-ok')).toBe('true');
     expect(await page.getByTestId('verify-summary').textContent()).toMatch(/^folded \d+ events of \d+ transactions/);
   });
