@@ -299,6 +299,16 @@ describe('the transactions API on PostgreSQL and Redis', () => {
       ['settlement_candidates', expect.stringContaining(`transaction ${stranded}: a settlement candidate, but DISPUTE_RESOLVED`)],
       ['settlement_candidates', expect.stringContaining(`transaction ${unpaid}: completed at`)],
     ]));
+
+    // The candidates put right from the states; the stranded money stays for an admin override to move.
+    expect((await call('POST', '/api/admin/settlement/candidates/sync', { transactionIds: [] }, admin)).json.errors[0].path).toBe('transactionIds');
+    expect((await call('POST', '/api/admin/settlement/candidates/sync', { transactionIds: ['nope'] }, admin)).json.errors[0].path).toBe('transactionIds.0');
+    const stranger = randomUUID();
+    const synced = await call('POST', '/api/admin/settlement/candidates/sync', { transactionIds: [unpaid, stranded, stranger] }, admin);
+    expect(synced.status).toBe(200);
+    expect(synced.json).toEqual({ items: [{ transactionId: unpaid, awaitsSettlement: true }, { transactionId: stranded, awaitsSettlement: false }], unknown: [stranger] });
+    const after = await call('POST', '/api/admin/verify', undefined, admin);
+    expect((after.json.violations as Json[]).map((violation) => violation.invariant)).toEqual(['funds_match_status']);
   });
 
   it('serves the OpenAPI document generated from the route schemas', async () => {

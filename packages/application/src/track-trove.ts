@@ -21,7 +21,7 @@ import {
 } from '@tracktrove/simulator';
 import {
   countPendingTimers, createGroupCommit, createRedisHolds, type BatchOutcome, createSandboxClock, createTimerService, isConflict, listSettlementBatches,
-  runSettlement, settlementDateOf, timerMigrations, transact, transactLimits, uuidV5,
+  runSettlement, settlementDateOf, syncSettlementCandidates, timerMigrations, transact, transactLimits, uuidV5, type CandidateSync,
   type AdvanceResult, type BatchTimerHandler, type ClockAdvance, type ListSettlementBatchesOptions, type RedisHolds, type SettlementBatchView, type SettlementRunResult, type Timer,
 } from '@tracktrove/timers';
 import { alongsideOf, applicationMigrations, manualConfirmationRef, effectsOf, mergeApplied, mergeEffects, noEffects, planEffects, resumesAfterOverride, resumeTimerKind, webhookSubjectOf, type Effects } from './command-effects.ts';
@@ -109,6 +109,8 @@ export interface TrackTrove {
   runSettlement(options?: { settlementDate?: string; actor?: Actor; correlationId?: string }): Promise<SettlementRunResult>;
   /** Settlement batches, latest first, a page at a time (pass the previous page's nextCursor as `cursor`). */
   listSettlementBatches(options?: ListSettlementBatchesOptions): Promise<Page<SettlementBatchView>>;
+  /** Puts these transactions' settlement candidates right from their states (what verify's `settlement_candidates` reports). */
+  syncSettlementCandidates(transactionIds: readonly string[]): Promise<CandidateSync>;
   readonly clock: {
     now(): Promise<Date>;
     /** Sandbox now with the offset this process last read (at most one sweep old), without I/O. */
@@ -834,6 +836,7 @@ export function createTrackTrove(options: TrackTroveOptions): TrackTrove {
       });
     },
     listSettlementBatches: (filter) => listSettlementBatches(db, filter),
+    syncSettlementCandidates: (transactionIds) => syncSettlementCandidates(db, transactionIds),
 
     clock: {
       now: () => clock.now(),

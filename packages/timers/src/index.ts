@@ -5,7 +5,7 @@ export { timerMigrations } from './migrations.ts';
 export { runBounded } from './run-bounded.ts';
 export { createRedisHolds, redisHoldKeys, redisHoldLimits, type RedisHolds, type RedisHoldsOptions, type RedisStatus } from './redis-holds.ts';
 export {
-  listSettlementBatches, runSettlement, settlementBatchId, settlementCandidateViolations, settlementCutoff, settlementDateOf, settlementLimits, settlementStreamPrefix,
+  listSettlementBatches, runSettlement, settlementBatchId, settlementCandidateViolations, syncSettlementCandidates, type CandidateSync, settlementCutoff, settlementDateOf, settlementLimits, settlementStreamPrefix,
   type ListSettlementBatchesOptions, type SettlementBatchView, type SettlementRunResult, type SettlementTotal,
 } from './settlement.ts';
 export { createTimerService, timerLimits, type AdvanceResult, type BatchTimerHandler, type TimerContext, type TimerService, type TimerServiceOptions, type TimerServiceStatus } from './timer-service.ts';

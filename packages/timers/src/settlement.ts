@@ -63,6 +63,35 @@ export async function syncSettlementCandidate(db: Kysely<any>, state: Transactio
   }
 }
 
+export interface CandidateSync {
+  /** Each known transaction: whether it is a settlement candidate now. */
+  readonly items: Array<{ readonly transactionId: string; readonly awaitsSettlement: boolean }>;
+  /** Ids no transaction has. */
+  readonly unknown: string[];
+}
+
+/**
+ * Puts the given transactions' settlement candidates right from their states (after verify
+ * reported `settlement_candidates`): a completed payment awaiting settlement becomes a candidate
+ * with its completion time, anything else stops being one. A transaction written meanwhile keeps
+ * what its own command wrote (syncSettlementCandidate).
+ */
+export async function syncSettlementCandidates(db: Kysely<any>, transactionIds: readonly string[]): Promise<CandidateSync> {
+  const loaded = await loadTransactions(db, transactionIds);
+  const items: CandidateSync['items'] = [];
+  const unknown: string[] = [];
+  for (const id of transactionIds) {
+    const state = loaded.get(id);
+    if (!state || state.status === 'NEW') {
+      unknown.push(id);
+      continue;
+    }
+    await syncSettlementCandidate(db, state);
+    items.push({ transactionId: id, awaitsSettlement: awaitsSettlement(state) && state.completedAt !== null });
+  }
+  return { items, unknown };
+}
+
 const candidateCheckChunk = 1_000;
 
 /**
@@ -87,8 +116,8 @@ export async function settlementCandidateViolations(db: Kysely<any>, states: Rea
       if (Number(row.version) !== state.version) continue;
       const awaits = awaitsSettlement(state) && state.completedAt !== null;
       const violation = (message: string) => violations.push({ invariant: 'settlement_candidates', message: `transaction ${row.id}: ${message}`, entryId: null });
-      if (awaits && row.completed_at === null) violation(`completed at ${state.completedAt} and awaiting settlement, but not a settlement candidate: no T+1 run would pay it out`);
-      else if (!awaits && row.completed_at !== null) violation(`a settlement candidate, but ${state.status}${state.settlement ? ' and settled' : ''}${state.refund?.state === 'pending' ? ' with a refund pending' : ''}: a T+1 run must not pay it out`);
+      if (awaits && row.completed_at === null) violation(`completed at ${state.completedAt} and awaiting settlement, but not a settlement candidate: no T+1 run would pay it out (POST /api/admin/settlement/candidates/sync puts it right)`);
+      else if (!awaits && row.completed_at !== null) violation(`a settlement candidate, but ${state.status}${state.settlement ? ' and settled' : ''}${state.refund?.state === 'pending' ? ' with a refund pending' : ''}: a T+1 run must not pay it out (POST /api/admin/settlement/candidates/sync puts it right)`);
       else if (awaits && row.completed_at!.getTime() !== Date.parse(state.completedAt!)) violation(`a settlement candidate completed at ${row.completed_at!.toISOString()}, but it completed at ${state.completedAt}`);
     }
   }

@@ -189,6 +189,7 @@ function adminRequests(): fc.Arbitrary<MalformedRequest> {
     ['GET', '/api/admin/clock', undefined], ['POST', '/api/admin/clock/advance', { ms: 60_000 }], ['POST', '/api/admin/settlement/run', {}],
     ['GET', '/api/admin/settlement/batches', undefined], ['GET', '/api/admin/failures', undefined], ['PUT', '/api/admin/failures', {}],
     ['GET', '/api/admin/projections', undefined], ['POST', '/api/admin/projections/transactions/rebuild', undefined], ['POST', '/api/admin/verify', undefined],
+    ['POST', '/api/admin/settlement/candidates/sync', { transactionIds: [randomUUID()] }],
   ];
   return fc.oneof(
     { weight: 4, arbitrary: fc.tuple(fc.constantFrom(...routes), badToken).map(([[method, path, body], token]) => request(method, path, `token ${token ?? '(none)'}`, body, withoutToken({ authorization: token }))) },
@@ -208,6 +209,11 @@ function adminRequests(): fc.Arbitrary<MalformedRequest> {
     { weight: 1, arbitrary: fc.oneof(brokenJson, notObject).map((body) => request('PUT', '/api/admin/failures', 'failure settings not an object', body, { authorization: admin })) },
     { weight: 1, arbitrary: fc.string({ minLength: 1, maxLength: 20, unit: fc.constantFrom('x', 'y', '-', '1') }).map((name) => request('POST', `/api/admin/projections/nope-${name}/rebuild`, 'unknown projection', undefined, { authorization: admin })) },
     { weight: 1, arbitrary: fc.oneof(fc.integer({ max: 0 }), fc.integer({ min: 501 }), fc.constant('x')).map((limit) => request('GET', `/api/admin/settlement/batches?limit=${limit}`, 'bad batches limit', undefined, { authorization: admin })) },
+    { weight: 1, arbitrary: fc.oneof(
+      fc.constant({}), fc.constant({ transactionIds: [] }), fc.record({ transactionIds: fc.array(notUuid, { minLength: 1, maxLength: 3 }) }),
+      fc.constant({ transactionIds: Array.from({ length: 1001 }, () => randomUUID()) }), fc.record({ transactionIds: fc.string({ maxLength: 5 }) }),
+      fc.constant({ transactionIds: [randomUUID()], more: true }),
+    ).map((body) => request('POST', '/api/admin/settlement/candidates/sync', 'bad candidate sync', body, { authorization: admin })) },
   );
 }
 

@@ -11,6 +11,8 @@ import { pageOf, SettlementBatchViewSchema } from '../schemas/views.ts';
 import { longRunning, longRunningLimits } from '../http/timeouts.ts';
 
 const maxAdvanceMs = 366 * 24 * 3_600_000;
+/** Transactions one candidate sync takes (verify lists at most 1,000 violations). */
+const maxCandidateSync = 1_000;
 const AdvanceBody = z.union([
   z.object({ ms: z.number().int().min(1).max(maxAdvanceMs) }).strict(),
   z.object({ to: z.string().datetime({ offset: true }) }).strict(),
@@ -41,6 +43,21 @@ export function adminRoutes(trackTrove: TrackTrove): (context: AppContext) => Fa
       onRequest: [admin, longRunning(longRunningLimits.settlementRunMs)],
       schema: { tags: ['admin'], summary: 'Run T+1 settlement now', body: z.object({ settlementDate: z.string().date().optional() }).nullish() },
     }, async (request) => trackTrove.runSettlement({ settlementDate: request.body?.settlementDate, actor: request.actor, correlationId: request.id }));
+
+    app.post('/api/admin/settlement/candidates/sync', {
+      onRequest: admin,
+      schema: {
+        tags: ['admin'],
+        summary: 'Put transactions\' settlement candidates right from their states (what verify reports as settlement_candidates)',
+        body: z.object({ transactionIds: z.array(UuidSchema).min(1).max(maxCandidateSync) }).strict(),
+        response: {
+          200: z.object({
+            items: z.array(z.object({ transactionId: z.string(), awaitsSettlement: z.boolean() })),
+            unknown: z.array(z.string()),
+          }),
+        },
+      },
+    }, async (request) => trackTrove.syncSettlementCandidates([...new Set(request.body.transactionIds)]));
 
     app.get('/api/admin/settlement/batches', {
       onRequest: admin,
