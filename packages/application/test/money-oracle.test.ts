@@ -3,10 +3,11 @@ import { sql, type Kysely } from 'kysely';
 import fc from 'fast-check';
 import { transactionStatuses } from '@tracktrove/domain';
 import {
-  balancesAsOf, getBalances, getTransaction, getTransactionEntries, projectionMigrations, readModels, startProjectionRuntime,
+  balancesAsOf, getBalances, getTransaction, getTransactionEntries, projectionMigrations, readModels, startProjectionRuntime, verifyReadModels,
   type BalancesView, type LedgerEntryView, type ProjectionRuntime,
 } from '@tracktrove/projections';
 import { commandMigrations } from '@tracktrove/commands';
+import { settlementCandidateViolations } from '@tracktrove/timers';
 import { eventStoreMigrations, migrateToLatest } from '@tracktrove/event-store';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TrackTrove } from '../src/index.ts';
@@ -636,6 +637,12 @@ describe('money oracle', () => {
     const asOf = await balancesAsOf(fixture.store, head);
     const live = await getBalances(fixture.database.db as Kysely<any>, runtime.schemaOf('ledger'));
     expect({ accounts: asOf.accounts, totals: asOf.totals }).toEqual(live);
+    // Verify agrees: read models equal a fold, every invariant holds, every settlement candidate is
+    // a completed payment awaiting settlement and every such payment a candidate.
+    const db = fixture.database.db as Kysely<any>;
+    const schemas = { transactions: runtime.schemaOf('transactions'), traces: runtime.schemaOf('traces'), ledger: runtime.schemaOf('ledger') };
+    const verified = await verifyReadModels(fixture.store, db, schemas, { upTo: head, checkTransactions: (states) => settlementCandidateViolations(db, states) });
+    expect({ differences: verified.differences, violations: verified.violations }).toEqual({ differences: [], violations: [] });
     // A rebuilt ledger equals the live one (every scenario was closed: nothing moves meanwhile).
     await runtime.rebuildAll();
     expect(await getBalances(fixture.database.db as Kysely<any>, runtime.schemaOf('ledger'))).toEqual(live);
