@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import fc from 'fast-check';
-import { awaitsSettlement, evolve, hasPendingRefund, initialState, type TransactionState } from '@tracktrove/domain';
+import { awaitsSettlement, evolve, fundsMatchStatus, hasPendingRefund, initialState, type TransactionState } from '@tracktrove/domain';
 import { toTransactionEvent, transactionStreamId } from '@tracktrove/commands';
 import { readStream } from '@tracktrove/event-store';
 import { listTimers } from '@tracktrove/timers';
@@ -70,8 +70,9 @@ async function expectEffectsMatch(fixture: Fixture, id: string, state: Transacti
   const retries = pending.filter((timer) => timer.kind === 'retry').map((timer) => timer.ref);
   expect(retries, `retry timers of ${id}`).toEqual(state.status === 'RETRY_PENDING' && state.nextRetryAt ? [retryTimerRef(id, { attempt: state.attempt, dueAt: state.nextRetryAt })] : []);
   if (!['INITIATED', 'FAILED'].includes(state.status)) expect(pending.filter((timer) => timer.kind === resumeTimerKind), `resume timers of ${id}`).toEqual([]);
-  const candidate = await sql<{ transaction_id: string }>`select transaction_id from tt_settlement_candidates where transaction_id = ${id}`.execute(fixture.database.db);
-  expect(candidate.rows.length, `settlement candidate of ${id} (${state.status}, refund ${state.refund?.state ?? 'none'})`).toBe(awaitsSettlement(state) ? 1 : 0);
+  const candidate = await sql<{ completed_at: Date }>`select completed_at from tt_settlement_candidates where transaction_id = ${id}`.execute(fixture.database.db);
+  expect(candidate.rows.map((row) => row.completed_at.toISOString()), `settlement candidate of ${id} (${state.status}, refund ${state.refund?.state ?? 'none'})`)
+    .toEqual(awaitsSettlement(state) ? [state.completedAt] : []);
 }
 
 /** Every check a race must pass, whoever won it. */
@@ -79,6 +80,7 @@ async function expectSound(fixture: Fixture, id: string, outcomes: readonly Outc
   const view = await inspect(fixture.database, id);
   expect(view.violations, `ledger of ${id}`).toEqual([]);
   const history = await historyOf(fixture, id);
+  expect(fundsMatchStatus(history.state), `money of ${id} where ${history.state.status} says (${history.state.funds})`).toBe(true);
   // No lost update: every acknowledged command's events are in the log.
   for (const outcome of outcomes) {
     const appended = appendedOf(outcome).map((eventId) => history.eventIds.indexOf(eventId));
