@@ -75,9 +75,10 @@ function summaryOf(report: JsonValue | null): string | null {
 }
 
 /**
- * POST /api/admin/verify answers `{ ok, differences, differenceCount, violations, caughtUp, checks }`:
- * the read-model comparison and the ledger invariants are fields of their own, `checks` only the extra
- * ones. Also accepts `{ checks: [{ name, ok }] }`, an array of them, or `{ name: { ok } | boolean }`.
+ * POST /api/admin/verify answers `{ ok, differences, differenceCount, violations, caughtUp }`: the
+ * read-model comparison is one check, and the violations are three, by invariant (the ledger's, the
+ * money against the status, the settlement candidates); a `checks` list, if a server sends one, adds
+ * its own. Also accepts `{ checks: [{ name, ok }] }`, an array of them, or `{ name: { ok } | boolean }`.
  */
 function checksOf(report: JsonValue | null): Check[] {
   if (!report || typeof report !== 'object') return [];
