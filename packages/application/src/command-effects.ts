@@ -117,7 +117,7 @@ export function webhookSubjectOf(ref: string): { holdId: string } | { refundId: 
 }
 
 function candidateOf(state: TransactionState): SettlementCandidate | null {
-  if (!awaitsSettlement(state) || !state.completedAt) return null;
+  if (!awaitsSettlement(state)) return null;
   return { transactionId: state.transactionId, vendorId: state.vendorId, currency: state.currency, amountMinor: state.amountMinor, completedAt: state.completedAt };
 }
 

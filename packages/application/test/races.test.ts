@@ -22,6 +22,9 @@ import { admin, input, inspect, openFixture, operator, secret, waitFor, type Fix
  * never with a refund pending, and what is scheduled is what the final state calls for.
  */
 
+/** Timers that fire only when a test fires them (the sweeper every minute, no daily settlement). */
+const quietTimers = { sweepIntervalMs: 60_000, dailySettlement: false };
+
 type Outcome = { ok: true; value: unknown } | { ok: false; code: string | undefined; error: unknown };
 
 async function settle<T>(promise: Promise<T>): Promise<Outcome> {
@@ -115,7 +118,7 @@ describe('races on one transaction', () => {
   const perRace = 8;
 
   beforeAll(async () => {
-    fixture = await openFixture({ timers: { sweepIntervalMs: 60_000, dailySettlement: false } });
+    fixture = await openFixture({ timers: quietTimers });
     peer = await fixture.peer();
   });
   afterAll(async () => {
@@ -365,7 +368,7 @@ describe('races on one transaction', () => {
 describe('regression: concurrent attempts of one webhook delivery', () => {
   let fixture: Fixture;
   beforeAll(async () => {
-    fixture = await openFixture({ timers: { sweepIntervalMs: 60_000, dailySettlement: false } });
+    fixture = await openFixture({ timers: quietTimers });
   });
   afterAll(async () => {
     await fixture.close();
@@ -419,7 +422,7 @@ describe('regression: concurrent attempts of one webhook delivery', () => {
 describe('regression: a settlement run acting on a state read before a refund failed', () => {
   let fixture: Fixture;
   beforeAll(async () => {
-    fixture = await openFixture({ timers: { sweepIntervalMs: 60_000, dailySettlement: false } });
+    fixture = await openFixture({ timers: quietTimers });
   });
   afterAll(async () => {
     await fixture.close();
@@ -453,7 +456,7 @@ describe('regression: a confirmation overtaken between its check and its webhook
   /** Runs on the first process while the second's confirmation webhook is on its way. */
   let meanwhile: () => Promise<unknown> = async () => undefined;
   beforeAll(async () => {
-    fixture = await openFixture({ timers: { sweepIntervalMs: 60_000, dailySettlement: false } });
+    fixture = await openFixture({ timers: quietTimers });
     confirming = await fixture.peer({
       webhookTransport: async (request) => {
         await meanwhile();

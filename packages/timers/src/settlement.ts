@@ -53,7 +53,7 @@ export function settlementBatchId(vendorId: string, currency: string, settlement
  */
 export async function syncSettlementCandidate(db: Kysely<any>, state: TransactionState): Promise<void> {
   const stillCurrent = sql`exists (select 1 from tt_streams where stream_id = ${transactionStreamId(state.transactionId)} and version = ${state.version})`;
-  if (awaitsSettlement(state) && state.completedAt) {
+  if (awaitsSettlement(state)) {
     await sql`
       insert into tt_settlement_candidates (transaction_id, vendor_id, currency, amount_minor, completed_at)
       select ${state.transactionId}, ${state.vendorId}, ${state.currency}, ${state.amountMinor}, ${new Date(state.completedAt)} where ${stillCurrent}
@@ -87,12 +87,13 @@ export async function syncSettlementCandidates(db: Kysely<any>, transactionIds: 
       continue;
     }
     await syncSettlementCandidate(db, state);
-    items.push({ transactionId: id, awaitsSettlement: awaitsSettlement(state) && state.completedAt !== null });
+    items.push({ transactionId: id, awaitsSettlement: awaitsSettlement(state) });
   }
   return { items, unknown };
 }
 
 const candidateCheckChunk = 1_000;
+const candidateRepair = '(POST /api/admin/settlement/candidates/sync puts it right)';
 
 /**
  * The settlement candidates against the transactions' states (a fold of their streams): a
@@ -114,11 +115,14 @@ export async function settlementCandidateViolations(db: Kysely<any>, states: Rea
     for (const row of rows) {
       const state = states.get(row.id)!;
       if (Number(row.version) !== state.version) continue;
-      const awaits = awaitsSettlement(state) && state.completedAt !== null;
       const violation = (message: string) => violations.push({ invariant: 'settlement_candidates', message: `transaction ${row.id}: ${message}`, entryId: null });
-      if (awaits && row.completed_at === null) violation(`completed at ${state.completedAt} and awaiting settlement, but not a settlement candidate: no T+1 run would pay it out (POST /api/admin/settlement/candidates/sync puts it right)`);
-      else if (!awaits && row.completed_at !== null) violation(`a settlement candidate, but ${state.status}${state.settlement ? ' and settled' : ''}${state.refund?.state === 'pending' ? ' with a refund pending' : ''}: a T+1 run must not pay it out (POST /api/admin/settlement/candidates/sync puts it right)`);
-      else if (awaits && row.completed_at!.getTime() !== Date.parse(state.completedAt!)) violation(`a settlement candidate completed at ${row.completed_at!.toISOString()}, but it completed at ${state.completedAt}`);
+      if (!awaitsSettlement(state)) {
+        if (row.completed_at !== null) violation(`a settlement candidate, but ${state.status}${state.settlement ? ' and settled' : ''}${state.refund?.state === 'pending' ? ' with a refund pending' : ''}: a T+1 run must not pay it out ${candidateRepair}`);
+      } else if (row.completed_at === null) {
+        violation(`completed at ${state.completedAt} and awaiting settlement, but not a settlement candidate: no T+1 run would pay it out ${candidateRepair}`);
+      } else if (row.completed_at.getTime() !== Date.parse(state.completedAt)) {
+        violation(`a settlement candidate completed at ${row.completed_at.toISOString()}, but it completed at ${state.completedAt}`);
+      }
     }
   }
   return violations;

@@ -120,7 +120,7 @@ export function hasPendingRefund(state: TransactionState): boolean {
  * flight. A pending refund holds the funds back: settling would pay the vendor money the payer may
  * be getting back. If the refund fails, the transaction waits for the next settlement run.
  */
-export function awaitsSettlement(state: TransactionState): boolean {
+export function awaitsSettlement(state: TransactionState): state is TransactionState & { completedAt: string } {
   return state.status === 'COMPLETED' && state.settlement === null && state.completedAt !== null && !hasPendingRefund(state);
 }
 
