@@ -83,6 +83,7 @@ export { fundsForStatus, fundsMatchStatus } from './decider/funds.ts';
 export { decide } from './decider/decide.ts';
 export { evolve } from './decider/evolve.ts';
 export { dtoOf } from './decider/dto.ts';
+export { lifecycleActionNames, lifecycleActions, type LifecycleAction, type LifecycleActions } from './decider/lifecycle-actions.ts';
 export { serviceOf, stepErrorOf, traceSteps, type TracedEvent } from './decider/trace-steps.ts';
 
 // Ledger

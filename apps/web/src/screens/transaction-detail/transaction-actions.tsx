@@ -10,11 +10,11 @@ import {
 } from '../../api/transactions-api.ts';
 import { transactionStatuses, type StoredEvent, type Transaction, type TransactionStatus } from '../../api/types.ts';
 import { ProblemNotice } from '../../components/problem-notice.tsx';
-import { allowedActions, lifecycleFactsOf, type LifecycleAction } from './allowed-actions.ts';
+import { lifecycleOf, type LifecycleAction } from './lifecycle.ts';
 
 interface TransactionActionsProps {
   transaction: Transaction;
-  /** The stream's events, for what the transaction object does not say (a pending refund, the retry limit). */
+  /** The stream's events, folded with the domain's rules to know which lifecycle actions it accepts. */
   events: readonly StoredEvent[];
   /** Called with the position of the last appended event, to read our own write. */
   onChanged: (position: string | undefined) => void;
@@ -34,8 +34,8 @@ export function TransactionActions({ transaction, events, onChanged }: Transacti
   const id = transaction.id;
   const version = useIfMatch ? transaction.version : undefined;
   const reasonText = reason.trim() || 'requested from the trace viewer';
-  const allowed = allowedActions(lifecycleFactsOf(transaction.status, transaction.retryCount, events));
-  const can = (action: LifecycleAction) => allowed.actions.has(action);
+  const allowed = lifecycleOf(events);
+  const can = (action: LifecycleAction) => allowed.actions.includes(action);
 
   async function run(name: string, action: () => Promise<{ position?: string } | unknown>) {
     setPending(name);
