@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import {
-  decide, eventSchemaVersions, evolve, initialState, parseEvent, parseEventTrusted, stepDtoKeys, traceSteps, upcastEvent,
+  decide, eventSchemaVersions, evolve, initialState, parseEvent, parseEventTrusted, stepDtoKeys, traceSteps, transactionStreamId, upcastEvent,
   type Actor, type StepError, type TransactionCommand, type TransactionEvent, type TransactionState,
 } from '@tracktrove/domain';
 import { readStream, readStreams, type NewEvent, type RecordedEvent, type Upcaster } from '@tracktrove/event-store';
@@ -10,15 +10,7 @@ import {
 } from './handle-command.ts';
 import type { IdempotencyRequest } from './idempotency.ts';
 
-export const transactionStreamPrefix = 'txn-';
-
-export function transactionStreamId(transactionId: string): string {
-  return `${transactionStreamPrefix}${transactionId}`;
-}
-
-export function transactionIdOf(streamId: string): string | null {
-  return streamId.startsWith(transactionStreamPrefix) ? streamId.slice(transactionStreamPrefix.length) : null;
-}
+export { transactionIdOf, transactionStreamId, transactionStreamPrefix } from '@tracktrove/domain';
 
 /** Several commands decided one after the other and appended together, e.g. Initiate + RecordAuthorization. */
 export type CommandSequence = readonly TransactionCommand[];

@@ -58,6 +58,9 @@ export {
   type StepError,
 } from './events/metadata.ts';
 
+// Transaction streams
+export { transactionIdOf, transactionStreamId, transactionStreamPrefix } from './transaction-stream.ts';
+
 // Decider
 export type * from './decider/commands.ts';
 export {

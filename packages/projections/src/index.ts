@@ -14,7 +14,7 @@ export { balanceDeltas, ledgerEntriesOf, ledgerProjection, ledgerReadModel, type
 export { diffJson, type JsonPatchOperation } from './read-models/json-diff.ts';
 export { traceDtoKeys, traceRecordOf, traceStepOf, type TraceActor, type TraceRecord, type TraceStepRecord } from './read-models/trace-record.ts';
 export {
-  foldRecord, isTransactionRecord, StreamOrderError, transactionIdOf, transactionRecords, transactionStreamOf, transactionStreamPrefix,
+  foldRecord, isTransactionRecord, StreamOrderError, transactionIdOf, transactionRecords, transactionStreamId, transactionStreamPrefix,
 } from './read-models/transaction-stream.ts';
 export { isoTime, transactionViewOf, type TransactionView } from './read-models/transaction-view.ts';
 

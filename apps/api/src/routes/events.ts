@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { transactionStreamId } from '@tracktrove/domain';
 import { decodePosition } from '@tracktrove/event-store';
 import type { AppContext } from '../app-context.ts';
 import { requireRole } from '../http/auth.ts';
@@ -65,7 +66,7 @@ export function eventRoutes(context: AppContext): FastifyPluginAsync {
         tail: context.tail,
         from: query.from === 'end' ? 'end' : decodePosition(query.from),
         filter: {
-          streamId: query.transactionId ? `txn-${query.transactionId}` : undefined,
+          streamId: query.transactionId ? transactionStreamId(query.transactionId) : undefined,
           types: query.types && query.types.length > 0 ? new Set(query.types) : undefined,
         },
         limits: { ...defaultStreamLimits, maxBufferedBytes: context.config.streamMaxBufferedBytes, heartbeatMs: context.config.streamHeartbeatMs },

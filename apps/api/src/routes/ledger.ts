@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { ledgerEntryTypes } from '@tracktrove/domain';
+import { ledgerEntryTypes, transactionStreamId } from '@tracktrove/domain';
 import { balancesAsOf, getBalances, getTransactionEntries, listLedgerEntries, type ProjectionRuntime } from '@tracktrove/projections';
 import type { AppContext } from '../app-context.ts';
 import { requireRole } from '../http/auth.ts';
@@ -63,7 +63,7 @@ export function ledgerRoutes(runtime: ProjectionRuntime): (context: AppContext) 
       const { transactionId } = request.params;
       const entries = await getTransactionEntries(db, runtime.schemaOf('ledger'), transactionId);
       // No entries: a transaction that moved no money yet, or no transaction at all (404).
-      if (entries.length === 0 && (await context.store.readStream(`txn-${transactionId}`, { direction: 'backward', maxCount: 1 })).length === 0) {
+      if (entries.length === 0 && (await context.store.readStream(transactionStreamId(transactionId), { direction: 'backward', maxCount: 1 })).length === 0) {
         throw problems.notFound(`no transaction ${transactionId}`);
       }
       return entries;

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { transactionStatuses } from '@tracktrove/domain';
+import { transactionStatuses, transactionStreamId } from '@tracktrove/domain';
 import { getTraces, getTransaction, listRetryPending, listTransactionEvents, listTransactions, transactionAtVersion, type ProjectionRuntime, type TransactionView } from '@tracktrove/projections';
 import type { AppContext } from '../app-context.ts';
 import { requireRole } from '../http/auth.ts';
@@ -29,7 +29,7 @@ export function transactionReadRoutes(runtime: ProjectionRuntime): (context: App
     const findTransaction = async (id: string): Promise<TransactionView> => {
       const view = await getTransaction(db, schemaOf('transactions'), id);
       if (view) return view;
-      const events = await context.store.readStream(`txn-${id}`, { direction: 'backward', maxCount: 1 });
+      const events = await context.store.readStream(transactionStreamId(id), { direction: 'backward', maxCount: 1 });
       const latest = events[0] ? await transactionAtVersion(context.store, id, events[0].version) : null;
       if (!latest) throw problems.notFound(`no transaction ${id}`);
       return latest;

@@ -1,4 +1,5 @@
 import type { WebSocket } from 'ws';
+import { transactionIdOf } from '@tracktrove/domain';
 import type { RecordedEvent } from '@tracktrove/event-store';
 import type { LogTail } from './log-tail.ts';
 
@@ -10,8 +11,8 @@ function statusOf(dto: unknown): string | undefined {
 
 /** One state change in words, as the seed's /ws feed sends it. */
 export function describeEvent(event: RecordedEvent): string | null {
-  if (!event.streamId.startsWith('txn-')) return null;
-  const id = event.streamId.slice(4);
+  const id = transactionIdOf(event.streamId);
+  if (id === null) return null;
   const metadata = event.metadata as { dtoBefore?: unknown; dtoAfter?: unknown; service?: string; actor?: { role: string; id: string }; error?: { message: string } | null };
   const from = statusOf(metadata.dtoBefore);
   const to = statusOf(metadata.dtoAfter);

@@ -43,9 +43,8 @@ export function shortId(id: string | null | undefined): string {
   return id.length > 13 ? `${id.slice(0, 8)}…` : id;
 }
 
-export function transactionIdOfStream(streamId: string): string | null {
-  return streamId.startsWith('txn-') ? streamId.slice(4) : null;
-}
+/** The transaction id of a transaction stream, or null for any other stream (the domain names the streams). */
+export { transactionIdOf as transactionIdOfStream } from '@tracktrove/domain';
 
 export function isUuid(text: string): boolean {
   return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(text.trim());

@@ -1,6 +1,6 @@
 import type { EventStore } from '@tracktrove/event-store';
 import type { TransactionState } from '@tracktrove/domain';
-import { foldRecord, isTransactionRecord, transactionStreamOf } from '../read-models/transaction-stream.ts';
+import { foldRecord, isTransactionRecord, transactionStreamId } from '../read-models/transaction-stream.ts';
 import { transactionViewOf, type TransactionView } from '../read-models/transaction-view.ts';
 
 const pageSize = 1_000;
@@ -11,7 +11,7 @@ const pageSize = 1_000;
  */
 export async function transactionAtVersion(store: EventStore, transactionId: string, version: number): Promise<TransactionView | null> {
   if (!Number.isSafeInteger(version) || version < 1) return null;
-  const streamId = transactionStreamOf(transactionId);
+  const streamId = transactionStreamId(transactionId);
   let state: TransactionState | undefined;
   let position = '';
   let fromVersion = 1;

@@ -1,5 +1,5 @@
 import { decodeCursor, encodeCursor, pageSize, type EventStore, type Page, type RecordedEvent } from '@tracktrove/event-store';
-import { transactionStreamOf } from '../read-models/transaction-stream.ts';
+import { transactionStreamId } from '../read-models/transaction-stream.ts';
 
 export interface ListTransactionEventsOptions {
   /** 1 to 500, default 50. */
@@ -17,7 +17,7 @@ const versionPattern = /^[1-9][0-9]{0,14}$/;
 export async function listTransactionEvents(store: EventStore, transactionId: string, options: ListTransactionEventsOptions = {}): Promise<Page<RecordedEvent> | null> {
   const limit = pageSize(options.limit);
   const afterVersion = options.cursor ? Number(decodeCursor(options.cursor, 1, ([version]) => versionPattern.test(version!))[0]) : 0;
-  const streamId = transactionStreamOf(transactionId);
+  const streamId = transactionStreamId(transactionId);
   const events = await store.readStream(streamId, { fromVersion: afterVersion + 1, maxCount: limit + 1 });
   if (events.length === 0) {
     // Past the end of a known stream is an empty last page; no stream at all is an unknown transaction.

@@ -2,7 +2,7 @@ import { sql, type Kysely } from 'kysely';
 import type { JsonValue } from '@tracktrove/domain';
 import { diffJson, type JsonPatchOperation } from '../read-models/json-diff.ts';
 import { tableIn } from '../read-models/sql-helpers.ts';
-import { transactionStreamOf } from '../read-models/transaction-stream.ts';
+import { transactionStreamId } from '../read-models/transaction-stream.ts';
 import { isoTime } from '../read-models/transaction-view.ts';
 
 /** The API's trace object, plus the event type and actor. */
@@ -68,7 +68,7 @@ export async function getTraces(db: Kysely<any>, schema: string, transactionId: 
   const { rows } = await sql<TraceRow>`
     select t.*, e.metadata -> 'dtoBefore' as dto_before, e.metadata -> 'dtoAfter' as dto_after
       from ${tableIn(schema, 'traces')} t
-      left join tt_events e on e.stream_id = ${transactionStreamOf(transactionId)} and e.stream_version = t.version
+      left join tt_events e on e.stream_id = ${transactionStreamId(transactionId)} and e.stream_version = t.version
      where t.transaction_id = ${transactionId}
      order by t.version
      limit ${maxTracesPerTransaction}`.execute(db);

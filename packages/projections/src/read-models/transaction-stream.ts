@@ -1,17 +1,9 @@
 import type { RecordedEvent } from '@tracktrove/event-store';
-import { evolve, initialState, isTransactionEventType, parseEvent, type TransactionEvent, type TransactionState } from '@tracktrove/domain';
+import {
+  evolve, initialState, isTransactionEventType, parseEvent, transactionIdOf, transactionStreamPrefix, type TransactionEvent, type TransactionState,
+} from '@tracktrove/domain';
 
-/** Transaction streams are named `txn-<transaction id>`. */
-export const transactionStreamPrefix = 'txn-';
-
-export function transactionStreamOf(transactionId: string): string {
-  return `${transactionStreamPrefix}${transactionId}`;
-}
-
-/** The transaction id of a transaction stream, or null for any other stream. */
-export function transactionIdOf(streamId: string): string | null {
-  return streamId.startsWith(transactionStreamPrefix) ? streamId.slice(transactionStreamPrefix.length) : null;
-}
+export { transactionIdOf, transactionStreamId, transactionStreamPrefix } from '@tracktrove/domain';
 
 /** Whether a read model of transactions cares about an event: a known transaction event type in a transaction stream. */
 export function isTransactionRecord(event: RecordedEvent): boolean {
