@@ -7,6 +7,7 @@ import { requireRole } from '../http/auth.ts';
 import { problems } from '../http/problem.ts';
 import { waitForMinPosition } from '../http/read-your-writes.ts';
 import { longRunning, longRunningLimits } from '../http/timeouts.ts';
+import { ProjectionStatusViewSchema, RebuildStartedViewSchema, VerifyReportViewSchema } from '../schemas/admin-views.ts';
 import { MinPositionQuery } from '../schemas/common.ts';
 
 const verifyCatchUpMs = 30_000;
@@ -21,12 +22,12 @@ export function adminProjectionRoutes(runtime: ProjectionRuntime, verifyOptions:
     app.get('/api/admin/projections', {
       onRequest: admin,
       preHandler: waitForMinPosition(runtime),
-      schema: { tags: ['admin'], summary: 'Each read model: position, lag, status and rebuild progress', querystring: z.object(MinPositionQuery) },
+      schema: { tags: ['admin'], summary: 'Each read model: position, lag, status and rebuild progress', querystring: z.object(MinPositionQuery), response: { 200: z.object({ items: z.array(ProjectionStatusViewSchema) }) } },
     }, async () => ({ items: (await runtime.status()).map(statusView) }));
 
     app.post('/api/admin/projections/:name/rebuild', {
       onRequest: admin,
-      schema: { tags: ['admin'], summary: 'Rebuild a read model (or all: reading the log once) from history while queries keep being served, then swap', params: z.object({ name: z.string().min(1).max(100) }) },
+      schema: { tags: ['admin'], summary: 'Rebuild a read model (or all: reading the log once) from history while queries keep being served, then swap', params: z.object({ name: z.string().min(1).max(100) }), response: { 202: RebuildStartedViewSchema } },
     }, async (request, reply) => {
       const { name } = request.params;
       const statuses = await runtime.status();
@@ -62,7 +63,7 @@ export function adminProjectionRoutes(runtime: ProjectionRuntime, verifyOptions:
 
     app.post('/api/admin/verify', {
       onRequest: [admin, longRunning(longRunningLimits.verifyMs)],
-      schema: { tags: ['admin'], summary: 'Check every invariant: the ledger, read models against a fold of the log, event integrity' },
+      schema: { tags: ['admin'], summary: 'Check every invariant: the ledger, read models against a fold of the log, event integrity', response: { 200: VerifyReportViewSchema } },
     }, async () => {
       const upTo = await context.store.headPosition();
       const caughtUp = await runtime.waitForPosition(upTo, verifyCatchUpMs);

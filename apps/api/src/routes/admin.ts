@@ -7,6 +7,7 @@ import type { AppContext } from '../app-context.ts';
 import { requireRole } from '../http/auth.ts';
 import { waitForLogPosition } from '../http/read-your-writes.ts';
 import { CursorSchema, LimitSchema, MinPositionQuery, UuidSchema } from '../schemas/common.ts';
+import { ClockAdvanceViewSchema, ClockViewSchema, SettlementRunViewSchema } from '../schemas/admin-views.ts';
 import { pageOf, SettlementBatchViewSchema } from '../schemas/views.ts';
 import { longRunning, longRunningLimits } from '../http/timeouts.ts';
 
@@ -28,12 +29,12 @@ export function adminRoutes(trackTrove: TrackTrove): (context: AppContext) => Fa
     // answer: minPosition has nothing to wait for there, but is checked like on every read.
     app.get('/api/admin/clock', {
       onRequest: admin,
-      schema: { tags: ['admin'], summary: 'The sandbox clock', querystring: z.object(MinPositionQuery) },
+      schema: { tags: ['admin'], summary: 'The sandbox clock', querystring: z.object(MinPositionQuery), response: { 200: ClockViewSchema } },
     }, async () => ({ now: (await trackTrove.clock.now()).toISOString() }));
 
     app.post('/api/admin/clock/advance', {
       onRequest: [admin, longRunning(longRunningLimits.clockAdvanceMs)],
-      schema: { tags: ['admin'], summary: 'Advance the sandbox clock by ms or to a time; timers that become due fire', body: AdvanceBody },
+      schema: { tags: ['admin'], summary: 'Advance the sandbox clock by ms or to a time; timers that become due fire', body: AdvanceBody, response: { 200: ClockAdvanceViewSchema } },
     }, async (request) => {
       const result = await trackTrove.clock.advance(request.body, request.actor, request.id);
       return { ...result, now: (await trackTrove.clock.now()).toISOString() };
@@ -41,7 +42,7 @@ export function adminRoutes(trackTrove: TrackTrove): (context: AppContext) => Fa
 
     app.post('/api/admin/settlement/run', {
       onRequest: [admin, longRunning(longRunningLimits.settlementRunMs)],
-      schema: { tags: ['admin'], summary: 'Run T+1 settlement now', body: z.object({ settlementDate: z.string().date().optional() }).nullish() },
+      schema: { tags: ['admin'], summary: 'Run T+1 settlement now', body: z.object({ settlementDate: z.string().date().optional() }).nullish(), response: { 200: SettlementRunViewSchema } },
     }, async (request) => trackTrove.runSettlement({ settlementDate: request.body?.settlementDate, actor: request.actor, correlationId: request.id }));
 
     app.post('/api/admin/settlement/candidates/sync', {
@@ -79,7 +80,7 @@ export function adminRoutes(trackTrove: TrackTrove): (context: AppContext) => Fa
 
     app.get('/api/admin/failures', {
       onRequest: admin,
-      schema: { tags: ['admin'], summary: 'Global failure injection settings', querystring: z.object(MinPositionQuery) },
+      schema: { tags: ['admin'], summary: 'Global failure injection settings', querystring: z.object(MinPositionQuery), response: { 200: FailureSettingsSchema } },
     }, async () => trackTrove.failures.get());
 
     app.put('/api/admin/failures', {
@@ -87,6 +88,7 @@ export function adminRoutes(trackTrove: TrackTrove): (context: AppContext) => Fa
       schema: { tags: ['admin'], summary: 'Replace the global failure injection settings (omitted fields go back to off)',
         description: 'A value that is set wins over each transaction\'s own simulation settings for every decision made from now on, for transactions in flight too (retries, the webhooks of new holds, refund outcomes); what was already decided stays as recorded.',
         body: FailureSettingsSchema,
+        response: { 200: FailureSettingsSchema },
       },
     }, async (request) => trackTrove.failures.put(request.body));
   };

@@ -7,7 +7,7 @@ import { requireRole } from '../http/auth.ts';
 import { problems } from '../http/problem.ts';
 import { waitForLogPosition } from '../http/read-your-writes.ts';
 import { CursorSchema, LimitSchema, PositionSchema, UuidSchema } from '../schemas/common.ts';
-import { DeliveryViewSchema, pageOf } from '../schemas/views.ts';
+import { DeliveryAttemptViewSchema, DeliveryViewSchema, pageOf } from '../schemas/views.ts';
 
 const maxWebhookBytes = 16 * 1024;
 
@@ -45,7 +45,7 @@ export function webhookRoutes(trackTrove: TrackTrove): (context: AppContext) => 
 
     app.post('/api/webhooks/deliveries/:id/redeliver', {
       onRequest: operator,
-      schema: { tags: ['webhooks'], summary: 'Deliver a webhook again now', params: z.object({ id: UuidSchema }) },
+      schema: { tags: ['webhooks'], summary: 'Deliver a webhook again now', params: z.object({ id: UuidSchema }), response: { 200: DeliveryAttemptViewSchema } },
     }, async (request) => trackTrove.redeliver(request.params.id));
   };
 }

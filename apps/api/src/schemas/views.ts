@@ -34,7 +34,12 @@ export const TraceViewSchema = z.object({
   durationMs: z.number().int().nullable(),
   dtoBefore: z.unknown(),
   dtoAfter: z.unknown(),
-  diff: z.array(z.object({ op: z.string(), path: z.string() }).catchall(z.unknown())),
+  /** RFC 6902 operations turning dtoBefore into dtoAfter (a diff needs only add, remove and replace). */
+  diff: z.array(z.discriminatedUnion('op', [
+    z.object({ op: z.literal('add'), path: z.string(), value: z.unknown() }),
+    z.object({ op: z.literal('remove'), path: z.string() }),
+    z.object({ op: z.literal('replace'), path: z.string(), value: z.unknown() }),
+  ])),
   error: z.object({ message: z.string(), stack: z.string() }).nullable(),
   actor: z.object({ role: z.string(), id: z.string() }).nullable(),
 });

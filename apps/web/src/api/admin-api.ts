@@ -3,6 +3,8 @@ import { newIdempotencyKey } from './idempotency-key.ts';
 import type {
   FailureSettings,
   ProjectionStatus,
+  RequestOf,
+  ResponseOf,
   SandboxClock,
   SettlementResult,
   Transaction,
@@ -24,8 +26,10 @@ export function getClock(signal?: AbortSignal): Promise<SandboxClock> {
   return apiRequest<SandboxClock>(`${base}/clock`, { signal });
 }
 
-export function advanceClock(by: { ms: number } | { to: string }): Promise<SandboxClock> {
-  return apiRequest<SandboxClock>(`${base}/clock/advance`, {
+export type ClockAdvance = ResponseOf<'/api/admin/clock/advance', 'post'>;
+
+export function advanceClock(by: RequestOf<'/api/admin/clock/advance', 'post'>): Promise<ClockAdvance> {
+  return apiRequest<ClockAdvance>(`${base}/clock/advance`, {
     method: 'POST',
     body: by,
     idempotencyKey: newIdempotencyKey(),
@@ -41,12 +45,8 @@ export function runSettlement(): Promise<SettlementResult> {
 }
 
 export async function listProjections(signal?: AbortSignal): Promise<ProjectionStatus[]> {
-  const body = await apiRequest<ProjectionStatus[] | { items?: ProjectionStatus[]; projections?: ProjectionStatus[] }>(
-    `${base}/projections`,
-    { signal },
-  );
-  if (Array.isArray(body)) return body;
-  return body?.items ?? body?.projections ?? [];
+  const body = await apiRequest<ResponseOf<'/api/admin/projections', 'get'>>(`${base}/projections`, { signal });
+  return body.items;
 }
 
 export function rebuildProjection(name: string): Promise<unknown> {

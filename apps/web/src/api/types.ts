@@ -1,241 +1,95 @@
-/** Shapes of the HTTP and WebSocket contract (shared/spec/api.md). */
+/**
+ * Shapes of the HTTP and WebSocket contract, as the viewer uses them. The HTTP shapes are read off
+ * the server's OpenAPI document (openapi.ts, generated from the routes' zod schemas); the lists of
+ * statuses, channels and kinds come from the domain. Only the WebSocket's messages, which the
+ * OpenAPI document does not describe, are written here.
+ */
+import { channels, transactionKinds, transactionStatuses, type JsonValue, type TransactionStatus } from '@tracktrove/domain';
+import type { JsonPatchOperation } from '../json/json-patch.ts';
+import type { paths } from './openapi.ts';
 
-export const transactionStatuses = [
-  'INITIATED',
-  'ESCROW',
-  'COMPLETED',
-  'SETTLED',
-  'FAILED',
-  'RETRY_PENDING',
-  'PERMANENTLY_FAILED',
-  'REFUNDED',
-  'DISPUTE_OPEN',
-  'DISPUTE_RESOLVED',
-] as const;
-export type TransactionStatus = (typeof transactionStatuses)[number];
+export { channels, transactionKinds, transactionStatuses };
+export type { Channel, JsonValue, TransactionKind, TransactionStatus } from '@tracktrove/domain';
 
-export const channels = ['WEB', 'MOBILE', 'API', 'POS'] as const;
-export type Channel = (typeof channels)[number];
+type Operation<P extends keyof paths, M extends keyof paths[P]> = paths[P][M];
 
-export const transactionKinds = ['TIP', 'BID_ADJUSTMENT', 'LOYALTY_CREDIT', 'PAYMENT'] as const;
-export type TransactionKind = (typeof transactionKinds)[number];
+/** The JSON a route answers with 200 (or 201, 202 for commands). */
+export type ResponseOf<P extends keyof paths, M extends keyof paths[P]> =
+  Operation<P, M> extends { responses: infer R }
+    ? R extends { 200: { content: { 'application/json': infer T } } }
+      ? T
+      : R extends { 201: { content: { 'application/json': infer T } } }
+        ? T
+        : R extends { 202: { content: { 'application/json': infer T } } }
+          ? T
+          : never
+    : never;
+
+/** The JSON body a route takes. */
+export type RequestOf<P extends keyof paths, M extends keyof paths[P]> =
+  Operation<P, M> extends { requestBody?: { content: { 'application/json': infer T } } } ? T : never;
 
 /** Opaque: pass back as `from`, never do arithmetic on it. */
 export type Position = string;
-
-export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
-
-export interface TransactionError {
-  message: string;
-  stack?: string | null;
-}
-
-export interface Transaction {
-  id: string;
-  status: TransactionStatus;
-  amount: string;
-  amountMinor: number;
-  currency: string;
-  vendorId: string;
-  payerId: string | null;
-  channel: Channel;
-  kind: TransactionKind;
-  serviceContext: string | null;
-  retryCount: number;
-  version: number;
-  position: Position;
-  createdAt: string;
-  updatedAt: string;
-  escrowExpiresAt: string | null;
-  lastError: TransactionError | string | null;
-}
-
-export interface Actor {
-  role: string;
-  id?: string | null;
-}
-
-export interface EventMetadata {
-  correlationId?: string;
-  causationId?: string;
-  actor?: Actor;
-  step?: string;
-  service?: string;
-  attempt?: number;
-  durationMs?: number;
-  [key: string]: unknown;
-}
-
-export interface StoredEvent {
-  position: Position;
-  streamId: string;
-  version: number;
-  type: string;
-  schemaVersion: number;
-  data: Record<string, unknown>;
-  metadata: EventMetadata;
-  recordedAt: string;
-}
-
-export interface JsonPatchOperation {
-  op: 'add' | 'remove' | 'replace' | 'move' | 'copy' | 'test';
-  path: string;
-  from?: string;
-  value?: JsonValue;
-}
-
-export interface Trace {
-  version: number;
-  position: Position;
-  step: string;
-  service: string;
-  at: string;
-  attempt: number;
-  durationMs: number;
-  dtoBefore: JsonValue;
-  dtoAfter: JsonValue;
-  diff: JsonPatchOperation[];
-  error: TransactionError | null;
-}
-
-export interface LedgerEntry {
-  id: string;
-  transactionId: string;
-  type: string;
-  debitAccount: string;
-  creditAccount: string;
-  amount: string;
-  amountMinor: number;
-  currency: string;
-  pending: boolean;
-  /**
-   * Two-phase transfers: `pending` places a hold, `post_pending` posts it, `void_pending` releases it
-   * (nothing moves); `posted` is a single-phase transfer. Absent from older servers.
-   */
-  phase?: LedgerPhase | string;
-  position: Position;
-  at: string;
-}
-
-export type LedgerPhase = 'pending' | 'post_pending' | 'void_pending' | 'posted';
-
-/** Sums in minor units, as integers. */
-export interface AccountBalance {
-  account: string;
-  currency?: string;
-  debitsPosted: number;
-  creditsPosted: number;
-  debitsPending: number;
-  creditsPending: number;
-  balance: number;
-}
-
-export interface BalanceTotals {
-  debitsPosted: number;
-  creditsPosted: number;
-  debitsPending: number;
-  creditsPending: number;
-}
-
-export interface Balances {
-  accounts: AccountBalance[];
-  /** Debits and credits only balance within one currency. */
-  totalsByCurrency: Record<string, BalanceTotals>;
-  /** All currencies added up; meaningful only with one currency. */
-  totals: BalanceTotals;
-  asOf?: Position | null;
-}
 
 export interface Page<T> {
   items: T[];
   nextCursor: string | null;
 }
 
-export interface SimulationSettings {
-  successRate?: number;
-  seed?: number;
-  escrowTtlMs?: number;
-  onHoldExpiry?: 'release' | 'void';
-  webhook?: { dropRate?: number; duplicateRate?: number; delayMs?: number };
-  dropExpiryNotification?: boolean;
-  refundFailureRate?: number;
+type ItemOf<T> = T extends { items: Array<infer I> } ? I : T extends Array<infer I> ? I : never;
+
+/** A transaction as the API shows it; its status is one of the domain's. */
+export type Transaction = Omit<ResponseOf<'/api/transactions/{id}', 'get'>, 'status'> & { status: TransactionStatus };
+type TraceResponse = ItemOf<ResponseOf<'/api/transactions/{id}/traces', 'get'>>;
+/** A trace step; its DTOs are JSON, and its diff an RFC 6902 patch between them. */
+export type Trace = Omit<TraceResponse, 'dtoBefore' | 'dtoAfter' | 'diff'> & { dtoBefore: JsonValue; dtoAfter: JsonValue; diff: JsonPatchOperation[] };
+export type Actor = NonNullable<Trace['actor']>;
+export type { JsonPatchOperation };
+/**
+ * An event's metadata is an open map (api.md): a transaction event's carries these keys (the
+ * domain's EventMetadata), other streams' events may carry none of them. What the viewer reads.
+ */
+export interface EventMetadata {
+  correlationId?: string;
+  causationId?: string | null;
+  actor?: Actor;
+  step?: string;
+  service?: string;
+  attempt?: number;
+  durationMs?: number;
+  dtoBefore?: JsonValue;
+  dtoAfter?: JsonValue;
+  error?: { message: string; stack?: string | null } | null;
+  [key: string]: unknown;
 }
-
-export interface InitiateRequest {
-  vendorId: string;
-  payerId?: string;
-  amount: string;
-  currency?: string;
-  channel: Channel;
-  kind?: TransactionKind;
-  payload?: JsonValue;
-  serviceContext?: string;
-  simulation?: SimulationSettings;
-}
-
-export type DisputeOutcome = 'WON' | 'LOST';
-
-export interface SettlementResult {
-  batchIds: string[];
-  settledCount: number;
-  totals: unknown;
-}
-
-export interface SandboxClock {
-  now: string;
-}
-
-export interface ProjectionStatus {
-  name: string;
-  position: Position | null;
-  lag: number | null;
-  status: 'live' | 'rebuilding' | string;
-  progress: number | null;
-}
-
+type EventResponse = ItemOf<ResponseOf<'/api/transactions/{id}/events', 'get'>>;
+/** An event as the API shows it; its data is a JSON object. */
+export type StoredEvent = Omit<EventResponse, 'data' | 'metadata'> & { data: Record<string, unknown>; metadata: EventMetadata };
+export type LedgerEntry = ItemOf<ResponseOf<'/api/ledger', 'get'>>;
+export type LedgerPhase = 'pending' | 'post_pending' | 'void_pending' | 'posted';
+export type { AccountBalance, BalanceTotals, Balances } from './ledger-api.ts';
+export type InitiateRequest = RequestOf<'/api/transactions', 'post'>;
+export type SimulationSettings = NonNullable<InitiateRequest['simulation']>;
+export type DisputeOutcome = RequestOf<'/api/transactions/{id}/disputes/resolve', 'post'>['outcome'];
+export type SettlementResult = ResponseOf<'/api/admin/settlement/run', 'post'>;
+export type SandboxClock = ResponseOf<'/api/admin/clock', 'get'>;
+export type ProjectionStatus = ItemOf<ResponseOf<'/api/admin/projections', 'get'>>;
+/** How far a rebuild has come, as GET /api/admin/projections and the stream's projection messages tell it. */
+export type RebuildProgress = NonNullable<ProjectionStatus['progress']>;
 /** Global failure injection (GET/PUT /api/admin/failures); null: each transaction's own setting. */
-export interface FailureSettings {
-  successRate: number | null;
-  webhook: { dropRate: number | null; duplicateRate: number | null; delayMs: number | null; reorder: boolean };
-  dropExpiryNotification: boolean;
-  redisDown: boolean;
-  gatewayLatencyMs: number;
-  refundFailureRate: number | null;
-}
+export type FailureSettings = ResponseOf<'/api/admin/failures', 'get'>;
+export type VerifyReport = ResponseOf<'/api/admin/verify', 'post'>;
+/** GET /api/webhooks/deliveries: a gateway callback, the failure injection decided for it, and every attempt. */
+export type WebhookDelivery = ItemOf<ResponseOf<'/api/webhooks/deliveries', 'get'>>;
+/** One attempt to deliver a webhook: what was sent and answered, or why not. */
+export type WebhookDeliveryAttempt = WebhookDelivery['attempts'][number];
 
-export type VerifyReport = JsonValue;
-
+/** What /api/stream sends (api.md, WebSocket): each event, then live ones; progress of rebuilds. */
 export type StreamMessage =
   | { kind: 'event'; event: StoredEvent }
   | { kind: 'caught-up'; position: Position | null }
   | { kind: 'heartbeat'; at: string }
-  | { kind: 'projection'; name: string; status: string; position: Position | null; progress: number | null };
+  | { kind: 'projection'; name: string; status: string; position: Position | null; progress: RebuildProgress | null };
 
-/** One attempt to deliver a webhook: what was sent and answered, or why not. */
-export interface WebhookDeliveryAttempt {
-  attempt: number;
-  at: string;
-  request: { url: string; headers: Record<string, string>; body: string } | null;
-  response: { status: number; body: string } | null;
-  status: number | null;
-  outcome: 'delivered' | 'failed' | 'dropped' | string;
-  dropped: boolean;
-  error: string | null;
-  nextRetryAt: string | null;
-}
 
-/** GET /api/webhooks/deliveries: a gateway callback, the failure injection decided for it, and every attempt. */
-export interface WebhookDelivery {
-  id: string;
-  webhookId: string;
-  transactionId: string;
-  type: string;
-  url: string;
-  status: 'scheduled' | 'delivered' | 'retrying' | 'failed' | 'dropped' | string;
-  dueAt: string;
-  nextRetryAt: string | null;
-  injection: { dropped: boolean; duplicateOf: string | null; extraDelayMs: number; reason: string | null };
-  attemptCount: number;
-  attempts: WebhookDeliveryAttempt[];
-  createdAt: string;
-}

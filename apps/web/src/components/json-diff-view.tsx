@@ -1,4 +1,5 @@
-import type { JsonPatchOperation, JsonValue } from '../api/types.ts';
+import type { JsonValue } from '../api/types.ts';
+import type { JsonPatchOperation } from '../json/json-patch.ts';
 import { computePatch, marksFromPatch } from '../json/json-diff.ts';
 import { JsonTree } from './json-tree.tsx';
 

@@ -1,4 +1,5 @@
-import type { JsonPatchOperation, JsonValue } from '../api/types.ts';
+import type { JsonValue } from '../api/types.ts';
+import type { JsonPatchOperation } from './json-patch.ts';
 import { childPointer, pointerTokens } from './json-pointer.ts';
 
 export type ChangeKind = 'added' | 'removed' | 'replaced';

@@ -1,6 +1,6 @@
 import { createContext, useContext, useEffect, useRef, useState, type ReactNode } from 'react';
 import { onTokenChange, readToken } from '../api/token-storage.ts';
-import type { StoredEvent, StreamMessage } from '../api/types.ts';
+import type { RebuildProgress, StoredEvent, StreamMessage } from '../api/types.ts';
 import { prependEvent } from './bounded-feed.ts';
 import { LiveStream, type StreamSnapshot } from './live-stream.ts';
 
@@ -8,7 +8,7 @@ export interface ProjectionProgress {
   name: string;
   status: string;
   position: string | null;
-  progress: number | null;
+  progress: RebuildProgress | null;
   receivedAt: number;
 }
 

@@ -1,6 +1,5 @@
 import { useState } from 'react';
 import { advanceClock, getClock } from '../../api/admin-api.ts';
-import type { SandboxClock } from '../../api/types.ts';
 import { ProblemNotice } from '../../components/problem-notice.tsx';
 import { useApiData } from '../../components/use-api-data.ts';
 import { useCommand } from '../../components/use-command.ts';
@@ -19,7 +18,7 @@ export function ClockPanel() {
   const [customMs, setCustomMs] = useState('30000');
   const advance = useCommand((ms: number) => advanceClock({ ms }), clock.reload);
   // What the last advance did: the server answers the time it moved from and the timers that fired.
-  const advanced = advance.lastResult as (SandboxClock & { from?: string; firedTimers?: number; position?: string }) | null;
+  const advanced = advance.lastResult;
   return (
     <section className="panel" data-testid="clock-panel">
       <div className="panel-head">

@@ -1,6 +1,6 @@
 import { useEffect } from 'react';
 import { listProjections, rebuildProjection } from '../../api/admin-api.ts';
-import type { ProjectionStatus } from '../../api/types.ts';
+import type { ProjectionStatus, RebuildProgress } from '../../api/types.ts';
 import { ProblemNotice } from '../../components/problem-notice.tsx';
 import { useApiData } from '../../components/use-api-data.ts';
 import { useCommand } from '../../components/use-command.ts';
@@ -75,9 +75,24 @@ export function ProjectionsPanel() {
   );
 }
 
+/** One row of the table: a read model as polled, or as a fresher stream message tells it. */
+interface ProjectionRow {
+  name: string;
+  status: string;
+  position: string | null;
+  lag: number | null;
+  /** How much of a running rebuild is done, 0 to 1; null when none runs. */
+  progress: number | null;
+}
+
+function fractionDone(progress: RebuildProgress | null): number | null {
+  if (progress === null) return null;
+  return progress.eventsTotal > 0 ? progress.eventsDone / progress.eventsTotal : 0;
+}
+
 /** A stream message newer than the last poll wins. */
-function mergeProgress(polled: ProjectionStatus[], streamed: Record<string, ProjectionProgress>): ProjectionStatus[] {
-  const byName = new Map(polled.map((projection) => [projection.name, projection]));
+function mergeProgress(polled: ProjectionStatus[], streamed: Record<string, ProjectionProgress>): ProjectionRow[] {
+  const byName = new Map<string, ProjectionRow>(polled.map((projection) => [projection.name, { ...projection, progress: fractionDone(projection.progress) }]));
   for (const message of Object.values(streamed)) {
     const known = byName.get(message.name);
     const fresh = Date.now() - message.receivedAt < pollEveryMs;
@@ -86,7 +101,7 @@ function mergeProgress(polled: ProjectionStatus[], streamed: Record<string, Proj
         name: message.name,
         status: message.status,
         position: message.position,
-        progress: message.progress,
+        progress: fractionDone(message.progress),
         lag: known?.lag ?? null,
       });
     }
@@ -96,8 +111,7 @@ function mergeProgress(polled: ProjectionStatus[], streamed: Record<string, Proj
 
 function ProgressBar({ progress }: { progress: number | null }) {
   if (progress === null || progress === undefined) return <span className="dim">—</span>;
-  const fraction = progress > 1 ? progress / 100 : progress;
-  const percent = Math.max(0, Math.min(100, Math.round(fraction * 100)));
+  const percent = Math.max(0, Math.min(100, Math.round(progress * 100)));
   return (
     <span className="progress" title={`${percent}%`}>
       <span className="progress-fill" style={{ width: `${percent}%` }} />

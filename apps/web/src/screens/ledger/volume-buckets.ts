@@ -12,7 +12,7 @@ const niceBucketSizesMs = [1_000, 5_000, 10_000, 30_000, 60_000, 300_000, 900_00
 
 /** Groups transactions by creation time into at most `maxBuckets` equal buckets, stacked by current status. */
 export function bucketVolume(transactions: readonly Transaction[], measure: VolumeMeasure, maxBuckets = 40): VolumeBucket[] {
-  const times = transactions.map((transaction) => new Date(transaction.createdAt).getTime()).filter(Number.isFinite);
+  const times = transactions.map((transaction) => Date.parse(transaction.createdAt ?? '')).filter(Number.isFinite);
   if (times.length === 0) return [];
   const firstMs = Math.min(...times);
   const lastMs = Math.max(...times);
@@ -21,7 +21,7 @@ export function bucketVolume(transactions: readonly Transaction[], measure: Volu
   const count = Math.floor((lastMs - startMs) / bucketMs) + 1;
   const buckets: VolumeBucket[] = Array.from({ length: count }, (_, index) => ({ startMs: startMs + index * bucketMs, byStatus: {}, total: 0 }));
   for (const transaction of transactions) {
-    const atMs = new Date(transaction.createdAt).getTime();
+    const atMs = Date.parse(transaction.createdAt ?? '');
     if (!Number.isFinite(atMs)) continue;
     const bucket = buckets[Math.floor((atMs - startMs) / bucketMs)]!;
     const value = measure === 'count' ? 1 : transaction.amountMinor / 100;

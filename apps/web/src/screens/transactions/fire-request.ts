@@ -71,10 +71,12 @@ export function buildInitiateRequest(form: FireForm, index = 0): Built {
   if (!/^\d+(\.\d{1,2})?$/.test(form.amount.trim())) errors.push({ path: 'amount', message: 'a decimal with at most 2 decimals, like 12.50' });
   if (!/^[A-Z]{3}$/.test(form.currency.trim())) errors.push({ path: 'currency', message: 'an ISO 4217 code like INR' });
   if (!form.randomVendorPerTransaction && !form.vendorId.trim()) errors.push({ path: 'vendorId', message: 'required' });
-  let payload: JsonValue | undefined;
+  let payload: { [key: string]: JsonValue } | undefined;
   if (form.payloadJson.trim()) {
     try {
-      payload = JSON.parse(form.payloadJson) as JsonValue;
+      const parsed = JSON.parse(form.payloadJson) as JsonValue;
+      if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)) payload = parsed;
+      else errors.push({ path: 'payload', message: 'must be a JSON object, like {"note": "thanks"}' });
     } catch (error) {
       errors.push({ path: 'payload', message: `not JSON: ${(error as Error).message}` });
     }
