@@ -10,7 +10,7 @@ export {
 } from './settlement.ts';
 export { createTimerService, timerLimits, type AdvanceResult, type BatchTimerHandler, type TimerContext, type TimerService, type TimerServiceOptions, type TimerServiceStatus } from './timer-service.ts';
 export {
-  claimTimers, countPendingTimers, dueTimerIds, earliestPendingDueAt, listTimers, readTimer, recordTimerFailure, scheduleTimer,
+  claimTimers, countOverdueTimers, countPendingTimers, dueTimerIds, earliestPendingDueAt, listTimers, readTimer, recordTimerFailure, scheduleTimer,
   type FiredBy, type NewTimer, type Timer, type TimerKind, type TimerState,
 } from './timer-store.ts';
 export { isConflict, transact, transactLimits } from './transact.ts';

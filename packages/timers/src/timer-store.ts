@@ -118,3 +118,10 @@ export async function countPendingTimers(db: Kysely<any>, kind?: TimerKind): Pro
     select count(*) as count from tt_timers where state = 'pending' and (${kind ?? null}::text is null or kind = ${kind ?? null})`.execute(db);
   return Number(result.rows[0]?.count ?? 0);
 }
+
+/** Pending timers that were due before `dueBefore` (sweeps are late: /ready reports them). */
+export async function countOverdueTimers(db: Kysely<any>, dueBefore: Date): Promise<number> {
+  const result = await sql<{ count: string }>`
+    select count(*) as count from tt_timers where state = 'pending' and due_at < ${dueBefore}`.execute(db);
+  return Number(result.rows[0]?.count ?? 0);
+}

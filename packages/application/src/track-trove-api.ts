@@ -1,0 +1,115 @@
+import type { Migration } from 'kysely';
+import type { Logger } from 'pino';
+import type {
+  Actor, Channel, Currency, DisputeOutcome, JsonValue, SimulationSettings, TransactionKind, TransactionState, TransactionStatus,
+} from '@tracktrove/domain';
+import type { EventStore, Page, StoreDatabase } from '@tracktrove/event-store';
+import type { CommandResult, IdempotencyRequest } from '@tracktrove/commands';
+import type { DeliveryAttemptView, DeliveryView, FailureSettings, ListDeliveriesOptions, ReceiveResult, WebhookTransport } from '@tracktrove/simulator';
+import type {
+  AdvanceResult, CandidateSync, ClockAdvance, ListSettlementBatchesOptions, SettlementBatchView, SettlementRunResult,
+} from '@tracktrove/timers';
+
+/** The application's public interface: what the API and the CLI call, and how it is configured. */
+
+export type SimulationInput = Partial<Omit<SimulationSettings, 'webhook'>> & { webhook?: Partial<SimulationSettings['webhook']> };
+
+/** Already validated by the API (zod); amounts in minor units. */
+export interface InitiateInput {
+  readonly transactionId?: string;
+  readonly vendorId: string;
+  readonly payerId?: string | null;
+  readonly amountMinor: number;
+  readonly currency: Currency;
+  readonly channel: Channel;
+  readonly kind: TransactionKind;
+  readonly payload: JsonValue;
+  readonly serviceContext?: string | null;
+  readonly simulation?: SimulationInput;
+}
+
+export interface TrackTroveDefaults {
+  readonly escrowTtlMs: number;
+  readonly maxRetries: number;
+  readonly retryBaseDelayMs: number;
+  readonly retryMaxDelayMs: number;
+  readonly amountLimits: { readonly minMinor: number; readonly maxMinor: number };
+  /** T+1 cut-off, hour of the day (UTC): completed before it on day T settles on T+1, after it on T+2. Default 0 (midnight). */
+  readonly settlementCutoffHourUtc?: number;
+}
+
+export interface TrackTroveOptions {
+  readonly database: StoreDatabase;
+  readonly store: EventStore;
+  /** Unset: in-process timers plus the PostgreSQL sweeper. */
+  readonly redisUrl?: string;
+  readonly webhookSecret: string;
+  /** How the simulated gateway reaches POST /api/webhooks/gateway; default: an in-process call of receiveWebhook. */
+  readonly webhookTransport?: WebhookTransport;
+  readonly webhookUrl?: string;
+  readonly defaults: TrackTroveDefaults;
+  readonly logger?: Logger;
+  readonly timers?: {
+    readonly sweepIntervalMs?: number;
+    /** Sorted-set poll of the Redis fast path; 0 = keyspace notifications only. */
+    readonly redisPollIntervalMs?: number;
+    /** Run T+1 settlement when the sandbox date changes (default true). */
+    readonly dailySettlement?: boolean;
+    readonly redisKeyPrefix?: string;
+  };
+}
+
+export interface CommandOptions {
+  readonly correlationId?: string;
+  readonly idempotency?: IdempotencyRequest;
+  readonly expectedVersion?: number;
+}
+
+export type TransactionResult = CommandResult<TransactionState>;
+
+export interface Readiness {
+  readonly redis: { readonly status: 'up' | 'down' | 'disabled' | 'simulated_down'; readonly detail: string };
+  readonly timers: {
+    readonly status: 'running' | 'stopped' | 'degraded';
+    readonly detail: string;
+    readonly pending: number;
+    readonly overdue: number;
+    readonly lastSweepAt: string | null;
+  };
+}
+
+export interface TrackTrove {
+  readonly migrations: Record<string, Migration>;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  readiness(): Promise<Readiness>;
+  pendingHolds(): Promise<number>;
+  initiate(input: InitiateInput, actor: Actor, options?: CommandOptions): Promise<TransactionResult>;
+  confirm(transactionId: string, actor: Actor, options?: CommandOptions): Promise<TransactionResult>;
+  retry(transactionId: string, actor: Actor, options?: CommandOptions): Promise<TransactionResult>;
+  refund(transactionId: string, reason: string, actor: Actor, options?: CommandOptions): Promise<TransactionResult>;
+  openDispute(transactionId: string, reason: string, actor: Actor, options?: CommandOptions): Promise<TransactionResult>;
+  resolveDispute(transactionId: string, outcome: DisputeOutcome, actor: Actor, options?: CommandOptions): Promise<TransactionResult>;
+  override(transactionId: string, to: TransactionStatus, reason: string, actor: Actor, options?: CommandOptions): Promise<TransactionResult>;
+  runSettlement(options?: { settlementDate?: string; actor?: Actor; correlationId?: string }): Promise<SettlementRunResult>;
+  /** Settlement batches, latest first, a page at a time (pass the previous page's nextCursor as `cursor`). */
+  listSettlementBatches(options?: ListSettlementBatchesOptions): Promise<Page<SettlementBatchView>>;
+  /** Puts these transactions' settlement candidates right from their states (what verify's `settlement_candidates` reports). */
+  syncSettlementCandidates(transactionIds: readonly string[]): Promise<CandidateSync>;
+  readonly clock: {
+    now(): Promise<Date>;
+    /** Sandbox now with the offset this process last read (at most one sweep old), without I/O. */
+    nowCached(): Date;
+    advance(advance: ClockAdvance, actor?: Actor, correlationId?: string): Promise<AdvanceResult>;
+  };
+  readonly failures: {
+    get(): Promise<FailureSettings>;
+    put(settings: unknown): Promise<FailureSettings>;
+  };
+  receiveWebhook(input: { rawBody: string; signatureHeader: string | undefined | null }): Promise<ReceiveResult>;
+  /** The delivery log, a page at a time (pass the previous page's nextCursor as `cursor`). */
+  listDeliveries(options?: ListDeliveriesOptions): Promise<Page<DeliveryView>>;
+  redeliver(deliveryId: string): Promise<DeliveryAttemptView>;
+  /** Read models this package adds to the projection runtime (none: its logs are tables written with the events). */
+  readonly projections: readonly never[];
+}
