@@ -1,36 +1,18 @@
-import { sql, type Kysely, type Transaction } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import {
-  comparePositions, decodePosition, deleteCheckpoint, encodePosition, loadCheckpoint, readHeadPosition, startOfLog, storeCheckpoint,
+  comparePositions, decodePosition, encodePosition, loadCheckpoint, readHeadPosition, startOfLog,
   type AdvisoryLock, type EventStore, type LogPosition, type Subscription,
 } from '@tracktrove/event-store';
+import { ensureGeneration, readGenerations, schemaFor, subscriptionNameFor } from './generations.ts';
+import type { Projection } from './projection.ts';
 import {
-  createGenerationIndexes, createGenerationTables, dropSchema, ensureGeneration, metadataKeysOmittedByAll, readGenerations, schemaFor, subscriptionNameFor,
-  type Generation,
-} from './generations.ts';
-import { noWrites, type BulkBuilder, type BulkWrite, type Projection } from './projection.ts';
-import { openWriteConnection } from './write-connection.ts';
+  progressOf, rebuildGenerations, type RebuildAllProgress, type RebuildProgress, type RebuildResult, type RebuildRuntime, type RunningProjection,
+} from './rebuild.ts';
 
 export type ProjectionState = 'starting' | 'live' | 'catching-up' | 'standby' | 'rebuilding' | 'stopped';
 
-export interface RebuildProgress {
-  readonly generation: number;
-  readonly eventsDone: number;
-  readonly eventsTotal: number;
-  readonly eventsPerSecond: number;
-  readonly startedAt: string;
-}
-
-/** The progress of a rebuild of several projections: one pass over the log builds each one's next generation. */
-export interface RebuildAllProgress extends Omit<RebuildProgress, 'generation'> {
-  /** The generation being built, by projection name. */
-  readonly generations: Readonly<Record<string, number>>;
-}
-
-function progressOf(progress: RebuildAllProgress, name: string): RebuildProgress {
-  const { generations, ...rest } = progress;
-  return { ...rest, generation: generations[name]! };
-}
+export type { RebuildAllProgress, RebuildProgress, RebuildResult } from './rebuild.ts';
 
 export interface ProjectionStatus {
   readonly name: string;
@@ -41,14 +23,6 @@ export interface ProjectionStatus {
   readonly lag: number;
   readonly progress: RebuildProgress | null;
   readonly lastError: string | null;
-}
-
-export interface RebuildResult {
-  readonly name: string;
-  readonly generation: number;
-  readonly eventsApplied: number;
-  readonly durationMs: number;
-  readonly eventsPerSecond: number;
 }
 
 export interface ProjectionRuntime {
@@ -82,12 +56,7 @@ export interface ProjectionRuntimeOptions {
 const lagCountLimit = 100_000;
 const maxWaitMs = 30_000;
 
-interface Running {
-  projection: Projection;
-  generation: Generation;
-  subscription: Subscription;
-  rebuild: RebuildProgress | null;
-}
+type Running = RunningProjection;
 
 /** A few milliseconds of lag buy batches instead of one transaction per command under load. */
 export const defaultCoalesceMs = 20;
@@ -160,12 +129,26 @@ export async function startProjectionRuntime(options: ProjectionRuntimeOptions):
    * flush, and secondary indexes created after the backlog is in. Then each new generation's own subscription takes over, catches up the events
    * appended meanwhile and, once all are live, the swap makes them current.
    */
-  const rebuildGenerations = async (entries: Running[], onProgress?: (progress: RebuildAllProgress) => void): Promise<RebuildResult[]> => {
+  const rebuildRuntime: RebuildRuntime = {
+    store,
+    db,
+    logger,
+    rebuildBatchSize: options.rebuildBatchSize,
+    rebuildCachedStates: options.rebuildCachedStates,
+    subscribeGeneration,
+    isStopped: () => stopped,
+  };
+
+  /**
+   * Builds the next generation of each entry from the whole log while the current ones keep
+   * serving, then swaps them together (rebuild.ts). One rebuild of a projection at a time across
+   * processes (several API processes, the CLI): a lock per projection, held on a connection of its
+   * own until the rebuild ends, and let go by PostgreSQL should this process die, so no crash
+   * leaves a projection marked busy for good.
+   */
+  const rebuildLocked = async (entries: Running[], onProgress?: (progress: RebuildAllProgress) => void): Promise<RebuildResult[]> => {
     const busy = entries.find((entry) => entry.rebuild);
     if (busy) throw new RebuildInProgressError(busy.projection.name);
-    // One rebuild of a projection at a time across processes (several API processes, the CLI): a
-    // lock per projection, held on a connection of its own until the rebuild ends, and let go by
-    // PostgreSQL should this process die, so no crash leaves a projection marked busy for good.
     const locks: AdvisoryLock[] = [];
     try {
       for (const entry of entries) {
@@ -175,172 +158,15 @@ export async function startProjectionRuntime(options: ProjectionRuntimeOptions):
       }
       // Another process may have swapped in a generation since this one last looked: build the next.
       await refresh();
-      return await rebuildLocked(entries, onProgress);
+      return await rebuildGenerations(rebuildRuntime, entries, onProgress);
     } finally {
       await Promise.all(locks.map((lock) => lock.release()));
     }
   };
 
-  /** The rebuild itself, once rebuildGenerations holds the locks of every entry. */
-  const rebuildLocked = async (entries: Running[], onProgress?: (progress: RebuildAllProgress) => void): Promise<RebuildResult[]> => {
-    const startedAt = Date.now();
-    const { rows: totalRows } = await sql<{ total: string }>`select count(*) as total from tt_events`.execute(db);
-    const eventsTotal = Number(totalRows[0]?.total ?? 0);
-    const builds = entries.map((entry) => {
-      const name = entry.projection.name;
-      const current = entry.generation.generation;
-      const next = current + 1;
-      return { entry, name, current, next, schema: schemaFor(name, next), subscriptionName: subscriptionNameFor(name, next) };
-    });
-    const generations = Object.fromEntries(builds.map((build) => [build.name, build.next]));
-    const progress = (eventsDone: number): RebuildAllProgress => ({
-      generations,
-      eventsDone,
-      eventsTotal: Math.max(eventsTotal, eventsDone),
-      eventsPerSecond: Math.round(eventsDone / Math.max((Date.now() - startedAt) / 1000, 0.001)),
-      startedAt: new Date(startedAt).toISOString(),
-    });
-    const report = (eventsDone: number) => {
-      const update = progress(eventsDone);
-      for (const build of builds) build.entry.rebuild = progressOf(update, build.name);
-      onProgress?.(update);
-    };
-    // Opened before the rebuild is marked in progress: a connection that fails leaves no mark behind.
-    const writer = await openWriteConnection(store.database);
-    report(0);
-    const building: Subscription[] = [];
-    let writing: Promise<void> = Promise.resolve();
-    try {
-      for (const { entry, name, current, next, subscriptionName } of builds) {
-        // Keep one previous generation for readers in other processes; drop anything older.
-        for (let old = current - 1; old >= 1; old -= 1) await dropSchema(db, schemaFor(name, old));
-        await dropSchema(db, schemaFor(name, next));
-        await deleteCheckpoint(store.database.db, subscriptionName);
-        await createGenerationTables(db, entry.projection, next, false);
-        await sql`update tt_projections set rebuilding_generation = ${next}, updated_at = now() where name = ${name}`.execute(db);
-      }
-
-      // The backlog, read once for every new generation. Bulk builders may hold state back between
-      // batches, so the checkpoints are stored only with their final writes: a rebuild that dies
-      // leaves no checkpoint to resume from and starts again from scratch.
-      const omitMetadataKeys = metadataKeysOmittedByAll(builds.map((build) => build.entry.projection));
-      // 2,500 events a batch: half the garbage per batch of 5,000 (peak RSS 346 -> 326 MB at 316,721 events) for ~3% more CPU.
-      const batchSize = options.rebuildBatchSize ?? 2_500;
-      const read = (after: LogPosition) => store.readAll({ after, maxCount: batchSize, omitMetadataKeys });
-      const builderOptions = { copy: writer.copyFrom !== undefined, cachedStates: options.rebuildCachedStates };
-      const contextOf = (schema: string, transaction: Transaction<any>) => ({ schema, db: transaction.withSchema(schema), transaction, copyFrom: writer.copyFrom });
-      const builders = builds.map(({ entry }) => entry.projection.bulkBuilder?.(builderOptions) ?? applyAsBuilder(entry.projection));
-      const readers = builds.map(({ schema }) => ({ schema, db }));
-      // Each batch's writes run in one transaction on the write connection while the next batch is
-      // read and folded: at most one batch's writes are in flight (the builders rely on it).
-      const writeBatch = (writes: readonly BulkWrite[]) =>
-        writer.db.transaction().execute(async (transaction) => {
-          // A rebuild that dies is started again from scratch: its commits need not wait for the disk.
-          await sql`set local synchronous_commit = off`.execute(transaction);
-          for (const [index, { schema }] of builds.entries()) {
-            await writes[index]!(contextOf(schema, transaction));
-          }
-        });
-      let position = startOfLog;
-      let eventsDone = 0;
-      let page = await read(position);
-      while (page.events.length > 0) {
-        if (stopped) throw new Error('runtime stopped during rebuild');
-        const nextPage = page.isEnd ? null : read(page.position);
-        nextPage?.catch(() => undefined); // awaited below; a failure surfaces there
-        const batch = page;
-        const writes: BulkWrite[] = [];
-        for (const [index, builder] of builders.entries()) writes.push(await builder.prepare(batch.events, readers[index]!));
-        await writing;
-        writing = writeBatch(writes);
-        writing.catch(() => undefined); // awaited before the next batch's writes; a failure surfaces there
-        position = batch.position;
-        eventsDone += batch.events.length;
-        report(eventsDone);
-        if (!nextPage) break;
-        page = await nextPage;
-      }
-      await writing;
-      await writer.db.transaction().execute(async (transaction) => {
-        for (const [index, { schema, subscriptionName }] of builds.entries()) {
-          await builders[index]!.finish()(contextOf(schema, transaction));
-          await storeCheckpoint(transaction, subscriptionName, position);
-        }
-      });
-      // One connection each: PostgreSQL builds them on both cores while this process waits.
-      await Promise.all(builds.map(({ entry, next }) => createGenerationIndexes(db, entry.projection, next)));
-
-      // Each new generation's subscription catches up what was appended meanwhile.
-      for (const { entry, next } of builds) building.push(subscribeGeneration(entry.projection, next, batchSize));
-      for (;;) {
-        const statuses = building.map((subscription) => subscription.status());
-        report(eventsDone + Math.min(...statuses.map((status) => status.eventsHandled)));
-        if (statuses.every((status) => status.state === 'live')) break;
-        if (stopped) throw new Error('runtime stopped during rebuild');
-        await new Promise((resolve) => setTimeout(resolve, 25));
-      }
-      const caughtUp = building.map((subscription) => subscription.status().eventsHandled);
-
-      await db.transaction().execute(async (transaction) => {
-        for (const { name, current, next, schema } of builds) {
-          await sql`
-            update tt_projections set generation = ${next}, schema_name = ${schema}, rebuilding_generation = null, updated_at = now()
-             where name = ${name} and generation = ${current}`.execute(transaction);
-        }
-      });
-      const durationMs = Date.now() - startedAt;
-      const results = await Promise.all(builds.map(async ({ entry, name, next, schema }, index) => {
-        const previous = entry.subscription;
-        entry.generation = { name, generation: next, schema, rebuildingGeneration: null };
-        entry.subscription = building[index]!;
-        await previous.stop();
-        const eventsApplied = eventsDone + caughtUp[index]!;
-        logger?.info({ projection: name, generation: next, eventsApplied, durationMs }, 'projection rebuilt and swapped');
-        return { name, generation: next, eventsApplied, durationMs, eventsPerSecond: Math.round(eventsApplied / Math.max(durationMs / 1000, 0.001)) };
-      }));
-      building.length = 0;
-      return results;
-    } catch (error) {
-      await Promise.all(building.map((subscription) => subscription.stop()));
-      for (const { name } of builds) {
-        await sql`update tt_projections set rebuilding_generation = null where name = ${name}`.execute(db).catch(() => undefined);
-      }
-      throw error;
-    } finally {
-      for (const { entry } of builds) entry.rebuild = null;
-      await writing.catch(() => undefined);
-      await writer.end();
-    }
-  };
-
   return {
     schemaOf: (name) => entryOf(name).generation.schema,
-    async status() {
-      const head = await readHeadPosition(store.database.db);
-      return Promise.all(
-        [...running.values()].map(async (entry) => {
-          const position = await appliedPosition(entry);
-          const local = entry.subscription.status();
-          const { rows } = comparePositions(position, head) >= 0
-            ? { rows: [{ lag: '0' }] }
-            : await sql<{ lag: string }>`
-                select count(*) as lag from (select 1 from tt_events
-                 where (tx_id, seq) > (${position.txId.toString()}::xid8, ${position.seq.toString()}::bigint)
-                   and (tx_id, seq) <= (${head.txId.toString()}::xid8, ${head.seq.toString()}::bigint)
-                 limit ${lagCountLimit}) behind`.execute(db);
-          const state: ProjectionState = entry.rebuild ? 'rebuilding' : stopped ? 'stopped' : local.state === 'retrying' ? 'catching-up' : local.state;
-          return {
-            name: entry.projection.name,
-            generation: entry.generation.generation,
-            status: state,
-            position: encodePosition(position),
-            lag: Number(rows[0]?.lag ?? 0),
-            progress: entry.rebuild,
-            lastError: local.lastError,
-          };
-        }),
-      );
-    },
+    status: () => statusOf(db, [...running.values()], appliedPosition, stopped),
     async waitForPosition(position, timeoutMs) {
       const wanted = decodePosition(position);
       const deadline = Date.now() + Math.min(timeoutMs, maxWaitMs);
@@ -360,11 +186,11 @@ export async function startProjectionRuntime(options: ProjectionRuntimeOptions):
       return true;
     },
     async rebuild(name, onProgress) {
-      const [result] = await rebuildGenerations([entryOf(name)], onProgress && ((progress) => onProgress(progressOf(progress, name))));
+      const [result] = await rebuildLocked([entryOf(name)], onProgress && ((progress) => onProgress(progressOf(progress, name))));
       return result!;
     },
     rebuildAll(onProgress) {
-      return rebuildGenerations([...running.values()], onProgress);
+      return rebuildLocked([...running.values()], onProgress);
     },
     async stop() {
       stopped = true;
@@ -374,12 +200,37 @@ export async function startProjectionRuntime(options: ProjectionRuntimeOptions):
   };
 }
 
-/** A projection without a bulk builder rebuilds through apply(), run in order with the batch's writes. */
-function applyAsBuilder(projection: Projection): BulkBuilder {
-  return {
-    prepare: async (events) => (context) => projection.apply(events, context),
-    finish: () => noWrites,
-  };
+/** Each projection's generation, state, applied position, lag behind the log's head and rebuild progress. */
+async function statusOf(
+  db: Kysely<any>,
+  entries: readonly Running[],
+  appliedPosition: (entry: Running) => Promise<LogPosition>,
+  stopped: boolean,
+): Promise<ProjectionStatus[]> {
+  const head = await readHeadPosition(db);
+  return Promise.all(
+    entries.map(async (entry) => {
+      const position = await appliedPosition(entry);
+      const local = entry.subscription.status();
+      const { rows } = comparePositions(position, head) >= 0
+        ? { rows: [{ lag: '0' }] }
+        : await sql<{ lag: string }>`
+            select count(*) as lag from (select 1 from tt_events
+             where (tx_id, seq) > (${position.txId.toString()}::xid8, ${position.seq.toString()}::bigint)
+               and (tx_id, seq) <= (${head.txId.toString()}::xid8, ${head.seq.toString()}::bigint)
+             limit ${lagCountLimit}) behind`.execute(db);
+      const state: ProjectionState = entry.rebuild ? 'rebuilding' : stopped ? 'stopped' : local.state === 'retrying' ? 'catching-up' : local.state;
+      return {
+        name: entry.projection.name,
+        generation: entry.generation.generation,
+        status: state,
+        position: encodePosition(position),
+        lag: Number(rows[0]?.lag ?? 0),
+        progress: entry.rebuild,
+        lastError: local.lastError,
+      };
+    }),
+  );
 }
 
 export class UnknownProjectionError extends Error {
