@@ -103,10 +103,6 @@ export function createTimerService(options: TimerServiceOptions): TimerService {
   const sweepIntervalMs = Math.max(10, Math.min(options.sweepIntervalMs ?? timerLimits.sweepIntervalMs, 60_000));
   const batchSize = Math.max(1, Math.min(options.batchSize ?? timerLimits.sweepBatchSize, 1000));
   let running = false;
-  let sweepTimer: NodeJS.Timeout | undefined;
-  let wakeTimer: NodeJS.Timeout | undefined;
-  let wakeAtMs = Number.POSITIVE_INFINITY;
-  let sweeping: Promise<unknown> | null = null;
   let lastSweepAt: Date | null = null;
   let lastSweepError: string | null = null;
   let firedSinceStart = 0;
@@ -126,27 +122,9 @@ export function createTimerService(options: TimerServiceOptions): TimerService {
   }
 
   async function fireTimersNow(ids: readonly string[], firedBy: FiredBy): Promise<number> {
-    const followUps: Array<() => Promise<void>> = [];
-    let fired: Timer[];
+    let claimed: Claimed;
     try {
-      fired = await db.transaction().execute(async (transaction) => {
-        followUps.length = 0;
-        // The clock is read in the claiming transaction (no second connection per batch); an advance
-        // has just moved it, and this process's value is the one it moved to.
-        const now = firedBy === 'clock_advance' ? clock.nowCached() : await clock.now(transaction);
-        const timers = await claimTimers(transaction, ids, now, firedBy);
-        const context: TimerContext = {
-          transaction, now, firedBy,
-          nowFor: (timer) => (firedBy === 'clock_advance' && timer.dueAt.getTime() < now.getTime() ? timer.dueAt : now),
-        };
-        for (const [kind, group] of groupByKind(timers)) {
-          const handler = handlers[kind];
-          if (!handler) throw new Error(`no handler for timer kind ${kind}`);
-          const after = await handler(group, context);
-          if (after) followUps.push(after);
-        }
-        return timers;
-      });
+      claimed = await claimAndHandle(db, clock, handlers, ids, firedBy);
     } catch (error) {
       if (ids.length > 1) {
         // One timer may be the cause: fire them one by one, so each failure is its own.
@@ -159,10 +137,10 @@ export function createTimerService(options: TimerServiceOptions): TimerService {
       await recordTimerFailure(db, ids[0]!, error, timerLimits.maxFailures).catch(() => undefined);
       return 0;
     }
-    firedSinceStart += fired.length;
-    await runBounded(followUps, timerLimits.followUpConcurrency, (followUp) =>
+    firedSinceStart += claimed.fired.length;
+    await runBounded(claimed.followUps, timerLimits.followUpConcurrency, (followUp) =>
       followUp().catch((error) => logger?.warn({ err: error }, 'timer follow-up failed')));
-    return fired.length;
+    return claimed.fired.length;
   }
 
   async function fireDue(firedBy: FiredBy): Promise<number> {
@@ -180,12 +158,9 @@ export function createTimerService(options: TimerServiceOptions): TimerService {
   async function drain(firedBy: FiredBy, deadlineMs: number = Number.POSITIVE_INFINITY): Promise<number> {
     let total = 0;
     for (let round = 0; round < timerLimits.maxDrainRounds && Date.now() < deadlineMs; round += 1) {
-      const now = await clock.now();
-      const ids = await dueTimerIds(db, now, batchSize);
-      if (ids.length === 0) break;
       const fired = await fireDue(firedBy);
       total += fired;
-      if (fired === 0) break; // everything due is held by another process or failing
+      if (fired === 0) break; // nothing is due, or everything due is held by another process or failing
     }
     return total;
   }
@@ -203,36 +178,15 @@ export function createTimerService(options: TimerServiceOptions): TimerService {
     }
   }
 
-  function scheduleSweep(): void {
-    if (!running) return;
-    sweepTimer = setTimeout(() => {
-      sweeping = sweep().finally(() => {
-        sweeping = null;
-        scheduleSweep();
-      });
-    }, sweepIntervalMs);
-    sweepTimer.unref?.();
-  }
+  const sweeps = repeatEvery(sweepIntervalMs, sweep);
 
-  function armWake(dueAt: Date): void {
-    if (!running || !options.inProcessWake) return;
-    const dueMs = dueAt.getTime();
-    if (dueMs >= wakeAtMs) return;
-    wakeAtMs = dueMs;
-    if (wakeTimer) clearTimeout(wakeTimer);
-    const delayMs = Math.min(Math.max(0, dueMs - clock.nowCached().getTime()), timerLimits.maxWakeDelayMs);
-    wakeTimer = setTimeout(() => {
-      wakeTimer = undefined;
-      wakeAtMs = Number.POSITIVE_INFINITY;
-      void drain('in_process')
-        .then(async () => {
-          const next = await earliestPendingDueAt(db);
-          if (next) armWake(next);
-        })
-        .catch((error) => logger?.warn({ err: error }, 'in-process timer wake failed'));
-    }, delayMs);
-    wakeTimer.unref?.();
-  }
+  // Without Redis, the process wakes itself at the earliest timer it knows of (the sweeper covers the rest).
+  const wake = options.inProcessWake
+    ? inProcessWake(clock, () => drain('in_process').then(() => (running ? earliestPendingDueAt(db) : null)), logger)
+    : null;
+  const armWake = (dueAt: Date) => {
+    if (running) wake?.arm(dueAt);
+  };
 
   async function advance(request: ClockAdvance, context: { actor: unknown; correlationId: string }): Promise<AdvanceResult> {
     const run = advancing.then(async () => {
@@ -253,23 +207,7 @@ export function createTimerService(options: TimerServiceOptions): TimerService {
     const steppingDeadlineMs = startedAtMs + timerLimits.advanceBudgetMs;
     const fromMs = (await clock.now()).getTime();
     const targetMs = advanceTarget(fromMs, request);
-    let firedTimers = 0;
-    // Step through due times in order, so that (say) a webhook due before a hold's expiry is
-    // handled first and a retry scheduled by a fired timer fires in its turn. A step takes the due
-    // timers of a short window (advanceWindowMs), at most one per transaction and stopping at a
-    // transaction's second timer, moves the clock to the last one and fires them together: each
-    // transaction still sees its timers one at a time, in order, each at its own due time. Stepping
-    // has a wall-time budget: under load new timers keep arriving, and an advance must still answer;
-    // past the budget it moves to the target, fires what is due, and the sweeper does the rest.
-    for (let step = 0; step < timerLimits.maxAdvanceSteps && Date.now() < steppingDeadlineMs; step += 1) {
-      const window = await nextAdvanceWindow(db, new Date(targetMs));
-      if (window.ids.length === 0) break;
-      // Never backwards: a window behind the clock (a step moved it a little further) leaves it.
-      await clock.moveTo(window.lastDueAt.getTime());
-      const fired = await fireTimers(window.ids, 'clock_advance');
-      firedTimers += fired;
-      if (fired === 0) break;
-    }
+    let firedTimers = await stepThroughDueTimes(db, clock, targetMs, steppingDeadlineMs, (ids) => fireTimers(ids, 'clock_advance'));
     const now = await clock.moveTo(targetMs);
     const finalDeadlineMs = Math.max(steppingDeadlineMs, Date.now()) + timerLimits.advanceBudgetMs / 2;
     firedTimers += await drain('clock_advance', finalDeadlineMs);
@@ -298,19 +236,142 @@ export function createTimerService(options: TimerServiceOptions): TimerService {
     start() {
       if (running) return;
       running = true;
-      scheduleSweep();
+      sweeps.start();
       if (options.inProcessWake) {
         void earliestPendingDueAt(db).then((next) => next && armWake(next)).catch(() => undefined);
       }
     },
     async stop() {
       running = false;
-      if (sweepTimer) clearTimeout(sweepTimer);
-      if (wakeTimer) clearTimeout(wakeTimer);
-      await sweeping;
+      wake?.stop();
+      await sweeps.stop();
       await advancing;
     },
   };
+}
+
+/** Runs `work` every intervalMs, one run at a time (the next is scheduled when one ends), until stopped. */
+function repeatEvery(intervalMs: number, work: () => Promise<void>): { start(): void; stop(): Promise<void> } {
+  let timer: NodeJS.Timeout | undefined;
+  let current: Promise<void> | null = null;
+  let repeating = false;
+  const schedule = (): void => {
+    if (!repeating) return;
+    timer = setTimeout(() => {
+      current = work().finally(() => {
+        current = null;
+        schedule();
+      });
+    }, intervalMs);
+    timer.unref?.();
+  };
+  return {
+    start() {
+      repeating = true;
+      schedule();
+    },
+    async stop() {
+      repeating = false;
+      if (timer) clearTimeout(timer);
+      await current;
+    },
+  };
+}
+
+/**
+ * A wake-up at the earliest due time this process has heard of: `run` fires what is due and answers
+ * the next due time, at which it wakes again. Never sleeps longer than maxWakeDelayMs.
+ */
+function inProcessWake(clock: SandboxClock, run: () => Promise<Date | null>, logger: Logger | undefined): { arm(dueAt: Date): void; stop(): void } {
+  let wakeTimer: NodeJS.Timeout | undefined;
+  let wakeAtMs = Number.POSITIVE_INFINITY;
+  const arm = (dueAt: Date): void => {
+    const dueMs = dueAt.getTime();
+    if (dueMs >= wakeAtMs) return;
+    wakeAtMs = dueMs;
+    if (wakeTimer) clearTimeout(wakeTimer);
+    const delayMs = Math.min(Math.max(0, dueMs - clock.nowCached().getTime()), timerLimits.maxWakeDelayMs);
+    wakeTimer = setTimeout(() => {
+      wakeTimer = undefined;
+      wakeAtMs = Number.POSITIVE_INFINITY;
+      void run()
+        .then((next) => {
+          if (next) arm(next);
+        })
+        .catch((error) => logger?.warn({ err: error }, 'in-process timer wake failed'));
+    }, delayMs);
+    wakeTimer.unref?.();
+  };
+  return {
+    arm,
+    stop() {
+      if (wakeTimer) clearTimeout(wakeTimer);
+      wakeTimer = undefined;
+      wakeAtMs = Number.POSITIVE_INFINITY;
+    },
+  };
+}
+
+interface Claimed {
+  readonly fired: Timer[];
+  readonly followUps: Array<() => Promise<void>>;
+}
+
+/**
+ * Claims the timers still pending among `ids` and runs their kinds' handlers, all in one
+ * transaction; the handlers' follow-ups (webhooks to send, Redis to tell) run after it commits.
+ */
+async function claimAndHandle(db: Kysely<any>, clock: SandboxClock, handlers: Record<string, BatchTimerHandler>, ids: readonly string[], firedBy: FiredBy): Promise<Claimed> {
+  const followUps: Array<() => Promise<void>> = [];
+  const fired = await db.transaction().execute(async (transaction) => {
+    followUps.length = 0;
+    // The clock is read in the claiming transaction (no second connection per batch); an advance
+    // has just moved it, and this process's value is the one it moved to.
+    const now = firedBy === 'clock_advance' ? clock.nowCached() : await clock.now(transaction);
+    const timers = await claimTimers(transaction, ids, now, firedBy);
+    const context: TimerContext = {
+      transaction, now, firedBy,
+      nowFor: (timer) => (firedBy === 'clock_advance' && timer.dueAt.getTime() < now.getTime() ? timer.dueAt : now),
+    };
+    for (const [kind, group] of groupByKind(timers)) {
+      const handler = handlers[kind];
+      if (!handler) throw new Error(`no handler for timer kind ${kind}`);
+      const after = await handler(group, context);
+      if (after) followUps.push(after);
+    }
+    return timers;
+  });
+  return { fired, followUps };
+}
+
+/**
+ * An advance steps through due times in order, so that (say) a webhook due before a hold's expiry
+ * is handled first and a retry scheduled by a fired timer fires in its turn. A step takes the due
+ * timers of a short window (advanceWindowMs), at most one per transaction and stopping at a
+ * transaction's second timer, moves the clock to the last one and fires them together: each
+ * transaction still sees its timers one at a time, in order, each at its own due time. Stepping
+ * has a wall-time budget: under load new timers keep arriving, and an advance must still answer;
+ * past the budget it moves to the target, fires what is due, and the sweeper does the rest.
+ * Answers the timers fired.
+ */
+async function stepThroughDueTimes(
+  db: Kysely<any>,
+  clock: SandboxClock,
+  targetMs: number,
+  deadlineMs: number,
+  fire: (ids: readonly string[]) => Promise<number>,
+): Promise<number> {
+  let firedTimers = 0;
+  for (let step = 0; step < timerLimits.maxAdvanceSteps && Date.now() < deadlineMs; step += 1) {
+    const window = await nextAdvanceWindow(db, new Date(targetMs));
+    if (window.ids.length === 0) break;
+    // Never backwards: a window behind the clock (a step moved it a little further) leaves it.
+    await clock.moveTo(window.lastDueAt.getTime());
+    const fired = await fire(window.ids);
+    firedTimers += fired;
+    if (fired === 0) break;
+  }
+  return firedTimers;
 }
 
 function groupByKind(timers: readonly Timer[]): Map<string, Timer[]> {
