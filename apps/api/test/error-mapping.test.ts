@@ -1,4 +1,4 @@
-import { GroupCommitFullError } from '@tracktrove/timers';
+import { GroupCommitFullError } from '@tracktrove/common';
 import { describe, expect, it } from 'vitest';
 import { toProblem } from '../src/http/error-handler.ts';
 

@@ -4,7 +4,8 @@ import {
   executeTransactionCommand, executeTransactionCommands, loadTransaction, runIdempotent,
   type CommandBatchResult, type IdempotencyRequest, type TransactionCommandRequest,
 } from '@tracktrove/commands';
-import { createGroupCommit, isConflict, transactLimits, type BatchOutcome } from '@tracktrove/timers';
+import { createGroupCommit, type BatchOutcome } from '@tracktrove/common';
+import { isConflict, transactLimits } from '@tracktrove/commands';
 import type { ApplicationContext } from './application-context.ts';
 import { alongsideOf, effectsOf, mergeEffects, planEffects, type Effects } from './command-effects.ts';
 import { roundsOfDistinct } from './rounds-of-distinct.ts';

@@ -7,7 +7,8 @@ import {
   magicEffectOf, planWebhookDelivery, seededRandom, simulationInForce,
   type FailureSettings, type WebhookBody, type WebhookDeliveryPlan, type WebhookInjection, type WebhookType,
 } from '@tracktrove/simulator';
-import { uuidV5, type Timer } from '@tracktrove/timers';
+import { type Timer } from '@tracktrove/timers';
+import { uuidV5 } from '@tracktrove/common';
 
 /**
  * What a transaction command sets in motion besides its events: the hold-expiry and retry timers,

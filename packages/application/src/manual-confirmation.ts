@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { decide, initialState, InvalidTransitionError, transactionStreamId, type Actor } from '@tracktrove/domain';
-import { loadTransaction, loadTransactionWithPosition, runIdempotentAround, VersionMismatchError } from '@tracktrove/commands';
 import { deliverWebhook, scheduleWebhookDelivery, webhookReceiptOf, type DeliverOptions, type WebhookBody } from '@tracktrove/simulator';
-import { transact } from '@tracktrove/timers';
+import { loadTransaction, loadTransactionWithPosition, runIdempotentAround, transact, VersionMismatchError } from '@tracktrove/commands';
 import type { ApplicationContext } from './application-context.ts';
 import { manualConfirmationRef } from './command-effects.ts';
 import { NotFoundError } from './errors.ts';

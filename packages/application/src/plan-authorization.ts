@@ -1,6 +1,6 @@
 import { decide, evolve, retriesLeft, type TransactionCommand, type TransactionState } from '@tracktrove/domain';
 import { authorize, seededRandom, simulationInForce, type AuthorizationDecision, type FailureSettings } from '@tracktrove/simulator';
-import { backoffDelayMs } from '@tracktrove/timers';
+import { backoffDelayMs } from '@tracktrove/common';
 
 export interface RetryBackoff {
   readonly baseDelayMs: number;

@@ -6,9 +6,7 @@ import type {
 import type { EventStore, Page, StoreDatabase } from '@tracktrove/event-store';
 import type { CommandResult, IdempotencyRequest } from '@tracktrove/commands';
 import type { DeliveryAttemptView, DeliveryView, FailureSettings, ListDeliveriesOptions, ReceiveResult, WebhookTransport } from '@tracktrove/simulator';
-import type {
-  AdvanceResult, CandidateSync, ClockAdvance, ListSettlementBatchesOptions, SettlementBatchView, SettlementRunResult,
-} from '@tracktrove/timers';
+import type { AdvanceResult, CandidateSync, ClockAdvance, ListSettlementBatchesOptions, SettlementBatchView, SettlementRunResult } from '@tracktrove/timers';
 
 /** The application's public interface: what the API and the CLI call, and how it is configured. */
 

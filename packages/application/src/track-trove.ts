@@ -3,10 +3,7 @@ import type { Kysely } from 'kysely';
 import {
   defaultFailureSettings, deliverWebhook, listDeliveries, readFailureSettings, simulatorMigrations, writeFailureSettings, type DeliverOptions,
 } from '@tracktrove/simulator';
-import {
-  countPendingTimers, createRedisHolds, createSandboxClock, createTimerService, listSettlementBatches, runSettlement, syncSettlementCandidates, timerMigrations,
-  type RedisHolds, type TimerService,
-} from '@tracktrove/timers';
+import { countPendingTimers, createRedisHolds, createSandboxClock, createTimerService, listSettlementBatches, runSettlement, syncSettlementCandidates, timerMigrations, type RedisHolds, type TimerService } from '@tracktrove/timers';
 import { system, type ApplicationContext } from './application-context.ts';
 import { applyEffectsAfterCommit } from './apply-effects.ts';
 import { advanceClock } from './clock-advance.ts';

@@ -6,7 +6,7 @@ import {
 } from '@tracktrove/domain';
 import { loadTransaction, type CommandSequence, type StepContext } from '@tracktrove/commands';
 import { effectiveSimulation } from '@tracktrove/simulator';
-import { uuidV5 } from '@tracktrove/timers';
+import { uuidV5 } from '@tracktrove/common';
 import type { ApplicationContext } from './application-context.ts';
 import type { CommandBus } from './command-bus.ts';
 import { NotFoundError } from './errors.ts';

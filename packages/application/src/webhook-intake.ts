@@ -4,7 +4,7 @@ import {
   receiveVerifiedWebhooks, verifyGatewayWebhook, webhookRefsOf, WebhookSignatureError,
   type AppliedWebhook, type ReceiveResult, type WebhookBody, type WebhooksApplier, type WebhookTransport,
 } from '@tracktrove/simulator';
-import { createGroupCommit, type BatchOutcome } from '@tracktrove/timers';
+import { createGroupCommit, type BatchOutcome } from '@tracktrove/common';
 import { system, type ApplicationContext } from './application-context.ts';
 import type { CommandBus, TransactionRequest } from './command-bus.ts';
 import { mergeApplied, noEffects, webhookSubjectOf, type Effects } from './command-effects.ts';

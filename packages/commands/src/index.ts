@@ -9,3 +9,4 @@ export {
   executeTransactionCommand, executeTransactionCommands, loadTransaction, loadTransactions, loadTransactionWithPosition, toTransactionEvent, transactionIdOf, transactionStreamId, transactionStreamPrefix, upcastTransactionEvent,
   type CommandSequence, type StepContext, type TransactionCommandRequest,
 } from './transaction-commands.ts';
+export { isConflict, transact, transactLimits } from './transact.ts';

@@ -1,5 +1,5 @@
 import type { SimulationSettings, TransactionState } from '@tracktrove/domain';
-import { uuidV5 } from '@tracktrove/timers';
+import { uuidV5 } from '@tracktrove/common';
 import { magicEffectOf } from './magic-amounts.ts';
 import { seededRandom } from './prng.ts';
 

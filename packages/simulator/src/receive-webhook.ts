@@ -1,6 +1,6 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import { ValidationError } from '@tracktrove/domain';
-import { transact } from '@tracktrove/timers';
+import { transact } from '@tracktrove/commands';
 import { WebhookBodySchema, webhookLimits, type WebhookBody } from './webhook-body.ts';
 import { verifyWebhookSignature } from './webhook-signature.ts';
 

@@ -1,8 +1,5 @@
-export { backoffDelayMs } from './backoff.ts';
 export { advanceTarget, clockLimits, clockStreamId, createSandboxClock, type ClockAdvance, type SandboxClock } from './clock.ts';
-export { createGroupCommit, GroupCommitFullError, type BatchOutcome, type GroupCommitLimits } from './group-commit.ts';
 export { timerMigrations } from './migrations.ts';
-export { runBounded } from './run-bounded.ts';
 export { createRedisHolds, redisHoldKeys, redisHoldLimits, type RedisHolds, type RedisHoldsOptions, type RedisStatus } from './redis-holds.ts';
 export {
   listSettlementBatches, runSettlement, settlementBatchId, settlementCandidateViolations, syncSettlementCandidates, type CandidateSync, settlementCutoff, settlementDateOf, settlementLimits, settlementStreamPrefix,
@@ -13,5 +10,3 @@ export {
   claimTimers, countOverdueTimers, countPendingTimers, dueTimerIds, earliestPendingDueAt, listTimers, readTimer, recordTimerFailure, scheduleTimer,
   type FiredBy, type NewTimer, type Timer, type TimerKind, type TimerState,
 } from './timer-store.ts';
-export { isConflict, transact, transactLimits } from './transact.ts';
-export { trackTroveNamespace, uuidV5 } from './uuid-v5.ts';

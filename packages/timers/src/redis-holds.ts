@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { createGroupCommit } from './group-commit.ts';
+import { createGroupCommit } from '@tracktrove/common';
 import type { FiredBy } from './timer-store.ts';
 
 /**

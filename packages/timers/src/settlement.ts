@@ -3,10 +3,8 @@ import { awaitsSettlement, buildMetadata, decide, eventSchemaVersions, formatAmo
 import {
   EventIdConflictError, WrongExpectedVersionError, appendToStreams, decodeCursor, encodeCursor, isPosition, pageSize, type Page, type StreamAppend,
 } from '@tracktrove/event-store';
-import { loadTransactions, transactionStreamId, transactionStreamPrefix } from '@tracktrove/commands';
-import { runBounded } from './run-bounded.ts';
-import { isConflict } from './transact.ts';
-import { uuidV5 } from './uuid-v5.ts';
+import { isConflict, loadTransactions, transactionStreamId, transactionStreamPrefix } from '@tracktrove/commands';
+import { runBounded, uuidV5 } from '@tracktrove/common';
 
 export const settlementLimits = {
   /** Transactions per batch (one atomic multi-stream append; the store allows 500 streams). */

@@ -1,7 +1,7 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Logger } from 'pino';
 import { advanceTarget, type ClockAdvance, type SandboxClock } from './clock.ts';
-import { runBounded } from './run-bounded.ts';
+import { runBounded } from '@tracktrove/common';
 import { claimTimers, countPendingTimers, dueTimerIds, earliestPendingDueAt, recordTimerFailure, type FiredBy, type Timer, type TimerKind } from './timer-store.ts';
 
 /**

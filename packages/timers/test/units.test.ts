@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { advanceTarget, backoffDelayMs, settlementBatchId, settlementCutoff, uuidV5 } from '../src/index.ts';
+import { backoffDelayMs, uuidV5 } from '@tracktrove/common';
+import { advanceTarget, settlementBatchId, settlementCutoff } from '../src/index.ts';
 
 describe('timers units', () => {
   it('backoff grows exponentially with equal jitter, capped', () => {

@@ -1,5 +1,5 @@
 import type { Kysely, Transaction } from 'kysely';
-import { ConcurrencyConflictError } from '@tracktrove/commands';
+import { ConcurrencyConflictError } from './errors.ts';
 import { WrongExpectedVersionError } from '@tracktrove/event-store';
 
 export const transactLimits = { maxAttempts: 5 } as const;
