@@ -9,6 +9,9 @@ const EnvironmentSchema = z.object({
   DATABASE_URL: z.string().url().optional(),
   DATA_DIR: z.string().default('.data'),
   REDIS_URL: z.string().url().optional(),
+  /** host:port of each sentinel, comma-separated; instead of REDIS_URL. */
+  REDIS_SENTINELS: commaList.pipe(z.array(z.string().regex(/^[^\s:]+:\d{1,5}$/, 'each sentinel as host:port')).min(1).max(16)).optional(),
+  REDIS_MASTER_NAME: z.string().regex(/^[\w.-]{1,64}$/).default('tracktrove'),
   WEBHOOK_SECRET: z.string().min(16).default('tracktrove-sandbox-webhook-secret'),
   CORS_ORIGINS: commaList.default(['http://localhost:5173']),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -36,6 +39,8 @@ export type Config = Readonly<{
   databaseUrl: string | undefined;
   dataDir: string;
   redisUrl: string | undefined;
+  /** REDIS_SENTINELS and REDIS_MASTER_NAME: Redis behind Sentinel. */
+  redisSentinel: { sentinels: readonly { host: string; port: number }[]; masterName: string } | undefined;
   webhookSecret: string;
   corsOrigins: readonly string[];
   logLevel: z.infer<typeof EnvironmentSchema>['LOG_LEVEL'];
@@ -69,12 +74,22 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env, overrid
   const parsed = EnvironmentSchema.safeParse(present);
   if (!parsed.success) throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`));
   const env = parsed.data;
+  if (env.REDIS_URL && env.REDIS_SENTINELS) throw new ConfigError(['REDIS_SENTINELS: set either REDIS_URL or REDIS_SENTINELS, not both']);
   return {
     port: env.PORT,
     host: env.HOST,
     databaseUrl: env.DATABASE_URL,
     dataDir: env.DATA_DIR,
     redisUrl: env.REDIS_URL,
+    redisSentinel: env.REDIS_SENTINELS
+      ? {
+        sentinels: env.REDIS_SENTINELS.map((address) => {
+          const colon = address.lastIndexOf(':');
+          return { host: address.slice(0, colon), port: Number(address.slice(colon + 1)) };
+        }),
+        masterName: env.REDIS_MASTER_NAME,
+      }
+      : undefined,
     webhookSecret: env.WEBHOOK_SECRET,
     corsOrigins: env.CORS_ORIGINS,
     logLevel: env.LOG_LEVEL,

@@ -32,6 +32,7 @@ export function trackTroveModule(handle: TrackTroveModuleHandle = {}): Module {
         database,
         store,
         redisUrl: config.redisUrl,
+        redisSentinel: config.redisSentinel,
         webhookSecret: config.webhookSecret,
         webhookUrl: '/api/webhooks/gateway',
         webhookTransport: async (request) => {

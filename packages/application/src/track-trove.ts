@@ -22,7 +22,7 @@ import {
 import {
   countPendingTimers, createGroupCommit, createRedisHolds, type BatchOutcome, createSandboxClock, createTimerService, isConflict, listSettlementBatches,
   runSettlement, settlementDateOf, syncSettlementCandidates, timerMigrations, transact, transactLimits, uuidV5, type CandidateSync,
-  type AdvanceResult, type BatchTimerHandler, type ClockAdvance, type ListSettlementBatchesOptions, type RedisHolds, type SettlementBatchView, type SettlementRunResult, type Timer,
+  type AdvanceResult, type BatchTimerHandler, type ClockAdvance, type ListSettlementBatchesOptions, type RedisHolds, type RedisSentinelTarget, type SettlementBatchView, type SettlementRunResult, type Timer,
 } from '@tracktrove/timers';
 import { alongsideOf, applicationMigrations, manualConfirmationRef, effectsOf, mergeApplied, mergeEffects, noEffects, planEffects, resumesAfterOverride, resumeTimerKind, webhookSubjectOf, type Effects } from './command-effects.ts';
 import { CommandPlan, planAfterDecline, planAuthorization } from './plan-authorization.ts';
@@ -56,8 +56,10 @@ export interface TrackTroveDefaults {
 export interface TrackTroveOptions {
   readonly database: StoreDatabase;
   readonly store: EventStore;
-  /** Unset: in-process timers plus the PostgreSQL sweeper. */
+  /** Unset (and no redisSentinel): in-process timers plus the PostgreSQL sweeper. */
   readonly redisUrl?: string;
+  /** Redis behind Sentinel, instead of redisUrl: the holds' fast path follows the master through a failover. */
+  readonly redisSentinel?: RedisSentinelTarget;
   readonly webhookSecret: string;
   /** How the simulated gateway reaches POST /api/webhooks/gateway; default: an in-process call of receiveWebhook. */
   readonly webhookTransport?: WebhookTransport;
@@ -499,7 +501,7 @@ export function createTrackTrove(options: TrackTroveOptions): TrackTrove {
     handlers,
     logger,
     sweepIntervalMs: options.timers?.sweepIntervalMs,
-    inProcessWake: !options.redisUrl,
+    inProcessWake: !options.redisUrl && !options.redisSentinel,
     onTick: async (now) => {
       failures = await readFailureSettings(db);
       if (options.timers?.dailySettlement === false) return;
@@ -520,9 +522,9 @@ export function createTrackTrove(options: TrackTroveOptions): TrackTrove {
     },
   });
 
-  const redis: RedisHolds | null = options.redisUrl
+  const redis: RedisHolds | null = options.redisUrl || options.redisSentinel
     ? createRedisHolds({
-      url: options.redisUrl,
+      ...(options.redisSentinel ? { sentinel: options.redisSentinel } : { url: options.redisUrl }),
       fire: (timerIds, firedBy) => timerService.fireTimers(timerIds, firedBy),
       nowMs: () => clock.nowCached().getTime(),
       simulatedDown: () => failures.redisDown,
@@ -705,7 +707,7 @@ export function createTrackTrove(options: TrackTroveOptions): TrackTrove {
       ]);
       const status = timerService.status();
       return {
-        redis: redis ? redis.status() : { status: 'disabled', detail: 'REDIS_URL is not set: in-process timers with the PostgreSQL sweeper' },
+        redis: redis ? redis.status() : { status: 'disabled', detail: 'neither REDIS_URL nor REDIS_SENTINELS is set: in-process timers with the PostgreSQL sweeper' },
         timers: {
           status: !status.running ? 'stopped' : status.lastSweepError ? 'degraded' : 'running',
           detail: status.lastSweepError ?? `sweeper every ${status.sweepIntervalMs} ms`,

@@ -3,7 +3,7 @@ export { advanceTarget, clockLimits, clockStreamId, createSandboxClock, type Clo
 export { createGroupCommit, GroupCommitFullError, type BatchOutcome, type GroupCommitLimits } from './group-commit.ts';
 export { timerMigrations } from './migrations.ts';
 export { runBounded } from './run-bounded.ts';
-export { createRedisHolds, redisHoldKeys, redisHoldLimits, type RedisHolds, type RedisHoldsOptions, type RedisStatus } from './redis-holds.ts';
+export { createRedisHolds, redisHoldKeys, redisHoldLimits, type RedisHolds, type RedisHoldsOptions, type RedisSentinelTarget, type RedisStatus } from './redis-holds.ts';
 export {
   listSettlementBatches, runSettlement, settlementBatchId, settlementCandidateViolations, syncSettlementCandidates, type CandidateSync, settlementCutoff, settlementDateOf, settlementLimits, settlementStreamPrefix,
   type ListSettlementBatchesOptions, type SettlementBatchView, type SettlementRunResult, type SettlementTotal,
