@@ -7,6 +7,8 @@ const EnvironmentSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65_535).default(8080),
   HOST: z.string().default('0.0.0.0'),
   DATABASE_URL: z.string().url().optional(),
+  /** Streaming replicas of DATABASE_URL for read-model queries, comma-separated. */
+  DATABASE_READ_URLS: commaList.pipe(z.array(z.string().url('each as a postgres:// URL')).max(8)).optional(),
   DATA_DIR: z.string().default('.data'),
   REDIS_URL: z.string().url().optional(),
   /** host:port of each sentinel, comma-separated; instead of REDIS_URL. */
@@ -37,6 +39,8 @@ export type Config = Readonly<{
   port: number;
   host: string;
   databaseUrl: string | undefined;
+  /** DATABASE_READ_URLS: streaming replicas that serve read-model queries (empty: the primary serves them). */
+  databaseReadUrls: readonly string[];
   dataDir: string;
   redisUrl: string | undefined;
   /** REDIS_SENTINELS and REDIS_MASTER_NAME: Redis behind Sentinel. */
@@ -74,11 +78,13 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env, overrid
   const parsed = EnvironmentSchema.safeParse(present);
   if (!parsed.success) throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`));
   const env = parsed.data;
+  if (env.DATABASE_READ_URLS?.length && !env.DATABASE_URL) throw new ConfigError(['DATABASE_READ_URLS: replicas need their primary in DATABASE_URL']);
   if (env.REDIS_URL && env.REDIS_SENTINELS) throw new ConfigError(['REDIS_SENTINELS: set either REDIS_URL or REDIS_SENTINELS, not both']);
   return {
     port: env.PORT,
     host: env.HOST,
     databaseUrl: env.DATABASE_URL,
+    databaseReadUrls: env.DATABASE_READ_URLS ?? [],
     dataDir: env.DATA_DIR,
     redisUrl: env.REDIS_URL,
     redisSentinel: env.REDIS_SENTINELS
