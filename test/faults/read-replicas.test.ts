@@ -65,7 +65,9 @@ describe('read replicas: queries on a streaming replica', () => {
       const source = readFrom(read);
       sources.set(`${source.from}/${source.fallback ?? '-'}`, (sources.get(`${source.from}/${source.fallback ?? '-'}`) ?? 0) + 1);
     }
-    expect(sources.get('replica-1/-') ?? 0).toBeGreaterThanOrEqual(38);
+    // Most go to the replica; one that lagged past the 2.5 s wait on a busy machine went to the primary, saying so.
+    expect(sources.get('replica-1/-') ?? 0, JSON.stringify(Object.fromEntries(sources))).toBeGreaterThanOrEqual(20);
+    expect([...sources.keys()].filter((key) => key !== 'replica-1/-' && key !== 'primary/replica_behind')).toEqual([]);
     const list = await under.api.call('GET', '/api/transactions?limit=5');
     expect(readFrom(list)).toEqual({ from: 'replica-1', fallback: null, behind: null });
     const balances = await under.api.call('GET', '/api/ledger/balances');
@@ -110,6 +112,28 @@ describe('read replicas: queries on a streaming replica', () => {
       return readFrom(answer).from === 'replica-1' ? answer : undefined;
     });
     expect(read.json.version).toBe(created.json.version);
+  });
+
+  it('a rebuild swaps in a generation the replica has not replayed: its queries go to the primary until it has', async () => {
+    const generationOf = async () => ((await under.api.call('GET', '/api/admin/projections', undefined, { admin: true })).json.items as Json[])
+      .find((item) => item.name === 'ledger')?.generation as number;
+    const before = await generationOf();
+    await queryDatabase(replicaDatabase(), 'select pg_wal_replay_pause()');
+    try {
+      const rebuild = await under.api.call('POST', '/api/admin/projections/ledger/rebuild', undefined, { admin: true });
+      expect(rebuild.status).toBe(202);
+      await eventually('the rebuilt ledger serves on the primary', 30_000, async () => ((await generationOf()) === before + 1 ? true : undefined), 100);
+      // The new generation's schema is not on the paused replica: a query there would fail.
+      const balances = await under.api.call('GET', '/api/ledger/balances');
+      expect(balances.status, balances.text).toBe(200);
+      expect(readFrom(balances)).toEqual({ from: 'primary', fallback: 'replica_behind', behind: null });
+    } finally {
+      await queryDatabase(replicaDatabase(), 'select pg_wal_replay_resume()');
+    }
+    await eventually('ledger queries return to the replica once it replayed the swap', 10_000, async () => {
+      const balances = await under.api.call('GET', '/api/ledger/balances');
+      return balances.status === 200 && readFrom(balances).from === 'replica-1' ? true : undefined;
+    });
   });
 
   it('a replica stopped: every query still answered, by the primary, /ready degraded but ready; started again, it serves again', async () => {

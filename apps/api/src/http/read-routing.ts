@@ -38,6 +38,7 @@ export function replicaReads(runtime: ProjectionRuntime, primary: Kysely<any>, r
   const chosen = new WeakMap<FastifyRequest, ReadReplica>();
   let next = 0;
   const checkpointsOf = () => Object.values(runtime.checkpointNames());
+  const isUp = (replica: ReadReplica) => replica.state()?.inRecovery === true;
   /** Replicas that are up and hold every read model's current generation, starting with the next in turn. */
   const candidates = (): ReadReplica[] => {
     const names = checkpointsOf();
@@ -57,7 +58,8 @@ export function replicaReads(runtime: ProjectionRuntime, primary: Kysely<any>, r
       const minPosition = minPositionOf(request);
       const startedAt = Date.now();
       const up = candidates();
-      if (up.length === 0) return toPrimary(reply, 'replica_down', minPosition, minPositionWaitMs);
+      // None usable: all down (or promoted), or up without a generation a rebuild just swapped in.
+      if (up.length === 0) return toPrimary(reply, replicas.some(isUp) ? 'replica_behind' : 'replica_down', minPosition, minPositionWaitMs);
       if (minPosition === undefined) {
         chosen.set(request, up[0]!);
         reply.header('tracktrove-read-from', up[0]!.name);
