@@ -151,9 +151,11 @@ export async function replicaReadiness(replicas: readonly ReadReplica[], primary
     const state = replica.state();
     if (!state) return { name: replica.name, status: 'down' as const, detail: replica.lastError() ?? 'not read yet' };
     if (!state.inRecovery) return { name: replica.name, status: 'down' as const, detail: 'not in recovery: not a replica (promoted?); queries go to the primary' };
-    const { rows } = await sql<{ lag_bytes: number | null }>`
-      select pg_wal_lsn_diff(pg_current_wal_lsn(), ${state.replayLsn}::pg_lsn)::float8 as lag_bytes`.execute(primary);
-    return { name: replica.name, status: 'up' as const, lagBytes: Math.max(0, rows[0]?.lag_bytes ?? 0), replayDelayMs: state.replayDelayMs };
+    // The primary's WAL position; null when the primary does not answer (its own component says so).
+    const lagBytes = await sql<{ lag_bytes: number | null }>`
+      select pg_wal_lsn_diff(pg_current_wal_lsn(), ${state.replayLsn}::pg_lsn)::float8 as lag_bytes`.execute(primary)
+      .then(({ rows }) => Math.max(0, rows[0]?.lag_bytes ?? 0), () => null);
+    return { name: replica.name, status: 'up' as const, lagBytes, replayDelayMs: state.replayDelayMs };
   }));
   const down = items.filter((item) => item.status === 'down').length;
   return {
