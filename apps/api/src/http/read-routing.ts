@@ -18,7 +18,7 @@ export type ReadFallback = 'replica_behind' | 'replica_down' | 'replica_error';
  * generation of every read model (round robin); with `?minPosition=`, to one that has applied that
  * position, waiting for it at most replicaWaitMs; otherwise to the primary, with the wait left of
  * minPositionWaitMs and `TrackTrove-Read-Fallback` saying why. `TrackTrove-Read-From` names where
- * the read went. Only read-model queries use this: commands, verify, rebuilds, the log and anything
+ * the read-model query ran. Only read-model queries use this: commands, verify, rebuilds, the log and anything
  * that decides read the primary.
  */
 export interface ReadRouting {
@@ -62,7 +62,6 @@ export function replicaReads(runtime: ProjectionRuntime, primary: Kysely<any>, r
       if (up.length === 0) return toPrimary(reply, replicas.some(isUp) ? 'replica_behind' : 'replica_down', minPosition, minPositionWaitMs);
       if (minPosition === undefined) {
         chosen.set(request, up[0]!);
-        reply.header('tracktrove-read-from', up[0]!.name);
         return;
       }
       const wanted = decodePosition(minPosition);
@@ -71,7 +70,6 @@ export function replicaReads(runtime: ProjectionRuntime, primary: Kysely<any>, r
         const ready = up.find((replica) => replica.hasApplied(names, wanted));
         if (ready) {
           chosen.set(request, ready);
-          reply.header('tracktrove-read-from', ready.name);
           return;
         }
         if (Date.now() - startedAt >= replicaWaitMs) break;
@@ -83,6 +81,8 @@ export function replicaReads(runtime: ProjectionRuntime, primary: Kysely<any>, r
     async query(request, reply, work) {
       const replica = chosen.get(request);
       if (!replica) return work(primary);
+      // Named when a query runs there: a route that then reads only the log (on the primary) names no replica.
+      reply.header('tracktrove-read-from', replica.name);
       try {
         return await work(replica.db);
       } catch (error) {
