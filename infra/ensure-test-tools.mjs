@@ -4,10 +4,12 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
+// `--faults`: only what the fault suite needs (no browser).
+const forFaults = process.argv.includes('--faults');
 const wanted = [
   { binary: '/usr/bin/redis-server', pkg: 'redis-server' },
   { binary: '/usr/bin/redis-sentinel', pkg: 'redis-sentinel' },
-  { binary: '/usr/bin/chromium', pkg: 'chromium' },
+  ...(forFaults ? [] : [{ binary: '/usr/bin/chromium', pkg: 'chromium' }]),
 ];
 const missing = wanted.filter((tool) => !existsSync(tool.binary)).map((tool) => tool.pkg);
 const hasPostgres = existsSync('/usr/lib/postgresql') || process.env.PG_BIN_DIR || process.env.TEST_DATABASE_URL;

@@ -11,7 +11,7 @@ import type {} from './support/provided.ts';
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   // `pnpm test:faults` alone on a clean machine: Redis Sentinel (the failover tests) is installed here too.
-  execFileSync(process.execPath, [resolve(import.meta.dirname, '../../infra/ensure-test-tools.mjs')], { stdio: 'inherit' });
+  execFileSync(process.execPath, [resolve(import.meta.dirname, '../../infra/ensure-test-tools.mjs'), '--faults'], { stdio: 'inherit' });
   const [postgres, redis] = await Promise.all([startLocalPostgres(), startLocalRedis()]);
   const services: Record<string, LocalService> = { postgres, redis };
   const control: Server = createServer((request, response) => {
