@@ -1,4 +1,6 @@
+import { execFileSync } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
+import { resolve } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { startLocalPostgres, startLocalRedis, type LocalService } from '@tracktrove/testing';
 import type {} from './support/provided.ts';
@@ -8,6 +10,8 @@ import type {} from './support/provided.ts';
  * loopback interface through which test files (running in a worker) stop and restart them.
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  // `pnpm test:faults` alone on a clean machine: Redis Sentinel (the failover tests) is installed here too.
+  execFileSync(process.execPath, [resolve(import.meta.dirname, '../../infra/ensure-test-tools.mjs'), '--faults'], { stdio: 'inherit' });
   const [postgres, redis] = await Promise.all([startLocalPostgres(), startLocalRedis()]);
   const services: Record<string, LocalService> = { postgres, redis };
   const control: Server = createServer((request, response) => {

@@ -7,8 +7,13 @@ const EnvironmentSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65_535).default(8080),
   HOST: z.string().default('0.0.0.0'),
   DATABASE_URL: z.string().url().optional(),
+  /** Streaming replicas of DATABASE_URL for read-model queries, comma-separated. */
+  DATABASE_READ_URLS: commaList.pipe(z.array(z.string().url('each as a postgres:// URL')).max(8)).optional(),
   DATA_DIR: z.string().default('.data'),
   REDIS_URL: z.string().url().optional(),
+  /** host:port of each sentinel, comma-separated; instead of REDIS_URL. */
+  REDIS_SENTINELS: commaList.pipe(z.array(z.string().regex(/^[^\s:]+:\d{1,5}$/, 'each sentinel as host:port')).min(1).max(16)).optional(),
+  REDIS_MASTER_NAME: z.string().regex(/^[\w.-]{1,64}$/).default('tracktrove'),
   WEBHOOK_SECRET: z.string().min(16).default('tracktrove-sandbox-webhook-secret'),
   CORS_ORIGINS: commaList.default(['http://localhost:5173']),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -34,8 +39,12 @@ export type Config = Readonly<{
   port: number;
   host: string;
   databaseUrl: string | undefined;
+  /** DATABASE_READ_URLS: streaming replicas that serve read-model queries (empty: the primary serves them). */
+  databaseReadUrls: readonly string[];
   dataDir: string;
   redisUrl: string | undefined;
+  /** REDIS_SENTINELS and REDIS_MASTER_NAME: Redis behind Sentinel. */
+  redisSentinel: { sentinels: readonly { host: string; port: number }[]; masterName: string } | undefined;
   webhookSecret: string;
   corsOrigins: readonly string[];
   logLevel: z.infer<typeof EnvironmentSchema>['LOG_LEVEL'];
@@ -69,12 +78,24 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env, overrid
   const parsed = EnvironmentSchema.safeParse(present);
   if (!parsed.success) throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`));
   const env = parsed.data;
+  if (env.DATABASE_READ_URLS?.length && !env.DATABASE_URL) throw new ConfigError(['DATABASE_READ_URLS: replicas need their primary in DATABASE_URL']);
+  if (env.REDIS_URL && env.REDIS_SENTINELS) throw new ConfigError(['REDIS_SENTINELS: set either REDIS_URL or REDIS_SENTINELS, not both']);
   return {
     port: env.PORT,
     host: env.HOST,
     databaseUrl: env.DATABASE_URL,
+    databaseReadUrls: env.DATABASE_READ_URLS ?? [],
     dataDir: env.DATA_DIR,
     redisUrl: env.REDIS_URL,
+    redisSentinel: env.REDIS_SENTINELS
+      ? {
+        sentinels: env.REDIS_SENTINELS.map((address) => {
+          const colon = address.lastIndexOf(':');
+          return { host: address.slice(0, colon), port: Number(address.slice(colon + 1)) };
+        }),
+        masterName: env.REDIS_MASTER_NAME,
+      }
+      : undefined,
     webhookSecret: env.WEBHOOK_SECRET,
     corsOrigins: env.CORS_ORIGINS,
     logLevel: env.LOG_LEVEL,

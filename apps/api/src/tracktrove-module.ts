@@ -11,6 +11,8 @@ import { ledgerRoutes } from './routes/ledger.ts';
 import { transactionCommandRoutes } from './routes/transaction-commands.ts';
 import { transactionReadRoutes } from './routes/transaction-reads.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
+import { replicaReads } from './http/read-routing.ts';
+import { openReadReplicas, replicaReadiness } from './read-replicas.ts';
 
 export interface TrackTroveModuleHandle {
   trackTrove?: TrackTrove;
@@ -32,6 +34,7 @@ export function trackTroveModule(handle: TrackTroveModuleHandle = {}): Module {
         database,
         store,
         redisUrl: config.redisUrl,
+        redisSentinel: config.redisSentinel,
         webhookSecret: config.webhookSecret,
         webhookUrl: '/api/webhooks/gateway',
         webhookTransport: async (request) => {
@@ -51,14 +54,16 @@ export function trackTroveModule(handle: TrackTroveModuleHandle = {}): Module {
       });
       const projections: Projection[] = [...readModels, ...(trackTrove.projections as readonly Projection[])];
       const runtime = await startProjectionRuntime({ store, projections, logger: logger.child({ component: 'projections' }) });
+      const replicas = openReadReplicas(config.databaseReadUrls, logger.child({ component: 'read-replicas' }));
+      const reads = replicaReads(runtime, store.database.db, replicas.replicas);
       await trackTrove.start();
       handle.trackTrove = trackTrove;
       handle.runtime = runtime;
       return {
         routes: [
-          transactionReadRoutes(runtime),
+          transactionReadRoutes(runtime, reads),
           transactionCommandRoutes(trackTrove),
-          ledgerRoutes(runtime),
+          ledgerRoutes(runtime, reads),
           webhookRoutes(trackTrove),
           adminRoutes(trackTrove),
           adminProjectionRoutes(runtime, { checkTransactions: (states) => settlementCandidateViolations(store.database.db, states) }),
@@ -70,6 +75,7 @@ export function trackTroveModule(handle: TrackTroveModuleHandle = {}): Module {
             const failing = statuses.filter((status) => status.lastError !== null);
             return { status: failing.length > 0 ? ('degraded' as const) : ('up' as const), items: statuses.map(({ name, status, lag, position }) => ({ name, status, lag, position })) };
           },
+          ...(replicas.replicas.length > 0 ? { replicas: () => replicaReadiness(replicas.replicas, store.database.db) } : {}),
           redis: async () => {
             const readiness = await trackTrove.readiness();
             const status = readiness.redis.status === 'up' ? 'up' : readiness.redis.status === 'disabled' ? 'disabled' : 'down';
@@ -88,6 +94,7 @@ export function trackTroveModule(handle: TrackTroveModuleHandle = {}): Module {
         async stop() {
           await trackTrove.stop();
           await runtime.stop();
+          await replicas.stop();
         },
       };
     },

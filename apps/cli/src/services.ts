@@ -67,6 +67,7 @@ export async function openServices(config: Config, logger: Logger): Promise<CliS
           database,
           store,
           redisUrl: config.redisUrl,
+          redisSentinel: config.redisSentinel,
           webhookSecret: config.webhookSecret,
           defaults: { escrowTtlMs: config.escrowTtlMs, maxRetries: config.maxRetries, retryBaseDelayMs: config.retryBaseDelayMs, retryMaxDelayMs: config.retryMaxDelayMs, amountLimits: config.amountLimits, settlementCutoffHourUtc: config.settlementCutoffHourUtc },
           logger,

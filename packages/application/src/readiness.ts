@@ -15,7 +15,7 @@ export async function readinessOf(context: ApplicationContext, timerService: Tim
   ]);
   const status = timerService.status();
   return {
-    redis: redis ? redis.status() : { status: 'disabled', detail: 'REDIS_URL is not set: in-process timers with the PostgreSQL sweeper' },
+    redis: redis ? redis.status() : { status: 'disabled', detail: 'neither REDIS_URL nor REDIS_SENTINELS is set: in-process timers with the PostgreSQL sweeper' },
     timers: {
       status: !status.running ? 'stopped' : status.lastSweepError ? 'degraded' : 'running',
       detail: status.lastSweepError ?? `sweeper every ${status.sweepIntervalMs} ms`,

@@ -6,7 +6,7 @@ import type {
 import type { EventStore, Page, StoreDatabase } from '@tracktrove/event-store';
 import type { CommandResult, IdempotencyRequest } from '@tracktrove/commands';
 import type { DeliveryAttemptView, DeliveryView, FailureSettings, ListDeliveriesOptions, ReceiveResult, WebhookTransport } from '@tracktrove/simulator';
-import type { AdvanceResult, CandidateSync, ClockAdvance, ListSettlementBatchesOptions, SettlementBatchView, SettlementRunResult } from '@tracktrove/timers';
+import type { AdvanceResult, CandidateSync, ClockAdvance, ListSettlementBatchesOptions, RedisSentinelTarget, SettlementBatchView, SettlementRunResult } from '@tracktrove/timers';
 
 /** The application's public interface: what the API and the CLI call, and how it is configured. */
 
@@ -39,8 +39,10 @@ export interface TrackTroveDefaults {
 export interface TrackTroveOptions {
   readonly database: StoreDatabase;
   readonly store: EventStore;
-  /** Unset: in-process timers plus the PostgreSQL sweeper. */
+  /** Unset (and no redisSentinel): in-process timers plus the PostgreSQL sweeper. */
   readonly redisUrl?: string;
+  /** Redis behind Sentinel, instead of redisUrl: the holds' fast path follows the master through a failover. */
+  readonly redisSentinel?: RedisSentinelTarget;
   readonly webhookSecret: string;
   /** How the simulated gateway reaches POST /api/webhooks/gateway; default: an in-process call of receiveWebhook. */
   readonly webhookTransport?: WebhookTransport;

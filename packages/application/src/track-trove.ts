@@ -69,15 +69,15 @@ export function createTrackTrove(options: TrackTroveOptions): TrackTrove {
     handlers: timerHandlers(context, { bus, applyEffects, deliverOptions }),
     logger,
     sweepIntervalMs: options.timers?.sweepIntervalMs,
-    inProcessWake: !options.redisUrl,
+    inProcessWake: !options.redisUrl && !options.redisSentinel,
     onTick: async (now) => {
       context.settings.failures = await readFailureSettings(db);
       await settleDaily?.(now);
     },
   });
-  if (options.redisUrl) {
+  if (options.redisUrl || options.redisSentinel) {
     redis = createRedisHolds({
-      url: options.redisUrl,
+      ...(options.redisSentinel ? { sentinel: options.redisSentinel } : { url: options.redisUrl }),
       fire: (timerIds, firedBy) => timerService.fireTimers(timerIds, firedBy),
       nowMs: () => clock.nowCached().getTime(),
       simulatedDown: () => context.settings.failures.redisDown,

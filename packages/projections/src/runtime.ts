@@ -28,6 +28,8 @@ export interface ProjectionStatus {
 export interface ProjectionRuntime {
   /** The schema that queries of a projection read right now. */
   schemaOf(name: string): string;
+  /** The checkpoint (tt_checkpoints row) of each projection's current generation, by projection name. */
+  checkpointNames(): Record<string, string>;
   status(): Promise<ProjectionStatus[]>;
   /** Waits until every projection has applied the log up to position; false on timeout. */
   waitForPosition(position: string, timeoutMs: number): Promise<boolean>;
@@ -167,6 +169,9 @@ export async function startProjectionRuntime(options: ProjectionRuntimeOptions):
   return {
     schemaOf: (name) => entryOf(name).generation.schema,
     status: () => statusOf(db, [...running.values()], appliedPosition, stopped),
+    checkpointNames() {
+      return Object.fromEntries([...running.values()].map((entry) => [entry.projection.name, subscriptionNameFor(entry.projection.name, entry.generation.generation)]));
+    },
     async waitForPosition(position, timeoutMs) {
       const wanted = decodePosition(position);
       const deadline = Date.now() + Math.min(timeoutMs, maxWaitMs);

@@ -184,3 +184,67 @@ export async function startLocalRedis(): Promise<LocalService> {
     },
   };
 }
+
+/**
+ * A streaming replica of a PostgreSQL server (one `startLocalPostgres` started, or any that allows
+ * replication connections from 127.0.0.1): `pg_basebackup -R` from it, then a hot standby on a free
+ * port, run as the `postgres` user like the primary. `stop`/`start` stop and start the standby;
+ * it catches up from the primary's WAL when started again.
+ */
+export async function startLocalPostgresReplica(primaryUrl: string): Promise<LocalService> {
+  const binDir = postgresBinDir();
+  const primary = new URL(primaryUrl);
+  const dataDir = await mkdtemp(join(tmpdir(), 'tracktrove-pg-replica-'));
+  if (isRoot) {
+    const { stdout } = await run('id', ['-u', 'postgres']);
+    const { stdout: gid } = await run('id', ['-g', 'postgres']);
+    await chown(dataDir, Number(stdout.trim()), Number(gid.trim()));
+  }
+  await chmod(dataDir, 0o700);
+  await runPostgresTool(join(binDir, 'pg_basebackup'), [
+    '-h', primary.hostname, '-p', primary.port, '-U', decodeURIComponent(primary.username || 'postgres'),
+    '-D', dataDir, '-R', '-X', 'stream', '-c', 'fast', '--no-sync',
+  ]);
+  const port = await freePort();
+  const options = [
+    `-p ${port}`,
+    `-k ${dataDir}`,
+    `-c listen_addresses=127.0.0.1`,
+    // A hot standby needs at least the primary's max_connections.
+    `-c max_connections=400`,
+    `-c fsync=off`,
+    `-c shared_buffers=64MB`,
+    `-c hot_standby=on`,
+    // Queries on the standby hold back the primary's vacuum instead of being cancelled by it.
+    `-c hot_standby_feedback=on`,
+    `-c wal_receiver_status_interval=1s`,
+  ].join(' ');
+  const pgCtl = join(binDir, 'pg_ctl');
+  const start = () => runPostgresTool(pgCtl, ['-D', dataDir, '-o', options, '-l', join(dataDir, 'server.log'), '-w', '-t', '30', 'start']);
+  const stop = (mode: 'fast' | 'immediate' = 'fast') => runPostgresTool(pgCtl, ['-D', dataDir, '-m', mode, '-w', 'stop']);
+  await start();
+  let running = true;
+  return {
+    url: `postgres://postgres@127.0.0.1:${port}${primary.pathname}`,
+    async start() {
+      if (running) return;
+      await start();
+      running = true;
+    },
+    async stop() {
+      if (!running) return;
+      await stop();
+      running = false;
+    },
+    async crash() {
+      if (!running) return;
+      await stop('immediate');
+      running = false;
+    },
+    async destroy() {
+      if (running) await stop('immediate').catch(() => undefined);
+      running = false;
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}

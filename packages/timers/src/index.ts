@@ -1,6 +1,6 @@
 export { advanceTarget, clockLimits, clockStreamId, createSandboxClock, type ClockAdvance, type SandboxClock } from './clock.ts';
 export { timerMigrations } from './migrations.ts';
-export { createRedisHolds, redisHoldKeys, redisHoldLimits, type RedisHolds, type RedisHoldsOptions, type RedisStatus } from './redis-holds.ts';
+export { createRedisHolds, redisHoldKeys, redisHoldLimits, type RedisHolds, type RedisHoldsOptions, type RedisSentinelTarget, type RedisStatus } from './redis-holds.ts';
 export {
   listSettlementBatches, runSettlement, settlementBatchId, settlementCandidateViolations, syncSettlementCandidates, type CandidateSync, settlementCutoff, settlementDateOf, settlementLimits, settlementStreamPrefix,
   type ListSettlementBatchesOptions, type SettlementBatchView, type SettlementRunResult, type SettlementTotal,

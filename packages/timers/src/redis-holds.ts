@@ -1,4 +1,4 @@
-import { Redis } from 'ioredis';
+import { Redis, type RedisOptions } from 'ioredis';
 import type { Logger } from 'pino';
 import { createGroupCommit } from '@tracktrove/common';
 import type { FiredBy } from './timer-store.ts';
@@ -28,8 +28,22 @@ export interface RedisStatus {
   readonly notifications: 'enabled' | 'unknown' | 'not_configurable';
 }
 
+/** Redis behind Sentinel: the sentinels' addresses and the name they monitor the master under. */
+export interface RedisSentinelTarget {
+  readonly sentinels: readonly { readonly host: string; readonly port: number }[];
+  readonly masterName: string;
+}
+
 export interface RedisHoldsOptions {
-  readonly url: string;
+  /** One Redis server; or `sentinel` instead. */
+  readonly url?: string;
+  /**
+   * The master Sentinel names. After a failover both connections follow the promoted replica
+   * (ioredis asks the sentinels, and its failover detector drops a demoted master at once); each
+   * `ready` enables keyspace notifications again on the server it reached, and the subscriber
+   * subscribes again there.
+   */
+  readonly sentinel?: RedisSentinelTarget;
   /** Fires timers through the atomic claim (up to redisHoldLimits.fireBatchSize at a time); answers how many fired. */
   readonly fire: (timerIds: readonly string[], firedBy: FiredBy) => Promise<number>;
   /** Sandbox now in epoch ms (the poll compares due times with it). */
@@ -62,6 +76,27 @@ export function redisHoldKeys(keyPrefix = 'tt:'): { readonly holdKeyPrefix: stri
   return { holdKeyPrefix: `${keyPrefix}hold:`, zsetKey: `${keyPrefix}holds` };
 }
 
+type ConnectionOptions = Omit<RedisOptions, 'sentinels' | 'name' | 'role'>;
+
+/** Opens connections to the one server, or to the master the sentinels name. */
+function redisConnector(options: RedisHoldsOptions): (connection: ConnectionOptions) => Redis {
+  const { url, sentinel } = options;
+  if (sentinel) {
+    if (url) throw new Error('redis holds: give either url or sentinel, not both');
+    if (sentinel.sentinels.length === 0) throw new Error('redis holds: sentinel needs at least one sentinel address');
+    return (connection) => new Redis({
+      ...connection,
+      sentinels: sentinel.sentinels.map(({ host, port }) => ({ host, port })),
+      name: sentinel.masterName,
+      role: 'master',
+      failoverDetector: true,
+      sentinelRetryStrategy: (times: number) => Math.min(100 * times, 2000),
+    });
+  }
+  if (!url) throw new Error('redis holds: url or sentinel is required');
+  return (connection) => new Redis(url, connection);
+}
+
 export function createRedisHolds(options: RedisHoldsOptions): RedisHolds {
   const { holdKeyPrefix, zsetKey } = redisHoldKeys(options.keyPrefix);
   const pollIntervalMs = options.pollIntervalMs ?? redisHoldLimits.pollIntervalMs;
@@ -75,9 +110,10 @@ export function createRedisHolds(options: RedisHoldsOptions): RedisHolds {
     commandTimeout: redisHoldLimits.commandTimeoutMs,
     retryStrategy: (times: number) => Math.min(100 * times, 2000),
   };
-  const client = new Redis(options.url, connection);
-  const subscriber = new Redis(options.url, { ...connection, commandTimeout: undefined, enableOfflineQueue: true, maxRetriesPerRequest: null });
-  const database = Number(new URL(options.url).pathname.slice(1) || 0) || 0;
+  const connect = redisConnector(options);
+  const client = connect(connection);
+  const subscriber = connect({ ...connection, commandTimeout: undefined, enableOfflineQueue: true, maxRetriesPerRequest: null });
+  const database = options.url ? Number(new URL(options.url).pathname.slice(1) || 0) || 0 : 0;
   const channel = `__keyevent@${database}__:expired`;
   let notifications: RedisStatus['notifications'] = 'unknown';
   let notificationDetail = '';
@@ -241,8 +277,9 @@ export function createRedisHolds(options: RedisHoldsOptions): RedisHolds {
         return { status: 'down', detail: `connected, but commands get no answer within ${redisHoldLimits.commandTimeoutMs} ms; the PostgreSQL sweeper covers`, notifications };
       }
       const up = client.status === 'ready' && subscriber.status === 'ready';
+      const master = options.sentinel ? ` (master ${options.sentinel.masterName} at ${client.stream?.remoteAddress}:${client.stream?.remotePort})` : '';
       const detail = up
-        ? notificationDetail || `connected; keyspace notifications on ${channel}`
+        ? notificationDetail || `connected${master}; keyspace notifications on ${channel}`
         : `client ${client.status}, subscriber ${subscriber.status}${lastError ? `: ${lastError}` : ''}; reconnecting, the PostgreSQL sweeper covers`;
       return { status: up ? 'up' : 'down', detail, notifications };
     },

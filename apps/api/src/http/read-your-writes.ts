@@ -9,7 +9,7 @@ export const minPositionWaitMs = 5_000;
 const logPollIntervalMs = 10;
 
 /** `?minPosition=`, checked; undefined when absent. */
-function minPositionOf(request: FastifyRequest): string | undefined {
+export function minPositionOf(request: FastifyRequest): string | undefined {
   const minPosition = (request.query as Record<string, unknown> | undefined)?.minPosition;
   if (minPosition === undefined) return undefined;
   if (typeof minPosition !== 'string' || !isLogPosition(minPosition)) {

@@ -6,19 +6,20 @@ import { balancesAsOf, getBalances, getTransactionEntries, listLedgerEntries, ty
 import type { AppContext } from '../app-context.ts';
 import { requireRole } from '../http/auth.ts';
 import { problems } from '../http/problem.ts';
-import { waitForMinPosition } from '../http/read-your-writes.ts';
+import { primaryReads, type ReadRouting } from '../http/read-routing.ts';
 import { LimitSchema, PositionSchema, UuidSchema } from '../schemas/common.ts';
 import { BalancesViewSchema, LedgerEntryViewSchema, pageOf } from '../schemas/views.ts';
 
 const AccountSchema = z.string().min(1).max(300).regex(/^[A-Za-z0-9:_.-]+$/, 'is not an account id');
 
 /** The double-entry ledger: entries, balances now and as of a past position. */
-export function ledgerRoutes(runtime: ProjectionRuntime): (context: AppContext) => FastifyPluginAsync {
+export function ledgerRoutes(runtime: ProjectionRuntime, routing?: ReadRouting): (context: AppContext) => FastifyPluginAsync {
   return (context) => async (instance) => {
     const app = instance.withTypeProvider<ZodTypeProvider>();
     const db = context.store.database.db;
     const viewer = requireRole('viewer', context.tokens);
-    const caughtUp = waitForMinPosition(runtime);
+    const reads = routing ?? primaryReads(runtime, db);
+    const caughtUp = reads.preHandler;
 
     app.get('/api/ledger', {
       onRequest: viewer,
@@ -36,7 +37,7 @@ export function ledgerRoutes(runtime: ProjectionRuntime): (context: AppContext) 
         }),
         response: { 200: pageOf(LedgerEntryViewSchema) },
       },
-    }, async (request) => listLedgerEntries(db, runtime.schemaOf('ledger'), request.query));
+    }, async (request, reply) => reads.query(request, reply, (from) => listLedgerEntries(from, runtime.schemaOf('ledger'), request.query)));
 
     app.get('/api/ledger/balances', {
       onRequest: viewer,
@@ -47,7 +48,7 @@ export function ledgerRoutes(runtime: ProjectionRuntime): (context: AppContext) 
         querystring: z.object({ asOf: PositionSchema.optional(), minPosition: PositionSchema.optional() }),
         response: { 200: BalancesViewSchema },
       },
-    }, async (request) => (request.query.asOf ? balancesAsOf(context.store, request.query.asOf) : getBalances(db, runtime.schemaOf('ledger'))));
+    }, async (request, reply) => (request.query.asOf ? balancesAsOf(context.store, request.query.asOf) : reads.query(request, reply, (from) => getBalances(from, runtime.schemaOf('ledger')))));
 
     app.get('/api/ledger/:transactionId', {
       onRequest: viewer,
@@ -59,9 +60,9 @@ export function ledgerRoutes(runtime: ProjectionRuntime): (context: AppContext) 
         querystring: z.object({ minPosition: PositionSchema.optional() }),
         response: { 200: z.array(LedgerEntryViewSchema) },
       },
-    }, async (request) => {
+    }, async (request, reply) => {
       const { transactionId } = request.params;
-      const entries = await getTransactionEntries(db, runtime.schemaOf('ledger'), transactionId);
+      const entries = await reads.query(request, reply, (from) => getTransactionEntries(from, runtime.schemaOf('ledger'), transactionId));
       // No entries: a transaction that moved no money yet, or no transaction at all (404).
       if (entries.length === 0 && (await context.store.readStream(transactionStreamId(transactionId), { direction: 'backward', maxCount: 1 })).length === 0) {
         throw problems.notFound(`no transaction ${transactionId}`);

@@ -1,4 +1,5 @@
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { Kysely } from 'kysely';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { transactionStatuses, transactionStreamId } from '@tracktrove/domain';
@@ -6,7 +7,7 @@ import { getTraces, getTransaction, listRetryPending, listTransactionEvents, lis
 import type { AppContext } from '../app-context.ts';
 import { requireRole } from '../http/auth.ts';
 import { problems } from '../http/problem.ts';
-import { waitForMinPosition } from '../http/read-your-writes.ts';
+import { primaryReads, type ReadRouting } from '../http/read-routing.ts';
 import { CursorSchema, EventViewSchema, LimitSchema, PositionSchema, UuidSchema } from '../schemas/common.ts';
 import { pageOf, TraceViewSchema, TransactionViewSchema } from '../schemas/views.ts';
 import { toEventView } from '../stream/event-json.ts';
@@ -14,20 +15,25 @@ import { toEventView } from '../stream/event-json.ts';
 const IdParams = z.object({ id: UuidSchema });
 const MinPosition = { minPosition: PositionSchema.optional() };
 
+type Read = <T>(work: (db: Kysely<any>) => Promise<T>) => Promise<T>;
+
 const retryStepTypes = new Set(['AuthorizationDeclined', 'RetryScheduled', 'RetriesExhausted', 'EscrowHoldPlaced']);
 
 /** Queries of the transaction read models (and of the log, for history). */
-export function transactionReadRoutes(runtime: ProjectionRuntime): (context: AppContext) => FastifyPluginAsync {
+export function transactionReadRoutes(runtime: ProjectionRuntime, routing?: ReadRouting): (context: AppContext) => FastifyPluginAsync {
   return (context) => async (instance) => {
     const app = instance.withTypeProvider<ZodTypeProvider>();
     const db = context.store.database.db;
     const viewer = requireRole('viewer', context.tokens);
-    const caughtUp = waitForMinPosition(runtime);
+    const reads = routing ?? primaryReads(runtime, db);
+    const caughtUp = reads.preHandler;
+    /** Runs a read-model query where this request's reads go (a replica or the primary). */
+    const on = (request: FastifyRequest, reply: FastifyReply): Read => (work) => reads.query(request, reply, work);
     const schemaOf = (name: string) => runtime.schemaOf(name);
 
     /** The read model's row, or a fold of the stream when the read model has not seen it yet. */
-    const findTransaction = async (id: string): Promise<TransactionView> => {
-      const view = await getTransaction(db, schemaOf('transactions'), id);
+    const findTransaction = async (id: string, read: Read): Promise<TransactionView> => {
+      const view = await read((from) => getTransaction(from, schemaOf('transactions'), id));
       if (view) return view;
       const events = await context.store.readStream(transactionStreamId(id), { direction: 'backward', maxCount: 1 });
       const latest = events[0] ? await transactionAtVersion(context.store, id, events[0].version) : null;
@@ -44,13 +50,13 @@ export function transactionReadRoutes(runtime: ProjectionRuntime): (context: App
         querystring: z.object({ status: z.enum(transactionStatuses).optional(), vendorId: UuidSchema.optional(), limit: LimitSchema.default(50), cursor: CursorSchema.optional(), ...MinPosition }),
         response: { 200: pageOf(TransactionViewSchema) },
       },
-    }, async (request) => listTransactions(db, schemaOf('transactions'), request.query));
+    }, async (request, reply) => on(request, reply)((from) => listTransactions(from, schemaOf('transactions'), request.query)));
 
     app.get('/api/transactions/retry-pending', {
       onRequest: viewer,
       preHandler: caughtUp,
       schema: { tags: ['transactions'], summary: 'Transactions in RETRY_PENDING (seed route)', querystring: z.object({ limit: LimitSchema.default(500), ...MinPosition }), response: { 200: z.array(TransactionViewSchema) } },
-    }, async (request) => (await listRetryPending(db, schemaOf('transactions'), { limit: request.query.limit })).items);
+    }, async (request, reply) => (await on(request, reply)((from) => listRetryPending(from, schemaOf('transactions'), { limit: request.query.limit }))).items);
 
     app.get('/api/transactions/:id', {
       onRequest: viewer,
@@ -69,7 +75,7 @@ export function transactionReadRoutes(runtime: ProjectionRuntime): (context: App
         if (!view) throw problems.notFound(`transaction ${id} has no version ${request.query.atVersion}`);
         return view;
       }
-      const view = await findTransaction(id);
+      const view = await findTransaction(id, on(request, reply));
       reply.header('etag', `"${view.version}"`);
       return view;
     });
@@ -94,9 +100,10 @@ export function transactionReadRoutes(runtime: ProjectionRuntime): (context: App
       onRequest: viewer,
       preHandler: caughtUp,
       schema: { tags: ['transactions'], summary: 'DTO before and after each step, with RFC 6902 diffs', params: IdParams, querystring: z.object(MinPosition), response: { 200: pageOf(TraceViewSchema) } },
-    }, async (request) => {
-      const traces = await getTraces(db, schemaOf('traces'), request.params.id);
-      if (traces.length === 0) await findTransaction(request.params.id);
+    }, async (request, reply) => {
+      const read = on(request, reply);
+      const traces = await read((from) => getTraces(from, schemaOf('traces'), request.params.id));
+      if (traces.length === 0) await findTransaction(request.params.id, read);
       return { items: traces, nextCursor: null };
     });
 
@@ -104,9 +111,10 @@ export function transactionReadRoutes(runtime: ProjectionRuntime): (context: App
       onRequest: viewer,
       preHandler: caughtUp,
       schema: { tags: ['transactions'], summary: 'Retry history: traces of authorization and retry steps (seed route)', params: IdParams, querystring: z.object(MinPosition), response: { 200: z.array(TraceViewSchema) } },
-    }, async (request) => {
-      const traces = await getTraces(db, schemaOf('traces'), request.params.id);
-      if (traces.length === 0) await findTransaction(request.params.id);
+    }, async (request, reply) => {
+      const read = on(request, reply);
+      const traces = await read((from) => getTraces(from, schemaOf('traces'), request.params.id));
+      if (traces.length === 0) await findTransaction(request.params.id, read);
       return traces.filter((trace) => retryStepTypes.has(trace.type));
     });
 
@@ -114,15 +122,16 @@ export function transactionReadRoutes(runtime: ProjectionRuntime): (context: App
       onRequest: viewer,
       preHandler: caughtUp,
       schema: { tags: ['transactions'], summary: 'The status as plain text (seed route)', params: IdParams, querystring: z.object(MinPosition), produces: ['text/plain'] },
-    }, async (request, reply) => reply.type('text/plain; charset=utf-8').send((await findTransaction(request.params.id)).status));
+    }, async (request, reply) => reply.type('text/plain; charset=utf-8').send((await findTransaction(request.params.id, on(request, reply))).status));
 
     app.get('/api/transactions/:id/error-stack', {
       onRequest: viewer,
       preHandler: caughtUp,
       schema: { tags: ['transactions'], summary: 'The last error stack as plain text, 404 if none (seed route)', params: IdParams, querystring: z.object(MinPosition), produces: ['text/plain'] },
     }, async (request, reply) => {
-      const traces = await getTraces(db, schemaOf('traces'), request.params.id);
-      if (traces.length === 0) await findTransaction(request.params.id);
+      const read = on(request, reply);
+      const traces = await read((from) => getTraces(from, schemaOf('traces'), request.params.id));
+      if (traces.length === 0) await findTransaction(request.params.id, read);
       const failed = traces.filter((trace) => trace.error !== null).at(-1);
       if (!failed?.error) throw problems.notFound(`transaction ${request.params.id} has no error`);
       return reply.type('text/plain; charset=utf-8').send(failed.error.stack || failed.error.message);
