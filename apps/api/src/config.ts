@@ -5,6 +5,7 @@ const optionalSecret = z.string().min(1).optional();
 
 const EnvironmentSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65_535).default(8080),
+  SEED_COMPAT_PORT: z.coerce.number().int().min(0).max(65_535).optional(),
   HOST: z.string().default('0.0.0.0'),
   DATABASE_URL: z.string().url().optional(),
   DATA_DIR: z.string().default('.data'),
@@ -32,6 +33,8 @@ const EnvironmentSchema = z.object({
 
 export type Config = Readonly<{
   port: number;
+  /** Where the seed-compatible API listens (docs/seed-compatibility.md); undefined: not started. */
+  seedCompatPort: number | undefined;
   host: string;
   databaseUrl: string | undefined;
   dataDir: string;
@@ -69,8 +72,12 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env, overrid
   const parsed = EnvironmentSchema.safeParse(present);
   if (!parsed.success) throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`));
   const env = parsed.data;
+  if (env.SEED_COMPAT_PORT !== undefined && env.SEED_COMPAT_PORT !== 0 && env.SEED_COMPAT_PORT === env.PORT) {
+    throw new ConfigError([`SEED_COMPAT_PORT: must differ from PORT (${env.PORT}); the seed's frontend calls port 8080, so start with PORT=8081 SEED_COMPAT_PORT=8080`]);
+  }
   return {
     port: env.PORT,
+    seedCompatPort: env.SEED_COMPAT_PORT,
     host: env.HOST,
     databaseUrl: env.DATABASE_URL,
     dataDir: env.DATA_DIR,

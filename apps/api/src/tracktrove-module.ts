@@ -11,6 +11,7 @@ import { ledgerRoutes } from './routes/ledger.ts';
 import { transactionCommandRoutes } from './routes/transaction-commands.ts';
 import { transactionReadRoutes } from './routes/transaction-reads.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
+import { seedCompatRoutes } from './seed-compat/seed-routes.ts';
 
 export interface TrackTroveModuleHandle {
   trackTrove?: TrackTrove;
@@ -63,6 +64,7 @@ export function trackTroveModule(handle: TrackTroveModuleHandle = {}): Module {
           adminRoutes(trackTrove),
           adminProjectionRoutes(runtime, { checkTransactions: (states) => settlementCandidateViolations(store.database.db, states) }),
         ],
+        seedCompatRoutes: [seedCompatRoutes(runtime, trackTrove)],
         sandboxNow: () => trackTrove.clock.nowCached(),
         readinessChecks: {
           projections: async () => {
