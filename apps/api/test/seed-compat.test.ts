@@ -77,14 +77,14 @@ describe('the seed-compatible listener, as the original frontend calls it', () =
     await server.close();
   });
 
-  it('R3: initiates with the form defaults (channel VISA, rate 0.95): 201 and an id; VISA is mapped to API and kept in the recorded payload', async () => {
+  it('R3: initiates with the form defaults (channel VISA, rate 0.95): 201 and an id; VISA is mapped to API, kept in the recorded payload and shown back', async () => {
     const preflight = await fetch(`${seedUrl}/api/transactions/initiate`, { method: 'OPTIONS', headers: { origin: seedOrigin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' } });
     expect(preflight.status).toBe(204);
     expect(preflight.headers.get('access-control-allow-origin')).toBe(seedOrigin);
     const created = await seed('POST', '/api/transactions/initiate', { headers: json, body: formBody() });
     expect(created.status).toBe(201);
     expectSeedTransaction(created.json);
-    expect(created.json).toMatchObject({ amount: 405.75, currency: 'USD', channel: 'API' });
+    expect(created.json).toMatchObject({ amount: 405.75, currency: 'USD', channel: 'VISA', trackTroveChannel: 'API' });
     const data = await initiated(created.json.id);
     expect(data).toMatchObject({ channel: 'API', amountMinor: 40575, currency: 'USD', payload: { item: 'Bag', price: 4450.75, quantity: 1, seedRequest: { channel: 'VISA' } } });
     expect(data.simulation.successRate).toBe(0.95);
@@ -108,7 +108,14 @@ describe('the seed-compatible listener, as the original frontend calls it', () =
       expect(data.amountMinor).toBe(Math.round(amount * 100));
       expect(data.simulation.successRate).toBeCloseTo(rate > 1 ? rate / 100 : rate, 10);
       expect(data.payload.seedRequest).toEqual(rate > 1 ? { channel, simulatedSuccessRate: rate } : { channel });
+      // The seed's channel is what its list and channel chart show; a TrackTrove channel is itself.
+      expect((await seed('GET', `/api/transactions/${created.json.id}`)).json).toMatchObject({ channel, trackTroveChannel: 'API' });
     }
+    const web = await seed('POST', '/api/transactions/initiate', { headers: json, body: JSON.stringify({ vendorId: randomUUID(), amount: 10, currency: 'USD', channel: 'mobile', simulatedSuccessRate: 1, initialPayloadJson: '{}' }) });
+    expect(web.json).toMatchObject({ channel: 'mobile', trackTroveChannel: 'MOBILE' });
+    expect((await initiated(web.json.id)).payload).toEqual({ seedRequest: { channel: 'mobile' } });
+    const listed = await seed('GET', '/api/transactions', { headers: json });
+    expect(new Set(listed.json.map((item: Json) => item.channel))).toEqual(new Set([...channels, 'mobile']));
   });
 
   it('R1: lists every transaction as a JSON array, with what the list, the filter and the analytics read', async () => {
@@ -169,7 +176,7 @@ describe('the seed-compatible listener, as the original frontend calls it', () =
   it('refuses bad input on the seed routes with problem+json naming the field, and appends nothing', async () => {
     const vendorId = randomUUID();
     const body = (overrides: Json) => JSON.stringify({ vendorId, amount: 405.75, currency: 'USD', channel: 'VISA', simulatedSuccessRate: 95, initialPayloadJson: '{}', ...overrides });
-    const cases: Array<[string, string, string, Record<string, string> | undefined, string, number]> = [
+    const cases: Array<[string, string, string | undefined, Record<string, string> | undefined, string, number]> = [
       ['POST', '/api/transactions/initiate', body({ vendorId: 'not-a-uuid' }), json, 'vendorId', 400],
       ['POST', '/api/transactions/initiate', body({ vendorId: undefined }), json, 'vendorId', 400],
       ['POST', '/api/transactions/initiate', body({ amount: 0.5 }), json, 'amount', 400],
@@ -201,7 +208,9 @@ describe('the seed-compatible listener, as the original frontend calls it', () =
       expect(answer.json.code, `${method} ${path} ${payload}`).toBe('validation_failed');
       expect(answer.json.errors.map((error: { path: string }) => error.path), `${method} ${path} ${payload}`).toContain(field);
     }
-    expect(await server.context.store.headPosition()).toBe(before);
+    // Transactions of the tests above still move on (webhooks, retries); none of these requests added anything.
+    const appended = await server.context.store.readAll({ after: before, maxCount: 10_000 });
+    expect(appended.events.filter((event) => ['TransactionInitiated', 'DisputeOpened', 'DisputeResolved'].includes(event.type))).toEqual([]);
   });
 
   it("keeps TrackTrove's own contract on its own port: pages, currentStatus added, message on problems", async () => {

@@ -10,6 +10,7 @@ import { problems } from '../http/problem.ts';
 import { UuidSchema } from '../schemas/common.ts';
 import { parseMoney } from '../schemas/initiate.ts';
 import { initiateOfSeed, SeedCompatInitiateBodySchema } from './seed-initiate.ts';
+import { seedChannelsOf } from './seed-channels.ts';
 import { SeedTransactionSchema, seedTransactionOf } from './seed-transaction.ts';
 
 const IdParams = z.object({ id: UuidSchema });
@@ -29,6 +30,7 @@ const tag = ['seed-compatible'];
  * transactions with `currentStatus` and a numeric `amount`, the status as plain text, disputes
  * opened and resolved with no body, and initiate bodies with the seed's free-text channel and
  * percentage success rates mapped onto TrackTrove's model (docs/seed-compatibility.md).
+ * `channel` is the one the seed client gave (VISA), TrackTrove's own is `trackTroveChannel` (API).
  * Served on the seed-compatible listener only; TrackTrove's own API keeps its contract.
  */
 export function seedCompatRoutes(runtime: ProjectionRuntime, trackTrove: TrackTrove): (context: AppContext) => FastifyPluginAsync {
@@ -55,10 +57,17 @@ export function seedCompatRoutes(runtime: ProjectionRuntime, trackTrove: TrackTr
       return latest;
     };
 
-    const answer = (reply: FastifyReply, result: TransactionResult, status = 200) => {
+    /** Transactions in the seed's shape, each with the channel its seed client gave. */
+    const inSeedShape = async (views: readonly TransactionView[]) => {
+      const channels = await seedChannelsOf(db, views.map((view) => view.id));
+      return views.map((view) => seedTransactionOf(view, channels.get(view.id)));
+    };
+
+    const answer = async (reply: FastifyReply, result: TransactionResult, status = 200) => {
       reply.header('etag', `"${result.version}"`);
       const position = result.position ?? result.appended.at(-1)?.position ?? '';
-      return reply.status(status).send(seedTransactionOf(transactionViewOf(result.state, position)));
+      const [transaction] = await inSeedShape([transactionViewOf(result.state, position)]);
+      return reply.status(status).send(transaction);
     };
     const commandOptions = (request: FastifyRequest) => ({ correlationId: request.id });
 
@@ -79,20 +88,20 @@ export function seedCompatRoutes(runtime: ProjectionRuntime, trackTrove: TrackTr
         items.push(...page.items);
         cursor = page.nextCursor;
       } while (cursor !== null && items.length < seedListMaxItems);
-      return items.map(seedTransactionOf);
+      return inSeedShape(items);
     });
 
     app.get('/api/transactions/retry-pending', {
       onRequest: viewer,
       preHandler: caughtUpWithLog,
       schema: { tags: tag, summary: 'Transactions in RETRY_PENDING, as a JSON array', response: { 200: z.array(SeedTransactionSchema) } },
-    }, async () => (await listRetryPending(db, schemaOf('transactions'), { limit: pageSize })).items.map(seedTransactionOf));
+    }, async () => inSeedShape((await listRetryPending(db, schemaOf('transactions'), { limit: pageSize })).items));
 
     app.get('/api/transactions/:id', {
       onRequest: viewer,
       preHandler: caughtUpWithLog,
       schema: { tags: tag, summary: 'A transaction', params: IdParams, response: { 200: SeedTransactionSchema } },
-    }, async (request) => seedTransactionOf(await findTransaction(request.params.id)));
+    }, async (request) => (await inSeedShape([await findTransaction(request.params.id)]))[0]);
 
     app.get('/api/transactions/:id/status', {
       onRequest: viewer,
