@@ -8,11 +8,13 @@ import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import fastifyWebsocket from '@fastify/websocket';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import { z } from 'zod';
 import type { AppContext } from './app-context.ts';
 import { corsOptions } from './http/cors.ts';
 import { installErrorHandler, toProblem } from './http/error-handler.ts';
 import { HttpProblem, problems, sendProblem } from './http/problem.ts';
 import { refusedContent } from './http/storable-text.ts';
+import { ProblemSchema } from './schemas/common.ts';
 import { requestTimeoutMs } from './http/timeouts.ts';
 import { eventRoutes } from './routes/events.ts';
 import { operationsRoutes } from './routes/operations.ts';
@@ -106,7 +108,7 @@ export async function buildApp(context: AppContext, options: BuildAppOptions = {
   await app.register(fastifySwagger, {
     openapi: {
       info: { title: 'TrackTrove API', description: 'Fire, watch, replay and debug micro-transaction money flows.', version: '0.1.0' },
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } }, schemas: { Problem: z.toJSONSchema(ProblemSchema) as Record<string, unknown> } },
       security: [{ bearer: [] }],
     },
     transform: jsonSchemaTransform,

@@ -222,6 +222,11 @@ describe('the seed-compatible listener, as the original frontend calls it', () =
     expect(strict.status).toBe(400);
     expect(strict.json.message).toBe(strict.json.detail);
     expect(strict.json.errors.map((error: { path: string }) => error.path)).toContain('channel');
+    // Both additions are in the OpenAPI document.
+    const openApi = (await call(server.baseUrl, 'GET', '/docs/json')).json;
+    expect(openApi.components.schemas.Problem.required).toEqual(expect.arrayContaining(['code', 'detail', 'message']));
+    const listSchema = openApi.paths['/api/transactions'].get.responses['200'].content['application/json'].schema;
+    expect(listSchema.properties.items.items.required).toContain('currentStatus');
     expect((await call(server.baseUrl, 'GET', '/')).status).toBe(200);
     expect((await call(seedUrl, 'GET', '/')).status).toBe(404);
   });
