@@ -8,10 +8,13 @@ import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import fastifyWebsocket from '@fastify/websocket';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import { z } from 'zod';
 import type { AppContext } from './app-context.ts';
+import { corsOptions } from './http/cors.ts';
 import { installErrorHandler, toProblem } from './http/error-handler.ts';
 import { HttpProblem, problems, sendProblem } from './http/problem.ts';
 import { refusedContent } from './http/storable-text.ts';
+import { ProblemSchema } from './schemas/common.ts';
 import { requestTimeoutMs } from './http/timeouts.ts';
 import { eventRoutes } from './routes/events.ts';
 import { operationsRoutes } from './routes/operations.ts';
@@ -22,6 +25,8 @@ export const sandboxNowHeader = 'tracktrove-sandbox-now';
 export interface BuildAppOptions {
   /** Extra route plugins (transactions, ledger, admin, ...), registered after the core ones. */
   readonly routes?: ReadonlyArray<(context: AppContext) => import('fastify').FastifyPluginAsync>;
+  /** Serve the trace viewer at `/` (default true). */
+  readonly serveWebUi?: boolean;
 }
 
 /** A request as logged: its URL with any `token` query parameter's value left out. */
@@ -72,6 +77,9 @@ export async function buildApp(context: AppContext, options: BuildAppOptions = {
   app.setSerializerCompiler(serializerCompiler);
   installErrorHandler(app, context.availability);
 
+  // First of the request hooks, so that every answer to an allowed origin carries its grant, the
+  // refusals of the hooks below included.
+  await app.register(fastifyCors, corsOptions(context.config.corsOrigins));
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
     // Clients show times of the sandbox (an escrow hold's countdown) against the sandbox clock.
@@ -90,7 +98,6 @@ export async function buildApp(context: AppContext, options: BuildAppOptions = {
     );
   });
 
-  await app.register(fastifyCors, { origin: [...context.config.corsOrigins], exposedHeaders: ['etag', 'location', 'idempotent-replayed', 'x-request-id', 'retry-after', sandboxNowHeader] });
   await app.register(fastifyRateLimit, {
     global: false,
     max: context.config.rateLimitPerMinute,
@@ -101,7 +108,7 @@ export async function buildApp(context: AppContext, options: BuildAppOptions = {
   await app.register(fastifySwagger, {
     openapi: {
       info: { title: 'TrackTrove API', description: 'Fire, watch, replay and debug micro-transaction money flows.', version: '0.1.0' },
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } }, schemas: { Problem: z.toJSONSchema(ProblemSchema) as Record<string, unknown> } },
       security: [{ bearer: [] }],
     },
     transform: jsonSchemaTransform,
@@ -112,6 +119,7 @@ export async function buildApp(context: AppContext, options: BuildAppOptions = {
   await app.register(eventRoutes(context));
   for (const routes of options.routes ?? []) await app.register(routes(context));
 
+  if (options.serveWebUi === false) return app;
   const webDist = context.config.webDistDir ?? resolve(import.meta.dirname, '../../web/dist');
   if (existsSync(resolve(webDist, 'index.html'))) {
     await app.register(fastifyStatic, { root: webDist, prefix: '/', wildcard: false, index: ['index.html'] });

@@ -5,6 +5,7 @@ const optionalSecret = z.string().min(1).optional();
 
 const EnvironmentSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65_535).default(8080),
+  SEED_COMPAT_PORT: z.coerce.number().int().min(0).max(65_535).optional(),
   HOST: z.string().default('0.0.0.0'),
   DATABASE_URL: z.string().url().optional(),
   /** Streaming replicas of DATABASE_URL for read-model queries, comma-separated. */
@@ -37,6 +38,8 @@ const EnvironmentSchema = z.object({
 
 export type Config = Readonly<{
   port: number;
+  /** Where the seed-compatible API listens (docs/seed-compatibility.md); undefined: not started. */
+  seedCompatPort: number | undefined;
   host: string;
   databaseUrl: string | undefined;
   /** DATABASE_READ_URLS: streaming replicas that serve read-model queries (empty: the primary serves them). */
@@ -80,8 +83,12 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env, overrid
   const env = parsed.data;
   if (env.DATABASE_READ_URLS?.length && !env.DATABASE_URL) throw new ConfigError(['DATABASE_READ_URLS: replicas need their primary in DATABASE_URL']);
   if (env.REDIS_URL && env.REDIS_SENTINELS) throw new ConfigError(['REDIS_SENTINELS: set either REDIS_URL or REDIS_SENTINELS, not both']);
+  if (env.SEED_COMPAT_PORT !== undefined && env.SEED_COMPAT_PORT !== 0 && env.SEED_COMPAT_PORT === env.PORT) {
+    throw new ConfigError([`SEED_COMPAT_PORT: must differ from PORT (${env.PORT}); the seed's frontend calls port 8080, so start with PORT=8081 SEED_COMPAT_PORT=8080`]);
+  }
   return {
     port: env.PORT,
+    seedCompatPort: env.SEED_COMPAT_PORT,
     host: env.HOST,
     databaseUrl: env.DATABASE_URL,
     databaseReadUrls: env.DATABASE_READ_URLS ?? [],

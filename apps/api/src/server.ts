@@ -22,6 +22,8 @@ export interface Module {
 
 export interface StartedModule {
   readonly routes?: ReadonlyArray<(context: AppContext) => FastifyPluginAsync>;
+  /** Routes of the seed-compatible listener, started when SEED_COMPAT_PORT is set. */
+  readonly seedCompatRoutes?: ReadonlyArray<(context: AppContext) => FastifyPluginAsync>;
   readonly readinessChecks?: Record<string, () => Promise<ComponentCheck>>;
   readonly projectionLag?: () => Promise<Array<{ name: string; lag: number }>>;
   readonly pendingHolds?: () => Promise<number>;
@@ -43,6 +45,8 @@ export interface RunningServer {
   readonly context: AppContext;
   /** The address it listens on, when listen was asked for. */
   readonly url: string | null;
+  /** The seed-compatible listener (SEED_COMPAT_PORT): its app, and its address when listening. */
+  readonly seedCompat: { readonly app: FastifyInstance; readonly url: string | null } | null;
   close(): Promise<void>;
 }
 
@@ -107,12 +111,15 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   let url: string | null = null;
   if (options.listen ?? true) url = await app.listen({ port: config.port, host: config.host });
   else await app.ready();
+  const seedCompat = config.seedCompatPort === undefined ? null : await startSeedCompat(context, started, config.seedCompatPort, options.listen ?? true);
 
   return {
     app,
     context,
     url,
+    seedCompat,
     async close() {
+      await seedCompat?.app.close();
       await app.close();
       await tail.stop();
       for (const module of started.reverse()) await module.stop?.();
@@ -121,4 +128,18 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       await database.close();
     },
   };
+}
+
+/**
+ * The seed-compatible API on a listener of its own: the original TrackTrove frontend's requests,
+ * answered as its backend did (docs/seed-compatibility.md), next to TrackTrove's own API, which
+ * keeps its contract on PORT. Same context, so the same store, read models, auth and CORS.
+ */
+async function startSeedCompat(context: AppContext, started: readonly StartedModule[], port: number, listen: boolean) {
+  const app = await buildApp(context, { routes: started.flatMap((module) => module.seedCompatRoutes ?? []), serveWebUi: false });
+  let url: string | null = null;
+  if (listen) url = await app.listen({ port, host: context.config.host });
+  else await app.ready();
+  context.logger.info({ url }, 'seed-compatible API listening');
+  return { app, url };
 }

@@ -13,6 +13,7 @@ import { transactionReadRoutes } from './routes/transaction-reads.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
 import { replicaReads } from './http/read-routing.ts';
 import { openReadReplicas, replicaReadiness } from './read-replicas.ts';
+import { seedCompatRoutes } from './seed-compat/seed-routes.ts';
 
 export interface TrackTroveModuleHandle {
   trackTrove?: TrackTrove;
@@ -68,6 +69,7 @@ export function trackTroveModule(handle: TrackTroveModuleHandle = {}): Module {
           adminRoutes(trackTrove),
           adminProjectionRoutes(runtime, { checkTransactions: (states) => settlementCandidateViolations(store.database.db, states) }),
         ],
+        seedCompatRoutes: [seedCompatRoutes(runtime, trackTrove)],
         sandboxNow: () => trackTrove.clock.nowCached(),
         readinessChecks: {
           projections: async () => {

@@ -92,8 +92,9 @@ describe('read models on PostgreSQL', () => {
     const got = await getTransaction(db, schema, sample.id);
     expect(got).toMatchObject({ id: sample.id, status: sample.state.status, amountMinor: sample.state.amountMinor, version: sample.state.version, vendorId: sample.state.vendorId });
     expect(got!.amount).toMatch(/^\d+\.\d{2}$/);
+    expect(got!.currentStatus).toBe(got!.status);
     expect(Object.keys(got!).sort()).toEqual(
-      ['id', 'status', 'amount', 'amountMinor', 'currency', 'vendorId', 'payerId', 'channel', 'kind', 'serviceContext', 'retryCount', 'version', 'position',
+      ['id', 'status', 'currentStatus', 'amount', 'amountMinor', 'currency', 'vendorId', 'payerId', 'channel', 'kind', 'serviceContext', 'retryCount', 'version', 'position',
         'createdAt', 'updatedAt', 'escrowExpiresAt', 'lastError'].sort(),
     );
     expect(await getTransaction(db, schema, '00000000-0000-4000-8000-000000000000')).toBeNull();

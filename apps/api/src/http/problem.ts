@@ -18,6 +18,8 @@ export interface Problem {
   readonly detail: string;
   readonly code: ProblemCode;
   readonly errors: readonly FieldProblem[];
+  /** The detail again, for clients that show an error body's `message` (the seed's dashboard does). */
+  readonly message: string;
 }
 
 const titles: Record<ProblemCode, string> = {
@@ -59,6 +61,7 @@ export class HttpProblem extends Error {
       detail: this.message,
       code: this.code,
       errors: this.errors,
+      message: this.message,
       ...this.extensions,
     };
   }

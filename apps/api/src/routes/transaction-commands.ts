@@ -7,9 +7,7 @@ import { transactionViewOf } from '@tracktrove/projections';
 import type { AppContext } from '../app-context.ts';
 import { requireRole } from '../http/auth.ts';
 import { expectedVersionOf, idempotencyOf, markReplayed } from '../http/command-headers.ts';
-import { problems } from '../http/problem.ts';
-import { refusedContent } from '../http/storable-text.ts';
-import { InitiateBodySchema, parseMoney, PayloadSchema, SeedInitiateBodySchema, type InitiateBody } from '../schemas/initiate.ts';
+import { InitiateBodySchema, parseInitialPayloadJson, parseMoney, SeedInitiateBodySchema, type InitiateBody } from '../schemas/initiate.ts';
 import { UuidSchema } from '../schemas/common.ts';
 import { CommandResponseSchema } from '../schemas/views.ts';
 
@@ -72,24 +70,7 @@ export function transactionCommandRoutes(trackTrove: TrackTrove): (context: AppC
       schema: { tags: ['transactions'], summary: "Initiate with the seed's request shape", body: SeedInitiateBodySchema, response: { 201: CommandResponseSchema } },
     }, (request, reply) => {
       const seed = request.body;
-      let payload: Record<string, unknown> = {};
-      if (seed.initialPayloadJson !== undefined) {
-        let parsed: unknown;
-        try {
-          parsed = JSON.parse(seed.initialPayloadJson);
-        } catch {
-          throw problems.validation('initialPayloadJson must be a JSON object', [{ path: 'initialPayloadJson', message: 'must be a JSON object' }]);
-        }
-        const refused = refusedContent(parsed, 'initialPayloadJson');
-        if (refused) throw problems.field(refused.path, refused.message);
-        // The same bounds as api.md's payload (64 KiB of JSON, nesting depth).
-        const checked = PayloadSchema.safeParse(parsed);
-        if (!checked.success) {
-          const message = checked.error.issues[0]?.code === 'invalid_type' ? 'must be a JSON object' : checked.error.issues[0]?.message ?? 'is invalid';
-          throw problems.validation(`initialPayloadJson ${message}`, [{ path: 'initialPayloadJson', message }]);
-        }
-        payload = checked.data;
-      }
+      const payload = seed.initialPayloadJson === undefined ? {} : parseInitialPayloadJson(seed.initialPayloadJson);
       return initiate(request, reply, {
         vendorId: seed.vendorId,
         amount: seed.amount,

@@ -45,6 +45,8 @@ export const ProblemSchema = z.object({
   detail: z.string(),
   code: z.string(),
   errors: z.array(z.object({ path: z.string(), message: z.string() })),
+  /** The same text as `detail`, for clients that read an error body's `message`. */
+  message: z.string(),
 });
 
 export const MinPositionQuery = { minPosition: PositionSchema.optional() };

@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { channels, parseAmount, parseCurrency, transactionKinds, ValidationError } from '@tracktrove/domain';
+import { problems } from '../http/problem.ts';
+import { refusedContent } from '../http/storable-text.ts';
 import { UuidSchema } from './common.ts';
 
 const Probability = z.number().min(0).max(1);
@@ -86,4 +88,22 @@ export function parseMoney(amount: unknown, currency: string | undefined, limits
   }
   if (errors.length > 0 || amountMinor === undefined || parsedCurrency === undefined) throw new ValidationError(errors);
   return { amountMinor, currency: parsedCurrency };
+}
+
+/** The seed's `initialPayloadJson`: a JSON object as text, with the bounds of api.md's payload (64 KiB, nesting depth). */
+export function parseInitialPayloadJson(text: string): Record<string, unknown> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw problems.validation('initialPayloadJson must be a JSON object', [{ path: 'initialPayloadJson', message: 'must be a JSON object' }]);
+  }
+  const refused = refusedContent(parsed, 'initialPayloadJson');
+  if (refused) throw problems.field(refused.path, refused.message);
+  const checked = PayloadSchema.safeParse(parsed);
+  if (!checked.success) {
+    const message = checked.error.issues[0]?.code === 'invalid_type' ? 'must be a JSON object' : checked.error.issues[0]?.message ?? 'is invalid';
+    throw problems.validation(`initialPayloadJson ${message}`, [{ path: 'initialPayloadJson', message }]);
+  }
+  return checked.data;
 }

@@ -6,6 +6,8 @@ export const LastErrorSchema = z.object({ code: z.string(), message: z.string(),
 export const TransactionViewSchema = z.object({
   id: z.string(),
   status: z.string(),
+  /** The same as `status`, under the name the seed's clients read. */
+  currentStatus: z.string(),
   amount: z.string(),
   amountMinor: z.number().int(),
   currency: z.string(),

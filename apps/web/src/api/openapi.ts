@@ -548,6 +548,7 @@ export interface paths {
                             channel: string;
                             createdAt: string | null;
                             currency: string;
+                            currentStatus: string;
                             escrowExpiresAt: string | null;
                             id: string;
                             kind: string;
@@ -910,6 +911,7 @@ export interface paths {
                                 channel: string;
                                 createdAt: string | null;
                                 currency: string;
+                                currentStatus: string;
                                 escrowExpiresAt: string | null;
                                 id: string;
                                 kind: string;
@@ -993,6 +995,7 @@ export interface paths {
                             channel: string;
                             createdAt: string | null;
                             currency: string;
+                            currentStatus: string;
                             escrowExpiresAt: string | null;
                             id: string;
                             kind: string;
@@ -1054,6 +1057,7 @@ export interface paths {
                             channel: string;
                             createdAt: string | null;
                             currency: string;
+                            currentStatus: string;
                             escrowExpiresAt: string | null;
                             id: string;
                             kind: string;
@@ -1116,6 +1120,7 @@ export interface paths {
                             channel: string;
                             createdAt: string | null;
                             currency: string;
+                            currentStatus: string;
                             escrowExpiresAt: string | null;
                             id: string;
                             kind: string;
@@ -1182,6 +1187,7 @@ export interface paths {
                             channel: string;
                             createdAt: string | null;
                             currency: string;
+                            currentStatus: string;
                             escrowExpiresAt: string | null;
                             id: string;
                             kind: string;
@@ -1249,6 +1255,7 @@ export interface paths {
                             channel: string;
                             createdAt: string | null;
                             currency: string;
+                            currentStatus: string;
                             escrowExpiresAt: string | null;
                             id: string;
                             kind: string;
@@ -1407,6 +1414,7 @@ export interface paths {
                             channel: string;
                             createdAt: string | null;
                             currency: string;
+                            currentStatus: string;
                             escrowExpiresAt: string | null;
                             id: string;
                             kind: string;
@@ -1473,6 +1481,7 @@ export interface paths {
                             channel: string;
                             createdAt: string | null;
                             currency: string;
+                            currentStatus: string;
                             escrowExpiresAt: string | null;
                             id: string;
                             kind: string;
@@ -1535,6 +1544,7 @@ export interface paths {
                             channel: string;
                             createdAt: string | null;
                             currency: string;
+                            currentStatus: string;
                             escrowExpiresAt: string | null;
                             id: string;
                             kind: string;
@@ -1606,6 +1616,7 @@ export interface paths {
                             channel: string;
                             createdAt: string | null;
                             currency: string;
+                            currentStatus: string;
                             escrowExpiresAt: string | null;
                             id: string;
                             kind: string;
@@ -1736,6 +1747,7 @@ export interface paths {
                             channel: string;
                             createdAt: string | null;
                             currency: string;
+                            currentStatus: string;
                             escrowExpiresAt: string | null;
                             id: string;
                             kind: string;
@@ -1923,6 +1935,7 @@ export interface paths {
                             channel: string;
                             createdAt: string | null;
                             currency: string;
+                            currentStatus: string;
                             escrowExpiresAt: string | null;
                             id: string;
                             kind: string;
@@ -1982,6 +1995,7 @@ export interface paths {
                             channel: string;
                             createdAt: string | null;
                             currency: string;
+                            currentStatus: string;
                             escrowExpiresAt: string | null;
                             id: string;
                             kind: string;
@@ -2189,7 +2203,20 @@ export interface paths {
 }
 export type webhooks = Record<string, never>;
 export interface components {
-    schemas: never;
+    schemas: {
+        Problem: {
+            code: string;
+            detail: string;
+            errors: {
+                message: string;
+                path: string;
+            }[];
+            message: string;
+            status: number;
+            title: string;
+            type: string;
+        };
+    };
     responses: never;
     parameters: never;
     requestBodies: never;

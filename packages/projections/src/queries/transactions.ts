@@ -34,6 +34,7 @@ export function transactionViewOfRow(row: TransactionRow): TransactionView {
   return {
     id: row.id,
     status: row.status,
+    currentStatus: row.status,
     amount: formatAmount(amountMinor, row.currency as Currency),
     amountMinor,
     currency: row.currency,

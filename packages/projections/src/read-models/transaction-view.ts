@@ -4,6 +4,8 @@ import { formatAmount, type LastError, type TransactionState } from '@tracktrove
 export interface TransactionView {
   readonly id: string;
   readonly status: string;
+  /** The status again, under the name the seed's clients read. */
+  readonly currentStatus: string;
   /** Major units as a decimal string, e.g. "12.50". */
   readonly amount: string;
   readonly amountMinor: number;
@@ -35,6 +37,7 @@ export function transactionViewOf(state: TransactionState, position: string): Tr
   return {
     id: state.transactionId,
     status: state.status,
+    currentStatus: state.status,
     amount: formatAmount(state.amountMinor, state.currency),
     amountMinor: state.amountMinor,
     currency: state.currency,

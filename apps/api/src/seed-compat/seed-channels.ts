@@ -1,0 +1,19 @@
+import { sql, type Kysely } from 'kysely';
+import { transactionIdOf, transactionStreamId } from '@tracktrove/projections';
+import { seedRequestKey } from './seed-initiate.ts';
+
+/**
+ * The channel each transaction's seed client gave, where TrackTrove mapped it (a card network,
+ * a wallet): read from the payload its TransactionInitiated event recorded, for all of them in one
+ * statement. Transactions initiated otherwise are not in the map.
+ */
+export async function seedChannelsOf(db: Kysely<any>, transactionIds: readonly string[]): Promise<Map<string, string>> {
+  if (transactionIds.length === 0) return new Map();
+  const streamIds = transactionIds.map(transactionStreamId);
+  const { rows } = await sql<{ stream_id: string; channel: string }>`
+    select stream_id, data -> 'payload' -> ${seedRequestKey} ->> 'channel' as channel
+      from tt_events
+     where stream_id = any(${streamIds}) and stream_version = 1 and type = 'TransactionInitiated'
+       and data -> 'payload' -> ${seedRequestKey} ->> 'channel' is not null`.execute(db);
+  return new Map(rows.map((row) => [transactionIdOf(row.stream_id) ?? row.stream_id, row.channel]));
+}
