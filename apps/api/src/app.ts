@@ -9,8 +9,9 @@ import fastifySwaggerUi from '@fastify/swagger-ui';
 import fastifyWebsocket from '@fastify/websocket';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { AppContext } from './app-context.ts';
-import { installErrorHandler, toProblem } from './http/error-handler.ts';
+import { installErrorHandler, notFoundProblem, toProblem } from './http/error-handler.ts';
 import { HttpProblem, problems, sendProblem } from './http/problem.ts';
+import { tooDeepJson } from './http/json-depth.ts';
 import { refusedContent } from './http/storable-text.ts';
 import { requestTimeoutMs } from './http/timeouts.ts';
 import { eventRoutes } from './routes/events.ts';
@@ -52,10 +53,12 @@ export async function buildApp(context: AppContext, options: BuildAppOptions = {
   // An empty body sent as application/json (a client's default header on a POST without data) is
   // no body: routes whose body is optional take it, the others answer 400 naming the body. What
   // the API refuses in any body (text PostgreSQL cannot store, prototype keys) is refused here,
-  // before it can fail a shared append.
+  // before it can fail a shared append. A body that nests too deep is refused before it is parsed.
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
     if (body.length === 0) return done(null, undefined);
+    const tooDeep = tooDeepJson(String(body));
+    if (tooDeep) return done(problems.field(tooDeep.path || 'body', tooDeep.message));
     let parsed: unknown;
     try {
       parsed = JSON.parse(String(body));
@@ -96,6 +99,10 @@ export async function buildApp(context: AppContext, options: BuildAppOptions = {
     max: context.config.rateLimitPerMinute,
     timeWindow: 60_000,
     errorResponseBuilder: (_request, detail) => new HttpProblem(429, 'rate_limited', `rate limit of ${detail.max} requests per ${detail.after} exceeded`, [], { 'retry-after': String(Math.ceil(detail.ttl / 1000)) }),
+  });
+  // A request no route takes is answered before its body is read: nothing is parsed for it.
+  app.addHook('onRequest', async (request) => {
+    if (request.is404) throw notFoundProblem(request);
   });
   await app.register(fastifyWebsocket, { options: { maxPayload: 64 * 1024 } });
   await app.register(fastifySwagger, {

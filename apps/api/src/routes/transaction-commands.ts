@@ -8,6 +8,7 @@ import type { AppContext } from '../app-context.ts';
 import { requireRole } from '../http/auth.ts';
 import { expectedVersionOf, idempotencyOf, markReplayed } from '../http/command-headers.ts';
 import { problems } from '../http/problem.ts';
+import { tooDeepJson } from '../http/json-depth.ts';
 import { refusedContent } from '../http/storable-text.ts';
 import { InitiateBodySchema, parseMoney, PayloadSchema, SeedInitiateBodySchema, type InitiateBody } from '../schemas/initiate.ts';
 import { UuidSchema } from '../schemas/common.ts';
@@ -74,6 +75,8 @@ export function transactionCommandRoutes(trackTrove: TrackTrove): (context: AppC
       const seed = request.body;
       let payload: Record<string, unknown> = {};
       if (seed.initialPayloadJson !== undefined) {
+        const tooDeep = tooDeepJson(seed.initialPayloadJson);
+        if (tooDeep) throw problems.field('initialPayloadJson', tooDeep.message);
         let parsed: unknown;
         try {
           parsed = JSON.parse(seed.initialPayloadJson);
