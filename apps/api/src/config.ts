@@ -9,7 +9,7 @@ const EnvironmentSchema = z.object({
   DATABASE_URL: z.string().url().optional(),
   DATA_DIR: z.string().default('.data'),
   REDIS_URL: z.string().url().optional(),
-  WEBHOOK_SECRET: z.string().min(16).default('tracktrove-sandbox-webhook-secret'),
+  WEBHOOK_SECRET: z.string().min(16).optional(),
   CORS_ORIGINS: commaList.default(['http://localhost:5173']),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   TRACKTROVE_ADMIN_TOKEN: optionalSecret,
@@ -36,7 +36,8 @@ export type Config = Readonly<{
   databaseUrl: string | undefined;
   dataDir: string;
   redisUrl: string | undefined;
-  webhookSecret: string;
+  /** Unset: a random secret made for the database and kept in it (loadOrCreateWebhookSecret). */
+  webhookSecret: string | undefined;
   corsOrigins: readonly string[];
   logLevel: z.infer<typeof EnvironmentSchema>['LOG_LEVEL'];
   tokens: { admin: string | undefined; operator: string | undefined; viewer: string | undefined };

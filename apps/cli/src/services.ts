@@ -5,6 +5,7 @@ import { createTrackTrove, type TrackTrove } from '@tracktrove/application';
 import { upcastTransactionEvent } from '@tracktrove/commands';
 import { createEventStore, eventStoreMigrations, migrateToLatest, openDatabase, type EventStore, type StoreDatabase } from '@tracktrove/event-store';
 import { readModels, startProjectionRuntime, type ProjectionRuntime } from '@tracktrove/projections';
+import { loadOrCreateWebhookSecret } from '@tracktrove/simulator';
 
 /** How long the CLI waits for PostgreSQL to answer before it gives up with a message. */
 const connectTimeoutMs = 10_000;
@@ -67,7 +68,7 @@ export async function openServices(config: Config, logger: Logger): Promise<CliS
           database,
           store,
           redisUrl: config.redisUrl,
-          webhookSecret: config.webhookSecret,
+          webhookSecret: config.webhookSecret ?? await loadOrCreateWebhookSecret(database.db),
           defaults: { escrowTtlMs: config.escrowTtlMs, maxRetries: config.maxRetries, retryBaseDelayMs: config.retryBaseDelayMs, retryMaxDelayMs: config.retryMaxDelayMs, amountLimits: config.amountLimits, settlementCutoffHourUtc: config.settlementCutoffHourUtc },
           logger,
           timers: { dailySettlement: options.dailySettlement },
