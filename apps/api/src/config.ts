@@ -28,6 +28,8 @@ const EnvironmentSchema = z.object({
   STREAM_MAX_BUFFERED_BYTES: z.coerce.number().int().min(16 * 1024).max(256 * 1024 * 1024).default(4 * 1024 * 1024),
   STREAM_HEARTBEAT_MS: z.coerce.number().int().min(100).max(300_000).default(15_000),
   MAX_STREAM_CLIENTS: z.coerce.number().int().min(1).max(100_000).default(2_000),
+  IDEMPOTENCY_MAX_KEYS: z.coerce.number().int().min(1).max(100_000_000).default(1_000_000),
+  IDEMPOTENCY_EXPIRY_INTERVAL_MS: z.coerce.number().int().min(10).max(3_600_000).default(60_000),
 });
 
 export type Config = Readonly<{
@@ -55,6 +57,8 @@ export type Config = Readonly<{
   streamHeartbeatMs: number;
   /** WebSocket clients of one process, both feeds together; more are refused with 503. */
   maxStreamClients: number;
+  /** The idempotency store: keys beyond maxKeys go oldest first, checked (with the 24 h retention) every expiryIntervalMs. */
+  idempotency: { maxKeys: number; expiryIntervalMs: number };
 }>;
 
 export class ConfigError extends Error {
@@ -92,6 +96,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env, overrid
     streamMaxBufferedBytes: env.STREAM_MAX_BUFFERED_BYTES,
     streamHeartbeatMs: env.STREAM_HEARTBEAT_MS,
     maxStreamClients: env.MAX_STREAM_CLIENTS,
+    idempotency: { maxKeys: env.IDEMPOTENCY_MAX_KEYS, expiryIntervalMs: env.IDEMPOTENCY_EXPIRY_INTERVAL_MS },
     ...overrides,
   };
 }

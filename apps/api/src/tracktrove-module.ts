@@ -33,6 +33,7 @@ export function trackTroveModule(handle: TrackTroveModuleHandle = {}): Module {
         store,
         redisUrl: config.redisUrl,
         webhookSecret: config.webhookSecret ?? await loadOrCreateWebhookSecret(database.db),
+        idempotency: config.idempotency,
         webhookUrl: '/api/webhooks/gateway',
         webhookTransport: async (request) => {
           if (!app) return { status: 503, body: 'the API is not ready' };

@@ -69,6 +69,7 @@ export async function openServices(config: Config, logger: Logger): Promise<CliS
           store,
           redisUrl: config.redisUrl,
           webhookSecret: config.webhookSecret ?? await loadOrCreateWebhookSecret(database.db),
+          idempotency: config.idempotency,
           defaults: { escrowTtlMs: config.escrowTtlMs, maxRetries: config.maxRetries, retryBaseDelayMs: config.retryBaseDelayMs, retryMaxDelayMs: config.retryMaxDelayMs, amountLimits: config.amountLimits, settlementCutoffHourUtc: config.settlementCutoffHourUtc },
           logger,
           timers: { dailySettlement: options.dailySettlement },

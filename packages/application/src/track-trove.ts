@@ -9,7 +9,7 @@ import {
 } from '@tracktrove/domain';
 import type { EventStore, Page, StoreDatabase } from '@tracktrove/event-store';
 import {
-  executeTransactionCommand, executeTransactionCommands, loadTransaction, loadTransactionWithPosition, VersionMismatchError, runIdempotent, runIdempotentAround, transactionIdOf, transactionStreamId,
+  executeTransactionCommand, executeTransactionCommands, loadTransaction, loadTransactionWithPosition, VersionMismatchError, runIdempotent, runIdempotentAround, startIdempotencyExpiry, type IdempotencyExpiry, transactionIdOf, transactionStreamId,
   type CommandResult, type CommandSequence, type IdempotencyRequest, type StepContext,
 } from '@tracktrove/commands';
 import {
@@ -64,6 +64,8 @@ export interface TrackTroveOptions {
   readonly webhookUrl?: string;
   readonly defaults: TrackTroveDefaults;
   readonly logger?: Logger;
+  /** The idempotency store's bounds: keys beyond maxKeys go oldest first, checked every expiryIntervalMs (with the 24 h retention). */
+  readonly idempotency?: { readonly maxKeys?: number; readonly expiryIntervalMs?: number };
   readonly timers?: {
     readonly sweepIntervalMs?: number;
     /** Sorted-set poll of the Redis fast path; 0 = keyspace notifications only. */
@@ -204,6 +206,7 @@ export function createTrackTrove(options: TrackTroveOptions): TrackTrove {
   const backoff = { baseDelayMs: defaults.retryBaseDelayMs, maxDelayMs: defaults.retryMaxDelayMs };
   let failures: FailureSettings = defaultFailureSettings;
   let lastSettlementDate: string | null = null;
+  let idempotencyExpiry: IdempotencyExpiry | undefined;
 
   const transport: WebhookTransport = options.webhookTransport ?? (async (request) => {
     try {
@@ -690,8 +693,16 @@ export function createTrackTrove(options: TrackTroveOptions): TrackTrove {
       failures = await readFailureSettings(db);
       timerService.start();
       await redis?.start();
+      idempotencyExpiry ??= startIdempotencyExpiry({
+        db,
+        maxKeys: options.idempotency?.maxKeys,
+        intervalMs: options.idempotency?.expiryIntervalMs,
+        onError: (error) => logger?.warn({ err: error }, 'idempotency keys not expired this time; the next run tries again'),
+      });
     },
     async stop() {
+      await idempotencyExpiry?.stop();
+      idempotencyExpiry = undefined;
       await redis?.stop();
       await timerService.stop();
     },
