@@ -2,7 +2,6 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
 import fastifyCors from '@fastify/cors';
-import fastifyRateLimit from '@fastify/rate-limit';
 import fastifyStatic from '@fastify/static';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
@@ -10,8 +9,10 @@ import fastifyWebsocket from '@fastify/websocket';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { AppContext } from './app-context.ts';
 import { installErrorHandler, notFoundProblem, toProblem } from './http/error-handler.ts';
-import { HttpProblem, problems, sendProblem } from './http/problem.ts';
+import { problems, sendProblem } from './http/problem.ts';
 import { tooDeepJson } from './http/json-depth.ts';
+import { redactedUrl } from './http/log-redaction.ts';
+import { installRateLimits, rateLimitsFrom } from './http/rate-limits.ts';
 import { refusedContent } from './http/storable-text.ts';
 import { requestTimeoutMs } from './http/timeouts.ts';
 import { eventRoutes } from './routes/events.ts';
@@ -25,9 +26,9 @@ export interface BuildAppOptions {
   readonly routes?: ReadonlyArray<(context: AppContext) => import('fastify').FastifyPluginAsync>;
 }
 
-/** A request as logged: its URL with any `token` query parameter's value left out. */
+/** A request as logged: its URL with the value of any query parameter named for a token left out, however its name is spelled. */
 function requestLogView(request: FastifyRequest): Record<string, unknown> {
-  return { method: request.method, url: request.url.replace(/([?&]token=)[^&#]*/gi, '$1[redacted]'), host: request.host, remoteAddress: request.ip, remotePort: request.socket?.remotePort };
+  return { method: request.method, url: redactedUrl(request.url), host: request.host, remoteAddress: request.ip, remotePort: request.socket?.remotePort };
 }
 
 /** The Fastify application: plugins, schemas, error mapping and routes. Listening is the caller's. */
@@ -94,12 +95,7 @@ export async function buildApp(context: AppContext, options: BuildAppOptions = {
   });
 
   await app.register(fastifyCors, { origin: [...context.config.corsOrigins], exposedHeaders: ['etag', 'location', 'idempotent-replayed', 'x-request-id', 'retry-after', sandboxNowHeader] });
-  await app.register(fastifyRateLimit, {
-    global: false,
-    max: context.config.rateLimitPerMinute,
-    timeWindow: 60_000,
-    errorResponseBuilder: (_request, detail) => new HttpProblem(429, 'rate_limited', `rate limit of ${detail.max} requests per ${detail.after} exceeded`, [], { 'retry-after': String(Math.ceil(detail.ttl / 1000)) }),
-  });
+  await installRateLimits(app, rateLimitsFrom(context.config.rateLimitPerMinute));
   // A request no route takes is answered before its body is read: nothing is parsed for it.
   app.addHook('onRequest', async (request) => {
     if (request.is404) throw notFoundProblem(request);
