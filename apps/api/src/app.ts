@@ -10,10 +10,13 @@ import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fast
 import type { AppContext } from './app-context.ts';
 import { installErrorHandler, notFoundProblem, toProblem } from './http/error-handler.ts';
 import { problems, sendProblem } from './http/problem.ts';
+import { requireRole } from './http/auth.ts';
 import { tooDeepJson } from './http/json-depth.ts';
 import { redactedUrl } from './http/log-redaction.ts';
 import { installRateLimits, rateLimitsFrom } from './http/rate-limits.ts';
+import { installSecurityHeaders, swaggerUiPolicy } from './http/security-headers.ts';
 import { refusedContent } from './http/storable-text.ts';
+import { checkUpgradeOrigin } from './http/websocket-origin.ts';
 import { requestTimeoutMs } from './http/timeouts.ts';
 import { eventRoutes } from './routes/events.ts';
 import { operationsRoutes } from './routes/operations.ts';
@@ -75,6 +78,11 @@ export async function buildApp(context: AppContext, options: BuildAppOptions = {
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   installErrorHandler(app, context.availability);
+  // First, so that every response carries them, a refusal by any later hook too.
+  await installSecurityHeaders(app);
+  // Before any hook that may refuse a request: its own hook marks a handshake, so that the socket of
+  // one refused (429, 403, 404) is closed with the answer.
+  await app.register(fastifyWebsocket, { options: { maxPayload: 64 * 1024 } });
 
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
@@ -96,11 +104,11 @@ export async function buildApp(context: AppContext, options: BuildAppOptions = {
 
   await app.register(fastifyCors, { origin: [...context.config.corsOrigins], exposedHeaders: ['etag', 'location', 'idempotent-replayed', 'x-request-id', 'retry-after', sandboxNowHeader] });
   await installRateLimits(app, rateLimitsFrom(context.config.rateLimitPerMinute));
+  app.addHook('onRequest', checkUpgradeOrigin(context.config.corsOrigins));
   // A request no route takes is answered before its body is read: nothing is parsed for it.
   app.addHook('onRequest', async (request) => {
     if (request.is404) throw notFoundProblem(request);
   });
-  await app.register(fastifyWebsocket, { options: { maxPayload: 64 * 1024 } });
   await app.register(fastifySwagger, {
     openapi: {
       info: { title: 'TrackTrove API', description: 'Fire, watch, replay and debug micro-transaction money flows.', version: '0.1.0' },
@@ -109,7 +117,13 @@ export async function buildApp(context: AppContext, options: BuildAppOptions = {
     },
     transform: jsonSchemaTransform,
   });
-  await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
+  const docsAndMetricsRole = context.config.docsAndMetricsRole;
+  await app.register(fastifySwaggerUi, {
+    routePrefix: '/docs',
+    staticCSP: true,
+    transformStaticCSP: swaggerUiPolicy,
+    uiHooks: docsAndMetricsRole ? { onRequest: requireRole(docsAndMetricsRole, context.tokens) } : undefined,
+  });
 
   await app.register(operationsRoutes(context));
   await app.register(eventRoutes(context));
@@ -117,7 +131,8 @@ export async function buildApp(context: AppContext, options: BuildAppOptions = {
 
   const webDist = context.config.webDistDir ?? resolve(import.meta.dirname, '../../web/dist');
   if (existsSync(resolve(webDist, 'index.html'))) {
-    await app.register(fastifyStatic, { root: webDist, prefix: '/', wildcard: false, index: ['index.html'] });
+    // Source maps are not served, even from a build that has them: they would hand out the viewer's source.
+    await app.register(fastifyStatic, { root: webDist, prefix: '/', wildcard: false, index: ['index.html'], allowedPath: (path) => !path.endsWith('.map') });
   } else {
     app.get('/', { schema: { hide: true } }, async (_request, reply) =>
       reply.type('text/html').send('<!doctype html><title>TrackTrove</title><p>The trace viewer is not built: run <code>pnpm --filter @tracktrove/web build</code>. The API is at <a href="/docs">/docs</a>.</p>'));

@@ -28,6 +28,7 @@ const EnvironmentSchema = z.object({
   STREAM_MAX_BUFFERED_BYTES: z.coerce.number().int().min(16 * 1024).max(256 * 1024 * 1024).default(4 * 1024 * 1024),
   STREAM_HEARTBEAT_MS: z.coerce.number().int().min(100).max(300_000).default(15_000),
   MAX_STREAM_CLIENTS: z.coerce.number().int().min(1).max(100_000).default(2_000),
+  DOCS_AND_METRICS_ROLE: z.enum(['viewer', 'operator', 'admin']).optional(),
   MAX_STREAM_CLIENTS_PER_ADDRESS: z.coerce.number().int().min(1).max(100_000).default(100),
   STREAM_UPGRADES_PER_MINUTE: z.coerce.number().int().min(1).default(300),
   IDEMPOTENCY_MAX_KEYS: z.coerce.number().int().min(1).max(100_000_000).default(1_000_000),
@@ -59,6 +60,8 @@ export type Config = Readonly<{
   streamHeartbeatMs: number;
   /** WebSocket clients of one process, both feeds together; more are refused with 503. */
   maxStreamClients: number;
+  /** Unset: /metrics, /docs and /docs/json are open; set: they need a bearer token of this role (or higher). */
+  docsAndMetricsRole: 'viewer' | 'operator' | 'admin' | undefined;
   /** Of maxStreamClients, how many one client address may hold; more are refused with 429. */
   maxStreamClientsPerAddress: number;
   /** WebSocket upgrades one client address may ask for, per stream route and minute. */
@@ -102,6 +105,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env, overrid
     streamMaxBufferedBytes: env.STREAM_MAX_BUFFERED_BYTES,
     streamHeartbeatMs: env.STREAM_HEARTBEAT_MS,
     maxStreamClients: env.MAX_STREAM_CLIENTS,
+    docsAndMetricsRole: env.DOCS_AND_METRICS_ROLE,
     maxStreamClientsPerAddress: env.MAX_STREAM_CLIENTS_PER_ADDRESS,
     streamUpgradesPerMinute: env.STREAM_UPGRADES_PER_MINUTE,
     idempotency: { maxKeys: env.IDEMPOTENCY_MAX_KEYS, expiryIntervalMs: env.IDEMPOTENCY_EXPIRY_INTERVAL_MS },
