@@ -50,7 +50,7 @@ describe('a locked-down server without WEBHOOK_SECRET', () => {
 
   it('refuses a webhook signed with any constant: the transaction stays in ESCROW and nothing is appended', async () => {
     const id = await initiate(3_600_000);
-    expect(await statusOf(id)).toBe('ESCROW');
+    expect(await statusWithin(id, 'ESCROW')).toBe('ESCROW');
     const before = await server.context.store.headPosition();
     for (const constant of constants) {
       const response = await postWebhook(signed(constant, id));
