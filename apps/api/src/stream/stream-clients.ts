@@ -15,8 +15,6 @@ export interface StreamClients {
    * 503 when the process has all it may. A client counts from here until its connection closes.
    */
   admit(request: FastifyRequest): void;
-  /** Open clients of an address. */
-  openFrom(address: string): number;
 }
 
 /** The stream clients open per address and in all: one address cannot take every place. */
@@ -46,6 +44,5 @@ export function createStreamClients(limits: StreamClientLimits): StreamClients {
         else byAddress.delete(address);
       });
     },
-    openFrom: (address) => byAddress.get(normalizeIP(address)) ?? 0,
   };
 }
