@@ -7,7 +7,8 @@ const apiOrigin = process.env.TRACKTROVE_API_ORIGIN ?? 'http://localhost:8080';
 export default defineConfig({
   plugins: [react()],
   base: '/',
-  build: { outDir: 'dist', emptyOutDir: true, sourcemap: true },
+  // No source maps: the server would hand the viewer's whole source to anyone who asks.
+  build: { outDir: 'dist', emptyOutDir: true, sourcemap: false },
   server: {
     port: 5173,
     proxy: {

@@ -2,7 +2,6 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
 import fastifyCors from '@fastify/cors';
-import fastifyRateLimit from '@fastify/rate-limit';
 import fastifyStatic from '@fastify/static';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
@@ -10,10 +9,16 @@ import fastifyWebsocket from '@fastify/websocket';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AppContext } from './app-context.ts';
+import { requireRole } from './http/auth.ts';
 import { corsOptions } from './http/cors.ts';
-import { installErrorHandler, toProblem } from './http/error-handler.ts';
-import { HttpProblem, problems, sendProblem } from './http/problem.ts';
+import { installErrorHandler, notFoundProblem, toProblem } from './http/error-handler.ts';
+import { tooDeepJson } from './http/json-depth.ts';
+import { redactedUrl } from './http/log-redaction.ts';
+import { problems, sendProblem } from './http/problem.ts';
+import { installRateLimits, rateLimitsFrom } from './http/rate-limits.ts';
+import { installSecurityHeaders, swaggerUiPolicy } from './http/security-headers.ts';
 import { refusedContent } from './http/storable-text.ts';
+import { checkUpgradeOrigin } from './http/websocket-origin.ts';
 import { ProblemSchema } from './schemas/common.ts';
 import { requestTimeoutMs } from './http/timeouts.ts';
 import { eventRoutes } from './routes/events.ts';
@@ -29,9 +34,9 @@ export interface BuildAppOptions {
   readonly serveWebUi?: boolean;
 }
 
-/** A request as logged: its URL with any `token` query parameter's value left out. */
+/** A request as logged: its URL with the value of any query parameter named for a token left out, however its name is spelled. */
 function requestLogView(request: FastifyRequest): Record<string, unknown> {
-  return { method: request.method, url: request.url.replace(/([?&]token=)[^&#]*/gi, '$1[redacted]'), host: request.host, remoteAddress: request.ip, remotePort: request.socket?.remotePort };
+  return { method: request.method, url: redactedUrl(request.url), host: request.host, remoteAddress: request.ip, remotePort: request.socket?.remotePort };
 }
 
 /** The Fastify application: plugins, schemas, error mapping and routes. Listening is the caller's. */
@@ -57,10 +62,12 @@ export async function buildApp(context: AppContext, options: BuildAppOptions = {
   // An empty body sent as application/json (a client's default header on a POST without data) is
   // no body: routes whose body is optional take it, the others answer 400 naming the body. What
   // the API refuses in any body (text PostgreSQL cannot store, prototype keys) is refused here,
-  // before it can fail a shared append.
+  // before it can fail a shared append. A body that nests too deep is refused before it is parsed.
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
     if (body.length === 0) return done(null, undefined);
+    const tooDeep = tooDeepJson(String(body));
+    if (tooDeep) return done(problems.field(tooDeep.path || 'body', tooDeep.message));
     let parsed: unknown;
     try {
       parsed = JSON.parse(String(body));
@@ -76,6 +83,11 @@ export async function buildApp(context: AppContext, options: BuildAppOptions = {
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   installErrorHandler(app, context.availability);
+  // First, so that every response carries them, a refusal by any later hook too.
+  await installSecurityHeaders(app);
+  // Before any hook that may refuse a request: its own hook marks a handshake, so that the socket of
+  // one refused (429, 403, 404) is closed with the answer.
+  await app.register(fastifyWebsocket, { options: { maxPayload: 64 * 1024 } });
 
   // First of the request hooks, so that every answer to an allowed origin carries its grant, the
   // refusals of the hooks below included.
@@ -98,13 +110,12 @@ export async function buildApp(context: AppContext, options: BuildAppOptions = {
     );
   });
 
-  await app.register(fastifyRateLimit, {
-    global: false,
-    max: context.config.rateLimitPerMinute,
-    timeWindow: 60_000,
-    errorResponseBuilder: (_request, detail) => new HttpProblem(429, 'rate_limited', `rate limit of ${detail.max} requests per ${detail.after} exceeded`, [], { 'retry-after': String(Math.ceil(detail.ttl / 1000)) }),
+  await installRateLimits(app, rateLimitsFrom(context.config.rateLimitPerMinute));
+  app.addHook('onRequest', checkUpgradeOrigin(context.config.corsOrigins));
+  // A request no route takes is answered before its body is read: nothing is parsed for it.
+  app.addHook('onRequest', async (request) => {
+    if (request.is404) throw notFoundProblem(request);
   });
-  await app.register(fastifyWebsocket, { options: { maxPayload: 64 * 1024 } });
   await app.register(fastifySwagger, {
     openapi: {
       info: { title: 'TrackTrove API', description: 'Fire, watch, replay and debug micro-transaction money flows.', version: '0.1.0' },
@@ -113,7 +124,13 @@ export async function buildApp(context: AppContext, options: BuildAppOptions = {
     },
     transform: jsonSchemaTransform,
   });
-  await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
+  const docsAndMetricsRole = context.config.docsAndMetricsRole;
+  await app.register(fastifySwaggerUi, {
+    routePrefix: '/docs',
+    staticCSP: true,
+    transformStaticCSP: swaggerUiPolicy,
+    uiHooks: docsAndMetricsRole ? { onRequest: requireRole(docsAndMetricsRole, context.tokens) } : undefined,
+  });
 
   await app.register(operationsRoutes(context));
   await app.register(eventRoutes(context));
@@ -122,7 +139,8 @@ export async function buildApp(context: AppContext, options: BuildAppOptions = {
   if (options.serveWebUi === false) return app;
   const webDist = context.config.webDistDir ?? resolve(import.meta.dirname, '../../web/dist');
   if (existsSync(resolve(webDist, 'index.html'))) {
-    await app.register(fastifyStatic, { root: webDist, prefix: '/', wildcard: false, index: ['index.html'] });
+    // Source maps are not served, even from a build that has them: they would hand out the viewer's source.
+    await app.register(fastifyStatic, { root: webDist, prefix: '/', wildcard: false, index: ['index.html'], allowedPath: (path) => !path.endsWith('.map') });
   } else {
     app.get('/', { schema: { hide: true } }, async (_request, reply) =>
       reply.type('text/html').send('<!doctype html><title>TrackTrove</title><p>The trace viewer is not built: run <code>pnpm --filter @tracktrove/web build</code>. The API is at <a href="/docs">/docs</a>.</p>'));

@@ -15,7 +15,7 @@ const EnvironmentSchema = z.object({
   /** host:port of each sentinel, comma-separated; instead of REDIS_URL. */
   REDIS_SENTINELS: commaList.pipe(z.array(z.string().regex(/^[^\s:]+:\d{1,5}$/, 'each sentinel as host:port')).min(1).max(16)).optional(),
   REDIS_MASTER_NAME: z.string().regex(/^[\w.-]{1,64}$/).default('tracktrove'),
-  WEBHOOK_SECRET: z.string().min(16).default('tracktrove-sandbox-webhook-secret'),
+  WEBHOOK_SECRET: z.string().min(16).optional(),
   CORS_ORIGINS: commaList.default(['http://localhost:5173']),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   TRACKTROVE_ADMIN_TOKEN: optionalSecret,
@@ -34,6 +34,11 @@ const EnvironmentSchema = z.object({
   STREAM_MAX_BUFFERED_BYTES: z.coerce.number().int().min(16 * 1024).max(256 * 1024 * 1024).default(4 * 1024 * 1024),
   STREAM_HEARTBEAT_MS: z.coerce.number().int().min(100).max(300_000).default(15_000),
   MAX_STREAM_CLIENTS: z.coerce.number().int().min(1).max(100_000).default(2_000),
+  DOCS_AND_METRICS_ROLE: z.enum(['viewer', 'operator', 'admin']).optional(),
+  MAX_STREAM_CLIENTS_PER_ADDRESS: z.coerce.number().int().min(1).max(100_000).default(100),
+  STREAM_UPGRADES_PER_MINUTE: z.coerce.number().int().min(1).default(300),
+  IDEMPOTENCY_MAX_KEYS: z.coerce.number().int().min(1).max(100_000_000).default(1_000_000),
+  IDEMPOTENCY_EXPIRY_INTERVAL_MS: z.coerce.number().int().min(10).max(3_600_000).default(60_000),
 });
 
 export type Config = Readonly<{
@@ -48,7 +53,8 @@ export type Config = Readonly<{
   redisUrl: string | undefined;
   /** REDIS_SENTINELS and REDIS_MASTER_NAME: Redis behind Sentinel. */
   redisSentinel: { sentinels: readonly { host: string; port: number }[]; masterName: string } | undefined;
-  webhookSecret: string;
+  /** Unset: a random secret made for the database and kept in it (loadOrCreateWebhookSecret). */
+  webhookSecret: string | undefined;
   corsOrigins: readonly string[];
   logLevel: z.infer<typeof EnvironmentSchema>['LOG_LEVEL'];
   tokens: { admin: string | undefined; operator: string | undefined; viewer: string | undefined };
@@ -66,6 +72,14 @@ export type Config = Readonly<{
   streamHeartbeatMs: number;
   /** WebSocket clients of one process, both feeds together; more are refused with 503. */
   maxStreamClients: number;
+  /** Unset: /metrics, /docs and /docs/json are open; set: they need a bearer token of this role (or higher). */
+  docsAndMetricsRole: 'viewer' | 'operator' | 'admin' | undefined;
+  /** Of maxStreamClients, how many one client address may hold; more are refused with 429. */
+  maxStreamClientsPerAddress: number;
+  /** WebSocket upgrades one client address may ask for, per stream route and minute. */
+  streamUpgradesPerMinute: number;
+  /** The idempotency store: keys beyond maxKeys go oldest first, checked (with the 24 h retention) every expiryIntervalMs. */
+  idempotency: { maxKeys: number; expiryIntervalMs: number };
 }>;
 
 export class ConfigError extends Error {
@@ -119,6 +133,10 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env, overrid
     streamMaxBufferedBytes: env.STREAM_MAX_BUFFERED_BYTES,
     streamHeartbeatMs: env.STREAM_HEARTBEAT_MS,
     maxStreamClients: env.MAX_STREAM_CLIENTS,
+    docsAndMetricsRole: env.DOCS_AND_METRICS_ROLE,
+    maxStreamClientsPerAddress: env.MAX_STREAM_CLIENTS_PER_ADDRESS,
+    streamUpgradesPerMinute: env.STREAM_UPGRADES_PER_MINUTE,
+    idempotency: { maxKeys: env.IDEMPOTENCY_MAX_KEYS, expiryIntervalMs: env.IDEMPOTENCY_EXPIRY_INTERVAL_MS },
     ...overrides,
   };
 }

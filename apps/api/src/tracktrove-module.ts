@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { applicationMigrations, createTrackTrove, type TrackTrove } from '@tracktrove/application';
-import { simulatorMigrations } from '@tracktrove/simulator';
+import { loadOrCreateWebhookSecret, simulatorMigrations } from '@tracktrove/simulator';
 import { settlementCandidateViolations, timerMigrations } from '@tracktrove/timers';
 import { commandMigrations, upcastTransactionEvent } from '@tracktrove/commands';
 import { projectionMigrations, readModels, startProjectionRuntime, type Projection, type ProjectionRuntime } from '@tracktrove/projections';
@@ -36,7 +36,8 @@ export function trackTroveModule(handle: TrackTroveModuleHandle = {}): Module {
         store,
         redisUrl: config.redisUrl,
         redisSentinel: config.redisSentinel,
-        webhookSecret: config.webhookSecret,
+        webhookSecret: config.webhookSecret ?? await loadOrCreateWebhookSecret(database.db),
+        idempotency: config.idempotency,
         webhookUrl: '/api/webhooks/gateway',
         webhookTransport: async (request) => {
           if (!app) return { status: 503, body: 'the API is not ready' };

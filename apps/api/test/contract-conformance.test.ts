@@ -1,5 +1,6 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadOrCreateWebhookSecret } from '@tracktrove/simulator';
 import { testRedisUrl } from '@tracktrove/testing';
 import { trackTroveModule } from '../src/tracktrove-module.ts';
 import { holdLogVisibility, startTestServer, type TestServer } from './test-server.ts';
@@ -26,6 +27,8 @@ describe('conformance to api.md', () => {
   };
   const admin = { authorization: 'Bearer admin-token' };
   const initiateBody = (overrides: Json = {}) => ({ vendorId: randomUUID(), amount: '12.50', channel: 'WEB', simulation: { webhook: { delayMs: 3_600_000 } }, ...overrides });
+  /** The secret the server made for its database (WEBHOOK_SECRET is unset). */
+  const webhookSecret = () => loadOrCreateWebhookSecret(server.context.store.database.db);
   const initiate = async (overrides: Json = {}) => (await call('POST', '/api/transactions', initiateBody(overrides))).json;
   /** JSON text of an object nested `depth` levels deep (too deep for JSON.stringify when hostile). */
   const nestedJson = (depth: number) => `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`;
@@ -107,7 +110,7 @@ describe('conformance to api.md', () => {
     expect((await call('GET', `/api/transactions?vendorId=${vendorId.toUpperCase()}`)).json.items.map((item: Json) => item.id)).toEqual([created.id]);
     const body = JSON.stringify({ id: randomUUID(), type: 'payment.confirmed', transactionId: upper, createdAt: new Date().toISOString() });
     const t = Math.floor(Date.now() / 1000);
-    const signature = `t=${t},v1=${createHmac('sha256', server.context.config.webhookSecret).update(`${t}.${body}`).digest('hex')}`;
+    const signature = `t=${t},v1=${createHmac('sha256', await webhookSecret()).update(`${t}.${body}`).digest('hex')}`;
     const delivered = await call('POST', '/api/webhooks/gateway', body, { 'tracktrove-signature': signature });
     expect(delivered.status).toBe(200);
     const refunded = await call('POST', `/api/transactions/${upper}/refund`, { reason: 'upper case id' });
@@ -230,14 +233,14 @@ describe('conformance to api.md', () => {
     const held = await initiate();
     const body = JSON.stringify({ id: 'evt_\u0000', type: 'payment.confirmed', transactionId: held.id, createdAt: new Date().toISOString() });
     const t = Math.floor(Date.now() / 1000);
-    const signature = `t=${t},v1=${createHmac('sha256', server.context.config.webhookSecret).update(`${t}.${body}`).digest('hex')}`;
+    const signature = `t=${t},v1=${createHmac('sha256', await webhookSecret()).update(`${t}.${body}`).digest('hex')}`;
     const refused = await call('POST', '/api/webhooks/gateway', body, { 'tracktrove-signature': signature });
     expect(refused.status).toBe(400);
     expect(refused.json.errors[0].path).toBe('body.id');
     expect((await call('GET', `/api/transactions/${held.id}/status`)).text).toBe('ESCROW');
     // A signed body that is no object at all is named as the body itself.
     const array = '[1]';
-    const arraySignature = `t=${t},v1=${createHmac('sha256', server.context.config.webhookSecret).update(`${t}.${array}`).digest('hex')}`;
+    const arraySignature = `t=${t},v1=${createHmac('sha256', await webhookSecret()).update(`${t}.${array}`).digest('hex')}`;
     const notObject = await call('POST', '/api/webhooks/gateway', array, { 'tracktrove-signature': arraySignature });
     expect(notObject.status).toBe(400);
     expect(notObject.json.errors[0].path).toBe('body');

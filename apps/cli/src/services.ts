@@ -5,6 +5,7 @@ import { createTrackTrove, type TrackTrove } from '@tracktrove/application';
 import { upcastTransactionEvent } from '@tracktrove/commands';
 import { createEventStore, eventStoreMigrations, migrateToLatest, openDatabase, type EventStore, type StoreDatabase } from '@tracktrove/event-store';
 import { readModels, startProjectionRuntime, type ProjectionRuntime } from '@tracktrove/projections';
+import { loadOrCreateWebhookSecret } from '@tracktrove/simulator';
 
 /** How long the CLI waits for PostgreSQL to answer before it gives up with a message. */
 const connectTimeoutMs = 10_000;
@@ -68,7 +69,8 @@ export async function openServices(config: Config, logger: Logger): Promise<CliS
           store,
           redisUrl: config.redisUrl,
           redisSentinel: config.redisSentinel,
-          webhookSecret: config.webhookSecret,
+          webhookSecret: config.webhookSecret ?? await loadOrCreateWebhookSecret(database.db),
+          idempotency: config.idempotency,
           defaults: { escrowTtlMs: config.escrowTtlMs, maxRetries: config.maxRetries, retryBaseDelayMs: config.retryBaseDelayMs, retryMaxDelayMs: config.retryMaxDelayMs, amountLimits: config.amountLimits, settlementCutoffHourUtc: config.settlementCutoffHourUtc },
           logger,
           timers: { dailySettlement: options.dailySettlement },

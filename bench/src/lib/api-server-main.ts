@@ -3,7 +3,8 @@
  * api-server.ts) so that the load generator and the server do not share one event loop.
  *
  * Environment: DATABASE_URL, REDIS_URL (optional), BENCH_RATE_LIMIT_PER_MINUTE (the benchmark
- * lifts the per-client rate limit, 6,000/min by default, which a 32-connection run would hit).
+ * lifts the per-client rate limit, 6,000/min by default, which a 32-connection run would hit; the
+ * per-address bounds on stream clients are lifted as well).
  * Prints one JSON line `{"url": ...}` on stdout once listening; SIGTERM closes it cleanly.
  */
 import { pino } from 'pino';
@@ -19,6 +20,9 @@ const config = loadConfig({}, {
   logLevel: 'silent',
   tokens: { admin: 'bench-admin-token-0123456789', operator: undefined, viewer: undefined },
   rateLimitPerMinute: Number(process.env.BENCH_RATE_LIMIT_PER_MINUTE ?? 100_000_000),
+  // Every benchmark client comes from 127.0.0.1: lift the per-address bounds on stream clients too.
+  maxStreamClientsPerAddress: 100_000,
+  streamUpgradesPerMinute: 100_000_000,
 });
 const server = await startServer({ config, modules: [trackTroveModule()], logger: pino({ level: 'silent' }) });
 process.stdout.write(`${JSON.stringify({ url: server.url, pid: process.pid })}\n`);

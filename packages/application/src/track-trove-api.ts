@@ -49,6 +49,8 @@ export interface TrackTroveOptions {
   readonly webhookUrl?: string;
   readonly defaults: TrackTroveDefaults;
   readonly logger?: Logger;
+  /** The idempotency store's bounds: keys beyond maxKeys go oldest first, checked every expiryIntervalMs (with the 24 h retention). */
+  readonly idempotency?: { readonly maxKeys?: number; readonly expiryIntervalMs?: number };
   readonly timers?: {
     readonly sweepIntervalMs?: number;
     /** Sorted-set poll of the Redis fast path; 0 = keyspace notifications only. */

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
+import { startIdempotencyExpiry, type IdempotencyExpiry } from '@tracktrove/commands';
 import {
   defaultFailureSettings, deliverWebhook, listDeliveries, readFailureSettings, simulatorMigrations, writeFailureSettings, type DeliverOptions,
 } from '@tracktrove/simulator';
@@ -87,6 +88,8 @@ export function createTrackTrove(options: TrackTroveOptions): TrackTrove {
     });
   }
 
+  let idempotencyExpiry: IdempotencyExpiry | undefined;
+
   return {
     migrations: { ...timerMigrations, ...simulatorMigrations, ...applicationMigrations },
     projections: [],
@@ -94,8 +97,16 @@ export function createTrackTrove(options: TrackTroveOptions): TrackTrove {
       context.settings.failures = await readFailureSettings(db);
       timerService.start();
       await redis?.start();
+      idempotencyExpiry ??= startIdempotencyExpiry({
+        db,
+        maxKeys: options.idempotency?.maxKeys,
+        intervalMs: options.idempotency?.expiryIntervalMs,
+        onError: (error) => logger?.warn({ err: error }, 'idempotency keys not expired this time; the next run tries again'),
+      });
     },
     async stop() {
+      await idempotencyExpiry?.stop();
+      idempotencyExpiry = undefined;
       await redis?.stop();
       await timerService.stop();
     },

@@ -9,7 +9,11 @@ export interface IdempotencyRequest {
   readonly requestHash: string;
 }
 
-export const idempotencyLimits = { maxKeyLength: 255, retentionMs: 24 * 3_600_000 } as const;
+/**
+ * A client's key has 1 to `maxKeyLength` characters; the key stored is that key with the caller's
+ * scope before it (the route), at most `maxStoredKeyLength`: the client's limit is the one limit it meets.
+ */
+export const idempotencyLimits = { maxKeyLength: 255, maxStoredKeyLength: 512, retentionMs: 24 * 3_600_000 } as const;
 
 /** A stable hash of a JSON value: object keys are sorted, so key order does not matter. */
 export function hashRequest(value: unknown): string {
@@ -79,10 +83,10 @@ async function storedResult<T>(db: Kysely<any>, request: IdempotencyRequest): Pr
 }
 
 function assertKeyLength(request: IdempotencyRequest): void {
-  if (request.key.length === 0 || request.key.length > idempotencyLimits.maxKeyLength) {
-    throw Object.assign(new Error(`Idempotency-Key must have 1 to ${idempotencyLimits.maxKeyLength} characters`), {
+  if (request.key.length === 0 || request.key.length > idempotencyLimits.maxStoredKeyLength) {
+    throw Object.assign(new Error(`the scoped idempotency key must have 1 to ${idempotencyLimits.maxStoredKeyLength} characters`), {
       code: 'validation_failed',
-      errors: [{ path: 'headers.idempotency-key', message: `must have 1 to ${idempotencyLimits.maxKeyLength} characters` }],
+      errors: [{ path: 'headers.idempotency-key', message: `with its scope, must have 1 to ${idempotencyLimits.maxStoredKeyLength} characters` }],
     });
   }
 }

@@ -3,6 +3,7 @@ export { defaultFailureSettings, effectiveSimulation, FailureSettingsSchema, rea
 export { authorize, gatewayLimits, type AuthorizationDecision } from './gateway.ts';
 export { magicAmounts, magicEffectOf, type MagicEffect } from './magic-amounts.ts';
 export { simulatorMigrations } from './migrations.ts';
+export { loadOrCreateWebhookSecret } from './webhook-secret.ts';
 export { seededRandom } from './prng.ts';
 export { receiveVerifiedWebhooks, verifyGatewayWebhook, webhookReceiptOf, type AppliedWebhook, type ReceiveOutcome, type ReceiveResult, type WebhooksApplier } from './receive-webhook.ts';
 export { WebhookBodySchema, webhookLimits, webhookTypes, type WebhookBody, type WebhookType } from './webhook-body.ts';

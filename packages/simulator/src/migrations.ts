@@ -1,10 +1,12 @@
 import { sql, type Kysely, type Migration } from 'kysely';
+import { webhookSecretMigrations } from './webhook-secret.ts';
 
 /**
  * - tt_failure_settings: the global failure-injection settings (one row);
  * - tt_webhook_deliveries / tt_webhook_attempts: the delivery log, written in the transaction that
  *   appends the delivery's events (webhook-<deliveryId> streams), or in its statement;
- * - tt_webhook_receipts: webhook event ids received, so duplicates change nothing.
+ * - tt_webhook_receipts: webhook event ids received, so duplicates change nothing;
+ * - tt_webhook_secret: the webhook secret made for this database when WEBHOOK_SECRET is unset.
  */
 export const simulatorMigrations: Record<string, Migration> = {
   '0400-simulator': {
@@ -75,6 +77,7 @@ export const simulatorMigrations: Record<string, Migration> = {
       await sql`create index tt_webhook_deliveries_webhook on tt_webhook_deliveries (webhook_id)`.execute(db);
     },
   },
+  ...webhookSecretMigrations,
 };
 
 /**

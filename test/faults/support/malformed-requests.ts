@@ -6,7 +6,7 @@ import { adminToken, webhookSecret } from './server-process.ts';
  * Requests that are wrong by construction: each carries at least one defect that the contract says
  * must be refused (bad JSON, a wrong type, an out-of-range amount, an unknown enum, a bad uuid or
  * position, a bad header or token, an oversized body, a wrong method, a state the command cannot
- * apply to, a payload nested thousands deep, text PostgreSQL cannot store). None may answer 5xx, and none may append an event.
+ * apply to, a payload or a whole body nested up to 120,000 deep, text PostgreSQL cannot store). None may answer 5xx, and none may append an event.
  */
 export interface MalformedRequest {
   readonly method: string;
@@ -241,6 +241,24 @@ const unstorableText: fc.Arbitrary<string> = fc.tuple(fc.string({ maxLength: 8 }
 /** A JSON object nested `depth` levels deep, built as text (a parser may not recurse that far). */
 const nestedJson = (depth: number) => `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`;
 
+/** `[[[...]]]`, `depth` levels: 2 bytes a level, so 120,000 levels stay under the 256 KiB body limit. */
+const nestedArray = (depth: number) => `${'['.repeat(depth)}${']'.repeat(depth)}`;
+
+/** Bodies nested up to 120,000 deep, the body limit's worth, to every kind of route: none may take the event loop. */
+function deeplyNestedRequests(fixtures: Fixtures): fc.Arbitrary<MalformedRequest> {
+  const depth = fc.oneof(fc.integer({ min: 129, max: 2_000 }), fc.integer({ min: 2_000, max: 120_000 }));
+  const initiateText = JSON.stringify(validInitiate());
+  return fc.oneof(
+    fc.tuple(depth, fc.constantFrom('/x', '/api/nowhere', '/api/transactions/x/y/z')).map(([levels, path]) => request('POST', path, `${levels} levels to no route`, nestedArray(levels))),
+    depth.map((levels) => request('POST', '/api/transactions', `a body of ${levels} levels`, nestedArray(levels))),
+    depth.map((levels) => request('POST', '/api/transactions', `payload of ${levels} levels of arrays`, initiateText.replace('"payload":{}', `"payload":${nestedArray(levels)}`))),
+    depth.map((levels) => request('POST', '/api/transactions/initiate', `initialPayloadJson of ${levels} levels of arrays`, { vendorId: randomUUID(), amount: 10, channel: 'WEB', initialPayloadJson: nestedArray(levels) })),
+    depth.map((levels) => request('POST', `/api/transactions/${fixtures.escrowId}/refund`, `refund body of ${levels} levels`, `{"reason":${nestedArray(levels)}}`)),
+    depth.map((levels) => request('PUT', '/api/admin/failures', `failure settings of ${levels} levels`, `{"webhook":${nestedArray(levels)}}`, { authorization: admin })),
+    depth.map((levels) => request('POST', '/api/webhooks/gateway', `webhook of ${levels} levels`, nestedArray(levels))),
+  );
+}
+
 /** Inputs that are well-formed JSON and URLs but hostile in content: deep nesting, unstorable text, out-of-range positions. */
 function hostileRequests(fixtures: Fixtures): fc.Arbitrary<MalformedRequest> {
   const { escrowId } = fixtures;
@@ -292,5 +310,6 @@ export function malformedRequests(fixtures: Fixtures): fc.Arbitrary<MalformedReq
     { weight: 10, arbitrary: webhookRequests(fixtures) },
     { weight: 5, arbitrary: wrongMethodRequests(fixtures) },
     { weight: 8, arbitrary: hostileRequests(fixtures) },
+    { weight: 3, arbitrary: deeplyNestedRequests(fixtures) },
   );
 }

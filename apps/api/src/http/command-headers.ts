@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { hashRequest, type IdempotencyRequest } from '@tracktrove/commands';
+import { hashRequest, idempotencyLimits, type IdempotencyRequest } from '@tracktrove/commands';
 import { problems } from './problem.ts';
 
 /**
@@ -16,13 +16,14 @@ export function expectedVersionOf(request: FastifyRequest): number | undefined {
   return Number(match[1]);
 }
 
-/** Idempotency-Key, scoped by the route, with a hash of what the request asks. */
+/** Idempotency-Key (1 to 255 visible ASCII characters, whatever the route), scoped by the route, with a hash of what the request asks. */
 export function idempotencyOf(request: FastifyRequest, routeKey: string): IdempotencyRequest | undefined {
   const header = request.headers['idempotency-key'];
   if (header === undefined) return undefined;
   const key = Array.isArray(header) ? header[0] : header;
-  if (!key || key.length > 255 || !/^[\x21-\x7e]+$/.test(key)) {
-    throw problems.validation('Idempotency-Key must have 1 to 255 visible ASCII characters', [{ path: 'headers.idempotency-key', message: 'must have 1 to 255 visible ASCII characters' }]);
+  const { maxKeyLength } = idempotencyLimits;
+  if (!key || key.length > maxKeyLength || !/^[\x21-\x7e]+$/.test(key)) {
+    throw problems.validation(`Idempotency-Key must have 1 to ${maxKeyLength} visible ASCII characters`, [{ path: 'headers.idempotency-key', message: `must have 1 to ${maxKeyLength} visible ASCII characters` }]);
   }
   return { key: `${routeKey}|${key}`, requestHash: hashRequest({ route: routeKey, params: request.params ?? null, body: request.body ?? null, ifMatch: request.headers['if-match'] ?? null }) };
 }

@@ -1,5 +1,5 @@
 import { z, ZodError } from 'zod';
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify';
 import { InvalidCursorError } from '@tracktrove/event-store';
 import { HttpProblem, problems, sendProblem, type FieldProblem, type ProblemCode } from './problem.ts';
 import { isConnectivityError, type Availability } from './availability.ts';
@@ -119,7 +119,12 @@ export function installErrorHandler(app: FastifyInstance, availability: Availabi
     }
     return sendProblem(reply, new HttpProblem(500, 'internal_error', 'an unexpected error happened; it has been logged'));
   });
-  app.setNotFoundHandler((request, reply) => sendProblem(reply, problems.notFound(`no route ${request.method} ${request.url.split('?')[0]}`)));
+  app.setNotFoundHandler((request, reply) => sendProblem(reply, notFoundProblem(request)));
+}
+
+/** The 404 of a request no route takes. */
+export function notFoundProblem(request: FastifyRequest): HttpProblem {
+  return problems.notFound(`no route ${request.method} ${request.url.split('?')[0]}`);
 }
 
 /** The innermost issues of a zod error (unions nest theirs), each as "path: message". */

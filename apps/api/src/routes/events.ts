@@ -1,4 +1,4 @@
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { transactionStreamId } from '@tracktrove/domain';
@@ -6,9 +6,10 @@ import { decodePosition } from '@tracktrove/event-store';
 import type { AppContext } from '../app-context.ts';
 import { requireRole } from '../http/auth.ts';
 import { waitForLogPosition } from '../http/read-your-writes.ts';
-import { problems } from '../http/problem.ts';
+import { rateLimitWindowMs } from '../http/rate-limits.ts';
 import { EventViewSchema, FromSchema, isLogPosition, PositionSchema, LimitSchema, TypesSchema, UuidSchema } from '../schemas/common.ts';
 import { runSeedFeed } from '../stream/seed-feed.ts';
+import { createStreamClients } from '../stream/stream-clients.ts';
 import { defaultStreamLimits, runStreamSession } from '../stream/stream-session.ts';
 import { toEventView } from '../stream/event-json.ts';
 
@@ -32,11 +33,10 @@ export function eventRoutes(context: AppContext): FastifyPluginAsync {
   return async (instance) => {
     const app = instance.withTypeProvider<ZodTypeProvider>();
     const viewer = requireRole('viewer', context.tokens);
-    const roomForClient = async () => {
-      if (context.tail.listenerCount() >= context.config.maxStreamClients) {
-        throw problems.unavailable(`this process serves its maximum of ${context.config.maxStreamClients} stream clients; try again or another process`, 5);
-      }
-    };
+    const streamClients = createStreamClients({ maxClients: context.config.maxStreamClients, maxClientsPerAddress: context.config.maxStreamClientsPerAddress });
+    const roomForClient = async (request: FastifyRequest) => streamClients.admit(request);
+    // Upgrades per address and route, counted after the token check (every request counts before it too).
+    const upgradeLimit = { rateLimit: { max: context.config.streamUpgradesPerMinute, timeWindow: rateLimitWindowMs } };
 
     app.get('/api/events', {
       onRequest: viewer,
@@ -56,6 +56,7 @@ export function eventRoutes(context: AppContext): FastifyPluginAsync {
     app.get('/api/stream', {
       onRequest: viewer,
       preHandler: roomForClient,
+      config: upgradeLimit,
       websocket: true,
       schema: { tags: ['events'], summary: 'WebSocket: catch-up from a position, then live events', querystring: StreamQuery },
     }, (socket, request) => {
@@ -77,6 +78,7 @@ export function eventRoutes(context: AppContext): FastifyPluginAsync {
     app.get('/ws', {
       onRequest: viewer,
       preHandler: roomForClient,
+      config: upgradeLimit,
       websocket: true,
       schema: { tags: ['events'], summary: "WebSocket: the seed's feed, a text frame { message } per state change", querystring: z.object({ token: z.string().max(500).optional() }) },
     }, (socket) => {

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { FastifyPluginAsync } from 'fastify';
 import type { AppContext } from '../app-context.ts';
+import { requireRole } from '../http/auth.ts';
 
 export interface ComponentCheck {
   readonly status: 'up' | 'down' | 'degraded' | 'disabled';
@@ -44,7 +45,8 @@ export function operationsRoutes(context: AppContext): FastifyPluginAsync {
       return reply.status(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not_ready', components });
     });
 
-    app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
+    const role = context.config.docsAndMetricsRole;
+    app.get('/metrics', { schema: { hide: true }, onRequest: role ? requireRole(role, context.tokens) : undefined }, async (_request, reply) => {
       reply.type(context.metrics.registry.contentType);
       return context.metrics.registry.metrics();
     });

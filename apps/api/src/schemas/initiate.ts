@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { channels, parseAmount, parseCurrency, transactionKinds, ValidationError } from '@tracktrove/domain';
 import { problems } from '../http/problem.ts';
+import { tooDeepJson } from '../http/json-depth.ts';
 import { refusedContent } from '../http/storable-text.ts';
 import { UuidSchema } from './common.ts';
 
@@ -92,6 +93,8 @@ export function parseMoney(amount: unknown, currency: string | undefined, limits
 
 /** The seed's `initialPayloadJson`: a JSON object as text, with the bounds of api.md's payload (64 KiB, nesting depth). */
 export function parseInitialPayloadJson(text: string): Record<string, unknown> {
+  const tooDeep = tooDeepJson(text);
+  if (tooDeep) throw problems.field('initialPayloadJson', tooDeep.message);
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
