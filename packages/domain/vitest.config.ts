@@ -1,3 +1,4 @@
 import { defineProject } from 'vitest/config';
 
-export default defineProject({ test: { name: 'domain' } });
+/** The properties run a thousand random histories each: a loaded machine needs more than vitest's 5 s default. */
+export default defineProject({ test: { name: 'domain', testTimeout: 60_000 } });
