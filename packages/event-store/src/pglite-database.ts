@@ -1,18 +1,34 @@
 import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { Kysely } from 'kysely';
+import { acquireDataDirLock, type DataDirLock } from './data-dir-lock.ts';
 import type { AdvisoryLock, StoreDatabase } from './database.ts';
 import { notifyingDialect } from './notifying-dialect.ts';
 import type { EventStoreTables } from './schema.ts';
 
 /**
  * The store's database on embedded PGlite (PostgreSQL compiled to WebAssembly), kept in dataDir or
- * in memory. One process owns the data directory, so locks are held in process.
+ * in memory. One process owns the data directory: it takes the directory's lock file before PGlite
+ * opens it (a second process is refused with DataDirLockedError and never opens it), so advisory
+ * locks are held in process.
  */
-export async function createPgliteDatabase(dataDir?: string): Promise<StoreDatabase> {
-  // Loaded on first use: a process on PostgreSQL (a rebuild, say) spares PGlite's ~35 MB of code.
-  const [{ PGlite }, { PGliteDialect }] = await Promise.all([import('@electric-sql/pglite'), import('kysely-pglite-dialect')]);
-  if (dataDir) mkdirSync(dataDir, { recursive: true });
-  const pglite = dataDir ? await PGlite.create(dataDir) : await PGlite.create();
+export async function createPgliteDatabase(dataDir?: string, owner = 'tracktrove'): Promise<StoreDatabase> {
+  let dataDirLock: DataDirLock | undefined;
+  if (dataDir) {
+    mkdirSync(dirname(dataDir), { recursive: true });
+    dataDirLock = acquireDataDirLock(dataDir, owner);
+  }
+  let pglite;
+  try {
+    // Loaded on first use: a process on PostgreSQL (a rebuild, say) spares PGlite's ~35 MB of code.
+    const { PGlite } = await import('@electric-sql/pglite');
+    if (dataDir) mkdirSync(dataDir, { recursive: true });
+    pglite = dataDir ? await PGlite.create(dataDir) : await PGlite.create();
+  } catch (error) {
+    dataDirLock?.release();
+    throw error;
+  }
+  const { PGliteDialect } = await import('kysely-pglite-dialect');
   const appendListeners = new Set<() => void>();
   const db = new Kysely<EventStoreTables>({
     dialect: notifyingDialect(new PGliteDialect(pglite), () => {
@@ -23,6 +39,7 @@ export async function createPgliteDatabase(dataDir?: string): Promise<StoreDatab
   return {
     kind: 'pglite',
     db,
+    dataDirLock,
     async listen(channel, onNotify) {
       const unsubscribe = await pglite.listen(channel, (payload) => onNotify(payload));
       return async () => {
@@ -51,7 +68,11 @@ export async function createPgliteDatabase(dataDir?: string): Promise<StoreDatab
     async close() {
       for (const markLost of held.values()) markLost();
       held.clear();
-      await db.destroy();
+      try {
+        await db.destroy();
+      } finally {
+        dataDirLock?.release();
+      }
     },
   };
 }
