@@ -4,6 +4,7 @@ import type { CliCommand } from './context.ts';
 import { commandHelp, exitCodes, globalHelp } from './help.ts';
 import { describeError } from './describe-error.ts';
 import type { CliIo } from './io.ts';
+import { SetupError } from './setup-error.ts';
 
 /**
  * Runs `tracktrove <argv>` and answers the exit code. Arguments are checked before anything heavy is
@@ -47,6 +48,9 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
       return exitCodes.usage;
     }
     io.stderr.write(`tracktrove${command ? ` ${command.name}` : ''}: ${describeError(error)}\n`);
+    // What is set up wrong (a server that does not answer, a refused token, a data directory another
+    // process holds) is the caller's to put right, like wrong usage; nothing was written.
+    if (error instanceof SetupError || (error instanceof Error && error.name === 'DataDirLockedError')) return exitCodes.usage;
     if (/^(debug|trace)$/.test(io.env.LOG_LEVEL ?? '') && error instanceof Error && error.stack) io.stderr.write(`${error.stack}\n`);
     return exitCodes.failed;
   }

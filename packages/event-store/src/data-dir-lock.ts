@@ -27,8 +27,8 @@ export class DataDirLockedError extends Error {
 export interface DataDirLock {
   readonly path: string;
   holder(): DataDirHolder;
-  /** Adds what a server learns after it took the lock (its URL, its generated admin token). */
-  update(extra: Pick<DataDirHolder, 'url' | 'adminToken'>): void;
+  /** Adds what a server learns after it took the lock (its URL, its generated admin token), or names the holder better. */
+  update(extra: Partial<Pick<DataDirHolder, 'command' | 'url' | 'adminToken'>>): void;
   /** Removes the lock file when it is still this process's; safe to call twice. */
   release(): void;
 }
