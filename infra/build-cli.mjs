@@ -11,10 +11,10 @@ export const bundlePath = `${cli}dist/tracktrove.mjs`;
 /** Imported at run time, not bundled. */
 export const runtimeDependencies = ['@electric-sql/pglite', '@fastify/swagger-ui'];
 
-export async function buildCli() {
+export async function buildCli(outfile = bundlePath) {
   await build({
     entryPoints: [`${cli}src/main.ts`],
-    outfile: bundlePath,
+    outfile,
     bundle: true,
     platform: 'node',
     format: 'esm',

@@ -1,6 +1,7 @@
 import { parseCommandLine, UsageError } from './command-line.ts';
 import { commandNamed, commands } from './commands/index.ts';
 import type { CliCommand } from './context.ts';
+import { environmentWithDataDir } from './data-dir.ts';
 import { commandHelp, exitCodes, globalHelp } from './help.ts';
 import { describeError } from './describe-error.ts';
 import type { CliIo } from './io.ts';
@@ -36,10 +37,11 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
     const args = command.parse(parsed);
     const runner = await command.load();
     const { loadConfig } = await import('@tracktrove/api');
-    const config = loadConfig(io.env);
+    const commandIo = { ...io, env: environmentWithDataDir(parsed, io.env) };
+    const config = loadConfig(commandIo.env);
     const { createLogger } = await import('./logger.ts');
-    const logger = createLogger(command.name, config, io);
-    return await runner(args, { config, logger, io });
+    const logger = createLogger(command.name, config, commandIo);
+    return await runner(args, { config, logger, io: commandIo });
   } catch (error) {
     if (error instanceof UsageError) {
       const where = error.command ?? command?.name;

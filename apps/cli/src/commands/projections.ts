@@ -1,5 +1,6 @@
 import { noMorePositionals, UsageError } from '../command-line.ts';
 import type { CliCommand } from '../context.ts';
+import { dataDirOptions } from '../data-dir.ts';
 import { serverOptions, serverOptionsOf, type ServerOptions } from '../server/target.ts';
 
 export type ProjectionsArgs = (
@@ -25,7 +26,7 @@ export const projectionsCommand: CliCommand<ProjectionsArgs> = {
     'When a server holds the embedded data directory (or with --url / TRACKTROVE_URL), each runs through',
     "that server's admin API (its read models, its projectors), with its admin token.",
   ].join('\n'),
-  options: { ...serverOptions },
+  options: { ...serverOptions, ...dataDirOptions },
   parse(parsed) {
     const [action, name] = parsed.positionals;
     if (action === undefined) throw new UsageError(`missing action: ${actions}`, 'projections');

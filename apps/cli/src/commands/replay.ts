@@ -1,5 +1,6 @@
 import { noMorePositionals, UsageError } from '../command-line.ts';
 import type { CliCommand } from '../context.ts';
+import { dataDirOptions } from '../data-dir.ts';
 import { serverOptions, serverOptionsOf, type ServerOptions } from '../server/target.ts';
 
 export interface ReplayArgs {
@@ -19,7 +20,7 @@ export const replayCommand: CliCommand<ReplayArgs> = {
     'error. Colours only on a terminal without NO_COLOR. Exit code 1 when there is no such transaction.',
     'Through the server that holds the embedded data directory, or the one --url names, when there is one.',
   ].join('\n'),
-  options: { ...serverOptions },
+  options: { ...serverOptions, ...dataDirOptions },
   parse(parsed) {
     const [transactionId] = parsed.positionals;
     if (transactionId === undefined) throw new UsageError('missing <transactionId>', 'replay');

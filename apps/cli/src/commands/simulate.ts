@@ -1,5 +1,6 @@
 import { choiceOption, noMorePositionals, rateOption, wholeNumberOption, type ParsedCommandLine } from '../command-line.ts';
 import type { CliCommand } from '../context.ts';
+import { dataDirOptions } from '../data-dir.ts';
 import { serverOptions, serverOptionsOf, type ServerOptions } from '../server/target.ts';
 
 export const simulateLimits = {
@@ -58,6 +59,7 @@ export const simulateCommand: CliCommand<SimulateArgs> = {
     concurrency: { value: 'N', description: `initiations in flight at once, 1 to ${simulateLimits.maxConcurrency} (default 8)` },
     'max-wait-s': { value: 'N', description: `seconds to wait for transactions in flight, 0 (do not wait) to ${simulateLimits.maxWaitS} (default 120)` },
     ...serverOptions,
+    ...dataDirOptions,
   },
   parse(parsed: ParsedCommandLine): SimulateArgs {
     const command = 'simulate';

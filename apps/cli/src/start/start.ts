@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { startServer, trackTroveModule } from '@tracktrove/api';
 import type { CommandRunner } from '../context.ts';
 
@@ -11,7 +12,7 @@ export const start: CommandRunner<Record<string, never>> = async (_args, { confi
     ...(server.url ? { url: clientUrlOf(server.url) } : {}),
     ...(config.tokens.admin ? {} : { adminToken: server.context.tokens.admin }),
   });
-  logger.info({ url: server.url, database: config.databaseUrl ? 'postgres' : 'pglite', redis: config.redisUrl ? 'redis' : 'in-process timers' }, 'TrackTrove is running');
+  logger.info({ url: server.url, database: config.databaseUrl ? 'postgres' : `pglite in ${resolve(config.dataDir, 'pglite')}`, redis: config.redisUrl ? 'redis' : 'in-process timers' }, 'TrackTrove is running');
   await new Promise<void>((resolve) => {
     process.once('SIGINT', () => resolve());
     process.once('SIGTERM', () => resolve());
