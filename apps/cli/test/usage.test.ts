@@ -1,4 +1,6 @@
 import { execFile } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
@@ -108,6 +110,19 @@ describe('tracktrove usage', () => {
     const result = await runCli(['migrate'], { DATABASE_URL: 'not a url' });
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/^tracktrove migrate: invalid configuration: DATABASE_URL: .+\n$/);
+  });
+
+  it('refuses a URL where something other than a TrackTrove server answers, in one line with exit code 2', async () => {
+    const other = createServer((_request, response) => response.writeHead(200, { 'content-type': 'text/html' }).end('<html>a blog</html>'));
+    await new Promise<void>((done) => other.listen(0, '127.0.0.1', done));
+    const url = `http://127.0.0.1:${(other.address() as AddressInfo).port}`;
+    try {
+      const result = await runCli(['replay', '0b8e6f7a-1c2d-4e5f-8a9b-0c1d2e3f4a5b', '--url', url], {});
+      expect(result).toMatchObject({ code: 2, stdout: '' });
+      expect(result.stderr).toBe(`tracktrove replay: ${url} does not answer as a TrackTrove server (GET /health: 200, not JSON): check --url\n`);
+    } finally {
+      await new Promise((done) => other.close(done));
+    }
   });
 
   it('sets the exit code of the tracktrove process and prints no stack trace', async () => {
