@@ -85,12 +85,20 @@ describe('the lock of an embedded data directory', () => {
     expect(JSON.parse(readFileSync(lockPathOf(dataDir), 'utf8')).pid).toBe(winnerPid);
   });
 
-  it('takes over a lock whose pid now belongs to a process that started after it was written', () => {
-    // pid 1 lives, but started long before this lock claims to have been taken.
-    writeFileSync(lockPathOf(dataDir), JSON.stringify({ pid: 1, hostname: hostname(), startedAt: new Date().toISOString(), command: 'old' }));
-    // …so it is alive only when /proc says it started before; pid 1 started at boot, before the lock: kept.
-    expect(readDataDirHolder(dataDir)?.pid).toBe(1);
-    writeFileSync(lockPathOf(dataDir), JSON.stringify({ pid: process.pid, hostname: hostname(), startedAt: '2020-01-01T00:00:00.000Z', command: 'a process that had our pid' }));
+  it('takes over a lock whose pid now belongs to a process that started after it was written', async () => {
+    const other = startHolder(join(root, 'elsewhere'), 'hold');
+    children.push(other.child);
+    await other.firstLine;
+    const lockOf = (pid: number, startedAt: string) => writeFileSync(lockPathOf(dataDir), JSON.stringify({ pid, hostname: hostname(), startedAt, command: 'old' }));
+    // A live process that was already running when the lock was taken: its holder.
+    lockOf(other.child.pid!, new Date(Date.now() + 60_000).toISOString());
+    expect(readDataDirHolder(dataDir)?.pid).toBe(other.child.pid);
+    expect(() => acquireDataDirLock(dataDir, 'test')).toThrow(DataDirLockedError);
+    // The same pid, but the lock is older than the process: a pid reused after its holder died.
+    lockOf(other.child.pid!, '2020-01-01T00:00:00.000Z');
+    expect(readDataDirHolder(dataDir)).toBeNull();
+    // This process's own pid in a lock it never took (a container's pid 1 after a restart).
+    lockOf(process.pid, new Date().toISOString());
     expect(readDataDirHolder(dataDir)).toBeNull();
     acquireDataDirLock(dataDir, 'test').release();
   });
