@@ -1,9 +1,11 @@
 import { parseCommandLine, UsageError } from './command-line.ts';
 import { commandNamed, commands } from './commands/index.ts';
 import type { CliCommand } from './context.ts';
+import { environmentWithDataDir } from './data-dir.ts';
 import { commandHelp, exitCodes, globalHelp } from './help.ts';
 import { describeError } from './describe-error.ts';
 import type { CliIo } from './io.ts';
+import { SetupError } from './setup-error.ts';
 
 /**
  * Runs `tracktrove <argv>` and answers the exit code. Arguments are checked before anything heavy is
@@ -35,10 +37,11 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
     const args = command.parse(parsed);
     const runner = await command.load();
     const { loadConfig } = await import('@tracktrove/api');
-    const config = loadConfig(io.env);
+    const commandIo = { ...io, env: environmentWithDataDir(parsed, io.env) };
+    const config = loadConfig(commandIo.env);
     const { createLogger } = await import('./logger.ts');
-    const logger = createLogger(command.name, config, io);
-    return await runner(args, { config, logger, io });
+    const logger = createLogger(command.name, config, commandIo);
+    return await runner(args, { config, logger, io: commandIo });
   } catch (error) {
     if (error instanceof UsageError) {
       const where = error.command ?? command?.name;
@@ -47,6 +50,9 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
       return exitCodes.usage;
     }
     io.stderr.write(`tracktrove${command ? ` ${command.name}` : ''}: ${describeError(error)}\n`);
+    // What is set up wrong (a server that does not answer, a refused token, a data directory another
+    // process holds) is the caller's to put right, like wrong usage; nothing was written.
+    if (error instanceof SetupError || (error instanceof Error && error.name === 'DataDirLockedError')) return exitCodes.usage;
     if (/^(debug|trace)$/.test(io.env.LOG_LEVEL ?? '') && error instanceof Error && error.stack) io.stderr.write(`${error.stack}\n`);
     return exitCodes.failed;
   }

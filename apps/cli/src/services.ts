@@ -18,8 +18,8 @@ export function databaseTarget(config: Config): string {
 }
 
 /** The database, answering: a server that cannot be reached is one clear error, not a failed migration. */
-export async function openReachableDatabase(config: Config, logger: Logger): Promise<StoreDatabase> {
-  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.databaseUrl ? undefined : join(config.dataDir, 'pglite'), logger });
+export async function openReachableDatabase(config: Config, logger: Logger, owner = 'tracktrove'): Promise<StoreDatabase> {
+  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.databaseUrl ? undefined : join(config.dataDir, 'pglite'), logger, owner });
   try {
     await database.ping?.(connectTimeoutMs);
   } catch (error) {
@@ -43,8 +43,8 @@ export interface CliServices {
 }
 
 /** The database, migrated, and the store; the projection runtime and the facade on first use. */
-export async function openServices(config: Config, logger: Logger): Promise<CliServices> {
-  const database = await openReachableDatabase(config, logger);
+export async function openServices(config: Config, logger: Logger, owner?: string): Promise<CliServices> {
+  const database = await openReachableDatabase(config, logger, owner);
   let store: EventStore;
   try {
     await migrateToLatest(database.db, allMigrations());

@@ -1,4 +1,6 @@
 import { execFile } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
@@ -76,10 +78,15 @@ describe('tracktrove usage', () => {
     [['projections', 'rebuild'], 'tracktrove projections rebuild: missing <name|all>'],
     [['projections', 'rebuild', 'nosuch'], "tracktrove projections rebuild: unknown read model 'nosuch' (read models: transactions, traces, ledger; or all)"],
     [['projections', 'status', 'now'], "tracktrove projections status: unexpected argument 'now'"],
-    [['projections', 'verify', '--count', '1'], 'tracktrove projections: unknown option --count (it takes no options)'],
-    [['migrate', '--count', '5'], 'tracktrove migrate: unknown option --count (it takes no options)'],
+    [['projections', 'verify', '--count', '1'], 'tracktrove projections: unknown option --count (options: --url, --token, --data-dir)'],
+    [['projections', 'status', '--url', 'localhost:8080'], "tracktrove projections status: --url must be an http(s) URL such as http://localhost:8080, got 'localhost:8080'"],
+    [['simulate', '--url', 'ftp://example.com'], "tracktrove simulate: --url must be an http(s) URL such as http://localhost:8080, got 'ftp://example.com'"],
+    [['replay', '0b8e6f7a-1c2d-4e5f-8a9b-0c1d2e3f4a5b', '--url'], 'tracktrove replay: --url needs a value (URL)'],
+    [['migrate', '--url', 'http://localhost:8080'], 'tracktrove migrate: unknown option --url (options: --data-dir)'],
+    [['migrate', '--data-dir'], 'tracktrove migrate: --data-dir needs a value (DIR)'],
+    [['migrate', '--count', '5'], 'tracktrove migrate: unknown option --count (options: --data-dir)'],
     [['migrate', 'now'], "tracktrove migrate: unexpected argument 'now'"],
-    [['start', '--port', '9000'], 'tracktrove start: unknown option --port (it takes no options)'],
+    [['start', '--port', '9000'], 'tracktrove start: unknown option --port (options: --data-dir)'],
     [['start', 'now'], "tracktrove start: unexpected argument 'now'"],
   ];
 
@@ -103,6 +110,19 @@ describe('tracktrove usage', () => {
     const result = await runCli(['migrate'], { DATABASE_URL: 'not a url' });
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/^tracktrove migrate: invalid configuration: DATABASE_URL: .+\n$/);
+  });
+
+  it('refuses a URL where something other than a TrackTrove server answers, in one line with exit code 2', async () => {
+    const other = createServer((_request, response) => response.writeHead(200, { 'content-type': 'text/html' }).end('<html>a blog</html>'));
+    await new Promise<void>((done) => other.listen(0, '127.0.0.1', done));
+    const url = `http://127.0.0.1:${(other.address() as AddressInfo).port}`;
+    try {
+      const result = await runCli(['replay', '0b8e6f7a-1c2d-4e5f-8a9b-0c1d2e3f4a5b', '--url', url], {});
+      expect(result).toMatchObject({ code: 2, stdout: '' });
+      expect(result.stderr).toBe(`tracktrove replay: ${url} does not answer as a TrackTrove server (GET /health: 200, not JSON): check --url\n`);
+    } finally {
+      await new Promise((done) => other.close(done));
+    }
   });
 
   it('sets the exit code of the tracktrove process and prints no stack trace', async () => {

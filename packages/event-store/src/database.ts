@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type pg from 'pg';
+import type { DataDirLock } from './data-dir-lock.ts';
 import type { EventStoreTables } from './schema.ts';
 
 /** A session-level lock held for one consumer; released on release() or when the holder dies. */
@@ -16,6 +17,8 @@ export interface AdvisoryLock {
 export interface StoreDatabase {
   readonly kind: 'postgres' | 'pglite';
   readonly db: Kysely<EventStoreTables>;
+  /** PGlite on a data directory only: this process's exclusive lock on it, released by close(). */
+  readonly dataDirLock?: DataDirLock;
   /**
    * Calls onNotify with the payload of every NOTIFY on the channel until the returned function is
    * called; without a payload when a notification may have been missed (after a reconnect).

@@ -2,6 +2,7 @@ export { appendToStreams } from './append-to-streams.ts';
 export { advanceCheckpoint, CheckpointMovedError, deleteCheckpoint, ensureCheckpoint, loadCheckpoint, storeCheckpoint } from './checkpoints.ts';
 export { decodeCursor, defaultPageSize, encodeCursor, InvalidCursorError, maxPageSize, pageSize, type Page } from './cursor.ts';
 export { appendChannel, type AdvisoryLock, type StoreDatabase } from './database.ts';
+export { acquireDataDirLock, DataDirLockedError, lockPathOf, readDataDirHolder, type DataDirHolder, type DataDirLock } from './data-dir-lock.ts';
 export { EventIdConflictError, InvalidAppendError, WrongExpectedVersionError } from './errors.ts';
 export { createEventStore, type EventStore, type EventStoreOptions } from './event-store.ts';
 export { limits as eventStoreLimits } from './limits.ts';

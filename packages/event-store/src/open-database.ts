@@ -10,11 +10,13 @@ export interface OpenDatabaseOptions {
   readonly dataDir?: string;
   readonly poolSize?: number;
   readonly logger?: Logger;
+  /** What this process runs, written into the data directory's lock file (`tracktrove start`). */
+  readonly owner?: string;
 }
 
 export async function openDatabase(options: OpenDatabaseOptions): Promise<StoreDatabase> {
   if (options.databaseUrl) {
     return createPostgresDatabase({ connectionString: options.databaseUrl, poolSize: options.poolSize, logger: options.logger });
   }
-  return createPgliteDatabase(options.dataDir);
+  return createPgliteDatabase(options.dataDir, options.owner);
 }

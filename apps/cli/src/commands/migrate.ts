@@ -1,12 +1,13 @@
 import { noMorePositionals } from '../command-line.ts';
 import type { CliCommand } from '../context.ts';
+import { dataDirOptions } from '../data-dir.ts';
 
 export const migrateCommand: CliCommand<Record<string, never>> = {
   name: 'migrate',
   usage: ['migrate'],
   summary: 'run pending database migrations (safe to run again)',
   details: 'Applies the migrations the database does not have yet and names them; with none pending it says so.',
-  options: {},
+  options: { ...dataDirOptions },
   parse(parsed) {
     noMorePositionals(parsed, 'migrate', 0);
     return {};

@@ -1,10 +1,13 @@
 import { noMorePositionals, UsageError } from '../command-line.ts';
 import type { CliCommand } from '../context.ts';
+import { dataDirOptions } from '../data-dir.ts';
+import { serverOptions, serverOptionsOf, type ServerOptions } from '../server/target.ts';
 
-export type ProjectionsArgs =
+export type ProjectionsArgs = (
   | { readonly action: 'status' }
   | { readonly action: 'rebuild'; readonly name: string }
-  | { readonly action: 'verify' };
+  | { readonly action: 'verify' }
+) & { readonly server: ServerOptions };
 
 const actions = 'status, rebuild <name|all> or verify';
 
@@ -19,19 +22,22 @@ export const projectionsCommand: CliCommand<ProjectionsArgs> = {
     '         one keeps serving, then swaps; a progress bar on stderr, a summary on stdout.',
     'verify   catches the read models up to the head, folds the log afresh and compares every row;',
     '         prints the differences and exits with 1 when there are any.',
+    '',
+    'When a server holds the embedded data directory (or with --url / TRACKTROVE_URL), each runs through',
+    "that server's admin API (its read models, its projectors), with its admin token.",
   ].join('\n'),
-  options: {},
+  options: { ...serverOptions, ...dataDirOptions },
   parse(parsed) {
     const [action, name] = parsed.positionals;
     if (action === undefined) throw new UsageError(`missing action: ${actions}`, 'projections');
     if (action === 'status' || action === 'verify') {
       noMorePositionals(parsed, `projections ${action}`, 1);
-      return { action };
+      return { action, server: serverOptionsOf(parsed, `projections ${action}`) };
     }
     if (action === 'rebuild') {
       if (name === undefined) throw new UsageError('missing <name|all>: the read model to rebuild, or all', 'projections rebuild');
       noMorePositionals(parsed, 'projections rebuild', 2);
-      return { action, name };
+      return { action, name, server: serverOptionsOf(parsed, 'projections rebuild') };
     }
     throw new UsageError(`unknown action '${action}': ${actions}`, 'projections');
   },

@@ -1,5 +1,7 @@
 import { choiceOption, noMorePositionals, rateOption, wholeNumberOption, type ParsedCommandLine } from '../command-line.ts';
 import type { CliCommand } from '../context.ts';
+import { dataDirOptions } from '../data-dir.ts';
+import { serverOptions, serverOptionsOf, type ServerOptions } from '../server/target.ts';
 
 export const simulateLimits = {
   maxCount: 100_000,
@@ -21,6 +23,7 @@ export interface SimulateArgs {
   readonly refundFailureRate: number;
   readonly concurrency: number;
   readonly maxWaitS: number;
+  readonly server: ServerOptions;
 }
 
 export const simulateCommand: CliCommand<SimulateArgs> = {
@@ -39,6 +42,9 @@ export const simulateCommand: CliCommand<SimulateArgs> = {
     'still in flight then is reported as such. The summary counts final statuses and amounts, time',
     'taken and transactions/s, and checks the ledger postings of these transactions. Exit code 1 when',
     'an initiation failed or a ledger invariant is broken.',
+    '',
+    'When a server holds the embedded data directory (or with --url / TRACKTROVE_URL), it runs through',
+    "that server's HTTP API, with its admin token for the clock and the failure settings.",
   ].join('\n'),
   options: {
     count: { value: 'N', description: `transactions to fire, 1 to ${simulateLimits.maxCount} (default 100)` },
@@ -52,6 +58,8 @@ export const simulateCommand: CliCommand<SimulateArgs> = {
     'refund-failure-rate': { value: 'R', description: 'chance that a refund fails at the gateway (default 0)' },
     concurrency: { value: 'N', description: `initiations in flight at once, 1 to ${simulateLimits.maxConcurrency} (default 8)` },
     'max-wait-s': { value: 'N', description: `seconds to wait for transactions in flight, 0 (do not wait) to ${simulateLimits.maxWaitS} (default 120)` },
+    ...serverOptions,
+    ...dataDirOptions,
   },
   parse(parsed: ParsedCommandLine): SimulateArgs {
     const command = 'simulate';
@@ -68,6 +76,7 @@ export const simulateCommand: CliCommand<SimulateArgs> = {
       refundFailureRate: rateOption(parsed, command, 'refund-failure-rate', 0),
       concurrency: wholeNumberOption(parsed, command, 'concurrency', 8, 1, simulateLimits.maxConcurrency),
       maxWaitS: wholeNumberOption(parsed, command, 'max-wait-s', 120, 0, simulateLimits.maxWaitS),
+      server: serverOptionsOf(parsed, command),
     };
   },
   load: async () => (await import('../simulate/simulate.ts')).simulate,

@@ -1,9 +1,16 @@
-import { migrateToLatest } from '@tracktrove/event-store';
+import { migrateToLatest, readDataDirHolder } from '@tracktrove/event-store';
 import type { CommandRunner } from '../context.ts';
+import { pgliteDirOf } from '../server/target.ts';
+import { SetupError } from '../setup-error.ts';
 import { allMigrations, databaseTarget, openReachableDatabase } from '../services.ts';
 
 export const migrate: CommandRunner<Record<string, never>> = async (_args, { config, logger, io }) => {
-  const database = await openReachableDatabase(config, logger);
+  const holder = config.databaseUrl ? null : readDataDirHolder(pgliteDirOf(config));
+  if (holder) {
+    const what = holder.url ? `the server at ${holder.url}, which migrated it when it started` : holder.command;
+    throw new SetupError(`migrate cannot run while pid ${holder.pid} holds ${pgliteDirOf(config)} (${what}); stop it first, then run migrate`);
+  }
+  const database = await openReachableDatabase(config, logger, 'tracktrove migrate');
   try {
     const migrations = allMigrations();
     const ran = await migrateToLatest(database.db, migrations);

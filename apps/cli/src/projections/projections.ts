@@ -5,11 +5,11 @@ import type { ProjectionsArgs } from '../commands/projections.ts';
 import type { CliContext, CommandRunner } from '../context.ts';
 import { startProgress } from '../progress.ts';
 import { openServices } from '../services.ts';
-import { formatTable } from '../table.ts';
-import { lagCountLimit, readStoredStatuses } from './stored-status.ts';
+import { resolveTarget } from '../server/target.ts';
+import { listedDifferences, writeRebuilt, writeStatuses, writeVerifyReport } from './report.ts';
+import { readStoredStatuses } from './stored-status.ts';
+import { projectionsThroughServer } from './through-server.ts';
 
-/** Differences listed by verify; the count covers them all. */
-const listedDifferences = 50;
 /** verify gives up when the read models stop catching up for this long. */
 const catchUpStallMs = 60_000;
 
@@ -18,21 +18,12 @@ export const projections: CommandRunner<ProjectionsArgs> = async (args, context)
   if (args.action === 'rebuild' && args.name !== 'all' && !names.includes(args.name)) {
     throw new UsageError(`unknown read model '${args.name}' (read models: ${names.join(', ')}; or all)`, 'projections rebuild');
   }
-  const services = await openServices(context.config, context.logger);
+  const target = await resolveTarget(args.server, context.config, context.io.env);
+  if (target.kind === 'server') return projectionsThroughServer(args, target.api, context);
+  const services = await openServices(context.config, context.logger, `tracktrove projections ${args.action}`);
   try {
     if (args.action === 'status') {
-      const statuses = await readStoredStatuses(services.database, names);
-      context.io.stdout.write(formatTable(['read model', 'generation', 'state', 'position', 'lag'], statuses.map((status) => [
-        status.name,
-        status.generation ?? '-',
-        status.rebuildingGeneration === null ? status.state : `rebuilding generation ${status.rebuildingGeneration}`,
-        status.position ?? 'start of log',
-        status.lag >= lagCountLimit ? `${lagCountLimit}+` : status.lag,
-      ])));
-      const behind = statuses.filter((status) => status.lag > 0);
-      if (behind.length > 0) {
-        context.io.stdout.write('lag: events in the log that a read model has not applied yet; the server\'s projectors apply them while it runs (projections verify catches them up here)\n');
-      }
+      writeStatuses(context.io.stdout, await readStoredStatuses(services.database, names));
       return 0;
     }
     const runtime = await services.runtime();
@@ -42,21 +33,7 @@ export const projections: CommandRunner<ProjectionsArgs> = async (args, context)
     const report = await verifyReadModels(services.store, services.database.db, {
       transactions: runtime.schemaOf('transactions'), traces: runtime.schemaOf('traces'), ledger: runtime.schemaOf('ledger'),
     }, { upTo: head, maxDifferences: listedDifferences, checkTransactions: (states) => settlementCandidateViolations(services.database.db, states) });
-    const out = context.io.stdout;
-    out.write(`checked ${names.join(', ')} against a fresh fold of ${report.checkedEvents} events (${report.checkedTransactions} transactions) up to ${report.upTo}\n`);
-    if (report.differences.length > 0) {
-      out.write(formatTable(['read model', 'key', 'field', 'expected', 'actual'], report.differences.map((difference) => [
-        difference.readModel, difference.key, difference.field, shortJson(difference.expected), shortJson(difference.actual),
-      ])));
-    }
-    for (const violation of report.violations) out.write(`violation: ${violation.invariant}: ${violation.message}${violation.entryId ? ` (entry ${violation.entryId})` : ''}\n`);
-    if (report.ok) {
-      out.write('ok: every read model equals a fresh fold of the log; the ledger balances; every payment\'s money is where its status says\n');
-      return 0;
-    }
-    const listed = report.differenceCount > report.differences.length ? ` (the first ${report.differences.length} listed)` : '';
-    out.write(`NOT OK: ${report.differenceCount} difference${report.differenceCount === 1 ? '' : 's'}${listed}, ${report.violations.length} violation${report.violations.length === 1 ? '' : 's'}; 'tracktrove projections rebuild <name>' builds a read model afresh\n`);
-    return 1;
+    return writeVerifyReport(context.io.stdout, names, report);
   } finally {
     await services.close();
   }
@@ -71,10 +48,7 @@ async function rebuild(runtime: ProjectionRuntime, name: string, { io }: CliCont
   } finally {
     progress.finish();
   }
-  io.stdout.write(formatTable(['read model', 'generation', 'events', 'ms', 'events/s'], results.map((result) => [
-    result.name, result.generation, result.eventsApplied, result.durationMs, result.eventsPerSecond,
-  ])));
-  io.stdout.write(`rebuilt ${results.map((result) => `${result.name} (generation ${result.generation})`).join(', ')} and swapped: queries read the new generation${results.length === 1 ? '' : 's'} now\n`);
+  writeRebuilt(io.stdout, results);
   return 0;
 }
 
@@ -105,7 +79,3 @@ async function catchUp(runtime: ProjectionRuntime, head: string, { io }: CliCont
   }
 }
 
-function shortJson(value: unknown): string {
-  const text = value === undefined ? '(none)' : JSON.stringify(value);
-  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
-}

@@ -1,8 +1,6 @@
-import type { TrackTrove } from '@tracktrove/application';
-import { loadTransactions } from '@tracktrove/commands';
 import type { TransactionState } from '@tracktrove/domain';
-import type { StoreDatabase } from '@tracktrove/event-store';
 import type { Progress } from '../progress.ts';
+import type { SimulationBackend } from './backend.ts';
 
 /** Statuses a transaction leaves on its own: a webhook, a retry, a hold's expiry or an authorization is still to come. */
 const movingStatuses: ReadonlySet<string> = new Set(['NEW', 'INITIATED', 'ESCROW', 'FAILED', 'RETRY_PENDING']);
@@ -37,33 +35,32 @@ const pollMs = 250;
  * lets the timers fire it. `states` is updated in place.
  */
 export async function settle(
-  trackTrove: TrackTrove,
-  database: StoreDatabase,
+  backend: SimulationBackend,
   transactionIds: readonly string[],
   states: Map<string, TransactionState>,
   deadlineMs: number,
   progress: Progress,
   correlationId: string,
 ): Promise<SettleResult> {
-  for (const [id, state] of await loadTransactions(database.db, transactionIds)) states.set(id, state);
+  for (const [id, state] of await backend.states(transactionIds)) states.set(id, state);
   let pending = transactionIds.filter((id) => isInFlight(states.get(id)));
   let clockAdvancedMs = 0;
   let firedTimers = 0;
   while (pending.length > 0 && Date.now() < deadlineMs) {
     progress.update(transactionIds.length - pending.length, transactionIds.length);
-    const nowMs = (await trackTrove.clock.now()).getTime();
+    const nowMs = await backend.now();
     const dueMs = pending.reduce((latest, id) => {
       const state = states.get(id);
       return state ? Math.max(latest, dueAtMs(state, nowMs)) : latest;
     }, 0);
     if (dueMs >= nowMs) {
-      const advanced = await trackTrove.clock.advance({ ms: dueMs - nowMs + 1_000 }, { role: 'operator', id: 'cli-simulate' }, correlationId);
-      clockAdvancedMs += Date.parse(advanced.now) - Date.parse(advanced.from);
+      const advanced = await backend.advance(dueMs - nowMs + 1_000, correlationId);
+      clockAdvancedMs += advanced.advancedMs;
       firedTimers += advanced.firedTimers;
     } else {
       await new Promise((resolve) => setTimeout(resolve, pollMs));
     }
-    for (const [id, state] of await loadTransactions(database.db, pending)) states.set(id, state);
+    for (const [id, state] of await backend.states(pending)) states.set(id, state);
     pending = pending.filter((id) => isInFlight(states.get(id)));
   }
   progress.update(transactionIds.length - pending.length, transactionIds.length);

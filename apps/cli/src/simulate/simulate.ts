@@ -1,28 +1,32 @@
-import type { TrackTrove } from '@tracktrove/application';
 import type { TransactionState } from '@tracktrove/domain';
 import { defaultFailureSettings, type FailureSettings } from '@tracktrove/simulator';
 import type { SimulateArgs } from '../commands/simulate.ts';
 import type { CommandRunner } from '../context.ts';
 import { startProgress } from '../progress.ts';
 import { describeError } from '../describe-error.ts';
-import { openServices } from '../services.ts';
+import { resolveTarget } from '../server/target.ts';
+import type { SimulationBackend } from './backend.ts';
+import { openDatabaseBackend } from './database-backend.ts';
+import { serverBackend } from './server-backend.ts';
 import { foldOutcomes } from './outcomes.ts';
 import { initiateInputOf, refundsTransaction } from './plan.ts';
 import { settle } from './settle.ts';
 import { formatSummary } from './summary.ts';
 
-const actor = { role: 'operator', id: 'cli-simulate' } as const;
 /** Distinct failure messages kept for the summary; the rest are counted together. */
 const maxFailureMessages = 10;
 
+/**
+ * On the database itself, or through the server that holds the embedded data directory (or the
+ * one --url names): the same transactions, progress, summary and exit code either way.
+ */
 export const simulate: CommandRunner<SimulateArgs> = async (args, { config, logger, io }) => {
   const startedAtMs = Date.now();
-  const services = await openServices(config, logger);
+  const target = await resolveTarget(args.server, config, io.env);
+  const backend: SimulationBackend = target.kind === 'server' ? serverBackend(target.api) : await openDatabaseBackend(config, logger);
   try {
-    // No T+1 settlement run from here: whether one ran would depend on the wall-clock date the
-    // simulation crossed, and the same seed must give the same outcomes. The server settles them.
-    const trackTrove = await services.trackTrove({ dailySettlement: false });
-    const globalOverrides = overridesOf(await trackTrove.failures.get());
+    // Asked first: through a server it also checks the admin token before anything is written.
+    const globalOverrides = overridesOf(await backend.failures());
 
     const firingFromMs = Date.now();
     const firing = startProgress(io.stderr, 'firing', 'transactions');
@@ -30,8 +34,7 @@ export const simulate: CommandRunner<SimulateArgs> = async (args, { config, logg
     const ids: (string | null)[] = new Array<string | null>(args.count).fill(null);
     await forEachIndex(args.count, args.concurrency, (done) => firing.update(done, args.count), async (index) => {
       try {
-        const result = await trackTrove.initiate(initiateInputOf(args, index, config.amountLimits), actor, { correlationId: `simulate-${args.seed}-${index}` });
-        ids[index] = result.state.transactionId;
+        ids[index] = await backend.initiate(initiateInputOf(args, index, config.amountLimits), `simulate-${args.seed}-${index}`);
       } catch (error) {
         countFailure(initiationFailures, error);
       }
@@ -44,25 +47,25 @@ export const simulate: CommandRunner<SimulateArgs> = async (args, { config, logg
     const initiated = ids.filter((id): id is string => id !== null);
     const waitedFromMs = Date.now();
     const waiting = startProgress(io.stderr, 'waiting for transactions in flight', 'settled');
-    let waited = await settle(trackTrove, services.database, initiated, states, deadlineMs, waiting, `simulate-${args.seed}`);
+    let waited = await settle(backend, initiated, states, deadlineMs, waiting, `simulate-${args.seed}`);
 
     const refundFailures = new Map<string, number>();
     const toRefund = ids.flatMap((id, index) => (id !== null && states.get(id)?.status === 'COMPLETED' && refundsTransaction(args, index) ? [id] : []));
     if (toRefund.length > 0) {
       await forEachIndex(toRefund.length, args.concurrency, () => undefined, async (index) => {
         try {
-          await trackTrove.refund(toRefund[index]!, 'simulated refund', actor, { correlationId: `simulate-${args.seed}-refund-${index}` });
+          await backend.refund(toRefund[index]!, 'simulated refund', `simulate-${args.seed}-refund-${index}`);
         } catch (error) {
           countFailure(refundFailures, error);
         }
       });
-      const refunds = await settle(trackTrove, services.database, toRefund, states, deadlineMs, waiting, `simulate-${args.seed}-refunds`);
+      const refunds = await settle(backend, toRefund, states, deadlineMs, waiting, `simulate-${args.seed}-refunds`);
       waited = { inFlight: refunds.inFlight, clockAdvancedMs: waited.clockAdvancedMs + refunds.clockAdvancedMs, firedTimers: waited.firedTimers + refunds.firedTimers };
     }
     waiting.finish();
     const waitedMs = Date.now() - waitedFromMs;
 
-    const outcomes = await foldOutcomes(services.database, initiated);
+    const outcomes = await foldOutcomes(backend, initiated);
     io.stdout.write(formatSummary({
       args,
       states: outcomes.states,
@@ -80,7 +83,7 @@ export const simulate: CommandRunner<SimulateArgs> = async (args, { config, logg
     }));
     return initiationFailures.size === 0 && refundFailures.size === 0 && outcomes.violations.length === 0 ? 0 : 1;
   } finally {
-    await services.close();
+    await backend.close();
   }
 };
 
