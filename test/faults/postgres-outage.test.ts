@@ -56,6 +56,8 @@ describe.each(['stopped', 'crashed'] as const)('PostgreSQL %s and restarted unde
     });
 
     await sleep(3_000);
+    // Enough acknowledged writes before the outage to judge by, however slow the machine (bounded).
+    await eventually('51 acknowledged writes before the outage', 30_000, async () => (acknowledged.length > 50 ? true : undefined));
     const ackedBeforeStop = acknowledged.length;
     expect(ackedBeforeStop).toBeGreaterThan(50);
     phase = 'stopping';
