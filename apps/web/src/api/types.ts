@@ -68,7 +68,6 @@ type EventResponse = ItemOf<ResponseOf<'/api/transactions/{id}/events', 'get'>>;
 export type StoredEvent = Omit<EventResponse, 'data' | 'metadata'> & { data: Record<string, unknown>; metadata: EventMetadata };
 export type LedgerEntry = ItemOf<ResponseOf<'/api/ledger', 'get'>>;
 export type LedgerPhase = 'pending' | 'post_pending' | 'void_pending' | 'posted';
-export type { AccountBalance, BalanceTotals, Balances } from './ledger-api.ts';
 export type InitiateRequest = RequestOf<'/api/transactions', 'post'>;
 export type SimulationSettings = NonNullable<InitiateRequest['simulation']>;
 export type DisputeOutcome = RequestOf<'/api/transactions/{id}/disputes/resolve', 'post'>['outcome'];

@@ -1,6 +1,5 @@
 import { useState } from 'react';
-import { getBalances } from '../../api/ledger-api.ts';
-import type { Balances } from '../../api/types.ts';
+import { getBalances, type Balances } from '../../api/ledger-api.ts';
 import { ProblemNotice } from '../../components/problem-notice.tsx';
 import { useApiData } from '../../components/use-api-data.ts';
 import { formatMinor } from '../../format/format.ts';

@@ -1,4 +1,4 @@
-import type { BalanceTotals } from '../../api/types.ts';
+import type { BalanceTotals } from '../../api/ledger-api.ts';
 
 export interface BooksBalance {
   postedBalanced: boolean;
