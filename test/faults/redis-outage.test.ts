@@ -33,6 +33,7 @@ describe.each(['stopped', 'partitioned'] as const)('Redis %s under load, then ba
     await proxy?.close();
   });
   const under = serverUnderTest({ redisUrl: () => proxy?.urlFor(redis().url) ?? redis().url });
+  // biome-ignore lint/suspicious/noDuplicateTestHooks: one after-hook on each side of the server's own (they run as a stack): Redis back before the server stops, the proxy closed after
   afterAll(async () => {
     if (how === 'stopped') await redis().start();
     else proxy?.heal();

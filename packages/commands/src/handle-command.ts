@@ -258,7 +258,7 @@ export async function handleCommandBatch<Command, Event, State>(
     if (appending.length === 0) return { results: decided.map(unchanged), errors };
     for (const { request } of appending) await request.beforeAppend?.();
     const extra = options.alongside?.(appending.map(({ index, state, after }) => ({ index, before: state, after }))) ?? null;
-    let appended;
+    let appended: Awaited<ReturnType<typeof appendToStreams>>;
     try {
       appended = await appendToStreams(db, [
         ...appending.map(({ request, version, steps }) => ({ streamId: request.streamId, expectedVersion: version === 0 ? ('no_stream' as const) : version, events: request.toStoreEvents(steps) })),

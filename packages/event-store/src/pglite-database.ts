@@ -7,6 +7,7 @@ import { acquireDataDirLock, type DataDirLock } from './data-dir-lock.ts';
 import type { AdvisoryLock, StoreDatabase } from './database.ts';
 import { notifyingDialect } from './notifying-dialect.ts';
 import type { EventStoreTables } from './schema.ts';
+import type { PGlite as PGliteInstance } from '@electric-sql/pglite';
 
 /**
  * The store's database on embedded PGlite (PostgreSQL compiled to WebAssembly), kept in dataDir or
@@ -20,7 +21,7 @@ export async function createPgliteDatabase(dataDir?: string, owner = 'tracktrove
     mkdirSync(dirname(dataDir), { recursive: true });
     dataDirLock = acquireDataDirLock(dataDir, owner);
   }
-  let pglite;
+  let pglite: PGliteInstance | undefined;
   try {
     if (dataDir) {
       mkdirSync(dataDir, { recursive: true });

@@ -2,6 +2,7 @@
  * Text PostgreSQL cannot store in text or jsonb: NUL, and UTF-16 surrogates without their pair.
  * Both arrive as JSON escapes ("\u0000", "\ud800") or percent-encoded in a query string.
  */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: NUL is the character this looks for
 const unstorable = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
 export interface RefusedContent {

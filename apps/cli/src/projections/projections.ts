@@ -1,4 +1,4 @@
-import { readModels, verifyReadModels, type ProjectionRuntime } from '@tracktrove/projections';
+import { readModels, verifyReadModels, type ProjectionRuntime, type RebuildResult } from '@tracktrove/projections';
 import { settlementCandidateViolations } from '@tracktrove/timers';
 import { UsageError } from '../command-line.ts';
 import type { ProjectionsArgs } from '../commands/projections.ts';
@@ -42,7 +42,7 @@ export const projections: CommandRunner<ProjectionsArgs> = async (args, context)
 async function rebuild(runtime: ProjectionRuntime, name: string, { io }: CliContext): Promise<number> {
   const progress = startProgress(io.stderr, `rebuilding ${name}`, 'events');
   const onProgress = (update: { eventsDone: number; eventsTotal: number }) => progress.update(update.eventsDone, update.eventsTotal);
-  let results;
+  let results: RebuildResult[];
   try {
     results = name === 'all' ? await runtime.rebuildAll(onProgress) : [await runtime.rebuild(name, onProgress)];
   } finally {

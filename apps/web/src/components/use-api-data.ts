@@ -16,6 +16,7 @@ export function useApiData<T>(load: (signal: AbortSignal) => Promise<T>, deps: r
   const loadRef = useRef(load);
   loadRef.current = load;
 
+  // biome-ignore lint/correctness/useExhaustiveDependencies: the caller's deps decide when to load again, and reloadCount is how reload() asks for it
   useEffect(() => {
     const controller = new AbortController();
     setLoading(true);
@@ -33,7 +34,6 @@ export function useApiData<T>(load: (signal: AbortSignal) => Promise<T>, deps: r
       },
     );
     return () => controller.abort();
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [...deps, reloadCount]);
 
   const reload = useCallback(() => setReloadCount((count) => count + 1), []);

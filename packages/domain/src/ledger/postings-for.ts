@@ -80,6 +80,7 @@ export function postingsFor(
   const payer = payerAccount(after.payerId, currency);
   const escrow = escrowAccount(currency);
 
+  // biome-ignore lint/suspicious/useIterableCallbackReturn: the switch covers every move.kind, and TypeScript checks that it does
   return moves.map((move, index): LedgerEntry => {
     const entryId = `${transactionId}:${version}:${index + 1}`;
     switch (move.kind) {

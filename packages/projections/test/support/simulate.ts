@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { EventStore, NewEvent } from '@tracktrove/event-store';
 import {
   decide, eventSchemaVersions, ForbiddenError, initialState, InvalidTransitionError, traceSteps, transactionStatuses, ValidationError,
-  type Actor, type TransactionCommand, type TransactionState,
+  type Actor, type TransactionCommand, type TransactionState, type TransactionEvent,
 } from '@tracktrove/domain';
 
 /** mulberry32: a small seeded generator, so a failing run can be replayed from its seed. */
@@ -106,7 +106,7 @@ export function simulateTransactions(count: number, seed: number, maxSteps = 8):
       const options = plausible[state.status];
       const action = random() < 0.85 || state.status === 'NEW' ? options[Math.floor(random() * options.length)]! : anyAction[Math.floor(random() * anyAction.length)]!;
       const command = commandFor(action, state, nowMs, random, id);
-      let events;
+      let events: TransactionEvent[];
       try {
         events = decide(command, state);
       } catch (error) {
