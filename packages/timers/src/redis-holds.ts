@@ -1,6 +1,6 @@
 import { Redis, type RedisOptions } from 'ioredis';
 import type { Logger } from 'pino';
-import { createGroupCommit } from '@tracktrove/common';
+import { createGroupCommit, repeatEvery } from '@tracktrove/common';
 import type { FiredBy } from './timer-store.ts';
 
 /**
@@ -118,8 +118,6 @@ export function createRedisHolds(options: RedisHoldsOptions): RedisHolds {
   let notifications: RedisStatus['notifications'] = 'unknown';
   let notificationDetail = '';
   let running = false;
-  let pollTimer: NodeJS.Timeout | undefined;
-  let polling: Promise<void> | null = null;
   let lastError = '';
   for (const redis of [client, subscriber]) {
     redis.on('error', (error: Error) => {
@@ -129,85 +127,16 @@ export function createRedisHolds(options: RedisHoldsOptions): RedisHolds {
 
   const down = () => options.simulatedDown?.() ?? false;
 
-  // A Redis across a network partition stays "ready" (no error, no close): its commands just get no
-  // answer within commandTimeout. Until one is answered again it counts as down, and holds skip it
-  // (the PostgreSQL sweeper fires them) instead of each command waiting out the timeout.
-  let lastAnswerAtMs = 0;
-  let lastTimeoutAtMs = 0;
-  const answered = () => {
-    lastAnswerAtMs = Date.now();
-  };
-  const failed = (error: unknown) => {
-    if (error instanceof Error && /timed out/i.test(error.message)) lastTimeoutAtMs = Date.now();
-  };
-  let lastProbeAtMs = 0;
-  /** Whether Redis is known not to answer; while so, a ping a second finds out when it does again. */
-  const unanswered = () => {
-    if (lastTimeoutAtMs <= lastAnswerAtMs) return false;
-    if (Date.now() - lastProbeAtMs >= redisHoldLimits.commandTimeoutMs) {
-      lastProbeAtMs = Date.now();
-      void observed(client.ping()).catch(() => undefined);
-    }
-    return true;
-  };
-  async function observed<T>(command: Promise<T>): Promise<T> {
-    try {
-      const result = await command;
-      answered();
-      return result;
-    } catch (error) {
-      failed(error);
-      throw error;
-    }
-  }
+  const { observed, unanswered } = watchAnswers(() => client.ping());
 
   async function enableNotifications(): Promise<void> {
-    try {
-      const current = (await client.config('GET', 'notify-keyspace-events')) as string[];
-      const flags = new Set((current[1] ?? '').split(''));
-      if (!(flags.has('E') && (flags.has('x') || flags.has('A')))) {
-        flags.add('E');
-        flags.add('x');
-        await client.config('SET', 'notify-keyspace-events', [...flags].join(''));
-      }
-      notifications = 'enabled';
-      notificationDetail = '';
-    } catch (error) {
-      notifications = 'not_configurable';
-      notificationDetail = `CONFIG SET notify-keyspace-events refused (${error instanceof Error ? error.message : String(error)}); set "notify-keyspace-events Ex" on the server; the sorted-set poll and the sweeper cover meanwhile`;
-      logger?.warn(notificationDetail);
-    }
+    ({ notifications, detail: notificationDetail } = await enableKeyspaceNotifications(client));
+    if (notificationDetail) logger?.warn(notificationDetail);
   }
 
   client.on('ready', () => void enableNotifications());
 
-  // Fires go through one bounded queue, whichever path found them: a burst of expiries cannot take
-  // every database connection. Past the bound a hold is left to the PostgreSQL sweeper.
-  const queue: Array<{ timerId: string; firedBy: FiredBy }> = [];
-  let firing = 0;
-  const drainQueue = () => {
-    while (firing < redisHoldLimits.fireConcurrency && queue.length > 0) {
-      // One batch: the longest run of queue heads found by the same path.
-      const firedBy = queue[0]!.firedBy;
-      let count = 0;
-      while (count < queue.length && count < redisHoldLimits.fireBatchSize && queue[count]!.firedBy === firedBy) count += 1;
-      const timerIds = queue.splice(0, count).map((entry) => entry.timerId);
-      firing += 1;
-      void options.fire(timerIds, firedBy)
-        .catch((error) => logger?.debug({ err: error, timers: timerIds.length }, 'hold expiry could not fire its timers; the sweeper will'))
-        .finally(() => {
-          firing -= 1;
-          drainQueue();
-        });
-    }
-  };
-  const enqueue = (timerIds: readonly string[], firedBy: FiredBy) => {
-    for (const timerId of timerIds) {
-      if (queue.length >= redisHoldLimits.maxQueuedFires) break;
-      queue.push({ timerId, firedBy });
-    }
-    drainQueue();
-  };
+  const { enqueue, queued } = boundedFireQueue(options.fire, logger);
 
   // Concurrent commands register their holds together: one MULTI (a key per hold, one ZADD) per
   // batch instead of four commands per hold (group-commit.ts).
@@ -243,23 +172,12 @@ export function createRedisHolds(options: RedisHoldsOptions): RedisHolds {
   });
 
   async function poll(): Promise<void> {
-    if (down() || client.status !== 'ready' || queue.length >= redisHoldLimits.maxQueuedFires) return;
+    if (down() || client.status !== 'ready' || queued() >= redisHoldLimits.maxQueuedFires) return;
     const due = (await observed(client.eval(claimDueScript, 1, zsetKey, String(options.nowMs()), String(pollBatchSize)))) as string[];
     enqueue(due, 'redis_poll');
   }
 
-  function schedulePoll(): void {
-    if (!running || pollIntervalMs <= 0) return;
-    pollTimer = setTimeout(() => {
-      polling = poll()
-        .catch((error) => logger?.debug({ err: error }, 'redis hold poll failed'))
-        .finally(() => {
-          polling = null;
-          schedulePoll();
-        });
-    }, pollIntervalMs);
-    pollTimer.unref?.();
-  }
+  const polls = repeatEvery(pollIntervalMs, () => poll().catch((error) => logger?.debug({ err: error }, 'redis hold poll failed')));
 
   return {
     async register({ timerId, dueAtMs, nowMs }) {
@@ -292,14 +210,97 @@ export function createRedisHolds(options: RedisHoldsOptions): RedisHolds {
       ]);
       // ioredis resubscribes by itself after a reconnect.
       void subscriber.subscribe(channel).catch((error: Error) => logger?.warn({ err: error }, 'subscribe failed; will resubscribe on reconnect'));
-      schedulePoll();
+      if (pollIntervalMs > 0) polls.start();
     },
     async stop() {
       running = false;
-      if (pollTimer) clearTimeout(pollTimer);
-      await polling;
+      await polls.stop();
       client.disconnect();
       subscriber.disconnect();
     },
+  };
+}
+
+/**
+ * A Redis across a network partition stays "ready" (no error, no close): its commands just get no
+ * answer within commandTimeout. Until one is answered again it counts as down, and holds skip it
+ * (the PostgreSQL sweeper fires them) instead of each command waiting out the timeout. `observed`
+ * wraps a command to watch its answer; `unanswered` says whether Redis is known not to answer, and
+ * while so pings once a second to find out when it does again.
+ */
+function watchAnswers(ping: () => Promise<unknown>): { observed<T>(command: Promise<T>): Promise<T>; unanswered(): boolean } {
+  let lastAnswerAtMs = 0;
+  let lastTimeoutAtMs = 0;
+  let lastProbeAtMs = 0;
+  async function observed<T>(command: Promise<T>): Promise<T> {
+    try {
+      const result = await command;
+      lastAnswerAtMs = Date.now();
+      return result;
+    } catch (error) {
+      if (error instanceof Error && /timed out/i.test(error.message)) lastTimeoutAtMs = Date.now();
+      throw error;
+    }
+  }
+  const unanswered = () => {
+    if (lastTimeoutAtMs <= lastAnswerAtMs) return false;
+    if (Date.now() - lastProbeAtMs >= redisHoldLimits.commandTimeoutMs) {
+      lastProbeAtMs = Date.now();
+      void observed(ping()).catch(() => undefined);
+    }
+    return true;
+  };
+  return { observed, unanswered };
+}
+
+/** Turns on the keyspace `expired` events on the server the client reached, unless they are on; says so, or why it could not. */
+async function enableKeyspaceNotifications(client: Redis): Promise<{ notifications: RedisStatus['notifications']; detail: string }> {
+  try {
+    const current = (await client.config('GET', 'notify-keyspace-events')) as string[];
+    const flags = new Set((current[1] ?? '').split(''));
+    if (!(flags.has('E') && (flags.has('x') || flags.has('A')))) {
+      flags.add('E');
+      flags.add('x');
+      await client.config('SET', 'notify-keyspace-events', [...flags].join(''));
+    }
+    return { notifications: 'enabled', detail: '' };
+  } catch (error) {
+    const detail = `CONFIG SET notify-keyspace-events refused (${error instanceof Error ? error.message : String(error)}); set "notify-keyspace-events Ex" on the server; the sorted-set poll and the sweeper cover meanwhile`;
+    return { notifications: 'not_configurable', detail };
+  }
+}
+
+/**
+ * Fires go through one bounded queue, whichever path found them: a burst of expiries cannot take
+ * every database connection. Past the bound a hold is left to the PostgreSQL sweeper. Each batch
+ * is the longest run of queue heads found by the same path.
+ */
+function boundedFireQueue(fire: RedisHoldsOptions['fire'], logger: Logger | undefined): { enqueue(timerIds: readonly string[], firedBy: FiredBy): void; queued(): number } {
+  const queue: Array<{ timerId: string; firedBy: FiredBy }> = [];
+  let firing = 0;
+  const drainQueue = () => {
+    while (firing < redisHoldLimits.fireConcurrency && queue.length > 0) {
+      const firedBy = queue[0]!.firedBy;
+      let count = 0;
+      while (count < queue.length && count < redisHoldLimits.fireBatchSize && queue[count]!.firedBy === firedBy) count += 1;
+      const timerIds = queue.splice(0, count).map((entry) => entry.timerId);
+      firing += 1;
+      void fire(timerIds, firedBy)
+        .catch((error) => logger?.debug({ err: error, timers: timerIds.length }, 'hold expiry could not fire its timers; the sweeper will'))
+        .finally(() => {
+          firing -= 1;
+          drainQueue();
+        });
+    }
+  };
+  return {
+    enqueue(timerIds, firedBy) {
+      for (const timerId of timerIds) {
+        if (queue.length >= redisHoldLimits.maxQueuedFires) break;
+        queue.push({ timerId, firedBy });
+      }
+      drainQueue();
+    },
+    queued: () => queue.length,
   };
 }

@@ -1,7 +1,7 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Logger } from 'pino';
 import { advanceTarget, type ClockAdvance, type SandboxClock } from './clock.ts';
-import { runBounded } from '@tracktrove/common';
+import { repeatEvery, runBounded } from '@tracktrove/common';
 import { claimTimers, countPendingTimers, dueTimerIds, earliestPendingDueAt, recordTimerFailure, type FiredBy, type Timer, type TimerKind } from './timer-store.ts';
 
 /**
@@ -246,34 +246,6 @@ export function createTimerService(options: TimerServiceOptions): TimerService {
       wake?.stop();
       await sweeps.stop();
       await advancing;
-    },
-  };
-}
-
-/** Runs `work` every intervalMs, one run at a time (the next is scheduled when one ends), until stopped. */
-function repeatEvery(intervalMs: number, work: () => Promise<void>): { start(): void; stop(): Promise<void> } {
-  let timer: NodeJS.Timeout | undefined;
-  let current: Promise<void> | null = null;
-  let repeating = false;
-  const schedule = (): void => {
-    if (!repeating) return;
-    timer = setTimeout(() => {
-      current = work().finally(() => {
-        current = null;
-        schedule();
-      });
-    }, intervalMs);
-    timer.unref?.();
-  };
-  return {
-    start() {
-      repeating = true;
-      schedule();
-    },
-    async stop() {
-      repeating = false;
-      if (timer) clearTimeout(timer);
-      await current;
     },
   };
 }
