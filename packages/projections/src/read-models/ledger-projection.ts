@@ -38,7 +38,10 @@ type BalanceDelta = { account: string; currency: string; debits_posted: number; 
 
 /** The change a list of entries makes to each account (same arithmetic as the domain's applyEntry). */
 /** Adds the entries' effect on each account to `deltas` (keyed by account). */
-function addBalanceDeltas(deltas: Map<string, BalanceDelta>, entries: readonly LedgerEntry[]): void {
+/** What of an entry moves balances. */
+export type BalanceMove = Pick<LedgerEntry, 'debitAccount' | 'creditAccount' | 'amountMinor' | 'currency' | 'phase'>;
+
+function addBalanceDeltas(deltas: Map<string, BalanceDelta>, entries: readonly BalanceMove[]): void {
   const of = (account: string, currency: string) => {
     let delta = deltas.get(account);
     if (!delta) deltas.set(account, (delta = { account, currency, debits_posted: 0, credits_posted: 0, debits_pending: 0, credits_pending: 0 }));
@@ -63,7 +66,7 @@ function addBalanceDeltas(deltas: Map<string, BalanceDelta>, entries: readonly L
   }
 }
 
-export function balanceDeltas(entries: readonly LedgerEntry[]): BalanceDelta[] {
+export function balanceDeltas(entries: readonly BalanceMove[]): BalanceDelta[] {
   const deltas = new Map<string, BalanceDelta>();
   addBalanceDeltas(deltas, entries);
   return [...deltas.values()];

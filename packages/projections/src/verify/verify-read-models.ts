@@ -4,7 +4,7 @@ import { createLedgerChecker, fundsMatchStatus, postingsFor, transactionEventTyp
 import { accountBalanceOfRow, type BalanceRow, type EntryRow } from '../queries/ledger.ts';
 import { traceViewOfRow, type TraceRow } from '../queries/traces.ts';
 import { transactionViewOfRow, type TransactionRow } from '../queries/transactions.ts';
-import { balanceDeltas, type PositionedEntry } from '../read-models/ledger-projection.ts';
+import { balanceDeltas, type BalanceMove, type PositionedEntry } from '../read-models/ledger-projection.ts';
 import { tableIn } from '../read-models/sql-helpers.ts';
 import { traceRecordOf, type TraceRecord } from '../read-models/trace-record.ts';
 import { foldRecord, transactionIdOf, transactionRecords, transactionStreamPrefix } from '../read-models/transaction-stream.ts';
@@ -84,6 +84,43 @@ function entryOfRow(row: EntryRow): PositionedEntry {
     position: row.position,
     at: isoTime(row.at)!,
   };
+}
+
+/**
+ * The ledger read model's balances as of `upTo`. The read model keeps balances as running totals,
+ * so under load (timers firing, webhooks arriving while verify runs) they have moved past the
+ * position the log was folded to. The balances and the entries written after `upTo` are read in one
+ * snapshot (the projection writes both in one transaction), and the later entries taken back out:
+ * what is left is what the read model held at `upTo`. An account that only later entries opened is
+ * left out.
+ */
+async function balancesOfReadModelAt(db: Kysely<any>, schema: string, upTo: string): Promise<Map<string, AccountBalance>> {
+  // One statement, one snapshot (verify may itself run inside a caller's transaction).
+  const { rows } = await sql<{ balances: BalanceRow[]; later: Array<Pick<EntryRow, 'debit_account' | 'credit_account' | 'amount_minor' | 'currency' | 'phase'>> }>`
+    select (select coalesce(json_agg(b), '[]'::json) from ${tableIn(schema, 'balances')} b) as balances,
+           (select coalesce(json_agg(json_build_object('debit_account', e.debit_account, 'credit_account', e.credit_account, 'amount_minor', e.amount_minor,
+                                                       'currency', e.currency, 'phase', e.phase)), '[]'::json)
+              from ${tableIn(schema, 'entries')} e where e.position > ${upTo}) as later`.execute(db);
+  const balanceRows = rows[0]?.balances ?? [];
+  const laterRows = rows[0]?.later ?? [];
+  const balances = new Map(balanceRows.map((row) => [row.account, accountBalanceOfRow(row)]));
+  const laterEntries: BalanceMove[] = laterRows.map((row) => ({
+    debitAccount: row.debit_account, creditAccount: row.credit_account, amountMinor: Number(row.amount_minor), currency: row.currency as BalanceMove['currency'], phase: row.phase,
+  }));
+  for (const delta of balanceDeltas(laterEntries)) {
+    const balance = balances.get(delta.account);
+    if (!balance) continue;
+    balance.debitsPosted -= delta.debits_posted;
+    balance.creditsPosted -= delta.credits_posted;
+    balance.debitsPending -= delta.debits_pending;
+    balance.creditsPending -= delta.credits_pending;
+  }
+  const openedLater = new Set(laterRows.flatMap((row) => [row.debit_account, row.credit_account]));
+  for (const [account, balance] of balances) {
+    const empty = balance.debitsPosted === 0 && balance.creditsPosted === 0 && balance.debitsPending === 0 && balance.creditsPending === 0;
+    if (empty && openedLater.has(account)) balances.delete(account);
+  }
+  return balances;
 }
 
 /**
@@ -206,8 +243,7 @@ export async function verifyReadModels(store: EventStore, db: Kysely<any>, schem
   const traceTotal = Number(traceTotals[0]?.total ?? 0);
   if (traceTotal !== traceCount) differ({ readModel: 'traces', key: '*', field: 'count', expected: traceCount, actual: traceTotal });
 
-  const { rows: balanceRows } = await sql<BalanceRow>`select * from ${tableIn(schemas.ledger, 'balances')}`.execute(db);
-  const actualBalances = new Map(balanceRows.map((row) => [row.account, accountBalanceOfRow(row)]));
+  const actualBalances = await balancesOfReadModelAt(db, schemas.ledger, upToText);
   for (const [account, want] of expectedBalances) {
     const found = actualBalances.get(account);
     for (const field of ['currency', 'debitsPosted', 'creditsPosted', 'debitsPending', 'creditsPending'] as const) {
