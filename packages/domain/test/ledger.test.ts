@@ -276,3 +276,64 @@ describe('applyEntry assertions', () => {
     expect(escrowAfter).toEqual([0, 1250, 0, 0]);
   });
 });
+
+describe('the ledger checker, fed bad entries', () => {
+  const id = 't';
+  const hold: LedgerEntry = {
+    entryId: 't:2:1', transactionId: id, version: 2, type: 'ESCROW',
+    debitAccount: payer, creditAccount: escrow, amountMinor: 100, currency: 'INR', phase: 'pending', pendingId: 't:h', at: at(0),
+  };
+  const post: LedgerEntry = { ...hold, entryId: 't:3:1', version: 3, phase: 'post_pending' };
+  const settlement: LedgerEntry = { ...hold, entryId: 't:4:1', version: 4, type: 'SETTLEMENT', phase: 'posted', pendingId: null, debitAccount: escrow, creditAccount: vendor };
+  const stateOf = (status: TransactionState['status']) => ({ status }) as TransactionState;
+  const invariantsOf = (entries: LedgerEntry[], transactions?: ReadonlyMap<string, TransactionState>) =>
+    checkLedgerInvariants(entries, transactions).map((v) => v.invariant);
+
+  it('a sound ledger, checked against the statuses, reports nothing', () => {
+    expect(invariantsOf([hold, post, settlement], new Map([[id, stateOf('SETTLED')]]))).toEqual([]);
+    expect(invariantsOf([hold], new Map([[id, stateOf('ESCROW')]]))).toEqual([]);
+    expect(invariantsOf([hold, { ...post, phase: 'void_pending' }], new Map([[id, stateOf('REFUNDED')]]))).toEqual([]);
+  });
+
+  it.each([
+    ['entry_id_unique', [hold, { ...post, entryId: hold.entryId }]],
+    ['distinct_accounts', [{ ...hold, creditAccount: payer }]],
+    ['amount_positive', [{ ...hold, amountMinor: 0 }]],
+    ['amount_positive', [{ ...hold, amountMinor: -100 }]],
+    ['currency_supported', [{ ...hold, currency: 'XYZ' as LedgerEntry['currency'] }]],
+    ['escrow_not_negative', [settlement]],
+  ] as const)('an entry that does not apply: %s', (invariant, entries) => {
+    expect(invariantsOf([...entries])).toContain(invariant);
+  });
+
+  it.each([
+    ['two amounts in one transaction', [hold, post, { ...settlement, amountMinor: 50 }]],
+    ['two currencies in one transaction', [hold, { ...hold, entryId: 't:5:1', pendingId: 't:h2', currency: 'USD', debitAccount: 'payer:payer-1:USD', creditAccount: 'escrow:USD' }]],
+    ['two holds open at once', [hold, { ...hold, entryId: 't:5:1', pendingId: 't:h2' }]],
+    ['a hold open while money is posted', [hold, post, { ...hold, entryId: 't:5:1', pendingId: 't:h2' }]],
+    ['money split between escrow and a vendor', [hold, post, { ...settlement, amountMinor: 100 }, { ...settlement, entryId: 't:6:1', debitAccount: vendor, creditAccount: escrow, amountMinor: 100 }, { ...settlement, entryId: 't:7:1' }, { ...settlement, entryId: 't:8:1', debitAccount: payer, creditAccount: escrow, phase: 'posted' }]],
+    ['money paid by someone other than the payer', [{ ...settlement, debitAccount: 'vendor:other:INR', creditAccount: vendor, entryId: 't:2:1' }]],
+    ['money posted to another payer', [{ ...settlement, debitAccount: payer, creditAccount: 'payer:other:INR', entryId: 't:2:1' }]],
+  ] as const)('a transaction whose entries do not balance: %s', (_name, entries) => {
+    expect(invariantsOf([...entries])).toEqual(['transaction_balances']);
+  });
+
+  it('entries of a transaction that has no events: transaction_known', () => {
+    expect(invariantsOf([hold, post], new Map([[id, stateOf('COMPLETED')]]))).toEqual([]);
+    expect(invariantsOf([hold, post], new Map([['other', stateOf('INITIATED')]]))).toEqual(['transaction_known']);
+  });
+
+  it.each([
+    ['SETTLED with the money still in escrow', [hold, post], 'SETTLED'],
+    ['COMPLETED with the money still held', [hold], 'COMPLETED'],
+    ['ESCROW with no hold placed', [], 'ESCROW'],
+    ['REFUNDED with the money at the vendor', [hold, post, settlement], 'REFUNDED'],
+    ['DISPUTE_OPEN with the money held', [hold], 'DISPUTE_OPEN'],
+  ] as const)('net flows that do not end where the status says: %s', (_name, entries, status) => {
+    expect(invariantsOf([...entries], new Map([[id, stateOf(status)]]))).toEqual(['flows_match_status']);
+  });
+
+  it('a hold that is not into escrow leaves the escrow pending unexplained: pending_explained', () => {
+    expect(invariantsOf([{ ...hold, creditAccount: vendor }])).toEqual(['pending_explained']);
+  });
+});

@@ -238,7 +238,8 @@ describe('properties over random command sequences (with overrides)', () => {
     fc.assert(
       fc.property(stepsArb, (steps) => {
         const world = simulate(steps);
-        expect(checkLedgerInvariants(world.entries)).toEqual([]);
+        const statuses = new Map(world.states.flatMap((state, index) => (state.status === 'NEW' ? [] : [[transactionIds[index]!, state] as const])));
+        expect(checkLedgerInvariants(world.entries, statuses)).toEqual([]);
         const resolutions = new Map<string, number>();
         for (const entry of world.entries) {
           if (entry.phase === 'post_pending' || entry.phase === 'void_pending') {

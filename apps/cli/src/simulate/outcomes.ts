@@ -33,5 +33,5 @@ export async function foldOutcomes(database: StoreDatabase, transactionIds: read
       states.set(id, state);
     }
   }
-  return { states, ledgerEntries, violations: checker.finish() };
+  return { states, ledgerEntries, violations: checker.finish(states) };
 }
