@@ -198,7 +198,8 @@ describe('rejected transitions', () => {
       const reached = allCommands.flatMap((command) => {
         try {
           return decide(command, state).length > 0 ? [run([command], { state, events: [], entries: [] }).state.status] : [];
-        } catch {
+        } catch (error) {
+          expect(error, `${command.type} in ${from}`).toBeInstanceOf(InvalidTransitionError);
           return [];
         }
       });
@@ -219,7 +220,8 @@ describe('rejected transitions', () => {
         const events = (() => {
           try {
             return decide(command, state);
-          } catch {
+          } catch (error) {
+            expect(error, `${command.type} in ${status}`).toBeInstanceOf(InvalidTransitionError);
             return [];
           }
         })();
