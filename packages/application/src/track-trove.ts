@@ -22,7 +22,7 @@ import {
 import {
   countPendingTimers, createGroupCommit, createRedisHolds, type BatchOutcome, createSandboxClock, createTimerService, isConflict, listSettlementBatches,
   runSettlement, settlementDateOf, syncSettlementCandidates, timerMigrations, transact, transactLimits, uuidV5, type CandidateSync,
-  type AdvanceResult, type BatchTimerHandler, type ClockAdvance, type ListSettlementBatchesOptions, type RedisHolds, type SettlementBatchView, type SettlementRunResult, type Timer,
+  type AdvanceResult, type BatchTimerHandler, type ClockAdvance, type ListSettlementBatchesOptions, type RedisHolds, type SettlementBatchView, type SettlementRunResult, type Timer, type FiredBy,
 } from '@tracktrove/timers';
 import { alongsideOf, applicationMigrations, manualConfirmationRef, effectsOf, mergeApplied, mergeEffects, noEffects, planEffects, resumesAfterOverride, resumeTimerKind, webhookSubjectOf, type Effects } from './command-effects.ts';
 import { CommandPlan, planAfterDecline, planAuthorization } from './plan-authorization.ts';
@@ -99,6 +99,8 @@ export interface TrackTrove {
   stop(): Promise<void>;
   readiness(): Promise<Readiness>;
   pendingHolds(): Promise<number>;
+  /** Timers this process fired since it started, by the path that found them (redis_notification, redis_poll, sweeper...). */
+  timersFired(): Readonly<Partial<Record<FiredBy, number>>>;
   initiate(input: InitiateInput, actor: Actor, options?: CommandOptions): Promise<TransactionResult>;
   confirm(transactionId: string, actor: Actor, options?: CommandOptions): Promise<TransactionResult>;
   retry(transactionId: string, actor: Actor, options?: CommandOptions): Promise<TransactionResult>;
@@ -716,6 +718,7 @@ export function createTrackTrove(options: TrackTroveOptions): TrackTrove {
       };
     },
     pendingHolds: () => countPendingTimers(db, 'hold_expiry'),
+    timersFired: () => timerService.status().firedByPath,
 
     async initiate(input, actor, commandOptions) {
       const { minMinor, maxMinor } = defaults.amountLimits;
