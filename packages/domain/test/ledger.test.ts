@@ -1,14 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import {
+  addFlow,
   applyEntry,
   awaitsSettlement,
   checkLedgerInvariants,
   emptyBalances,
+  emptyFlows,
   evolve,
   escrowAccount,
   foldBalances,
   InvariantViolation,
   payerAccount,
+  positionOfFlows,
   postedBalance,
   transactionStatuses,
   vendorAccount,
@@ -307,20 +310,38 @@ describe('the ledger checker, fed bad entries', () => {
   });
 
   it.each([
-    ['two amounts in one transaction', [hold, post, { ...settlement, amountMinor: 50 }]],
-    ['two currencies in one transaction', [hold, { ...hold, entryId: 't:5:1', pendingId: 't:h2', currency: 'USD', debitAccount: 'payer:payer-1:USD', creditAccount: 'escrow:USD' }]],
-    ['two holds open at once', [hold, { ...hold, entryId: 't:5:1', pendingId: 't:h2' }]],
-    ['a hold open while money is posted', [hold, post, { ...hold, entryId: 't:5:1', pendingId: 't:h2' }]],
-    ['money split between escrow and a vendor', [hold, post, { ...settlement, amountMinor: 100 }, { ...settlement, entryId: 't:6:1', debitAccount: vendor, creditAccount: escrow, amountMinor: 100 }, { ...settlement, entryId: 't:7:1' }, { ...settlement, entryId: 't:8:1', debitAccount: payer, creditAccount: escrow, phase: 'posted' }]],
-    ['money paid by someone other than the payer', [{ ...settlement, debitAccount: 'vendor:other:INR', creditAccount: vendor, entryId: 't:2:1' }]],
-    ['money posted to another payer', [{ ...settlement, debitAccount: payer, creditAccount: 'payer:other:INR', entryId: 't:2:1' }]],
-  ] as const)('a transaction whose entries do not balance: %s', (_name, entries) => {
-    expect(invariantsOf([...entries])).toEqual(['transaction_balances']);
+    ['two amounts in one transaction', [hold, post, { ...settlement, amountMinor: 50 }], 'its entries move different amounts (100, 50)'],
+    ['two currencies in one transaction', [hold, { ...hold, entryId: 't:5:1', pendingId: 't:h2', currency: 'USD', debitAccount: 'payer:payer-1:USD', creditAccount: 'escrow:USD' }], 'its entries move different currencies (INR, USD)'],
+    ['two holds open at once', [hold, { ...hold, entryId: 't:5:1', pendingId: 't:h2' }], '2 holds open'],
+    ['a hold open while money is posted', [hold, post, { ...hold, entryId: 't:5:1', pendingId: 't:h2' }], `a hold open while money is posted (${payer} -100, ${escrow} 100)`],
+    ['money split between escrow and a vendor', [hold, post, { ...settlement, amountMinor: 100 }, { ...settlement, entryId: 't:6:1', debitAccount: vendor, creditAccount: escrow, amountMinor: 100 }, { ...settlement, entryId: 't:7:1' }, { ...settlement, entryId: 't:8:1', debitAccount: payer, creditAccount: escrow, phase: 'posted' }], `its money is not whole in one place (${payer} -200, ${escrow} 100, ${vendor} 100)`],
+    ['money moved twice from the payer', [{ ...settlement, entryId: 't:2:1', debitAccount: payer, creditAccount: escrow }, { ...settlement, entryId: 't:3:1', debitAccount: payer, creditAccount: escrow }], `its money is not whole in one place (${payer} -200, ${escrow} 200)`],
+    ['money paid by someone other than the payer', [{ ...settlement, debitAccount: 'vendor:other:INR', creditAccount: vendor, entryId: 't:2:1' }], `its money is not whole in one place (vendor:other:INR -100, ${vendor} 100)`],
+    ['money paid by another payer too', [{ ...settlement, entryId: 't:2:1', debitAccount: payer, creditAccount: vendor }, { ...settlement, entryId: 't:3:1', debitAccount: 'payer:other:INR', creditAccount: escrow }, { ...settlement, entryId: 't:4:1', debitAccount: escrow, creditAccount: 'vendor:other:INR' }], `its money is not whole in one place (${payer} -100, ${vendor} 100, payer:other:INR -100, vendor:other:INR 100)`],
+    ['money posted to another payer', [{ ...settlement, debitAccount: payer, creditAccount: 'payer:other:INR', entryId: 't:2:1' }], `its money is not whole in one place (${payer} -100, payer:other:INR 100)`],
+    ['money posted to an account of no party', [{ ...settlement, debitAccount: payer, creditAccount: 'fees:INR', entryId: 't:2:1' }], 'its money went to fees:INR, neither escrow nor a vendor'],
+  ] as const)('a transaction whose entries do not balance: %s', (_name, entries, message) => {
+    expect(checkLedgerInvariants([...entries])).toEqual([{ invariant: 'transaction_balances', message: `transaction ${id}: ${message}`, entryId: null }]);
+  });
+
+  it.each([
+    ['at the payer', [], 'payer'],
+    ['held', [hold], 'held'],
+    ['held again after a void', [hold, { ...post, phase: 'void_pending' }, { ...hold, entryId: 't:4:1', pendingId: 't:h2' }], 'held'],
+    ['at the payer after a void', [hold, { ...post, phase: 'void_pending' }], 'payer'],
+    ['in escrow', [hold, post], 'escrow'],
+    ['with the vendor', [hold, post, settlement], 'vendor'],
+  ] as const)('the flows of a sound transaction end where its money is: %s', (_name, entries, position) => {
+    const flows = emptyFlows();
+    for (const entry of entries) addFlow(flows, entry);
+    expect(positionOfFlows(flows)).toEqual({ position });
   });
 
   it('entries of a transaction that has no events: transaction_known', () => {
     expect(invariantsOf([hold, post], new Map([[id, stateOf('COMPLETED')]]))).toEqual([]);
-    expect(invariantsOf([hold, post], new Map([['other', stateOf('INITIATED')]]))).toEqual(['transaction_known']);
+    expect(checkLedgerInvariants([hold, post], new Map([['other', stateOf('INITIATED')]]))).toEqual([
+      { invariant: 'transaction_known', message: 'entries for transaction t, which has no events', entryId: null },
+    ]);
   });
 
   it.each([
@@ -333,7 +354,13 @@ describe('the ledger checker, fed bad entries', () => {
     expect(invariantsOf([...entries], new Map([[id, stateOf(status)]]))).toEqual(['flows_match_status']);
   });
 
+  it('names the status and both places when the flows do not match it', () => {
+    expect(checkLedgerInvariants([hold, post], new Map([[id, stateOf('SETTLED')]]))).toEqual([
+      { invariant: 'flows_match_status', message: 'transaction t is SETTLED but its entries leave its money at escrow, not vendor', entryId: null },
+    ]);
+  });
+
   it('a hold that is not into escrow leaves the escrow pending unexplained: pending_explained', () => {
-    expect(invariantsOf([{ ...hold, creditAccount: vendor }])).toEqual(['pending_explained']);
+    expect(checkLedgerInvariants([{ ...hold, creditAccount: vendor }])).toEqual([{ invariant: 'pending_explained', message: 'escrow pending 0 != open holds 100', entryId: null }]);
   });
 });

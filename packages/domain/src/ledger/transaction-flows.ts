@@ -45,10 +45,14 @@ export function positionOfFlows(flows: TransactionFlows): { position: FundsPosit
   if (flows.openHolds.size > 1) return { problem: `${flows.openHolds.size} holds open` };
   if (moved.length === 0) return { position: flows.openHolds.size === 1 ? 'held' : 'payer' };
   if (flows.openHolds.size === 1) return { problem: `a hold open while money is posted (${describe()})` };
-  const from = moved.filter(([account, net]) => account.startsWith('payer:') && net === -amountMinor);
-  const to = moved.filter(([, net]) => net === amountMinor);
-  if (moved.length !== 2 || from.length !== 1 || to.length !== 1) return { problem: `its money is not whole in one place (${describe()})` };
-  const [account] = to[0]!;
+  // Each posted entry moves its amount out of one account and into another, so the nets sum to zero:
+  // two accounts moved, one of them the payer's and one up by the amount, means the amount went
+  // whole from the payer to the other.
+  const to = moved.find(([, net]) => net === amountMinor);
+  if (moved.length !== 2 || moved.filter(([account]) => account.startsWith('payer:')).length !== 1 || !to) {
+    return { problem: `its money is not whole in one place (${describe()})` };
+  }
+  const [account] = to;
   if (isEscrowAccount(account)) return { position: 'escrow' };
   if (account.startsWith('vendor:')) return { position: 'vendor' };
   return { problem: `its money went to ${account}, neither escrow nor a vendor` };
