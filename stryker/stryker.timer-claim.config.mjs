@@ -1,0 +1,16 @@
+// Mutation testing of the timer claim (packages/timers/src/timer-store.ts), by its own tests.
+/** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
+export default {
+  testRunner: 'vitest',
+  plugins: ['@stryker-mutator/vitest-runner'],
+  vitest: { configFile: 'stryker/vitest.timers.config.ts' },
+  mutate: ['packages/timers/src/timer-store.ts'],
+  coverageAnalysis: 'perTest',
+  concurrency: 2,
+  timeoutMS: 30_000,
+  ignoreStatic: true,
+  reporters: ['clear-text', 'progress', 'json'],
+  jsonReporter: { fileName: 'reports/mutation/timer-claim.json' },
+  tempDirName: '.stryker-tmp-timers',
+  cleanTempDir: 'always',
+};
