@@ -9,7 +9,7 @@ export default {
   mutate: ['packages/event-store/src/**/*.ts', '!packages/event-store/src/index.ts', '!packages/event-store/src/types.ts'],
   coverageAnalysis: 'perTest',
   concurrency: 2,
-  timeoutMS: 60_000,
+  timeoutMS: 15_000,
   ignoreStatic: true,
   reporters: ['clear-text', 'progress', 'json'],
   jsonReporter: { fileName: 'reports/mutation/event-store.json' },

@@ -108,10 +108,11 @@ describe('global order on PostgreSQL under concurrent writers', () => {
 async function readToEnd(read: (after: string) => Promise<{ types: string[]; position: string }>, from: string): Promise<{ types: string[]; position: string }> {
   const types: string[] = [];
   let position = from;
-  for (;;) {
+  for (let pages = 0; pages < 100; pages += 1) {
     const page = await read(position);
     types.push(...page.types);
     if (page.types.length === 0) return { types, position };
     position = page.position;
   }
+  throw new Error(`the log did not end after 100 pages from ${from}`);
 }
