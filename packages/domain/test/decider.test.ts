@@ -285,6 +285,9 @@ describe('rejected transitions', () => {
     expect(decide(settle(), failed).map((event) => event.type)).toEqual(['TransactionSettled']);
     // A settled transaction's refund comes out of the vendor's payout: nothing to hold back.
     expect(awaitsSettlement(given(...pathTo.SETTLED))).toBe(false);
+    // Completed once, then moved on without a settlement: nothing to pay out.
+    expect(awaitsSettlement(given(...pathTo.COMPLETED, requestRefund(), refundSucceeded()))).toBe(false);
+    expect(awaitsSettlement(given(...pathTo.COMPLETED, openDispute()))).toBe(false);
   });
 
   it('bad initiate input is a ValidationError naming the field', () => {

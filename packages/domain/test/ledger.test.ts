@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import {
   addFlow,
+  decide,
+  fundsMatchStatus,
+  fundsMoves,
+  initialState,
+  postingsFor,
   applyEntry,
   awaitsSettlement,
   checkLedgerInvariants,
@@ -271,6 +276,7 @@ describe('applyEntry assertions', () => {
   it('checkLedgerInvariants reports instead of throwing', () => {
     const report = checkLedgerInvariants([base, { ...base, phase: 'post_pending' }, { ...base, entryId: 't:3:1', phase: 'void_pending' }]);
     expect(report.map((v) => v.invariant)).toEqual(['entry_id_unique', 'pending_resolves_once']);
+    expect(report[0]).toEqual({ invariant: 'entry_id_unique', message: 'duplicate entry t:1:1', entryId: 't:1:1' });
   });
 
   it('balances as of any prefix', () => {
@@ -354,6 +360,11 @@ describe('the ledger checker, fed bad entries', () => {
     expect(invariantsOf([...entries], new Map([[id, stateOf(status)]]))).toEqual(['flows_match_status']);
   });
 
+  it('a transaction whose entries do not balance is not judged against its status too; a transaction with no events yet has nothing to match', () => {
+    expect(invariantsOf([hold, { ...hold, entryId: 't:5:1', pendingId: 't:h2' }], new Map([[id, stateOf('SETTLED')]]))).toEqual(['transaction_balances']);
+    expect(invariantsOf([], new Map([[id, stateOf('NEW')]]))).toEqual([]);
+  });
+
   it('names the status and both places when the flows do not match it', () => {
     expect(checkLedgerInvariants([hold, post], new Map([[id, stateOf('SETTLED')]]))).toEqual([
       { invariant: 'flows_match_status', message: 'transaction t is SETTLED but its entries leave its money at escrow, not vendor', entryId: null },
@@ -362,5 +373,29 @@ describe('the ledger checker, fed bad entries', () => {
 
   it('a hold that is not into escrow leaves the escrow pending unexplained: pending_explained', () => {
     expect(checkLedgerInvariants([{ ...hold, creditAccount: vendor }])).toEqual([{ invariant: 'pending_explained', message: 'escrow pending 0 != open holds 100', entryId: null }]);
+  });
+});
+
+describe('postings guards', () => {
+  it('moving money to where it already is moves nothing', () => {
+    for (const position of ['payer', 'held', 'escrow', 'vendor'] as const) expect(fundsMoves(position, position)).toEqual([]);
+  });
+
+  it('refuses to place a hold the state after the event does not hold, or to resolve one that is not pending', () => {
+    const before = run(pathTo.INITIATED).state;
+    const [placed] = decide(authorize(), before);
+    const after = evolve(before, placed!);
+    expect(() => postingsFor(before, placed!, { ...after, hold: { ...after.hold!, state: 'voided' } })).toThrow(/hold_placed/);
+    const escrowed = run(pathTo.ESCROW).state;
+    const [posted] = decide(confirm(), escrowed);
+    expect(() => postingsFor({ ...escrowed, hold: { ...escrowed.hold!, state: 'posted' } }, posted!, evolve(escrowed, posted!))).toThrow(/hold_resolves_once: resolving a hold that is posted/);
+  });
+});
+
+describe('fundsMatchStatus', () => {
+  it('is false when the money is not where the status says', () => {
+    expect(fundsMatchStatus(run(pathTo.SETTLED).state)).toBe(true);
+    expect(fundsMatchStatus({ ...run(pathTo.SETTLED).state, funds: 'escrow' })).toBe(false);
+    expect(fundsMatchStatus(initialState())).toBe(true);
   });
 });
