@@ -34,6 +34,14 @@ describe('the timer claim', () => {
     expect(await readTimer(database.db, timer.id)).toMatchObject({ state: 'fired', claims: 1, firedBy: 'sweeper' });
   });
 
+  it('answers the timers it took earliest due first, and nothing for no ids', async () => {
+    const dueTimes = [5, 1, 3, 2, 4].map((seconds) => new Date(now.getTime() - 10_000 + seconds * 1000));
+    const timers = await Promise.all(dueTimes.map((dueAt) => schedule(dueAt)));
+    const claimed = await claimTimers(database.db, timers.map((timer) => timer.id), now, 'sweeper');
+    expect(claimed.map((timer) => timer.dueAt.getTime())).toEqual([...dueTimes].map((dueAt) => dueAt.getTime()).sort((a, b) => a - b));
+    expect(await claimTimers(database.db, [], now, 'sweeper')).toEqual([]);
+  });
+
   it('takes nothing not yet due, and nothing cancelled', async () => {
     const later = await schedule(new Date(now.getTime() + 1));
     expect(await claimTimers(database.db, [later.id], now, 'sweeper')).toEqual([]);
