@@ -265,7 +265,7 @@ describe('applyEntry assertions', () => {
     ['pending_matches', [base, { ...base, phase: 'void_pending', debitAccount: 'payer:other:INR' }], 'does not match pending t:h'],
     ['pending_matches', [base, { ...base, phase: 'post_pending', creditAccount: vendor }], 'does not match pending t:h'],
     ['escrow_not_negative', [{ ...base, phase: 'posted', pendingId: null, debitAccount: escrow, creditAccount: vendor }], 'escrow 0 < 100'],
-    ['escrow_not_negative', [{ ...base, debitAccount: escrow, creditAccount: vendor }, { ...base, phase: 'post_pending', debitAccount: escrow, creditAccount: vendor }], 'escrow 0 < 100'],
+    ['escrow_not_negative', [{ ...base, debitAccount: escrow, creditAccount: vendor }, { ...base, entryId: 't:2:1', phase: 'post_pending', debitAccount: escrow, creditAccount: vendor }], 'escrow 0 < 100'],
     ['single_currency', [base, { ...base, pendingId: 't:h2', currency: 'USD' }], `${payer} is INR`],
     ['posted_has_no_pending', [{ ...base, phase: 'posted' }], 'a posted transfer names a pending one'],
   ] as const)('%s (case %#)', (invariant, entries, message) => {
@@ -404,10 +404,14 @@ describe('postings guards', () => {
     const before = run(pathTo.INITIATED).state;
     const [placed] = decide(authorize(), before);
     const after = evolve(before, placed!);
-    expect(() => postingsFor(before, placed!, { ...after, hold: { ...after.hold!, state: 'voided' } })).toThrow(/hold_placed/);
+    const placing = (hold: TransactionState['hold']) => () => postingsFor(before, placed!, { ...after, hold });
+    expect(placing({ ...after.hold!, state: 'voided' })).toThrow(new InvariantViolation('hold_placed', 'placing a hold that is not pending'));
+    expect(placing(null)).toThrow(new InvariantViolation('hold_placed', 'placing a hold that is not pending'));
     const escrowed = run(pathTo.ESCROW).state;
     const [posted] = decide(confirm(), escrowed);
-    expect(() => postingsFor({ ...escrowed, hold: { ...escrowed.hold!, state: 'posted' } }, posted!, evolve(escrowed, posted!))).toThrow(/hold_resolves_once: resolving a hold that is posted/);
+    const resolving = (hold: TransactionState['hold']) => () => postingsFor({ ...escrowed, hold }, posted!, evolve(escrowed, posted!));
+    expect(resolving({ ...escrowed.hold!, state: 'posted' })).toThrow(new InvariantViolation('hold_resolves_once', 'resolving a hold that is posted'));
+    expect(resolving(null)).toThrow(new InvariantViolation('hold_resolves_once', 'resolving a hold that is missing'));
   });
 });
 
