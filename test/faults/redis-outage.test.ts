@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, initiateBody, sleep, type Json } from './support/api.ts';
-import { expectConsistent, readLog } from './support/checks.ts';
+import { expectConsistent, readLog, timersFiredByRedis } from './support/checks.ts';
 import { report, runLoad } from './support/load.ts';
 import { serverUnderTest } from './support/server-under-test.ts';
 import { redis } from './support/services.ts';
@@ -79,6 +79,10 @@ describe.each(['stopped', 'partitioned'] as const)('Redis %s under load, then ba
     });
 
     await sleep(4_000);
+    // While Redis is up, the fast path fires holds: the 250 ms sweeper alone would do it too, so it
+    // is counted, by the path each timer fired from.
+    const firedByRedisBeforeCut = await timersFiredByRedis(under.api);
+    expect(firedByRedisBeforeCut).toBeGreaterThan(0);
     const stopMs = await cut();
     phase = 'redis down';
     const downAt = Date.now();
@@ -103,6 +107,7 @@ describe.each(['stopped', 'partitioned'] as const)('Redis %s under load, then ba
     const upAt = Date.now();
     await eventually('/ready is 200 again without a server restart', 30_000, async () => ((await under.api.call('GET', '/ready')).status === 200 ? true : undefined));
     const readyAgainMs = Date.now() - upAt;
+    const firedByRedisWhenBack = await timersFiredByRedis(under.api);
     await sleep(3_000);
     load.stop();
     const { started } = await load.done;
@@ -110,6 +115,8 @@ describe.each(['stopped', 'partitioned'] as const)('Redis %s under load, then ba
     // Every hold past its due time has expired, exactly as its onHoldExpiry says, and at most once.
     await sleep(escrowTtlMs + graceMs);
     expect(await overdueHolds()).toEqual([]);
+    // Back up, the fast path fires again (holds placed since Redis came back).
+    expect(await timersFiredByRedis(under.api)).toBeGreaterThan(firedByRedisWhenBack);
     const wrong: Json[] = [];
     for (let offset = 0; offset < holds.length; offset += 16) {
       await Promise.all(holds.slice(offset, offset + 16).map(async (hold) => {
@@ -128,7 +135,7 @@ describe.each(['stopped', 'partitioned'] as const)('Redis %s under load, then ba
 
     const { verifyMs } = await expectConsistent(under.api);
     report(`redis-${how}`, {
-      requestsStarted: started, holds: holds.length, heldWhileDown: heldWhileDown.length, stopMs, startMs, readyNoticedDownMs, downForMs, readyAgainMs, verifyMs,
+      requestsStarted: started, holds: holds.length, firedByRedisBeforeCut, heldWhileDown: heldWhileDown.length, stopMs, startMs, readyNoticedDownMs, downForMs, readyAgainMs, verifyMs,
       statuses: Object.fromEntries(statuses),
     });
   });

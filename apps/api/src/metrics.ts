@@ -8,10 +8,17 @@ export interface Metrics {
   readonly webSocketClients: Gauge<'endpoint'>;
   readonly projectionLag: Gauge<'projection'>;
   readonly pendingHolds: Gauge;
+  readonly timersFired: Counter<'path'>;
 }
 
-export function createMetrics(collectors: { projectionLag?: () => Promise<Array<{ name: string; lag: number }>>; pendingHolds?: () => Promise<number> } = {}): Metrics {
+export function createMetrics(collectors: {
+  projectionLag?: () => Promise<Array<{ name: string; lag: number }>>;
+  pendingHolds?: () => Promise<number>;
+  /** Timers fired since the process started, by path: monotonic totals. */
+  timersFired?: () => Readonly<Record<string, number>>;
+} = {}): Metrics {
   const registry = new Registry();
+  const timersFiredSeen = new Map<string, number>();
   collectDefaultMetrics({ register: registry, prefix: 'tracktrove_' });
   return {
     registry,
@@ -48,6 +55,19 @@ export function createMetrics(collectors: { projectionLag?: () => Promise<Array<
           this.set(await collectors.pendingHolds());
         } catch {
           // as above
+        }
+      },
+    }),
+    timersFired: new Counter({
+      name: 'tracktrove_timers_fired_total',
+      help: 'Timers this process fired, by the path that found them: redis_notification and redis_poll (the Redis fast path), sweeper, in_process, clock_advance, direct',
+      labelNames: ['path'],
+      registers: [registry],
+      collect() {
+        for (const [path, total] of Object.entries(collectors.timersFired?.() ?? {})) {
+          const seen = timersFiredSeen.get(path) ?? 0;
+          if (total > seen) this.inc({ path }, total - seen);
+          timersFiredSeen.set(path, Math.max(seen, total));
         }
       },
     }),

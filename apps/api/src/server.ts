@@ -27,6 +27,8 @@ export interface StartedModule {
   readonly readinessChecks?: Record<string, () => Promise<ComponentCheck>>;
   readonly projectionLag?: () => Promise<Array<{ name: string; lag: number }>>;
   readonly pendingHolds?: () => Promise<number>;
+  /** Timers fired since start, by path (tracktrove_timers_fired_total). */
+  readonly timersFired?: () => Readonly<Record<string, number>>;
   /** The sandbox clock's now, without I/O (see AppContext.sandboxNow). */
   readonly sandboxNow?: () => Date;
   onAppReady?(app: FastifyInstance): void;
@@ -80,6 +82,11 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   const metrics = createMetrics({
     projectionLag: async () => (await Promise.all(started.map((module) => module.projectionLag?.() ?? []))).flat(),
     pendingHolds: async () => (await Promise.all(started.map((module) => module.pendingHolds?.() ?? 0))).reduce((sum, count) => sum + count, 0),
+    timersFired: () => {
+      const totals: Record<string, number> = {};
+      for (const module of started) for (const [path, count] of Object.entries(module.timersFired?.() ?? {})) totals[path] = (totals[path] ?? 0) + count;
+      return totals;
+    },
   });
   const tail = await startLogTail({
     store,

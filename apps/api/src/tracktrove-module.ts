@@ -91,6 +91,7 @@ export function trackTroveModule(handle: TrackTroveModuleHandle = {}): Module {
         },
         projectionLag: async () => (await runtime.status()).map(({ name, lag }) => ({ name, lag })),
         pendingHolds: () => trackTrove.pendingHolds(),
+        timersFired: () => trackTrove.timersFired() as Record<string, number>,
         onAppReady(ready) {
           app = ready;
         },

@@ -260,7 +260,7 @@ interface AppliedTimer {
 export function effectsOf(applied: unknown): Effects {
   if (applied === undefined || applied === null) return noEffects();
   const { timers, cancelledHolds } = applied as { timers: AppliedTimer[]; cancelledHolds: string[] };
-  const newTimers: Timer[] = timers.map((timer) => ({ ...timer, dueAt: new Date(timer.dueAt), state: 'pending', firedBy: null }));
+  const newTimers: Timer[] = timers.map((timer) => ({ ...timer, dueAt: new Date(timer.dueAt), state: 'pending', firedBy: null, claims: 0 }));
   return { newTimers, newHolds: newTimers.filter((timer) => timer.kind === 'hold_expiry'), cancelledHolds };
 }
 

@@ -6,7 +6,7 @@ import type {
 import type { EventStore, Page, StoreDatabase } from '@tracktrove/event-store';
 import type { CommandResult, IdempotencyRequest } from '@tracktrove/commands';
 import type { DeliveryAttemptView, DeliveryView, FailureSettings, ListDeliveriesOptions, ReceiveResult, WebhookTransport } from '@tracktrove/simulator';
-import type { AdvanceResult, CandidateSync, ClockAdvance, ListSettlementBatchesOptions, RedisSentinelTarget, SettlementBatchView, SettlementRunResult } from '@tracktrove/timers';
+import type { AdvanceResult, CandidateSync, ClockAdvance, FiredBy, ListSettlementBatchesOptions, RedisSentinelTarget, SettlementBatchView, SettlementRunResult } from '@tracktrove/timers';
 
 /** The application's public interface: what the API and the CLI call, and how it is configured. */
 
@@ -86,6 +86,8 @@ export interface TrackTrove {
   stop(): Promise<void>;
   readiness(): Promise<Readiness>;
   pendingHolds(): Promise<number>;
+  /** Timers this process fired since it started, by the path that found them (redis_notification, redis_poll, sweeper...). */
+  timersFired(): Readonly<Partial<Record<FiredBy, number>>>;
   initiate(input: InitiateInput, actor: Actor, options?: CommandOptions): Promise<TransactionResult>;
   confirm(transactionId: string, actor: Actor, options?: CommandOptions): Promise<TransactionResult>;
   retry(transactionId: string, actor: Actor, options?: CommandOptions): Promise<TransactionResult>;

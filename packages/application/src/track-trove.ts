@@ -112,6 +112,7 @@ export function createTrackTrove(options: TrackTroveOptions): TrackTrove {
     },
     readiness: () => readinessOf(context, timerService, redis),
     pendingHolds: () => countPendingTimers(db, 'hold_expiry'),
+    timersFired: () => timerService.status().firedByPath,
     ...userCommands(context, bus),
     confirm: (transactionId, actor, commandOptions) => confirmManually(context, deliverOptions, transactionId, actor, commandOptions),
     async runSettlement(settlementOptions = {}) {

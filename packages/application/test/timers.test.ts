@@ -94,6 +94,12 @@ describe('two processes on one database', () => {
       }
       for (const id of ids) await waitFor(() => inspect(fixture.database, id), (view) => view.state.status === 'COMPLETED', 10_000);
       await new Promise((resolve) => setTimeout(resolve, 600)); // let the hold timers' due times pass too
+      // Claims are counted, not only the events they lead to (the domain would refuse a second
+      // expiry event): every timer of these transactions that fired was claimed exactly once.
+      const timers = (await Promise.all(ids.map((id) => listTimers(fixture.database.db, { transactionId: id })))).flat();
+      expect(timers.length).toBeGreaterThanOrEqual(24); // a hold expiry and a webhook delivery each
+      expect(timers.filter((timer) => timer.state === 'fired').map((timer) => timer.claims)).toEqual(timers.filter((timer) => timer.state === 'fired').map(() => 1));
+      expect(timers.filter((timer) => timer.state !== 'fired').map((timer) => timer.claims)).toEqual(timers.filter((timer) => timer.state !== 'fired').map(() => 0));
       const attempts = await sql<{ delivery_id: string; count: string }>`
         select d.delivery_id, count(a.attempt) as count from tt_webhook_deliveries d left join tt_webhook_attempts a using (delivery_id)
         where d.transaction_id = any(${ids}::text[]) group by d.delivery_id`.execute(fixture.database.db);
@@ -149,7 +155,7 @@ describe('many holds due at once', () => {
       // The sweeper fires what is due in batches of up to 100: a handful of appends, not 150.
       expect(appendTransactions.size).toBeLessThanOrEqual(10);
       const timers = await listTimers(fixture.database.db, { kind: 'hold_expiry' });
-      expect(timers.filter((timer) => ids.includes(timer.transactionId!)).every((timer) => timer.state === 'fired' && timer.firedBy === 'sweeper')).toBe(true);
+      expect(timers.filter((timer) => ids.includes(timer.transactionId!)).every((timer) => timer.state === 'fired' && timer.firedBy === 'sweeper' && timer.claims === 1)).toBe(true);
     } finally {
       await fixture.close();
     }

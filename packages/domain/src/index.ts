@@ -119,3 +119,4 @@ export {
 } from './ledger/balances.ts';
 export { checkLedgerInvariants, type LedgerViolation } from './ledger/check-ledger-invariants.ts';
 export { createLedgerChecker, type LedgerChecker } from './ledger/ledger-checker.ts';
+export { addFlow, emptyFlows, positionOfFlows, type TransactionFlows } from './ledger/transaction-flows.ts';

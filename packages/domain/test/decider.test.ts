@@ -198,7 +198,8 @@ describe('rejected transitions', () => {
       const reached = allCommands.flatMap((command) => {
         try {
           return decide(command, state).length > 0 ? [run([command], { state, events: [], entries: [] }).state.status] : [];
-        } catch {
+        } catch (error) {
+          expect(error, `${command.type} in ${from}`).toBeInstanceOf(InvalidTransitionError);
           return [];
         }
       });
@@ -219,7 +220,8 @@ describe('rejected transitions', () => {
         const events = (() => {
           try {
             return decide(command, state);
-          } catch {
+          } catch (error) {
+            expect(error, `${command.type} in ${status}`).toBeInstanceOf(InvalidTransitionError);
             return [];
           }
         })();
@@ -283,6 +285,9 @@ describe('rejected transitions', () => {
     expect(decide(settle(), failed).map((event) => event.type)).toEqual(['TransactionSettled']);
     // A settled transaction's refund comes out of the vendor's payout: nothing to hold back.
     expect(awaitsSettlement(given(...pathTo.SETTLED))).toBe(false);
+    // Completed once, then moved on without a settlement: nothing to pay out.
+    expect(awaitsSettlement(given(...pathTo.COMPLETED, requestRefund(), refundSucceeded()))).toBe(false);
+    expect(awaitsSettlement(given(...pathTo.COMPLETED, openDispute()))).toBe(false);
   });
 
   it('bad initiate input is a ValidationError naming the field', () => {

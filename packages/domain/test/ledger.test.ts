@@ -1,15 +1,24 @@
 import { describe, expect, it } from 'vitest';
 import {
+  addFlow,
+  decide,
+  fundsMatchStatus,
+  fundsMoves,
+  initialState,
+  postingsFor,
   applyEntry,
   awaitsSettlement,
   checkLedgerInvariants,
   emptyBalances,
+  emptyFlows,
   evolve,
   escrowAccount,
   foldBalances,
   InvariantViolation,
   payerAccount,
+  positionOfFlows,
   postedBalance,
+  totalsOf,
   transactionStatuses,
   vendorAccount,
   type LedgerEntry,
@@ -237,25 +246,43 @@ describe('applyEntry assertions', () => {
     } catch (error) {
       expect(error).toBeInstanceOf(InvariantViolation);
       expect((error as InvariantViolation).code).toBe('invariant_violation');
-      return (error as InvariantViolation).invariant;
+      return (error as InvariantViolation).message;
     }
     throw new Error('expected an InvariantViolation');
   }
 
   it.each([
-    ['amount_positive', [{ ...base, amountMinor: 0 }]],
-    ['amount_positive', [{ ...base, amountMinor: 1.5 }]],
-    ['distinct_accounts', [{ ...base, creditAccount: payer }]],
-    ['pending_created_once', [base, { ...base, entryId: 't:2:1' }]],
-    ['pending_exists', [{ ...base, phase: 'post_pending' }]],
-    ['pending_resolves_once', [base, { ...base, phase: 'post_pending' }, { ...base, phase: 'void_pending' }]],
-    ['pending_resolves_once', [base, { ...base, phase: 'void_pending' }, { ...base, phase: 'post_pending' }]],
-    ['pending_matches', [base, { ...base, phase: 'post_pending', amountMinor: 99 }]],
-    ['escrow_not_negative', [{ ...base, phase: 'posted', pendingId: null, debitAccount: escrow, creditAccount: vendor }]],
-    ['single_currency', [base, { ...base, pendingId: 't:h2', currency: 'USD' }]],
-    ['posted_has_no_pending', [{ ...base, phase: 'posted' }]],
-  ] as const)('%s', (invariant, entries) => {
-    expect(violation([...entries] as LedgerEntry[])).toBe(invariant);
+    ['amount_positive', [{ ...base, amountMinor: 0 }], 'amount 0'],
+    ['amount_positive', [{ ...base, amountMinor: 1.5 }], 'amount 1.5'],
+    ['currency_supported', [{ ...base, currency: 'XYZ' as LedgerEntry['currency'] }], 'currency XYZ'],
+    ['distinct_accounts', [{ ...base, creditAccount: payer }], `debits and credits ${payer}`],
+    ['pending_created_once', [base, { ...base, entryId: 't:2:1' }], 'pending t:h exists'],
+    ['pending_exists', [{ ...base, phase: 'post_pending' }], 'no pending t:h'],
+    ['pending_id_required', [{ ...base, pendingId: null }], 'pending needs a pendingId'],
+    ['pending_resolves_once', [base, { ...base, phase: 'post_pending' }, { ...base, phase: 'void_pending' }], 'pending t:h already posted'],
+    ['pending_resolves_once', [base, { ...base, phase: 'void_pending' }, { ...base, phase: 'post_pending' }], 'pending t:h already voided'],
+    ['pending_matches', [base, { ...base, phase: 'post_pending', amountMinor: 99 }], 'does not match pending t:h'],
+    ['pending_matches', [base, { ...base, phase: 'void_pending', debitAccount: 'payer:other:INR' }], 'does not match pending t:h'],
+    ['pending_matches', [base, { ...base, phase: 'post_pending', creditAccount: vendor }], 'does not match pending t:h'],
+    ['escrow_not_negative', [{ ...base, phase: 'posted', pendingId: null, debitAccount: escrow, creditAccount: vendor }], 'escrow 0 < 100'],
+    ['escrow_not_negative', [{ ...base, debitAccount: escrow, creditAccount: vendor }, { ...base, entryId: 't:2:1', phase: 'post_pending', debitAccount: escrow, creditAccount: vendor }], 'escrow 0 < 100'],
+    ['single_currency', [base, { ...base, pendingId: 't:h2', currency: 'USD' }], `${payer} is INR`],
+    ['posted_has_no_pending', [{ ...base, phase: 'posted' }], 'a posted transfer names a pending one'],
+  ] as const)('%s (case %#)', (invariant, entries, message) => {
+    expect(violation([...entries] as LedgerEntry[])).toBe(`${invariant}: entry ${entries.at(-1)!.entryId}: ${message}`);
+  });
+
+  it('a pending transfer resolved is marked posted or voided', () => {
+    expect(foldBalances([base, { ...base, phase: 'post_pending' }]).pendings.get('t:h')).toMatchObject({ pendingId: 't:h', state: 'posted' });
+    expect(foldBalances([base, { ...base, phase: 'void_pending' }]).pendings.get('t:h')).toMatchObject({ pendingId: 't:h', state: 'voided' });
+  });
+
+  it('totals sum every account per currency', () => {
+    const usd: LedgerEntry = { ...base, entryId: 'u:1:1', transactionId: 'u', pendingId: 'u:h', currency: 'USD', debitAccount: 'payer:p:USD', creditAccount: 'escrow:USD', amountMinor: 7 };
+    expect(totalsOf(foldBalances([base, { ...base, phase: 'post_pending' }, usd]))).toEqual({
+      INR: { debitsPosted: 100, creditsPosted: 100, debitsPending: 0, creditsPending: 0 },
+      USD: { debitsPosted: 0, creditsPosted: 0, debitsPending: 7, creditsPending: 7 },
+    });
   });
 
   it('a failed assertion leaves the balances untouched', () => {
@@ -268,11 +295,130 @@ describe('applyEntry assertions', () => {
   it('checkLedgerInvariants reports instead of throwing', () => {
     const report = checkLedgerInvariants([base, { ...base, phase: 'post_pending' }, { ...base, entryId: 't:3:1', phase: 'void_pending' }]);
     expect(report.map((v) => v.invariant)).toEqual(['entry_id_unique', 'pending_resolves_once']);
+    expect(report[0]).toEqual({ invariant: 'entry_id_unique', message: 'duplicate entry t:1:1', entryId: 't:1:1' });
   });
 
   it('balances as of any prefix', () => {
     const { entries } = run([...pathTo.SETTLED, requestRefund(), refundSucceeded(at(90_000))]);
     const escrowAfter = entries.map((_, n) => postedBalance(foldBalances(entries.slice(0, n + 1)).accounts.get(escrow)!));
     expect(escrowAfter).toEqual([0, 1250, 0, 0]);
+  });
+});
+
+describe('the ledger checker, fed bad entries', () => {
+  const id = 't';
+  const hold: LedgerEntry = {
+    entryId: 't:2:1', transactionId: id, version: 2, type: 'ESCROW',
+    debitAccount: payer, creditAccount: escrow, amountMinor: 100, currency: 'INR', phase: 'pending', pendingId: 't:h', at: at(0),
+  };
+  const post: LedgerEntry = { ...hold, entryId: 't:3:1', version: 3, phase: 'post_pending' };
+  const settlement: LedgerEntry = { ...hold, entryId: 't:4:1', version: 4, type: 'SETTLEMENT', phase: 'posted', pendingId: null, debitAccount: escrow, creditAccount: vendor };
+  const stateOf = (status: TransactionState['status']) => ({ status }) as TransactionState;
+  const invariantsOf = (entries: LedgerEntry[], transactions?: ReadonlyMap<string, TransactionState>) =>
+    checkLedgerInvariants(entries, transactions).map((v) => v.invariant);
+
+  it('a sound ledger, checked against the statuses, reports nothing', () => {
+    expect(invariantsOf([hold, post, settlement], new Map([[id, stateOf('SETTLED')]]))).toEqual([]);
+    expect(invariantsOf([hold], new Map([[id, stateOf('ESCROW')]]))).toEqual([]);
+    expect(invariantsOf([hold, { ...post, phase: 'void_pending' }], new Map([[id, stateOf('REFUNDED')]]))).toEqual([]);
+  });
+
+  it.each([
+    ['entry_id_unique', [hold, { ...post, entryId: hold.entryId }]],
+    ['distinct_accounts', [{ ...hold, creditAccount: payer }]],
+    ['amount_positive', [{ ...hold, amountMinor: 0 }]],
+    ['amount_positive (negative)', [{ ...hold, amountMinor: -100 }]],
+    ['currency_supported', [{ ...hold, currency: 'XYZ' as LedgerEntry['currency'] }]],
+    ['escrow_not_negative', [settlement]],
+  ] as const)('an entry that does not apply: %s', (invariant, entries) => {
+    expect(invariantsOf([...entries])).toContain(invariant.split(' ')[0]);
+  });
+
+  it.each([
+    ['two amounts in one transaction', [hold, post, { ...settlement, amountMinor: 50 }], 'its entries move different amounts (100, 50)'],
+    ['two currencies in one transaction', [hold, { ...hold, entryId: 't:5:1', pendingId: 't:h2', currency: 'USD', debitAccount: 'payer:payer-1:USD', creditAccount: 'escrow:USD' }], 'its entries move different currencies (INR, USD)'],
+    ['two holds open at once', [hold, { ...hold, entryId: 't:5:1', pendingId: 't:h2' }], '2 holds open'],
+    ['a hold open while money is posted', [hold, post, { ...hold, entryId: 't:5:1', pendingId: 't:h2' }], `a hold open while money is posted (${payer} -100, ${escrow} 100)`],
+    ['money split between escrow and a vendor', [hold, post, { ...settlement, amountMinor: 100 }, { ...settlement, entryId: 't:6:1', debitAccount: vendor, creditAccount: escrow, amountMinor: 100 }, { ...settlement, entryId: 't:7:1' }, { ...settlement, entryId: 't:8:1', debitAccount: payer, creditAccount: escrow, phase: 'posted' }], `its money is not whole in one place (${payer} -200, ${escrow} 100, ${vendor} 100)`],
+    ['money moved twice from the payer', [{ ...settlement, entryId: 't:2:1', debitAccount: payer, creditAccount: escrow }, { ...settlement, entryId: 't:3:1', debitAccount: payer, creditAccount: escrow }], `its money is not whole in one place (${payer} -200, ${escrow} 200)`],
+    ['money paid by someone other than the payer', [{ ...settlement, debitAccount: 'vendor:other:INR', creditAccount: vendor, entryId: 't:2:1' }], `its money is not whole in one place (vendor:other:INR -100, ${vendor} 100)`],
+    ['money paid by another payer too', [{ ...settlement, entryId: 't:2:1', debitAccount: payer, creditAccount: vendor }, { ...settlement, entryId: 't:3:1', debitAccount: 'payer:other:INR', creditAccount: escrow }, { ...settlement, entryId: 't:4:1', debitAccount: escrow, creditAccount: 'vendor:other:INR' }], `its money is not whole in one place (${payer} -100, ${vendor} 100, payer:other:INR -100, vendor:other:INR 100)`],
+    ['money posted to another payer', [{ ...settlement, debitAccount: payer, creditAccount: 'payer:other:INR', entryId: 't:2:1' }], `its money is not whole in one place (${payer} -100, payer:other:INR 100)`],
+    ['money posted to an account of no party', [{ ...settlement, debitAccount: payer, creditAccount: 'fees:INR', entryId: 't:2:1' }], 'its money went to fees:INR, neither escrow nor a vendor'],
+  ] as const)('a transaction whose entries do not balance: %s', (_name, entries, message) => {
+    expect(checkLedgerInvariants([...entries])).toEqual([{ invariant: 'transaction_balances', message: `transaction ${id}: ${message}`, entryId: null }]);
+  });
+
+  it.each([
+    ['at the payer', [], 'payer'],
+    ['held', [hold], 'held'],
+    ['held again after a void', [hold, { ...post, phase: 'void_pending' }, { ...hold, entryId: 't:4:1', pendingId: 't:h2' }], 'held'],
+    ['at the payer after a void', [hold, { ...post, phase: 'void_pending' }], 'payer'],
+    ['in escrow', [hold, post], 'escrow'],
+    ['with the vendor', [hold, post, settlement], 'vendor'],
+  ] as const)('the flows of a sound transaction end where its money is: %s', (_name, entries, position) => {
+    const flows = emptyFlows();
+    for (const entry of entries) addFlow(flows, entry);
+    expect(positionOfFlows(flows)).toEqual({ position });
+  });
+
+  it('entries of a transaction that has no events: transaction_known', () => {
+    expect(invariantsOf([hold, post], new Map([[id, stateOf('COMPLETED')]]))).toEqual([]);
+    expect(checkLedgerInvariants([hold, post], new Map([['other', stateOf('INITIATED')]]))).toEqual([
+      { invariant: 'transaction_known', message: 'entries for transaction t, which has no events', entryId: null },
+    ]);
+  });
+
+  it.each([
+    ['SETTLED with the money still in escrow', [hold, post], 'SETTLED'],
+    ['COMPLETED with the money still held', [hold], 'COMPLETED'],
+    ['ESCROW with no hold placed', [], 'ESCROW'],
+    ['REFUNDED with the money at the vendor', [hold, post, settlement], 'REFUNDED'],
+    ['DISPUTE_OPEN with the money held', [hold], 'DISPUTE_OPEN'],
+  ] as const)('net flows that do not end where the status says: %s', (_name, entries, status) => {
+    expect(invariantsOf([...entries], new Map([[id, stateOf(status)]]))).toEqual(['flows_match_status']);
+  });
+
+  it('a transaction whose entries do not balance is not judged against its status too; a transaction with no events yet has nothing to match', () => {
+    expect(invariantsOf([hold, { ...hold, entryId: 't:5:1', pendingId: 't:h2' }], new Map([[id, stateOf('SETTLED')]]))).toEqual(['transaction_balances']);
+    expect(invariantsOf([], new Map([[id, stateOf('NEW')]]))).toEqual([]);
+  });
+
+  it('names the status and both places when the flows do not match it', () => {
+    expect(checkLedgerInvariants([hold, post], new Map([[id, stateOf('SETTLED')]]))).toEqual([
+      { invariant: 'flows_match_status', message: 'transaction t is SETTLED but its entries leave its money at escrow, not vendor', entryId: null },
+    ]);
+  });
+
+  it('a hold that is not into escrow leaves the escrow pending unexplained: pending_explained', () => {
+    expect(checkLedgerInvariants([{ ...hold, creditAccount: vendor }])).toEqual([{ invariant: 'pending_explained', message: 'escrow pending 0 != open holds 100', entryId: null }]);
+  });
+});
+
+describe('postings guards', () => {
+  it('moving money to where it already is moves nothing', () => {
+    for (const position of ['payer', 'held', 'escrow', 'vendor'] as const) expect(fundsMoves(position, position)).toEqual([]);
+  });
+
+  it('refuses to place a hold the state after the event does not hold, or to resolve one that is not pending', () => {
+    const before = run(pathTo.INITIATED).state;
+    const [placed] = decide(authorize(), before);
+    const after = evolve(before, placed!);
+    const placing = (hold: TransactionState['hold']) => () => postingsFor(before, placed!, { ...after, hold });
+    expect(placing({ ...after.hold!, state: 'voided' })).toThrow(new InvariantViolation('hold_placed', 'placing a hold that is not pending'));
+    expect(placing(null)).toThrow(new InvariantViolation('hold_placed', 'placing a hold that is not pending'));
+    const escrowed = run(pathTo.ESCROW).state;
+    const [posted] = decide(confirm(), escrowed);
+    const resolving = (hold: TransactionState['hold']) => () => postingsFor({ ...escrowed, hold }, posted!, evolve(escrowed, posted!));
+    expect(resolving({ ...escrowed.hold!, state: 'posted' })).toThrow(new InvariantViolation('hold_resolves_once', 'resolving a hold that is posted'));
+    expect(resolving(null)).toThrow(new InvariantViolation('hold_resolves_once', 'resolving a hold that is missing'));
+  });
+});
+
+describe('fundsMatchStatus', () => {
+  it('is false when the money is not where the status says', () => {
+    expect(fundsMatchStatus(run(pathTo.SETTLED).state)).toBe(true);
+    expect(fundsMatchStatus({ ...run(pathTo.SETTLED).state, funds: 'escrow' })).toBe(false);
+    expect(fundsMatchStatus(initialState())).toBe(true);
   });
 });

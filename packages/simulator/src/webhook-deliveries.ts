@@ -367,7 +367,7 @@ async function recordAttempts(db: Kysely<any>, attempts: readonly AttemptRecord[
   return attempts.map(({ delivery }, index) => {
     const timer = scheduled[index];
     return timer
-      ? { id: timer.id, kind: webhookTimerKind, transactionId: delivery.transaction_id, ref: timer.ref, dueAt: new Date(timer.dueAt), payload: timer.payload, state: 'pending', firedBy: null }
+      ? { id: timer.id, kind: webhookTimerKind, transactionId: delivery.transaction_id, ref: timer.ref, dueAt: new Date(timer.dueAt), payload: timer.payload, state: 'pending', firedBy: null, claims: 0 }
       : null;
   });
 }

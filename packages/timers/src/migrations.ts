@@ -3,7 +3,7 @@ import { sql, type Kysely, type Migration } from 'kysely';
 /**
  * Tables of the timers package. PostgreSQL is the truth for every simulated delay:
  * - tt_clock: the sandbox clock's offset from the wall clock (one row);
- * - tt_timers: due timers, fired once by an atomic claim (pending -> fired);
+ * - tt_timers: due timers, fired once by an atomic claim (pending -> fired), each claim counted;
  * - tt_settlement_candidates: COMPLETED transactions waiting for T+1, written with the command's events;
  * - tt_settlement_batches: one row per settlement batch, written with the batch's events.
  */
@@ -67,6 +67,13 @@ export const timerMigrations: Record<string, Migration> = {
       await sql`drop index tt_settlement_batches_date`.execute(db);
       await sql`create index tt_settlement_batches_order on tt_settlement_batches (settlement_date desc, position desc)`.execute(db);
       await sql`create index tt_settlement_batches_vendor on tt_settlement_batches (vendor_id, settlement_date desc, position desc)`.execute(db);
+    },
+  },
+  // Claims are counted, not only the events they lead to: the domain refuses a duplicate event, so a
+  // timer claimed twice (fired twice) would not show in the log. Every fired timer has claims = 1.
+  '0560-timer-claims': {
+    async up(db: Kysely<unknown>) {
+      await sql`alter table tt_timers add column claims int not null default 0`.execute(db);
     },
   },
 };

@@ -76,6 +76,8 @@ export interface TimerServiceStatus {
   readonly lastSweepAt: string | null;
   readonly lastSweepError: string | null;
   readonly firedSinceStart: number;
+  /** Timers this process fired since it started, by the path that found them (the Redis fast path shows here). */
+  readonly firedByPath: Readonly<Partial<Record<FiredBy, number>>>;
 }
 
 export interface TimerService {
@@ -106,6 +108,7 @@ export function createTimerService(options: TimerServiceOptions): TimerService {
   let lastSweepAt: Date | null = null;
   let lastSweepError: string | null = null;
   let firedSinceStart = 0;
+  const firedByPath: Partial<Record<FiredBy, number>> = {};
   let advancing: Promise<unknown> = Promise.resolve();
 
   // While an advance runs, the other paths of this process stand aside, so that every timer that
@@ -138,6 +141,7 @@ export function createTimerService(options: TimerServiceOptions): TimerService {
       return 0;
     }
     firedSinceStart += claimed.fired.length;
+    if (claimed.fired.length > 0) firedByPath[firedBy] = (firedByPath[firedBy] ?? 0) + claimed.fired.length;
     await runBounded(claimed.followUps, timerLimits.followUpConcurrency, (followUp) =>
       followUp().catch((error) => logger?.warn({ err: error }, 'timer follow-up failed')));
     return claimed.fired.length;
@@ -232,6 +236,7 @@ export function createTimerService(options: TimerServiceOptions): TimerService {
       lastSweepAt: lastSweepAt?.toISOString() ?? null,
       lastSweepError,
       firedSinceStart,
+      firedByPath: { ...firedByPath },
     }),
     start() {
       if (running) return;

@@ -18,6 +18,8 @@ export interface Timer {
   readonly payload: Record<string, unknown>;
   readonly state: TimerState;
   readonly firedBy: FiredBy | null;
+  /** How many times a claim took it: 1 once fired, never more. */
+  readonly claims: number;
 }
 
 export interface NewTimer {
@@ -39,6 +41,7 @@ interface TimerRow {
   payload: Record<string, unknown>;
   state: TimerState;
   fired_by: FiredBy | null;
+  claims: number;
 }
 
 const toTimer = (row: TimerRow): Timer => ({
@@ -50,6 +53,7 @@ const toTimer = (row: TimerRow): Timer => ({
   payload: row.payload,
   state: row.state,
   firedBy: row.fired_by,
+  claims: Number(row.claims),
 });
 
 /** Schedules a timer unless (kind, ref) exists; answers the new timer, or null when it existed. */
@@ -58,7 +62,7 @@ export async function scheduleTimer(db: Kysely<any>, timer: NewTimer): Promise<T
     insert into tt_timers (id, kind, transaction_id, ref, due_at, payload)
     values (${timer.id ?? randomUUID()}, ${timer.kind}, ${timer.transactionId}, ${timer.ref}, ${timer.dueAt}, ${JSON.stringify(timer.payload ?? {})}::jsonb)
     on conflict (kind, ref) do nothing
-    returning id, kind, transaction_id, ref, due_at, payload, state, fired_by`.execute(db);
+    returning id, kind, transaction_id, ref, due_at, payload, state, fired_by, claims`.execute(db);
   const row = result.rows[0];
   return row ? toTimer(row) : null;
 }
@@ -70,9 +74,9 @@ export async function scheduleTimer(db: Kysely<any>, timer: NewTimer): Promise<T
 export async function claimTimers(db: Kysely<any>, ids: readonly string[], now: Date, firedBy: FiredBy): Promise<Timer[]> {
   if (ids.length === 0) return [];
   const result = await sql<TimerRow>`
-    update tt_timers set state = 'fired', fired_by = ${firedBy}, fired_at = now()
+    update tt_timers set state = 'fired', fired_by = ${firedBy}, fired_at = now(), claims = claims + 1
     where id in (select id from tt_timers where id = any(${[...ids]}::uuid[]) and state = 'pending' and due_at <= ${now} order by id for update skip locked)
-    returning id, kind, transaction_id, ref, due_at, payload, state, fired_by`.execute(db);
+    returning id, kind, transaction_id, ref, due_at, payload, state, fired_by, claims`.execute(db);
   return result.rows.map(toTimer).sort((a, b) => a.dueAt.getTime() - b.dueAt.getTime());
 }
 
@@ -99,14 +103,14 @@ export async function recordTimerFailure(db: Kysely<any>, id: string, error: unk
 }
 
 export async function readTimer(db: Kysely<any>, id: string): Promise<Timer | null> {
-  const result = await sql<TimerRow>`select id, kind, transaction_id, ref, due_at, payload, state, fired_by from tt_timers where id = ${id}`.execute(db);
+  const result = await sql<TimerRow>`select id, kind, transaction_id, ref, due_at, payload, state, fired_by, claims from tt_timers where id = ${id}`.execute(db);
   const row = result.rows[0];
   return row ? toTimer(row) : null;
 }
 
 export async function listTimers(db: Kysely<any>, filter: { transactionId?: string; kind?: TimerKind } = {}): Promise<Timer[]> {
   const result = await sql<TimerRow>`
-    select id, kind, transaction_id, ref, due_at, payload, state, fired_by from tt_timers
+    select id, kind, transaction_id, ref, due_at, payload, state, fired_by, claims from tt_timers
     where (${filter.transactionId ?? null}::text is null or transaction_id = ${filter.transactionId ?? null})
       and (${filter.kind ?? null}::text is null or kind = ${filter.kind ?? null})
     order by due_at, id limit 1000`.execute(db);

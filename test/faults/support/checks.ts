@@ -86,6 +86,16 @@ export function cpuSeconds(api: Api): Promise<number> {
   return processMetric(api, 'cpu_seconds_total');
 }
 
+/** Timers the server fired through the Redis fast path (keyspace notification or sorted-set poll) since it started, from /metrics. */
+export async function timersFiredByRedis(api: Api): Promise<number> {
+  const response = await api.call('GET', '/metrics');
+  let total = 0;
+  for (const line of response.text.split('\n')) {
+    if (/^tracktrove_timers_fired_total\{path="redis_(notification|poll)"\} /.test(line)) total += Number(line.split(' ')[1]);
+  }
+  return total;
+}
+
 export interface Acknowledgement {
   readonly id: string;
   readonly position: string;

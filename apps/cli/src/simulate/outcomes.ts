@@ -33,5 +33,5 @@ export async function foldOutcomes(backend: SimulationBackend, transactionIds: r
       states.set(id, state);
     }
   }
-  return { states, ledgerEntries, violations: checker.finish() };
+  return { states, ledgerEntries, violations: checker.finish(states) };
 }

@@ -1,5 +1,5 @@
 import { InvariantViolation } from '../errors.ts';
-import type { Currency } from '../money/currency.ts';
+import { isCurrency, type Currency } from '../money/currency.ts';
 import { type AccountId, isEscrowAccount } from './accounts.ts';
 import type { LedgerEntry } from './ledger-entry.ts';
 
@@ -47,7 +47,7 @@ function fail(invariant: string, entry: LedgerEntry, message: string): never {
 
 /**
  * Applies one entry, first asserting: the transfer balances (positive safe
- * amount, two distinct accounts of its currency); a pending transfer is
+ * amount, a supported currency, two distinct accounts of its currency); a pending transfer is
  * created once and resolves at most once, with its own accounts and amount;
  * escrow never goes negative. Throws InvariantViolation and leaves `balances`
  * untouched when an assertion fails; otherwise mutates and returns it.
@@ -55,6 +55,7 @@ function fail(invariant: string, entry: LedgerEntry, message: string): never {
 export function applyEntry(balances: Balances, entry: LedgerEntry): Balances {
   const { amountMinor, debitAccount, creditAccount, currency } = entry;
   if (!Number.isSafeInteger(amountMinor) || amountMinor <= 0) fail('amount_positive', entry, `amount ${amountMinor}`);
+  if (!isCurrency(currency)) fail('currency_supported', entry, `currency ${String(currency)}`);
   if (debitAccount === creditAccount) fail('distinct_accounts', entry, `debits and credits ${debitAccount}`);
   for (const account of [debitAccount, creditAccount]) {
     const existing = balances.accounts.get(account);
