@@ -1,5 +1,2 @@
 /** The single list of test projects; vitest.config.ts reads it. */
-export default [
-  'packages/*',
-  'apps/*',
-];
+export default ['packages/*', 'apps/*'];

@@ -72,12 +72,24 @@ async function main(): Promise<number> {
         const durationS = Math.round((Date.now() - startedAt) / 100) / 10;
         const machine = machineInfo(usedPostgres);
         console.log(`\n== ${name}: ${benchmark.description}`);
-        console.log(`   ${machine.cpus} cpus (${machine.cpuModel}), node ${machine.node}${machine.postgres ? `, PostgreSQL ${machine.postgres.version}` : ''}, ${durationS} s\n`);
+        console.log(
+          `   ${machine.cpus} cpus (${machine.cpuModel}), node ${machine.node}${machine.postgres ? `, PostgreSQL ${machine.postgres.version}` : ''}, ${durationS} s\n`,
+        );
         console.log(figuresTable(result));
         if (result.targets.length > 0) console.log(`\n${targetsTable(result.targets)}`);
         for (const note of result.notes ?? []) console.log(`\nnote: ${note}`);
         const file = join(resultsDir, `${name}.json`);
-        const json = { benchmark: name, description: benchmark.description, machine, durationS, config: result.config, figures: result.figures, targets: result.targets, allTargetsMet: result.targets.every((target) => target.met), notes: result.notes ?? [] };
+        const json = {
+          benchmark: name,
+          description: benchmark.description,
+          machine,
+          durationS,
+          config: result.config,
+          figures: result.figures,
+          targets: result.targets,
+          allTargetsMet: result.targets.every((target) => target.met),
+          notes: result.notes ?? [],
+        };
         await writeFile(file, `${JSON.stringify(json, null, 2)}\n`);
         console.log(`\nwrote ${file}`);
       } catch (error) {

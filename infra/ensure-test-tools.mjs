@@ -18,7 +18,9 @@ if (!hasPostgres) missing.push('postgresql');
 if (missing.length > 0) {
   const isRoot = process.getuid?.() === 0;
   if (!isRoot || !existsSync('/usr/bin/apt-get')) {
-    process.stderr.write(`missing system packages: ${missing.join(', ')}; install them (Debian: apt-get install -y ${missing.join(' ')})\n`);
+    process.stderr.write(
+      `missing system packages: ${missing.join(', ')}; install them (Debian: apt-get install -y ${missing.join(' ')})\n`,
+    );
     process.exit(1);
   }
   process.stderr.write(`installing ${missing.join(', ')} with apt-get\n`);

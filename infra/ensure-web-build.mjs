@@ -11,7 +11,8 @@ const built = `${web}dist/index.html`;
 function newestSourceMs() {
   let newest = 0;
   const pending = [`${web}src`];
-  for (const file of ['index.html', 'vite.config.ts', 'package.json', 'tsconfig.json']) newest = Math.max(newest, statSync(`${web}${file}`, { throwIfNoEntry: false })?.mtimeMs ?? 0);
+  for (const file of ['index.html', 'vite.config.ts', 'package.json', 'tsconfig.json'])
+    newest = Math.max(newest, statSync(`${web}${file}`, { throwIfNoEntry: false })?.mtimeMs ?? 0);
   while (pending.length > 0) {
     const directory = pending.pop();
     for (const entry of readdirSync(directory, { withFileTypes: true })) {

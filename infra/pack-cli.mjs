@@ -20,26 +20,45 @@ try {
   // server or the browser tests may be reading.
   await buildCli(join(stage, 'dist/tracktrove.mjs'));
   rmSync(join(stage, 'dist/tracktrove.mjs.map'));
-  execFileSync('pnpm', ['--filter', '@tracktrove/web', 'exec', 'vite', 'build', '--outDir', join(stage, 'web'), '--emptyOutDir', '--logLevel', 'warn'], { cwd: root, stdio: ['ignore', 2, 2] });
+  execFileSync(
+    'pnpm',
+    ['--filter', '@tracktrove/web', 'exec', 'vite', 'build', '--outDir', join(stage, 'web'), '--emptyOutDir', '--logLevel', 'warn'],
+    { cwd: root, stdio: ['ignore', 2, 2] },
+  );
   mkdirSync(join(stage, 'bin'));
   cpSync(join(cli, 'package/tracktrove.mjs'), join(stage, 'bin/tracktrove.mjs'));
   cpSync(join(root, 'README.md'), join(stage, 'README.md'));
   const version = readJson(join(cli, 'package.json')).version;
   // The versions installed here, exactly: the tool runs with what was tested.
-  const dependencies = Object.fromEntries(runtimeDependencies.map((name) => [name, readJson(join(cli, 'node_modules', name, 'package.json')).version]));
-  writeFileSync(join(stage, 'package.json'), `${JSON.stringify({
-    name: 'tracktrove',
-    version,
-    description: 'A sandbox financial debugger: an event-sourced ledger with a trace viewer, on embedded PostgreSQL by default',
-    type: 'module',
-    bin: { tracktrove: 'bin/tracktrove.mjs' },
-    engines: { node: '>=20.19' },
-    files: ['bin', 'dist', 'web', 'README.md'],
-    dependencies,
-  }, null, 2)}\n`);
+  const dependencies = Object.fromEntries(
+    runtimeDependencies.map((name) => [name, readJson(join(cli, 'node_modules', name, 'package.json')).version]),
+  );
+  writeFileSync(
+    join(stage, 'package.json'),
+    `${JSON.stringify(
+      {
+        name: 'tracktrove',
+        version,
+        description: 'A sandbox financial debugger: an event-sourced ledger with a trace viewer, on embedded PostgreSQL by default',
+        type: 'module',
+        bin: { tracktrove: 'bin/tracktrove.mjs' },
+        engines: { node: '>=20.19' },
+        files: ['bin', 'dist', 'web', 'README.md'],
+        dependencies,
+      },
+      null,
+      2,
+    )}\n`,
+  );
   const out = join(root, 'dist');
   mkdirSync(out, { recursive: true });
-  const packed = JSON.parse(execFileSync('npm', ['pack', '--json', '--pack-destination', out], { cwd: stage, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }));
+  const packed = JSON.parse(
+    execFileSync('npm', ['pack', '--json', '--pack-destination', out], {
+      cwd: stage,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'inherit'],
+    }),
+  );
   process.stdout.write(`${join(out, packed[0].filename)}\n`);
 } finally {
   rmSync(stage, { recursive: true, force: true });

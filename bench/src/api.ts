@@ -67,24 +67,27 @@ async function cannon(url: string, seconds: number): Promise<CannonRun> {
   let firstErrorBody: string | null = null;
   let instance!: autocannon.Instance;
   const done = new Promise<autocannon.Result>((resolve, reject) => {
-    instance = autocannon({
-      url,
-      connections: config.connections,
-      duration: seconds,
-      timeout: 10,
-      requests: [
-        {
-          method: 'POST',
-          path: '/api/transactions',
-          headers: { 'content-type': 'application/json' },
-          setupRequest: (request) => ({ ...request, body: initiateBody() }),
-          onResponse: (status, body) => {
-            statuses[status] = (statuses[status] ?? 0) + 1;
-            if ((status < 200 || status > 299) && firstErrorBody === null) firstErrorBody = body.slice(0, 500);
+    instance = autocannon(
+      {
+        url,
+        connections: config.connections,
+        duration: seconds,
+        timeout: 10,
+        requests: [
+          {
+            method: 'POST',
+            path: '/api/transactions',
+            headers: { 'content-type': 'application/json' },
+            setupRequest: (request) => ({ ...request, body: initiateBody() }),
+            onResponse: (status, body) => {
+              statuses[status] = (statuses[status] ?? 0) + 1;
+              if ((status < 200 || status > 299) && firstErrorBody === null) firstErrorBody = body.slice(0, 500);
+            },
           },
-        },
-      ],
-    }, (error, result) => (error ? reject(error) : resolve(result)));
+        ],
+      },
+      (error, result) => (error ? reject(error) : resolve(result)),
+    );
   });
   instance.on('response', (_client, _status, _bytes, responseTime) => latenciesMs.push(responseTime));
   const result = await done;
@@ -160,7 +163,11 @@ export const benchmark: Benchmark = {
 
     context.log(`raw pg INSERT: ${config.rawConnections} connections (${config.warmupS} s warm-up, ${config.measureS} s measured)`);
     const raw = await inFreshDatabase(server, 'api_raw', (database) =>
-      measureRawSingleInserts(database.url, { connections: config.rawConnections, warmupMs: config.warmupS * 1000, durationMs: config.measureS * 1000 }),
+      measureRawSingleInserts(database.url, {
+        connections: config.rawConnections,
+        warmupMs: config.warmupS * 1000,
+        durationMs: config.measureS * 1000,
+      }),
     );
     const rawMetrics = loadMetrics(raw);
     figures.push({
@@ -168,7 +175,13 @@ export const benchmark: Benchmark = {
       workload: `raw 1-row INSERT, ${config.rawConnections} connections`,
       system: 'raw pg INSERT',
       reference: true,
-      metrics: { 'req/s': rawMetrics['events/s']!, 'p50 ms': rawMetrics['p50 ms']!, 'p99 ms': rawMetrics['p99 ms']!, 'max ms': rawMetrics['max ms']!, 'non-2xx': 0 },
+      metrics: {
+        'req/s': rawMetrics['events/s']!,
+        'p50 ms': rawMetrics['p50 ms']!,
+        'p99 ms': rawMetrics['p99 ms']!,
+        'max ms': rawMetrics['max ms']!,
+        'non-2xx': 0,
+      },
       details: { calls: raw.calls, elapsedMs: raw.elapsedMs },
     });
 
@@ -177,7 +190,9 @@ export const benchmark: Benchmark = {
       try {
         context.log(`POST /api/transactions: ${config.connections} connections, ${config.warmupS} s warm-up`);
         const warmup = await cannon(child.url, config.warmupS);
-        context.log(`  warm-up: ${warmup.result['2xx']} 2xx, ${warmup.result.non2xx} non-2xx${warmup.firstErrorBody ? ` (${warmup.firstErrorBody})` : ''}`);
+        context.log(
+          `  warm-up: ${warmup.result['2xx']} 2xx, ${warmup.result.non2xx} non-2xx${warmup.firstErrorBody ? ` (${warmup.firstErrorBody})` : ''}`,
+        );
         context.log(`POST /api/transactions: ${config.measureS} s measured`);
         const cpuBefore = child.cpuSeconds();
         const sampler = sampleWaits(database.url);
@@ -188,7 +203,9 @@ export const benchmark: Benchmark = {
         if (statements.length > 0) context.log(`statements of the measured run:\n  ${statements.join('\n  ')}`);
         const serverCpuS = child.cpuSeconds() - cpuBefore;
         // After the load: how far behind the read models are, and the projections' own view.
-        const projections = await fetch(new URL('/api/admin/projections', child.url), { headers: { authorization: 'Bearer bench-admin-token-0123456789' } })
+        const projections = await fetch(new URL('/api/admin/projections', child.url), {
+          headers: { authorization: 'Bearer bench-admin-token-0123456789' },
+        })
           .then((response) => response.json() as Promise<unknown>)
           .catch((error: unknown) => ({ error: String(error) }));
         return { measured, serverCpuS, projections, waits, statements };
@@ -211,7 +228,10 @@ export const benchmark: Benchmark = {
         'req/s': apiRate,
         'p50 ms': apiP50,
         'p99 ms': apiP99,
-        'max ms': api.measured.latenciesMs.length > 0 ? api.measured.latenciesMs.reduce((max, value) => (value > max ? value : max), -Infinity) : Number.NaN,
+        'max ms':
+          api.measured.latenciesMs.length > 0
+            ? api.measured.latenciesMs.reduce((max, value) => (value > max ? value : max), -Infinity)
+            : Number.NaN,
         'non-2xx': result.non2xx + result.errors,
       },
       details: {
@@ -232,17 +252,43 @@ export const benchmark: Benchmark = {
     });
 
     const targets: TargetResult[] = [
-      atLeast({ id: 'api-vs-raw', description: `POST /api/transactions >= ${config.rawRatioTarget} x raw 1-row INSERT`, metric: 'req/s', actual: apiRate, factor: config.rawRatioTarget, basisValue: rawMetrics['events/s']!, basisName: 'raw 1-row INSERT' }),
-      { id: 'api-p99', description: `POST /api/transactions p99 < ${config.p99TargetMs} ms`, metric: 'p99 ms', actual: apiP99, required: config.p99TargetMs, basis: `${config.p99TargetMs} ms (lower is better)`, met: apiP99 < config.p99TargetMs },
-      { id: 'api-non2xx', description: 'no non-2xx response or connection error', metric: 'non-2xx', actual: result.non2xx + result.errors, required: 0, basis: 'exactly 0', met: result.non2xx + result.errors === 0 },
+      atLeast({
+        id: 'api-vs-raw',
+        description: `POST /api/transactions >= ${config.rawRatioTarget} x raw 1-row INSERT`,
+        metric: 'req/s',
+        actual: apiRate,
+        factor: config.rawRatioTarget,
+        basisValue: rawMetrics['events/s']!,
+        basisName: 'raw 1-row INSERT',
+      }),
+      {
+        id: 'api-p99',
+        description: `POST /api/transactions p99 < ${config.p99TargetMs} ms`,
+        metric: 'p99 ms',
+        actual: apiP99,
+        required: config.p99TargetMs,
+        basis: `${config.p99TargetMs} ms (lower is better)`,
+        met: apiP99 < config.p99TargetMs,
+      },
+      {
+        id: 'api-non2xx',
+        description: 'no non-2xx response or connection error',
+        metric: 'non-2xx',
+        actual: result.non2xx + result.errors,
+        required: 0,
+        basis: 'exactly 0',
+        met: result.non2xx + result.errors === 0,
+      },
     ];
     return {
       figures,
       targets,
       config: {
         ...config,
-        request: 'POST /api/transactions, JSON body with a fresh vendorId and payerId per request; simulation.webhook.delayMs and simulation.escrowTtlMs one hour (no background delivery or expiry during the run)',
-        server: 'startServer({ modules: [trackTroveModule()] }) in a child process, logLevel silent, rate limit lifted, no tokens for commands (sandbox default)',
+        request:
+          'POST /api/transactions, JSON body with a fresh vendorId and payerId per request; simulation.webhook.delayMs and simulation.escrowTtlMs one hour (no background delivery or expiry during the run)',
+        server:
+          'startServer({ modules: [trackTroveModule()] }) in a child process, logLevel silent, rate limit lifted, no tokens for commands (sandbox default)',
         loadGenerator: `autocannon, ${config.connections} connections, no pipelining, in the benchmark process`,
       },
       notes: [

@@ -69,14 +69,25 @@ async function start(args: readonly string[], dataDir: string): Promise<Started>
   const url = `http://127.0.0.1:${port}`;
   const startedAt = performance.now();
   const child = spawn(process.execPath, [...args, 'start'], {
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', RATE_LIMIT_PER_MINUTE: '100000000' },
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '/tmp',
+      DATA_DIR: dataDir,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'warn',
+      RATE_LIMIT_PER_MINUTE: '100000000',
+    },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const exited = new Promise<void>((done) => child.once('exit', () => done()));
   for (;;) {
     if (child.exitCode !== null) throw new Error(`tracktrove start exited with ${child.exitCode}`);
     if (performance.now() - startedAt > config.healthTimeoutMs) throw new Error('tracktrove start did not answer /health in time');
-    const ok = await fetch(`${url}/health`).then((response) => response.ok, () => false);
+    const ok = await fetch(`${url}/health`).then(
+      (response) => response.ok,
+      () => false,
+    );
     if (ok) break;
     await new Promise((done) => setTimeout(done, 20));
   }
@@ -107,41 +118,91 @@ async function run({ log }: BenchContext) {
     await idle();
     const firstMemory = memoryOf(first.child.pid!);
     await first.stop();
-    figures.push({ id: 'first-start', workload: 'start on a new data directory (initdb), idle', system: 'TrackTrove (bundle)', reference: false, metrics: { 'start to /health ms': first.startMs, 'idle RSS MB': firstMemory.rssMb, 'peak RSS MB': firstMemory.peakMb } });
+    figures.push({
+      id: 'first-start',
+      workload: 'start on a new data directory (initdb), idle',
+      system: 'TrackTrove (bundle)',
+      reference: false,
+      metrics: { 'start to /health ms': first.startMs, 'idle RSS MB': firstMemory.rssMb, 'peak RSS MB': firstMemory.peakMb },
+    });
 
     log('start again on the same data directory');
     const again = await start([bundle], dataDir);
     await idle();
     const idleMemory = memoryOf(again.child.pid!);
-    figures.push({ id: 'start', workload: 'start on an existing data directory, idle', system: 'TrackTrove (bundle)', reference: false, metrics: { 'start to /health ms': again.startMs, 'idle RSS MB': idleMemory.rssMb, 'peak RSS MB': idleMemory.peakMb } });
+    figures.push({
+      id: 'start',
+      workload: 'start on an existing data directory, idle',
+      system: 'TrackTrove (bundle)',
+      reference: false,
+      metrics: { 'start to /health ms': again.startMs, 'idle RSS MB': idleMemory.rssMb, 'peak RSS MB': idleMemory.peakMb },
+    });
 
     log(`simulate --count ${config.transactions} beside it, through its API`);
     const simulatedAt = performance.now();
-    execFileSync(process.execPath, [bundle, 'simulate', '--count', String(config.transactions), '--success-rate', '1', '--concurrency', '16', '--max-wait-s', '600'], {
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', DATA_DIR: dataDir, LOG_LEVEL: 'warn' },
-      stdio: ['ignore', 'ignore', 'ignore'],
-      maxBuffer: 64 * 1024 * 1024,
-    });
+    execFileSync(
+      process.execPath,
+      [bundle, 'simulate', '--count', String(config.transactions), '--success-rate', '1', '--concurrency', '16', '--max-wait-s', '600'],
+      {
+        env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', DATA_DIR: dataDir, LOG_LEVEL: 'warn' },
+        stdio: ['ignore', 'ignore', 'ignore'],
+        maxBuffer: 64 * 1024 * 1024,
+      },
+    );
     const simulateS = Math.round((performance.now() - simulatedAt) / 100) / 10;
     await idle();
     const loadedMemory = memoryOf(again.child.pid!);
     await again.stop();
-    figures.push({ id: 'loaded', workload: `after ${config.transactions} simulated transactions, idle`, system: 'TrackTrove (bundle)', reference: false, metrics: { 'idle RSS MB': loadedMemory.rssMb, 'peak RSS MB': loadedMemory.peakMb }, details: { simulateS } });
+    figures.push({
+      id: 'loaded',
+      workload: `after ${config.transactions} simulated transactions, idle`,
+      system: 'TrackTrove (bundle)',
+      reference: false,
+      metrics: { 'idle RSS MB': loadedMemory.rssMb, 'peak RSS MB': loadedMemory.peakMb },
+      details: { simulateS },
+    });
 
     log('reference: the same server from the sources through tsx');
     const viaTsx = await start(['--import', 'tsx', sources], dataDir);
     await idle();
     const tsxMemory = memoryOf(viaTsx.child.pid!);
     await viaTsx.stop();
-    figures.push({ id: 'tsx', workload: 'start on an existing data directory, idle', system: 'TrackTrove through tsx (pnpm dev)', reference: true, metrics: { 'start to /health ms': viaTsx.startMs, 'idle RSS MB': tsxMemory.rssMb, 'peak RSS MB': tsxMemory.peakMb } });
+    figures.push({
+      id: 'tsx',
+      workload: 'start on an existing data directory, idle',
+      system: 'TrackTrove through tsx (pnpm dev)',
+      reference: true,
+      metrics: { 'start to /health ms': viaTsx.startMs, 'idle RSS MB': tsxMemory.rssMb, 'peak RSS MB': tsxMemory.peakMb },
+    });
 
-    const atMost = (id: string, description: string, metric: string, actual: number, required: number): TargetResult => ({ id, description, metric, actual, required, basis: `at most ${required}`, met: actual <= required });
+    const atMost = (id: string, description: string, metric: string, actual: number, required: number): TargetResult => ({
+      id,
+      description,
+      metric,
+      actual,
+      required,
+      basis: `at most ${required}`,
+      met: actual <= required,
+    });
     const targets = [
       atMost('idle-rss', 'idle RSS after start (existing data directory)', 'idle RSS MB', idleMemory.rssMb, config.idleRssTargetMb),
-      atMost('loaded-rss', `RSS after ${config.transactions} simulated transactions`, 'idle RSS MB', loadedMemory.rssMb, config.loadedRssTargetMb),
+      atMost(
+        'loaded-rss',
+        `RSS after ${config.transactions} simulated transactions`,
+        'idle RSS MB',
+        loadedMemory.rssMb,
+        config.loadedRssTargetMb,
+      ),
       atMost('start', 'process start to /health, nothing to build', 'start to /health ms', again.startMs, config.startTargetMs),
     ];
-    return { figures, targets, config, notes: [`load average (1 min) ${loadBefore.toFixed(1)} before, ${loadavg()[0]!.toFixed(1)} after, on a machine shared with other work: times are upper bounds when it is loaded`] };
+    return {
+      figures,
+      targets,
+      config,
+      notes: [
+        `load average (1 min) ${loadBefore.toFixed(1)} before, ${loadavg()[0]!.toFixed(1)} after, on a machine shared with other work: times are upper bounds when it is loaded`,
+      ],
+    };
   } finally {
     rmSync(work, { recursive: true, force: true });
   }

@@ -21,7 +21,14 @@ import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { getPostgreSQLEventStore } from '@event-driven-io/emmett-postgresql';
 import pg from 'pg';
-import { createEventStore, createPostgresDatabase, migrateToLatest, type EventStore, type ExpectedVersion, type NewEvent } from '@tracktrove/event-store';
+import {
+  createEventStore,
+  createPostgresDatabase,
+  migrateToLatest,
+  type EventStore,
+  type ExpectedVersion,
+  type NewEvent,
+} from '@tracktrove/event-store';
 import { rawEventData, rawEventMetadata, rawEventType } from './lib/raw-insert.ts';
 import { atLeast, loadMetrics, perSecond, quantile, runClosedLoops, type LoadResult } from './lib/stats.ts';
 import type { BenchContext, BenchDatabase, BenchPostgres, Benchmark, Figure } from './lib/types.ts';
@@ -81,7 +88,12 @@ function newEvents(count: number): NewEvent[] {
   return Array.from({ length: count }, () => ({ eventId: randomUUID(), type: eventType, data: eventData, metadata: eventMetadata }));
 }
 
-async function tracktroveSystem(url: string, prefix: string, writers: number, streamsPerWriter: number): Promise<System & { store: EventStore }> {
+async function tracktroveSystem(
+  url: string,
+  prefix: string,
+  writers: number,
+  streamsPerWriter: number,
+): Promise<System & { store: EventStore }> {
   const database = createPostgresDatabase({ connectionString: url, poolSize: config.poolSize });
   await migrateToLatest(database.db);
   const store = await createEventStore({ database });
@@ -118,7 +130,10 @@ async function rawSystem(url: string, prefix: string, writers: number, streamsPe
   const statement = (count: number) => {
     let text = statements.get(count);
     if (!text) {
-      const rows = Array.from({ length: count }, (_, row) => `(${Array.from({ length: 7 }, (_, column) => `$${row * 7 + column + 1}`).join(', ')})`);
+      const rows = Array.from(
+        { length: count },
+        (_, row) => `(${Array.from({ length: 7 }, (_, column) => `$${row * 7 + column + 1}`).join(', ')})`,
+      );
       text = `insert into raw_events ${rawColumns} values ${rows.join(', ')}`;
       statements.set(count, text);
     }
@@ -130,7 +145,8 @@ async function rawSystem(url: string, prefix: string, writers: number, streamsPe
       const { slot, stream, version } = cursor.next(writer);
       const id = streamId(prefix, writer, stream);
       const values: unknown[] = [];
-      for (let index = 1; index <= count; index += 1) values.push(id, version + index, randomUUID(), eventType, 1, eventData, eventMetadata);
+      for (let index = 1; index <= count; index += 1)
+        values.push(id, version + index, randomUUID(), eventType, 1, eventData, eventMetadata);
       await pool.query(statement(count), values);
       cursor.advance(slot, count);
       return count;
@@ -146,7 +162,10 @@ async function rawSystem(url: string, prefix: string, writers: number, streamsPe
 const parserOids = [20, 114, 3802, 1016]; // int8, json, jsonb, int8[]
 type Parser = (value: string) => unknown;
 type Parsers = Map<number, Parser>;
-const typeRegistry = pg.types as unknown as { getTypeParser(oid: number, format: 'text'): Parser; setTypeParser(oid: number, parser: Parser): void };
+const typeRegistry = pg.types as unknown as {
+  getTypeParser(oid: number, format: 'text'): Parser;
+  setTypeParser(oid: number, parser: Parser): void;
+};
 const snapshotParsers = (): Parsers => new Map(parserOids.map((oid) => [oid, typeRegistry.getTypeParser(oid, 'text')]));
 const applyParsers = (parsers: Parsers) => {
   for (const [oid, parser] of parsers) typeRegistry.setTypeParser(oid, parser);
@@ -173,7 +192,8 @@ async function emmettSystem(url: string, prefix: string, writers: number, stream
       const { slot, stream, version } = cursor.next(writer);
       const events = Array.from({ length: count }, () => ({ type: eventType, data: eventData, metadata: eventMetadata }));
       const result = await store.appendToStream(streamId(prefix, writer, stream), events, { expectedStreamVersion: BigInt(version) });
-      if (result.nextExpectedStreamVersion !== BigInt(version + count)) throw new Error(`Emmett append ended at ${result.nextExpectedStreamVersion}, expected ${version + count}`);
+      if (result.nextExpectedStreamVersion !== BigInt(version + count))
+        throw new Error(`Emmett append ended at ${result.nextExpectedStreamVersion}, expected ${version + count}`);
       cursor.advance(slot, count);
       return count;
     },
@@ -227,7 +247,10 @@ interface ReadResult {
   readonly batchMs: number[];
 }
 
-async function measureRead(readBatch: (after: { txId: string; seq: string } | undefined) => Promise<{ count: number; last?: { txId: string; seq: string } }>, warmupEvents: number): Promise<ReadResult> {
+async function measureRead(
+  readBatch: (after: { txId: string; seq: string } | undefined) => Promise<{ count: number; last?: { txId: string; seq: string } }>,
+  warmupEvents: number,
+): Promise<ReadResult> {
   // Warm-up: the first batches, not recorded.
   let after: { txId: string; seq: string } | undefined;
   for (let read = 0; read < warmupEvents; ) {
@@ -258,7 +281,11 @@ function readFigure(id: string, workload: string, system: string, result: ReadRe
     workload,
     system,
     reference: system !== 'TrackTrove',
-    metrics: { 'events/s': perSecond(result.events, result.elapsedMs), 'p50 ms': quantile(result.batchMs, 0.5), 'p99 ms': quantile(result.batchMs, 0.99) },
+    metrics: {
+      'events/s': perSecond(result.events, result.elapsedMs),
+      'p50 ms': quantile(result.batchMs, 0.5),
+      'p99 ms': quantile(result.batchMs, 0.99),
+    },
     details: { events: result.events, elapsedMs: result.elapsedMs, batches: result.batchMs.length, ...extra },
   };
 }
@@ -269,7 +296,9 @@ async function readBenchmarks(context: BenchContext, server: BenchPostgres): Pro
     const figures: Figure[] = [];
     try {
       // Seed with the store itself: 1,000-event appends, each to a new stream.
-      context.log(`read: seeding ${config.readEvents.toLocaleString('en-US')} events through appendToStream (${config.seedBatch}/call, ${config.seedWriters} writers)`);
+      context.log(
+        `read: seeding ${config.readEvents.toLocaleString('en-US')} events through appendToStream (${config.seedBatch}/call, ${config.seedWriters} writers)`,
+      );
       let calls = 0;
       const totalCalls = Math.ceil(config.readEvents / config.seedBatch);
       const seedStart = performance.now();
@@ -300,20 +329,33 @@ async function readBenchmarks(context: BenchContext, server: BenchPostgres): Pro
 
       context.log(`read: TrackTrove readAll, batches of ${config.readBatch}`);
       const ours = await measureRead(async (after) => {
-        const page = await seeded.store.readAll({ after: after ? { txId: BigInt(after.txId), seq: BigInt(after.seq) } : 'start', maxCount: config.readBatch });
+        const page = await seeded.store.readAll({
+          after: after ? { txId: BigInt(after.txId), seq: BigInt(after.seq) } : 'start',
+          maxCount: config.readBatch,
+        });
         const last = page.events.at(-1);
-        return { count: page.events.length, last: last ? { txId: last.logPosition.txId.toString(), seq: last.logPosition.seq.toString() } : undefined };
+        return {
+          count: page.events.length,
+          last: last ? { txId: last.logPosition.txId.toString(), seq: last.logPosition.seq.toString() } : undefined,
+        };
       }, 4 * config.readBatch);
       const readAllWorkload = `readAll ${config.readEvents.toLocaleString('en-US')} events, batch ${config.readBatch}`;
       figures.push(readFigure('read.tracktrove', readAllWorkload, 'TrackTrove', ours, { plan: plan.rows.map((row) => row['QUERY PLAN']) }));
 
       context.log(`read: TrackTrove readAll, every event's data and metadata decoded, batches of ${config.readBatch}`);
       const decoded = await measureRead(async (after) => {
-        const page = await seeded.store.readAll({ after: after ? { txId: BigInt(after.txId), seq: BigInt(after.seq) } : 'start', maxCount: config.readBatch });
+        const page = await seeded.store.readAll({
+          after: after ? { txId: BigInt(after.txId), seq: BigInt(after.seq) } : 'start',
+          maxCount: config.readBatch,
+        });
         // Payloads are parsed on first access: touch both of every event, as a projector handling every event would.
-        for (const event of page.events) if (event.data === undefined || event.metadata === undefined) throw new Error('event without payload');
+        for (const event of page.events)
+          if (event.data === undefined || event.metadata === undefined) throw new Error('event without payload');
         const last = page.events.at(-1);
-        return { count: page.events.length, last: last ? { txId: last.logPosition.txId.toString(), seq: last.logPosition.seq.toString() } : undefined };
+        return {
+          count: page.events.length,
+          last: last ? { txId: last.logPosition.txId.toString(), seq: last.logPosition.seq.toString() } : undefined,
+        };
       }, 4 * config.readBatch);
       figures.push(readFigure('read.tracktrove-decoded', `${readAllWorkload}, payloads decoded`, 'TrackTrove', decoded));
 
@@ -385,8 +427,20 @@ export const benchmark: Benchmark = {
       { key: 'emmett', factory: emmettFactory, reference: true },
     ];
     const workloads = [
-      { id: 'append1', label: `append 1 event/call, ${config.singleWriters} writers`, writers: config.singleWriters, count: 1, streamsPerWriter: config.streamsPerSingleWriter },
-      { id: 'append100', label: `append ${config.batchSize} events/call, ${config.batchWriters} writers`, writers: config.batchWriters, count: config.batchSize, streamsPerWriter: config.streamsPerBatchWriter },
+      {
+        id: 'append1',
+        label: `append 1 event/call, ${config.singleWriters} writers`,
+        writers: config.singleWriters,
+        count: 1,
+        streamsPerWriter: config.streamsPerSingleWriter,
+      },
+      {
+        id: 'append100',
+        label: `append ${config.batchSize} events/call, ${config.batchWriters} writers`,
+        writers: config.batchWriters,
+        count: config.batchSize,
+        streamsPerWriter: config.streamsPerBatchWriter,
+      },
     ];
     const figures: Figure[] = [];
     for (const workload of workloads) {
@@ -406,10 +460,40 @@ export const benchmark: Benchmark = {
 
     const rate = (id: string) => figures.find((figure) => figure.id === id)?.metrics['events/s'] ?? Number.NaN;
     const targets = [
-      atLeast({ id: 'append1-vs-emmett', description: 'single-event appends >= 1.5x Emmett', metric: 'events/s', actual: rate('append1.tracktrove'), factor: 1.5, basisValue: rate('append1.emmett'), basisName: emmett }),
-      atLeast({ id: 'append1-vs-raw', description: 'single-event appends >= 0.5x raw 1-row INSERT', metric: 'events/s', actual: rate('append1.tracktrove'), factor: 0.5, basisValue: rate('append1.raw'), basisName: 'raw 1-row INSERT' }),
-      atLeast({ id: 'append100-vs-raw', description: '100-event appends >= 0.7x raw 100-row INSERT', metric: 'events/s', actual: rate('append100.tracktrove'), factor: 0.7, basisValue: rate('append100.raw'), basisName: 'raw 100-row INSERT' }),
-      atLeast({ id: 'read-absolute', description: 'reading the log (readAll) >= 200,000 events/s', metric: 'events/s', actual: rate('read.tracktrove'), factor: 200_000 }),
+      atLeast({
+        id: 'append1-vs-emmett',
+        description: 'single-event appends >= 1.5x Emmett',
+        metric: 'events/s',
+        actual: rate('append1.tracktrove'),
+        factor: 1.5,
+        basisValue: rate('append1.emmett'),
+        basisName: emmett,
+      }),
+      atLeast({
+        id: 'append1-vs-raw',
+        description: 'single-event appends >= 0.5x raw 1-row INSERT',
+        metric: 'events/s',
+        actual: rate('append1.tracktrove'),
+        factor: 0.5,
+        basisValue: rate('append1.raw'),
+        basisName: 'raw 1-row INSERT',
+      }),
+      atLeast({
+        id: 'append100-vs-raw',
+        description: '100-event appends >= 0.7x raw 100-row INSERT',
+        metric: 'events/s',
+        actual: rate('append100.tracktrove'),
+        factor: 0.7,
+        basisValue: rate('append100.raw'),
+        basisName: 'raw 100-row INSERT',
+      }),
+      atLeast({
+        id: 'read-absolute',
+        description: 'reading the log (readAll) >= 200,000 events/s',
+        metric: 'events/s',
+        actual: rate('read.tracktrove'),
+        factor: 200_000,
+      }),
     ];
     return {
       figures,
@@ -417,7 +501,8 @@ export const benchmark: Benchmark = {
       config: {
         ...config,
         payload: { type: eventType, dataBytes: JSON.stringify(eventData).length, metadataBytes: JSON.stringify(eventMetadata).length },
-        streams: 'each writer appends round-robin to its own streams with an exact expected version; the first append to a stream expects no stream',
+        streams:
+          'each writer appends round-robin to its own streams with an exact expected version; the first append to a stream expects no stream',
       },
       notes: [
         'The benchmark client (Node) and PostgreSQL share the same machine and cores.',

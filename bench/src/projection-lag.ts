@@ -109,22 +109,26 @@ export const benchmark: Benchmark = {
           inFlight += 1;
           busy.add(command.streamId);
           const measured = performance.now() - startedAt >= config.warmupMs;
-          waits.push((async () => {
-            const result = await store.appendToStream(command.streamId, command.events, { expectedVersion: command.expectedVersion === 0 ? 'no_stream' : command.expectedVersion });
-            inFlight -= 1;
-            busy.delete(command.streamId);
-            appended += command.events.length;
-            const sample: Sample = { committedAt: performance.now(), measured };
-            samples.push(sample);
-            await Promise.all([
-              runtime.waitForPosition(result.position, config.waitTimeoutMs).then((ok) => {
-                if (ok) sample.projectionsMs = performance.now() - sample.committedAt;
-              }),
-              floor.waitFor(result.position, config.waitTimeoutMs).then((ok) => {
-                if (ok) sample.floorMs = performance.now() - sample.committedAt;
-              }),
-            ]);
-          })());
+          waits.push(
+            (async () => {
+              const result = await store.appendToStream(command.streamId, command.events, {
+                expectedVersion: command.expectedVersion === 0 ? 'no_stream' : command.expectedVersion,
+              });
+              inFlight -= 1;
+              busy.delete(command.streamId);
+              appended += command.events.length;
+              const sample: Sample = { committedAt: performance.now(), measured };
+              samples.push(sample);
+              await Promise.all([
+                runtime.waitForPosition(result.position, config.waitTimeoutMs).then((ok) => {
+                  if (ok) sample.projectionsMs = performance.now() - sample.committedAt;
+                }),
+                floor.waitFor(result.position, config.waitTimeoutMs).then((ok) => {
+                  if (ok) sample.floorMs = performance.now() - sample.committedAt;
+                }),
+              ]);
+            })(),
+          );
         }
       }
       await Promise.all(waits);
@@ -138,19 +142,38 @@ export const benchmark: Benchmark = {
         workload: `${Math.round((appended * 1000) / elapsedMs).toLocaleString('en-US')} events/s appended, one append per command`,
         system,
         reference,
-        metrics: { 'p50 ms': quantile(values, 0.5), 'p99 ms': quantile(values, 0.99), 'max ms': values.reduce((max, value) => (value > max ? value : max), 0), appends: values.length, 'not applied in 10 s': missing },
+        metrics: {
+          'p50 ms': quantile(values, 0.5),
+          'p99 ms': quantile(values, 0.99),
+          'max ms': values.reduce((max, value) => (value > max ? value : max), 0),
+          appends: values.length,
+          'not applied in 10 s': missing,
+        },
       });
       const projections = measured.flatMap((sample) => (sample.projectionsMs === undefined ? [] : [sample.projectionsMs]));
       const floorValues = measured.flatMap((sample) => (sample.floorMs === undefined ? [] : [sample.floorMs]));
       const figures = [
-        figure('lag.tracktrove', 'TrackTrove read models (transactions, traces, ledger)', projections, measured.length - projections.length, false),
+        figure(
+          'lag.tracktrove',
+          'TrackTrove read models (transactions, traces, ledger)',
+          projections,
+          measured.length - projections.length,
+          false,
+        ),
         figure('lag.noop', 'no-op checkpointed subscription', floorValues, measured.length - floorValues.length, true),
       ];
       const p99 = figures[0]!.metrics['p99 ms']!;
-      const targets: TargetResult[] = [{
-        id: 'lag-p99', description: `projection lag p99 < ${config.targetP99Ms} ms at ${config.eventsPerSecond} events/s`, metric: 'p99 ms',
-        actual: p99, required: config.targetP99Ms, basis: `${config.targetP99Ms} ms (lower is better)`, met: p99 < config.targetP99Ms && projections.length === measured.length,
-      }];
+      const targets: TargetResult[] = [
+        {
+          id: 'lag-p99',
+          description: `projection lag p99 < ${config.targetP99Ms} ms at ${config.eventsPerSecond} events/s`,
+          metric: 'p99 ms',
+          actual: p99,
+          required: config.targetP99Ms,
+          basis: `${config.targetP99Ms} ms (lower is better)`,
+          met: p99 < config.targetP99Ms && projections.length === measured.length,
+        },
+      ];
       return {
         figures,
         targets,

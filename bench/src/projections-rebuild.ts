@@ -20,7 +20,14 @@ import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { createEventStore, createPostgresDatabase, eventStoreMigrations, migrateToLatest, type NewEvent, type StreamAppend } from '@tracktrove/event-store';
+import {
+  createEventStore,
+  createPostgresDatabase,
+  eventStoreMigrations,
+  migrateToLatest,
+  type NewEvent,
+  type StreamAppend,
+} from '@tracktrove/event-store';
 import { projectionMigrations } from '../../packages/projections/src/index.ts';
 import { simulateTransactions, type SimulatedTransaction } from '../../packages/projections/test/support/simulate.ts';
 import { atLeast, perSecond } from './lib/stats.ts';
@@ -65,7 +72,10 @@ function windowOf(templates: readonly SimulatedTransaction[], window: number): {
 }
 
 /** Appends one window of transactions, round by round, in appends of many streams. */
-async function appendWindow(append: (appends: StreamAppend[]) => Promise<unknown>, transactions: readonly { id: string; steps: NewEvent[][] }[]): Promise<number> {
+async function appendWindow(
+  append: (appends: StreamAppend[]) => Promise<unknown>,
+  transactions: readonly { id: string; steps: NewEvent[][] }[],
+): Promise<number> {
   const versions = new Map<string, number>();
   let events = 0;
   const rounds = Math.max(0, ...transactions.map((transaction) => transaction.steps.length));
@@ -111,7 +121,9 @@ async function seed(url: string, log: (message: string) => void): Promise<{ even
           events += appended;
           if (performance.now() - lastLog > 10_000) {
             lastLog = performance.now();
-            log(`seeded ${events.toLocaleString('en-US')} events (${Math.round(perSecond(events, lastLog - startedAt)).toLocaleString('en-US')}/s)`);
+            log(
+              `seeded ${events.toLocaleString('en-US')} events (${Math.round(perSecond(events, lastLog - startedAt)).toLocaleString('en-US')}/s)`,
+            );
           }
         }
       }),
@@ -137,9 +149,22 @@ function rebuildInChild(url: string): Promise<ChildResult> {
   const child = fileURLToPath(new URL('./lib/rebuild-all-child.ts', import.meta.url));
   const tsx = import.meta.resolve('tsx');
   return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, [`--max-semi-space-size=${config.childSemiSpaceMb}`, ...(process.env.BENCH_CHILD_NODE_ARGS ?? '').split(' ').filter(Boolean), '--import', tsx, child, url, String(config.rebuildBatchSize), config.verify ? '1' : '0'], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
+    const proc = spawn(
+      process.execPath,
+      [
+        `--max-semi-space-size=${config.childSemiSpaceMb}`,
+        ...(process.env.BENCH_CHILD_NODE_ARGS ?? '').split(' ').filter(Boolean),
+        '--import',
+        tsx,
+        child,
+        url,
+        String(config.rebuildBatchSize),
+        config.verify ? '1' : '0',
+      ],
+      {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
     let output = '';
     proc.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
     proc.on('error', reject);
@@ -171,7 +196,21 @@ async function rawInserts(url: string, rows: number): Promise<{ rows: number; el
       const values: unknown[] = [];
       for (let row = done; row < done + perInsert; row += 1) {
         const id = `00000000-0000-4000-8000-${String(row).padStart(12, '0')}`;
-        values.push(id, 1, `0000000000000001-${String(row).padStart(16, '0')}`, 'EscrowHoldPlaced', 'EscrowHoldPlaced', 'gateway', at, 1, 120, null, actor, `corr-${id}`, null);
+        values.push(
+          id,
+          1,
+          `0000000000000001-${String(row).padStart(16, '0')}`,
+          'EscrowHoldPlaced',
+          'EscrowHoldPlaced',
+          'gateway',
+          at,
+          1,
+          120,
+          null,
+          actor,
+          `corr-${id}`,
+          null,
+        );
       }
       await client.query(text, values);
     }
@@ -197,40 +236,50 @@ export const benchmark: Benchmark = {
     const server = await context.postgres();
     const figures: Figure[] = [];
     let rebuilt: ChildResult | undefined;
-    await inDatabase(() => server.createDatabase('rebuild'), async (database) => {
-      context.log(`seeding ${config.events.toLocaleString('en-US')} transaction events (${config.seedWriters} writers)`);
-      const seeded = await seed(database.url, context.log);
-      figures.push({
-        id: 'seed.tracktrove',
-        workload: `seed ${seeded.events.toLocaleString('en-US')} events, up to ${config.seedStreamsPerAppend} streams / ${config.seedMaxEventsPerAppend} events per append`,
-        system: 'TrackTrove',
-        reference: false,
-        metrics: { 'events/s': perSecond(seeded.events, seeded.elapsedMs) },
-        details: seeded,
-      });
-      const admin = new pg.Client({ connectionString: database.url });
-      await admin.connect();
-      await admin.query('vacuum analyze tt_events');
-      const { rows } = await admin.query<{ bytes: string }>(`select pg_total_relation_size('tt_events') as bytes`);
-      await admin.end();
-      await server.checkpoint();
-      context.log(`rebuilding every read model in a child process (batch ${config.rebuildBatchSize})`);
-      rebuilt = await rebuildInChild(database.url);
-      figures.push({
-        id: 'rebuild-all.tracktrove',
-        workload: `rebuildAll: transactions + traces + ledger from ${rebuilt.events.toLocaleString('en-US')} events`,
-        system: 'TrackTrove',
-        reference: false,
-        metrics: { 'events/s': perSecond(rebuilt.events, rebuilt.elapsedMs), 'peak RSS MB': rebuilt.peakRssMb, 'node CPU s': rebuilt.cpuMs / 1000 },
-        details: { ...rebuilt, logBytes: Number(rows[0]?.bytes ?? 0) },
-      });
-    });
+    await inDatabase(
+      () => server.createDatabase('rebuild'),
+      async (database) => {
+        context.log(`seeding ${config.events.toLocaleString('en-US')} transaction events (${config.seedWriters} writers)`);
+        const seeded = await seed(database.url, context.log);
+        figures.push({
+          id: 'seed.tracktrove',
+          workload: `seed ${seeded.events.toLocaleString('en-US')} events, up to ${config.seedStreamsPerAppend} streams / ${config.seedMaxEventsPerAppend} events per append`,
+          system: 'TrackTrove',
+          reference: false,
+          metrics: { 'events/s': perSecond(seeded.events, seeded.elapsedMs) },
+          details: seeded,
+        });
+        const admin = new pg.Client({ connectionString: database.url });
+        await admin.connect();
+        await admin.query('vacuum analyze tt_events');
+        const { rows } = await admin.query<{ bytes: string }>(`select pg_total_relation_size('tt_events') as bytes`);
+        await admin.end();
+        await server.checkpoint();
+        context.log(`rebuilding every read model in a child process (batch ${config.rebuildBatchSize})`);
+        rebuilt = await rebuildInChild(database.url);
+        figures.push({
+          id: 'rebuild-all.tracktrove',
+          workload: `rebuildAll: transactions + traces + ledger from ${rebuilt.events.toLocaleString('en-US')} events`,
+          system: 'TrackTrove',
+          reference: false,
+          metrics: {
+            'events/s': perSecond(rebuilt.events, rebuilt.elapsedMs),
+            'peak RSS MB': rebuilt.peakRssMb,
+            'node CPU s': rebuilt.cpuMs / 1000,
+          },
+          details: { ...rebuilt, logBytes: Number(rows[0]?.bytes ?? 0) },
+        });
+      },
+    );
     const referenceRows = rebuilt?.events ?? config.events;
     await server.checkpoint();
-    const raw = await inDatabase(() => server.createDatabase('raw_rows'), async (database) => {
-      context.log(`reference: ${referenceRows.toLocaleString('en-US')} rows in ${config.referenceRowsPerInsert}-row INSERTs`);
-      return rawInserts(database.url, referenceRows);
-    });
+    const raw = await inDatabase(
+      () => server.createDatabase('raw_rows'),
+      async (database) => {
+        context.log(`reference: ${referenceRows.toLocaleString('en-US')} rows in ${config.referenceRowsPerInsert}-row INSERTs`);
+        return rawInserts(database.url, referenceRows);
+      },
+    );
     figures.push({
       id: 'insert100.raw',
       workload: `write ${referenceRows.toLocaleString('en-US')} rows, ${config.referenceRowsPerInsert}-row INSERTs, 1 connection`,
@@ -241,7 +290,13 @@ export const benchmark: Benchmark = {
     });
 
     const targets: TargetResult[] = [
-      atLeast({ id: 'rebuild-absolute', description: `rebuild of all read models >= ${config.targetEventsPerSecond.toLocaleString('en-US')} events/s`, metric: 'events/s', actual: figures[1]?.metrics['events/s'] ?? Number.NaN, factor: config.targetEventsPerSecond }),
+      atLeast({
+        id: 'rebuild-absolute',
+        description: `rebuild of all read models >= ${config.targetEventsPerSecond.toLocaleString('en-US')} events/s`,
+        metric: 'events/s',
+        actual: figures[1]?.metrics['events/s'] ?? Number.NaN,
+        factor: config.targetEventsPerSecond,
+      }),
       {
         id: 'rebuild-rss',
         description: `peak RSS of the rebuild < ${config.targetPeakRssMb} MB`,
@@ -259,7 +314,9 @@ export const benchmark: Benchmark = {
       config,
       notes: [
         'The benchmark client (Node), the rebuild process and PostgreSQL share the same machine and cores.',
-        rebuilt?.verified === null ? 'Read models not verified in this run (REBUILD_VERIFY=1 does).' : `Rebuilt read models verified against a fresh fold: ${String(rebuilt?.verified)}.`,
+        rebuilt?.verified === null
+          ? 'Read models not verified in this run (REBUILD_VERIFY=1 does).'
+          : `Rebuilt read models verified against a fresh fold: ${String(rebuilt?.verified)}.`,
       ],
     };
   },

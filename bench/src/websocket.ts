@@ -53,15 +53,28 @@ const probeType = 'BenchStreamProbe';
 /** Latency summary over a Float64Array (sorted in place). */
 function summarize(values: Float64Array): { p50: number; p99: number; max: number; min: number; count: number } {
   values.sort();
-  const at = (q: number) => (values.length === 0 ? Number.NaN : values[Math.min(values.length - 1, Math.max(0, Math.ceil(q * values.length) - 1))]!);
-  return { p50: at(0.5), p99: at(0.99), max: values.length ? values[values.length - 1]! : Number.NaN, min: values.length ? values[0]! : Number.NaN, count: values.length };
+  const at = (q: number) =>
+    values.length === 0 ? Number.NaN : values[Math.min(values.length - 1, Math.max(0, Math.ceil(q * values.length) - 1))]!;
+  return {
+    p50: at(0.5),
+    p99: at(0.99),
+    max: values.length ? values[values.length - 1]! : Number.NaN,
+    min: values.length ? values[0]! : Number.NaN,
+    count: values.length,
+  };
 }
 
 /**
  * Open-loop writer: every tick one call of `batch` (with the sequence numbers of its events), up to
  * maxInFlight calls at once; commit times recorded per sequence number when the call returns.
  */
-async function runWriter(options: { totalMs: number; perTick: number; commitAt: Float64Array; now: () => number; write: (seqs: number[]) => Promise<void> }): Promise<{ written: number; skippedTicks: number; errors: number; firstError: string | null }> {
+async function runWriter(options: {
+  totalMs: number;
+  perTick: number;
+  commitAt: Float64Array;
+  now: () => number;
+  write: (seqs: number[]) => Promise<void>;
+}): Promise<{ written: number; skippedTicks: number; errors: number; firstError: string | null }> {
   const { totalMs, perTick, commitAt, write, now: clock } = options;
   const start = clock();
   let next = 0;
@@ -81,20 +94,22 @@ async function runWriter(options: { totalMs: number; perTick: number; commitAt: 
     }
     const seqs = Array.from({ length: perTick }, () => next++);
     inFlight += 1;
-    const call = write(seqs).then(
-      () => {
-        const committed = clock();
-        for (const seq of seqs) commitAt[seq] = committed;
-      },
-      (error: unknown) => {
-        errors += 1;
-        firstError ??= String(error);
-        for (const seq of seqs) commitAt[seq] = -1;
-      },
-    ).finally(() => {
-      inFlight -= 1;
-      pending.delete(call);
-    });
+    const call = write(seqs)
+      .then(
+        () => {
+          const committed = clock();
+          for (const seq of seqs) commitAt[seq] = committed;
+        },
+        (error: unknown) => {
+          errors += 1;
+          firstError ??= String(error);
+          for (const seq of seqs) commitAt[seq] = -1;
+        },
+      )
+      .finally(() => {
+        inFlight -= 1;
+        pending.delete(call);
+      });
     pending.add(call);
   }
   await Promise.all([...pending]);
@@ -123,7 +138,13 @@ interface ClientResult {
   readonly closeCode: number | null;
 }
 
-async function measureWebSocket(context: Parameters<Benchmark['run']>[0], database: BenchDatabase, redisUrl: string, capacity: number, clientCount: number) {
+async function measureWebSocket(
+  context: Parameters<Benchmark['run']>[0],
+  database: BenchDatabase,
+  redisUrl: string,
+  capacity: number,
+  clientCount: number,
+) {
   const child = await startChildServer({ databaseUrl: database.url, redisUrl, log: context.log });
   const storeDatabase = createPostgresDatabase({ connectionString: database.url, poolSize: config.maxInFlight });
   const store = await createEventStore({ database: storeDatabase });
@@ -131,7 +152,9 @@ async function measureWebSocket(context: Parameters<Benchmark['run']>[0], databa
   try {
     const streamUrl = new URL('/api/stream?from=end', child.url.replace(/^http/, 'ws')).toString();
     context.log(`websocket: connecting ${clientCount} client(s) to ${streamUrl} (in a worker thread)`);
-    worker = new Worker(new URL('./lib/ws-clients-worker.mjs', import.meta.url), { workerData: { url: streamUrl, clients: clientCount, capacity, probeType } });
+    worker = new Worker(new URL('./lib/ws-clients-worker.mjs', import.meta.url), {
+      workerData: { url: streamUrl, clients: clientCount, capacity, probeType },
+    });
     const messages: { kind: string; message?: string; clients?: ClientResult[] }[] = [];
     let wake: (() => void) | null = null;
     worker.on('message', (message: { kind: string }) => {
@@ -158,7 +181,9 @@ async function measureWebSocket(context: Parameters<Benchmark['run']>[0], databa
     const perTick = Math.max(1, Math.round((config.eventsPerSecond * config.tickMs) / 1000));
     const totalMs = (config.warmupS + config.measureS) * 1000;
     const commitAt = new Float64Array(capacity).fill(-1);
-    context.log(`websocket: writing ${config.eventsPerSecond} events/s (${perTick} per append every ${config.tickMs} ms) for ${totalMs / 1000} s`);
+    context.log(
+      `websocket: writing ${config.eventsPerSecond} events/s (${perTick} per append every ${config.tickMs} ms) for ${totalMs / 1000} s`,
+    );
     const cpuBefore = child.cpuSeconds();
     const benchCpuBefore = process.cpuUsage();
     const writeStart = hrMs();
@@ -169,7 +194,11 @@ async function measureWebSocket(context: Parameters<Benchmark['run']>[0], databa
       commitAt,
       now: hrMs,
       write: async (seqs) => {
-        await store.appendToStream(`bench-ws-${stream++}`, seqs.map((seq) => ({ type: probeType, data: { seq, note: 'websocket latency probe' } })), { expectedVersion: 'no_stream' });
+        await store.appendToStream(
+          `bench-ws-${stream++}`,
+          seqs.map((seq) => ({ type: probeType, data: { seq, note: 'websocket latency probe' } })),
+          { expectedVersion: 'no_stream' },
+        );
       },
     });
     const writeEnd = hrMs();
@@ -251,7 +280,9 @@ async function measureListenNotify(context: Parameters<Benchmark['run']>[0], dat
     const perTick = Math.max(1, Math.round((config.eventsPerSecond * config.tickMs) / 1000));
     const totalMs = (config.warmupS + config.measureS) * 1000;
     const commitAt = new Float64Array(capacity).fill(-1);
-    context.log(`LISTEN/NOTIFY: ${config.eventsPerSecond} notifications/s (${perTick} per statement every ${config.tickMs} ms) for ${totalMs / 1000} s, 1 listener`);
+    context.log(
+      `LISTEN/NOTIFY: ${config.eventsPerSecond} notifications/s (${perTick} per statement every ${config.tickMs} ms) for ${totalMs / 1000} s, 1 listener`,
+    );
     const start = performance.now();
     const writer = await runWriter({
       totalMs,
@@ -308,7 +339,9 @@ export const benchmark: Benchmark = {
     const reference = await inFreshDatabase(server, 'ws_notify', (database) => measureListenNotify(context, database, capacity));
     const ours = await inFreshDatabase(server, 'ws', (database) => measureWebSocket(context, database, redisUrl, capacity, config.clients));
     // Diagnostic: the same pipeline with one client (no fan-out, little client-side work).
-    const single = config.singleClientRun ? await inFreshDatabase(server, 'ws1', (database) => measureWebSocket(context, database, redisUrl, capacity, 1)) : null;
+    const single = config.singleClientRun
+      ? await inFreshDatabase(server, 'ws1', (database) => measureWebSocket(context, database, redisUrl, capacity, 1))
+      : null;
 
     const figures: Figure[] = [
       {
@@ -318,32 +351,34 @@ export const benchmark: Benchmark = {
         reference: false,
         metrics: {
           'events/s': ours.achievedRate,
-          'deliveries': ours.summary.count,
+          deliveries: ours.summary.count,
           'p50 ms': ours.summary.p50,
           'p99 ms': ours.summary.p99,
           'max ms': ours.summary.max,
-          'missing': ours.missing,
+          missing: ours.missing,
           'dup/out-of-order': ours.duplicates + ours.outOfOrder,
         },
         details: ours,
       },
       ...(single
-        ? [{
-          id: 'stream.tracktrove-1-client',
-          workload: `1 client, ${config.eventsPerSecond} events/s (diagnostic)`,
-          system: 'TrackTrove /api/stream',
-          reference: false,
-          metrics: {
-            'events/s': single.achievedRate,
-            'deliveries': single.summary.count,
-            'p50 ms': single.summary.p50,
-            'p99 ms': single.summary.p99,
-            'max ms': single.summary.max,
-            'missing': single.missing,
-            'dup/out-of-order': single.duplicates + single.outOfOrder,
-          },
-          details: single,
-        } satisfies Figure]
+        ? [
+            {
+              id: 'stream.tracktrove-1-client',
+              workload: `1 client, ${config.eventsPerSecond} events/s (diagnostic)`,
+              system: 'TrackTrove /api/stream',
+              reference: false,
+              metrics: {
+                'events/s': single.achievedRate,
+                deliveries: single.summary.count,
+                'p50 ms': single.summary.p50,
+                'p99 ms': single.summary.p99,
+                'max ms': single.summary.max,
+                missing: single.missing,
+                'dup/out-of-order': single.duplicates + single.outOfOrder,
+              },
+              details: single,
+            } satisfies Figure,
+          ]
         : []),
       {
         id: 'stream.listen-notify',
@@ -352,22 +387,47 @@ export const benchmark: Benchmark = {
         reference: true,
         metrics: {
           'events/s': reference.achievedRate,
-          'deliveries': reference.summary.count,
+          deliveries: reference.summary.count,
           'p50 ms': reference.summary.p50,
           'p99 ms': reference.summary.p99,
           'max ms': reference.summary.max,
-          'missing': reference.missing,
+          missing: reference.missing,
           // Concurrent NOTIFY statements may commit out of sequence order: only duplicates count here.
           'dup/out-of-order': reference.duplicates,
         },
         details: reference,
       },
     ];
-    const complete = ours.missing === 0 && ours.duplicates === 0 && ours.outOfOrder === 0 && ours.closedEarly.length === 0 && ours.writerErrors === 0;
+    const complete =
+      ours.missing === 0 && ours.duplicates === 0 && ours.outOfOrder === 0 && ours.closedEarly.length === 0 && ours.writerErrors === 0;
     const targets: TargetResult[] = [
-      { id: 'stream-p99', description: `live delivery p99 < ${config.p99TargetMs} ms`, metric: 'p99 ms', actual: ours.summary.p99, required: config.p99TargetMs, basis: `${config.p99TargetMs} ms (lower is better)`, met: ours.summary.p99 < config.p99TargetMs },
-      { id: 'stream-complete', description: 'every client got every event once, in position order', metric: 'missing + duplicates + out of order', actual: ours.missing + ours.duplicates + ours.outOfOrder, required: 0, basis: 'exactly 0', met: complete },
-      { id: 'stream-rate', description: `writer sustained ${formatNumber(config.eventsPerSecond)} events/s`, metric: 'events/s', actual: ours.achievedRate, required: config.eventsPerSecond * 0.98, basis: '0.98 x the requested rate', met: ours.achievedRate >= config.eventsPerSecond * 0.98 },
+      {
+        id: 'stream-p99',
+        description: `live delivery p99 < ${config.p99TargetMs} ms`,
+        metric: 'p99 ms',
+        actual: ours.summary.p99,
+        required: config.p99TargetMs,
+        basis: `${config.p99TargetMs} ms (lower is better)`,
+        met: ours.summary.p99 < config.p99TargetMs,
+      },
+      {
+        id: 'stream-complete',
+        description: 'every client got every event once, in position order',
+        metric: 'missing + duplicates + out of order',
+        actual: ours.missing + ours.duplicates + ours.outOfOrder,
+        required: 0,
+        basis: 'exactly 0',
+        met: complete,
+      },
+      {
+        id: 'stream-rate',
+        description: `writer sustained ${formatNumber(config.eventsPerSecond)} events/s`,
+        metric: 'events/s',
+        actual: ours.achievedRate,
+        required: config.eventsPerSecond * 0.98,
+        basis: '0.98 x the requested rate',
+        met: ours.achievedRate >= config.eventsPerSecond * 0.98,
+      },
     ];
     return {
       figures,
@@ -376,10 +436,11 @@ export const benchmark: Benchmark = {
         ...config,
         writer: `appendToStream of ${Math.round((config.eventsPerSecond * config.tickMs) / 1000)} events to a new stream every ${config.tickMs} ms, from the benchmark process (open loop)`,
         clients: '/api/stream?from=end, ws clients in the benchmark process; latency = receive time - time the append returned',
-        reference: 'select pg_notify(channel, seq) from unnest($1) every tick, 1 LISTEN client; latency = notification time - time the statement returned',
+        reference:
+          'select pg_notify(channel, seq) from unnest($1) every tick, 1 LISTEN client; latency = notification time - time the statement returned',
       },
       notes: [
-        'Server (child process), writer, clients, PostgreSQL and Redis share the same machine and cores; the clients run in a worker thread of the benchmark process (one event loop for all of them) and pick position and seq out of each message\'s JSON text instead of a full JSON.parse.',
+        "Server (child process), writer, clients, PostgreSQL and Redis share the same machine and cores; the clients run in a worker thread of the benchmark process (one event loop for all of them) and pick position and seq out of each message's JSON text instead of a full JSON.parse.",
         `Every event of the run is checked for delivery; latencies cover the ${config.measureS} s after a ${config.warmupS} s warm-up (deliveries = events x clients). A latency below 0 (message seen before the append's reply) counts as 0: ${ours.negative} such.`,
       ],
     };

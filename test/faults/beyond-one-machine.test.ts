@@ -1,6 +1,11 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import {
-  queryDatabase, startLocalPostgresReplica, startLocalRedisSentinelGroup, type LocalRedisSentinelGroup, type LocalService, type TestDatabase,
+  queryDatabase,
+  startLocalPostgresReplica,
+  startLocalRedisSentinelGroup,
+  type LocalRedisSentinelGroup,
+  type LocalService,
+  type TestDatabase,
 } from '@tracktrove/testing';
 import { apiOf, initiateBody, sleep, type Api, type Json } from './support/api.ts';
 import { expectConsistent, readLog } from './support/checks.ts';
@@ -39,7 +44,11 @@ describe('two processes, a replica, Sentinel: faults one after another under loa
   const apis: Api[] = [];
 
   beforeAll(async () => {
-    [group, replica, database] = await Promise.all([startLocalRedisSentinelGroup(), startLocalPostgresReplica(inject('databaseUrl')), freshDatabase()]);
+    [group, replica, database] = await Promise.all([
+      startLocalRedisSentinelGroup(),
+      startLocalPostgresReplica(inject('databaseUrl')),
+      freshDatabase(),
+    ]);
     const readUrl = new URL(replica.url);
     readUrl.pathname = new URL(database.url).pathname;
     const env = { DATABASE_READ_URLS: readUrl.toString(), REDIS_SENTINELS: group.sentinelsEnv, REDIS_MASTER_NAME: group.masterName };
@@ -73,7 +82,11 @@ describe('two processes, a replica, Sentinel: faults one after another under loa
         const roll = index % 5;
         if (roll < 3) {
           const onHoldExpiry = index % 2 === 0 ? 'release' : 'void';
-          const created = await api.call('POST', '/api/transactions', initiateBody({ amount: '3.00', simulation: { escrowTtlMs, onHoldExpiry, webhook: { delayMs: 86_400_000 } } }));
+          const created = await api.call(
+            'POST',
+            '/api/transactions',
+            initiateBody({ amount: '3.00', simulation: { escrowTtlMs, onHoldExpiry, webhook: { delayMs: 86_400_000 } } }),
+          );
           count(`hold ${created.status}`);
           if (created.status === 201 && created.json.status === 'ESCROW') {
             holds.push({ id: created.json.id, onHoldExpiry });
@@ -87,13 +100,16 @@ describe('two processes, a replica, Sentinel: faults one after another under loa
           // Confirmed through the other process: it decides on the primary's state, never a replica's.
           const confirmed = await other(api).call('POST', `/api/transactions/${created.json.id}/confirm`);
           count(`confirm ${confirmed.status}`);
-          if (confirmed.status === 200) acknowledged.push({ kind: 'confirm', id: created.json.id, position: confirmed.json.position, version: confirmed.json.version });
+          if (confirmed.status === 200)
+            acknowledged.push({ kind: 'confirm', id: created.json.id, position: confirmed.json.position, version: confirmed.json.version });
         } else {
           const ack = acknowledged.at(-1 - (index % 8));
           if (!ack) return;
           const read = await api.call('GET', `/api/transactions/${ack.id}?minPosition=${ack.position}`);
           const from = read.headers.get('tracktrove-read-from') ?? 'none';
-          count(`read ${read.status} ${from}${read.headers.get('tracktrove-read-fallback') ? `/${read.headers.get('tracktrove-read-fallback')}` : ''}`);
+          count(
+            `read ${read.status} ${from}${read.headers.get('tracktrove-read-fallback') ? `/${read.headers.get('tracktrove-read-fallback')}` : ''}`,
+          );
           if (read.status === 200 && read.headers.get('tracktrove-read-behind') !== 'true' && read.json.version < ack.version) {
             staleReads.push({ ...ack, read: read.json.version, from });
           }
@@ -142,17 +158,23 @@ describe('two processes, a replica, Sentinel: faults one after another under loa
     expect(holds.length).toBeGreaterThan(100);
     // Reads with minPosition never answered older than the acknowledged version (unless they said they were behind).
     expect(staleReads.slice(0, 5)).toEqual([]);
-    const servedByReplica = [...outcomes.entries()].filter(([key]) => key.startsWith('read 200 replica-')).reduce((sum, [, n]) => sum + n, 0);
+    const servedByReplica = [...outcomes.entries()]
+      .filter(([key]) => key.startsWith('read 200 replica-'))
+      .reduce((sum, [, n]) => sum + n, 0);
     expect(servedByReplica).toBeGreaterThan(20);
 
     // Nothing acknowledged is lost: each command's event is in its stream at its position and version.
     const missing: Acknowledged[] = [];
     for (let offset = 0; offset < acknowledged.length; offset += 16) {
-      await Promise.all(acknowledged.slice(offset, offset + 16).map(async (ack) => {
-        const events = await a.call('GET', `/api/transactions/${ack.id}/events`);
-        const found = (events.json.items as Json[] | undefined ?? []).some((event) => event.position === ack.position && event.version === ack.version);
-        if (!found) missing.push(ack);
-      }));
+      await Promise.all(
+        acknowledged.slice(offset, offset + 16).map(async (ack) => {
+          const events = await a.call('GET', `/api/transactions/${ack.id}/events`);
+          const found = ((events.json.items as Json[] | undefined) ?? []).some(
+            (event) => event.position === ack.position && event.version === ack.version,
+          );
+          if (!found) missing.push(ack);
+        }),
+      );
     }
     expect(missing.slice(0, 5)).toEqual([]);
 
@@ -169,7 +191,8 @@ describe('two processes, a replica, Sentinel: faults one after another under loa
     expect(lateMs).toBeLessThan(sweeperBoundMs);
     const resolutions = new Map<string, string[]>();
     for (const event of await readLog(a)) {
-      if (event.type === 'EscrowHoldPosted' || event.type === 'EscrowHoldVoided') resolutions.set(event.streamId, [...(resolutions.get(event.streamId) ?? []), event.type]);
+      if (event.type === 'EscrowHoldPosted' || event.type === 'EscrowHoldVoided')
+        resolutions.set(event.streamId, [...(resolutions.get(event.streamId) ?? []), event.type]);
     }
     const wrong = holds.filter((hold) => {
       const resolved = resolutions.get(`txn-${hold.id}`) ?? [];
@@ -182,8 +205,16 @@ describe('two processes, a replica, Sentinel: faults one after another under loa
     const { verifyMs } = await expectConsistent(a);
     const { verifyMs: verifyMsB } = await expectConsistent(b);
     report('beyond-one-machine', {
-      requestsStarted: started, acknowledged: acknowledged.length, holds: holds.length, servedByReplica, lateMsMax: Math.round(lateMs), firedBy,
-      timeline, verifyMs, verifyMsB, outcomes: Object.fromEntries(outcomes),
+      requestsStarted: started,
+      acknowledged: acknowledged.length,
+      holds: holds.length,
+      servedByReplica,
+      lateMsMax: Math.round(lateMs),
+      firedBy,
+      timeline,
+      verifyMs,
+      verifyMsB,
+      outcomes: Object.fromEntries(outcomes),
     });
   });
 });

@@ -23,14 +23,20 @@ describe('POST /api/admin/clock/advance while commands keep arriving', () => {
       count: 20_000,
       durationMs: requestTimeoutMs + 10_000,
       step: async () => {
-        const response = await under.api.call('POST', '/api/transactions', initiateBody({ simulation: { escrowTtlMs: 30_000, webhook: { delayMs: 0 } } })).catch(() => null);
+        const response = await under.api
+          .call('POST', '/api/transactions', initiateBody({ simulation: { escrowTtlMs: 30_000, webhook: { delayMs: 0 } } }))
+          .catch(() => null);
         if (response?.status === 201) created += 1;
       },
     });
     await sleep(2_000);
     const startedAt = Date.now();
-    const outcome = await under.api.call('POST', '/api/admin/clock/advance', { ms: 60_000 }, { admin: true, timeoutMs: requestTimeoutMs + 15_000 })
-      .then((response) => ({ status: response.status, firedTimers: response.json.firedTimers as number }), (error: Error) => ({ status: 0, error: String(error.cause ?? error) }));
+    const outcome = await under.api
+      .call('POST', '/api/admin/clock/advance', { ms: 60_000 }, { admin: true, timeoutMs: requestTimeoutMs + 15_000 })
+      .then(
+        (response) => ({ status: response.status, firedTimers: response.json.firedTimers as number }),
+        (error: Error) => ({ status: 0, error: String(error.cause ?? error) }),
+      );
     const advanceMs = Date.now() - startedAt;
     load.stop();
     await load.done;

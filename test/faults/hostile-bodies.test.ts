@@ -17,9 +17,25 @@ interface HostileBody {
 
 const hostileBodies = (): HostileBody[] => [
   { name: 'no route, no token', method: 'POST', path: '/x', body: nestedArray(130_000) },
-  { name: 'an initiate whose payload nests 120,000 deep', method: 'POST', path: '/api/transactions', body: `{"vendorId":"${randomUUID()}","amount":"10.00","channel":"WEB","payload":${nestedArray(120_000)}}` },
-  { name: "the seed initiate's initialPayloadJson", method: 'POST', path: '/api/transactions/initiate', body: JSON.stringify({ vendorId: randomUUID(), amount: 10, channel: 'WEB', initialPayloadJson: nestedArray(120_000) }) },
-  { name: 'failure settings, as admin', method: 'PUT', path: '/api/admin/failures', body: `{"webhook":${nestedArray(120_000)}}`, headers: { authorization: `Bearer ${adminToken}` } },
+  {
+    name: 'an initiate whose payload nests 120,000 deep',
+    method: 'POST',
+    path: '/api/transactions',
+    body: `{"vendorId":"${randomUUID()}","amount":"10.00","channel":"WEB","payload":${nestedArray(120_000)}}`,
+  },
+  {
+    name: "the seed initiate's initialPayloadJson",
+    method: 'POST',
+    path: '/api/transactions/initiate',
+    body: JSON.stringify({ vendorId: randomUUID(), amount: 10, channel: 'WEB', initialPayloadJson: nestedArray(120_000) }),
+  },
+  {
+    name: 'failure settings, as admin',
+    method: 'PUT',
+    path: '/api/admin/failures',
+    body: `{"webhook":${nestedArray(120_000)}}`,
+    headers: { authorization: `Bearer ${adminToken}` },
+  },
   { name: 'the gateway webhook', method: 'POST', path: '/api/webhooks/gateway', body: nestedArray(130_000) },
 ];
 
@@ -55,16 +71,20 @@ describe('bodies nested tens of thousands deep', () => {
     try {
       // Three rounds of all of them at once: one event loop, every hostile body in flight together.
       for (let round = 0; round < 3; round += 1) {
-        answers.push(...await Promise.all(hostileBodies().map(async (hostile) => {
-          const response = await fetch(`${url}${hostile.path}`, {
-            method: hostile.method,
-            headers: { 'content-type': 'application/json', ...hostile.headers },
-            body: hostile.body,
-            signal: AbortSignal.timeout(30_000),
-          });
-          await response.arrayBuffer();
-          return { name: hostile.name, status: response.status };
-        })));
+        answers.push(
+          ...(await Promise.all(
+            hostileBodies().map(async (hostile) => {
+              const response = await fetch(`${url}${hostile.path}`, {
+                method: hostile.method,
+                headers: { 'content-type': 'application/json', ...hostile.headers },
+                body: hostile.body,
+                signal: AbortSignal.timeout(30_000),
+              });
+              await response.arrayBuffer();
+              return { name: hostile.name, status: response.status };
+            }),
+          )),
+        );
       }
     } finally {
       sending = false;

@@ -34,7 +34,11 @@ describe('kill -9 of the server during concurrent load', () => {
       const roll = index % 10;
       try {
         if (roll < 5 || escrow.length === 0) {
-          const created = await under.api.call('POST', '/api/transactions', initiateBody({ amount: `${1 + (index % 400)}.${String(index % 100).padStart(2, '0')}` }));
+          const created = await under.api.call(
+            'POST',
+            '/api/transactions',
+            initiateBody({ amount: `${1 + (index % 400)}.${String(index % 100).padStart(2, '0')}` }),
+          );
           count(`initiate ${created.status}`);
           if (created.status === 201) {
             acknowledged.push({ kind: 'initiate', id: created.json.id, position: created.json.position, version: created.json.version });
@@ -46,7 +50,14 @@ describe('kill -9 of the server during concurrent load', () => {
           const created = await under.api.call('POST', '/api/transactions', body, { headers: { 'idempotency-key': key } });
           count(`idempotent-initiate ${created.status}`);
           if (created.status === 201) {
-            acknowledged.push({ kind: 'idempotent-initiate', id: created.json.id, position: created.json.position, version: created.json.version, idempotencyKey: key, body });
+            acknowledged.push({
+              kind: 'idempotent-initiate',
+              id: created.json.id,
+              position: created.json.position,
+              version: created.json.version,
+              idempotencyKey: key,
+              body,
+            });
           }
         } else if (roll < 8) {
           const id = pick(escrow);
@@ -62,16 +73,20 @@ describe('kill -9 of the server during concurrent load', () => {
           if (!id) return;
           const refunded = await under.api.call('POST', `/api/transactions/${id}/refund`, { reason: 'kill -9 test' });
           count(`refund ${refunded.status}`);
-          if (refunded.status === 200) acknowledged.push({ kind: 'refund', id, position: refunded.json.position, version: refunded.json.version });
+          if (refunded.status === 200)
+            acknowledged.push({ kind: 'refund', id, position: refunded.json.position, version: refunded.json.version });
         } else {
           const id = pick(completed);
           if (!id) return;
           const opened = await under.api.call('POST', `/api/transactions/${id}/disputes`, { reason: 'kill -9 test' });
           count(`dispute ${opened.status}`);
-          if (opened.status === 200) acknowledged.push({ kind: 'dispute', id, position: opened.json.position, version: opened.json.version });
+          if (opened.status === 200)
+            acknowledged.push({ kind: 'dispute', id, position: opened.json.position, version: opened.json.version });
         }
       } catch (error) {
-        count(`transport error ${(error as Error).cause ? String((error as { cause: { code?: string } }).cause.code) : (error as Error).name}`);
+        count(
+          `transport error ${(error as Error).cause ? String((error as { cause: { code?: string } }).cause.code) : (error as Error).name}`,
+        );
         await sleep(20);
       }
     };
@@ -87,8 +102,12 @@ describe('kill -9 of the server during concurrent load', () => {
       // refused every write after a restart would still fail here, at the bound.
       const ackedBefore = ackedAtKill.at(-1) ?? 0;
       const wanted = round === 0 ? 101 : 51;
-      await eventually(`${wanted} writes acknowledged in round ${round + 1}`, 30_000, async () => (acknowledged.length - ackedBefore >= wanted ? true : undefined), 100)
-        .catch(() => undefined); // judged below, with the round's count
+      await eventually(
+        `${wanted} writes acknowledged in round ${round + 1}`,
+        30_000,
+        async () => (acknowledged.length - ackedBefore >= wanted ? true : undefined),
+        100,
+      ).catch(() => undefined); // judged below, with the round's count
       ackedAtKill.push(acknowledged.length);
       await under.server.kill9();
       load.stop();
@@ -102,7 +121,12 @@ describe('kill -9 of the server during concurrent load', () => {
     expect(ackedPerRound.filter((acked) => acked <= 50)).toEqual([]);
     const afterLastRestart = await under.api.call('POST', '/api/transactions', initiateBody());
     expect(afterLastRestart.status).toBe(201);
-    acknowledged.push({ kind: 'initiate', id: afterLastRestart.json.id, position: afterLastRestart.json.position, version: afterLastRestart.json.version });
+    acknowledged.push({
+      kind: 'initiate',
+      id: afterLastRestart.json.id,
+      position: afterLastRestart.json.position,
+      version: afterLastRestart.json.version,
+    });
     const restartedAt = Date.now();
 
     // Every acknowledged command's event is in its stream, at the acknowledged position and version.
@@ -111,11 +135,18 @@ describe('kill -9 of the server during concurrent load', () => {
     const missing: Acknowledged[] = [];
     const ids = [...byId.keys()];
     for (let offset = 0; offset < ids.length; offset += 16) {
-      await Promise.all(ids.slice(offset, offset + 16).map(async (id) => {
-        const events = await under.api.call('GET', `/api/transactions/${id}/events`);
-        const found = new Map<string, number>((events.status === 200 ? (events.json.items as Json[]) : []).map((event) => [event.position as string, event.version as number]));
-        for (const ack of byId.get(id)!) if (found.get(ack.position) !== ack.version) missing.push(ack);
-      }));
+      await Promise.all(
+        ids.slice(offset, offset + 16).map(async (id) => {
+          const events = await under.api.call('GET', `/api/transactions/${id}/events`);
+          const found = new Map<string, number>(
+            (events.status === 200 ? (events.json.items as Json[]) : []).map((event) => [
+              event.position as string,
+              event.version as number,
+            ]),
+          );
+          for (const ack of byId.get(id)!) if (found.get(ack.position) !== ack.version) missing.push(ack);
+        }),
+      );
     }
     expect(missing).toEqual([]);
 
@@ -133,17 +164,29 @@ describe('kill -9 of the server during concurrent load', () => {
     const convergedMs = Date.now() - restartedAt;
     const lastById = [...byId.values()].map((acks) => acks.reduce((a, b) => (a.version >= b.version ? a : b)));
     for (let offset = 0; offset < lastById.length; offset += 16) {
-      await Promise.all(lastById.slice(offset, offset + 16).map(async (ack) => {
-        const read = await under.api.call('GET', `/api/transactions/${ack.id}?minPosition=${ack.position}`);
-        expect(read.status).toBe(200);
-        expect(read.json.version).toBeGreaterThanOrEqual(ack.version);
-      }));
+      await Promise.all(
+        lastById.slice(offset, offset + 16).map(async (ack) => {
+          const read = await under.api.call('GET', `/api/transactions/${ack.id}?minPosition=${ack.position}`);
+          expect(read.status).toBe(200);
+          expect(read.json.version).toBeGreaterThanOrEqual(ack.version);
+        }),
+      );
     }
 
     const { verifyMs, report: verified } = await expectConsistent(under.api);
     report('kill-9', {
-      clients, killRounds, requestsStarted: started, acknowledged: acknowledged.length, transactions: byId.size, ackedAtKill, ackedPerRound,
-      outcomes: Object.fromEntries(outcomes), restartMs, convergedMs, verifyMs, checkedEvents: verified.checkedEvents
+      clients,
+      killRounds,
+      requestsStarted: started,
+      acknowledged: acknowledged.length,
+      transactions: byId.size,
+      ackedAtKill,
+      ackedPerRound,
+      outcomes: Object.fromEntries(outcomes),
+      restartMs,
+      convergedMs,
+      verifyMs,
+      checkedEvents: verified.checkedEvents,
     });
   });
 });

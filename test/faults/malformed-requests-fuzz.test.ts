@@ -10,7 +10,8 @@ const requestCount = Number(process.env.FUZZ_REQUESTS ?? 10_000);
 const seed = Number(process.env.FUZZ_SEED ?? Date.now() % 2 ** 31);
 
 /** The route of a request, ids and query left out. */
-const routeOf = (sent: MalformedRequest) => `${sent.method} ${sent.path.split('?')[0]!.replace(/\/(transactions|deliveries|ledger)\/[^/]+/, '/$1/:id')}`;
+const routeOf = (sent: MalformedRequest) =>
+  `${sent.method} ${sent.path.split('?')[0]!.replace(/\/(transactions|deliveries|ledger)\/[^/]+/, '/$1/:id')}`;
 
 function byRoute<T extends MalformedRequest>(failures: T[]): Record<string, { count: number; example: T }> {
   const grouped: Record<string, { count: number; example: T }> = {};
@@ -55,7 +56,12 @@ describe(`${requestCount} malformed requests across every route (seed ${seed})`,
       step: async (index) => {
         const sent = requests[index]!;
         try {
-          const response = await fetch(`${under.server.baseUrl}${sent.path}`, { method: sent.method, headers: sent.headers, body: sent.body, signal: AbortSignal.timeout(15_000) });
+          const response = await fetch(`${under.server.baseUrl}${sent.path}`, {
+            method: sent.method,
+            headers: sent.headers,
+            body: sent.body,
+            signal: AbortSignal.timeout(15_000),
+          });
           const answer = await response.text();
           statuses.set(response.status, (statuses.get(response.status) ?? 0) + 1);
           const summary = { ...sent, body: sent.body?.slice(0, 300), status: response.status, answer: answer.slice(0, 300) };
@@ -89,6 +95,13 @@ describe(`${requestCount} malformed requests across every route (seed ${seed})`,
     expect((await under.api.call('GET', `/api/transactions/${fixtures.escrowId}`)).json).toMatchObject({ status: 'ESCROW', version: 2 });
 
     const { verifyMs } = await expectConsistent(under.api);
-    report('fuzz', { seed, requests: started, elapsedMs, requestsPerSecond: Math.round(started / (elapsedMs / 1000)), statuses: Object.fromEntries([...statuses].sort()), verifyMs });
+    report('fuzz', {
+      seed,
+      requests: started,
+      elapsedMs,
+      requestsPerSecond: Math.round(started / (elapsedMs / 1000)),
+      statuses: Object.fromEntries([...statuses].sort()),
+      verifyMs,
+    });
   });
 });

@@ -22,7 +22,8 @@ describe.each(['stopped', 'crashed'] as const)('PostgreSQL %s and restarted unde
     let phase = 'up';
     const record = (what: string, response: ApiResponse) => {
       statuses.set(`${phase} ${what} ${response.status}`, (statuses.get(`${phase} ${what} ${response.status}`) ?? 0) + 1);
-      if (response.status >= 500 && response.status !== 503) unexpected.push({ status: response.status, body: response.text.slice(0, 500) });
+      if (response.status >= 500 && response.status !== 503)
+        unexpected.push({ status: response.status, body: response.text.slice(0, 500) });
       if (response.status === 503) {
         expect(response.headers.get('retry-after')).toMatch(/^\d+$/);
         expect(response.json.code).toBe('unavailable');
@@ -100,10 +101,15 @@ describe.each(['stopped', 'crashed'] as const)('PostgreSQL %s and restarted unde
     phase = 'recovering';
     const startMs = await postgres().start();
     const upAt = Date.now();
-    await eventually('the API serves again', 30_000, async () => {
-      const response = await under.api.call('GET', `/api/transactions/${sample.id}/events`, undefined, { timeoutMs: 5_000 });
-      return response.status === 200 ? true : undefined;
-    }, 100);
+    await eventually(
+      'the API serves again',
+      30_000,
+      async () => {
+        const response = await under.api.call('GET', `/api/transactions/${sample.id}/events`, undefined, { timeoutMs: 5_000 });
+        return response.status === 200 ? true : undefined;
+      },
+      100,
+    );
     const recoveredMs = Date.now() - upAt;
     phase = 'after';
     await sleep(2_000);
@@ -111,7 +117,9 @@ describe.each(['stopped', 'crashed'] as const)('PostgreSQL %s and restarted unde
     const { started } = await load.done;
     const created = await under.api.call('POST', '/api/transactions', initiateBody());
     expect(created.status).toBe(201);
-    await eventually('/ready is 200 again', 30_000, async () => ((await under.api.call('GET', '/ready')).status === 200 ? true : undefined));
+    await eventually('/ready is 200 again', 30_000, async () =>
+      (await under.api.call('GET', '/ready')).status === 200 ? true : undefined,
+    );
 
     // No acknowledged write is lost.
     expect(await missingAcknowledged(under.api, acknowledged)).toEqual([]);
@@ -119,8 +127,16 @@ describe.each(['stopped', 'crashed'] as const)('PostgreSQL %s and restarted unde
 
     const { verifyMs } = await expectConsistent(under.api);
     report(`postgres-outage-${how}`, {
-      requestsStarted: started, acknowledged: acknowledged.length, ackedBeforeStop, stopMs, startMs, downForMs, recoveredMs, verifyMs,
-      slowest503Ms: Math.round(Math.max(...slowest)), statuses: Object.fromEntries(statuses),
+      requestsStarted: started,
+      acknowledged: acknowledged.length,
+      ackedBeforeStop,
+      stopMs,
+      startMs,
+      downForMs,
+      recoveredMs,
+      verifyMs,
+      slowest503Ms: Math.round(Math.max(...slowest)),
+      statuses: Object.fromEntries(statuses),
     });
   });
 });

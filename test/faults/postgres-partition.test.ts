@@ -41,7 +41,8 @@ describe('a network partition between the server and PostgreSQL, under load', ()
     let partitionedAt = 0;
     const record = (response: ApiResponse) => {
       statuses.set(`${phase} ${response.status}`, (statuses.get(`${phase} ${response.status}`) ?? 0) + 1);
-      if (response.status >= 500 && response.status !== 503) unexpected.push({ status: response.status, body: response.text.slice(0, 500) });
+      if (response.status >= 500 && response.status !== 503)
+        unexpected.push({ status: response.status, body: response.text.slice(0, 500) });
       if (response.status === 503) expect(response.json.code).toBe('unavailable');
     };
 
@@ -54,7 +55,8 @@ describe('a network partition between the server and PostgreSQL, under load', ()
         try {
           const created = await api.call('POST', '/api/transactions', initiateBody(), { timeoutMs: 60_000 });
           record(created);
-          if (created.status === 201) acknowledged.push({ id: created.json.id, position: created.json.position, version: created.json.version });
+          if (created.status === 201)
+            acknowledged.push({ id: created.json.id, position: created.json.position, version: created.json.version });
           // A request sent once the partition had been noticed must not wait on it.
           if (phase === 'partitioned' && sentAt - partitionedAt > detectedWithinMs) slowDuringPartition.push(created.elapsedMs);
         } catch {
@@ -72,12 +74,21 @@ describe('a network partition between the server and PostgreSQL, under load', ()
     partitionedAt = Date.now();
     proxy.partition();
     // Noticed by the heartbeat: /ready says so, and requests answer 503 at once.
-    const noticedAfterMs = await eventually('the partition noticed', 20_000, async () => {
-      const ready = await api.call('GET', '/ready', undefined, { timeoutMs: 10_000 });
-      return ready.status === 503 && ready.json.components?.postgres?.status === 'down' ? Date.now() - partitionedAt : undefined;
-    }, 100);
+    const noticedAfterMs = await eventually(
+      'the partition noticed',
+      20_000,
+      async () => {
+        const ready = await api.call('GET', '/ready', undefined, { timeoutMs: 10_000 });
+        return ready.status === 503 && ready.json.components?.postgres?.status === 'down' ? Date.now() - partitionedAt : undefined;
+      },
+      100,
+    );
     expect(noticedAfterMs).toBeLessThan(detectedWithinMs);
-    for (const [method, path, body] of [['GET', '/api/transactions?limit=5'], ['POST', '/api/transactions', initiateBody()], ['GET', '/api/events?limit=5']] as const) {
+    for (const [method, path, body] of [
+      ['GET', '/api/transactions?limit=5'],
+      ['POST', '/api/transactions', initiateBody()],
+      ['GET', '/api/events?limit=5'],
+    ] as const) {
       const response = await api.call(method, path, body, { timeoutMs: 10_000 });
       expect({ path, status: response.status }).toEqual({ path, status: 503 });
       expect(response.headers.get('retry-after')).toMatch(/^\d+$/);
@@ -89,11 +100,17 @@ describe('a network partition between the server and PostgreSQL, under load', ()
     phase = 'healed';
     proxy.heal();
     const healedAt = Date.now();
-    await eventually('the API serves again', 30_000, async () => {
-      const response = await api.call('POST', '/api/transactions', initiateBody(), { timeoutMs: 10_000 });
-      if (response.status === 201) acknowledged.push({ id: response.json.id, position: response.json.position, version: response.json.version });
-      return response.status === 201 ? true : undefined;
-    }, 200);
+    await eventually(
+      'the API serves again',
+      30_000,
+      async () => {
+        const response = await api.call('POST', '/api/transactions', initiateBody(), { timeoutMs: 10_000 });
+        if (response.status === 201)
+          acknowledged.push({ id: response.json.id, position: response.json.position, version: response.json.version });
+        return response.status === 201 ? true : undefined;
+      },
+      200,
+    );
     const recoveredMs = Date.now() - healedAt;
     await sleep(2_000);
     load.stop();
@@ -113,8 +130,14 @@ describe('a network partition between the server and PostgreSQL, under load', ()
     await eventually('/ready is 200 again', 30_000, async () => ((await api.call('GET', '/ready')).status === 200 ? true : undefined));
     const { verifyMs } = await expectConsistent(api);
     report('postgres-partition', {
-      requestsStarted: started, acknowledged: acknowledged.length, ackedBefore, noticedAfterMs, recoveredMs, verifyMs,
-      slowestAfterNoticeMs: Math.round(Math.max(0, ...slowDuringPartition)), statuses: Object.fromEntries(statuses),
+      requestsStarted: started,
+      acknowledged: acknowledged.length,
+      ackedBefore,
+      noticedAfterMs,
+      recoveredMs,
+      verifyMs,
+      slowestAfterNoticeMs: Math.round(Math.max(0, ...slowDuringPartition)),
+      statuses: Object.fromEntries(statuses),
     });
   });
 });

@@ -85,7 +85,9 @@ describe('read replicas: queries on a streaming replica', () => {
       expect(created.status).toBe(201);
       expect(created.json.status).toBe('ESCROW');
       // A command on the new transaction decides on the primary's state: the paused replica has never seen it.
-      const confirmed = await under.api.call('POST', `/api/transactions/${created.json.id}/confirm`, undefined, { headers: { 'if-match': `"${created.json.version}"` } });
+      const confirmed = await under.api.call('POST', `/api/transactions/${created.json.id}/confirm`, undefined, {
+        headers: { 'if-match': `"${created.json.version}"` },
+      });
       expect(confirmed.status, confirmed.text).toBe(200);
       expect(confirmed.json.status).toBe('COMPLETED');
 
@@ -115,14 +117,21 @@ describe('read replicas: queries on a streaming replica', () => {
   });
 
   it('a rebuild swaps in a generation the replica has not replayed: its queries go to the primary until it has', async () => {
-    const generationOf = async () => ((await under.api.call('GET', '/api/admin/projections', undefined, { admin: true })).json.items as Json[])
-      .find((item) => item.name === 'ledger')?.generation as number;
+    const generationOf = async () =>
+      ((await under.api.call('GET', '/api/admin/projections', undefined, { admin: true })).json.items as Json[]).find(
+        (item) => item.name === 'ledger',
+      )?.generation as number;
     const before = await generationOf();
     await queryDatabase(replicaDatabase(), 'select pg_wal_replay_pause()');
     try {
       const rebuild = await under.api.call('POST', '/api/admin/projections/ledger/rebuild', undefined, { admin: true });
       expect(rebuild.status).toBe(202);
-      await eventually('the rebuilt ledger serves on the primary', 30_000, async () => ((await generationOf()) === before + 1 ? true : undefined), 100);
+      await eventually(
+        'the rebuilt ledger serves on the primary',
+        30_000,
+        async () => ((await generationOf()) === before + 1 ? true : undefined),
+        100,
+      );
       // The new generation's schema is not on the paused replica: a query there would fail.
       const balances = await under.api.call('GET', '/api/ledger/balances');
       expect(balances.status, balances.text).toBe(200);
@@ -137,13 +146,18 @@ describe('read replicas: queries on a streaming replica', () => {
   });
 
   it('a replica stopped: every query still answered, by the primary, /ready degraded but ready; started again, it serves again', async () => {
-    const stopMs = await standby().stop().then(() => 0);
+    const stopMs = await standby()
+      .stop()
+      .then(() => 0);
     const statuses = new Map<string, number>();
     const until = Date.now() + 3_000;
     while (Date.now() < until) {
       const read = await under.api.call('GET', '/api/transactions?limit=10');
       const source = readFrom(read);
-      statuses.set(`${read.status} ${source.from}/${source.fallback ?? '-'}`, (statuses.get(`${read.status} ${source.from}/${source.fallback ?? '-'}`) ?? 0) + 1);
+      statuses.set(
+        `${read.status} ${source.from}/${source.fallback ?? '-'}`,
+        (statuses.get(`${read.status} ${source.from}/${source.fallback ?? '-'}`) ?? 0) + 1,
+      );
       await sleep(50);
     }
     expect([...statuses.keys()].filter((key) => !key.startsWith('200 ')).map((key) => `${key}: ${statuses.get(key)}`)).toEqual([]);

@@ -49,7 +49,10 @@ describe.each(['stopped', 'partitioned'] as const)('Redis %s under load, then ba
     const overdue: Json[] = [];
     let cursor: string | null = null;
     do {
-      const page = await under.api.call('GET', `/api/transactions?status=ESCROW&limit=500${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+      const page = await under.api.call(
+        'GET',
+        `/api/transactions?status=ESCROW&limit=500${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+      );
       expect(page.status).toBe(200);
       for (const item of page.json.items as Json[]) if (Date.parse(item.escrowExpiresAt) < now - graceMs) overdue.push(item);
       cursor = page.json.nextCursor;
@@ -68,7 +71,11 @@ describe.each(['stopped', 'partitioned'] as const)('Redis %s under load, then ba
       step: async (index) => {
         const onHoldExpiry = index % 2 === 0 ? 'release' : 'void';
         try {
-          const created = await under.api.call('POST', '/api/transactions', initiateBody({ amount: '3.00', simulation: { escrowTtlMs, onHoldExpiry, webhook: { delayMs: 86_400_000 } } }));
+          const created = await under.api.call(
+            'POST',
+            '/api/transactions',
+            initiateBody({ amount: '3.00', simulation: { escrowTtlMs, onHoldExpiry, webhook: { delayMs: 86_400_000 } } }),
+          );
           statuses.set(`${phase} ${created.status}`, (statuses.get(`${phase} ${created.status}`) ?? 0) + 1);
           if (created.status === 201 && created.json.status === 'ESCROW') holds.push({ id: created.json.id, onHoldExpiry, phase });
         } catch {
@@ -105,7 +112,9 @@ describe.each(['stopped', 'partitioned'] as const)('Redis %s under load, then ba
     const startMs = await restore();
     phase = 'redis back';
     const upAt = Date.now();
-    await eventually('/ready is 200 again without a server restart', 30_000, async () => ((await under.api.call('GET', '/ready')).status === 200 ? true : undefined));
+    await eventually('/ready is 200 again without a server restart', 30_000, async () =>
+      (await under.api.call('GET', '/ready')).status === 200 ? true : undefined,
+    );
     const readyAgainMs = Date.now() - upAt;
     const firedByRedisWhenBack = await timersFiredByRedis(under.api);
     await sleep(3_000);
@@ -119,23 +128,35 @@ describe.each(['stopped', 'partitioned'] as const)('Redis %s under load, then ba
     expect(await timersFiredByRedis(under.api)).toBeGreaterThan(firedByRedisWhenBack);
     const wrong: Json[] = [];
     for (let offset = 0; offset < holds.length; offset += 16) {
-      await Promise.all(holds.slice(offset, offset + 16).map(async (hold) => {
-        const read = await under.api.call('GET', `/api/transactions/${hold.id}`);
-        const expected = hold.onHoldExpiry === 'release' ? 'COMPLETED' : 'REFUNDED';
-        if (read.json.status !== expected) wrong.push({ ...hold, status: read.json.status, escrowExpiresAt: read.json.escrowExpiresAt });
-      }));
+      await Promise.all(
+        holds.slice(offset, offset + 16).map(async (hold) => {
+          const read = await under.api.call('GET', `/api/transactions/${hold.id}`);
+          const expected = hold.onHoldExpiry === 'release' ? 'COMPLETED' : 'REFUNDED';
+          if (read.json.status !== expected) wrong.push({ ...hold, status: read.json.status, escrowExpiresAt: read.json.escrowExpiresAt });
+        }),
+      );
     }
     expect(wrong.slice(0, 10)).toEqual([]);
     const resolutions = new Map<string, number>();
     for (const event of await readLog(under.api)) {
-      if (event.type === 'EscrowHoldPosted' || event.type === 'EscrowHoldVoided') resolutions.set(event.streamId, (resolutions.get(event.streamId) ?? 0) + 1);
+      if (event.type === 'EscrowHoldPosted' || event.type === 'EscrowHoldVoided')
+        resolutions.set(event.streamId, (resolutions.get(event.streamId) ?? 0) + 1);
     }
     expect([...resolutions.values()].filter((count) => count > 1)).toEqual([]);
     expect(resolutions.size).toBe(holds.length);
 
     const { verifyMs } = await expectConsistent(under.api);
     report(`redis-${how}`, {
-      requestsStarted: started, holds: holds.length, firedByRedisBeforeCut, heldWhileDown: heldWhileDown.length, stopMs, startMs, readyNoticedDownMs, downForMs, readyAgainMs, verifyMs,
+      requestsStarted: started,
+      holds: holds.length,
+      firedByRedisBeforeCut,
+      heldWhileDown: heldWhileDown.length,
+      stopMs,
+      startMs,
+      readyNoticedDownMs,
+      downForMs,
+      readyAgainMs,
+      verifyMs,
       statuses: Object.fromEntries(statuses),
     });
   });

@@ -59,9 +59,14 @@ describe('Redis Sentinel: the master killed under load', () => {
         const onHoldExpiry = index % 2 === 0 ? 'release' : 'void';
         const placedIn = phase;
         try {
-          const created = await under.api.call('POST', '/api/transactions', initiateBody({ amount: '3.00', simulation: { escrowTtlMs, onHoldExpiry, webhook: { delayMs: 86_400_000 } } }));
+          const created = await under.api.call(
+            'POST',
+            '/api/transactions',
+            initiateBody({ amount: '3.00', simulation: { escrowTtlMs, onHoldExpiry, webhook: { delayMs: 86_400_000 } } }),
+          );
           statuses.set(`${placedIn} ${created.status}`, (statuses.get(`${placedIn} ${created.status}`) ?? 0) + 1);
-          if (created.status === 201 && created.json.status === 'ESCROW') holds.push({ id: created.json.id, onHoldExpiry, phase: placedIn });
+          if (created.status === 201 && created.json.status === 'ESCROW')
+            holds.push({ id: created.json.id, onHoldExpiry, phase: placedIn });
         } catch {
           statuses.set(`${placedIn} transport error`, (statuses.get(`${placedIn} transport error`) ?? 0) + 1);
         }
@@ -76,10 +81,15 @@ describe('Redis Sentinel: the master killed under load', () => {
     expect(crashed).toBe(firstMaster);
     const promoted = await sentinel().waitForFailover(crashed);
     const promotedMs = Date.now() - crashedAt;
-    await eventually('/ready names the promoted master', 20_000, async () => {
-      const redis = await redisReadiness();
-      return redis?.status === 'up' && String(redis.detail).includes(`:${promoted}`) ? redis : undefined;
-    }, 100);
+    await eventually(
+      '/ready names the promoted master',
+      20_000,
+      async () => {
+        const redis = await redisReadiness();
+        return redis?.status === 'up' && String(redis.detail).includes(`:${promoted}`) ? redis : undefined;
+      },
+      100,
+    );
     const followedMs = Date.now() - crashedAt;
     // The promoted replica started without notifications: the server enabled them there.
     expect(await keyspaceFlags(promoted)).toMatch(/^(?=.*E)(?=.*[xA])/);
@@ -104,16 +114,19 @@ describe('Redis Sentinel: the master killed under load', () => {
     expect(lateMs).toBeLessThan(sweeperBoundMs);
     const wrong: Json[] = [];
     for (let offset = 0; offset < holds.length; offset += 16) {
-      await Promise.all(holds.slice(offset, offset + 16).map(async (hold) => {
-        const read = await under.api.call('GET', `/api/transactions/${hold.id}`);
-        const expected = hold.onHoldExpiry === 'release' ? 'COMPLETED' : 'REFUNDED';
-        if (read.json.status !== expected) wrong.push({ ...hold, status: read.json.status });
-      }));
+      await Promise.all(
+        holds.slice(offset, offset + 16).map(async (hold) => {
+          const read = await under.api.call('GET', `/api/transactions/${hold.id}`);
+          const expected = hold.onHoldExpiry === 'release' ? 'COMPLETED' : 'REFUNDED';
+          if (read.json.status !== expected) wrong.push({ ...hold, status: read.json.status });
+        }),
+      );
     }
     expect(wrong.slice(0, 10)).toEqual([]);
     const resolutions = new Map<string, number>();
     for (const event of await readLog(under.api)) {
-      if (event.type === 'EscrowHoldPosted' || event.type === 'EscrowHoldVoided') resolutions.set(event.streamId, (resolutions.get(event.streamId) ?? 0) + 1);
+      if (event.type === 'EscrowHoldPosted' || event.type === 'EscrowHoldVoided')
+        resolutions.set(event.streamId, (resolutions.get(event.streamId) ?? 0) + 1);
     }
     expect([...resolutions.values()].filter((count) => count > 1)).toEqual([]);
     expect(resolutions.size).toBe(holds.length);
@@ -122,7 +135,8 @@ describe('Redis Sentinel: the master killed under load', () => {
     const firedBy = (placed: Hold['phase']) => {
       const ids = new Set(holds.filter((hold) => hold.phase === placed).map((hold) => hold.id));
       const counts: Record<string, number> = {};
-      for (const timer of timers) if (ids.has(timer.transaction_id)) counts[timer.fired_by ?? 'none'] = (counts[timer.fired_by ?? 'none'] ?? 0) + 1;
+      for (const timer of timers)
+        if (ids.has(timer.transaction_id)) counts[timer.fired_by ?? 'none'] = (counts[timer.fired_by ?? 'none'] ?? 0) + 1;
       return counts;
     };
     const afterFailover = firedBy('after');
@@ -131,8 +145,14 @@ describe('Redis Sentinel: the master killed under load', () => {
 
     const { verifyMs } = await expectConsistent(under.api);
     report('redis-sentinel', {
-      requestsStarted: started, holds: holds.length, promotedMs, followedMs, lateMsMax: Math.round(lateMs), verifyMs,
-      firedBy: { before: firedBy('before'), failover: firedBy('failover'), after: afterFailover }, statuses: Object.fromEntries(statuses),
+      requestsStarted: started,
+      holds: holds.length,
+      promotedMs,
+      followedMs,
+      lateMsMax: Math.round(lateMs),
+      verifyMs,
+      firedBy: { before: firedBy('before'), failover: firedBy('failover'), after: afterFailover },
+      statuses: Object.fromEntries(statuses),
     });
   });
 });

@@ -102,14 +102,16 @@ describe(`a soak of ${transactionCount} transactions with mixed failure injectio
       if (created.status === 201) {
         const id = created.json.id as string;
         if (followUp === 'refund') await call('POST', `/api/transactions/${id}/refund`, { reason: 'soak' });
-        if (followUp === 'override') await call('POST', `/api/admin/transactions/${id}/override`, { status: 'INITIATED', reason: 'soak: authorize again' }, true);
+        if (followUp === 'override')
+          await call('POST', `/api/admin/transactions/${id}/override`, { status: 'INITIATED', reason: 'soak: authorize again' }, true);
         if (followUp === 'confirm-dispute' || followUp === 'confirm-refund') {
           const confirmed = await call('POST', `/api/transactions/${id}/confirm`);
           if (confirmed.status === 200 && confirmed.json.status === 'COMPLETED') {
             if (followUp === 'confirm-refund') await call('POST', `/api/transactions/${id}/refund`, { reason: 'soak' });
             else {
               const opened = await call('POST', `/api/transactions/${id}/disputes`, { reason: 'soak' });
-              if (opened.status === 200) await call('POST', `/api/transactions/${id}/disputes/resolve`, { outcome: index % 3 === 0 ? 'LOST' : 'WON' });
+              if (opened.status === 200)
+                await call('POST', `/api/transactions/${id}/disputes/resolve`, { outcome: index % 3 === 0 ? 'LOST' : 'WON' });
             }
           }
         }
@@ -160,7 +162,11 @@ describe(`a soak of ${transactionCount} transactions with mixed failure injectio
     // On failure, the server's own log says why.
     if (serverErrors.length > 0) {
       // The assertion's message is cut short: the server's error lines go to stderr whole.
-      const errorLines = under.server.log().split('\n').filter((line) => line.includes('"level":50')).slice(-10);
+      const errorLines = under.server
+        .log()
+        .split('\n')
+        .filter((line) => line.includes('"level":50'))
+        .slice(-10);
       process.stderr.write(`[faults:soak] server errors:\n${errorLines.map((line) => line.slice(0, 8000)).join('\n')}\n`);
     }
     expect(serverErrors.slice(0, 10)).toEqual([]);
@@ -173,15 +179,32 @@ describe(`a soak of ${transactionCount} transactions with mixed failure injectio
     const lastPeak = Math.max(...memory.slice(-quarter).map((sample) => sample.rssBytes));
     const byStatus = await under.api.call('GET', '/api/transactions?limit=1');
     report('soak', {
-      transactions: started, clients, loadMs, transactionsPerSecond: Math.round(started / (loadMs / 1000)), clockAdvances: advances, slowestAdvanceMs, settlementRuns: settlements,
-      serverCpuMsPerTransaction: Math.round(((burstCpuS + advanceCpuS) * 1000 / started) * 100) / 100,
+      transactions: started,
+      clients,
+      loadMs,
+      transactionsPerSecond: Math.round(started / (loadMs / 1000)),
+      clockAdvances: advances,
+      slowestAdvanceMs,
+      settlementRuns: settlements,
+      serverCpuMsPerTransaction: Math.round((((burstCpuS + advanceCpuS) * 1000) / started) * 100) / 100,
       serverCoresBusyInBursts: Math.round((burstCpuS / (bursts.reduce((sum, ms) => sum + ms, 0) / 1000)) * 100) / 100,
       serverCoresBusyInAdvances: Math.round((advanceCpuS / (advanceMs.reduce((sum, ms) => sum + ms, 0) / 1000)) * 100) / 100,
-      verifyMs, checkedEvents: verified.checkedEvents, checkedTransactions: verified.checkedTransactions,
-      rssFirstQuarterPeakMiB: Math.round(firstPeak / 2 ** 20), rssLastQuarterPeakMiB: Math.round(lastPeak / 2 ** 20), rssSamples: memory.length,
-      rssCurve: memory.filter((_, index) => index % Math.max(1, Math.floor(memory.length / 12)) === 0).map((sample) => `${Math.round(sample.atMs / 1000)}s:${Math.round(sample.rssBytes / 2 ** 20)}MiB`),
-      timers: overdue.json.components?.timers, slowestMs: Object.fromEntries(slowest),
-      meanMs: Object.fromEntries([...totalMs].map(([route, ms]) => [route, Math.round(ms / calls.get(route)!)])), burstMs: bursts, advanceMs, statuses: Object.fromEntries([...statuses].sort()), sample: byStatus.json.items?.[0]?.status,
+      verifyMs,
+      checkedEvents: verified.checkedEvents,
+      checkedTransactions: verified.checkedTransactions,
+      rssFirstQuarterPeakMiB: Math.round(firstPeak / 2 ** 20),
+      rssLastQuarterPeakMiB: Math.round(lastPeak / 2 ** 20),
+      rssSamples: memory.length,
+      rssCurve: memory
+        .filter((_, index) => index % Math.max(1, Math.floor(memory.length / 12)) === 0)
+        .map((sample) => `${Math.round(sample.atMs / 1000)}s:${Math.round(sample.rssBytes / 2 ** 20)}MiB`),
+      timers: overdue.json.components?.timers,
+      slowestMs: Object.fromEntries(slowest),
+      meanMs: Object.fromEntries([...totalMs].map(([route, ms]) => [route, Math.round(ms / calls.get(route)!)])),
+      burstMs: bursts,
+      advanceMs,
+      statuses: Object.fromEntries([...statuses].sort()),
+      sample: byStatus.json.items?.[0]?.status,
     });
     // With pg_stat_statements loaded (LOCAL_PG_SETTINGS), what cost PostgreSQL the most.
     const statements = await topStatements(under.databaseUrl);

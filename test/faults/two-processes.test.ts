@@ -61,7 +61,10 @@ describe('two API processes on one database under load', () => {
     expect((await a.call('POST', '/api/transactions', initiateBody())).status).toBe(201);
     const from = await headPosition(a);
     const streams = await Promise.all([
-      openStream('a1', a.baseUrl, from), openStream('a2', a.baseUrl, from), openStream('b1', b.baseUrl, from), openStream('b2', b.baseUrl, from),
+      openStream('a1', a.baseUrl, from),
+      openStream('a2', a.baseUrl, from),
+      openStream('b1', b.baseUrl, from),
+      openStream('b2', b.baseUrl, from),
     ]);
 
     const expiring: Array<{ id: string; onHoldExpiry: 'release' | 'void' }> = [];
@@ -81,7 +84,11 @@ describe('two API processes on one database under load', () => {
         try {
           if (index % 3 === 0) {
             const onHoldExpiry = index % 2 === 0 ? 'release' : 'void';
-            const created = await api.call('POST', '/api/transactions', initiateBody({ amount: '2.00', simulation: { escrowTtlMs, onHoldExpiry } }));
+            const created = await api.call(
+              'POST',
+              '/api/transactions',
+              initiateBody({ amount: '2.00', simulation: { escrowTtlMs, onHoldExpiry } }),
+            );
             count(`expiring ${created.status}`);
             if (created.status === 201) expiring.push({ id: created.json.id, onHoldExpiry });
           } else if (index % 3 === 1 || toConfirm.length === 0) {
@@ -105,15 +112,26 @@ describe('two API processes on one database under load', () => {
 
     // Every hold expires, once: one EscrowHoldPosted or EscrowHoldVoided per stream at most.
     await sleep(escrowTtlMs + 2_000);
-    await eventually('every short hold expired', 30_000, async () => {
-      const page = await a.call('GET', '/api/transactions?status=ESCROW&limit=500');
-      const stillHeld = new Set((page.json.items as Json[]).map((item) => item.id));
-      return expiring.every((hold) => !stillHeld.has(hold.id)) ? true : undefined;
-    }, 500);
+    await eventually(
+      'every short hold expired',
+      30_000,
+      async () => {
+        const page = await a.call('GET', '/api/transactions?status=ESCROW&limit=500');
+        const stillHeld = new Set((page.json.items as Json[]).map((item) => item.id));
+        return expiring.every((hold) => !stillHeld.has(hold.id)) ? true : undefined;
+      },
+      500,
+    );
 
     // Both run settlement at once, three times: each transaction settles once, batches are disjoint.
-    const tomorrow = new Date(Date.parse((await a.call('GET', '/api/admin/clock', undefined, { admin: true })).json.now) + 86_400_000).toISOString().slice(0, 10);
-    const runs = await Promise.all([a, b, a, b, a, b].map((api) => api.call('POST', '/api/admin/settlement/run', { settlementDate: tomorrow }, { admin: true, timeoutMs: 60_000 })));
+    const tomorrow = new Date(Date.parse((await a.call('GET', '/api/admin/clock', undefined, { admin: true })).json.now) + 86_400_000)
+      .toISOString()
+      .slice(0, 10);
+    const runs = await Promise.all(
+      [a, b, a, b, a, b].map((api) =>
+        api.call('POST', '/api/admin/settlement/run', { settlementDate: tomorrow }, { admin: true, timeoutMs: 60_000 }),
+      ),
+    );
     expect(runs.map((run) => run.status)).toEqual([200, 200, 200, 200, 200, 200]);
     const batchIds = runs.flatMap((run) => run.json.batchIds as string[]);
     expect(new Set(batchIds).size).toBe(batchIds.length);
@@ -129,7 +147,12 @@ describe('two API processes on one database under load', () => {
       counts[event.type] = (counts[event.type] ?? 0) + 1;
       perStream.set(event.streamId, counts);
     }
-    const doubled = [...perStream].filter(([, counts]) => (counts.EscrowHoldPosted ?? 0) + (counts.EscrowHoldVoided ?? 0) > 1 || (counts.TransactionSettled ?? 0) > 1 || (counts.EscrowHoldPlaced ?? 0) > 1);
+    const doubled = [...perStream].filter(
+      ([, counts]) =>
+        (counts.EscrowHoldPosted ?? 0) + (counts.EscrowHoldVoided ?? 0) > 1 ||
+        (counts.TransactionSettled ?? 0) > 1 ||
+        (counts.EscrowHoldPlaced ?? 0) > 1,
+    );
     expect(doubled).toEqual([]);
     for (const hold of expiring) {
       const counts = perStream.get(`txn-${hold.id}`) ?? {};
@@ -140,7 +163,12 @@ describe('two API processes on one database under load', () => {
 
     // Every WebSocket client of either process saw exactly the log, in order.
     const positions = log.map((event) => event.position as string);
-    await eventually('every stream client caught up', 30_000, async () => (streams.every((stream) => stream.positions.length >= positions.length) ? true : undefined), 250);
+    await eventually(
+      'every stream client caught up',
+      30_000,
+      async () => (streams.every((stream) => stream.positions.length >= positions.length) ? true : undefined),
+      250,
+    );
     for (const stream of streams) {
       expect(stream.problems, stream.name).toEqual([]);
       expect(stream.positions.length, stream.name).toBe(positions.length);
@@ -150,29 +178,56 @@ describe('two API processes on one database under load', () => {
 
     const consistent = await Promise.all(apis.map((api) => expectConsistent(api)));
     report('two-processes', {
-      requestsStarted: started, expiringHolds: expiring.length, confirmed: confirmed.length, settledCount, batches: batchIds.length,
-      settledPerRun: runs.map((run) => run.json.settledCount), eventsStreamed: positions.length, streamClients: streams.length,
-      verifyMs: consistent.map((result) => result.verifyMs), statuses: Object.fromEntries(statuses),
+      requestsStarted: started,
+      expiringHolds: expiring.length,
+      confirmed: confirmed.length,
+      settledCount,
+      batches: batchIds.length,
+      settledPerRun: runs.map((run) => run.json.settledCount),
+      eventsStreamed: positions.length,
+      streamClients: streams.length,
+      verifyMs: consistent.map((result) => result.verifyMs),
+      statuses: Object.fromEntries(statuses),
     });
   });
   it('rebuilds a read model once when both processes are asked at the same moment; both then serve the new generation', async () => {
     const [a, b] = apis as [Api, Api];
-    const generationOf = async (api: Api) => ((await api.call('GET', '/api/admin/projections', undefined, { admin: true })).json.items as Json[])
-      .find((item) => item.name === 'ledger')?.generation as number;
+    const generationOf = async (api: Api) =>
+      ((await api.call('GET', '/api/admin/projections', undefined, { admin: true })).json.items as Json[]).find(
+        (item) => item.name === 'ledger',
+      )?.generation as number;
     const before = await generationOf(a);
-    const answers = await Promise.all([a, b].map((api) => api.call('POST', '/api/admin/projections/ledger/rebuild', undefined, { admin: true })));
+    const answers = await Promise.all(
+      [a, b].map((api) => api.call('POST', '/api/admin/projections/ledger/rebuild', undefined, { admin: true })),
+    );
     // One process takes the rebuild; the other is refused (409), never a second build of the same generation.
     expect(answers.map((answer) => answer.status).sort()).toEqual([202, 409]);
     const refused = answers.find((answer) => answer.status === 409)!;
     expect(refused.headers.get('content-type')).toMatch(/problem\+json/);
     let last: unknown;
-    await eventually('both processes serve the rebuilt ledger', 30_000, async () => {
-      const generations = await Promise.all([a, b].map(generationOf));
-      const statuses = await Promise.all([a, b].map(async (api) => ((await api.call('GET', '/api/admin/projections', undefined, { admin: true })).json.items as Json[]).find((item) => item.name === 'ledger')?.status));
-      last = { before, generations, statuses };
-      // One process applies the read model ('live'), the other waits for its lock ('standby').
-      return generations.every((generation) => generation === before + 1) && statuses.includes('live') && statuses.every((status) => status === 'live' || status === 'standby') ? true : undefined;
-    }, 250).catch((error: unknown) => {
+    await eventually(
+      'both processes serve the rebuilt ledger',
+      30_000,
+      async () => {
+        const generations = await Promise.all([a, b].map(generationOf));
+        const statuses = await Promise.all(
+          [a, b].map(
+            async (api) =>
+              ((await api.call('GET', '/api/admin/projections', undefined, { admin: true })).json.items as Json[]).find(
+                (item) => item.name === 'ledger',
+              )?.status,
+          ),
+        );
+        last = { before, generations, statuses };
+        // One process applies the read model ('live'), the other waits for its lock ('standby').
+        return generations.every((generation) => generation === before + 1) &&
+          statuses.includes('live') &&
+          statuses.every((status) => status === 'live' || status === 'standby')
+          ? true
+          : undefined;
+      },
+      250,
+    ).catch((error: unknown) => {
       throw new Error(`${error instanceof Error ? error.message : String(error)}; last seen: ${JSON.stringify(last)}`);
     });
     await Promise.all(apis.map((api) => expectConsistent(api)));

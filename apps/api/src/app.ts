@@ -36,7 +36,13 @@ export interface BuildAppOptions {
 
 /** A request as logged: its URL with the value of any query parameter named for a token left out, however its name is spelled. */
 function requestLogView(request: FastifyRequest): Record<string, unknown> {
-  return { method: request.method, url: redactedUrl(request.url), host: request.host, remoteAddress: request.ip, remotePort: request.socket?.remotePort };
+  return {
+    method: request.method,
+    url: redactedUrl(request.url),
+    host: request.host,
+    remoteAddress: request.ip,
+    remotePort: request.socket?.remotePort,
+  };
 }
 
 /** The Fastify application: plugins, schemas, error mapping and routes. Listening is the caller's. */
@@ -56,7 +62,12 @@ export async function buildApp(context: AppContext, options: BuildAppOptions = {
     // over maxParamLength) is bad input too, in the same problem+json shape.
     frameworkErrors: (error, _request, reply) => {
       const urlProblem = error.code === 'FST_ERR_BAD_URL' || error.code === 'FST_ERR_MAX_PARAM_LENGTH';
-      sendProblem(reply, urlProblem ? problems.validation(error.message, [{ path: 'url', message: 'is not a valid URL for this API' }]) : toProblem(error) ?? problems.validation(error.message));
+      sendProblem(
+        reply,
+        urlProblem
+          ? problems.validation(error.message, [{ path: 'url', message: 'is not a valid URL for this API' }])
+          : (toProblem(error) ?? problems.validation(error.message)),
+      );
     },
   });
   // An empty body sent as application/json (a client's default header on a POST without data) is
@@ -75,7 +86,10 @@ export async function buildApp(context: AppContext, options: BuildAppOptions = {
       return done(problems.validation('the body is not valid JSON', [{ path: 'body', message: 'is not valid JSON' }]));
     }
     // No body at all reaches a route as null; a JSON null sent as the body is not an absent one.
-    if (parsed === null) return done(problems.validation('the body must be a JSON object, not null', [{ path: 'body', message: 'must be a JSON object, not null' }]));
+    if (parsed === null)
+      return done(
+        problems.validation('the body must be a JSON object, not null', [{ path: 'body', message: 'must be a JSON object, not null' }]),
+      );
     const refused = refusedContent(parsed, undefined);
     if (refused) return done(problems.field(refused.path || 'body', refused.message));
     done(null, parsed);
@@ -119,7 +133,10 @@ export async function buildApp(context: AppContext, options: BuildAppOptions = {
   await app.register(fastifySwagger, {
     openapi: {
       info: { title: 'TrackTrove API', description: 'Fire, watch, replay and debug micro-transaction money flows.', version: '0.1.0' },
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } }, schemas: { Problem: z.toJSONSchema(ProblemSchema) as Record<string, unknown> } },
+      components: {
+        securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
+        schemas: { Problem: z.toJSONSchema(ProblemSchema) as Record<string, unknown> },
+      },
       security: [{ bearer: [] }],
     },
     transform: jsonSchemaTransform,
@@ -140,10 +157,21 @@ export async function buildApp(context: AppContext, options: BuildAppOptions = {
   const webDist = context.config.webDistDir ?? resolve(import.meta.dirname, '../../web/dist');
   if (existsSync(resolve(webDist, 'index.html'))) {
     // Source maps are not served, even from a build that has them: they would hand out the viewer's source.
-    await app.register(fastifyStatic, { root: webDist, prefix: '/', wildcard: false, index: ['index.html'], allowedPath: (path) => !path.endsWith('.map') });
+    await app.register(fastifyStatic, {
+      root: webDist,
+      prefix: '/',
+      wildcard: false,
+      index: ['index.html'],
+      allowedPath: (path) => !path.endsWith('.map'),
+    });
   } else {
     app.get('/', { schema: { hide: true } }, async (_request, reply) =>
-      reply.type('text/html').send('<!doctype html><title>TrackTrove</title><p>The trace viewer is not built: run <code>pnpm --filter @tracktrove/web build</code>. The API is at <a href="/docs">/docs</a>.</p>'));
+      reply
+        .type('text/html')
+        .send(
+          '<!doctype html><title>TrackTrove</title><p>The trace viewer is not built: run <code>pnpm --filter @tracktrove/web build</code>. The API is at <a href="/docs">/docs</a>.</p>',
+        ),
+    );
   }
   return app;
 }

@@ -1,6 +1,11 @@
 import { z } from 'zod';
 
-const commaList = z.string().transform((value) => value.split(',').map((item) => item.trim()).filter((item) => item.length > 0));
+const commaList = z.string().transform((value) =>
+  value
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item.length > 0),
+);
 const optionalSecret = z.string().min(1).optional();
 
 const EnvironmentSchema = z.object({
@@ -13,25 +18,50 @@ const EnvironmentSchema = z.object({
   DATA_DIR: z.string().default('.data'),
   REDIS_URL: z.string().url().optional(),
   /** host:port of each sentinel, comma-separated; instead of REDIS_URL. */
-  REDIS_SENTINELS: commaList.pipe(z.array(z.string().regex(/^[^\s:]+:\d{1,5}$/, 'each sentinel as host:port')).min(1).max(16)).optional(),
-  REDIS_MASTER_NAME: z.string().regex(/^[\w.-]{1,64}$/).default('tracktrove'),
+  REDIS_SENTINELS: commaList
+    .pipe(
+      z
+        .array(z.string().regex(/^[^\s:]+:\d{1,5}$/, 'each sentinel as host:port'))
+        .min(1)
+        .max(16),
+    )
+    .optional(),
+  REDIS_MASTER_NAME: z
+    .string()
+    .regex(/^[\w.-]{1,64}$/)
+    .default('tracktrove'),
   WEBHOOK_SECRET: z.string().min(16).optional(),
   CORS_ORIGINS: commaList.default(['http://localhost:5173']),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   TRACKTROVE_ADMIN_TOKEN: optionalSecret,
   TRACKTROVE_OPERATOR_TOKEN: optionalSecret,
   TRACKTROVE_VIEWER_TOKEN: optionalSecret,
-  ESCROW_TTL_MS: z.coerce.number().int().min(1_000).max(7 * 24 * 3_600_000).default(30_000),
+  ESCROW_TTL_MS: z.coerce
+    .number()
+    .int()
+    .min(1_000)
+    .max(7 * 24 * 3_600_000)
+    .default(30_000),
   MAX_RETRIES: z.coerce.number().int().min(0).max(10).default(3),
   RETRY_BASE_DELAY_MS: z.coerce.number().int().min(100).max(3_600_000).default(2_000),
   RETRY_MAX_DELAY_MS: z.coerce.number().int().min(100).max(86_400_000).default(60_000),
   SETTLEMENT_CUTOFF_HOUR_UTC: z.coerce.number().int().min(0).max(23).default(0),
   AMOUNT_MIN_MINOR: z.coerce.number().int().min(1).default(100),
   AMOUNT_MAX_MINOR: z.coerce.number().int().min(1).default(50_000),
-  BODY_LIMIT_BYTES: z.coerce.number().int().min(1_024).max(10 * 1024 * 1024).default(256 * 1024),
+  BODY_LIMIT_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1_024)
+    .max(10 * 1024 * 1024)
+    .default(256 * 1024),
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(6_000),
   WEB_DIST_DIR: z.string().optional(),
-  STREAM_MAX_BUFFERED_BYTES: z.coerce.number().int().min(16 * 1024).max(256 * 1024 * 1024).default(4 * 1024 * 1024),
+  STREAM_MAX_BUFFERED_BYTES: z.coerce
+    .number()
+    .int()
+    .min(16 * 1024)
+    .max(256 * 1024 * 1024)
+    .default(4 * 1024 * 1024),
   STREAM_HEARTBEAT_MS: z.coerce.number().int().min(100).max(300_000).default(15_000),
   MAX_STREAM_CLIENTS: z.coerce.number().int().min(1).max(100_000).default(2_000),
   DOCS_AND_METRICS_ROLE: z.enum(['viewer', 'operator', 'admin']).optional(),
@@ -95,10 +125,13 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env, overrid
   const parsed = EnvironmentSchema.safeParse(present);
   if (!parsed.success) throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`));
   const env = parsed.data;
-  if (env.DATABASE_READ_URLS?.length && !env.DATABASE_URL) throw new ConfigError(['DATABASE_READ_URLS: replicas need their primary in DATABASE_URL']);
+  if (env.DATABASE_READ_URLS?.length && !env.DATABASE_URL)
+    throw new ConfigError(['DATABASE_READ_URLS: replicas need their primary in DATABASE_URL']);
   if (env.REDIS_URL && env.REDIS_SENTINELS) throw new ConfigError(['REDIS_SENTINELS: set either REDIS_URL or REDIS_SENTINELS, not both']);
   if (env.SEED_COMPAT_PORT !== undefined && env.SEED_COMPAT_PORT !== 0 && env.SEED_COMPAT_PORT === env.PORT) {
-    throw new ConfigError([`SEED_COMPAT_PORT: must differ from PORT (${env.PORT}); the seed's frontend calls port 8080, so start with PORT=8081 SEED_COMPAT_PORT=8080`]);
+    throw new ConfigError([
+      `SEED_COMPAT_PORT: must differ from PORT (${env.PORT}); the seed's frontend calls port 8080, so start with PORT=8081 SEED_COMPAT_PORT=8080`,
+    ]);
   }
   return {
     port: env.PORT,
@@ -110,12 +143,12 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env, overrid
     redisUrl: env.REDIS_URL,
     redisSentinel: env.REDIS_SENTINELS
       ? {
-        sentinels: env.REDIS_SENTINELS.map((address) => {
-          const colon = address.lastIndexOf(':');
-          return { host: address.slice(0, colon), port: Number(address.slice(colon + 1)) };
-        }),
-        masterName: env.REDIS_MASTER_NAME,
-      }
+          sentinels: env.REDIS_SENTINELS.map((address) => {
+            const colon = address.lastIndexOf(':');
+            return { host: address.slice(0, colon), port: Number(address.slice(colon + 1)) };
+          }),
+          masterName: env.REDIS_MASTER_NAME,
+        }
       : undefined,
     webhookSecret: env.WEBHOOK_SECRET,
     corsOrigins: env.CORS_ORIGINS,

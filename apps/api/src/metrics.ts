@@ -11,12 +11,14 @@ export interface Metrics {
   readonly timersFired: Counter<'path'>;
 }
 
-export function createMetrics(collectors: {
-  projectionLag?: () => Promise<Array<{ name: string; lag: number }>>;
-  pendingHolds?: () => Promise<number>;
-  /** Timers fired since the process started, by path: monotonic totals. */
-  timersFired?: () => Readonly<Record<string, number>>;
-} = {}): Metrics {
+export function createMetrics(
+  collectors: {
+    projectionLag?: () => Promise<Array<{ name: string; lag: number }>>;
+    pendingHolds?: () => Promise<number>;
+    /** Timers fired since the process started, by path: monotonic totals. */
+    timersFired?: () => Readonly<Record<string, number>>;
+  } = {},
+): Metrics {
   const registry = new Registry();
   const timersFiredSeen = new Map<string, number>();
   collectDefaultMetrics({ register: registry, prefix: 'tracktrove_' });
@@ -29,8 +31,18 @@ export function createMetrics(collectors: {
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
       registers: [registry],
     }),
-    eventsAppended: new Counter({ name: 'tracktrove_events_appended_total', help: 'Events committed to the log, as seen by this process', labelNames: ['type'], registers: [registry] }),
-    webSocketClients: new Gauge({ name: 'tracktrove_websocket_clients', help: 'Connected WebSocket clients', labelNames: ['endpoint'], registers: [registry] }),
+    eventsAppended: new Counter({
+      name: 'tracktrove_events_appended_total',
+      help: 'Events committed to the log, as seen by this process',
+      labelNames: ['type'],
+      registers: [registry],
+    }),
+    webSocketClients: new Gauge({
+      name: 'tracktrove_websocket_clients',
+      help: 'Connected WebSocket clients',
+      labelNames: ['endpoint'],
+      registers: [registry],
+    }),
     projectionLag: new Gauge({
       name: 'tracktrove_projection_lag_events',
       help: 'Events committed but not yet applied, per projection',

@@ -69,12 +69,15 @@ function openReplica(name: string, url: string, logger: Logger): { replica: Read
         select pg_is_in_recovery() as in_recovery,
                pg_last_wal_replay_lsn()::text as replay_lsn,
                (extract(epoch from now() - pg_last_xact_replay_timestamp()) * 1000)::float8 as replay_delay_ms,
-               coalesce((select json_agg(json_build_object('name', name, 'tx_id', tx_id::text, 'seq', seq::text)) from tt_checkpoints), '[]'::json) as checkpoints`
-        .execute(database.db);
+               coalesce((select json_agg(json_build_object('name', name, 'tx_id', tx_id::text, 'seq', seq::text)) from tt_checkpoints), '[]'::json) as checkpoints`.execute(
+        database.db,
+      );
       const row = rows[0]!;
       current = {
         name,
-        checkpoints: new Map(row.checkpoints.map((checkpoint) => [checkpoint.name, { txId: BigInt(checkpoint.tx_id), seq: BigInt(checkpoint.seq) }])),
+        checkpoints: new Map(
+          row.checkpoints.map((checkpoint) => [checkpoint.name, { txId: BigInt(checkpoint.tx_id), seq: BigInt(checkpoint.seq) }]),
+        ),
         inRecovery: row.in_recovery,
         replayLsn: row.replay_lsn,
         replayDelayMs: row.replay_delay_ms === null ? null : Math.max(0, Math.round(row.replay_delay_ms)),
@@ -123,7 +126,13 @@ function openReplica(name: string, url: string, logger: Logger): { replica: Read
     }
   };
   void loop();
-  return { replica, database, stop: () => { stopped = true; } };
+  return {
+    replica,
+    database,
+    stop: () => {
+      stopped = true;
+    },
+  };
 }
 
 /**
@@ -147,20 +156,34 @@ export function openReadReplicas(urls: readonly string[], logger: Logger): ReadR
  * primary serves them) but does not make the server unready.
  */
 export async function replicaReadiness(replicas: readonly ReadReplica[], primary: Kysely<any>) {
-  const items = await Promise.all(replicas.map(async (replica) => {
-    const state = replica.state();
-    if (!state) return { name: replica.name, status: 'down' as const, detail: replica.lastError() ?? 'not read yet' };
-    if (!state.inRecovery) return { name: replica.name, status: 'down' as const, detail: 'not in recovery: not a replica (promoted?); queries go to the primary' };
-    // The primary's WAL position; null when the primary does not answer (its own component says so).
-    const lagBytes = await sql<{ lag_bytes: number | null }>`
-      select pg_wal_lsn_diff(pg_current_wal_lsn(), ${state.replayLsn}::pg_lsn)::float8 as lag_bytes`.execute(primary)
-      .then(({ rows }) => Math.max(0, rows[0]?.lag_bytes ?? 0), () => null);
-    return { name: replica.name, status: 'up' as const, lagBytes, replayDelayMs: state.replayDelayMs };
-  }));
+  const items = await Promise.all(
+    replicas.map(async (replica) => {
+      const state = replica.state();
+      if (!state) return { name: replica.name, status: 'down' as const, detail: replica.lastError() ?? 'not read yet' };
+      if (!state.inRecovery)
+        return {
+          name: replica.name,
+          status: 'down' as const,
+          detail: 'not in recovery: not a replica (promoted?); queries go to the primary',
+        };
+      // The primary's WAL position; null when the primary does not answer (its own component says so).
+      const lagBytes = await sql<{ lag_bytes: number | null }>`
+      select pg_wal_lsn_diff(pg_current_wal_lsn(), ${state.replayLsn}::pg_lsn)::float8 as lag_bytes`
+        .execute(primary)
+        .then(
+          ({ rows }) => Math.max(0, rows[0]?.lag_bytes ?? 0),
+          () => null,
+        );
+      return { name: replica.name, status: 'up' as const, lagBytes, replayDelayMs: state.replayDelayMs };
+    }),
+  );
   const down = items.filter((item) => item.status === 'down').length;
   return {
     status: down === 0 ? ('up' as const) : ('degraded' as const),
-    detail: down === 0 ? `${items.length} replica(s) serve queries` : `${down} of ${items.length} replica(s) down; the primary serves their queries`,
+    detail:
+      down === 0
+        ? `${items.length} replica(s) serve queries`
+        : `${down} of ${items.length} replica(s) down; the primary serves their queries`,
     items,
   };
 }

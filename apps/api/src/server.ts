@@ -3,7 +3,15 @@ import { join } from 'node:path';
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import { pino, type Logger } from 'pino';
 import { sql, type Migration } from 'kysely';
-import { createEventStore, eventStoreMigrations, migrateToLatest, openDatabase, type EventStore, type StoreDatabase, type Upcaster } from '@tracktrove/event-store';
+import {
+  createEventStore,
+  eventStoreMigrations,
+  migrateToLatest,
+  openDatabase,
+  type EventStore,
+  type StoreDatabase,
+  type Upcaster,
+} from '@tracktrove/event-store';
 import type { AppContext } from './app-context.ts';
 import { buildApp } from './app.ts';
 import type { Config } from './config.ts';
@@ -64,12 +72,19 @@ export interface StartServerOptions {
 export async function startServer(options: StartServerOptions): Promise<RunningServer> {
   const { config } = options;
   const logger = options.logger ?? pino({ level: config.logLevel, base: { service: 'tracktrove' } });
-  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.databaseUrl ? undefined : join(config.dataDir, 'pglite'), logger });
+  const database = await openDatabase({
+    databaseUrl: config.databaseUrl,
+    dataDir: config.databaseUrl ? undefined : join(config.dataDir, 'pglite'),
+    logger,
+  });
   const migrations = Object.assign({}, eventStoreMigrations, ...(options.modules ?? []).map((module) => module.migrations ?? {}));
   const ran = await migrateToLatest(database.db, migrations);
   if (ran.length > 0) logger.info({ migrations: ran }, 'migrations applied');
-  const upcasters = [options.upcast, ...(options.modules ?? []).map((module) => module.upcast)].filter((upcast): upcast is Upcaster => upcast !== undefined);
-  const upcast: Upcaster | undefined = upcasters.length === 0 ? undefined : (event) => upcasters.reduce((current, next) => next(current), event);
+  const upcasters = [options.upcast, ...(options.modules ?? []).map((module) => module.upcast)].filter(
+    (upcast): upcast is Upcaster => upcast !== undefined,
+  );
+  const upcast: Upcaster | undefined =
+    upcasters.length === 0 ? undefined : (event) => upcasters.reduce((current, next) => next(current), event);
   const store = await createEventStore({ database, upcast, logger });
 
   const adminToken = config.tokens.admin ?? randomBytes(24).toString('base64url');
@@ -81,10 +96,12 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
 
   const metrics = createMetrics({
     projectionLag: async () => (await Promise.all(started.map((module) => module.projectionLag?.() ?? []))).flat(),
-    pendingHolds: async () => (await Promise.all(started.map((module) => module.pendingHolds?.() ?? 0))).reduce((sum, count) => sum + count, 0),
+    pendingHolds: async () =>
+      (await Promise.all(started.map((module) => module.pendingHolds?.() ?? 0))).reduce((sum, count) => sum + count, 0),
     timersFired: () => {
       const totals: Record<string, number> = {};
-      for (const module of started) for (const [path, count] of Object.entries(module.timersFired?.() ?? {})) totals[path] = (totals[path] ?? 0) + count;
+      for (const module of started)
+        for (const [path, count] of Object.entries(module.timersFired?.() ?? {})) totals[path] = (totals[path] ?? 0) + count;
       return totals;
     },
   });
@@ -98,10 +115,13 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   // On PostgreSQL the probe is a ping on a connection of its own, bounded in time, and also runs as
   // a heartbeat: a server that stops answering (a partition) is noticed within about three seconds,
   // and the pool's connections are dropped so that requests waiting on it answer 503 at once.
-  const availability = trackAvailability(async () => {
-    if (database.ping) await database.ping(availabilityLimits.pingTimeoutMs);
-    else await sql`select 1`.execute(database.db);
-  }, { logger, heartbeatMs: database.ping ? availabilityLimits.heartbeatMs : 0, onUnavailable: () => database.dropConnections?.() });
+  const availability = trackAvailability(
+    async () => {
+      if (database.ping) await database.ping(availabilityLimits.pingTimeoutMs);
+      else await sql`select 1`.execute(database.db);
+    },
+    { logger, heartbeatMs: database.ping ? availabilityLimits.heartbeatMs : 0, onUnavailable: () => database.dropConnections?.() },
+  );
   const context: AppContext = {
     config,
     logger,
@@ -118,7 +138,8 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   let url: string | null = null;
   if (options.listen ?? true) url = await app.listen({ port: config.port, host: config.host });
   else await app.ready();
-  const seedCompat = config.seedCompatPort === undefined ? null : await startSeedCompat(context, started, config.seedCompatPort, options.listen ?? true);
+  const seedCompat =
+    config.seedCompatPort === undefined ? null : await startSeedCompat(context, started, config.seedCompatPort, options.listen ?? true);
 
   return {
     app,

@@ -36,12 +36,17 @@ export function trackTroveModule(handle: TrackTroveModuleHandle = {}): Module {
         store,
         redisUrl: config.redisUrl,
         redisSentinel: config.redisSentinel,
-        webhookSecret: config.webhookSecret ?? await loadOrCreateWebhookSecret(database.db),
+        webhookSecret: config.webhookSecret ?? (await loadOrCreateWebhookSecret(database.db)),
         idempotency: config.idempotency,
         webhookUrl: '/api/webhooks/gateway',
         webhookTransport: async (request) => {
           if (!app) return { status: 503, body: 'the API is not ready' };
-          const response = await app.inject({ method: 'POST', url: '/api/webhooks/gateway', headers: request.headers, payload: request.body });
+          const response = await app.inject({
+            method: 'POST',
+            url: '/api/webhooks/gateway',
+            headers: request.headers,
+            payload: request.body,
+          });
           return { status: response.statusCode, body: response.body };
         },
         defaults: {
@@ -76,7 +81,10 @@ export function trackTroveModule(handle: TrackTroveModuleHandle = {}): Module {
           projections: async () => {
             const statuses = await runtime.status();
             const failing = statuses.filter((status) => status.lastError !== null);
-            return { status: failing.length > 0 ? ('degraded' as const) : ('up' as const), items: statuses.map(({ name, status, lag, position }) => ({ name, status, lag, position })) };
+            return {
+              status: failing.length > 0 ? ('degraded' as const) : ('up' as const),
+              items: statuses.map(({ name, status, lag, position }) => ({ name, status, lag, position })),
+            };
           },
           ...(replicas.replicas.length > 0 ? { replicas: () => replicaReadiness(replicas.replicas, store.database.db) } : {}),
           redis: async () => {

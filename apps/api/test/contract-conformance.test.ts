@@ -26,7 +26,13 @@ describe('conformance to api.md', () => {
     return { status: response.statusCode, headers: response.headers, json, text: response.body };
   };
   const admin = { authorization: 'Bearer admin-token' };
-  const initiateBody = (overrides: Json = {}) => ({ vendorId: randomUUID(), amount: '12.50', channel: 'WEB', simulation: { webhook: { delayMs: 3_600_000 } }, ...overrides });
+  const initiateBody = (overrides: Json = {}) => ({
+    vendorId: randomUUID(),
+    amount: '12.50',
+    channel: 'WEB',
+    simulation: { webhook: { delayMs: 3_600_000 } },
+    ...overrides,
+  });
   /** The secret the server made for its database (WEBHOOK_SECRET is unset). */
   const webhookSecret = () => loadOrCreateWebhookSecret(server.context.store.database.db);
   const initiate = async (overrides: Json = {}) => (await call('POST', '/api/transactions', initiateBody(overrides))).json;
@@ -45,7 +51,12 @@ describe('conformance to api.md', () => {
     const deep = await call('POST', '/api/transactions', JSON.stringify(initiateBody()).replace(/}$/, `,"payload":${nestedJson(5_000)}}`));
     expect(deep.status).toBe(400);
     expect(deep.json.errors.map((error: Json) => error.path)).toContain('payload');
-    const seed = await call('POST', '/api/transactions/initiate', { vendorId: randomUUID(), amount: 12.5, channel: 'WEB', initialPayloadJson: nestedJson(5_000) });
+    const seed = await call('POST', '/api/transactions/initiate', {
+      vendorId: randomUUID(),
+      amount: 12.5,
+      channel: 'WEB',
+      initialPayloadJson: nestedJson(5_000),
+    });
     expect(seed.status).toBe(400);
     expect(seed.json.errors.map((error: Json) => error.path)).toContain('initialPayloadJson');
     expect(await server.context.store.headPosition()).toBe(before);
@@ -57,10 +68,24 @@ describe('conformance to api.md', () => {
   it("holds the seed route's initialPayloadJson to the 64 KiB of JSON that payload allows, counted in bytes", async () => {
     const before = await server.context.store.headPosition();
     const wide = JSON.stringify({ note: 'é'.repeat(40_000) });
-    const seed = await call('POST', '/api/transactions/initiate', { vendorId: randomUUID(), amount: 12.5, channel: 'WEB', initialPayloadJson: wide });
+    const seed = await call('POST', '/api/transactions/initiate', {
+      vendorId: randomUUID(),
+      amount: 12.5,
+      channel: 'WEB',
+      initialPayloadJson: wide,
+    });
     expect(seed.status).toBe(400);
     expect(seed.json.errors.map((error: Json) => error.path)).toContain('initialPayloadJson');
-    expect((await call('POST', '/api/transactions/initiate', { vendorId: randomUUID(), amount: 12.5, channel: 'WEB', initialPayloadJson: '[1]' })).status).toBe(400);
+    expect(
+      (
+        await call('POST', '/api/transactions/initiate', {
+          vendorId: randomUUID(),
+          amount: 12.5,
+          channel: 'WEB',
+          initialPayloadJson: '[1]',
+        })
+      ).status,
+    ).toBe(400);
     expect(await server.context.store.headPosition()).toBe(before);
   });
 
@@ -107,10 +132,14 @@ describe('conformance to api.md', () => {
     expect(read.status).toBe(200);
     expect(read.json.id).toBe(created.id);
     expect((await call('GET', `/api/transactions/${upper}/events`)).json.items).toHaveLength(2);
-    expect((await call('GET', `/api/transactions?vendorId=${vendorId.toUpperCase()}`)).json.items.map((item: Json) => item.id)).toEqual([created.id]);
+    expect((await call('GET', `/api/transactions?vendorId=${vendorId.toUpperCase()}`)).json.items.map((item: Json) => item.id)).toEqual([
+      created.id,
+    ]);
     const body = JSON.stringify({ id: randomUUID(), type: 'payment.confirmed', transactionId: upper, createdAt: new Date().toISOString() });
     const t = Math.floor(Date.now() / 1000);
-    const signature = `t=${t},v1=${createHmac('sha256', await webhookSecret()).update(`${t}.${body}`).digest('hex')}`;
+    const signature = `t=${t},v1=${createHmac('sha256', await webhookSecret())
+      .update(`${t}.${body}`)
+      .digest('hex')}`;
     const delivered = await call('POST', '/api/webhooks/gateway', body, { 'tracktrove-signature': signature });
     expect(delivered.status).toBe(200);
     const refunded = await call('POST', `/api/transactions/${upper}/refund`, { reason: 'upper case id' });
@@ -130,7 +159,12 @@ describe('conformance to api.md', () => {
     expect(again.status).toBe(200);
     expect(again.headers['idempotent-replayed']).toBe('true');
     expect(again.headers.etag).toBe(confirmed.headers.etag);
-    expect(again.json).toMatchObject({ id: first.id, status: 'COMPLETED', version: confirmed.json.version, position: confirmed.json.position });
+    expect(again.json).toMatchObject({
+      id: first.id,
+      status: 'COMPLETED',
+      version: confirmed.json.version,
+      position: confirmed.json.position,
+    });
     const reused = await call('POST', `/api/transactions/${other.id}/confirm`, undefined, { 'idempotency-key': key });
     expect(reused.status).toBe(422);
     expect(reused.json.code).toBe('idempotency_key_reused');
@@ -180,8 +214,16 @@ describe('conformance to api.md', () => {
     const cases: Array<[string, string, string]> = [
       ['/api/transactions', JSON.stringify(initiateBody()).replace(/}$/, ',"__proto__":{"admin":true}}'), '__proto__'],
       ['/api/transactions', JSON.stringify(initiateBody()).replace(/}$/, ',"payload":{"deep":{"__proto__":1}}}'), 'payload.deep.__proto__'],
-      ['/api/transactions', JSON.stringify(initiateBody()).replace(/}$/, ',"payload":{"constructor":{"prototype":{"x":1}}}}'), 'payload.constructor'],
-      ['/api/transactions/initiate', JSON.stringify({ vendorId: randomUUID(), amount: 10, channel: 'WEB', initialPayloadJson: '{"__proto__":{"x":1}}' }), 'initialPayloadJson.__proto__'],
+      [
+        '/api/transactions',
+        JSON.stringify(initiateBody()).replace(/}$/, ',"payload":{"constructor":{"prototype":{"x":1}}}}'),
+        'payload.constructor',
+      ],
+      [
+        '/api/transactions/initiate',
+        JSON.stringify({ vendorId: randomUUID(), amount: 10, channel: 'WEB', initialPayloadJson: '{"__proto__":{"x":1}}' }),
+        'initialPayloadJson.__proto__',
+      ],
     ];
     for (const [url, body, path] of cases) {
       const response = await call('POST', url, body);
@@ -195,13 +237,20 @@ describe('conformance to api.md', () => {
     expect(query.status).toBe(400);
     expect(query.json.errors[0].path).toBe('query.__proto__');
     // The only transaction that came into being is the ordinary one.
-    const initiated = (await call('GET', `/api/events?from=${after}&types=TransactionInitiated&minPosition=${ordinary.json.position}`)).json.items;
+    const initiated = (await call('GET', `/api/events?from=${after}&types=TransactionInitiated&minPosition=${ordinary.json.position}`)).json
+      .items;
     expect(initiated.map((event: Json) => event.streamId)).toEqual([`txn-${ordinary.json.id}`]);
   });
 
   it('refuses a position beyond what the log can hold with 400, wherever a position is taken', async () => {
     const beyond = 'ffffffffffffffff-ffffffffffffffff';
-    for (const url of [`/api/events?from=${beyond}`, `/api/ledger/balances?asOf=${beyond}`, `/api/transactions?minPosition=${beyond}`, `/api/events?minPosition=${beyond}`, `/api/stream?from=${beyond}`]) {
+    for (const url of [
+      `/api/events?from=${beyond}`,
+      `/api/ledger/balances?asOf=${beyond}`,
+      `/api/transactions?minPosition=${beyond}`,
+      `/api/events?minPosition=${beyond}`,
+      `/api/stream?from=${beyond}`,
+    ]) {
       const response = await call('GET', url);
       expect(response.status, url).toBe(400);
       expect(response.json.code).toBe('validation_failed');
@@ -211,7 +260,11 @@ describe('conformance to api.md', () => {
   });
 
   it('answers URLs the router refuses (a broken percent-encoding, an over-long segment) with 400 problem+json', async () => {
-    for (const url of ['/api/transactions/%E0%A4%A', `/api/transactions/${'a'.repeat(300)}`, `/api/transactions/${'a'.repeat(300)}/status`]) {
+    for (const url of [
+      '/api/transactions/%E0%A4%A',
+      `/api/transactions/${'a'.repeat(300)}`,
+      `/api/transactions/${'a'.repeat(300)}/status`,
+    ]) {
       const response = await call('GET', url);
       expect(response.status, url).toBe(400);
       expect(response.headers['content-type']).toContain('application/problem+json');
@@ -231,16 +284,25 @@ describe('conformance to api.md', () => {
 
   it('refuses a correctly signed webhook whose id is not visible ASCII with 400, changing nothing', async () => {
     const held = await initiate();
-    const body = JSON.stringify({ id: 'evt_\u0000', type: 'payment.confirmed', transactionId: held.id, createdAt: new Date().toISOString() });
+    const body = JSON.stringify({
+      id: 'evt_\u0000',
+      type: 'payment.confirmed',
+      transactionId: held.id,
+      createdAt: new Date().toISOString(),
+    });
     const t = Math.floor(Date.now() / 1000);
-    const signature = `t=${t},v1=${createHmac('sha256', await webhookSecret()).update(`${t}.${body}`).digest('hex')}`;
+    const signature = `t=${t},v1=${createHmac('sha256', await webhookSecret())
+      .update(`${t}.${body}`)
+      .digest('hex')}`;
     const refused = await call('POST', '/api/webhooks/gateway', body, { 'tracktrove-signature': signature });
     expect(refused.status).toBe(400);
     expect(refused.json.errors[0].path).toBe('body.id');
     expect((await call('GET', `/api/transactions/${held.id}/status`)).text).toBe('ESCROW');
     // A signed body that is no object at all is named as the body itself.
     const array = '[1]';
-    const arraySignature = `t=${t},v1=${createHmac('sha256', await webhookSecret()).update(`${t}.${array}`).digest('hex')}`;
+    const arraySignature = `t=${t},v1=${createHmac('sha256', await webhookSecret())
+      .update(`${t}.${array}`)
+      .digest('hex')}`;
     const notObject = await call('POST', '/api/webhooks/gateway', array, { 'tracktrove-signature': arraySignature });
     expect(notObject.status).toBe(400);
     expect(notObject.json.errors[0].path).toBe('body');

@@ -6,10 +6,17 @@ import { startTestServer, type TestServer } from './test-server.ts';
 const origin = 'http://localhost:5173';
 
 function preflight(server: TestServer, path: string, from: string, method: string, headers: string) {
-  return fetch(`${server.baseUrl}${path}`, { method: 'OPTIONS', headers: { origin: from, 'access-control-request-method': method, 'access-control-request-headers': headers } });
+  return fetch(`${server.baseUrl}${path}`, {
+    method: 'OPTIONS',
+    headers: { origin: from, 'access-control-request-method': method, 'access-control-request-headers': headers },
+  });
 }
 
-const listOf = (header: string | null) => (header ?? '').split(',').map((item) => item.trim().toLowerCase()).filter(Boolean);
+const listOf = (header: string | null) =>
+  (header ?? '')
+    .split(',')
+    .map((item) => item.trim().toLowerCase())
+    .filter(Boolean);
 
 describe('CORS: every method and header the API uses, for the configured origins only', () => {
   let server: TestServer;
@@ -25,10 +32,18 @@ describe('CORS: every method and header the API uses, for the configured origins
       const answer = await preflight(server, '/api/admin/failures', origin, method, corsRequestHeaders.join(','));
       expect(answer.status, method).toBe(204);
       expect(answer.headers.get('access-control-allow-origin')).toBe(origin);
-      expect(listOf(answer.headers.get('access-control-allow-methods'))).toEqual(expect.arrayContaining(['get', 'head', 'post', 'put', 'patch', 'delete']));
+      expect(listOf(answer.headers.get('access-control-allow-methods'))).toEqual(
+        expect.arrayContaining(['get', 'head', 'post', 'put', 'patch', 'delete']),
+      );
       expect(listOf(answer.headers.get('access-control-allow-headers'))).toEqual(expect.arrayContaining([...corsRequestHeaders]));
     }
-    const second = await preflight(server, '/api/transactions/00000000-0000-4000-8000-000000000000/open-dispute', 'http://127.0.0.1:4173', 'PATCH', 'content-type');
+    const second = await preflight(
+      server,
+      '/api/transactions/00000000-0000-4000-8000-000000000000/open-dispute',
+      'http://127.0.0.1:4173',
+      'PATCH',
+      'content-type',
+    );
     expect(second.headers.get('access-control-allow-origin')).toBe('http://127.0.0.1:4173');
   });
 

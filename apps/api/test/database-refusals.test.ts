@@ -14,16 +14,25 @@ describe('the database refuses work it cannot do now', () => {
   let admin: StoreDatabase;
   let databaseName: string;
 
-  const initiate = () => fetch(`${server.baseUrl}/api/transactions`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ vendorId: crypto.randomUUID(), amount: '12.50', channel: 'WEB', simulation: { webhook: { delayMs: 3_600_000 } } }),
-  });
+  const initiate = () =>
+    fetch(`${server.baseUrl}/api/transactions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        vendorId: crypto.randomUUID(),
+        amount: '12.50',
+        channel: 'WEB',
+        simulation: { webhook: { delayMs: 3_600_000 } },
+      }),
+    });
 
   /** Sets (or resets, with null) a setting of the server's database for new sessions, and ends the sessions it has. */
   const setForNewSessions = async (setting: 'default_transaction_read_only', value: 'on' | null) => {
     const name = sql.id(databaseName);
-    await (value === null ? sql`alter database ${name} reset ${sql.raw(setting)}` : sql`alter database ${name} set ${sql.raw(setting)} = ${sql.raw(value)}`).execute(admin.db);
+    await (value === null
+      ? sql`alter database ${name} reset ${sql.raw(setting)}`
+      : sql`alter database ${name} set ${sql.raw(setting)} = ${sql.raw(value)}`
+    ).execute(admin.db);
     await sql`select pg_terminate_backend(pid) from pg_stat_activity where datname = ${databaseName}`.execute(admin.db);
   };
 
@@ -82,4 +91,3 @@ describe('the database refuses work it cannot do now', () => {
     expect(statuses.filter((status) => status !== 503 && status !== 201)).toEqual([]);
   });
 });
-

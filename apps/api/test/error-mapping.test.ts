@@ -12,7 +12,9 @@ describe('errors of the packages as problem+json', () => {
   });
 
   it('answers a manual confirmation the webhook receiver did not take with 503 too', () => {
-    const problem = toProblem(Object.assign(new Error('the confirmation webhook was not accepted (500); it will be retried'), { code: 'unavailable' }));
+    const problem = toProblem(
+      Object.assign(new Error('the confirmation webhook was not accepted (500); it will be retried'), { code: 'unavailable' }),
+    );
     expect(problem?.status).toBe(503);
   });
 

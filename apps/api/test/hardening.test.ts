@@ -11,7 +11,11 @@ const body = () => ({ vendorId: randomUUID(), amount: '10.00', channel: 'WEB', s
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function post(server: TestServer, path: string, payload: unknown, headers: Record<string, string> = {}) {
-  return fetch(`${server.baseUrl}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: typeof payload === 'string' ? payload : JSON.stringify(payload) });
+  return fetch(`${server.baseUrl}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: typeof payload === 'string' ? payload : JSON.stringify(payload),
+  });
 }
 
 describe('API hardening: roles, limits, CORS, feeds', () => {
@@ -19,7 +23,13 @@ describe('API hardening: roles, limits, CORS, feeds', () => {
   beforeAll(async () => {
     server = await startTestServer({
       modules: [trackTroveModule()],
-      config: { tokens, bodyLimitBytes: 8 * 1024, streamMaxBufferedBytes: 64 * 1024, streamHeartbeatMs: 200, corsOrigins: ['http://localhost:5173'] },
+      config: {
+        tokens,
+        bodyLimitBytes: 8 * 1024,
+        streamMaxBufferedBytes: 64 * 1024,
+        streamHeartbeatMs: 200,
+        corsOrigins: ['http://localhost:5173'],
+      },
     });
   });
   afterAll(async () => {
@@ -38,7 +48,9 @@ describe('API hardening: roles, limits, CORS, feeds', () => {
     expect((await post(server, '/api/transactions', body(), { authorization: `Bearer ${tokens.operator}` })).status).toBe(201);
     expect((await fetch(`${server.baseUrl}/api/transactions`)).status).toBe(401);
     expect((await fetch(`${server.baseUrl}/api/transactions`, { headers: { authorization: `Bearer ${tokens.viewer}` } })).status).toBe(200);
-    expect((await fetch(`${server.baseUrl}/api/admin/clock`, { headers: { authorization: `Bearer ${tokens.operator}` } })).status).toBe(403);
+    expect((await fetch(`${server.baseUrl}/api/admin/clock`, { headers: { authorization: `Bearer ${tokens.operator}` } })).status).toBe(
+      403,
+    );
     expect((await fetch(`${server.baseUrl}/api/admin/clock`, { headers: { authorization: `Bearer ${tokens.admin}` } })).status).toBe(200);
   });
 
@@ -48,15 +60,25 @@ describe('API hardening: roles, limits, CORS, feeds', () => {
     const large = await post(server, '/api/transactions', { ...body(), payload: { blob: 'x'.repeat(10_000) } }, auth);
     expect(large.status).toBe(413);
     expect((await large.json()).code).toBe('payload_too_large');
-    const text = await fetch(`${server.baseUrl}/api/transactions`, { method: 'POST', headers: { 'content-type': 'application/xml', ...auth }, body: '<hello/>' });
+    const text = await fetch(`${server.baseUrl}/api/transactions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/xml', ...auth },
+      body: '<hello/>',
+    });
     expect(text.status).toBe(415);
     expect(await server.context.store.headPosition()).toBe(before);
   });
 
   it('answers CORS preflights for the configured origin only', async () => {
-    const allowed = await fetch(`${server.baseUrl}/api/transactions`, { method: 'OPTIONS', headers: { origin: 'http://localhost:5173', 'access-control-request-method': 'POST' } });
+    const allowed = await fetch(`${server.baseUrl}/api/transactions`, {
+      method: 'OPTIONS',
+      headers: { origin: 'http://localhost:5173', 'access-control-request-method': 'POST' },
+    });
     expect(allowed.headers.get('access-control-allow-origin')).toBe('http://localhost:5173');
-    const other = await fetch(`${server.baseUrl}/api/transactions`, { method: 'OPTIONS', headers: { origin: 'http://evil.example', 'access-control-request-method': 'POST' } });
+    const other = await fetch(`${server.baseUrl}/api/transactions`, {
+      method: 'OPTIONS',
+      headers: { origin: 'http://evil.example', 'access-control-request-method': 'POST' },
+    });
     expect(other.headers.get('access-control-allow-origin')).toBeNull();
   });
 
@@ -76,7 +98,9 @@ describe('API hardening: roles, limits, CORS, feeds', () => {
     // or less with the machine's load): 15 MB of events, so the server's own buffer overflows.
     const filler = 'x'.repeat(2_000);
     for (let batch = 0; batch < 150; batch += 1) {
-      await server.context.store.appendToStreams(Array.from({ length: 50 }, () => ({ streamId: `load-${randomUUID()}`, events: [{ type: 'Filler', data: { filler } }] })));
+      await server.context.store.appendToStreams(
+        Array.from({ length: 50 }, () => ({ streamId: `load-${randomUUID()}`, events: [{ type: 'Filler', data: { filler } }] })),
+      );
     }
     (socket as unknown as { _socket: { resume(): void } })._socket.resume();
     expect(await closed).toBe(4008);
@@ -98,7 +122,13 @@ describe('API hardening: roles, limits, CORS, feeds', () => {
 
   it('exposes request latency, events, projection lag, pending holds and WebSocket clients on /metrics', async () => {
     const metrics = await (await fetch(`${server.baseUrl}/metrics`)).text();
-    for (const name of ['tracktrove_http_request_duration_seconds_bucket', 'tracktrove_events_appended_total', 'tracktrove_projection_lag_events{projection="ledger"}', 'tracktrove_pending_escrow_holds', 'tracktrove_websocket_clients']) {
+    for (const name of [
+      'tracktrove_http_request_duration_seconds_bucket',
+      'tracktrove_events_appended_total',
+      'tracktrove_projection_lag_events{projection="ledger"}',
+      'tracktrove_pending_escrow_holds',
+      'tracktrove_websocket_clients',
+    ]) {
       expect(metrics).toContain(name);
     }
   });
@@ -141,7 +171,12 @@ describe('rate limits on command routes, and the bound on stream clients', () =>
 describe('tokens in URLs', () => {
   it('are taken from a WebSocket handshake only, and never written to the log', async () => {
     const lines: string[] = [];
-    const sink = new Writable({ write(chunk, _encoding, done) { lines.push(String(chunk)); done(); } });
+    const sink = new Writable({
+      write(chunk, _encoding, done) {
+        lines.push(String(chunk));
+        done();
+      },
+    });
     const server = await startTestServer({ config: { tokens }, logger: pino({ level: 'info' }, sink) });
     try {
       // Plain HTTP: a token in the query is not a credential (it would sit in proxies' logs).
@@ -149,7 +184,9 @@ describe('tokens in URLs', () => {
       expect((await fetch(`${server.baseUrl}/api/events`, { headers: { authorization: `Bearer ${tokens.viewer}` } })).status).toBe(200);
       const socket = new WebSocket(`${server.baseUrl.replace('http', 'ws')}/api/stream?from=end&token=${tokens.viewer}`);
       const caughtUp = new Promise<void>((resolve, reject) => {
-        socket.on('message', (raw) => { if ((JSON.parse(raw.toString()) as { kind: string }).kind === 'caught-up') resolve(); });
+        socket.on('message', (raw) => {
+          if ((JSON.parse(raw.toString()) as { kind: string }).kind === 'caught-up') resolve();
+        });
         socket.once('error', reject);
       });
       await caughtUp;

@@ -5,14 +5,27 @@ import { trackTroveModule } from '../src/tracktrove-module.ts';
 import { startTestServer, type TestServer } from './test-server.ts';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const initiateBody = JSON.stringify({ vendorId: randomUUID(), amount: '10.00', channel: 'WEB', simulation: { webhook: { delayMs: 3_600_000 } } });
+const initiateBody = JSON.stringify({
+  vendorId: randomUUID(),
+  amount: '10.00',
+  channel: 'WEB',
+  simulation: { webhook: { delayMs: 3_600_000 } },
+});
 
 describe('the idempotency store', () => {
   let server: TestServer;
   const maxKeys = 5;
   const initiate = (key: string, body = initiateBody) =>
-    server.app.inject({ method: 'POST', url: '/api/transactions', headers: { 'content-type': 'application/json', 'idempotency-key': key }, payload: body });
-  const storedKeys = async () => (await sql<{ key: string }>`select key from tt_idempotency order by created_at, key`.execute(server.context.store.database.db)).rows.map((row) => row.key);
+    server.app.inject({
+      method: 'POST',
+      url: '/api/transactions',
+      headers: { 'content-type': 'application/json', 'idempotency-key': key },
+      payload: body,
+    });
+  const storedKeys = async () =>
+    (
+      await sql<{ key: string }>`select key from tt_idempotency order by created_at, key`.execute(server.context.store.database.db)
+    ).rows.map((row) => row.key);
   const until = async (what: string, check: () => Promise<boolean>) => {
     const deadline = Date.now() + 5_000;
     while (!(await check())) {
@@ -33,7 +46,9 @@ describe('the idempotency store', () => {
     expect((await initiate(old)).statusCode).toBe(201);
     const first = await initiate(fresh);
     expect(first.statusCode).toBe(201);
-    await sql`update tt_idempotency set created_at = now() - interval '25 hours' where key like ${`%|${old}`}`.execute(server.context.store.database.db);
+    await sql`update tt_idempotency set created_at = now() - interval '25 hours' where key like ${`%|${old}`}`.execute(
+      server.context.store.database.db,
+    );
     await until('the day-old key is gone', async () => !(await storedKeys()).some((key) => key.endsWith(old)));
     const replay = await initiate(fresh);
     expect(replay.headers['idempotent-replayed']).toBe('true');
@@ -56,7 +71,13 @@ describe('the idempotency store', () => {
     expect((await initiate(longest)).headers['idempotent-replayed']).toBe('true');
     const created = (await initiate(randomUUID())).json();
     // The refund route's scope is longer than initiate's: the client's limit is the same.
-    const refund = (key: string) => server.app.inject({ method: 'POST', url: `/api/transactions/${created.id}/refund`, headers: { 'content-type': 'application/json', 'idempotency-key': key }, payload: '{"reason":"limits"}' });
+    const refund = (key: string) =>
+      server.app.inject({
+        method: 'POST',
+        url: `/api/transactions/${created.id}/refund`,
+        headers: { 'content-type': 'application/json', 'idempotency-key': key },
+        payload: '{"reason":"limits"}',
+      });
     const refunded = await refund(`r${'x'.repeat(254)}`);
     expect(refunded.statusCode).toBe(200);
     expect((await refund(`r${'x'.repeat(254)}`)).headers['idempotent-replayed']).toBe('true');

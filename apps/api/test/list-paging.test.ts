@@ -25,7 +25,13 @@ describe('list paging', () => {
     return { status: response.statusCode, headers: response.headers, json: JSON.parse(response.body || '{}') as Json };
   };
   const initiate = async (overrides: Json = {}) => {
-    const created = await call('POST', '/api/transactions', { vendorId: randomUUID(), amount: '12.50', channel: 'WEB', simulation: { webhook: { delayMs: 3_600_000 } }, ...overrides });
+    const created = await call('POST', '/api/transactions', {
+      vendorId: randomUUID(),
+      amount: '12.50',
+      channel: 'WEB',
+      simulation: { webhook: { delayMs: 3_600_000 } },
+      ...overrides,
+    });
     expect(created.status).toBe(201);
     return created.json;
   };
@@ -68,14 +74,22 @@ describe('list paging', () => {
     // Initiated together, so several share a group commit and its sandbox time: the id breaks ties.
     const created = await Promise.all(Array.from({ length: 12 }, () => initiate()));
     const { pages, items } = await walk('/api/webhooks/deliveries?limit=5');
-    const stored = await sql<{ delivery_id: string }>`select delivery_id from tt_webhook_deliveries order by created_at, due_at, delivery_id`.execute(server.context.store.database.db);
+    const stored = await sql<{
+      delivery_id: string;
+    }>`select delivery_id from tt_webhook_deliveries order by created_at, due_at, delivery_id`.execute(server.context.store.database.db);
     expect(items.map((delivery) => delivery.id)).toEqual(stored.rows.map((row) => row.delivery_id));
     expect(new Set(items.map((delivery) => delivery.id)).size).toBe(items.length);
     expect(items.map((delivery) => delivery.transactionId)).toEqual(expect.arrayContaining(created.map((transaction) => transaction.id)));
     expect(pages.length).toBe(Math.ceil(items.length / 5));
     expect(pages.slice(0, -1).every((page) => page.items.length === 5 && typeof page.nextCursor === 'string')).toBe(true);
     expect(pages.at(-1)!.nextCursor).toBeNull();
-    expect(items[0]).toMatchObject({ type: 'payment.confirmed', status: 'scheduled', attemptCount: 0, attempts: [], injection: { dropped: false } });
+    expect(items[0]).toMatchObject({
+      type: 'payment.confirmed',
+      status: 'scheduled',
+      attemptCount: 0,
+      attempts: [],
+      injection: { dropped: false },
+    });
 
     // Filtered by transaction: its two deliveries (the gateway's, then the confirmation's), a page each.
     const first = created[0]!;
@@ -101,17 +115,27 @@ describe('list paging', () => {
     const dayAfter = (days: number) => new Date(now + days * 86_400_000).toISOString().slice(0, 10);
     // A vendor each, so a batch each: four settled for tomorrow, then three for the day after.
     const earlier = await Promise.all(Array.from({ length: 4 }, completed));
-    expect((await call('POST', '/api/admin/settlement/run', { settlementDate: dayAfter(1) }, admin)).json.settledCount).toBeGreaterThanOrEqual(4);
+    expect(
+      (await call('POST', '/api/admin/settlement/run', { settlementDate: dayAfter(1) }, admin)).json.settledCount,
+    ).toBeGreaterThanOrEqual(4);
     const later = await Promise.all(Array.from({ length: 3 }, completed));
     expect((await call('POST', '/api/admin/settlement/run', { settlementDate: dayAfter(2) }, admin)).json.settledCount).toBe(3);
 
     const { pages, items } = await walk('/api/admin/settlement/batches?limit=2', admin);
-    const stored = await sql<{ batch_id: string }>`select batch_id from tt_settlement_batches order by settlement_date desc, position collate "C" desc`
-      .execute(server.context.store.database.db);
+    const stored = await sql<{
+      batch_id: string;
+    }>`select batch_id from tt_settlement_batches order by settlement_date desc, position collate "C" desc`.execute(
+      server.context.store.database.db,
+    );
     expect(items.map((batch) => batch.batchId)).toEqual(stored.rows.map((row) => row.batch_id));
     expect(new Set(items.map((batch) => batch.batchId)).size).toBe(items.length);
     expect(items.slice(0, 3).map((batch) => batch.settlementDate)).toEqual([dayAfter(2), dayAfter(2), dayAfter(2)]);
-    expect(items.slice(0, 3).map((batch) => batch.vendorId).sort()).toEqual(later.map((transaction) => transaction.vendorId).sort());
+    expect(
+      items
+        .slice(0, 3)
+        .map((batch) => batch.vendorId)
+        .sort(),
+    ).toEqual(later.map((transaction) => transaction.vendorId).sort());
     expect(items.map((batch) => batch.vendorId)).toEqual(expect.arrayContaining(earlier.map((transaction) => transaction.vendorId)));
     expect(pages.length).toBe(Math.ceil(items.length / 2));
     expect(pages.at(-1)!.nextCursor).toBeNull();
@@ -168,7 +192,9 @@ describe('list paging', () => {
       const bad = await call('GET', `${url}?minPosition=nonsense`, undefined, admin);
       expect(bad.status, url).toBe(400);
       expect(bad.json).toMatchObject({ code: 'validation_failed', errors: [{ path: 'query.minPosition' }] });
-      expect((await call('GET', `${url}?minPosition=${await server.context.store.headPosition()}`, undefined, admin)).status, url).toBe(200);
+      expect((await call('GET', `${url}?minPosition=${await server.context.store.headPosition()}`, undefined, admin)).status, url).toBe(
+        200,
+      );
     }
 
     // An open transaction that holds an id, as a projection batch or a timer claim does: neither the
@@ -177,8 +203,12 @@ describe('list paging', () => {
     const created = await initiate();
     const releasedAt = Date.now() + 300;
     setTimeout(release, 300);
-    const [projections, batches] = await Promise.all(['/api/admin/projections', '/api/admin/settlement/batches']
-      .map(async (url) => ({ ...(await call('GET', `${url}?minPosition=${created.position}`, undefined, admin)), answeredAt: Date.now() })));
+    const [projections, batches] = await Promise.all(
+      ['/api/admin/projections', '/api/admin/settlement/batches'].map(async (url) => ({
+        ...(await call('GET', `${url}?minPosition=${created.position}`, undefined, admin)),
+        answeredAt: Date.now(),
+      })),
+    );
     await blocker;
     for (const answer of [projections!, batches!]) {
       expect(answer.answeredAt).toBeGreaterThanOrEqual(releasedAt - 20);

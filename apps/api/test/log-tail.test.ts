@@ -33,7 +33,10 @@ describe("the server's log tail", () => {
   it('counts every event while nobody listens, then hands listeners whole events', async () => {
     const { store, tail } = server.context;
     expect(tail.listenerCount()).toBe(0);
-    const quiet = await store.appendToStream(`q-${randomUUID()}`, Array.from({ length: 5 }, (_, n) => ({ type: 'TailQuiet', data: { n } })));
+    const quiet = await store.appendToStream(
+      `q-${randomUUID()}`,
+      Array.from({ length: 5 }, (_, n) => ({ type: 'TailQuiet', data: { n } })),
+    );
     await eventually('the quiet events counted', async () => ((await appended('TailQuiet')) === 5 ? true : undefined));
     expect(encodePosition(tail.position()) >= quiet.position).toBe(true);
 
@@ -41,9 +44,16 @@ describe("the server's log tail", () => {
     const stop = tail.listen((events) => received.push(...events));
     try {
       const streamId = `l-${randomUUID()}`;
-      await store.appendToStream(streamId, Array.from({ length: 3 }, (_, n) => ({ type: 'TailHeard', data: { n, note: 'whole' } })));
-      await eventually('the heard events', async () => (received.filter((event) => event.streamId === streamId).length === 3 ? true : undefined));
-      expect(received.filter((event) => event.streamId === streamId).map((event) => event.data)).toEqual([0, 1, 2].map((n) => ({ n, note: 'whole' })));
+      await store.appendToStream(
+        streamId,
+        Array.from({ length: 3 }, (_, n) => ({ type: 'TailHeard', data: { n, note: 'whole' } })),
+      );
+      await eventually('the heard events', async () =>
+        received.filter((event) => event.streamId === streamId).length === 3 ? true : undefined,
+      );
+      expect(received.filter((event) => event.streamId === streamId).map((event) => event.data)).toEqual(
+        [0, 1, 2].map((n) => ({ n, note: 'whole' })),
+      );
       // Nothing from before the listener joined, and every event counted once.
       expect(received.some((event) => event.type === 'TailQuiet')).toBe(false);
       expect(await appended('TailHeard')).toBe(3);

@@ -34,11 +34,17 @@ function statusFrom(localAddress: string, url: string): Promise<number | undefin
 }
 
 async function closeAll(sockets: Array<WebSocket | undefined>) {
-  await Promise.all(sockets.map((socket) => socket && new Promise<void>((resolve) => {
-    if (socket.readyState === WebSocket.CLOSED) return resolve();
-    socket.once('close', () => resolve());
-    socket.close();
-  })));
+  await Promise.all(
+    sockets.map(
+      (socket) =>
+        socket &&
+        new Promise<void>((resolve) => {
+          if (socket.readyState === WebSocket.CLOSED) return resolve();
+          socket.once('close', () => resolve());
+          socket.close();
+        }),
+    ),
+  );
 }
 
 describe('stream clients per address', () => {
@@ -51,7 +57,11 @@ describe('stream clients per address', () => {
   });
 
   it('refuses an address its fourth connection on either feed with 429, while other addresses still get in', async () => {
-    const opened = await Promise.all([connect(wsUrl(server, '/api/stream?from=end')), connect(wsUrl(server, '/ws')), connect(wsUrl(server, '/api/stream?from=end'))]);
+    const opened = await Promise.all([
+      connect(wsUrl(server, '/api/stream?from=end')),
+      connect(wsUrl(server, '/ws')),
+      connect(wsUrl(server, '/api/stream?from=end')),
+    ]);
     expect(opened.map((result) => result.status)).toEqual([undefined, undefined, undefined]);
     for (const path of ['/api/stream?from=end', '/ws']) {
       const refused = await connect(wsUrl(server, path));
@@ -107,17 +117,35 @@ describe('a limit on every request of an address, looser for reads', () => {
 
   it('counts requests no route takes, webhooks and anonymous ones, before routing, tokens and bodies', async () => {
     const statuses: number[] = [];
-    for (let n = 0; n < 6; n += 1) statuses.push((await fetch(`${server.baseUrl}/x`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '[' })).status);
-    for (let n = 0; n < 2; n += 1) statuses.push((await fetch(`${server.baseUrl}/api/admin/clock/advance`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).status);
+    for (let n = 0; n < 6; n += 1)
+      statuses.push(
+        (await fetch(`${server.baseUrl}/x`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '[' })).status,
+      );
+    for (let n = 0; n < 2; n += 1)
+      statuses.push(
+        (
+          await fetch(`${server.baseUrl}/api/admin/clock/advance`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: '{}',
+          })
+        ).status,
+      );
     expect(statuses).toEqual([404, 404, 404, 404, 404, 404, 401, 401]);
-    const limited = await fetch(`${server.baseUrl}/api/webhooks/gateway`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    const limited = await fetch(`${server.baseUrl}/api/webhooks/gateway`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{}',
+    });
     expect(limited.status).toBe(429);
     const retryAfterS = Number(limited.headers.get('retry-after'));
     expect(retryAfterS).toBeGreaterThan(0);
     expect(retryAfterS).toBeLessThanOrEqual(60);
     const problem = await limited.json();
     expect(problem.code).toBe('rate_limited');
-    expect(problem.detail).toBe(`rate limit of 8 requests per minute for changes from this address exceeded; try again in ${retryAfterS} s`);
+    expect(problem.detail).toBe(
+      `rate limit of 8 requests per minute for changes from this address exceeded; try again in ${retryAfterS} s`,
+    );
     // Reads have their own, looser count.
     const reads: number[] = [];
     for (let n = 0; n < 21; n += 1) reads.push((await fetch(`${server.baseUrl}/health`)).status);
@@ -134,9 +162,17 @@ describe('a limit on every request of an address, looser for reads', () => {
 describe('tokens in WebSocket URLs, however spelled', () => {
   it('are accepted as the query parser decodes them, and never logged', async () => {
     const lines: string[] = [];
-    const sink = new Writable({ write(chunk, _encoding, done) { lines.push(String(chunk)); done(); } });
+    const sink = new Writable({
+      write(chunk, _encoding, done) {
+        lines.push(String(chunk));
+        done();
+      },
+    });
     const viewer = 'viewer-token-in-a-url-0123456789';
-    const server = await startTestServer({ config: { tokens: { admin: 'admin-token', operator: undefined, viewer } }, logger: pino({ level: 'info' }, sink) });
+    const server = await startTestServer({
+      config: { tokens: { admin: 'admin-token', operator: undefined, viewer } },
+      logger: pino({ level: 'info' }, sink),
+    });
     try {
       for (const name of ['%74oken', 'to%6Ben', '%54OKEN', 'token']) {
         const url = wsUrl(server, `/api/stream?from=end&${name}=${viewer}`);

@@ -96,7 +96,10 @@ describe('DOCS_AND_METRICS_ROLE', () => {
     for (const path of ['/metrics', '/docs', '/docs/json', '/docs/static/index.html']) {
       expect((await fetch(`${server.baseUrl}${path}`)).status, path).toBe(401);
       expect((await fetch(`${server.baseUrl}${path}`, { headers: { authorization: 'Bearer wrong' } })).status, path).toBe(401);
-      expect((await fetch(`${server.baseUrl}${path}`, { headers: { authorization: `Bearer ${tokens.admin}` }, redirect: 'manual' })).status, path).toBeLessThan(400);
+      expect(
+        (await fetch(`${server.baseUrl}${path}`, { headers: { authorization: `Bearer ${tokens.admin}` }, redirect: 'manual' })).status,
+        path,
+      ).toBeLessThan(400);
     }
     expect((await fetch(`${server.baseUrl}/health`)).status).toBe(200);
   });

@@ -25,7 +25,12 @@ describe('the seed-compatible listener, as the original frontend calls it', () =
   let server: TestServer;
   let seedUrl = '';
 
-  async function call(base: string, method: string, path: string, init: { headers?: Record<string, string>; body?: string } = {}): Promise<Answer> {
+  async function call(
+    base: string,
+    method: string,
+    path: string,
+    init: { headers?: Record<string, string>; body?: string } = {},
+  ): Promise<Answer> {
     const response = await fetch(`${base}${path}`, { method, headers: { origin: seedOrigin, ...init.headers }, body: init.body });
     const text = await response.text();
     let json: unknown = null;
@@ -44,7 +49,8 @@ describe('the seed-compatible listener, as the original frontend calls it', () =
     }
     return { status: response.status, headers: response.headers, text, json };
   }
-  const seed = (method: string, path: string, init?: { headers?: Record<string, string>; body?: string }) => call(seedUrl, method, path, init);
+  const seed = (method: string, path: string, init?: { headers?: Record<string, string>; body?: string }) =>
+    call(seedUrl, method, path, init);
   const json = { 'Content-Type': 'application/json' };
 
   /** R3's body exactly as seed-clients.md gives it (the form's defaults). */
@@ -63,14 +69,26 @@ describe('the seed-compatible listener, as the original frontend calls it', () =
 
   /** Every field the frontend reads of a transaction, with the type it expects. */
   function expectSeedTransaction(item: Json) {
-    expect(item).toMatchObject({ id: expect.any(String), vendorId: expect.any(String), amount: expect.any(Number), currency: expect.any(String), channel: expect.any(String), currentStatus: expect.any(String), status: expect.any(String), createdAt: expect.any(String) });
+    expect(item).toMatchObject({
+      id: expect.any(String),
+      vendorId: expect.any(String),
+      amount: expect.any(Number),
+      currency: expect.any(String),
+      channel: expect.any(String),
+      currentStatus: expect.any(String),
+      status: expect.any(String),
+      createdAt: expect.any(String),
+    });
     expect(item.id).toMatch(/^[0-9a-f-]{36}$/);
     expect(transactionStatuses).toContain(item.currentStatus);
     expect(Number.isNaN(new Date(item.createdAt).getTime())).toBe(false);
   }
 
   beforeAll(async () => {
-    server = await startTestServer({ modules: [trackTroveModule()], config: { seedCompatPort: 0, corsOrigins: [seedOrigin], amountLimits: { minMinor: 100, maxMinor: 1_000_000 } } });
+    server = await startTestServer({
+      modules: [trackTroveModule()],
+      config: { seedCompatPort: 0, corsOrigins: [seedOrigin], amountLimits: { minMinor: 100, maxMinor: 1_000_000 } },
+    });
     seedUrl = server.seedCompat!.url!.replace('[::1]', '127.0.0.1');
   });
   afterAll(async () => {
@@ -78,7 +96,10 @@ describe('the seed-compatible listener, as the original frontend calls it', () =
   });
 
   it('R3: initiates with the form defaults (channel VISA, rate 0.95): 201 and an id; VISA is mapped to API, kept in the recorded payload and shown back', async () => {
-    const preflight = await fetch(`${seedUrl}/api/transactions/initiate`, { method: 'OPTIONS', headers: { origin: seedOrigin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' } });
+    const preflight = await fetch(`${seedUrl}/api/transactions/initiate`, {
+      method: 'OPTIONS',
+      headers: { origin: seedOrigin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' },
+    });
     expect(preflight.status).toBe(204);
     expect(preflight.headers.get('access-control-allow-origin')).toBe(seedOrigin);
     const created = await seed('POST', '/api/transactions/initiate', { headers: json, body: formBody() });
@@ -86,7 +107,12 @@ describe('the seed-compatible listener, as the original frontend calls it', () =
     expectSeedTransaction(created.json);
     expect(created.json).toMatchObject({ amount: 405.75, currency: 'USD', channel: 'VISA', trackTroveChannel: 'API' });
     const data = await initiated(created.json.id);
-    expect(data).toMatchObject({ channel: 'API', amountMinor: 40575, currency: 'USD', payload: { item: 'Bag', price: 4450.75, quantity: 1, seedRequest: { channel: 'VISA' } } });
+    expect(data).toMatchObject({
+      channel: 'API',
+      amountMinor: 40575,
+      currency: 'USD',
+      payload: { item: 'Bag', price: 4450.75, quantity: 1, seedRequest: { channel: 'VISA' } },
+    });
     expect(data.simulation.successRate).toBe(0.95);
     expect(data.payload.seedRequest).not.toHaveProperty('simulatedSuccessRate');
   });
@@ -101,7 +127,17 @@ describe('the seed-compatible listener, as the original frontend calls it', () =
     ]);
     for (const { channel, currency, amount, rate } of cases) {
       const payload = JSON.stringify({ item: 'Laptop', price: amount.toFixed(2), quantity: 2 });
-      const created = await seed('POST', '/api/transactions/initiate', { headers: json, body: JSON.stringify({ vendorId: randomUUID(), amount, currency, channel, simulatedSuccessRate: rate, initialPayloadJson: payload }) });
+      const created = await seed('POST', '/api/transactions/initiate', {
+        headers: json,
+        body: JSON.stringify({
+          vendorId: randomUUID(),
+          amount,
+          currency,
+          channel,
+          simulatedSuccessRate: rate,
+          initialPayloadJson: payload,
+        }),
+      });
       expect(created.status, `${channel} ${currency} ${amount} ${rate}`).toBe(201);
       expect(created.json.id).toEqual(expect.any(String));
       const data = await initiated(created.json.id);
@@ -111,7 +147,17 @@ describe('the seed-compatible listener, as the original frontend calls it', () =
       // The seed's channel is what its list and channel chart show; a TrackTrove channel is itself.
       expect((await seed('GET', `/api/transactions/${created.json.id}`)).json).toMatchObject({ channel, trackTroveChannel: 'API' });
     }
-    const web = await seed('POST', '/api/transactions/initiate', { headers: json, body: JSON.stringify({ vendorId: randomUUID(), amount: 10, currency: 'USD', channel: 'mobile', simulatedSuccessRate: 1, initialPayloadJson: '{}' }) });
+    const web = await seed('POST', '/api/transactions/initiate', {
+      headers: json,
+      body: JSON.stringify({
+        vendorId: randomUUID(),
+        amount: 10,
+        currency: 'USD',
+        channel: 'mobile',
+        simulatedSuccessRate: 1,
+        initialPayloadJson: '{}',
+      }),
+    });
     expect(web.json).toMatchObject({ channel: 'mobile', trackTroveChannel: 'MOBILE' });
     expect((await initiated(web.json.id)).payload).toEqual({ seedRequest: { channel: 'mobile' } });
     const listed = await seed('GET', '/api/transactions', { headers: json });
@@ -119,7 +165,10 @@ describe('the seed-compatible listener, as the original frontend calls it', () =
   });
 
   it('R1: lists every transaction as a JSON array, with what the list, the filter and the analytics read', async () => {
-    const preflight = await fetch(`${seedUrl}/api/transactions`, { method: 'OPTIONS', headers: { origin: seedOrigin, 'access-control-request-method': 'GET', 'access-control-request-headers': 'content-type' } });
+    const preflight = await fetch(`${seedUrl}/api/transactions`, {
+      method: 'OPTIONS',
+      headers: { origin: seedOrigin, 'access-control-request-method': 'GET', 'access-control-request-headers': 'content-type' },
+    });
     expect(preflight.status).toBe(204);
     const list = await seed('GET', '/api/transactions', { headers: json });
     expect(list.status).toBe(200);
@@ -145,11 +194,24 @@ describe('the seed-compatible listener, as the original frontend calls it', () =
   });
 
   it('R6: opens and resolves a dispute with PATCH and no body; a resolve out of turn is a 409 with a message', async () => {
-    const preflight = await fetch(`${seedUrl}/api/transactions/${randomUUID()}/open-dispute`, { method: 'OPTIONS', headers: { origin: seedOrigin, 'access-control-request-method': 'PATCH' } });
+    const preflight = await fetch(`${seedUrl}/api/transactions/${randomUUID()}/open-dispute`, {
+      method: 'OPTIONS',
+      headers: { origin: seedOrigin, 'access-control-request-method': 'PATCH' },
+    });
     expect(preflight.status).toBe(204);
     expect(preflight.headers.get('access-control-allow-methods')).toContain('PATCH');
     // 1.01 is always authorized; the gateway's confirmation follows a second later.
-    const created = await seed('POST', '/api/transactions/initiate', { headers: json, body: JSON.stringify({ vendorId: randomUUID(), amount: 1.01, currency: 'USD', channel: 'VISA', simulatedSuccessRate: 0.95, initialPayloadJson: '{}' }) });
+    const created = await seed('POST', '/api/transactions/initiate', {
+      headers: json,
+      body: JSON.stringify({
+        vendorId: randomUUID(),
+        amount: 1.01,
+        currency: 'USD',
+        channel: 'VISA',
+        simulatedSuccessRate: 0.95,
+        initialPayloadJson: '{}',
+      }),
+    });
     const id = created.json.id as string;
     await expect.poll(() => statusOf(id), { timeout: 15_000, interval: 200 }).toBe('COMPLETED');
     const early = await seed('PATCH', `/api/transactions/${id}/resolve-dispute`);
@@ -168,14 +230,26 @@ describe('the seed-compatible listener, as the original frontend calls it', () =
   });
 
   it('R5: inject-failure, a route the seed backend never had, is a 404 whose message says so', async () => {
-    const answer = await seed('PATCH', `/api/transactions/${randomUUID()}/inject-failure`, { headers: json, body: '{"failureType":"WEBHOOK_FAIL"}' });
+    const answer = await seed('PATCH', `/api/transactions/${randomUUID()}/inject-failure`, {
+      headers: json,
+      body: '{"failureType":"WEBHOOK_FAIL"}',
+    });
     expect(answer.status).toBe(404);
     expect(answer.json.message).toContain('inject-failure');
   });
 
   it('refuses bad input on the seed routes with problem+json naming the field, and appends nothing', async () => {
     const vendorId = randomUUID();
-    const body = (overrides: Json) => JSON.stringify({ vendorId, amount: 405.75, currency: 'USD', channel: 'VISA', simulatedSuccessRate: 95, initialPayloadJson: '{}', ...overrides });
+    const body = (overrides: Json) =>
+      JSON.stringify({
+        vendorId,
+        amount: 405.75,
+        currency: 'USD',
+        channel: 'VISA',
+        simulatedSuccessRate: 95,
+        initialPayloadJson: '{}',
+        ...overrides,
+      });
     const cases: Array<[string, string, string | undefined, Record<string, string> | undefined, string, number]> = [
       ['POST', '/api/transactions/initiate', body({ vendorId: 'not-a-uuid' }), json, 'vendorId', 400],
       ['POST', '/api/transactions/initiate', body({ vendorId: undefined }), json, 'vendorId', 400],
@@ -191,7 +265,14 @@ describe('the seed-compatible listener, as the original frontend calls it', () =
       ['POST', '/api/transactions/initiate', body({ simulatedSuccessRate: '95' }), json, 'simulatedSuccessRate', 400],
       ['POST', '/api/transactions/initiate', body({ initialPayloadJson: '{"item":' }), json, 'initialPayloadJson', 400],
       ['POST', '/api/transactions/initiate', body({ initialPayloadJson: '[1,2]' }), json, 'initialPayloadJson', 400],
-      ['POST', '/api/transactions/initiate', body({ initialPayloadJson: '{"seedRequest":1}' }), json, 'initialPayloadJson.seedRequest', 400],
+      [
+        'POST',
+        '/api/transactions/initiate',
+        body({ initialPayloadJson: '{"seedRequest":1}' }),
+        json,
+        'initialPayloadJson.seedRequest',
+        400,
+      ],
       ['POST', '/api/transactions/initiate', '{"vendorId":', json, 'body', 400],
       ['POST', '/api/transactions/initiate', 'null', json, 'body', 400],
       ['POST', '/api/transactions/initiate', '', json, 'body', 400],
@@ -206,11 +287,16 @@ describe('the seed-compatible listener, as the original frontend calls it', () =
       const answer = await seed(method, path, { headers, body: payload });
       expect(answer.status, `${method} ${path} ${payload}`).toBe(status);
       expect(answer.json.code, `${method} ${path} ${payload}`).toBe('validation_failed');
-      expect(answer.json.errors.map((error: { path: string }) => error.path), `${method} ${path} ${payload}`).toContain(field);
+      expect(
+        answer.json.errors.map((error: { path: string }) => error.path),
+        `${method} ${path} ${payload}`,
+      ).toContain(field);
     }
     // Transactions of the tests above still move on (webhooks, retries); none of these requests added anything.
     const appended = await server.context.store.readAll({ after: before, maxCount: 10_000 });
-    expect(appended.events.filter((event) => ['TransactionInitiated', 'DisputeOpened', 'DisputeResolved'].includes(event.type))).toEqual([]);
+    expect(appended.events.filter((event) => ['TransactionInitiated', 'DisputeOpened', 'DisputeResolved'].includes(event.type))).toEqual(
+      [],
+    );
   });
 
   it("keeps TrackTrove's own contract on its own port: pages, currentStatus added, message on problems", async () => {

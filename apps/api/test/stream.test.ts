@@ -42,12 +42,17 @@ describe('GET /api/events and the /api/stream WebSocket', () => {
 
   it('pages the global log with nextFrom, and rejects a malformed position with 400', async () => {
     const stream = `test-${randomUUID()}`;
-    await server.context.store.appendToStream(stream, Array.from({ length: 5 }, (_, n) => ({ type: 'Paged', data: { n } })));
+    await server.context.store.appendToStream(
+      stream,
+      Array.from({ length: 5 }, (_, n) => ({ type: 'Paged', data: { n } })),
+    );
     type Page = { items: Array<{ version: number }>; nextFrom: string | null };
     const first = (await fetch(`${server.baseUrl}/api/events?limit=3&streamId=${stream}`).then((response) => response.json())) as Page;
     expect(first.items.map((event: { version: number }) => event.version)).toEqual([1, 2, 3]);
     expect(first.items[0]).toMatchObject({ streamId: stream, type: 'Paged', schemaVersion: 1, data: { n: 0 } });
-    const second = (await fetch(`${server.baseUrl}/api/events?limit=3&streamId=${stream}&from=${first.nextFrom}`).then((response) => response.json())) as Page;
+    const second = (await fetch(`${server.baseUrl}/api/events?limit=3&streamId=${stream}&from=${first.nextFrom}`).then((response) =>
+      response.json(),
+    )) as Page;
     expect(second.items.map((event: { version: number }) => event.version)).toEqual([4, 5]);
     expect(second.nextFrom).toBeNull();
     const bad = await fetch(`${server.baseUrl}/api/events?from=12`);
@@ -63,7 +68,10 @@ describe('GET /api/events and the /api/stream WebSocket', () => {
     let writing = true;
     const writer = async (index: number) => {
       for (let n = 0; n < appendsPerWriter; n += 1) {
-        await server.context.store.appendToStream(`w${index}-${randomUUID()}`, [{ type: 'Loaded', data: { index, n } }, { type: 'Loaded', data: { index, n } }]);
+        await server.context.store.appendToStream(`w${index}-${randomUUID()}`, [
+          { type: 'Loaded', data: { index, n } },
+          { type: 'Loaded', data: { index, n } },
+        ]);
         await sleep(Math.random() * 4);
       }
     };
@@ -116,7 +124,10 @@ describe('GET /api/events and the /api/stream WebSocket', () => {
     while (server.context.tail.listenerCount() > 0 && Date.now() < quietBy) await sleep(10);
     expect(server.context.tail.listenerCount()).toBe(0);
     const before = `txn-${randomUUID()}`;
-    await server.context.store.appendToStream(before, [{ type: 'Before', data: {} }, { type: 'Before', data: {} }]);
+    await server.context.store.appendToStream(before, [
+      { type: 'Before', data: {} },
+      { type: 'Before', data: {} },
+    ]);
     const client = await connect(server.baseUrl, 'from=end');
     while (client.caughtUpAt === null) await sleep(10);
     const after = `txn-${randomUUID()}`;

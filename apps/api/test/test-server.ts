@@ -10,9 +10,21 @@ export interface TestServer extends RunningServer {
 }
 
 /** A real server on a fresh PostgreSQL database, listening on a free loopback port. */
-export async function startTestServer(options: { modules?: Module[]; config?: Partial<Config>; databaseUrl?: string; logger?: Logger } = {}): Promise<TestServer> {
+export async function startTestServer(
+  options: { modules?: Module[]; config?: Partial<Config>; databaseUrl?: string; logger?: Logger } = {},
+): Promise<TestServer> {
   const testDatabase = await createTestDatabase();
-  const config = loadConfig({}, { port: 0, host: '127.0.0.1', databaseUrl: options.databaseUrl ?? testDatabase.url, logLevel: 'silent', tokens: { admin: 'admin-token', operator: undefined, viewer: undefined }, ...options.config });
+  const config = loadConfig(
+    {},
+    {
+      port: 0,
+      host: '127.0.0.1',
+      databaseUrl: options.databaseUrl ?? testDatabase.url,
+      logLevel: 'silent',
+      tokens: { admin: 'admin-token', operator: undefined, viewer: undefined },
+      ...options.config,
+    },
+  );
   const server = await startServer({ config, modules: options.modules, logger: options.logger ?? pino({ level: 'silent' }) });
   return {
     ...server,

@@ -27,7 +27,20 @@ describe('the transactions API on PostgreSQL and Redis', () => {
   };
   const admin = { authorization: 'Bearer admin-token' };
   const initiate = (overrides: Json = {}, headers: Record<string, string> = {}) =>
-    call('POST', '/api/transactions', { vendorId: randomUUID(), amount: '12.50', channel: 'WEB', kind: 'TIP', payload: { note: 'thanks' }, simulation: { webhook: { delayMs: 3_600_000 } }, ...overrides }, headers);
+    call(
+      'POST',
+      '/api/transactions',
+      {
+        vendorId: randomUUID(),
+        amount: '12.50',
+        channel: 'WEB',
+        kind: 'TIP',
+        payload: { note: 'thanks' },
+        simulation: { webhook: { delayMs: 3_600_000 } },
+        ...overrides,
+      },
+      headers,
+    );
 
   beforeAll(async () => {
     server = await startTestServer({ modules: [trackTroveModule()], config: { redisUrl: testRedisUrl() } });
@@ -39,7 +52,17 @@ describe('the transactions API on PostgreSQL and Redis', () => {
   it('initiates: 201, Location, ETag, the transaction object and its position', async () => {
     const created = await initiate();
     expect(created.status).toBe(201);
-    expect(created.json).toMatchObject({ status: 'ESCROW', amount: '12.50', amountMinor: 1250, currency: 'INR', channel: 'WEB', kind: 'TIP', version: 2, retryCount: 0, lastError: null });
+    expect(created.json).toMatchObject({
+      status: 'ESCROW',
+      amount: '12.50',
+      amountMinor: 1250,
+      currency: 'INR',
+      channel: 'WEB',
+      kind: 'TIP',
+      version: 2,
+      retryCount: 0,
+      lastError: null,
+    });
     expect(created.headers.get('location')).toBe(`/api/transactions/${created.json.id}`);
     expect(created.headers.get('etag')).toBe('"2"');
     const read = await call('GET', `/api/transactions/${created.json.id}?minPosition=${created.json.position}`);
@@ -49,7 +72,14 @@ describe('the transactions API on PostgreSQL and Redis', () => {
   });
 
   it('accepts the seed shape on /api/transactions/initiate', async () => {
-    const created = await call('POST', '/api/transactions/initiate', { vendorId: randomUUID(), amount: 99.5, currency: 'INR', channel: 'MOBILE', initialPayloadJson: '{"tip":true}', simulatedSuccessRate: 1 });
+    const created = await call('POST', '/api/transactions/initiate', {
+      vendorId: randomUUID(),
+      amount: 99.5,
+      currency: 'INR',
+      channel: 'MOBILE',
+      initialPayloadJson: '{"tip":true}',
+      simulatedSuccessRate: 1,
+    });
     expect(created.status).toBe(201);
     expect(created.json).toMatchObject({ amount: '99.50', kind: 'PAYMENT', channel: 'MOBILE' });
   });
@@ -153,7 +183,10 @@ describe('the transactions API on PostgreSQL and Redis', () => {
     const created = await initiate();
     const id = created.json.id as string;
     expect((await call('POST', `/api/admin/transactions/${id}/override`, { status: 'FAILED', reason: 'ops' })).status).toBe(401);
-    expect((await call('POST', `/api/admin/transactions/${id}/override`, { status: 'FAILED', reason: 'ops' }, { authorization: 'Bearer wrong' })).status).toBe(401);
+    expect(
+      (await call('POST', `/api/admin/transactions/${id}/override`, { status: 'FAILED', reason: 'ops' }, { authorization: 'Bearer wrong' }))
+        .status,
+    ).toBe(401);
     const overridden = await call('POST', `/api/admin/transactions/${id}/override`, { status: 'FAILED', reason: 'ops said so' }, admin);
     expect(overridden.status).toBe(200);
     expect(overridden.json.status).toBe('FAILED');
@@ -179,7 +212,7 @@ describe('the transactions API on PostgreSQL and Redis', () => {
     expect(failures.status).toBe(200);
   });
 
-  it('sends the sandbox clock\'s now with every response, for a viewer without the admin token', async () => {
+  it("sends the sandbox clock's now with every response, for a viewer without the admin token", async () => {
     const advanced = await call('POST', '/api/admin/clock/advance', { ms: 86_400_000 }, admin);
     expect(advanced.status).toBe(200);
     const created = await initiate();
@@ -249,8 +282,15 @@ describe('the transactions API on PostgreSQL and Redis', () => {
 
   it('refuses a webhook with a bad signature with 400, and lists deliveries', async () => {
     const created = await initiate();
-    const body = JSON.stringify({ id: randomUUID(), type: 'payment.confirmed', transactionId: created.json.id, createdAt: new Date().toISOString() });
-    const bad = await call('POST', '/api/webhooks/gateway', body, { 'tracktrove-signature': `t=${Math.floor(Date.now() / 1000)},v1=${'0'.repeat(64)}` });
+    const body = JSON.stringify({
+      id: randomUUID(),
+      type: 'payment.confirmed',
+      transactionId: created.json.id,
+      createdAt: new Date().toISOString(),
+    });
+    const bad = await call('POST', '/api/webhooks/gateway', body, {
+      'tracktrove-signature': `t=${Math.floor(Date.now() / 1000)},v1=${'0'.repeat(64)}`,
+    });
     expect(bad.status).toBe(400);
     expect((await call('GET', `/api/transactions/${created.json.id}`)).json.status).toBe('ESCROW');
     const deliveries = await call('GET', `/api/webhooks/deliveries?transactionId=${created.json.id}`);
@@ -283,11 +323,26 @@ describe('the transactions API on PostgreSQL and Redis', () => {
     // An override as an older version wrote it: DISPUTE_RESOLVED with the money left in escrow.
     const stranded = await completed();
     const actor = { role: 'admin' as const, id: 'admin-token' };
-    await store.appendToStream(`txn-${stranded}`, [{
-      type: 'StatusOverridden',
-      data: { from: 'COMPLETED', to: 'DISPUTE_RESOLVED', reason: 'written by an older version', actor, fundsBefore: 'escrow', fundsAfter: 'escrow', newHold: null, overriddenAt: new Date().toISOString() },
-      metadata: buildMetadata({ actor, correlationId: randomUUID(), step: 'StatusOverridden', service: 'admin' }),
-    }], { expectedVersion: 3 });
+    await store.appendToStream(
+      `txn-${stranded}`,
+      [
+        {
+          type: 'StatusOverridden',
+          data: {
+            from: 'COMPLETED',
+            to: 'DISPUTE_RESOLVED',
+            reason: 'written by an older version',
+            actor,
+            fundsBefore: 'escrow',
+            fundsAfter: 'escrow',
+            newHold: null,
+            overriddenAt: new Date().toISOString(),
+          },
+          metadata: buildMetadata({ actor, correlationId: randomUUID(), step: 'StatusOverridden', service: 'admin' }),
+        },
+      ],
+      { expectedVersion: 3 },
+    );
 
     const verify = await call('POST', '/api/admin/verify', undefined, admin);
     expect(verify.status).toBe(200);
@@ -296,20 +351,32 @@ describe('the transactions API on PostgreSQL and Redis', () => {
     // The stranded money shows twice: in the fold of the events (funds_match_status) and in the
     // ledger's entries (flows_match_status, the ledger checker's).
     expect(found).toHaveLength(4);
-    expect(found).toEqual(expect.arrayContaining([
-      ['funds_match_status', expect.stringContaining(`transaction ${stranded} is DISPUTE_RESOLVED with its money at escrow`)],
-      ['flows_match_status', `transaction ${stranded} is DISPUTE_RESOLVED but its entries leave its money at escrow, not vendor`],
-      ['settlement_candidates', expect.stringContaining(`transaction ${stranded}: a settlement candidate, but DISPUTE_RESOLVED`)],
-      ['settlement_candidates', expect.stringContaining(`transaction ${unpaid}: completed at`)],
-    ]));
+    expect(found).toEqual(
+      expect.arrayContaining([
+        ['funds_match_status', expect.stringContaining(`transaction ${stranded} is DISPUTE_RESOLVED with its money at escrow`)],
+        ['flows_match_status', `transaction ${stranded} is DISPUTE_RESOLVED but its entries leave its money at escrow, not vendor`],
+        ['settlement_candidates', expect.stringContaining(`transaction ${stranded}: a settlement candidate, but DISPUTE_RESOLVED`)],
+        ['settlement_candidates', expect.stringContaining(`transaction ${unpaid}: completed at`)],
+      ]),
+    );
 
     // The candidates put right from the states; the stranded money stays for an admin override to move.
-    expect((await call('POST', '/api/admin/settlement/candidates/sync', { transactionIds: [] }, admin)).json.errors[0].path).toBe('transactionIds');
-    expect((await call('POST', '/api/admin/settlement/candidates/sync', { transactionIds: ['nope'] }, admin)).json.errors[0].path).toBe('transactionIds.0');
+    expect((await call('POST', '/api/admin/settlement/candidates/sync', { transactionIds: [] }, admin)).json.errors[0].path).toBe(
+      'transactionIds',
+    );
+    expect((await call('POST', '/api/admin/settlement/candidates/sync', { transactionIds: ['nope'] }, admin)).json.errors[0].path).toBe(
+      'transactionIds.0',
+    );
     const stranger = randomUUID();
     const synced = await call('POST', '/api/admin/settlement/candidates/sync', { transactionIds: [unpaid, stranded, stranger] }, admin);
     expect(synced.status).toBe(200);
-    expect(synced.json).toEqual({ items: [{ transactionId: unpaid, awaitsSettlement: true }, { transactionId: stranded, awaitsSettlement: false }], unknown: [stranger] });
+    expect(synced.json).toEqual({
+      items: [
+        { transactionId: unpaid, awaitsSettlement: true },
+        { transactionId: stranded, awaitsSettlement: false },
+      ],
+      unknown: [stranger],
+    });
     const after = await call('POST', '/api/admin/verify', undefined, admin);
     expect((after.json.violations as Json[]).map((violation) => violation.invariant)).toEqual(['flows_match_status', 'funds_match_status']);
   });

@@ -23,8 +23,13 @@ describe('a locked-down server without WEBHOOK_SECRET', () => {
   let server: TestServer;
   const operator = { authorization: `Bearer ${tokens.operator}`, 'content-type': 'application/json' };
   const postWebhook = (webhook: { body: string; signature: string }) =>
-    fetch(`${server.baseUrl}/api/webhooks/gateway`, { method: 'POST', headers: { 'content-type': 'application/json', 'tracktrove-signature': webhook.signature }, body: webhook.body });
-  const statusOf = async (id: string) => (await (await fetch(`${server.baseUrl}/api/transactions/${id}`, { headers: operator })).json()).status;
+    fetch(`${server.baseUrl}/api/webhooks/gateway`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'tracktrove-signature': webhook.signature },
+      body: webhook.body,
+    });
+  const statusOf = async (id: string) =>
+    (await (await fetch(`${server.baseUrl}/api/transactions/${id}`, { headers: operator })).json()).status;
   /** The transaction's status once it is `expected` (the read model follows the log), or as it is after 10 s. */
   const statusWithin = async (id: string, expected: string) => {
     const deadline = Date.now() + 10_000;
@@ -36,7 +41,11 @@ describe('a locked-down server without WEBHOOK_SECRET', () => {
     return status;
   };
   const initiate = async (delayMs: number) => {
-    const response = await fetch(`${server.baseUrl}/api/transactions`, { method: 'POST', headers: operator, body: JSON.stringify({ vendorId: randomUUID(), amount: '10.00', channel: 'WEB', simulation: { webhook: { delayMs } } }) });
+    const response = await fetch(`${server.baseUrl}/api/transactions`, {
+      method: 'POST',
+      headers: operator,
+      body: JSON.stringify({ vendorId: randomUUID(), amount: '10.00', channel: 'WEB', simulation: { webhook: { delayMs } } }),
+    });
     expect(response.status).toBe(201);
     return (await response.json()).id as string;
   };
@@ -82,7 +91,12 @@ describe('a locked-down server without WEBHOOK_SECRET', () => {
       expect(await loadOrCreateWebhookSecret(second.context.store.database.db)).toBe(secret);
       const id = await initiate(3_600_000);
       const webhook = signed(secret, id);
-      const own = await second.app.inject({ method: 'POST', url: '/api/webhooks/gateway', headers: { 'content-type': 'application/json', 'tracktrove-signature': webhook.signature }, payload: webhook.body });
+      const own = await second.app.inject({
+        method: 'POST',
+        url: '/api/webhooks/gateway',
+        headers: { 'content-type': 'application/json', 'tracktrove-signature': webhook.signature },
+        payload: webhook.body,
+      });
       expect(own.statusCode).toBe(200);
     } finally {
       await second.close();

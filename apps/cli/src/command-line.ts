@@ -2,7 +2,10 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 
 /** A mistake in how the CLI was called: exit code 2, one line naming what was wrong. */
 export class UsageError extends Error {
-  constructor(message: string, readonly command?: string) {
+  constructor(
+    message: string,
+    readonly command?: string,
+  ) {
     super(message);
     this.name = 'UsageError';
   }
@@ -25,7 +28,11 @@ export interface ParsedCommandLine {
  * with node:util's parseArgs (strict): `--name value`, `--name=value`, `-h`, `--` ends the options.
  * Its errors become usage errors naming the option; an option given twice is refused.
  */
-export function parseCommandLine(command: string, options: Readonly<Record<string, OptionSpec>>, argv: readonly string[]): ParsedCommandLine {
+export function parseCommandLine(
+  command: string,
+  options: Readonly<Record<string, OptionSpec>>,
+  argv: readonly string[],
+): ParsedCommandLine {
   const config: ParseArgsConfig['options'] = { help: { type: 'boolean', short: 'h' } };
   for (const [name, spec] of Object.entries(options)) config[name] = { type: spec.value === undefined ? 'boolean' : 'string' };
   // parseArgs takes no value starting with a dash after a space; a negative number is a value here
@@ -35,7 +42,13 @@ export function parseCommandLine(command: string, options: Readonly<Record<strin
     const argument = argv[index]!;
     const next = argv[index + 1];
     const name = argument.startsWith('--') && !argument.includes('=') ? argument.slice(2) : undefined;
-    if (name !== undefined && Object.hasOwn(options, name) && options[name]!.value !== undefined && next !== undefined && /^-\d/.test(next)) {
+    if (
+      name !== undefined &&
+      Object.hasOwn(options, name) &&
+      options[name]!.value !== undefined &&
+      next !== undefined &&
+      /^-\d/.test(next)
+    ) {
       args.push(`${argument}=${next}`);
       index += 1;
     } else {
@@ -59,7 +72,8 @@ export function parseCommandLine(command: string, options: Readonly<Record<strin
     if (seen.has(token.name)) throw new UsageError(`--${token.name} is given twice`, command);
     seen.add(token.name);
     const spec = options[token.name]!;
-    if (spec.value !== undefined && (token.value === undefined || token.value === '')) throw new UsageError(`--${token.name} needs a value (${spec.value})`, command);
+    if (spec.value !== undefined && (token.value === undefined || token.value === ''))
+      throw new UsageError(`--${token.name} needs a value (${spec.value})`, command);
     values.set(token.name, token.value ?? true);
   }
   return { positionals: parsed.positionals, options: values, help: parsed.values.help === true };
@@ -78,7 +92,9 @@ function usageMessageOf(error: unknown, options: Readonly<Record<string, OptionS
       const spec = options[option.replace(/^--/, '')];
       if (spec?.value === undefined) return `${option} takes no value`;
       // A missing value, or one that starts with a dash (`--count -5`): parseArgs takes neither.
-      return /missing/.test(message) ? `${option} needs a value (${spec.value})` : `${option} takes a value starting with '-' only as ${option}=VALUE`;
+      return /missing/.test(message)
+        ? `${option} needs a value (${spec.value})`
+        : `${option} takes a value starting with '-' only as ${option}=VALUE`;
     }
     default:
       return message.split('\n')[0]!;
@@ -86,7 +102,14 @@ function usageMessageOf(error: unknown, options: Readonly<Record<string, OptionS
 }
 
 /** A whole number in [min, max] from an option's text: digits only (no sign, fraction, exponent or hex). */
-export function wholeNumberOption(parsed: ParsedCommandLine, command: string, name: string, fallback: number, min: number, max: number): number {
+export function wholeNumberOption(
+  parsed: ParsedCommandLine,
+  command: string,
+  name: string,
+  fallback: number,
+  min: number,
+  max: number,
+): number {
   const raw = parsed.options.get(name);
   if (raw === undefined) return fallback;
   const value = typeof raw === 'string' && /^\d{1,16}$/.test(raw) ? Number(raw) : Number.NaN;
@@ -106,7 +129,13 @@ export function rateOption(parsed: ParsedCommandLine, command: string, name: str
 }
 
 /** One of a few words. */
-export function choiceOption<T extends string>(parsed: ParsedCommandLine, command: string, name: string, fallback: T, choices: readonly T[]): T {
+export function choiceOption<T extends string>(
+  parsed: ParsedCommandLine,
+  command: string,
+  name: string,
+  fallback: T,
+  choices: readonly T[],
+): T {
   const raw = parsed.options.get(name);
   if (raw === undefined) return fallback;
   if (typeof raw !== 'string' || !(choices as readonly string[]).includes(raw)) {

@@ -3,7 +3,10 @@ import type { CliIo } from './io.ts';
 
 /** --data-dir, which every command takes: the embedded data directory, over DATA_DIR. */
 export const dataDirOptions: Readonly<Record<string, OptionSpec>> = {
-  'data-dir': { value: 'DIR', description: 'the embedded data directory (default DATA_DIR; else .data in a clone, a per-user directory when installed)' },
+  'data-dir': {
+    value: 'DIR',
+    description: 'the embedded data directory (default DATA_DIR; else .data in a clone, a per-user directory when installed)',
+  },
 };
 
 /** The environment the configuration is read from: DATA_DIR set to --data-dir when it is given. */

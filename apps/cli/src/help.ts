@@ -9,7 +9,9 @@ const exitCodeHelp = 'Exit codes: 0 done, 1 failed (or, for verify, differences 
 export function globalHelp(): string {
   const width = 32;
   const lines = commands.flatMap((command) => [
-    ...command.usage.map((line, index) => (index === 0 && line.length <= width ? `  ${line.padEnd(width)}  ${command.summary}` : `  ${line}`)),
+    ...command.usage.map((line, index) =>
+      index === 0 && line.length <= width ? `  ${line.padEnd(width)}  ${command.summary}` : `  ${line}`,
+    ),
     ...(command.usage[0]!.length > width ? [`  ${''.padEnd(width)}  ${command.summary}`] : []),
   ]);
   return [
@@ -28,7 +30,9 @@ export function globalHelp(): string {
 
 /** `tracktrove <command> --help`. */
 export function commandHelp(command: CliCommand): string {
-  const options = Object.entries(command.options).map(([name, spec]) => [`--${name}${spec.value ? ` ${spec.value}` : ''}`, spec.description] as const);
+  const options = Object.entries(command.options).map(
+    ([name, spec]) => [`--${name}${spec.value ? ` ${spec.value}` : ''}`, spec.description] as const,
+  );
   const width = Math.max(0, ...options.map(([flag]) => flag.length));
   return [
     ...command.usage.map((line, index) => `${index === 0 ? 'usage: ' : '       '}tracktrove ${line}`),

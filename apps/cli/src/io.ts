@@ -23,5 +23,7 @@ export type Paint = (text: string, colour: 'red' | 'green' | 'yellow' | 'dim' | 
 const codes = { red: [31, 39], green: [32, 39], yellow: [33, 39], dim: [2, 22], bold: [1, 22] } as const;
 
 export function painter(enabled: boolean): Paint {
-  return enabled ? (text, colour) => (text === '' ? text : `\u001b[${codes[colour][0]}m${text}\u001b[${codes[colour][1]}m`) : (text) => text;
+  return enabled
+    ? (text, colour) => (text === '' ? text : `\u001b[${codes[colour][0]}m${text}\u001b[${codes[colour][1]}m`)
+    : (text) => text;
 }

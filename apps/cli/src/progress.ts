@@ -20,13 +20,16 @@ export function startProgress(writer: Writer, label: string, unit: string): Prog
   const startedAtMs = Date.now();
   const rateOf = (done: number) => `${Math.round(done / Math.max((Date.now() - startedAtMs) / 1000, 0.001))} ${unit}/s`;
   if (writer.isTTY) {
-    const bar = new cliProgress.SingleBar({
-      format: `${label} [{bar}] {percentage}% | {value}/{total} ${unit} | {rate}`,
-      stream: writer as NodeJS.WriteStream,
-      fps: 10,
-      hideCursor: true,
-      barsize: 30,
-    }, cliProgress.Presets.shades_classic);
+    const bar = new cliProgress.SingleBar(
+      {
+        format: `${label} [{bar}] {percentage}% | {value}/{total} ${unit} | {rate}`,
+        stream: writer as NodeJS.WriteStream,
+        fps: 10,
+        hideCursor: true,
+        barsize: 30,
+      },
+      cliProgress.Presets.shades_classic,
+    );
     let started = false;
     let last = { done: 0, total: 0 };
     return {

@@ -26,7 +26,8 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
       io.stdout.write(topic ? commandHelp(topic) : globalHelp());
       return exitCodes.ok;
     }
-    if (name.startsWith('-')) throw new UsageError(`options go after the command: tracktrove <command> [options] (commands: ${commandList()})`);
+    if (name.startsWith('-'))
+      throw new UsageError(`options go after the command: tracktrove <command> [options] (commands: ${commandList()})`);
     command = commandNamed(name);
     if (!command) throw new UsageError(unknownCommand(name));
     const parsed = parseCommandLine(command.name, command.options, rest);

@@ -3,7 +3,14 @@ import type { Logger } from 'pino';
 import { trackTroveModule, type Config } from '@tracktrove/api';
 import { createTrackTrove, type TrackTrove } from '@tracktrove/application';
 import { upcastTransactionEvent } from '@tracktrove/commands';
-import { createEventStore, eventStoreMigrations, migrateToLatest, openDatabase, type EventStore, type StoreDatabase } from '@tracktrove/event-store';
+import {
+  createEventStore,
+  eventStoreMigrations,
+  migrateToLatest,
+  openDatabase,
+  type EventStore,
+  type StoreDatabase,
+} from '@tracktrove/event-store';
 import { readModels, startProjectionRuntime, type ProjectionRuntime } from '@tracktrove/projections';
 import { loadOrCreateWebhookSecret } from '@tracktrove/simulator';
 
@@ -19,7 +26,12 @@ export function databaseTarget(config: Config): string {
 
 /** The database, answering: a server that cannot be reached is one clear error, not a failed migration. */
 export async function openReachableDatabase(config: Config, logger: Logger, owner = 'tracktrove'): Promise<StoreDatabase> {
-  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.databaseUrl ? undefined : join(config.dataDir, 'pglite'), logger, owner });
+  const database = await openDatabase({
+    databaseUrl: config.databaseUrl,
+    dataDir: config.databaseUrl ? undefined : join(config.dataDir, 'pglite'),
+    logger,
+    owner,
+  });
   try {
     await database.ping?.(connectTimeoutMs);
   } catch (error) {
@@ -69,9 +81,16 @@ export async function openServices(config: Config, logger: Logger, owner?: strin
           store,
           redisUrl: config.redisUrl,
           redisSentinel: config.redisSentinel,
-          webhookSecret: config.webhookSecret ?? await loadOrCreateWebhookSecret(database.db),
+          webhookSecret: config.webhookSecret ?? (await loadOrCreateWebhookSecret(database.db)),
           idempotency: config.idempotency,
-          defaults: { escrowTtlMs: config.escrowTtlMs, maxRetries: config.maxRetries, retryBaseDelayMs: config.retryBaseDelayMs, retryMaxDelayMs: config.retryMaxDelayMs, amountLimits: config.amountLimits, settlementCutoffHourUtc: config.settlementCutoffHourUtc },
+          defaults: {
+            escrowTtlMs: config.escrowTtlMs,
+            maxRetries: config.maxRetries,
+            retryBaseDelayMs: config.retryBaseDelayMs,
+            retryMaxDelayMs: config.retryMaxDelayMs,
+            amountLimits: config.amountLimits,
+            settlementCutoffHourUtc: config.settlementCutoffHourUtc,
+          },
           logger,
           timers: { dailySettlement: options.dailySettlement },
         });

@@ -9,8 +9,13 @@ export function formatTable(
 ): string {
   const cells = [headers.map(String), ...rows.map((row) => row.map(String))];
   const widths = headers.map((_, column) => Math.max(...cells.map((row) => (row[column] ?? '').length)));
-  const right = headers.map((_, column) => options.rightAligned?.includes(column) || (rows.length > 0 && rows.every((row) => typeof row[column] === 'number')));
+  const right = headers.map(
+    (_, column) => options.rightAligned?.includes(column) || (rows.length > 0 && rows.every((row) => typeof row[column] === 'number')),
+  );
   const line = (row: readonly string[]) =>
-    row.map((cell, column) => (right[column] ? cell.padStart(widths[column]!) : cell.padEnd(widths[column]!))).join('  ').trimEnd();
+    row
+      .map((cell, column) => (right[column] ? cell.padStart(widths[column]!) : cell.padEnd(widths[column]!)))
+      .join('  ')
+      .trimEnd();
   return [line(cells[0]!), widths.map((width) => '-'.repeat(width)).join('  '), ...cells.slice(1).map(line)].join('\n') + '\n';
 }

@@ -6,7 +6,21 @@ import { createTestDatabase, freePort, type TestDatabase } from '@tracktrove/tes
 import { runCliProcess, startServerChild, type ServerChild } from './support/cli-process.ts';
 import { runCli } from './run-cli.ts';
 
-const simulateArgs = ['simulate', '--count', '30', '--seed', '7', '--success-rate', '0.6', '--drop-webhooks', '0.3', '--refund-rate', '0.3', '--refund-failure-rate', '0.5'];
+const simulateArgs = [
+  'simulate',
+  '--count',
+  '30',
+  '--seed',
+  '7',
+  '--success-rate',
+  '0.6',
+  '--drop-webhooks',
+  '0.3',
+  '--refund-rate',
+  '0.3',
+  '--refund-failure-rate',
+  '0.5',
+];
 const vendorId = '6b1f3c2e-5d4a-5e8b-9c7d-1a2b3c4d5e01';
 
 /** The summary's rows: final status -> count (the total row left out). */
@@ -129,6 +143,8 @@ describe('the CLI through a server on PostgreSQL (--url, --token)', () => {
     expect(verified.stdout).toMatch(/\(30 transactions\)/);
     const noToken = await runCli(['projections', 'verify', '--url', server.baseUrl], {});
     expect(noToken).toMatchObject({ code: 2, stdout: '' });
-    expect(noToken.stderr).toContain(`tracktrove projections: the server at ${server.baseUrl} needs its admin token (401): pass it with --token or TRACKTROVE_ADMIN_TOKEN`);
+    expect(noToken.stderr).toContain(
+      `tracktrove projections: the server at ${server.baseUrl} needs its admin token (401): pass it with --token or TRACKTROVE_ADMIN_TOKEN`,
+    );
   });
 });

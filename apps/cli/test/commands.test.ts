@@ -18,11 +18,14 @@ async function query<T extends pg.QueryResultRow>(url: string, text: string, val
 
 /** Each simulated transaction by index: its amount and the types of its events, in order. */
 async function storiesByIndex(url: string): Promise<string[]> {
-  const rows = await query<{ index: number; amount: string; types: string }>(url, `
+  const rows = await query<{ index: number; amount: string; types: string }>(
+    url,
+    `
     select (i.data->'payload'->>'index')::int as index, i.data->>'amountMinor' as amount, string_agg(e.type, ',' order by e.stream_version) as types
       from tt_events i join tt_events e on e.stream_id = i.stream_id
      where i.type = 'TransactionInitiated' and i.data->'payload'->>'simulated' = 'true'
-     group by 1, 2 order by 1`);
+     group by 1, 2 order by 1`,
+  );
   return rows.map((row) => `${row.index} ${row.amount} ${row.types}`);
 }
 
@@ -34,7 +37,25 @@ function outcomeLines(stdout: string): string {
   return lines.slice(from, to + 1).join('\n');
 }
 
-const simulateArgs = ['simulate', '--count', '40', '--seed', '7', '--success-rate', '0.5', '--drop-webhooks', '0.3', '--duplicate-webhooks', '0.3', '--hold-expiry', 'void', '--refund-rate', '0.5', '--refund-failure-rate', '0.5'];
+const simulateArgs = [
+  'simulate',
+  '--count',
+  '40',
+  '--seed',
+  '7',
+  '--success-rate',
+  '0.5',
+  '--drop-webhooks',
+  '0.3',
+  '--duplicate-webhooks',
+  '0.3',
+  '--hold-expiry',
+  'void',
+  '--refund-rate',
+  '0.5',
+  '--refund-failure-rate',
+  '0.5',
+];
 
 describe('the tracktrove commands against PostgreSQL', () => {
   let first: TestDatabase;
@@ -72,8 +93,13 @@ describe('the tracktrove commands against PostgreSQL', () => {
       // Progress went to stderr as a few plain lines (not a terminal), never to stdout.
       const progress = result.stderr.trimEnd().split('\n');
       expect(progress.length).toBeLessThanOrEqual(22);
-      for (const line of progress) expect(line).toMatch(/^(firing|waiting for transactions in flight): \d+% \(\d+\/\d+ (transactions|settled), \d+ (transactions|settled)\/s\)$/);
-      expect(progress).toContain('firing: 100% (40/40 transactions, ' + progress.find((line) => line.startsWith('firing: 100%'))!.split(', ')[1]);
+      for (const line of progress)
+        expect(line).toMatch(
+          /^(firing|waiting for transactions in flight): \d+% \(\d+\/\d+ (transactions|settled), \d+ (transactions|settled)\/s\)$/,
+        );
+      expect(progress).toContain(
+        'firing: 100% (40/40 transactions, ' + progress.find((line) => line.startsWith('firing: 100%'))!.split(', ')[1],
+      );
     }
     expect(outcomeLines(two.stdout)).toBe(outcomeLines(one.stdout));
     // Every outcome the flags can give occurred, so the comparison below compares something.
@@ -86,7 +112,10 @@ describe('the tracktrove commands against PostgreSQL', () => {
   });
 
   it('reports transactions still in flight instead of a final summary when it does not wait for them', async () => {
-    const result = await runCli(['simulate', '--count', '3', '--seed', '1000', '--success-rate', '1', '--webhook-delay-ms', '86400000', '--max-wait-s', '0'], on(second));
+    const result = await runCli(
+      ['simulate', '--count', '3', '--seed', '1000', '--success-rate', '1', '--webhook-delay-ms', '86400000', '--max-wait-s', '0'],
+      on(second),
+    );
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('did not wait for the transactions in flight (--max-wait-s 0)');
     expect(result.stdout).toContain('NOT FINAL: 3 transactions are still in flight');
@@ -96,15 +125,19 @@ describe('the tracktrove commands against PostgreSQL', () => {
   it('shows, rebuilds and verifies the read models; verify finds a corrupted row and exits with 1', async () => {
     const before = await runCli(['projections', 'status'], on(first));
     expect(before.code).toBe(0);
-    for (const name of ['transactions', 'traces', 'ledger']) expect(before.stdout).toMatch(new RegExp(`\\n${name} +- +not built +start of log +[1-9]\\d*\\n`));
+    for (const name of ['transactions', 'traces', 'ledger'])
+      expect(before.stdout).toMatch(new RegExp(`\\n${name} +- +not built +start of log +[1-9]\\d*\\n`));
 
     const verify = await runCli(['projections', 'verify'], on(first));
-    expect(verify.stdout).toMatch(/^checked transactions, traces, ledger against a fresh fold of \d+ events \(40 transactions\) up to [0-9a-f-]+\n/);
+    expect(verify.stdout).toMatch(
+      /^checked transactions, traces, ledger against a fresh fold of \d+ events \(40 transactions\) up to [0-9a-f-]+\n/,
+    );
     expect(verify.stdout).toContain('ok: every read model equals a fresh fold of the log; the ledger balances');
     expect(verify.code).toBe(0);
 
     const after = await runCli(['projections', 'status'], on(first));
-    for (const name of ['transactions', 'traces', 'ledger']) expect(after.stdout).toMatch(new RegExp(`\\n${name} +1 +up to date +[0-9a-f]{16}-[0-9a-f]{16} +0\\n`));
+    for (const name of ['transactions', 'traces', 'ledger'])
+      expect(after.stdout).toMatch(new RegExp(`\\n${name} +1 +up to date +[0-9a-f]{16}-[0-9a-f]{16} +0\\n`));
 
     const ledger = await runCli(['projections', 'rebuild', 'ledger'], on(first));
     expect(ledger.code).toBe(0);
@@ -121,26 +154,42 @@ describe('the tracktrove commands against PostgreSQL', () => {
     expect(all.stdout).toMatch(/\nledger +3 /);
     expect(all.stderr.trimEnd().split('\n').at(-1)).toMatch(/^rebuilding all: 100% /);
 
-    const [projection] = await query<{ schema_name: string }>(first.url, "select schema_name from tt_projections where name = 'transactions'");
+    const [projection] = await query<{ schema_name: string }>(
+      first.url,
+      "select schema_name from tt_projections where name = 'transactions'",
+    );
     const schema = projection!.schema_name;
-    const [corruptedRow] = await query<{ id: string }>(first.url, `update ${schema}.transactions set amount_minor = amount_minor + 1 where id = (select min(id) from ${schema}.transactions) returning id`);
+    const [corruptedRow] = await query<{ id: string }>(
+      first.url,
+      `update ${schema}.transactions set amount_minor = amount_minor + 1 where id = (select min(id) from ${schema}.transactions) returning id`,
+    );
     const id = corruptedRow!.id;
     const corrupted = await runCli(['projections', 'verify'], on(first));
     expect(corrupted.code).toBe(1);
     expect(corrupted.stdout).toMatch(new RegExp(`\\ntransactions +${id} +amountMinor +(\\d+) +(\\d+)\\n`));
     const [, expected, actual] = corrupted.stdout.match(/ amountMinor +(\d+) +(\d+)\n/)!;
     expect(Number(actual)).toBe(Number(expected) + 1);
-    expect(corrupted.stdout).toMatch(/\nNOT OK: 2 differences, 0 violations; 'tracktrove projections rebuild <name>' builds a read model afresh\n$/);
+    expect(corrupted.stdout).toMatch(
+      /\nNOT OK: 2 differences, 0 violations; 'tracktrove projections rebuild <name>' builds a read model afresh\n$/,
+    );
 
     expect((await runCli(['projections', 'rebuild', 'transactions'], on(first))).code).toBe(0);
     expect((await runCli(['projections', 'verify'], on(first))).code).toBe(0);
 
     // A settlement candidate the transaction's state does not explain: a T+1 run would pay it out.
-    const [unsettleable] = await query<{ id: string; status: string }>(first.url, `select id, status from ${schema}.transactions where status <> 'COMPLETED' order by id limit 1`);
-    await query(first.url, `insert into tt_settlement_candidates (transaction_id, vendor_id, currency, amount_minor, completed_at) values ('${unsettleable!.id}', 'v', 'INR', 100, now())`);
+    const [unsettleable] = await query<{ id: string; status: string }>(
+      first.url,
+      `select id, status from ${schema}.transactions where status <> 'COMPLETED' order by id limit 1`,
+    );
+    await query(
+      first.url,
+      `insert into tt_settlement_candidates (transaction_id, vendor_id, currency, amount_minor, completed_at) values ('${unsettleable!.id}', 'v', 'INR', 100, now())`,
+    );
     const candidate = await runCli(['projections', 'verify'], on(first));
     expect(candidate.code).toBe(1);
-    expect(candidate.stdout).toContain(`\nviolation: settlement_candidates: transaction ${unsettleable!.id}: a settlement candidate, but ${unsettleable!.status}`);
+    expect(candidate.stdout).toContain(
+      `\nviolation: settlement_candidates: transaction ${unsettleable!.id}: a settlement candidate, but ${unsettleable!.status}`,
+    );
     expect(candidate.stdout).toMatch(/\nNOT OK: 0 differences, 1 violation; /);
     await query(first.url, `delete from tt_settlement_candidates where transaction_id = '${unsettleable!.id}'`);
     expect((await runCli(['projections', 'verify'], on(first))).code).toBe(0);
@@ -154,10 +203,18 @@ describe('the tracktrove commands against PostgreSQL', () => {
     try {
       const trackTrove = await services.trackTrove({ dailySettlement: false });
       // 4.02 is declined at the first attempt and approved at the retry; every refund fails.
-      const initiated = await trackTrove.initiate({
-        vendorId: '6b1f3c2e-5d4a-5e8b-9c7d-1a2b3c4d5e01', amountMinor: 402, currency: 'INR', channel: 'WEB', kind: 'TIP', payload: {},
-        simulation: { seed: 3, successRate: 1, refundFailureRate: 1 },
-      }, operator);
+      const initiated = await trackTrove.initiate(
+        {
+          vendorId: '6b1f3c2e-5d4a-5e8b-9c7d-1a2b3c4d5e01',
+          amountMinor: 402,
+          currency: 'INR',
+          channel: 'WEB',
+          kind: 'TIP',
+          payload: {},
+          simulation: { seed: 3, successRate: 1, refundFailureRate: 1 },
+        },
+        operator,
+      );
       id = initiated.state.transactionId;
       await trackTrove.clock.advance({ ms: 10 * 60_000 }, operator, 'cli-test');
       await trackTrove.refund(id, 'customer asked', operator);
@@ -176,11 +233,15 @@ describe('the tracktrove commands against PostgreSQL', () => {
     expect(lines[2]).toMatch(/^ {2}now DISPUTE_RESOLVED \(dispute LOST\) after 9 events, 2 authorization attempts, .+ of sandbox time$/);
     expect(lines[4]).toMatch(/^ *v +sandbox time +elapsed +event +status +money$/);
     const event = (version: number, type: string, status: string, money: string) =>
-      new RegExp(`\\n ?${version} +\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z +\\+[\\d.]+ (ms|s|min \\d+ s) +${type} +${status.replace(/[()]/g, '\\$&')} +${money}\\n`);
+      new RegExp(
+        `\\n ?${version} +\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z +\\+[\\d.]+ (ms|s|min \\d+ s) +${type} +${status.replace(/[()]/g, '\\$&')} +${money}\\n`,
+      );
     const out = replay.stdout;
     expect(out).toMatch(event(1, 'TransactionInitiated', 'NEW -> INITIATED', '-'));
     expect(out).toMatch(event(2, 'AuthorizationDeclined', 'INITIATED -> FAILED', '-'));
-    expect(out).toMatch(/\n +step AuthorizationDeclined, service gateway, actor operator:cli-test, attempt 1, took \d+ ms\n +error: .*card_declined.*\n/);
+    expect(out).toMatch(
+      /\n +step AuthorizationDeclined, service gateway, actor operator:cli-test, attempt 1, took \d+ ms\n +error: .*card_declined.*\n/,
+    );
     expect(out).toMatch(event(3, 'RetryScheduled', 'FAILED -> RETRY_PENDING', '-'));
     expect(out).toMatch(/\n +attempt 2 due at \+[\d.]+ s\n/);
     expect(out).toMatch(event(4, 'EscrowHoldPlaced', 'RETRY_PENDING -> ESCROW', 'hold 4.02 payer -> escrow'));

@@ -36,7 +36,11 @@ describe('the packed tool', () => {
     const port = await freePort();
     const baseUrl = `http://127.0.0.1:${port}`;
     let output = '';
-    server = spawn('tracktrove', ['start'], { cwd: work, env: { ...userEnv, PORT: String(port), HOST: '127.0.0.1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    server = spawn('tracktrove', ['start'], {
+      cwd: work,
+      env: { ...userEnv, PORT: String(port), HOST: '127.0.0.1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     server.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
     server.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
     const exited = new Promise<number | null>((done) => server!.once('exit', (code) => done(code)));
@@ -44,7 +48,10 @@ describe('the packed tool', () => {
     for (;;) {
       if (server.exitCode !== null) throw new Error(`tracktrove start exited (${server.exitCode}):\n${output}`);
       if (Date.now() > deadline) throw new Error(`tracktrove start did not answer /health within ${readyTimeoutMs} ms:\n${output}`);
-      const health = await fetch(`${baseUrl}/health`).then((response) => response.json(), () => null) as { status?: string } | null;
+      const health = (await fetch(`${baseUrl}/health`).then(
+        (response) => response.json(),
+        () => null,
+      )) as { status?: string } | null;
       if (health?.status === 'ok') break;
       await new Promise((done) => setTimeout(done, 100));
     }
@@ -66,7 +73,7 @@ describe('the packed tool', () => {
     const simulated = await run('tracktrove', ['simulate', '--count', '20'], { cwd: work, env: userEnv });
     expect(simulated.stdout).toMatch(/\ntotal\s+20\s+100\.0%/);
     expect(simulated.stdout).toContain('balanced, no invariant violated');
-    const listed = await (await fetch(`${baseUrl}/api/transactions?limit=100`)).json() as { items: unknown[] };
+    const listed = (await (await fetch(`${baseUrl}/api/transactions?limit=100`)).json()) as { items: unknown[] };
     expect(listed.items).toHaveLength(21);
 
     server.kill('SIGTERM');

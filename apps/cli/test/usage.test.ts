@@ -11,17 +11,37 @@ import { runCli } from './run-cli.ts';
 const env = { DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none' };
 
 describe('tracktrove usage', () => {
-  it('prints the commands with --help, and a command\'s options with <command> --help', async () => {
+  it("prints the commands with --help, and a command's options with <command> --help", async () => {
     const help = await runCli(['--help'], env);
     expect(help.code).toBe(0);
-    for (const line of ['start', 'migrate', 'projections status', 'projections rebuild <name|all>', 'projections verify', 'simulate [--count N]', 'replay <transactionId>']) {
+    for (const line of [
+      'start',
+      'migrate',
+      'projections status',
+      'projections rebuild <name|all>',
+      'projections verify',
+      'simulate [--count N]',
+      'replay <transactionId>',
+    ]) {
       expect(help.stdout).toContain(`  ${line}`);
     }
     expect(help.stdout).toContain('Exit codes: 0 done, 1 failed');
 
     const simulate = await runCli(['simulate', '--help'], env);
     expect(simulate.code).toBe(0);
-    for (const flag of ['--count N', '--seed S', '--success-rate R', '--drop-webhooks R', '--duplicate-webhooks R', '--webhook-delay-ms N', '--hold-expiry release|void', '--refund-rate R', '--refund-failure-rate R', '--concurrency N', '--max-wait-s N']) {
+    for (const flag of [
+      '--count N',
+      '--seed S',
+      '--success-rate R',
+      '--drop-webhooks R',
+      '--duplicate-webhooks R',
+      '--webhook-delay-ms N',
+      '--hold-expiry release|void',
+      '--refund-rate R',
+      '--refund-failure-rate R',
+      '--concurrency N',
+      '--max-wait-s N',
+    ]) {
       expect(simulate.stdout).toContain(flag);
     }
     expect(simulate.stdout).toContain('1 to 100000');
@@ -57,7 +77,7 @@ describe('tracktrove usage', () => {
     [['simulate', '--success-rate', '-0.1'], "--success-rate must be a rate from 0 to 1 (such as 0.8), got '-0.1'"],
     [['simulate', '--success-rate', 'NaN'], "--success-rate must be a rate from 0 to 1 (such as 0.8), got 'NaN'"],
     [['simulate', '--drop-webhooks', '2'], "--drop-webhooks must be a rate from 0 to 1 (such as 0.8), got '2'"],
-    [['simulate', '--duplicate-webhooks', 'x'], "--duplicate-webhooks must be a rate from 0 to 1"],
+    [['simulate', '--duplicate-webhooks', 'x'], '--duplicate-webhooks must be a rate from 0 to 1'],
     [['simulate', '--refund-rate', '1.01'], '--refund-rate must be a rate from 0 to 1'],
     [['simulate', '--refund-failure-rate', '-1'], '--refund-failure-rate must be a rate from 0 to 1'],
     [['simulate', '--seed', '-1'], "--seed must be a whole number from 0 to 2147483647, got '-1'"],
@@ -76,11 +96,20 @@ describe('tracktrove usage', () => {
     [['projections'], 'tracktrove projections: missing action: status, rebuild <name|all> or verify'],
     [['projections', 'show'], "tracktrove projections: unknown action 'show'"],
     [['projections', 'rebuild'], 'tracktrove projections rebuild: missing <name|all>'],
-    [['projections', 'rebuild', 'nosuch'], "tracktrove projections rebuild: unknown read model 'nosuch' (read models: transactions, traces, ledger; or all)"],
+    [
+      ['projections', 'rebuild', 'nosuch'],
+      "tracktrove projections rebuild: unknown read model 'nosuch' (read models: transactions, traces, ledger; or all)",
+    ],
     [['projections', 'status', 'now'], "tracktrove projections status: unexpected argument 'now'"],
     [['projections', 'verify', '--count', '1'], 'tracktrove projections: unknown option --count (options: --url, --token, --data-dir)'],
-    [['projections', 'status', '--url', 'localhost:8080'], "tracktrove projections status: --url must be an http(s) URL such as http://localhost:8080, got 'localhost:8080'"],
-    [['simulate', '--url', 'ftp://example.com'], "tracktrove simulate: --url must be an http(s) URL such as http://localhost:8080, got 'ftp://example.com'"],
+    [
+      ['projections', 'status', '--url', 'localhost:8080'],
+      "tracktrove projections status: --url must be an http(s) URL such as http://localhost:8080, got 'localhost:8080'",
+    ],
+    [
+      ['simulate', '--url', 'ftp://example.com'],
+      "tracktrove simulate: --url must be an http(s) URL such as http://localhost:8080, got 'ftp://example.com'",
+    ],
     [['replay', '0b8e6f7a-1c2d-4e5f-8a9b-0c1d2e3f4a5b', '--url'], 'tracktrove replay: --url needs a value (URL)'],
     [['migrate', '--url', 'http://localhost:8080'], 'tracktrove migrate: unknown option --url (options: --data-dir)'],
     [['migrate', '--data-dir'], 'tracktrove migrate: --data-dir needs a value (DIR)'],
@@ -119,7 +148,9 @@ describe('tracktrove usage', () => {
     try {
       const result = await runCli(['replay', '0b8e6f7a-1c2d-4e5f-8a9b-0c1d2e3f4a5b', '--url', url], {});
       expect(result).toMatchObject({ code: 2, stdout: '' });
-      expect(result.stderr).toBe(`tracktrove replay: ${url} does not answer as a TrackTrove server (GET /health: 200, not JSON): check --url\n`);
+      expect(result.stderr).toBe(
+        `tracktrove replay: ${url} does not answer as a TrackTrove server (GET /health: 200, not JSON): check --url\n`,
+      );
     } finally {
       await new Promise((done) => other.close(done));
     }
@@ -127,10 +158,16 @@ describe('tracktrove usage', () => {
 
   it('sets the exit code of the tracktrove process and prints no stack trace', async () => {
     const bin = resolve(import.meta.dirname, '../bin/tracktrove.mjs');
-    const failed = await promisify(execFile)(process.execPath, [bin, 'simulate', '--count', '-5'], { env: { ...process.env, ...env } })
-      .then(() => null, (error: { code: number; stdout: string; stderr: string }) => error);
+    const failed = await promisify(execFile)(process.execPath, [bin, 'simulate', '--count', '-5'], {
+      env: { ...process.env, ...env },
+    }).then(
+      () => null,
+      (error: { code: number; stdout: string; stderr: string }) => error,
+    );
     expect(failed?.code).toBe(2);
     expect(failed?.stdout).toBe('');
-    expect(failed?.stderr).toBe("tracktrove simulate: --count must be a whole number from 1 to 100000, got '-5' (see tracktrove simulate --help)\n");
+    expect(failed?.stderr).toBe(
+      "tracktrove simulate: --count must be a whole number from 1 to 100000, got '-5' (see tracktrove simulate --help)\n",
+    );
   });
 });

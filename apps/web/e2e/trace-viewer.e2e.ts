@@ -23,7 +23,8 @@ const externalUrl = process.env.TRACKTROVE_E2E_URL?.replace(/\/$/, '');
 let baseUrl = externalUrl ?? '';
 let token = process.env.TRACKTROVE_E2E_TOKEN ?? '';
 // Screenshots land in docs/ only when asked (SAVE_SCREENSHOTS=1), so a test run leaves the tree clean.
-const screenshotDir = process.env.SAVE_SCREENSHOTS === '1' ? resolve(here, '../../../docs/screenshots') : mkdtempSync(join(tmpdir(), 'tracktrove-screens-'));
+const screenshotDir =
+  process.env.SAVE_SCREENSHOTS === '1' ? resolve(here, '../../../docs/screenshots') : mkdtempSync(join(tmpdir(), 'tracktrove-screens-'));
 
 interface OwnServer {
   url: string;
@@ -44,11 +45,19 @@ async function startOwnServer(tokens: ServerTokens, options: { retryBaseDelayMs?
   const { loadConfig, startServer, trackTroveModule } = await import('@tracktrove/api');
   const { pino } = await import('pino');
   const database = await createTestDatabase();
-  const config = loadConfig({}, {
-    port: 0, host: '127.0.0.1', databaseUrl: database.url, redisUrl: testRedisUrl(), logLevel: 'silent',
-    tokens: { admin: tokens.admin, operator: tokens.operator, viewer: tokens.viewer }, webDistDir: resolve(here, '../dist'),
-    ...options,
-  });
+  const config = loadConfig(
+    {},
+    {
+      port: 0,
+      host: '127.0.0.1',
+      databaseUrl: database.url,
+      redisUrl: testRedisUrl(),
+      logLevel: 'silent',
+      tokens: { admin: tokens.admin, operator: tokens.operator, viewer: tokens.viewer },
+      webDistDir: resolve(here, '../dist'),
+      ...options,
+    },
+  );
   const server = await startServer({ config, modules: [trackTroveModule()], logger: pino({ level: 'silent' }) });
   return {
     url: server.url!,
@@ -190,9 +199,14 @@ describe('trace viewer in a browser', () => {
     await expect.poll(() => books.getAttribute('data-balanced')).toBe('true');
     const totals = page.getByTestId('ledger-totals');
     expect(await totals.getAttribute('data-debits-posted')).toBe(await totals.getAttribute('data-credits-posted'));
-    expect(await page.getByTestId('total-debits-pending').textContent()).toBe(await page.getByTestId('total-credits-pending').textContent());
+    expect(await page.getByTestId('total-debits-pending').textContent()).toBe(
+      await page.getByTestId('total-credits-pending').textContent(),
+    );
     // The sums are the server's, in rupees and paise (not read as paise), per currency.
-    const served = await apiGet<{ accounts: { account: string; debitsPostedMinor: number; creditsPostedMinor: number; debitsPendingMinor: number }[]; totals: Record<string, { debitsPosted: string; debitsPostedMinor: number }> }>('/api/ledger/balances');
+    const served = await apiGet<{
+      accounts: { account: string; debitsPostedMinor: number; creditsPostedMinor: number; debitsPendingMinor: number }[];
+      totals: Record<string, { debitsPosted: string; debitsPostedMinor: number }>;
+    }>('/api/ledger/balances');
     expect(served.totals.INR!.debitsPostedMinor).toBeGreaterThanOrEqual(1250);
     await expect.poll(() => totals.getAttribute('data-debits-posted')).toBe(String(served.totals.INR!.debitsPostedMinor));
     expect(await totals.getAttribute('data-currency')).toBe('INR');
@@ -298,7 +312,11 @@ describe('trace viewer in a browser', () => {
     await expectStatus(page, 'RETRY_PENDING');
     await expectActions(page, ['action-retry', 'action-override']);
 
-    for (let click = 0; click < 6 && (await page.getByTestId('detail-status').getAttribute('data-status')) === 'RETRY_PENDING'; click += 1) {
+    for (
+      let click = 0;
+      click < 6 && (await page.getByTestId('detail-status').getAttribute('data-status')) === 'RETRY_PENDING';
+      click += 1
+    ) {
       const before = Number(await page.getByTestId('detail-version').textContent());
       await page.getByTestId('action-retry').click();
       await expect.poll(async () => Number(await page.getByTestId('detail-version').textContent())).toBeGreaterThan(before);
@@ -315,9 +333,13 @@ describe('trace viewer in a browser', () => {
     await page.route(pattern, async (route) => {
       const cursor = new URL(route.request().url()).searchParams.get('cursor');
       const served = (await (await route.fetch()).json()) as { items: { version: number; service: string }[] };
-      const body = cursor === 'second-page'
-        ? { items: served.items.filter((trace) => trace.version > 1).map((trace) => ({ ...trace, service: 'second-page-service' })), nextCursor: null }
-        : { items: served.items.filter((trace) => trace.version === 1), nextCursor: 'second-page' };
+      const body =
+        cursor === 'second-page'
+          ? {
+              items: served.items.filter((trace) => trace.version > 1).map((trace) => ({ ...trace, service: 'second-page-service' })),
+              nextCursor: null,
+            }
+          : { items: served.items.filter((trace) => trace.version === 1), nextCursor: 'second-page' };
       await route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify(body) });
     });
     try {
@@ -356,7 +378,7 @@ describe('trace viewer in a browser', () => {
     expect(await page.getByTestId('verify-summary').textContent()).toMatch(/^folded \d+ events of \d+ transactions/);
   });
 
-  it('injects a failure globally from the admin form: a bad value is refused by name, a set one beats the transaction\'s own', async () => {
+  it("injects a failure globally from the admin form: a bad value is refused by name, a set one beats the transaction's own", async () => {
     await page.goto(`${baseUrl}/#/admin`);
     const panel = page.getByTestId('failures-panel');
     await expect.poll(() => panel.getByTestId('failures-active').getAttribute('data-active')).toBe('0');
@@ -508,11 +530,16 @@ async function fireFromForm(page: Page, fields: Record<string, string>): Promise
   if ((await advanced.getAttribute('open')) === null) await advanced.locator('summary').click();
   for (const [field, value] of Object.entries(fields)) await page.getByTestId(`fire-${field}`).fill(value);
   const fired = page.getByTestId('fire-result');
-  const firedId = async () => (await fired.count()) ? ((await fired.getAttribute('data-transaction-id')) ?? '') : '';
+  const firedId = async () => ((await fired.count()) ? ((await fired.getAttribute('data-transaction-id')) ?? '') : '');
   const previousId = await firedId();
   await page.getByTestId('fire-submit').click();
   // The result shows the previous transaction until the new one answers.
-  await expect.poll(async () => { const id = await firedId(); return id !== previousId && /^[0-9a-f-]{36}$/.test(id); }).toBe(true);
+  await expect
+    .poll(async () => {
+      const id = await firedId();
+      return id !== previousId && /^[0-9a-f-]{36}$/.test(id);
+    })
+    .toBe(true);
   return firedId();
 }
 

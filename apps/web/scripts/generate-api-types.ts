@@ -27,7 +27,16 @@ const header = `/**
 export async function openApiDocument(): Promise<Record<string, unknown>> {
   const dataDir = await mkdtemp(join(tmpdir(), 'tracktrove-openapi-'));
   try {
-    const config = loadConfig({}, { dataDir, port: 0, host: '127.0.0.1', logLevel: 'silent', tokens: { admin: 'openapi-generation', operator: undefined, viewer: undefined } });
+    const config = loadConfig(
+      {},
+      {
+        dataDir,
+        port: 0,
+        host: '127.0.0.1',
+        logLevel: 'silent',
+        tokens: { admin: 'openapi-generation', operator: undefined, viewer: undefined },
+      },
+    );
     const server = await startServer({ config, modules: [trackTroveModule()], listen: false, logger: pino({ level: 'silent' }) });
     try {
       return server.app.swagger() as unknown as Record<string, unknown>;
@@ -40,7 +49,7 @@ export async function openApiDocument(): Promise<Record<string, unknown>> {
 }
 
 export async function generatedApiTypes(): Promise<string> {
-  const ast = await openapiTS(await openApiDocument() as never, { alphabetize: true });
+  const ast = await openapiTS((await openApiDocument()) as never, { alphabetize: true });
   return header + astToString(ast);
 }
 

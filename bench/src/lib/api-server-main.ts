@@ -12,18 +12,21 @@ import { loadConfig, startServer, trackTroveModule } from '@tracktrove/api';
 
 const databaseUrl = process.env.DATABASE_URL;
 if (!databaseUrl) throw new Error('DATABASE_URL is required');
-const config = loadConfig({}, {
-  port: 0,
-  host: '127.0.0.1',
-  databaseUrl,
-  redisUrl: process.env.REDIS_URL || undefined,
-  logLevel: 'silent',
-  tokens: { admin: 'bench-admin-token-0123456789', operator: undefined, viewer: undefined },
-  rateLimitPerMinute: Number(process.env.BENCH_RATE_LIMIT_PER_MINUTE ?? 100_000_000),
-  // Every benchmark client comes from 127.0.0.1: lift the per-address bounds on stream clients too.
-  maxStreamClientsPerAddress: 100_000,
-  streamUpgradesPerMinute: 100_000_000,
-});
+const config = loadConfig(
+  {},
+  {
+    port: 0,
+    host: '127.0.0.1',
+    databaseUrl,
+    redisUrl: process.env.REDIS_URL || undefined,
+    logLevel: 'silent',
+    tokens: { admin: 'bench-admin-token-0123456789', operator: undefined, viewer: undefined },
+    rateLimitPerMinute: Number(process.env.BENCH_RATE_LIMIT_PER_MINUTE ?? 100_000_000),
+    // Every benchmark client comes from 127.0.0.1: lift the per-address bounds on stream clients too.
+    maxStreamClientsPerAddress: 100_000,
+    streamUpgradesPerMinute: 100_000_000,
+  },
+);
 const server = await startServer({ config, modules: [trackTroveModule()], logger: pino({ level: 'silent' }) });
 process.stdout.write(`${JSON.stringify({ url: server.url, pid: process.pid })}\n`);
 

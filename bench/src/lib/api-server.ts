@@ -32,7 +32,12 @@ function childNodeArgs(): string[] {
   return (process.env.BENCH_CHILD_NODE_ARGS ?? '').split(' ').filter((arg) => arg.length > 0);
 }
 
-export async function startChildServer(options: { databaseUrl: string; redisUrl?: string; log?: (message: string) => void; timeoutMs?: number }): Promise<ChildServer> {
+export async function startChildServer(options: {
+  databaseUrl: string;
+  redisUrl?: string;
+  log?: (message: string) => void;
+  timeoutMs?: number;
+}): Promise<ChildServer> {
   const child: ChildProcess = spawn(process.execPath, [...childNodeArgs(), '--import', 'tsx', join(here, 'api-server-main.ts')], {
     cwd: repoRoot,
     env: { ...process.env, DATABASE_URL: options.databaseUrl, REDIS_URL: options.redisUrl ?? '', NODE_ENV: 'production' },
@@ -45,7 +50,10 @@ export async function startChildServer(options: { databaseUrl: string; redisUrl?
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const lines = createInterface({ input: child.stdout! });
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the server did not start within ${options.timeoutMs ?? 60_000} ms: ${stderr}`)), options.timeoutMs ?? 60_000);
+    const timer = setTimeout(
+      () => reject(new Error(`the server did not start within ${options.timeoutMs ?? 60_000} ms: ${stderr}`)),
+      options.timeoutMs ?? 60_000,
+    );
     lines.on('line', (line) => {
       try {
         const parsed = JSON.parse(line) as { url?: string };

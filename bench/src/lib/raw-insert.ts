@@ -28,7 +28,10 @@ export const rawEventMetadata = {
 };
 
 /** Measures raw 1-row INSERTs with `connections` closed loops in the (fresh) database at `url`. */
-export async function measureRawSingleInserts(url: string, options: { connections: number; warmupMs: number; durationMs: number; streamsPerWriter?: number }): Promise<LoadResult> {
+export async function measureRawSingleInserts(
+  url: string,
+  options: { connections: number; warmupMs: number; durationMs: number; streamsPerWriter?: number },
+): Promise<LoadResult> {
   const database = createPostgresDatabase({ connectionString: url, poolSize: 1 });
   await migrateToLatest(database.db);
   await database.close();

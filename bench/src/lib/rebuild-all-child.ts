@@ -8,7 +8,13 @@
  */
 import { readFileSync } from 'node:fs';
 import { createEventStore, createPostgresDatabase, readHeadPosition, storeCheckpoint } from '@tracktrove/event-store';
-import { ensureGeneration, readModels, startProjectionRuntime, subscriptionNameFor, verifyReadModels } from '../../../packages/projections/src/index.ts';
+import {
+  ensureGeneration,
+  readModels,
+  startProjectionRuntime,
+  subscriptionNameFor,
+  verifyReadModels,
+} from '../../../packages/projections/src/index.ts';
 
 const [url, batchText, verifyText] = process.argv.slice(2);
 if (!url) throw new Error('usage: rebuild-all-child.ts <database url> [batch size] [verify 0|1]');
@@ -48,10 +54,16 @@ const peakMb = peakRssMb();
 const events = results[0]?.eventsApplied ?? 0;
 let verified: boolean | null = null;
 if (verifyText === '1') {
-  const schemas = { transactions: runtime.schemaOf('transactions'), traces: runtime.schemaOf('traces'), ledger: runtime.schemaOf('ledger') };
+  const schemas = {
+    transactions: runtime.schemaOf('transactions'),
+    traces: runtime.schemaOf('traces'),
+    ledger: runtime.schemaOf('ledger'),
+  };
   verified = (await verifyReadModels(store, db, schemas)).ok;
 }
 await runtime.stop();
 await store.close();
 await database.close();
-process.stdout.write(`${JSON.stringify({ events, elapsedMs, cpuMs: (cpu.user + cpu.system) / 1000, peakRssMb: peakMb, rssBeforeMb, applyMs, results, verified })}\n`);
+process.stdout.write(
+  `${JSON.stringify({ events, elapsedMs, cpuMs: (cpu.user + cpu.system) / 1000, peakRssMb: peakMb, rssBeforeMb, applyMs, results, verified })}\n`,
+);

@@ -28,14 +28,18 @@ export function machineInfo(postgres: BenchPostgres | undefined): MachineInfo {
 function alignedTable(header: readonly string[], rows: readonly (readonly string[])[], rightAligned: (column: number) => boolean): string {
   const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => (row[column] ?? '').length)));
   const line = (cells: readonly string[]) =>
-    cells.map((cell, column) => (rightAligned(column) ? cell.padStart(widths[column]!) : cell.padEnd(widths[column]!))).join('  ').trimEnd();
+    cells
+      .map((cell, column) => (rightAligned(column) ? cell.padStart(widths[column]!) : cell.padEnd(widths[column]!)))
+      .join('  ')
+      .trimEnd();
   return [line(header), widths.map((width) => '-'.repeat(width)).join('  '), ...rows.map(line)].join('\n');
 }
 
 /** The figures as an aligned text table: one row per figure, one column per metric. */
 export function figuresTable(result: BenchmarkResult): string {
   const metrics: string[] = [];
-  for (const figure of result.figures) for (const metric of Object.keys(figure.metrics)) if (!metrics.includes(metric)) metrics.push(metric);
+  for (const figure of result.figures)
+    for (const metric of Object.keys(figure.metrics)) if (!metrics.includes(metric)) metrics.push(metric);
   const header = ['workload', 'system', ...metrics];
   const rows = result.figures.map((figure) => [
     figure.workload,
@@ -46,6 +50,12 @@ export function figuresTable(result: BenchmarkResult): string {
 }
 
 export function targetsTable(targets: readonly TargetResult[]): string {
-  const rows = targets.map((target) => [target.met ? 'met' : 'NOT MET', target.description, formatNumber(target.actual), formatNumber(target.required), target.basis]);
+  const rows = targets.map((target) => [
+    target.met ? 'met' : 'NOT MET',
+    target.description,
+    formatNumber(target.actual),
+    formatNumber(target.required),
+    target.basis,
+  ]);
   return alignedTable(['result', 'target', 'actual', 'required', 'basis'], rows, (column) => column === 2 || column === 3);
 }

@@ -83,7 +83,9 @@ export function createServices(log: (message: string) => void): BenchContext & {
           log(`PostgreSQL from BENCH_DATABASE_URL`);
           return describeServer(fromEnv, 'environment');
         }
-        log(`starting a local PostgreSQL (${durable ? 'durable: fsync, synchronous_commit and full_page_writes on' : 'non-durable test settings'})`);
+        log(
+          `starting a local PostgreSQL (${durable ? 'durable: fsync, synchronous_commit and full_page_writes on' : 'non-durable test settings'})`,
+        );
         const service = await startLocalPostgres({ durable });
         started.push(service);
         return describeServer(service.url, 'local');

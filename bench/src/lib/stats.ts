@@ -80,7 +80,8 @@ export function loadMetrics(result: LoadResult): Record<string, number> {
     'p50 ms': quantile(result.latenciesMs, 0.5),
     'p99 ms': quantile(result.latenciesMs, 0.99),
     // A loop, not Math.max(...): a fast run has more latencies than the call stack has room for.
-    'max ms': result.latenciesMs.length > 0 ? result.latenciesMs.reduce((max, value) => (value > max ? value : max), -Infinity) : Number.NaN,
+    'max ms':
+      result.latenciesMs.length > 0 ? result.latenciesMs.reduce((max, value) => (value > max ? value : max), -Infinity) : Number.NaN,
   };
 }
 
@@ -99,7 +100,15 @@ export function atLeast(args: {
     args.basisValue === undefined
       ? `${formatNumber(args.factor)} ${args.metric}`
       : `${args.factor} x ${args.basisName ?? 'reference'} (${formatNumber(args.basisValue)} ${args.metric})`;
-  return { id: args.id, description: args.description, metric: args.metric, actual: args.actual, required, basis, met: args.actual >= required };
+  return {
+    id: args.id,
+    description: args.description,
+    metric: args.metric,
+    actual: args.actual,
+    required,
+    basis,
+    met: args.actual >= required,
+  };
 }
 
 export function formatNumber(value: number): string {

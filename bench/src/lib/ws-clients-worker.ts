@@ -11,7 +11,12 @@ import { parentPort, workerData } from 'node:worker_threads';
 import WebSocket from 'ws';
 import { comparePositions, decodePosition, type LogPosition } from '@tracktrove/event-store';
 
-const { url, clients: clientCount, capacity, probeType } = workerData as { url: string; clients: number; capacity: number; probeType: string };
+const {
+  url,
+  clients: clientCount,
+  capacity,
+  probeType,
+} = workerData as { url: string; clients: number; capacity: number; probeType: string };
 const clock = () => Number(process.hrtime.bigint()) / 1e6;
 
 interface Client {
@@ -45,7 +50,16 @@ function parseMessage(text: string): { kind: string; position: string; seq: numb
 
 function connect(): { client: Client; caughtUp: Promise<void> } {
   const socket = new WebSocket(url);
-  const client: Client = { socket, receivedAt: new Float64Array(capacity).fill(-1), received: 0, duplicates: 0, outOfOrder: 0, otherEvents: 0, closeCode: null, lastPosition: null };
+  const client: Client = {
+    socket,
+    receivedAt: new Float64Array(capacity).fill(-1),
+    received: 0,
+    duplicates: 0,
+    outOfOrder: 0,
+    otherEvents: 0,
+    closeCode: null,
+    lastPosition: null,
+  };
   const caughtUp = new Promise<void>((resolve, reject) => {
     socket.once('error', reject);
     socket.on('close', (code) => {
@@ -87,7 +101,8 @@ try {
 parentPort!.on('message', async (message: { kind: string; expected: number; drainTimeoutMs: number }) => {
   if (message.kind !== 'finish') return;
   const until = clock() + message.drainTimeoutMs;
-  while (clock() < until && clients.some((client) => client.received < message.expected)) await new Promise((resolve) => setTimeout(resolve, 50));
+  while (clock() < until && clients.some((client) => client.received < message.expected))
+    await new Promise((resolve) => setTimeout(resolve, 50));
   const closeCodes = clients.map((client) => client.closeCode);
   for (const client of clients) client.socket.terminate();
   parentPort!.postMessage({

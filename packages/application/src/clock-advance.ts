@@ -12,7 +12,9 @@ async function waitForAdvisoryLock(database: StoreDatabase, name: string) {
     const lock = await database.tryAdvisoryLock(name);
     if (lock) return lock;
     if (Date.now() >= deadlineMs) {
-      throw Object.assign(new Error(`another clock advance has been running for ${advanceLockLimits.waitMs} ms; try again`), { code: 'unavailable' });
+      throw Object.assign(new Error(`another clock advance has been running for ${advanceLockLimits.waitMs} ms; try again`), {
+        code: 'unavailable',
+      });
     }
     await new Promise((resolve) => setTimeout(resolve, advanceLockLimits.pollMs));
   }

@@ -1,8 +1,13 @@
 import type { Kysely } from 'kysely';
 import { initialState, transactionIdOf, transactionStreamId, type TransactionState } from '@tracktrove/domain';
 import {
-  executeTransactionCommand, executeTransactionCommands, loadTransaction, runIdempotent,
-  type CommandBatchResult, type IdempotencyRequest, type TransactionCommandRequest,
+  executeTransactionCommand,
+  executeTransactionCommands,
+  loadTransaction,
+  runIdempotent,
+  type CommandBatchResult,
+  type IdempotencyRequest,
+  type TransactionCommandRequest,
 } from '@tracktrove/commands';
 import { createGroupCommit, type BatchOutcome } from '@tracktrove/common';
 import { isConflict, transactLimits } from '@tracktrove/commands';
@@ -19,7 +24,10 @@ import type { TransactionResult } from './track-trove-api.ts';
 export const commandBatchLimits = { maxBatch: 64, maxInFlight: 2, maxQueued: 2_000 } as const;
 
 /** A transaction command as the workflows ask for it: decided on the state it finds, with its step's context. */
-export type TransactionRequest = Pick<TransactionCommandRequest, 'transactionId' | 'command' | 'context' | 'stepOf' | 'expectedVersion' | 'newStream'>;
+export type TransactionRequest = Pick<
+  TransactionCommandRequest,
+  'transactionId' | 'command' | 'context' | 'stepOf' | 'expectedVersion' | 'newStream'
+>;
 
 export interface CommandBus {
   /**
@@ -28,7 +36,11 @@ export interface CommandBus {
    */
   execute(request: TransactionRequest, now: Date, idempotency?: IdempotencyRequest): Promise<TransactionResult>;
   /** A command with its effects (command-effects.ts) in the caller's transaction, or as one statement of its own. */
-  executeIn(executor: Kysely<any>, request: TransactionRequest, now: Date | (() => Date)): Promise<{ result: TransactionResult; effects: Effects }>;
+  executeIn(
+    executor: Kysely<any>,
+    request: TransactionRequest,
+    now: Date | (() => Date),
+  ): Promise<{ result: TransactionResult; effects: Effects }>;
   /**
    * Commands on distinct transactions as one batch: one read (none for new streams), one append with
    * all their effects. nowOf gives each command's sandbox time for its effects.
@@ -70,7 +82,15 @@ export function createCommandBus(context: ApplicationContext, applyEffects: (eff
     const correlationId = request.context.correlationId;
     const result = await executeTransactionCommand(executor, {
       ...request,
-      alongside: (before, after) => alongsideOf(planEffects(before, after, { now: typeof now === 'function' ? now() : now, correlationId, failures: settings.failures, webhookUrl })),
+      alongside: (before, after) =>
+        alongsideOf(
+          planEffects(before, after, {
+            now: typeof now === 'function' ? now() : now,
+            correlationId,
+            failures: settings.failures,
+            webhookUrl,
+          }),
+        ),
     });
     return { result, effects: effectsOf(result.alongside) };
   };
@@ -78,8 +98,19 @@ export function createCommandBus(context: ApplicationContext, applyEffects: (eff
   const executeBatchIn: CommandBus['executeBatchIn'] = async (executor, requests, nowOf, isolateDecisionErrors = false) => {
     const batch = await executeTransactionCommands(executor, requests, {
       isolateDecisionErrors,
-      alongside: (transitions) => alongsideOf(mergeEffects(transitions.map(({ index, before, after }) =>
-        planEffects(before, after, { now: nowOf(index, after.transactionId), correlationId: requests[index]!.context.correlationId, failures: settings.failures, webhookUrl })))),
+      alongside: (transitions) =>
+        alongsideOf(
+          mergeEffects(
+            transitions.map(({ index, before, after }) =>
+              planEffects(before, after, {
+                now: nowOf(index, after.transactionId),
+                correlationId: requests[index]!.context.correlationId,
+                failures: settings.failures,
+                webhookUrl,
+              }),
+            ),
+          ),
+        ),
     });
     return { batch, effects: effectsOf(batch.alongside) };
   };
@@ -99,7 +130,11 @@ export function createCommandBus(context: ApplicationContext, applyEffects: (eff
       const { result: stored, replayed } = await runIdempotent(db, idempotency, async (transaction) => {
         executed = await executeIn(transaction, request, now);
         const { result } = executed;
-        return { version: result.version, position: result.position, appended: result.appended.map((event) => ({ ...event, recordedAt: event.recordedAt.toISOString() })) };
+        return {
+          version: result.version,
+          position: result.position,
+          appended: result.appended.map((event) => ({ ...event, recordedAt: event.recordedAt.toISOString() })),
+        };
       });
       if (!replayed && executed) {
         await applyEffects(executed.effects);
@@ -121,7 +156,10 @@ export function createCommandBus(context: ApplicationContext, applyEffects: (eff
   }
 
   /** Each command of a round the database refused (or that kept conflicting) again alone: only the one at fault fails. */
-  async function executeEachAlone(round: readonly { item: { request: TransactionRequest; now: Date }; index: number }[], outcomes: BatchOutcome<TransactionResult>[]) {
+  async function executeEachAlone(
+    round: readonly { item: { request: TransactionRequest; now: Date }; index: number }[],
+    outcomes: BatchOutcome<TransactionResult>[],
+  ) {
     for (const { item, index } of round) {
       try {
         outcomes[index] = { ok: true, value: await executeAlone(item.request, item.now) };
@@ -138,35 +176,45 @@ export function createCommandBus(context: ApplicationContext, applyEffects: (eff
    * a round the database refuses, or that keeps conflicting, is tried again one command at a time,
    * so only the command at fault fails (earlier rounds have committed).
    */
-  const submitCommand = createGroupCommit<{ request: TransactionRequest; now: Date }, TransactionResult>(commandBatchLimits, async (items) => {
-    if (items.length === 1) {
-      const [{ request, now }] = items as [{ request: TransactionRequest; now: Date }];
-      return [{ ok: true, value: await executeAlone(request, now) }];
-    }
-    const outcomes: BatchOutcome<TransactionResult>[] = [];
-    for (const round of roundsOfDistinct(items, (item) => item.request.transactionId)) {
-      let executed: Awaited<ReturnType<typeof executeBatchIn>>;
-      try {
-        executed = await withConflictRetries(() => executeBatchIn(db, round.map(({ item }) => item.request), (index) => round[index]!.item.now, true));
-      } catch (error) {
-        // The database refused the round, or one of its transactions kept conflicting with writers
-        // elsewhere past the retries: either way none of it committed. The command at fault (a
-        // value the database cannot store, a transaction too busy) must not fail its neighbours:
-        // each goes again alone and answers for itself. (A lost connection is another matter: the
-        // round may have committed.)
-        if (round.length > 1 && (refusedByDatabase(error) || isConflict(error))) await executeEachAlone(round, outcomes);
-        else for (const { index } of round) outcomes[index] = { ok: false, error };
-        continue;
+  const submitCommand = createGroupCommit<{ request: TransactionRequest; now: Date }, TransactionResult>(
+    commandBatchLimits,
+    async (items) => {
+      if (items.length === 1) {
+        const [{ request, now }] = items as [{ request: TransactionRequest; now: Date }];
+        return [{ ok: true, value: await executeAlone(request, now) }];
       }
-      const { batch, effects } = executed;
-      round.forEach(({ index }, position) => {
-        const error = batch.errors[position];
-        outcomes[index] = error === undefined ? { ok: true, value: batch.results[position]! } : { ok: false, error };
-      });
-      await applyEffects(effects);
-    }
-    return outcomes;
-  });
+      const outcomes: BatchOutcome<TransactionResult>[] = [];
+      for (const round of roundsOfDistinct(items, (item) => item.request.transactionId)) {
+        let executed: Awaited<ReturnType<typeof executeBatchIn>>;
+        try {
+          executed = await withConflictRetries(() =>
+            executeBatchIn(
+              db,
+              round.map(({ item }) => item.request),
+              (index) => round[index]!.item.now,
+              true,
+            ),
+          );
+        } catch (error) {
+          // The database refused the round, or one of its transactions kept conflicting with writers
+          // elsewhere past the retries: either way none of it committed. The command at fault (a
+          // value the database cannot store, a transaction too busy) must not fail its neighbours:
+          // each goes again alone and answers for itself. (A lost connection is another matter: the
+          // round may have committed.)
+          if (round.length > 1 && (refusedByDatabase(error) || isConflict(error))) await executeEachAlone(round, outcomes);
+          else for (const { index } of round) outcomes[index] = { ok: false, error };
+          continue;
+        }
+        const { batch, effects } = executed;
+        round.forEach(({ index }, position) => {
+          const error = batch.errors[position];
+          outcomes[index] = error === undefined ? { ok: true, value: batch.results[position]! } : { ok: false, error };
+        });
+        await applyEffects(effects);
+      }
+      return outcomes;
+    },
+  );
 
   return {
     execute(request, now, idempotency) {

@@ -4,8 +4,15 @@ import { awaitsSettlement, type TransactionState } from '@tracktrove/domain';
 import type { Alongside } from '@tracktrove/commands';
 import type { StreamAppend } from '@tracktrove/event-store';
 import {
-  magicEffectOf, planWebhookDelivery, seededRandom, simulationInForce,
-  type FailureSettings, type WebhookBody, type WebhookDeliveryPlan, type WebhookInjection, type WebhookType,
+  magicEffectOf,
+  planWebhookDelivery,
+  seededRandom,
+  simulationInForce,
+  type FailureSettings,
+  type WebhookBody,
+  type WebhookDeliveryPlan,
+  type WebhookInjection,
+  type WebhookType,
 } from '@tracktrove/simulator';
 import { type Timer } from '@tracktrove/timers';
 import { uuidV5 } from '@tracktrove/common';
@@ -83,8 +90,10 @@ export interface EffectsContext {
 
 const pendingHold = (state: TransactionState) => (state.hold?.state === 'pending' ? state.hold : null);
 const pendingRefund = (state: TransactionState) => (state.refund?.state === 'pending' ? state.refund : null);
-export const retryTimerRef = (transactionId: string, retry: { attempt: number; dueAt: string }) => `${transactionId}:${retry.attempt}:${retry.dueAt}`;
-const retryDue = (state: TransactionState) => (state.status === 'RETRY_PENDING' && state.nextRetryAt ? { attempt: state.attempt, dueAt: state.nextRetryAt } : null);
+export const retryTimerRef = (transactionId: string, retry: { attempt: number; dueAt: string }) =>
+  `${transactionId}:${retry.attempt}:${retry.dueAt}`;
+const retryDue = (state: TransactionState) =>
+  state.status === 'RETRY_PENDING' && state.nextRetryAt ? { attempt: state.attempt, dueAt: state.nextRetryAt } : null;
 
 /**
  * INITIATED and FAILED are steps no command rests on (an initiate goes on to authorize, a decline
@@ -105,7 +114,8 @@ const duplicateRefSuffix = ':duplicate';
  * version (If-Match), so that a hold placed since is not the one confirmed; otherwise for whatever
  * hold the transaction has when the webhook arrives.
  */
-export const manualConfirmationRef = (requestId: string, holdId: string | null) => `manual-confirm:${requestId}${holdId === null ? '' : `:hold:${holdId}`}`;
+export const manualConfirmationRef = (requestId: string, holdId: string | null) =>
+  `manual-confirm:${requestId}${holdId === null ? '' : `:hold:${holdId}`}`;
 const manualConfirmationPattern = /^manual-confirm:[^:]+:hold:(.+)$/;
 
 /** What a webhook is for, from its delivery's ref; null for a manual confirmation of whatever hold there is. */
@@ -119,7 +129,13 @@ export function webhookSubjectOf(ref: string): { holdId: string } | { refundId: 
 
 function candidateOf(state: TransactionState): SettlementCandidate | null {
   if (!awaitsSettlement(state)) return null;
-  return { transactionId: state.transactionId, vendorId: state.vendorId, currency: state.currency, amountMinor: state.amountMinor, completedAt: state.completedAt };
+  return {
+    transactionId: state.transactionId,
+    vendorId: state.vendorId,
+    currency: state.currency,
+    amountMinor: state.amountMinor,
+    completedAt: state.completedAt,
+  };
 }
 
 /** The effects of going from `before` to `after`; null when there are none. */
@@ -131,7 +147,13 @@ export function planEffects(before: TransactionState, after: TransactionState, c
     for (const delivery of deliveries) {
       plan.deliveries.push(delivery.row);
       streams.push(delivery.append);
-      if (delivery.timer) plan.timers.push({ ...delivery.timer, transactionId: id, dueAt: delivery.timer.dueAt.toISOString(), payload: delivery.timer.payload ?? {} });
+      if (delivery.timer)
+        plan.timers.push({
+          ...delivery.timer,
+          transactionId: id,
+          dueAt: delivery.timer.dueAt.toISOString(),
+          payload: delivery.timer.payload ?? {},
+        });
     }
   };
 
@@ -140,12 +162,17 @@ export function planEffects(before: TransactionState, after: TransactionState, c
   if (hold && hold.holdId !== holdBefore?.holdId) {
     const ref = `${id}:${hold.holdId}`;
     plan.timers.push({
-      id: randomUUID(), kind: 'hold_expiry', ref, transactionId: id, dueAt: hold.expiresAt,
+      id: randomUUID(),
+      kind: 'hold_expiry',
+      ref,
+      transactionId: id,
+      dueAt: hold.expiresAt,
       payload: { holdId: hold.holdId, dropNotification: simulationInForce(after, context.failures).dropExpiryNotification },
     });
     if (holdBefore) plan.cancel.push({ transactionId: id, kind: 'hold_expiry', keepRef: ref });
     // Seeded by the stream version, not the hold id (it holds the transaction's random id).
-    if (!hold.holdId.includes(':override-hold:')) addDeliveries(planWebhook(after, confirmationRef(hold.holdId), 'payment.confirmed', context, `confirm@${after.version}`));
+    if (!hold.holdId.includes(':override-hold:'))
+      addDeliveries(planWebhook(after, confirmationRef(hold.holdId), 'payment.confirmed', context, `confirm@${after.version}`));
   } else if (!hold && holdBefore) {
     plan.cancel.push({ transactionId: id, kind: 'hold_expiry', keepRef: null });
   }
@@ -164,7 +191,11 @@ export function planEffects(before: TransactionState, after: TransactionState, c
 
   if (resumesAfterOverride(after) && after.status !== before.status) {
     plan.timers.push({
-      id: randomUUID(), kind: resumeTimerKind, ref: resumeTimerRef(id, after.version), transactionId: id, dueAt: context.now.toISOString(),
+      id: randomUUID(),
+      kind: resumeTimerKind,
+      ref: resumeTimerRef(id, after.version),
+      transactionId: id,
+      dueAt: context.now.toISOString(),
       payload: { version: after.version },
     });
   }
@@ -174,7 +205,8 @@ export function planEffects(before: TransactionState, after: TransactionState, c
     // Seeded by the stream version, not the (random) refund id, so the same seed decides the same.
     const seedKey = `refund@${after.version}`;
     const simulation = simulationInForce(after, context.failures);
-    const fails = magicEffectOf(after.amountMinor)?.kind === 'refund_fails' || seededRandom(simulation.seed, seedKey)() < simulation.refundFailureRate;
+    const fails =
+      magicEffectOf(after.amountMinor)?.kind === 'refund_fails' || seededRandom(simulation.seed, seedKey)() < simulation.refundFailureRate;
     addDeliveries(planWebhook(after, refundOutcomeRef(refund.refundId), fails ? 'refund.failed' : 'refund.succeeded', context, seedKey));
   }
 
@@ -210,7 +242,13 @@ export function mergeEffects(planned: readonly (PlannedEffects | null)[]): Plann
  * The gateway's webhook for `ref`, with its failure injection decided (seeded) and recorded: one
  * delivery, or two when it is duplicated.
  */
-function planWebhook(state: TransactionState, ref: string, type: WebhookType, context: EffectsContext, seedKey: string = ref): WebhookDeliveryPlan[] {
+function planWebhook(
+  state: TransactionState,
+  ref: string,
+  type: WebhookType,
+  context: EffectsContext,
+  seedKey: string = ref,
+): WebhookDeliveryPlan[] {
   const { now, failures } = context;
   const simulation = simulationInForce(state, failures);
   const random = seededRandom(simulation.seed, 'webhook', seedKey);
@@ -223,10 +261,23 @@ function planWebhook(state: TransactionState, ref: string, type: WebhookType, co
   const delayMs = simulation.webhook.delayMs;
   const reorderSpanMs = 2 * delayMs + 1000;
   const extraDelayMs = failures.webhook.reorder ? Math.floor(random() * reorderSpanMs) : 0;
-  const body: WebhookBody = { id: `evt_${uuidV5(`webhook|${state.transactionId}|${ref}`)}`, type, transactionId: state.transactionId, createdAt: now.toISOString() };
+  const body: WebhookBody = {
+    id: `evt_${uuidV5(`webhook|${state.transactionId}|${ref}`)}`,
+    type,
+    transactionId: state.transactionId,
+    createdAt: now.toISOString(),
+  };
   const injection: WebhookInjection = {
-    dropped, duplicateOf: null, extraDelayMs,
-    reason: dropped ? (magic?.kind === 'drop_confirmation' ? 'magic amount 6.66' : 'webhook.dropRate') : failures.webhook.reorder ? 'reorder' : null,
+    dropped,
+    duplicateOf: null,
+    extraDelayMs,
+    reason: dropped
+      ? magic?.kind === 'drop_confirmation'
+        ? 'magic amount 6.66'
+        : 'webhook.dropRate'
+      : failures.webhook.reorder
+        ? 'reorder'
+        : null,
   };
   const base = { body, url: context.webhookUrl, now, correlationId: context.correlationId };
   const first = planWebhookDelivery({ ...base, ref, dueAt: new Date(now.getTime() + delayMs + extraDelayMs), injection });
@@ -236,7 +287,12 @@ function planWebhook(state: TransactionState, ref: string, type: WebhookType, co
     ...base,
     ref: `${ref}${duplicateRefSuffix}`,
     dueAt: new Date(now.getTime() + delayMs + duplicateExtraMs),
-    injection: { dropped: false, duplicateOf: first.deliveryId, extraDelayMs: duplicateExtraMs, reason: magic?.kind === 'duplicate_confirmation' ? 'magic amount 9.99' : 'webhook.duplicateRate' },
+    injection: {
+      dropped: false,
+      duplicateOf: first.deliveryId,
+      extraDelayMs: duplicateExtraMs,
+      reason: magic?.kind === 'duplicate_confirmation' ? 'magic amount 9.99' : 'webhook.duplicateRate',
+    },
   });
   return [first, second];
 }
@@ -260,7 +316,13 @@ interface AppliedTimer {
 export function effectsOf(applied: unknown): Effects {
   if (applied === undefined || applied === null) return noEffects();
   const { timers, cancelledHolds } = applied as { timers: AppliedTimer[]; cancelledHolds: string[] };
-  const newTimers: Timer[] = timers.map((timer) => ({ ...timer, dueAt: new Date(timer.dueAt), state: 'pending', firedBy: null, claims: 0 }));
+  const newTimers: Timer[] = timers.map((timer) => ({
+    ...timer,
+    dueAt: new Date(timer.dueAt),
+    state: 'pending',
+    firedBy: null,
+    claims: 0,
+  }));
   return { newTimers, newHolds: newTimers.filter((timer) => timer.kind === 'hold_expiry'), cancelledHolds };
 }
 

@@ -15,7 +15,11 @@ export function dailySettlement(context: ApplicationContext): (now: Date) => Pro
     if (!lock) return;
     try {
       const result = await runSettlement(context.db, {
-        now, settlementDate: date, cutoffHourUtc: context.defaults.settlementCutoffHourUtc, actor: system('settlement-schedule'), correlationId: `settlement-${date}`,
+        now,
+        settlementDate: date,
+        cutoffHourUtc: context.defaults.settlementCutoffHourUtc,
+        actor: system('settlement-schedule'),
+        correlationId: `settlement-${date}`,
       });
       if (result.complete) lastSettlementDate = date;
       if (result.settledCount > 0) context.logger?.info({ ...result }, 'T+1 settlement ran');

@@ -11,11 +11,24 @@ import { alreadyApplied } from './webhook-intake.ts';
 async function currentResult(context: ApplicationContext, transactionId: string): Promise<TransactionResult> {
   const current = await loadTransactionWithPosition(context.db, transactionId);
   if (!current) throw new NotFoundError('transaction', transactionId);
-  return { streamId: transactionStreamId(transactionId), state: current.state, version: current.state.version, position: current.position, appended: [], replayed: false };
+  return {
+    streamId: transactionStreamId(transactionId),
+    state: current.state,
+    version: current.state.version,
+    position: current.position,
+    appended: [],
+    replayed: false,
+  };
 }
 
 /** The gateway's confirmation now, delivered through the webhook path so it shows in the delivery log. */
-async function confirmNow(context: ApplicationContext, deliverOptions: DeliverOptions, transactionId: string, actor: Actor, commandOptions: CommandOptions | undefined): Promise<TransactionResult> {
+async function confirmNow(
+  context: ApplicationContext,
+  deliverOptions: DeliverOptions,
+  transactionId: string,
+  actor: Actor,
+  commandOptions: CommandOptions | undefined,
+): Promise<TransactionResult> {
   const { db, clock } = context;
   const state = await loadTransaction(db, transactionId);
   if (!state) throw new NotFoundError('transaction', transactionId);
@@ -24,16 +37,26 @@ async function confirmNow(context: ApplicationContext, deliverOptions: DeliverOp
   }
   const now = await clock.now();
   if (decide({ type: 'ConfirmPayment', now: now.toISOString() }, state).length === 0) return currentResult(context, transactionId);
-  const ref = manualConfirmationRef(randomUUID(), commandOptions?.expectedVersion !== undefined ? state.hold?.holdId ?? null : null);
+  const ref = manualConfirmationRef(randomUUID(), commandOptions?.expectedVersion !== undefined ? (state.hold?.holdId ?? null) : null);
   const body: WebhookBody = { id: `evt_${randomUUID()}`, type: 'payment.confirmed', transactionId, createdAt: now.toISOString() };
-  const scheduled = await transact(db, (transaction) => scheduleWebhookDelivery(transaction, {
-    ref, body, url: context.webhookUrl, dueAt: now, now, correlationId: transactionId, withTimer: false,
-    injection: { dropped: false, duplicateOf: null, extraDelayMs: 0, reason: `confirmed by ${actor.role} ${actor.id}` },
-  }));
+  const scheduled = await transact(db, (transaction) =>
+    scheduleWebhookDelivery(transaction, {
+      ref,
+      body,
+      url: context.webhookUrl,
+      dueAt: now,
+      now,
+      correlationId: transactionId,
+      withTimer: false,
+      injection: { dropped: false, duplicateOf: null, extraDelayMs: 0, reason: `confirmed by ${actor.role} ${actor.id}` },
+    }),
+  );
   if (!scheduled) throw new Error('manual confirmation was not scheduled');
   const attempt = await deliverWebhook(db, scheduled.deliveryId, deliverOptions);
   if (attempt.outcome !== 'delivered') {
-    throw Object.assign(new Error(`the confirmation webhook was not accepted (${attempt.status ?? attempt.error}); it will be retried`), { code: 'unavailable' });
+    throw Object.assign(new Error(`the confirmation webhook was not accepted (${attempt.status ?? attempt.error}); it will be retried`), {
+      code: 'unavailable',
+    });
   }
   const result = await currentResult(context, transactionId);
   // A command that came first (a refund, the hold's expiry) made the confirmation invalid: it is
@@ -44,7 +67,12 @@ async function confirmNow(context: ApplicationContext, deliverOptions: DeliverOp
     throw new VersionMismatchError(transactionStreamId(transactionId), commandOptions.expectedVersion, result.version);
   }
   if (receipt?.outcome === 'ignored' && receipt.note !== alreadyApplied) {
-    throw new InvalidTransitionError({ from: result.state.status, to: 'COMPLETED', command: 'ConfirmPayment', reason: receipt.note ?? 'the confirmation changed nothing' });
+    throw new InvalidTransitionError({
+      from: result.state.status,
+      to: 'COMPLETED',
+      command: 'ConfirmPayment',
+      reason: receipt.note ?? 'the confirmation changed nothing',
+    });
   }
   return result;
 }
@@ -70,5 +98,12 @@ export async function confirmManually(
   });
   if (!replayed && confirmed) return confirmed;
   const state = (await loadTransaction(context.db, transactionId, stored.version)) ?? initialState();
-  return { streamId: transactionStreamId(transactionId), state, version: stored.version, position: stored.position, appended: [], replayed: true };
+  return {
+    streamId: transactionStreamId(transactionId),
+    state,
+    version: stored.version,
+    position: stored.position,
+    appended: [],
+    replayed: true,
+  };
 }

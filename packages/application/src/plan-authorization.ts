@@ -33,9 +33,11 @@ export function planAuthorization(
   const attempt = Math.max(1, plan.state.attempt);
   const simulation = simulationInForce(plan.state, options.failures);
   const decision = authorize({ state: plan.state, simulation, attempt, now: options.now, latencyMs: options.failures.gatewayLatencyMs });
-  plan.add(decision.outcome === 'authorized'
-    ? { type: 'RecordAuthorization', outcome: 'authorized', holdId: decision.holdId, expiresAt: decision.expiresAt, now }
-    : { type: 'RecordAuthorization', outcome: 'declined', reason: decision.reason, code: decision.code, now });
+  plan.add(
+    decision.outcome === 'authorized'
+      ? { type: 'RecordAuthorization', outcome: 'authorized', holdId: decision.holdId, expiresAt: decision.expiresAt, now }
+      : { type: 'RecordAuthorization', outcome: 'declined', reason: decision.reason, code: decision.code, now },
+  );
   if (decision.outcome === 'declined') planAfterDecline(plan, { ...options, attempt });
   return decision;
 }
@@ -48,7 +50,12 @@ export function planAfterDecline(plan: CommandPlan, options: { now: Date; backof
   const now = options.now.toISOString();
   if (retriesLeft(plan.state) > 0) {
     const random = seededRandom(plan.state.simulation.seed, options.attempt ?? Math.max(1, plan.state.attempt), 'retry-jitter')();
-    const delayMs = backoffDelayMs({ attempt: plan.state.retryCount + 1, baseDelayMs: options.backoff.baseDelayMs, maxDelayMs: options.backoff.maxDelayMs, random });
+    const delayMs = backoffDelayMs({
+      attempt: plan.state.retryCount + 1,
+      baseDelayMs: options.backoff.baseDelayMs,
+      maxDelayMs: options.backoff.maxDelayMs,
+      random,
+    });
     plan.add({ type: 'ScheduleRetry', dueAt: new Date(options.now.getTime() + delayMs).toISOString(), forced: false, now });
   } else {
     plan.add({ type: 'ExhaustRetries', now });

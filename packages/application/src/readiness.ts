@@ -9,13 +9,12 @@ const overdueAfterMs = 5_000;
 export async function readinessOf(context: ApplicationContext, timerService: TimerService, redis: RedisHolds | null): Promise<Readiness> {
   const { db, clock } = context;
   const now = await clock.now();
-  const [pending, overdue] = await Promise.all([
-    countPendingTimers(db),
-    countOverdueTimers(db, new Date(now.getTime() - overdueAfterMs)),
-  ]);
+  const [pending, overdue] = await Promise.all([countPendingTimers(db), countOverdueTimers(db, new Date(now.getTime() - overdueAfterMs))]);
   const status = timerService.status();
   return {
-    redis: redis ? redis.status() : { status: 'disabled', detail: 'neither REDIS_URL nor REDIS_SENTINELS is set: in-process timers with the PostgreSQL sweeper' },
+    redis: redis
+      ? redis.status()
+      : { status: 'disabled', detail: 'neither REDIS_URL nor REDIS_SENTINELS is set: in-process timers with the PostgreSQL sweeper' },
     timers: {
       status: !status.running ? 'stopped' : status.lastSweepError ? 'degraded' : 'running',
       detail: status.lastSweepError ?? `sweeper every ${status.sweepIntervalMs} ms`,

@@ -65,7 +65,8 @@ function resumeRequest(context: ApplicationContext, timer: Timer, now: Date, tim
       if (!resumesAfterOverride(state) || state.version !== Number(timer.payload.version)) return [];
       times.set(transactionId, now);
       const plan = new CommandPlan(state);
-      if (state.status === 'INITIATED') durationMs = planAuthorization(plan, { now, failures: context.settings.failures, backoff: context.backoff }).durationMs;
+      if (state.status === 'INITIATED')
+        durationMs = planAuthorization(plan, { now, failures: context.settings.failures, backoff: context.backoff }).durationMs;
       else planAfterDecline(plan, { now, backoff: context.backoff });
       return plan.commands;
     },
@@ -93,7 +94,11 @@ async function fireTogether(
     if (first.has(timer.transactionId!)) rest.push(timer);
     else first.set(timer.transactionId!, timer);
   }
-  let { effects } = await bus.executeBatchIn(transaction, [...first.values()].map(requestOf), (_, transactionId) => times.get(transactionId) ?? now);
+  let { effects } = await bus.executeBatchIn(
+    transaction,
+    [...first.values()].map(requestOf),
+    (_, transactionId) => times.get(transactionId) ?? now,
+  );
   for (const timer of rest) {
     const single = await bus.executeIn(transaction, requestOf(timer), () => times.get(timer.transactionId!) ?? now);
     effects = mergeApplied(effects, single.effects);
@@ -108,9 +113,13 @@ export interface TimerHandlerServices {
 }
 
 /** What each kind of timer does when it falls due: every kind fires a claimed batch together. */
-export function timerHandlers(context: ApplicationContext, { bus, applyEffects, deliverOptions }: TimerHandlerServices): Record<string, BatchTimerHandler> {
+export function timerHandlers(
+  context: ApplicationContext,
+  { bus, applyEffects, deliverOptions }: TimerHandlerServices,
+): Record<string, BatchTimerHandler> {
   /** Due timers of a transaction command's kind: one read of their streams, one append for all. */
-  const firing = (requestOf: (timer: Timer, now: Date, times: DecisionTimes) => TransactionRequest): BatchTimerHandler =>
+  const firing =
+    (requestOf: (timer: Timer, now: Date, times: DecisionTimes) => TransactionRequest): BatchTimerHandler =>
     async (timers, { transaction, now, nowFor }) => {
       const times: DecisionTimes = new Map();
       const effects = await fireTogether(bus, transaction, timers, (timer) => requestOf(timer, nowFor(timer), times), now, times);

@@ -1,12 +1,36 @@
 import type { Migration } from 'kysely';
 import type { Logger } from 'pino';
 import type {
-  Actor, Channel, Currency, DisputeOutcome, JsonValue, SimulationSettings, TransactionKind, TransactionState, TransactionStatus,
+  Actor,
+  Channel,
+  Currency,
+  DisputeOutcome,
+  JsonValue,
+  SimulationSettings,
+  TransactionKind,
+  TransactionState,
+  TransactionStatus,
 } from '@tracktrove/domain';
 import type { EventStore, Page, StoreDatabase } from '@tracktrove/event-store';
 import type { CommandResult, IdempotencyRequest } from '@tracktrove/commands';
-import type { DeliveryAttemptView, DeliveryView, FailureSettings, ListDeliveriesOptions, ReceiveResult, WebhookTransport } from '@tracktrove/simulator';
-import type { AdvanceResult, CandidateSync, ClockAdvance, FiredBy, ListSettlementBatchesOptions, RedisSentinelTarget, SettlementBatchView, SettlementRunResult } from '@tracktrove/timers';
+import type {
+  DeliveryAttemptView,
+  DeliveryView,
+  FailureSettings,
+  ListDeliveriesOptions,
+  ReceiveResult,
+  WebhookTransport,
+} from '@tracktrove/simulator';
+import type {
+  AdvanceResult,
+  CandidateSync,
+  ClockAdvance,
+  FiredBy,
+  ListSettlementBatchesOptions,
+  RedisSentinelTarget,
+  SettlementBatchView,
+  SettlementRunResult,
+} from '@tracktrove/timers';
 
 /** The application's public interface: what the API and the CLI call, and how it is configured. */
 
@@ -94,7 +118,13 @@ export interface TrackTrove {
   refund(transactionId: string, reason: string, actor: Actor, options?: CommandOptions): Promise<TransactionResult>;
   openDispute(transactionId: string, reason: string, actor: Actor, options?: CommandOptions): Promise<TransactionResult>;
   resolveDispute(transactionId: string, outcome: DisputeOutcome, actor: Actor, options?: CommandOptions): Promise<TransactionResult>;
-  override(transactionId: string, to: TransactionStatus, reason: string, actor: Actor, options?: CommandOptions): Promise<TransactionResult>;
+  override(
+    transactionId: string,
+    to: TransactionStatus,
+    reason: string,
+    actor: Actor,
+    options?: CommandOptions,
+  ): Promise<TransactionResult>;
   runSettlement(options?: { settlementDate?: string; actor?: Actor; correlationId?: string }): Promise<SettlementRunResult>;
   /** Settlement batches, latest first, a page at a time (pass the previous page's nextCursor as `cursor`). */
   listSettlementBatches(options?: ListSettlementBatchesOptions): Promise<Page<SettlementBatchView>>;

@@ -2,9 +2,26 @@ import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { startIdempotencyExpiry, type IdempotencyExpiry } from '@tracktrove/commands';
 import {
-  defaultFailureSettings, deliverWebhook, listDeliveries, readFailureSettings, simulatorMigrations, writeFailureSettings, type DeliverOptions,
+  defaultFailureSettings,
+  deliverWebhook,
+  listDeliveries,
+  readFailureSettings,
+  simulatorMigrations,
+  writeFailureSettings,
+  type DeliverOptions,
 } from '@tracktrove/simulator';
-import { countPendingTimers, createRedisHolds, createSandboxClock, createTimerService, listSettlementBatches, runSettlement, syncSettlementCandidates, timerMigrations, type RedisHolds, type TimerService } from '@tracktrove/timers';
+import {
+  countPendingTimers,
+  createRedisHolds,
+  createSandboxClock,
+  createTimerService,
+  listSettlementBatches,
+  runSettlement,
+  syncSettlementCandidates,
+  timerMigrations,
+  type RedisHolds,
+  type TimerService,
+} from '@tracktrove/timers';
 import { system, type ApplicationContext } from './application-context.ts';
 import { applyEffectsAfterCommit } from './apply-effects.ts';
 import { advanceClock } from './clock-advance.ts';
@@ -19,7 +36,14 @@ import { userCommands } from './user-commands.ts';
 import { createWebhookIntake, inProcessTransport } from './webhook-intake.ts';
 
 export type {
-  CommandOptions, InitiateInput, Readiness, SimulationInput, TrackTrove, TrackTroveDefaults, TrackTroveOptions, TransactionResult,
+  CommandOptions,
+  InitiateInput,
+  Readiness,
+  SimulationInput,
+  TrackTrove,
+  TrackTroveDefaults,
+  TrackTroveOptions,
+  TransactionResult,
 } from './track-trove-api.ts';
 export { commandBatchLimits } from './command-bus.ts';
 export { webhookBatchLimits } from './webhook-intake.ts';
@@ -129,7 +153,8 @@ export function createTrackTrove(options: TrackTroveOptions): TrackTrove {
     clock: {
       now: () => clock.now(),
       nowCached: () => clock.nowCached(),
-      advance: (advance, actor = system('clock'), correlationId = randomUUID()) => advanceClock(database, timerService, advance, { actor, correlationId }),
+      advance: (advance, actor = system('clock'), correlationId = randomUUID()) =>
+        advanceClock(database, timerService, advance, { actor, correlationId }),
     },
     failures: {
       get: () => readFailureSettings(db),

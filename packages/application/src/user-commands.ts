@@ -1,8 +1,13 @@
 import { randomInt, randomUUID } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import {
-  defaultSimulation, initialState, ValidationError,
-  type Actor, type SimulationSettings, type TransactionCommand, type TransactionState,
+  defaultSimulation,
+  initialState,
+  ValidationError,
+  type Actor,
+  type SimulationSettings,
+  type TransactionCommand,
+  type TransactionState,
 } from '@tracktrove/domain';
 import { loadTransaction, type CommandSequence, type StepContext } from '@tracktrove/commands';
 import { effectiveSimulation } from '@tracktrove/simulator';
@@ -18,13 +23,16 @@ const anonymousPayerId = uuidV5('tracktrove|anonymous-payer');
 export type UserCommands = Pick<TrackTrove, 'initiate' | 'retry' | 'refund' | 'openDispute' | 'resolveDispute' | 'override'>;
 
 /** A command on a transaction that must exist: a stream with no events answers 404. */
-const existing = (transactionId: string, build: (state: TransactionState) => TransactionCommand | CommandSequence) => (state: TransactionState) => {
-  if (state.status === 'NEW') throw new NotFoundError('transaction', transactionId);
-  return build(state);
-};
+const existing =
+  (transactionId: string, build: (state: TransactionState) => TransactionCommand | CommandSequence) => (state: TransactionState) => {
+    if (state.status === 'NEW') throw new NotFoundError('transaction', transactionId);
+    return build(state);
+  };
 
 const contextOf = (actor: Actor, commandOptions: CommandOptions | undefined, extra: Partial<StepContext> = {}): StepContext => ({
-  actor, correlationId: commandOptions?.correlationId ?? randomUUID(), ...extra,
+  actor,
+  correlationId: commandOptions?.correlationId ?? randomUUID(),
+  ...extra,
 });
 
 /** The transaction's own simulation settings: the request's, over the defaults, with a fresh seed unless given. */
@@ -43,14 +51,23 @@ export function userCommands(context: ApplicationContext, bus: CommandBus): User
   const { db, clock, defaults, backoff, settings } = context;
 
   /** A lifecycle command on an existing transaction, decided at the sandbox clock's now. */
-  async function simple(transactionId: string, commandOptions: CommandOptions | undefined, step: StepContext, build: (now: string) => TransactionCommand) {
+  async function simple(
+    transactionId: string,
+    commandOptions: CommandOptions | undefined,
+    step: StepContext,
+    build: (now: string) => TransactionCommand,
+  ) {
     const now = await clock.now();
-    return bus.execute({
-      transactionId,
-      expectedVersion: commandOptions?.expectedVersion,
-      command: existing(transactionId, () => build(now.toISOString())),
-      context: step,
-    }, now, commandOptions?.idempotency);
+    return bus.execute(
+      {
+        transactionId,
+        expectedVersion: commandOptions?.expectedVersion,
+        command: existing(transactionId, () => build(now.toISOString())),
+        context: step,
+      },
+      now,
+      commandOptions?.idempotency,
+    );
   }
 
   return {
@@ -67,17 +84,32 @@ export function userCommands(context: ApplicationContext, bus: CommandBus): User
       const simulation = effectiveSimulation(requestedSimulation, settings.failures);
       const plan = new CommandPlan(initialState());
       plan.add({
-        type: 'Initiate', transactionId, vendorId: input.vendorId, payerId: input.payerId ?? anonymousPayerId, amountMinor: input.amountMinor,
-        currency: input.currency, channel: input.channel, kind: input.kind, payload: input.payload, serviceContext: input.serviceContext ?? null,
-        simulation, ...(isDeepStrictEqual(simulation, requestedSimulation) ? {} : { requestedSimulation }), retryPolicy: { maxRetries: defaults.maxRetries }, now: now.toISOString(),
+        type: 'Initiate',
+        transactionId,
+        vendorId: input.vendorId,
+        payerId: input.payerId ?? anonymousPayerId,
+        amountMinor: input.amountMinor,
+        currency: input.currency,
+        channel: input.channel,
+        kind: input.kind,
+        payload: input.payload,
+        serviceContext: input.serviceContext ?? null,
+        simulation,
+        ...(isDeepStrictEqual(simulation, requestedSimulation) ? {} : { requestedSimulation }),
+        retryPolicy: { maxRetries: defaults.maxRetries },
+        now: now.toISOString(),
       });
       const decision = planAuthorization(plan, { now, failures: settings.failures, backoff });
-      return bus.execute({
-        transactionId,
-        command: plan.commands,
-        context: contextOf(actor, commandOptions, { durationMs: decision.durationMs }),
-        newStream: input.transactionId === undefined,
-      }, now, commandOptions?.idempotency);
+      return bus.execute(
+        {
+          transactionId,
+          command: plan.commands,
+          context: contextOf(actor, commandOptions, { durationMs: decision.durationMs }),
+          newStream: input.transactionId === undefined,
+        },
+        now,
+        commandOptions?.idempotency,
+      );
     },
 
     async retry(transactionId, actor, commandOptions) {
@@ -86,38 +118,59 @@ export function userCommands(context: ApplicationContext, bus: CommandBus): User
       const preview = await loadTransaction(db, transactionId);
       let durationMs = 0;
       try {
-        if (preview) durationMs = planAuthorization(new CommandPlan(preview), { now, failures: settings.failures, backoff, forced: true }).durationMs;
+        if (preview)
+          durationMs = planAuthorization(new CommandPlan(preview), { now, failures: settings.failures, backoff, forced: true }).durationMs;
       } catch {
         // the command below reports the rejection
       }
-      return bus.execute({
-        transactionId,
-        expectedVersion: commandOptions?.expectedVersion,
-        command: existing(transactionId, (state) => {
-          const plan = new CommandPlan(state);
-          planAuthorization(plan, { now, failures: settings.failures, backoff, forced: true });
-          return plan.commands;
-        }),
-        context: contextOf(actor, commandOptions, { service: 'gateway', durationMs }),
-        // The attempt the forced retry runs: the scheduled one from RETRY_PENDING, the next one from FAILED.
-        stepOf: (state) => ({ attempt: state.status === 'FAILED' ? state.attempt + 1 : Math.max(1, state.attempt) }),
-      }, now, commandOptions?.idempotency);
+      return bus.execute(
+        {
+          transactionId,
+          expectedVersion: commandOptions?.expectedVersion,
+          command: existing(transactionId, (state) => {
+            const plan = new CommandPlan(state);
+            planAuthorization(plan, { now, failures: settings.failures, backoff, forced: true });
+            return plan.commands;
+          }),
+          context: contextOf(actor, commandOptions, { service: 'gateway', durationMs }),
+          // The attempt the forced retry runs: the scheduled one from RETRY_PENDING, the next one from FAILED.
+          stepOf: (state) => ({ attempt: state.status === 'FAILED' ? state.attempt + 1 : Math.max(1, state.attempt) }),
+        },
+        now,
+        commandOptions?.idempotency,
+      );
     },
 
     async refund(transactionId, reason, actor, commandOptions) {
       const refundId = randomUUID();
-      return simple(transactionId, commandOptions, contextOf(actor, commandOptions), (now) => ({ type: 'RequestRefund', refundId, reason, now }));
+      return simple(transactionId, commandOptions, contextOf(actor, commandOptions), (now) => ({
+        type: 'RequestRefund',
+        refundId,
+        reason,
+        now,
+      }));
     },
 
     async openDispute(transactionId, reason, actor, commandOptions) {
       const disputeId = randomUUID();
-      return simple(transactionId, commandOptions, contextOf(actor, commandOptions), (now) => ({ type: 'OpenDispute', disputeId, reason, now }));
+      return simple(transactionId, commandOptions, contextOf(actor, commandOptions), (now) => ({
+        type: 'OpenDispute',
+        disputeId,
+        reason,
+        now,
+      }));
     },
 
     resolveDispute: (transactionId, outcome, actor, commandOptions) =>
       simple(transactionId, commandOptions, contextOf(actor, commandOptions), (now) => ({ type: 'ResolveDispute', outcome, now })),
 
     override: (transactionId, to, reason, actor, commandOptions) =>
-      simple(transactionId, commandOptions, contextOf(actor, commandOptions, { service: 'admin' }), (now) => ({ type: 'OverrideStatus', to, reason, actor, now })),
+      simple(transactionId, commandOptions, contextOf(actor, commandOptions, { service: 'admin' }), (now) => ({
+        type: 'OverrideStatus',
+        to,
+        reason,
+        actor,
+        now,
+      })),
   };
 }

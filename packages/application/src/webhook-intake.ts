@@ -1,8 +1,15 @@
 import type { Kysely } from 'kysely';
 import { InvalidTransitionError } from '@tracktrove/domain';
 import {
-  receiveVerifiedWebhooks, verifyGatewayWebhook, webhookRefsOf, WebhookSignatureError,
-  type AppliedWebhook, type ReceiveResult, type WebhookBody, type WebhooksApplier, type WebhookTransport,
+  receiveVerifiedWebhooks,
+  verifyGatewayWebhook,
+  webhookRefsOf,
+  WebhookSignatureError,
+  type AppliedWebhook,
+  type ReceiveResult,
+  type WebhookBody,
+  type WebhooksApplier,
+  type WebhookTransport,
 } from '@tracktrove/simulator';
 import { createGroupCommit, type BatchOutcome } from '@tracktrove/common';
 import { system, type ApplicationContext } from './application-context.ts';
@@ -49,15 +56,28 @@ function webhookRequest(body: WebhookBody, now: Date, subject: ReturnType<typeof
 }
 
 /** What a webhook's command did, as its receipt records it. */
-function outcomeOf(context: ApplicationContext, body: WebhookBody, result: Pick<TransactionResult, 'version' | 'position' | 'appended'>, error: unknown): AppliedWebhook | { error: unknown } {
+function outcomeOf(
+  context: ApplicationContext,
+  body: WebhookBody,
+  result: Pick<TransactionResult, 'version' | 'position' | 'appended'>,
+  error: unknown,
+): AppliedWebhook | { error: unknown } {
   const { version } = result;
   if (error instanceof InvalidTransitionError) {
-    context.logger?.info({ webhookId: body.id, transactionId: body.transactionId, reason: error.message }, 'webhook accepted without effect');
+    context.logger?.info(
+      { webhookId: body.id, transactionId: body.transactionId, reason: error.message },
+      'webhook accepted without effect',
+    );
     return { outcome: 'ignored', note: error.message, version, position: null };
   }
   if (error !== undefined) return { error };
   if (body.type === 'payment.failed') {
-    return { outcome: 'ignored', note: 'payment.failed is informational: declines are recorded when the gateway answers', version, position: null };
+    return {
+      outcome: 'ignored',
+      note: 'payment.failed is informational: declines are recorded when the gateway answers',
+      version,
+      position: null,
+    };
   }
   const changed = result.appended.length > 0;
   return { outcome: changed ? 'processed' : 'ignored', note: changed ? null : alreadyApplied, version, position: result.position };
@@ -72,13 +92,21 @@ function applyWebhooks(context: ApplicationContext, bus: CommandBus, now: Date, 
   return async (transaction: Kysely<any>, bodies) => {
     applied.effects = noEffects();
     const outcomes: (AppliedWebhook | { error: unknown })[] = [];
-    const refs = await webhookRefsOf(transaction, bodies.map((body) => body.id));
+    const refs = await webhookRefsOf(
+      transaction,
+      bodies.map((body) => body.id),
+    );
     const subjectOf = (body: WebhookBody) => {
       const ref = refs.get(body.id);
       return ref === undefined ? null : webhookSubjectOf(ref);
     };
     for (const round of roundsOfDistinct(bodies, (body) => body.transactionId)) {
-      const { batch, effects } = await bus.executeBatchIn(transaction, round.map(({ item }) => webhookRequest(item, now, subjectOf(item))), () => now, true);
+      const { batch, effects } = await bus.executeBatchIn(
+        transaction,
+        round.map(({ item }) => webhookRequest(item, now, subjectOf(item))),
+        () => now,
+        true,
+      );
       applied.effects = mergeApplied(applied.effects, effects);
       round.forEach(({ item: body, index }, position) => {
         outcomes[index] = outcomeOf(context, body, batch.results[position]!, batch.errors[position]);
@@ -92,7 +120,10 @@ function applyWebhooks(context: ApplicationContext, bus: CommandBus, now: Date, 
  * The receiving end of the gateway's webhooks: each is verified, then those received while earlier
  * ones are being applied go together (group-commit.ts); a failed batch is tried again one by one.
  */
-export function createWebhookIntake(context: ApplicationContext, services: { bus: CommandBus; applyEffects: (effects: Effects) => Promise<void>; secret: string }): ReceiveWebhook {
+export function createWebhookIntake(
+  context: ApplicationContext,
+  services: { bus: CommandBus; applyEffects: (effects: Effects) => Promise<void>; secret: string },
+): ReceiveWebhook {
   const { db, clock } = context;
   async function receiveWebhooks(bodies: readonly WebhookBody[]): Promise<BatchOutcome<ReceiveResult>[]> {
     // Read before the receipts' transaction (on PGlite's one connection a read beside it would wait

@@ -8,16 +8,30 @@ import { input, inspect, openFixture, operator } from './fixture.ts';
 const seeds = [7, 8, 9, 10, 11, 12, 13, 7];
 
 async function simulate(): Promise<{ outcomes: string[]; types: string[][]; logTypes: string[] }> {
-  const fixture = await openFixture({ redisUrl: testRedisUrl(), timers: { sweepIntervalMs: 60_000, redisPollIntervalMs: 0, redisKeyPrefix: `tt-${randomUUID()}:`, dailySettlement: false } });
+  const fixture = await openFixture({
+    redisUrl: testRedisUrl(),
+    timers: { sweepIntervalMs: 60_000, redisPollIntervalMs: 0, redisKeyPrefix: `tt-${randomUUID()}:`, dailySettlement: false },
+  });
   // Fresh random ids on every run: outcomes follow the seed alone.
   const ids = seeds.map(() => randomUUID());
   try {
     await fixture.app.failures.put({ webhook: { reorder: true } });
     for (const [index, transactionId] of ids.entries()) {
-      await fixture.app.initiate(input({
-        transactionId, vendorId: '11111111-1111-4111-8111-111111111111', amountMinor: 1000,
-        simulation: { seed: seeds[index]!, successRate: 0.5, escrowTtlMs: 20_000, webhook: { delayMs: 5_000, dropRate: 0.3, duplicateRate: 0.3 }, refundFailureRate: 0.5 },
-      }), operator);
+      await fixture.app.initiate(
+        input({
+          transactionId,
+          vendorId: '11111111-1111-4111-8111-111111111111',
+          amountMinor: 1000,
+          simulation: {
+            seed: seeds[index]!,
+            successRate: 0.5,
+            escrowTtlMs: 20_000,
+            webhook: { delayMs: 5_000, dropRate: 0.3, duplicateRate: 0.3 },
+            refundFailureRate: 0.5,
+          },
+        }),
+        operator,
+      );
     }
     await fixture.app.clock.advance({ ms: 30 * 60_000 });
     for (const transactionId of ids) {

@@ -61,10 +61,12 @@ describe('domain conformance (PostgreSQL, in-process timers)', () => {
     const { app } = fixture;
     const vendorId = randomUUID();
     const count = settlementLimits.maxBatchSize + 5;
-    await Promise.all(Array.from({ length: count }, async () => {
-      const { state } = await app.initiate(input({ vendorId }), operator);
-      await app.override(state.transactionId, 'COMPLETED', 'confirmed by the bank', admin);
-    }));
+    await Promise.all(
+      Array.from({ length: count }, async () => {
+        const { state } = await app.initiate(input({ vendorId }), operator);
+        await app.override(state.transactionId, 'COMPLETED', 'confirmed by the bank', admin);
+      }),
+    );
     const run = await app.runSettlement({ settlementDate: await dayAfter() });
     expect(run.settledCount).toBe(count);
     expect(new Set(run.batchIds).size).toBe(2);
@@ -114,7 +116,7 @@ describe('domain conformance (PostgreSQL, in-process timers)', () => {
     expect(after.state.status).toBe('ESCROW');
   });
 
-  it('a confirmation webhook of a hold an override replaced confirms nothing; the new hold\'s own confirmation does', async () => {
+  it("a confirmation webhook of a hold an override replaced confirms nothing; the new hold's own confirmation does", async () => {
     const { app, database } = fixture;
     const id = (await app.initiate(input({ simulation: { webhook: { delayMs: 5_000 } } }), operator)).state.transactionId;
     const firstHold = (await inspect(database, id)).state.hold!.holdId;
@@ -124,7 +126,9 @@ describe('domain conformance (PostgreSQL, in-process timers)', () => {
     expect(secondHold).not.toBe(firstHold);
     await app.clock.advance({ ms: 10_000 });
 
-    const deliveries = (await app.listDeliveries({ transactionId: id })).items.filter((delivery) => delivery.type === 'payment.confirmed' && !delivery.injection.duplicateOf);
+    const deliveries = (await app.listDeliveries({ transactionId: id })).items.filter(
+      (delivery) => delivery.type === 'payment.confirmed' && !delivery.injection.duplicateOf,
+    );
     expect(deliveries).toHaveLength(2);
     const [stale, current] = deliveries.sort((a, b) => a.createdAt.localeCompare(b.createdAt));
     expect(stale!.attempts[0]?.response?.body).toMatch(new RegExp(`ignored.*for hold ${firstHold}`));
@@ -184,7 +188,14 @@ describe('domain conformance: settlement cut-off', () => {
   beforeAll(async () => {
     fixture = await openFixture({
       timers: { sweepIntervalMs: 60_000, dailySettlement: false },
-      defaults: { escrowTtlMs: 30_000, maxRetries: 3, retryBaseDelayMs: 1000, retryMaxDelayMs: 60_000, amountLimits: { minMinor: 100, maxMinor: 50_000 }, settlementCutoffHourUtc: 18 },
+      defaults: {
+        escrowTtlMs: 30_000,
+        maxRetries: 3,
+        retryBaseDelayMs: 1000,
+        retryMaxDelayMs: 60_000,
+        amountLimits: { minMinor: 100, maxMinor: 50_000 },
+        settlementCutoffHourUtc: 18,
+      },
     });
   });
   afterAll(async () => {
@@ -194,7 +205,8 @@ describe('domain conformance: settlement cut-off', () => {
   it('"T+1 settlement with a cut-off": completed before 18:00 UTC settles the next day, after it the day after', async () => {
     const { app } = fixture;
     const day = new Date((await app.clock.now()).getTime() + 2 * 86_400_000).toISOString().slice(0, 10);
-    const nextDay = (date: string, days = 1) => new Date(Date.parse(`${date}T00:00:00.000Z`) + days * 86_400_000).toISOString().slice(0, 10);
+    const nextDay = (date: string, days = 1) =>
+      new Date(Date.parse(`${date}T00:00:00.000Z`) + days * 86_400_000).toISOString().slice(0, 10);
     const completeAt = async (time: string) => {
       await app.clock.advance({ to: `${day}T${time}.000Z` });
       const { state } = await app.initiate(input(), operator);
@@ -231,10 +243,24 @@ describe('domain conformance: metadata on the events of other streams', () => {
     const [delivery] = (await app.listDeliveries({ transactionId: state.transactionId })).items;
     expect(delivery?.attempts[0]?.outcome).toBe('failed');
     const events = await readStream(database.db, `webhook-${delivery!.id}`);
-    const traceKeys = ['correlationId', 'causationId', 'actor', 'step', 'service', 'dtoBefore', 'dtoAfter', 'error', 'attempt', 'durationMs'];
+    const traceKeys = [
+      'correlationId',
+      'causationId',
+      'actor',
+      'step',
+      'service',
+      'dtoBefore',
+      'dtoAfter',
+      'error',
+      'attempt',
+      'durationMs',
+    ];
     for (const event of events) expect(Object.keys(event.metadata).sort()).toEqual([...traceKeys].sort());
     const attempted = events.find((event) => event.type === 'WebhookDeliveryAttempted');
-    expect(attempted?.metadata).toMatchObject({ attempt: 1, error: { message: 'the receiver answered 503', stack: expect.stringContaining('attempt 1') } });
+    expect(attempted?.metadata).toMatchObject({
+      attempt: 1,
+      error: { message: 'the receiver answered 503', stack: expect.stringContaining('attempt 1') },
+    });
     const clock = await readStream(database.db, 'clock');
     expect(Object.keys(clock.at(-1)!.metadata).sort()).toEqual([...traceKeys].sort());
     await app.override(state.transactionId, 'COMPLETED', 'confirmed by phone', admin);

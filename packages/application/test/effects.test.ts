@@ -36,13 +36,20 @@ const stepArbitrary: fc.Arbitrary<Step> = fc.oneof(
 async function run(app: TrackTrove, id: string, step: Step): Promise<void> {
   try {
     switch (step.kind) {
-      case 'confirm': return void (await app.confirm(id, operator));
-      case 'retry': return void (await app.retry(id, operator));
-      case 'refund': return void (await app.refund(id, 'property', operator));
-      case 'dispute': return void (await app.openDispute(id, 'property', operator));
-      case 'resolve': return void (await app.resolveDispute(id, step.outcome, operator));
-      case 'override': return void (await app.override(id, step.to, 'property', admin));
-      case 'advance': return void (await app.clock.advance({ ms: step.ms }));
+      case 'confirm':
+        return void (await app.confirm(id, operator));
+      case 'retry':
+        return void (await app.retry(id, operator));
+      case 'refund':
+        return void (await app.refund(id, 'property', operator));
+      case 'dispute':
+        return void (await app.openDispute(id, 'property', operator));
+      case 'resolve':
+        return void (await app.resolveDispute(id, step.outcome, operator));
+      case 'override':
+        return void (await app.override(id, step.to, 'property', admin));
+      case 'advance':
+        return void (await app.clock.advance({ ms: step.ms }));
       case 'settle': {
         const tomorrow = new Date((await app.clock.now()).getTime() + 86_400_000).toISOString().slice(0, 10);
         return void (await app.runSettlement({ settlementDate: tomorrow }));
@@ -61,14 +68,20 @@ async function expectEffectsMatch(fixture: Fixture, id: string, state: Transacti
   const holds = pending.filter((timer) => timer.kind === 'hold_expiry').map((timer) => timer.ref);
   expect(holds).toEqual(state.hold?.state === 'pending' ? [`${id}:${state.hold.holdId}`] : []);
   const retries = pending.filter((timer) => timer.kind === 'retry').map((timer) => timer.ref);
-  expect(retries).toEqual(state.status === 'RETRY_PENDING' && state.nextRetryAt ? [retryTimerRef(id, { attempt: state.attempt, dueAt: state.nextRetryAt })] : []);
+  expect(retries).toEqual(
+    state.status === 'RETRY_PENDING' && state.nextRetryAt ? [retryTimerRef(id, { attempt: state.attempt, dueAt: state.nextRetryAt })] : [],
+  );
   // An override to INITIATED or FAILED was carried on by its resume timer; none is left.
   expect(['INITIATED', 'FAILED']).not.toContain(state.status);
   expect(pending.filter((timer) => timer.kind === resumeTimerKind)).toEqual([]);
-  const candidate = await sql<{ transaction_id: string }>`select transaction_id from tt_settlement_candidates where transaction_id = ${id}`.execute(fixture.database.db);
+  const candidate = await sql<{
+    transaction_id: string;
+  }>`select transaction_id from tt_settlement_candidates where transaction_id = ${id}`.execute(fixture.database.db);
   expect(candidate.rows.length).toBe(awaitsSettlement(state) ? 1 : 0);
   if (state.hold && !state.hold.holdId.includes(':override-hold:')) {
-    const refs = await sql<{ ref: string }>`select ref from tt_webhook_deliveries where ref = ${`confirm:${state.hold.holdId}`}`.execute(fixture.database.db);
+    const refs = await sql<{ ref: string }>`select ref from tt_webhook_deliveries where ref = ${`confirm:${state.hold.holdId}`}`.execute(
+      fixture.database.db,
+    );
     expect(refs.rows).toHaveLength(1);
   }
 }
@@ -82,14 +95,19 @@ describe('command effects follow the transitions', () => {
     await fixture.close();
   });
 
-  it('after random command sequences, pending timers, deliveries and settlement candidates are what each final state calls for', { timeout: 120_000 }, async () => {
+  it('after random command sequences, pending timers, deliveries and settlement candidates are what each final state calls for', {
+    timeout: 120_000,
+  }, async () => {
     await fc.assert(
       fc.asyncProperty(
         fc.constantFrom(1250, 404, 402, 666, 777, 999, 500),
         fc.constantFrom(1, 0.5, 0),
         fc.array(stepArbitrary, { minLength: 1, maxLength: 6 }),
         async (amountMinor, successRate, steps) => {
-          const created = await fixture.app.initiate(input({ amountMinor, simulation: { successRate, escrowTtlMs: 30_000, webhook: { delayMs: 10_000 } } }), operator);
+          const created = await fixture.app.initiate(
+            input({ amountMinor, simulation: { successRate, escrowTtlMs: 30_000, webhook: { delayMs: 10_000 } } }),
+            operator,
+          );
           const id = created.state.transactionId;
           for (const step of steps) await run(fixture.app, id, step);
           // What is due now fires (a resume after an override), so the state checked is settled.

@@ -1,7 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { commandMigrations, toTransactionEvent, transactionStreamId } from '@tracktrove/commands';
 import { checkLedgerInvariants, evolve, initialState, postingsFor, type LedgerEntry, type TransactionState } from '@tracktrove/domain';
-import { createEventStore, createPostgresDatabase, eventStoreMigrations, migrateToLatest, readStream, type EventStore, type StoreDatabase } from '@tracktrove/event-store';
+import {
+  createEventStore,
+  createPostgresDatabase,
+  eventStoreMigrations,
+  migrateToLatest,
+  readStream,
+  type EventStore,
+  type StoreDatabase,
+} from '@tracktrove/event-store';
 import { createTestDatabase, type TestDatabase } from '@tracktrove/testing';
 import { createTrackTrove, type InitiateInput, type TrackTrove, type TrackTroveOptions } from '../src/index.ts';
 
@@ -29,7 +37,13 @@ export async function openFixture(overrides: Partial<TrackTroveOptions> = {}, ex
       database,
       store,
       webhookSecret: secret,
-      defaults: { escrowTtlMs: 30_000, maxRetries: 3, retryBaseDelayMs: 1000, retryMaxDelayMs: 60_000, amountLimits: { minMinor: 100, maxMinor: 50_000 } },
+      defaults: {
+        escrowTtlMs: 30_000,
+        maxRetries: 3,
+        retryBaseDelayMs: 1000,
+        retryMaxDelayMs: 60_000,
+        amountLimits: { minMinor: 100, maxMinor: 50_000 },
+      },
       ...overrides,
       ...extra,
     });
@@ -72,7 +86,10 @@ export function input(overrides: Partial<InitiateInput> = {}): InitiateInput {
 }
 
 /** The stream's event types, its final state, and the ledger checked over its postings. */
-export async function inspect(database: StoreDatabase, transactionId: string): Promise<{ types: string[]; state: TransactionState; entries: LedgerEntry[]; violations: ReturnType<typeof checkLedgerInvariants> }> {
+export async function inspect(
+  database: StoreDatabase,
+  transactionId: string,
+): Promise<{ types: string[]; state: TransactionState; entries: LedgerEntry[]; violations: ReturnType<typeof checkLedgerInvariants> }> {
   const events = await readStream(database.db, transactionStreamId(transactionId));
   let state = initialState();
   const entries: LedgerEntry[] = [];

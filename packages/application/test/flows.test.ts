@@ -25,8 +25,15 @@ describe('transaction flows through the facade (PostgreSQL + Redis)', () => {
     const { types, state, violations } = await inspect(database, id);
     expect(state.status).toBe('PERMANENTLY_FAILED');
     expect(types).toEqual([
-      'TransactionInitiated', 'AuthorizationDeclined', 'RetryScheduled', 'AuthorizationDeclined', 'RetryScheduled',
-      'AuthorizationDeclined', 'RetryScheduled', 'AuthorizationDeclined', 'RetriesExhausted',
+      'TransactionInitiated',
+      'AuthorizationDeclined',
+      'RetryScheduled',
+      'AuthorizationDeclined',
+      'RetryScheduled',
+      'AuthorizationDeclined',
+      'RetryScheduled',
+      'AuthorizationDeclined',
+      'RetriesExhausted',
     ]);
     expect(violations).toEqual([]);
   });
@@ -64,7 +71,10 @@ describe('transaction flows through the facade (PostgreSQL + Redis)', () => {
 
   it('a dropped webhook (6.66) leaves the hold to expire: released to COMPLETED by the timer', async () => {
     const { app, database } = fixture;
-    const result = await app.initiate(input({ amountMinor: 666, simulation: { webhook: { delayMs: 1_000 }, escrowTtlMs: 60_000 } }), operator);
+    const result = await app.initiate(
+      input({ amountMinor: 666, simulation: { webhook: { delayMs: 1_000 }, escrowTtlMs: 60_000 } }),
+      operator,
+    );
     const id = result.state.transactionId;
     await app.clock.advance({ ms: 2_000 });
     const [delivery] = (await app.listDeliveries({ transactionId: id })).items;
@@ -102,7 +112,10 @@ describe('transaction flows through the facade (PostgreSQL + Redis)', () => {
     const { app, database } = fixture;
     await app.failures.put({ webhook: { reorder: true } });
     try {
-      const result = await app.initiate(input({ simulation: { webhook: { delayMs: 10_000 }, escrowTtlMs: 5_000, onHoldExpiry: 'void' } }), operator);
+      const result = await app.initiate(
+        input({ simulation: { webhook: { delayMs: 10_000 }, escrowTtlMs: 5_000, onHoldExpiry: 'void' } }),
+        operator,
+      );
       const id = result.state.transactionId;
       await app.clock.advance({ ms: 60_000 });
       const [delivery] = (await app.listDeliveries({ transactionId: id })).items;
@@ -161,19 +174,40 @@ describe('transaction flows through the facade (PostgreSQL + Redis)', () => {
     const { app, database } = fixture;
     const result = await app.initiate(input(), operator);
     const id = result.state.transactionId;
-    const body = JSON.stringify({ id: `evt_${randomUUID()}`, type: 'payment.confirmed', transactionId: id, createdAt: new Date().toISOString() });
+    const body = JSON.stringify({
+      id: `evt_${randomUUID()}`,
+      type: 'payment.confirmed',
+      transactionId: id,
+      createdAt: new Date().toISOString(),
+    });
     const now = Math.floor(Date.now() / 1000);
-    await expect(app.receiveWebhook({ rawBody: body, signatureHeader: signWebhook('wrong', body, now) })).rejects.toMatchObject({ problem: 'mismatch', code: 'validation_failed' });
-    await expect(app.receiveWebhook({ rawBody: body, signatureHeader: signWebhook(secret, body, now - 301) })).rejects.toMatchObject({ problem: 'stale' });
+    await expect(app.receiveWebhook({ rawBody: body, signatureHeader: signWebhook('wrong', body, now) })).rejects.toMatchObject({
+      problem: 'mismatch',
+      code: 'validation_failed',
+    });
+    await expect(app.receiveWebhook({ rawBody: body, signatureHeader: signWebhook(secret, body, now - 301) })).rejects.toMatchObject({
+      problem: 'stale',
+    });
     await expect(app.receiveWebhook({ rawBody: body, signatureHeader: 't=abc' })).rejects.toBeInstanceOf(WebhookSignatureError);
-    await expect(app.receiveWebhook({ rawBody: `${body} `, signatureHeader: signWebhook(secret, body, now) })).rejects.toMatchObject({ problem: 'mismatch' });
+    await expect(app.receiveWebhook({ rawBody: `${body} `, signatureHeader: signWebhook(secret, body, now) })).rejects.toMatchObject({
+      problem: 'mismatch',
+    });
     expect((await inspect(database, id)).types).toEqual(['TransactionInitiated', 'EscrowHoldPlaced']);
     const receipts = await sql`select 1 from tt_webhook_receipts where transaction_id = ${id}`.execute(database.db);
     expect(receipts.rows).toHaveLength(0);
-    const unknown = JSON.stringify({ id: `evt_${randomUUID()}`, type: 'payment.confirmed', transactionId: randomUUID(), createdAt: new Date().toISOString() });
-    await expect(app.receiveWebhook({ rawBody: unknown, signatureHeader: signWebhook(secret, unknown, now) })).rejects.toMatchObject({ code: 'not_found' });
+    const unknown = JSON.stringify({
+      id: `evt_${randomUUID()}`,
+      type: 'payment.confirmed',
+      transactionId: randomUUID(),
+      createdAt: new Date().toISOString(),
+    });
+    await expect(app.receiveWebhook({ rawBody: unknown, signatureHeader: signWebhook(secret, unknown, now) })).rejects.toMatchObject({
+      code: 'not_found',
+    });
     // The correct signature works.
-    await expect(app.receiveWebhook({ rawBody: body, signatureHeader: signWebhook(secret, body, now) })).resolves.toMatchObject({ outcome: 'processed' });
+    await expect(app.receiveWebhook({ rawBody: body, signatureHeader: signWebhook(secret, body, now) })).resolves.toMatchObject({
+      outcome: 'processed',
+    });
   });
 
   it('refunds: 7.77 fails asynchronously (status stays), others succeed; a hold is voided at once', async () => {
@@ -191,7 +225,8 @@ describe('transaction flows through the facade (PostgreSQL + Redis)', () => {
     expect(failed.state.status).toBe('COMPLETED');
     expect(failed.types.slice(-2)).toEqual(['RefundRequested', 'RefundFailed']);
     const refunded = await inspect(database, ok.state.transactionId);
-    if (refunded.state.status !== 'REFUNDED') console.log(refunded.types, JSON.stringify((await app.listDeliveries({ transactionId: ok.state.transactionId })).items, null, 1));
+    if (refunded.state.status !== 'REFUNDED')
+      console.log(refunded.types, JSON.stringify((await app.listDeliveries({ transactionId: ok.state.transactionId })).items, null, 1));
     expect(refunded.state.status).toBe('REFUNDED');
     for (const check of [failed, refunded, await inspect(database, held.state.transactionId)]) expect(check.violations).toEqual([]);
     // Refunding a held transaction voids its hold and cancels the hold's expiry timer; the two
@@ -199,7 +234,10 @@ describe('transaction flows through the facade (PostgreSQL + Redis)', () => {
     for (const id of [held, failing, ok].map((t) => t.state.transactionId)) {
       const holdTimers = await listTimers(database.db, { transactionId: id, kind: 'hold_expiry' });
       expect(holdTimers.length, id).toBe(1);
-      expect(holdTimers.filter((timer) => timer.state === 'pending'), id).toEqual([]);
+      expect(
+        holdTimers.filter((timer) => timer.state === 'pending'),
+        id,
+      ).toEqual([]);
     }
     expect((await listTimers(database.db, { transactionId: held.state.transactionId, kind: 'hold_expiry' }))[0]!.state).toBe('cancelled');
   });
@@ -226,6 +264,8 @@ describe('transaction flows through the facade (PostgreSQL + Redis)', () => {
     const second = await app.initiate(body, operator, { idempotency });
     expect(second.replayed).toBe(true);
     expect(second.state.transactionId).toBe(first.state.transactionId);
-    await expect(app.initiate(body, operator, { idempotency: { ...idempotency, requestHash: 'h2' } })).rejects.toMatchObject({ code: 'idempotency_key_reused' });
+    await expect(app.initiate(body, operator, { idempotency: { ...idempotency, requestHash: 'h2' } })).rejects.toMatchObject({
+      code: 'idempotency_key_reused',
+    });
   });
 });

@@ -16,7 +16,13 @@ describe('commands written together (PostgreSQL + Redis)', () => {
       redisUrl: testRedisUrl(),
       timers: { redisKeyPrefix: `tt-${randomUUID()}:`, dailySettlement: false },
       // Retries 30-60 s of sandbox time after a decline: only the tests' clock moves fire them.
-      defaults: { escrowTtlMs: 30_000, maxRetries: 3, retryBaseDelayMs: 60_000, retryMaxDelayMs: 120_000, amountLimits: { minMinor: 100, maxMinor: 50_000 } },
+      defaults: {
+        escrowTtlMs: 30_000,
+        maxRetries: 3,
+        retryBaseDelayMs: 60_000,
+        retryMaxDelayMs: 120_000,
+        amountLimits: { minMinor: 100, maxMinor: 50_000 },
+      },
     });
   });
   afterAll(async () => {
@@ -26,9 +32,14 @@ describe('commands written together (PostgreSQL + Redis)', () => {
   it('commits concurrent initiates in shared appends, each with its own events and effects, and rejects only the invalid one', async () => {
     const { app, database } = fixture;
     const count = 60;
-    const outcomes = await Promise.allSettled(Array.from({ length: count }, (_, index) =>
-      app.initiate(input(index === 7 ? { vendorId: '' } : { amountMinor: index % 5 === 0 ? 404 : 1250 + index }), operator)));
-    const rejected = outcomes.flatMap((outcome, index) => (outcome.status === 'rejected' ? [{ index, reason: outcome.reason as unknown }] : []));
+    const outcomes = await Promise.allSettled(
+      Array.from({ length: count }, (_, index) =>
+        app.initiate(input(index === 7 ? { vendorId: '' } : { amountMinor: index % 5 === 0 ? 404 : 1250 + index }), operator),
+      ),
+    );
+    const rejected = outcomes.flatMap((outcome, index) =>
+      outcome.status === 'rejected' ? [{ index, reason: outcome.reason as unknown }] : [],
+    );
     expect(rejected.map((entry) => entry.index)).toEqual([7]);
     expect(rejected[0]!.reason).toBeInstanceOf(ValidationError);
 
@@ -37,7 +48,9 @@ describe('commands written together (PostgreSQL + Redis)', () => {
     // Fewer appends than commands: the initiates were grouped (one log transaction per append).
     const appends = new Set(results.map((result) => result.position!.split('-')[0]));
     expect(appends.size).toBeLessThan(count - 1);
-    expect(Math.max(...[...appends].map((txId) => results.filter((result) => result.position!.startsWith(`${txId}-`)).length))).toBeLessThanOrEqual(commandBatchLimits.maxBatch);
+    expect(
+      Math.max(...[...appends].map((txId) => results.filter((result) => result.position!.startsWith(`${txId}-`)).length)),
+    ).toBeLessThanOrEqual(commandBatchLimits.maxBatch);
 
     for (const result of results) {
       const id = result.state.transactionId;
@@ -48,7 +61,12 @@ describe('commands written together (PostgreSQL + Redis)', () => {
       // Each command's effects: a hold-expiry timer and its confirmation webhook, or a retry after a decline.
       const timers = await listTimers(database.db, { transactionId: id });
       if (result.state.status === 'ESCROW') {
-        expect(timers.filter((timer) => timer.state === 'pending').map((timer) => timer.kind).sort()).toEqual(['hold_expiry', 'webhook_delivery']);
+        expect(
+          timers
+            .filter((timer) => timer.state === 'pending')
+            .map((timer) => timer.kind)
+            .sort(),
+        ).toEqual(['hold_expiry', 'webhook_delivery']);
       } else {
         expect(result.state.status).toBe('RETRY_PENDING');
         expect(timers.some((timer) => timer.kind === 'retry')).toBe(true);
@@ -64,11 +82,17 @@ describe('commands written together (PostgreSQL + Redis)', () => {
     const count = 40;
     // jsonb cannot hold a NUL: the append of any batch holding this initiate fails.
     const unstorable = 17;
-    const outcomes = await Promise.allSettled(Array.from({ length: count }, (_, index) =>
-      app.initiate(input(index === unstorable ? { payload: { note: 'nul \u0000 here' } } : {}), operator)));
-    expect(outcomes.map((outcome, index) => (outcome.status === 'rejected' ? index : -1)).filter((index) => index >= 0)).toEqual([unstorable]);
+    const outcomes = await Promise.allSettled(
+      Array.from({ length: count }, (_, index) =>
+        app.initiate(input(index === unstorable ? { payload: { note: 'nul \u0000 here' } } : {}), operator),
+      ),
+    );
+    expect(outcomes.map((outcome, index) => (outcome.status === 'rejected' ? index : -1)).filter((index) => index >= 0)).toEqual([
+      unstorable,
+    ]);
     for (const outcome of outcomes) {
-      if (outcome.status === 'fulfilled') expect(await loadTransaction(database.db, outcome.value.state.transactionId)).toEqual(outcome.value.state);
+      if (outcome.status === 'fulfilled')
+        expect(await loadTransaction(database.db, outcome.value.state.transactionId)).toEqual(outcome.value.state);
     }
   });
 
@@ -79,13 +103,20 @@ describe('commands written together (PostgreSQL + Redis)', () => {
     // stops: its stream row refuses every update, so each append to it conflicts.
     await sql`create function tt_test_refuse_hot() returns trigger language plpgsql as $fn$
       begin if old.stream_id = ${sql.lit(`txn-${hot}`)} then return null; end if; return new; end $fn$`.execute(database.db);
-    await sql`create trigger tt_test_refuse_hot before update on tt_streams for each row execute function tt_test_refuse_hot()`.execute(database.db);
+    await sql`create trigger tt_test_refuse_hot before update on tt_streams for each row execute function tt_test_refuse_hot()`.execute(
+      database.db,
+    );
     try {
       const count = 40;
       const hotIndex = 17;
-      const outcomes = await Promise.allSettled(Array.from({ length: count }, (_, index) =>
-        index === hotIndex ? app.refund(hot, 'customer asked', operator) : app.initiate(input(), operator)));
-      expect(outcomes.map((outcome, index) => (outcome.status === 'rejected' ? index : -1)).filter((index) => index >= 0)).toEqual([hotIndex]);
+      const outcomes = await Promise.allSettled(
+        Array.from({ length: count }, (_, index) =>
+          index === hotIndex ? app.refund(hot, 'customer asked', operator) : app.initiate(input(), operator),
+        ),
+      );
+      expect(outcomes.map((outcome, index) => (outcome.status === 'rejected' ? index : -1)).filter((index) => index >= 0)).toEqual([
+        hotIndex,
+      ]);
       expect((outcomes[hotIndex] as PromiseRejectedResult).reason).toBeInstanceOf(ConcurrencyConflictError);
       const initiated = outcomes.flatMap((outcome) => (outcome.status === 'fulfilled' ? [outcome.value] : []));
       for (const result of initiated) expect(await loadTransaction(database.db, result.state.transactionId)).toEqual(result.state);
@@ -134,7 +165,9 @@ describe('commands written together (PostgreSQL + Redis)', () => {
       expect(violations).toEqual([]);
     }
     const { rows } = await sql<{ webhook_id: string; outcome: string }>`
-      select webhook_id, outcome from tt_webhook_receipts where webhook_id = any(${sent.map((entry) => entry.id)}::text[])`.execute(database.db);
+      select webhook_id, outcome from tt_webhook_receipts where webhook_id = any(${sent.map((entry) => entry.id)}::text[])`.execute(
+      database.db,
+    );
     const receipts = new Map(rows.map((row) => [row.webhook_id, row.outcome]));
     expect(receipts.size).toBe(sent.length - 2); // the repeated id once; none for the unknown transaction
     expect(receipts.has(unknown.id)).toBe(false);
@@ -168,19 +201,29 @@ describe('commands written together (PostgreSQL + Redis)', () => {
 
   it('fires the due retries of a batch together, each with its attempt and the gateway latency in its trace', async () => {
     const { app, database } = fixture;
-    const created = await Promise.all(Array.from({ length: 10 }, () => app.initiate(input({ amountMinor: 402, simulation: { escrowTtlMs: 3_600_000 } }), operator)));
+    const created = await Promise.all(
+      Array.from({ length: 10 }, () => app.initiate(input({ amountMinor: 402, simulation: { escrowTtlMs: 3_600_000 } }), operator)),
+    );
     expect(created.every((result) => result.state.status === 'RETRY_PENDING')).toBe(true);
     const ids = created.map((result) => result.state.transactionId);
     // The sandbox clock jumps past every retry (30-60 s away, each with its own jitter) at once, as
     // another process might move it: the sweeper finds them all due and fires them in one claim.
     await sql`update tt_clock set offset_ms = offset_ms + 70000 where id = 1`.execute(database.db);
-    await waitFor(async () => (await Promise.all(ids.map((id) => inspect(database, id)))).map((inspected) => inspected.state.status), (statuses) => statuses.every((status) => status === 'ESCROW'));
-    const { rows } = await sql<{ stream_id: string; tx_id: string; metadata: { actor: { id: string }; attempt: number; durationMs: number } }>`
+    await waitFor(
+      async () => (await Promise.all(ids.map((id) => inspect(database, id)))).map((inspected) => inspected.state.status),
+      (statuses) => statuses.every((status) => status === 'ESCROW'),
+    );
+    const { rows } = await sql<{
+      stream_id: string;
+      tx_id: string;
+      metadata: { actor: { id: string }; attempt: number; durationMs: number };
+    }>`
       select stream_id, tx_id::text as tx_id, metadata from tt_events
        where type = 'EscrowHoldPlaced' and stream_id = any(${ids.map((id) => `txn-${id}`)}::text[])`.execute(database.db);
     expect(rows).toHaveLength(ids.length);
     expect(new Set(rows.map((row) => row.tx_id)).size).toBeLessThan(ids.length);
-    for (const row of rows) expect(row.metadata).toMatchObject({ actor: { id: 'retry-timer' }, attempt: 2, durationMs: expect.any(Number) });
+    for (const row of rows)
+      expect(row.metadata).toMatchObject({ actor: { id: 'retry-timer' }, attempt: 2, durationMs: expect.any(Number) });
     for (const id of ids) {
       const { types, state, violations } = await inspect(database, id);
       expect(types).toEqual(['TransactionInitiated', 'AuthorizationDeclined', 'RetryScheduled', 'EscrowHoldPlaced']);
@@ -207,7 +250,11 @@ describe('webhook deliveries of one timer batch (PostgreSQL)', () => {
   });
 
   const attemptsOf = async (ids: readonly string[]) => {
-    const { rows } = await sql<{ transaction_id: string; tx_id: string; data: { attempt: number; outcome: string; nextRetryAt: string | null } }>`
+    const { rows } = await sql<{
+      transaction_id: string;
+      tx_id: string;
+      data: { attempt: number; outcome: string; nextRetryAt: string | null };
+    }>`
       select e.data->>'transactionId' as transaction_id, e.tx_id::text as tx_id, e.data from tt_events e
        where e.type = 'WebhookDeliveryAttempted' and e.data->>'transactionId' = any(${[...ids]}::text[])`.execute(fixture.database.db);
     return rows;
@@ -216,7 +263,9 @@ describe('webhook deliveries of one timer batch (PostgreSQL)', () => {
   it('sends the due webhooks of a batch and records their attempts together, retries included', async () => {
     const { app, database } = fixture;
     receiverUp = false;
-    const created = await Promise.all(Array.from({ length: 12 }, () => app.initiate(input({ simulation: { webhook: { delayMs: 1_000 } } }), operator)));
+    const created = await Promise.all(
+      Array.from({ length: 12 }, () => app.initiate(input({ simulation: { webhook: { delayMs: 1_000 } } }), operator)),
+    );
     const ids = created.map((result) => result.state.transactionId);
 
     await app.clock.advance({ ms: 1_500 });
@@ -237,7 +286,10 @@ describe('webhook deliveries of one timer batch (PostgreSQL)', () => {
       expect(violations).toEqual([]);
       const [delivery] = (await app.listDeliveries({ transactionId: id })).items;
       expect(delivery!.status).toBe('delivered');
-      expect(delivery!.attempts.map((attempt) => attempt.outcome)).toEqual([...Array.from({ length: delivery!.attemptCount - 1 }, () => 'failed'), 'delivered']);
+      expect(delivery!.attempts.map((attempt) => attempt.outcome)).toEqual([
+        ...Array.from({ length: delivery!.attemptCount - 1 }, () => 'failed'),
+        'delivered',
+      ]);
     }
   });
 });

@@ -3,8 +3,17 @@ import { sql, type Kysely } from 'kysely';
 import fc from 'fast-check';
 import { transactionStatuses } from '@tracktrove/domain';
 import {
-  balancesAsOf, getBalances, getTransaction, getTransactionEntries, projectionMigrations, readModels, startProjectionRuntime, verifyReadModels,
-  type BalancesView, type LedgerEntryView, type ProjectionRuntime,
+  balancesAsOf,
+  getBalances,
+  getTransaction,
+  getTransactionEntries,
+  projectionMigrations,
+  readModels,
+  startProjectionRuntime,
+  verifyReadModels,
+  type BalancesView,
+  type LedgerEntryView,
+  type ProjectionRuntime,
 } from '@tracktrove/projections';
 import { commandMigrations } from '@tracktrove/commands';
 import { settlementCandidateViolations } from '@tracktrove/timers';
@@ -91,7 +100,12 @@ function add(sheet: Sheet, account: string, delta: Partial<Amounts>, sign = 1): 
   sheet.set(account, amounts);
 }
 
-interface Parties { payer: string; escrow: string; vendor: string; amountMinor: number }
+interface Parties {
+  payer: string;
+  escrow: string;
+  vendor: string;
+  amountMinor: number;
+}
 
 /** The sheet of one transaction whose money is at `place`. */
 function sheetAt(place: Place, parties: Parties): Sheet {
@@ -118,7 +132,9 @@ function difference(after: Sheet, before: Sheet): Sheet {
 }
 
 function nonZero(sheet: Sheet): Sheet {
-  return new Map([...sheet].filter(([, a]) => a.posted !== 0 || a.debitsPending !== 0 || a.creditsPending !== 0).sort(([a], [b]) => (a < b ? -1 : 1)));
+  return new Map(
+    [...sheet].filter(([, a]) => a.posted !== 0 || a.debitsPending !== 0 || a.creditsPending !== 0).sort(([a], [b]) => (a < b ? -1 : 1)),
+  );
 }
 
 /** What the entries of the ledger read model do to each account (TigerBeetle two-phase arithmetic). */
@@ -150,7 +166,11 @@ function sheetOfEntries(entries: readonly LedgerEntryView[]): Sheet {
 
 const show = (sheet: Sheet) => JSON.stringify(Object.fromEntries(sheet));
 
-interface StoredEvent { version: number; type: string; data: Record<string, any> }
+interface StoredEvent {
+  version: number;
+  type: string;
+  data: Record<string, any>;
+}
 
 /** The oracle's view of one transaction, folded from its events by the rules above. */
 interface Expected {
@@ -177,7 +197,17 @@ interface Expected {
 
 function expectationOf(id: string, events: readonly StoredEvent[]): Expected {
   const expected: Expected = {
-    id, parties: { payer: '', escrow: '', vendor: '', amountMinor: 0 }, status: 'NEW', place: 'payer', version: 0, refundPending: false, types: events.map((event) => event.type), completedAt: null, dueAt: null, moves: new Map(), problems: [],
+    id,
+    parties: { payer: '', escrow: '', vendor: '', amountMinor: 0 },
+    status: 'NEW',
+    place: 'payer',
+    version: 0,
+    refundPending: false,
+    types: events.map((event) => event.type),
+    completedAt: null,
+    dueAt: null,
+    moves: new Map(),
+    problems: [],
   };
   let hold: { holdId: string; expiresAt: string } | null = null;
   let refundPending = false;
@@ -214,7 +244,10 @@ function expectationOf(id: string, events: readonly StoredEvent[]): Expected {
         case 'TransactionInitiated':
           webhookDelayMs = data.simulation.webhook.delayMs;
           expected.parties = {
-            payer: `payer:${data.payerId}:${data.currency}`, escrow: `escrow:${data.currency}`, vendor: `vendor:${data.vendorId}:${data.currency}`, amountMinor: data.amountMinor,
+            payer: `payer:${data.payerId}:${data.currency}`,
+            escrow: `escrow:${data.currency}`,
+            vendor: `vendor:${data.vendorId}:${data.currency}`,
+            amountMinor: data.amountMinor,
           };
           break;
         case 'EscrowHoldPlaced':
@@ -224,9 +257,15 @@ function expectationOf(id: string, events: readonly StoredEvent[]): Expected {
           break;
         case 'EscrowHoldPosted':
         case 'EscrowHoldVoided':
-          if (before !== 'held' || hold?.holdId !== data.holdId) problem(event, `resolves hold ${data.holdId} but the money is ${before} (hold ${hold?.holdId})`);
+          if (before !== 'held' || hold?.holdId !== data.holdId)
+            problem(event, `resolves hold ${data.holdId} but the money is ${before} (hold ${hold?.holdId})`);
           // An expired hold can no longer be posted (only the expiry itself releases it).
-          if (event.type === 'EscrowHoldPosted' && data.via === 'webhook' && hold && Date.parse(data.completedAt) >= Date.parse(hold.expiresAt)) {
+          if (
+            event.type === 'EscrowHoldPosted' &&
+            data.via === 'webhook' &&
+            hold &&
+            Date.parse(data.completedAt) >= Date.parse(hold.expiresAt)
+          ) {
             problem(event, `posted by a webhook at ${data.completedAt}, after the hold expired at ${hold.expiresAt}`);
           }
           after = event.type === 'EscrowHoldPosted' ? 'escrow' : 'payer';
@@ -269,11 +308,16 @@ function expectationOf(id: string, events: readonly StoredEvent[]): Expected {
     if (event.type === 'RetryScheduled') retryDueAt = Date.parse(data.dueAt);
     if (event.type === 'StatusOverridden') retryDueAt = Date.parse(data.overriddenAt);
     const { status } = expected;
-    expected.dueAt = status === 'ESCROW' && hold ? Date.parse(hold.expiresAt)
-      : refundPending ? refundDueAt
-        : status === 'RETRY_PENDING' ? retryDueAt
-          : status === 'INITIATED' || status === 'FAILED' ? Date.parse(data.overriddenAt ?? data.declinedAt ?? data.initiatedAt)
-            : null;
+    expected.dueAt =
+      status === 'ESCROW' && hold
+        ? Date.parse(hold.expiresAt)
+        : refundPending
+          ? refundDueAt
+          : status === 'RETRY_PENDING'
+            ? retryDueAt
+            : status === 'INITIATED' || status === 'FAILED'
+              ? Date.parse(data.overriddenAt ?? data.declinedAt ?? data.initiatedAt)
+              : null;
     // The payment completes when its money is captured: again after it went back to the payer or
     // onto a new hold (T+1 counts from then), not when captured money moves on.
     const captured = (place: string) => place === 'escrow' || place === 'vendor';
@@ -294,7 +338,10 @@ function expectationOf(id: string, events: readonly StoredEvent[]): Expected {
 const magicAmounts = [101, 402, 404, 500, 666, 777, 999] as const;
 
 const transactionArbitrary = fc.record({
-  amountMinor: fc.oneof({ weight: 1, arbitrary: fc.constantFrom(...magicAmounts) }, { weight: 2, arbitrary: fc.integer({ min: 100, max: 50_000 }) }),
+  amountMinor: fc.oneof(
+    { weight: 1, arbitrary: fc.constantFrom(...magicAmounts) },
+    { weight: 2, arbitrary: fc.integer({ min: 100, max: 50_000 }) },
+  ),
   vendor: fc.nat(1),
   payer: fc.nat(1),
   // Mostly one currency, so that transactions share accounts; one ledger per currency otherwise.
@@ -331,9 +378,18 @@ const blindStepArbitrary: fc.Arbitrary<Step> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('retry' as const), txn }) },
   { weight: 4, arbitrary: fc.record({ kind: fc.constant('refund' as const), txn }) },
   { weight: 3, arbitrary: fc.record({ kind: fc.constant('dispute' as const), txn }) },
-  { weight: 3, arbitrary: fc.record({ kind: fc.constant('resolve' as const), txn, outcome: fc.constantFrom('WON' as const, 'LOST' as const) }) },
+  {
+    weight: 3,
+    arbitrary: fc.record({ kind: fc.constant('resolve' as const), txn, outcome: fc.constantFrom('WON' as const, 'LOST' as const) }),
+  },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('override' as const), txn, to: fc.constantFrom(...transactionStatuses) }) },
-  { weight: 4, arbitrary: fc.record({ kind: fc.constant('advance' as const), ms: fc.constantFrom(1_000, 6_000, 6_000, 45_000, 45_000, 700_000, 4 * 3_600_000, 2 * 86_400_000) }) },
+  {
+    weight: 4,
+    arbitrary: fc.record({
+      kind: fc.constant('advance' as const),
+      ms: fc.constantFrom(1_000, 6_000, 6_000, 45_000, 45_000, 700_000, 4 * 3_600_000, 2 * 86_400_000),
+    }),
+  },
   { weight: 2, arbitrary: fc.constant({ kind: 'settle' as const }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('redeliver' as const), txn, choice: fc.nat(99) }) },
 );
@@ -341,7 +397,13 @@ const actArbitrary: fc.Arbitrary<Step> = fc.record({ kind: fc.constant('act' as 
 const stepArbitrary: fc.Arbitrary<Step> = fc.oneof(
   { weight: 3, arbitrary: blindStepArbitrary },
   { weight: 4, arbitrary: actArbitrary },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant('together' as const), steps: fc.array(fc.oneof(blindStepArbitrary, actArbitrary), { minLength: 2, maxLength: 3 }) }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      kind: fc.constant('together' as const),
+      steps: fc.array(fc.oneof(blindStepArbitrary, actArbitrary), { minLength: 2, maxLength: 3 }),
+    }),
+  },
 );
 
 /** What makes sense in a status: the steps an `act` picks from. */
@@ -349,19 +411,37 @@ function sensibleSteps({ status, refundPending }: Expected, txn: number, choice:
   // An admin sends it anywhere, settled or not, the money with it.
   const override: Step = { kind: 'override', txn, to: transactionStatuses[choice % transactionStatuses.length]! };
   // The refund's outcome comes by webhook; settlement and disputes must wait for it.
-  if (refundPending) return [{ kind: 'advance', ms: 70_000 }, { kind: 'advance', ms: 3_700_000 }, { kind: 'redeliver', txn, choice }, { kind: 'settle' }, { kind: 'dispute', txn }];
+  if (refundPending)
+    return [
+      { kind: 'advance', ms: 70_000 },
+      { kind: 'advance', ms: 3_700_000 },
+      { kind: 'redeliver', txn, choice },
+      { kind: 'settle' },
+      { kind: 'dispute', txn },
+    ];
   switch (status) {
     case 'ESCROW':
-      return [{ kind: 'confirm', txn }, { kind: 'confirm', txn }, { kind: 'refund', txn }, { kind: 'advance', ms: 45_000 }];
+      return [
+        { kind: 'confirm', txn },
+        { kind: 'confirm', txn },
+        { kind: 'refund', txn },
+        { kind: 'advance', ms: 45_000 },
+      ];
     case 'COMPLETED':
       return [{ kind: 'refund', txn }, { kind: 'dispute', txn }, { kind: 'settle' }, override];
     case 'SETTLED':
       return [{ kind: 'refund', txn }, { kind: 'dispute', txn }, override];
     case 'FAILED':
     case 'RETRY_PENDING':
-      return [{ kind: 'retry', txn }, { kind: 'advance', ms: 6_000 }];
+      return [
+        { kind: 'retry', txn },
+        { kind: 'advance', ms: 6_000 },
+      ];
     case 'DISPUTE_OPEN':
-      return [{ kind: 'resolve', txn, outcome: 'WON' }, { kind: 'resolve', txn, outcome: 'LOST' }];
+      return [
+        { kind: 'resolve', txn, outcome: 'WON' },
+        { kind: 'resolve', txn, outcome: 'LOST' },
+      ];
     case 'REFUNDED':
     case 'PERMANENTLY_FAILED':
     case 'DISPUTE_RESOLVED':
@@ -396,7 +476,13 @@ function specVerdict(step: Step, { status, refundPending, dueAt }: Expected, now
       return status === 'DISPUTE_OPEN' ? 'allows' : 'refuses';
     case 'confirm':
       if (status === 'ESCROW') return dueAt !== null && nowMs < dueAt ? 'allows' : 'refuses';
-      return status === 'COMPLETED' || status === 'SETTLED' || status === 'DISPUTE_OPEN' || status === 'DISPUTE_RESOLVED' || status === 'REFUNDED' ? 'either' : 'refuses';
+      return status === 'COMPLETED' ||
+        status === 'SETTLED' ||
+        status === 'DISPUTE_OPEN' ||
+        status === 'DISPUTE_RESOLVED' ||
+        status === 'REFUNDED'
+        ? 'either'
+        : 'refuses';
     case 'retry':
       return status === 'RETRY_PENDING' ? 'allows' : status === 'FAILED' ? 'either' : 'refuses';
     case 'override':
@@ -411,7 +497,14 @@ function specVerdict(step: Step, { status, refundPending, dueAt }: Expected, now
  * when the spec refuses. Judged only when the step runs alone and nothing else wrote to the stream
  * between the oracle's read and the answer (a timer firing meanwhile makes the verdict moot).
  */
-async function judged(db: Kysely<any>, id: string, step: Step, alone: boolean, nowMs: () => Promise<number>, command: () => Promise<{ appended: readonly unknown[] }>): Promise<void> {
+async function judged(
+  db: Kysely<any>,
+  id: string,
+  step: Step,
+  alone: boolean,
+  nowMs: () => Promise<number>,
+  command: () => Promise<{ appended: readonly unknown[] }>,
+): Promise<void> {
   const read = async () => expectationOf(id, (await readTransactionEvents(db, [id])).get(id) ?? []);
   const before = alone ? await read() : null;
   const verdict = before ? specVerdict(step, before, await nowMs()) : 'either';
@@ -427,10 +520,14 @@ async function judged(db: Kysely<any>, id: string, step: Step, alone: boolean, n
   const undisturbed = (await read()).version === before.version + appended;
   if (!undisturbed) return;
   if (refused && verdict === 'allows') {
-    throw new Error(`${step.kind} of ${id} in ${before.status}${before.refundPending ? ' (refund pending)' : ''}: the spec allows it, the product refused: ${(refused as Error).message}`);
+    throw new Error(
+      `${step.kind} of ${id} in ${before.status}${before.refundPending ? ' (refund pending)' : ''}: the spec allows it, the product refused: ${(refused as Error).message}`,
+    );
   }
   if (!refused && verdict === 'refuses' && appended > 0) {
-    throw new Error(`${step.kind} of ${id} in ${before.status}${before.refundPending ? ' (refund pending)' : ''}: the spec refuses it, the product appended ${appended} events`);
+    throw new Error(
+      `${step.kind} of ${id} in ${before.status}${before.refundPending ? ' (refund pending)' : ''}: the spec refuses it, the product appended ${appended} events`,
+    );
   }
 }
 
@@ -445,7 +542,9 @@ async function expectNothingOverdue(db: Kysely<any>, ids: readonly string[], now
     for (const [id, events] of await readTransactionEvents(db, ids)) {
       const expected = expectationOf(id, events);
       if (expected.dueAt !== null && expected.dueAt <= nowMs) {
-        overdue.push(`${id} still ${expected.status}${expected.refundPending ? ' with a refund pending' : ''}, due by ${new Date(expected.dueAt).toISOString()}, now ${new Date(nowMs).toISOString()}`);
+        overdue.push(
+          `${id} still ${expected.status}${expected.refundPending ? ' with a refund pending' : ''}, due by ${new Date(expected.dueAt).toISOString()}, now ${new Date(nowMs).toISOString()}`,
+        );
       }
     }
     if (overdue.length === 0) return;
@@ -470,12 +569,18 @@ async function run(apps: readonly TrackTrove[], db: Kysely<any>, ids: readonly s
   const judge = (command: () => Promise<{ appended: readonly unknown[] }>) => judged(db, id, step, alone, nowMs, command);
   try {
     switch (step.kind) {
-      case 'confirm': return await judge(() => app.confirm(id, operator));
-      case 'retry': return await judge(() => app.retry(id, operator));
-      case 'refund': return await judge(() => app.refund(id, 'oracle', operator));
-      case 'dispute': return await judge(() => app.openDispute(id, 'oracle', operator));
-      case 'resolve': return await judge(() => app.resolveDispute(id, step.outcome, operator));
-      case 'override': return await judge(() => app.override(id, step.to, 'oracle', admin));
+      case 'confirm':
+        return await judge(() => app.confirm(id, operator));
+      case 'retry':
+        return await judge(() => app.retry(id, operator));
+      case 'refund':
+        return await judge(() => app.refund(id, 'oracle', operator));
+      case 'dispute':
+        return await judge(() => app.openDispute(id, 'oracle', operator));
+      case 'resolve':
+        return await judge(() => app.resolveDispute(id, step.outcome, operator));
+      case 'override':
+        return await judge(() => app.override(id, step.to, 'oracle', admin));
       case 'advance': {
         const advanced = await app.clock.advance({ ms: step.ms });
         if (alone) await expectNothingOverdue(db, ids, Date.parse(advanced.now));
@@ -494,8 +599,15 @@ async function run(apps: readonly TrackTrove[], db: Kysely<any>, ids: readonly s
         // Every COMPLETED payment completed before the run, with no refund pending, is paid out by it.
         for (const [transactionId, events] of await readTransactionEvents(db, ids)) {
           const expected = expectationOf(transactionId, events);
-          if (expected.status === 'COMPLETED' && !expected.refundPending && expected.completedAt !== null && Date.parse(expected.completedAt) < startedAt.getTime()) {
-            throw new Error(`settlement for ${tomorrow} left ${transactionId} unsettled (completed at ${expected.completedAt}): ${JSON.stringify(events)}`);
+          if (
+            expected.status === 'COMPLETED' &&
+            !expected.refundPending &&
+            expected.completedAt !== null &&
+            Date.parse(expected.completedAt) < startedAt.getTime()
+          ) {
+            throw new Error(
+              `settlement for ${tomorrow} left ${transactionId} unsettled (completed at ${expected.completedAt}): ${JSON.stringify(events)}`,
+            );
           }
         }
         return;
@@ -539,7 +651,11 @@ async function readTransactionEvents(db: Kysely<any>, transactionIds: readonly s
  * fold of every transaction (each as of its version), folded again when its stream moves on.
  */
 async function discrepancies(
-  fixture: Fixture, runtime: ProjectionRuntime, folded: Map<string, Expected>, checked: ReadonlyMap<string, number>, knownDrift: Sheet,
+  fixture: Fixture,
+  runtime: ProjectionRuntime,
+  folded: Map<string, Expected>,
+  checked: ReadonlyMap<string, number>,
+  knownDrift: Sheet,
 ): Promise<{ found: string[]; stable: boolean; versions: Map<string, number>; drift: Sheet }> {
   const db = fixture.database.db as Kysely<any>;
   const stale = [...(await readStreamVersions(db))].filter(([id, version]) => folded.get(id)?.version !== version).map(([id]) => id);
@@ -547,7 +663,8 @@ async function discrepancies(
   const expectations = new Map(folded);
   const head = await fixture.store.headPosition();
   const versions = new Map([...expectations].map(([id, expected]) => [id, expected.version]));
-  if (!(await runtime.waitForPosition(head, 20_000))) return { found: [`the read models did not reach ${head}`], stable: false, versions, drift: knownDrift };
+  if (!(await runtime.waitForPosition(head, 20_000)))
+    return { found: [`the read models did not reach ${head}`], stable: false, versions, drift: knownDrift };
   const found: string[] = [];
   const total: Sheet = new Map();
   for (const expected of expectations.values()) {
@@ -566,13 +683,17 @@ async function discrepancies(
       const move = expected.moves.get(version);
       const got = sheetOfEntries(byVersion.get(version) ?? []);
       const want = move?.sheet ?? new Map();
-      if (show(got) !== show(want)) found.push(`${id} v${version} ${expected.types[version - 1]}: the ledger moved ${show(got)}, expected ${show(want)}`);
+      if (show(got) !== show(want))
+        found.push(`${id} v${version} ${expected.types[version - 1]}: the ledger moved ${show(got)}, expected ${show(want)}`);
       const types = new Set((byVersion.get(version) ?? []).map((entry) => entry.type));
-      if (move?.entryType && (types.size !== 1 || !types.has(move.entryType))) found.push(`${id} v${version} ${move.type}: entries of type ${[...types]}, expected ${move.entryType}`);
+      if (move?.entryType && (types.size !== 1 || !types.has(move.entryType)))
+        found.push(`${id} v${version} ${move.type}: entries of type ${[...types]}, expected ${move.entryType}`);
     }
     const view = await getTransaction(db, runtime.schemaOf('transactions'), id);
     if (view?.status !== expected.status || view.amountMinor !== expected.parties.amountMinor) {
-      found.push(`${id}: the transactions read model says ${view?.status} ${view?.amountMinor}, expected ${expected.status} ${expected.parties.amountMinor}`);
+      found.push(
+        `${id}: the transactions read model says ${view?.status} ${view?.amountMinor}, expected ${expected.status} ${expected.parties.amountMinor}`,
+      );
     }
   }
 
@@ -582,19 +703,28 @@ async function discrepancies(
   const balances: BalancesView = await getBalances(db, ledgerSchema);
   const served: Sheet = new Map();
   for (const account of balances.accounts) {
-    add(served, account.account, { posted: account.balanceMinor, debitsPending: account.debitsPendingMinor, creditsPending: account.creditsPendingMinor });
+    add(served, account.account, {
+      posted: account.balanceMinor,
+      debitsPending: account.debitsPendingMinor,
+      creditsPending: account.creditsPendingMinor,
+    });
   }
   const drift = difference(served, total);
   for (const [account, amounts] of difference(drift, knownDrift)) {
-    found.push(`balance of ${account}: served ${JSON.stringify(served.get(account) ?? zero())}, expected ${JSON.stringify(total.get(account) ?? zero())} (new difference ${JSON.stringify(amounts)})`);
+    found.push(
+      `balance of ${account}: served ${JSON.stringify(served.get(account) ?? zero())}, expected ${JSON.stringify(total.get(account) ?? zero())} (new difference ${JSON.stringify(amounts)})`,
+    );
   }
   // Conservation: money is only moved, never made or lost.
   for (const [currency, totals] of Object.entries(balances.totals)) {
-    if (totals.debitsPostedMinor !== totals.creditsPostedMinor) found.push(`${currency}: posted debits ${totals.debitsPostedMinor} != credits ${totals.creditsPostedMinor}`);
-    if (totals.debitsPendingMinor !== totals.creditsPendingMinor) found.push(`${currency}: pending debits ${totals.debitsPendingMinor} != credits ${totals.creditsPendingMinor}`);
+    if (totals.debitsPostedMinor !== totals.creditsPostedMinor)
+      found.push(`${currency}: posted debits ${totals.debitsPostedMinor} != credits ${totals.creditsPostedMinor}`);
+    if (totals.debitsPendingMinor !== totals.creditsPendingMinor)
+      found.push(`${currency}: pending debits ${totals.debitsPendingMinor} != credits ${totals.creditsPendingMinor}`);
   }
   for (const account of balances.accounts) {
-    if (account.account.startsWith('escrow:') && account.balanceMinor < 0) found.push(`${account.account} is negative: ${account.balanceMinor}`);
+    if (account.account.startsWith('escrow:') && account.balanceMinor < 0)
+      found.push(`${account.account} is negative: ${account.balanceMinor}`);
   }
 
   // Nothing was appended meanwhile: the read models were compared with the events the oracle read.
@@ -604,7 +734,10 @@ async function discrepancies(
 }
 
 async function readStreamVersions(db: Kysely<any>): Promise<Map<string, number>> {
-  const { rows } = await sql<{ stream_id: string; version: string }>`select stream_id, version from tt_streams where stream_id like 'txn-%'`.execute(db);
+  const { rows } = await sql<{
+    stream_id: string;
+    version: string;
+  }>`select stream_id, version from tt_streams where stream_id like 'txn-%'`.execute(db);
   return new Map(rows.map((row) => [row.stream_id.slice('txn-'.length), Number(row.version)]));
 }
 
@@ -616,7 +749,12 @@ describe('money oracle', () => {
   beforeAll(async () => {
     fixture = await openFixture({ timers: { sweepIntervalMs: 60_000 } });
     apps = [fixture.app, await fixture.peer()];
-    await migrateToLatest(fixture.database.db, { ...eventStoreMigrations, ...commandMigrations, ...fixture.app.migrations, ...projectionMigrations });
+    await migrateToLatest(fixture.database.db, {
+      ...eventStoreMigrations,
+      ...commandMigrations,
+      ...fixture.app.migrations,
+      ...projectionMigrations,
+    });
     runtime = await startProjectionRuntime({ store: fixture.store, projections: readModels, pollIntervalMs: 50 });
   });
   afterAll(async () => {
@@ -644,14 +782,22 @@ describe('money oracle', () => {
   }
 
   /** One scenario: transactions initiated, steps run, the money checked; then closed by an admin. */
-  async function runScenario(specs: TransactionSpec[], reorder: boolean, steps: Step[], closeAs: 'REFUNDED' | 'PERMANENTLY_FAILED' | 'DISPUTE_RESOLVED'): Promise<void> {
+  async function runScenario(
+    specs: TransactionSpec[],
+    reorder: boolean,
+    steps: Step[],
+    closeAs: 'REFUNDED' | 'PERMANENTLY_FAILED' | 'DISPUTE_RESOLVED',
+  ): Promise<void> {
     for (const app of apps) await app.failures.put({ webhook: { reorder } });
     const vendors = [randomUUID(), randomUUID()];
     const payers = [randomUUID(), randomUUID()];
     const ids: string[] = [];
     for (const spec of specs) {
       const { vendor, payer, amountMinor, currency, ...simulation } = spec;
-      const created = await fixture.app.initiate(input({ vendorId: vendors[vendor]!, payerId: payers[payer]!, amountMinor, currency, simulation }), operator);
+      const created = await fixture.app.initiate(
+        input({ vendorId: vendors[vendor]!, payerId: payers[payer]!, amountMinor, currency, simulation }),
+        operator,
+      );
       ids.push(created.state.transactionId);
     }
     let failure: unknown = null;
@@ -675,7 +821,9 @@ describe('money oracle', () => {
   }
   let running: Promise<unknown> = Promise.resolve();
 
-  it('after random scenarios, every transaction\'s money is where its events say, in the entries, the balances and the totals', { timeout: 240_000 }, async () => {
+  it("after random scenarios, every transaction's money is where its events say, in the entries, the balances and the totals", {
+    timeout: 240_000,
+  }, async () => {
     await fc.assert(
       fc.asyncProperty(
         fc.array(transactionArbitrary, { minLength: 2, maxLength: 4 }),
@@ -708,8 +856,15 @@ describe('money oracle', () => {
     // Verify agrees: read models equal a fold, every invariant holds, every settlement candidate is
     // a completed payment awaiting settlement and every such payment a candidate.
     const db = fixture.database.db as Kysely<any>;
-    const schemas = { transactions: runtime.schemaOf('transactions'), traces: runtime.schemaOf('traces'), ledger: runtime.schemaOf('ledger') };
-    const verified = await verifyReadModels(fixture.store, db, schemas, { upTo: head, checkTransactions: (states) => settlementCandidateViolations(db, states) });
+    const schemas = {
+      transactions: runtime.schemaOf('transactions'),
+      traces: runtime.schemaOf('traces'),
+      ledger: runtime.schemaOf('ledger'),
+    };
+    const verified = await verifyReadModels(fixture.store, db, schemas, {
+      upTo: head,
+      checkTransactions: (states) => settlementCandidateViolations(db, states),
+    });
     expect({ differences: verified.differences, violations: verified.violations }).toEqual({ differences: [], violations: [] });
     // A rebuilt ledger equals the live one (every scenario was closed: nothing moves meanwhile).
     await runtime.rebuildAll();

@@ -1,12 +1,24 @@
 import { commandMigrations } from '@tracktrove/commands';
-import { createEventStore, createPgliteDatabase, eventStoreMigrations, migrateToLatest, type EventStore, type StoreDatabase } from '@tracktrove/event-store';
+import {
+  createEventStore,
+  createPgliteDatabase,
+  eventStoreMigrations,
+  migrateToLatest,
+  type EventStore,
+  type StoreDatabase,
+} from '@tracktrove/event-store';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTrackTrove, type TrackTrove } from '../src/index.ts';
 import { admin, input, inspect, operator, secret } from './fixture.ts';
 
 /** PGlite has one connection: a query outside a running transaction's callback would wait forever. */
 function withinMs<T>(promise: Promise<T>, ms = 10_000): Promise<T> {
-  return Promise.race([promise, new Promise<T>((_, reject) => setTimeout(() => reject(new Error(`no answer within ${ms} ms: a deadlock on the single PGlite connection?`)), ms))]);
+  return Promise.race([
+    promise,
+    new Promise<T>((_, reject) =>
+      setTimeout(() => reject(new Error(`no answer within ${ms} ms: a deadlock on the single PGlite connection?`)), ms),
+    ),
+  ]);
 }
 
 describe('the facade on embedded PGlite (the default start)', () => {
@@ -20,7 +32,13 @@ describe('the facade on embedded PGlite (the default start)', () => {
       database,
       store,
       webhookSecret: secret,
-      defaults: { escrowTtlMs: 30_000, maxRetries: 3, retryBaseDelayMs: 1000, retryMaxDelayMs: 60_000, amountLimits: { minMinor: 100, maxMinor: 50_000 } },
+      defaults: {
+        escrowTtlMs: 30_000,
+        maxRetries: 3,
+        retryBaseDelayMs: 1000,
+        retryMaxDelayMs: 60_000,
+        amountLimits: { minMinor: 100, maxMinor: 50_000 },
+      },
     });
     await migrateToLatest(database.db, { ...eventStoreMigrations, ...commandMigrations, ...app.migrations });
     await app.start();

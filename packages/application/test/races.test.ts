@@ -62,7 +62,13 @@ async function historyOf(fixture: Fixture, id: string): Promise<History> {
     before.push(state);
     state = evolve(state, toTransactionEvent(recorded));
   }
-  return { types: events.map((e) => e.type), eventIds: events.map((e) => e.eventId), state, before, data: events.map((e) => e.data as Record<string, unknown>) };
+  return {
+    types: events.map((e) => e.type),
+    eventIds: events.map((e) => e.eventId),
+    state,
+    before,
+    data: events.map((e) => e.data as Record<string, unknown>),
+  };
 }
 
 /** What the state calls for, compared with what the tables hold (as in effects.test.ts). */
@@ -71,11 +77,21 @@ async function expectEffectsMatch(fixture: Fixture, id: string, state: Transacti
   const holds = pending.filter((timer) => timer.kind === 'hold_expiry').map((timer) => timer.ref);
   expect(holds, `hold timers of ${id}`).toEqual(state.hold?.state === 'pending' ? [`${id}:${state.hold.holdId}`] : []);
   const retries = pending.filter((timer) => timer.kind === 'retry').map((timer) => timer.ref);
-  expect(retries, `retry timers of ${id}`).toEqual(state.status === 'RETRY_PENDING' && state.nextRetryAt ? [retryTimerRef(id, { attempt: state.attempt, dueAt: state.nextRetryAt })] : []);
-  if (!['INITIATED', 'FAILED'].includes(state.status)) expect(pending.filter((timer) => timer.kind === resumeTimerKind), `resume timers of ${id}`).toEqual([]);
-  const candidate = await sql<{ completed_at: Date }>`select completed_at from tt_settlement_candidates where transaction_id = ${id}`.execute(fixture.database.db);
-  expect(candidate.rows.map((row) => row.completed_at.toISOString()), `settlement candidate of ${id} (${state.status}, refund ${state.refund?.state ?? 'none'})`)
-    .toEqual(awaitsSettlement(state) ? [state.completedAt] : []);
+  expect(retries, `retry timers of ${id}`).toEqual(
+    state.status === 'RETRY_PENDING' && state.nextRetryAt ? [retryTimerRef(id, { attempt: state.attempt, dueAt: state.nextRetryAt })] : [],
+  );
+  if (!['INITIATED', 'FAILED'].includes(state.status))
+    expect(
+      pending.filter((timer) => timer.kind === resumeTimerKind),
+      `resume timers of ${id}`,
+    ).toEqual([]);
+  const candidate = await sql<{
+    completed_at: Date;
+  }>`select completed_at from tt_settlement_candidates where transaction_id = ${id}`.execute(fixture.database.db);
+  expect(
+    candidate.rows.map((row) => row.completed_at.toISOString()),
+    `settlement candidate of ${id} (${state.status}, refund ${state.refund?.state ?? 'none'})`,
+  ).toEqual(awaitsSettlement(state) ? [state.completedAt] : []);
 }
 
 /** Every check a race must pass, whoever won it. */
@@ -87,7 +103,8 @@ async function expectSound(fixture: Fixture, id: string, outcomes: readonly Outc
   // No lost update: every acknowledged command's events are in the log.
   for (const outcome of outcomes) {
     const appended = appendedOf(outcome).map((eventId) => history.eventIds.indexOf(eventId));
-    for (const [index, at] of appended.entries()) expect(at, `acknowledged event ${appendedOf(outcome)[index]} of ${id}`).toBeGreaterThanOrEqual(0);
+    for (const [index, at] of appended.entries())
+      expect(at, `acknowledged event ${appendedOf(outcome)[index]} of ${id}`).toBeGreaterThanOrEqual(0);
     // A command's events are decided on one state and appended together: nothing between them.
     for (let index = 1; index < appended.length; index += 1) expect(appended[index]).toBe(appended[index - 1]! + 1);
   }
@@ -126,11 +143,13 @@ describe('races on one transaction', () => {
   });
 
   async function escrow(n: number, extra: Parameters<typeof input>[0] = {}): Promise<string[]> {
-    return Promise.all(Array.from({ length: n }, async () => {
-      const created = await fixture.app.initiate(input(extra), operator);
-      expect(created.state.status).toBe('ESCROW');
-      return created.state.transactionId;
-    }));
+    return Promise.all(
+      Array.from({ length: n }, async () => {
+        const created = await fixture.app.initiate(input(extra), operator);
+        expect(created.state.status).toBe('ESCROW');
+        return created.state.transactionId;
+      }),
+    );
   }
   async function completed(n: number, extra: Parameters<typeof input>[0] = {}): Promise<string[]> {
     const ids = await escrow(n, extra);
@@ -138,31 +157,35 @@ describe('races on one transaction', () => {
     return ids;
   }
   async function retryPending(n: number): Promise<string[]> {
-    return Promise.all(Array.from({ length: n }, async () => {
-      const created = await fixture.app.initiate(input({ simulation: { successRate: 0 } }), operator);
-      expect(created.state.status).toBe('RETRY_PENDING');
-      return created.state.transactionId;
-    }));
+    return Promise.all(
+      Array.from({ length: n }, async () => {
+        const created = await fixture.app.initiate(input({ simulation: { successRate: 0 } }), operator);
+        expect(created.state.status).toBe('RETRY_PENDING');
+        return created.state.transactionId;
+      }),
+    );
   }
   /** A settlement date for which everything completed so far is due. */
   const dueDate = async () => new Date((await fixture.app.clock.now()).getTime() + 2 * 86_400_000).toISOString().slice(0, 10);
 
   it('refund vs confirm: refunded with the confirmation ignored, or confirmed with a refund pending', async () => {
     const ids = await escrow(perRace);
-    await Promise.all(ids.map(async (id, index) => {
-      const [a, b] = actors(index);
-      const outcomes = await Promise.all([settle(a.refund(id, 'race', operator)), settle(b.confirm(id, operator))]);
-      outcomes.forEach(expectRefusedOrOk);
-      const history = await expectSound(fixture, id, outcomes);
-      expect(outcomes[0]!.ok).toBe(true);
-      // An acknowledged confirmation posted the hold: refunded first, it is refused.
-      if (outcomes[1]!.ok) {
-        expect((outcomes[1]!.value as TransactionResult).state.hold?.state, `confirm of ${id} answered ok`).toBe('posted');
-        expect(count(history, 'EscrowHoldPosted')).toBe(1);
-      }
-      if (history.state.status === 'REFUNDED') expect(history.types.slice(-1)).toEqual(['EscrowHoldVoided']);
-      else expect(history.types.slice(-2)).toEqual(['EscrowHoldPosted', 'RefundRequested']);
-    }));
+    await Promise.all(
+      ids.map(async (id, index) => {
+        const [a, b] = actors(index);
+        const outcomes = await Promise.all([settle(a.refund(id, 'race', operator)), settle(b.confirm(id, operator))]);
+        outcomes.forEach(expectRefusedOrOk);
+        const history = await expectSound(fixture, id, outcomes);
+        expect(outcomes[0]!.ok).toBe(true);
+        // An acknowledged confirmation posted the hold: refunded first, it is refused.
+        if (outcomes[1]!.ok) {
+          expect((outcomes[1]!.value as TransactionResult).state.hold?.state, `confirm of ${id} answered ok`).toBe('posted');
+          expect(count(history, 'EscrowHoldPosted')).toBe(1);
+        }
+        if (history.state.status === 'REFUNDED') expect(history.types.slice(-1)).toEqual(['EscrowHoldVoided']);
+        else expect(history.types.slice(-2)).toEqual(['EscrowHoldPosted', 'RefundRequested']);
+      }),
+    );
   });
 
   it('refund vs hold expiry, and confirm vs hold expiry (the clock advanced meanwhile)', async () => {
@@ -188,21 +211,25 @@ describe('races on one transaction', () => {
       const history = await expectSound(fixture, id, [outcome]);
       expect(history.state.status).toBe('COMPLETED');
       // An acknowledged confirmation posted the hold; expired first, it is refused.
-      expect(history.state.hold?.resolvedVia, `hold of ${id}, confirm answered ${outcome.ok ? 'ok' : outcome.code}`).toBe(outcome.ok ? 'webhook' : 'hold_expiry');
+      expect(history.state.hold?.resolvedVia, `hold of ${id}, confirm answered ${outcome.ok ? 'ok' : outcome.code}`).toBe(
+        outcome.ok ? 'webhook' : 'hold_expiry',
+      );
       expect(count(history, 'EscrowHoldPosted')).toBe(1);
     }
   });
 
   it('two refunds: one is requested, the other refused', async () => {
     const ids = await completed(perRace);
-    await Promise.all(ids.map(async (id, index) => {
-      const [a, b] = actors(index);
-      const outcomes = await Promise.all([settle(a.refund(id, 'one', operator)), settle(b.refund(id, 'two', operator))]);
-      outcomes.forEach(expectRefusedOrOk);
-      expect(outcomes.filter((o) => o.ok)).toHaveLength(1);
-      const history = await expectSound(fixture, id, outcomes);
-      expect(count(history, 'RefundRequested')).toBe(1);
-    }));
+    await Promise.all(
+      ids.map(async (id, index) => {
+        const [a, b] = actors(index);
+        const outcomes = await Promise.all([settle(a.refund(id, 'one', operator)), settle(b.refund(id, 'two', operator))]);
+        outcomes.forEach(expectRefusedOrOk);
+        expect(outcomes.filter((o) => o.ok)).toHaveLength(1);
+        const history = await expectSound(fixture, id, outcomes);
+        expect(count(history, 'RefundRequested')).toBe(1);
+      }),
+    );
   });
 
   it('refund vs settlement run, and open dispute vs settlement run, on two processes', async () => {
@@ -234,27 +261,41 @@ describe('races on one transaction', () => {
   it('two settlement runs at once settle each transaction once', async () => {
     const ids = await completed(perRace);
     const date = await dueDate();
-    const runs = await Promise.all([fixture.app.runSettlement({ settlementDate: date }), peer.runSettlement({ settlementDate: date }), fixture.app.runSettlement({ settlementDate: date })]);
+    const runs = await Promise.all([
+      fixture.app.runSettlement({ settlementDate: date }),
+      peer.runSettlement({ settlementDate: date }),
+      fixture.app.runSettlement({ settlementDate: date }),
+    ]);
     for (const id of ids) {
       const history = await expectSound(fixture, id, []);
       expect(count(history, 'TransactionSettled')).toBe(1);
     }
-    const settledIds = (await Promise.all(runs.flatMap((run) => run.batchIds.map(async (batchId) => {
-      const row = await sql<{ transaction_ids: string[] }>`select transaction_ids from tt_settlement_batches where batch_id = ${batchId}`.execute(fixture.database.db);
-      return row.rows[0]!.transaction_ids;
-    })))).flat();
+    const settledIds = (
+      await Promise.all(
+        runs.flatMap((run) =>
+          run.batchIds.map(async (batchId) => {
+            const row = await sql<{
+              transaction_ids: string[];
+            }>`select transaction_ids from tt_settlement_batches where batch_id = ${batchId}`.execute(fixture.database.db);
+            return row.rows[0]!.transaction_ids;
+          }),
+        ),
+      )
+    ).flat();
     for (const id of ids) expect(settledIds.filter((s) => s === id)).toHaveLength(1);
   });
 
   it('a refund failing while a settlement run looks at the transaction: it is paid out by this run or the next', async () => {
     const ids = await completed(perRace, { simulation: { refundFailureRate: 1, webhook: { delayMs: 86_400_000 } } });
     await Promise.all(ids.map((id) => fixture.app.refund(id, 'will fail', operator)));
-    const refundDeliveries = await Promise.all(ids.map(async (id) => {
-      const page = await fixture.app.listDeliveries({ transactionId: id });
-      const delivery = page.items.find((item) => item.type === 'refund.failed');
-      expect(delivery).toBeDefined();
-      return delivery!.id;
-    }));
+    const refundDeliveries = await Promise.all(
+      ids.map(async (id) => {
+        const page = await fixture.app.listDeliveries({ transactionId: id });
+        const delivery = page.items.find((item) => item.type === 'refund.failed');
+        expect(delivery).toBeDefined();
+        return delivery!.id;
+      }),
+    );
     const date = await dueDate();
     await Promise.all([
       ...refundDeliveries.map((deliveryId, index) => actors(index)[1].redeliver(deliveryId)),
@@ -271,17 +312,23 @@ describe('races on one transaction', () => {
 
   it('redeliver the confirmation webhook vs confirm: the hold is posted once', async () => {
     const ids = await escrow(perRace);
-    await Promise.all(ids.map(async (id, index) => {
-      const [a, b] = actors(index);
-      const page = await a.listDeliveries({ transactionId: id });
-      const delivery = page.items.find((item) => item.type === 'payment.confirmed')!;
-      const outcomes = await Promise.all([settle(a.redeliver(delivery.id)), settle(b.confirm(id, operator)), settle(b.redeliver(delivery.id))]);
-      outcomes.forEach(expectRefusedOrOk);
-      expect(outcomes.every((o) => o.ok)).toBe(true);
-      const history = await expectSound(fixture, id, outcomes);
-      expect(history.state.status).toBe('COMPLETED');
-      expect(count(history, 'EscrowHoldPosted')).toBe(1);
-    }));
+    await Promise.all(
+      ids.map(async (id, index) => {
+        const [a, b] = actors(index);
+        const page = await a.listDeliveries({ transactionId: id });
+        const delivery = page.items.find((item) => item.type === 'payment.confirmed')!;
+        const outcomes = await Promise.all([
+          settle(a.redeliver(delivery.id)),
+          settle(b.confirm(id, operator)),
+          settle(b.redeliver(delivery.id)),
+        ]);
+        outcomes.forEach(expectRefusedOrOk);
+        expect(outcomes.every((o) => o.ok)).toBe(true);
+        const history = await expectSound(fixture, id, outcomes);
+        expect(history.state.status).toBe('COMPLETED');
+        expect(count(history, 'EscrowHoldPosted')).toBe(1);
+      }),
+    );
   });
 
   it('force retry vs the retry timer: each attempt runs once', async () => {
@@ -306,28 +353,79 @@ describe('races on one transaction', () => {
     expect(after - before, `advances ${first.from}->${first.now} and ${second.from}->${second.now}`).toBeGreaterThanOrEqual(80_000);
   });
 
-  it('property: override vs a due retry, resume or hold timer, vs refund, confirm, redelivery, dispute, settlement, in pairs and triples', { timeout: 60_000 }, async () => {
-    type Action = 'override' | 'advance' | 'refund' | 'refundSameKey' | 'confirm' | 'redeliver' | 'refundOutcome' | 'retry' | 'dispute' | 'resolve' | 'settle';
+  it('property: override vs a due retry, resume or hold timer, vs refund, confirm, redelivery, dispute, settlement, in pairs and triples', {
+    timeout: 60_000,
+  }, async () => {
+    type Action =
+      | 'override'
+      | 'advance'
+      | 'refund'
+      | 'refundSameKey'
+      | 'confirm'
+      | 'redeliver'
+      | 'refundOutcome'
+      | 'retry'
+      | 'dispute'
+      | 'resolve'
+      | 'settle';
     type Start = 'escrow' | 'escrowVoidOnExpiry' | 'completed' | 'retry' | 'settled' | 'refundPending' | 'refundFailing' | 'disputed';
-    const statuses = ['INITIATED', 'FAILED', 'RETRY_PENDING', 'ESCROW', 'COMPLETED', 'SETTLED', 'REFUNDED', 'DISPUTE_OPEN', 'DISPUTE_RESOLVED', 'PERMANENTLY_FAILED'] as const;
+    const statuses = [
+      'INITIATED',
+      'FAILED',
+      'RETRY_PENDING',
+      'ESCROW',
+      'COMPLETED',
+      'SETTLED',
+      'REFUNDED',
+      'DISPUTE_OPEN',
+      'DISPUTE_RESOLVED',
+      'PERMANENTLY_FAILED',
+    ] as const;
     const action = fc.record({
-      kind: fc.constantFrom<Action>('override', 'advance', 'refund', 'refundSameKey', 'confirm', 'redeliver', 'refundOutcome', 'retry', 'dispute', 'resolve', 'settle'),
+      kind: fc.constantFrom<Action>(
+        'override',
+        'advance',
+        'refund',
+        'refundSameKey',
+        'confirm',
+        'redeliver',
+        'refundOutcome',
+        'retry',
+        'dispute',
+        'resolve',
+        'settle',
+      ),
       to: fc.constantFrom(...statuses),
       onPeer: fc.boolean(),
     });
     let keys = 0;
     await fc.assert(
       fc.asyncProperty(
-        fc.constantFrom<Start>('escrow', 'escrowVoidOnExpiry', 'completed', 'retry', 'settled', 'refundPending', 'refundFailing', 'disputed'),
+        fc.constantFrom<Start>(
+          'escrow',
+          'escrowVoidOnExpiry',
+          'completed',
+          'retry',
+          'settled',
+          'refundPending',
+          'refundFailing',
+          'disputed',
+        ),
         fc.array(action, { minLength: 2, maxLength: 3 }),
         async (start, actions) => {
-          const [id] = start === 'escrow' ? await escrow(1)
-            : start === 'escrowVoidOnExpiry' ? await escrow(1, { simulation: { onHoldExpiry: 'void', webhook: { delayMs: 86_400_000 } } })
-            : start === 'retry' ? await retryPending(1)
-            : start === 'refundFailing' ? await completed(1, { simulation: { refundFailureRate: 1, webhook: { delayMs: 86_400_000 } } })
-            : await completed(1);
+          const [id] =
+            start === 'escrow'
+              ? await escrow(1)
+              : start === 'escrowVoidOnExpiry'
+                ? await escrow(1, { simulation: { onHoldExpiry: 'void', webhook: { delayMs: 86_400_000 } } })
+                : start === 'retry'
+                  ? await retryPending(1)
+                  : start === 'refundFailing'
+                    ? await completed(1, { simulation: { refundFailureRate: 1, webhook: { delayMs: 86_400_000 } } })
+                    : await completed(1);
           const date = await dueDate();
-          if (start === 'settled') expect((await fixture.app.runSettlement({ settlementDate: date })).settledCount).toBeGreaterThanOrEqual(1);
+          if (start === 'settled')
+            expect((await fixture.app.runSettlement({ settlementDate: date })).settledCount).toBeGreaterThanOrEqual(1);
           if (start === 'refundPending' || start === 'refundFailing') await fixture.app.refund(id!, 'before', operator);
           if (start === 'disputed') await fixture.app.openDispute(id!, 'before', operator);
           const deliveries = (await fixture.app.listDeliveries({ transactionId: id })).items;
@@ -337,17 +435,28 @@ describe('races on one transaction', () => {
           const run = ({ kind, to, onPeer }: { kind: Action; to: (typeof statuses)[number]; onPeer: boolean }): Promise<unknown> => {
             const app = onPeer ? peer : fixture.app;
             switch (kind) {
-              case 'override': return app.override(id!, to, 'race', admin);
-              case 'advance': return app.clock.advance({ ms: 31_000 });
-              case 'refund': return app.refund(id!, 'race', operator);
-              case 'refundSameKey': return app.refund(id!, 'race', operator, { idempotency: key });
-              case 'confirm': return app.confirm(id!, operator);
-              case 'redeliver': return confirmation ? app.redeliver(confirmation.id) : Promise.resolve(null);
-              case 'refundOutcome': return refundOutcome ? app.redeliver(refundOutcome.id) : Promise.resolve(null);
-              case 'retry': return app.retry(id!, operator);
-              case 'dispute': return app.openDispute(id!, 'race', operator);
-              case 'resolve': return app.resolveDispute(id!, to.length % 2 === 0 ? 'WON' : 'LOST', operator);
-              case 'settle': return app.runSettlement({ settlementDate: date });
+              case 'override':
+                return app.override(id!, to, 'race', admin);
+              case 'advance':
+                return app.clock.advance({ ms: 31_000 });
+              case 'refund':
+                return app.refund(id!, 'race', operator);
+              case 'refundSameKey':
+                return app.refund(id!, 'race', operator, { idempotency: key });
+              case 'confirm':
+                return app.confirm(id!, operator);
+              case 'redeliver':
+                return confirmation ? app.redeliver(confirmation.id) : Promise.resolve(null);
+              case 'refundOutcome':
+                return refundOutcome ? app.redeliver(refundOutcome.id) : Promise.resolve(null);
+              case 'retry':
+                return app.retry(id!, operator);
+              case 'dispute':
+                return app.openDispute(id!, 'race', operator);
+              case 'resolve':
+                return app.resolveDispute(id!, to.length % 2 === 0 ? 'WON' : 'LOST', operator);
+              case 'settle':
+                return app.runSettlement({ settlementDate: date });
             }
           };
           const outcomes = await Promise.all(actions.map((step) => settle(run(step))));
@@ -389,22 +498,40 @@ describe('regression: concurrent attempts of one webhook delivery', () => {
     };
   }
   const attemptsOf = async (deliveryId: string) =>
-    (await sql<{ attempt: number }>`select attempt from tt_webhook_attempts where delivery_id = ${deliveryId} order by attempt`.execute(fixture.database.db)).rows.map((row) => row.attempt);
+    (
+      await sql<{ attempt: number }>`select attempt from tt_webhook_attempts where delivery_id = ${deliveryId} order by attempt`.execute(
+        fixture.database.db,
+      )
+    ).rows.map((row) => row.attempt);
 
   it('two redeliveries at once are both answered and both logged, numbered one after the other', async () => {
     const { state } = await fixture.app.initiate(input(), operator);
-    const delivery = (await fixture.app.listDeliveries({ transactionId: state.transactionId })).items.find((item) => item.type === 'payment.confirmed')!;
+    const delivery = (await fixture.app.listDeliveries({ transactionId: state.transactionId })).items.find(
+      (item) => item.type === 'payment.confirmed',
+    )!;
     const options = { secret, transport: barrierTransport(2, 200), now: () => fixture.app.clock.now(), manual: true };
-    const views = await Promise.all([deliverWebhook(fixture.database.db, delivery.id, options), deliverWebhook(fixture.database.db, delivery.id, options)]);
+    const views = await Promise.all([
+      deliverWebhook(fixture.database.db, delivery.id, options),
+      deliverWebhook(fixture.database.db, delivery.id, options),
+    ]);
     expect(views.map((view) => view.attempt).sort()).toEqual([1, 2]);
     expect(await attemptsOf(delivery.id)).toEqual([1, 2]);
     const events = await readStream(fixture.database.db, `webhook-${delivery.id}`);
-    expect(events.filter((event) => event.type === 'WebhookDeliveryAttempted').map((event) => (event.data as { attempt: number }).attempt).sort()).toEqual([1, 2]);
+    expect(
+      events
+        .filter((event) => event.type === 'WebhookDeliveryAttempted')
+        .map((event) => (event.data as { attempt: number }).attempt)
+        .sort(),
+    ).toEqual([1, 2]);
   });
 
   it("a timer batch beside a redelivery of one of its deliveries records every attempt, the batch's others too, with their retries", async () => {
     const ids = await Promise.all([0, 1, 2].map(async () => (await fixture.app.initiate(input(), operator)).state.transactionId));
-    const deliveryIds = await Promise.all(ids.map(async (id) => (await fixture.app.listDeliveries({ transactionId: id })).items.find((item) => item.type === 'payment.confirmed')!.id));
+    const deliveryIds = await Promise.all(
+      ids.map(
+        async (id) => (await fixture.app.listDeliveries({ transactionId: id })).items.find((item) => item.type === 'payment.confirmed')!.id,
+      ),
+    );
     // The receiver fails every attempt: the timer's attempts schedule their retries, the operator's does not.
     const transport = barrierTransport(4, 503);
     const now = () => fixture.app.clock.now();
@@ -414,7 +541,13 @@ describe('regression: concurrent attempts of one webhook delivery', () => {
     ]);
     expect(await attemptsOf(deliveryIds[0]!)).toEqual([1, 2]);
     for (const deliveryId of deliveryIds.slice(1)) expect(await attemptsOf(deliveryId)).toEqual([1]);
-    const retries = (await listTimers(fixture.database.db, {})).filter((timer) => timer.kind === webhookTimerKind && timer.state === 'pending' && Number(timer.payload.attempt) > 1 && deliveryIds.includes(String(timer.payload.deliveryId)));
+    const retries = (await listTimers(fixture.database.db, {})).filter(
+      (timer) =>
+        timer.kind === webhookTimerKind &&
+        timer.state === 'pending' &&
+        Number(timer.payload.attempt) > 1 &&
+        deliveryIds.includes(String(timer.payload.deliveryId)),
+    );
     expect(retries.map((timer) => String(timer.payload.deliveryId)).sort()).toEqual([...deliveryIds].sort());
   });
 });
@@ -429,7 +562,10 @@ describe('regression: a settlement run acting on a state read before a refund fa
   });
 
   it('keeps the settlement candidate a later command put back (the run reads the state, the refund fails, the run syncs the candidate)', async () => {
-    const { state } = await fixture.app.initiate(input({ simulation: { refundFailureRate: 1, webhook: { delayMs: 86_400_000 } } }), operator);
+    const { state } = await fixture.app.initiate(
+      input({ simulation: { refundFailureRate: 1, webhook: { delayMs: 86_400_000 } } }),
+      operator,
+    );
     const id = state.transactionId;
     await fixture.app.confirm(id, operator);
     await fixture.app.refund(id, 'will fail', operator);
@@ -444,7 +580,9 @@ describe('regression: a settlement run acting on a state read before a refund fa
     // The run syncs the candidate from what it read, as settleBatch does for a transaction no longer waiting.
     await syncSettlementCandidate(fixture.database.db, stale);
     await expectEffectsMatch(fixture, id, current);
-    const run = await fixture.app.runSettlement({ settlementDate: new Date((await fixture.app.clock.now()).getTime() + 2 * 86_400_000).toISOString().slice(0, 10) });
+    const run = await fixture.app.runSettlement({
+      settlementDate: new Date((await fixture.app.clock.now()).getTime() + 2 * 86_400_000).toISOString().slice(0, 10),
+    });
     expect(run.settledCount).toBe(1);
     expect((await historyOf(fixture, id)).state.status).toBe('SETTLED');
   });
@@ -460,7 +598,10 @@ describe('regression: a confirmation overtaken between its check and its webhook
     confirming = await fixture.peer({
       webhookTransport: async (request) => {
         await meanwhile();
-        const result = await fixture.app.receiveWebhook({ rawBody: request.body, signatureHeader: request.headers['TrackTrove-Signature'] });
+        const result = await fixture.app.receiveWebhook({
+          rawBody: request.body,
+          signatureHeader: request.headers['TrackTrove-Signature'],
+        });
         return { status: 200, body: JSON.stringify(result) };
       },
     });
@@ -494,7 +635,9 @@ describe('regression: a confirmation overtaken between its check and its webhook
       await fixture.app.clock.advance({ ms: 1 });
       expect((await historyOf(fixture, state.transactionId)).state.status).toBe('ESCROW');
     };
-    await expect(confirming.confirm(state.transactionId, operator, { expectedVersion: state.version })).rejects.toMatchObject({ code: 'version_mismatch' });
+    await expect(confirming.confirm(state.transactionId, operator, { expectedVersion: state.version })).rejects.toMatchObject({
+      code: 'version_mismatch',
+    });
     const history = await expectSound(fixture, state.transactionId, []);
     expect(history.state.status).toBe('ESCROW');
     expect(history.state.hold?.state).toBe('pending');
@@ -504,7 +647,9 @@ describe('regression: a confirmation overtaken between its check and its webhook
   it('with If-Match, is refused with version_mismatch after another confirmation posted the hold first', async () => {
     const { state } = await fixture.app.initiate(input(), operator);
     meanwhile = () => fixture.app.confirm(state.transactionId, operator);
-    await expect(confirming.confirm(state.transactionId, operator, { expectedVersion: state.version })).rejects.toMatchObject({ code: 'version_mismatch' });
+    await expect(confirming.confirm(state.transactionId, operator, { expectedVersion: state.version })).rejects.toMatchObject({
+      code: 'version_mismatch',
+    });
     const history = await expectSound(fixture, state.transactionId, []);
     expect(count(history, 'EscrowHoldPosted')).toBe(1);
   });
@@ -531,20 +676,37 @@ describe('races with the Redis fast path, on two processes', () => {
     await fixture.close();
   });
 
-  it('refunds and confirmations at the moment holds expire by themselves: each hold resolves once, and what was acknowledged happened', { timeout: 20_000 }, async () => {
+  it('refunds and confirmations at the moment holds expire by themselves: each hold resolves once, and what was acknowledged happened', {
+    timeout: 20_000,
+  }, async () => {
     const ttlMs = 400;
-    const created = await Promise.all(Array.from({ length: 16 }, (_, index) =>
-      fixture.app.initiate(input({ simulation: { escrowTtlMs: ttlMs, onHoldExpiry: index % 4 < 2 ? 'release' : 'void', webhook: { delayMs: 86_400_000 } } }), operator)));
-    const outcomes = await Promise.all(created.map(async ({ state }, index) => {
-      await new Promise((resolve) => setTimeout(resolve, ttlMs - 60 + (index % 8) * 15));
-      const app = index % 2 === 0 ? fixture.app : peer;
-      return settle(index % 4 === 0 || index % 4 === 3 ? app.refund(state.transactionId, 'race', operator) : app.confirm(state.transactionId, operator));
-    }));
+    const created = await Promise.all(
+      Array.from({ length: 16 }, (_, index) =>
+        fixture.app.initiate(
+          input({ simulation: { escrowTtlMs: ttlMs, onHoldExpiry: index % 4 < 2 ? 'release' : 'void', webhook: { delayMs: 86_400_000 } } }),
+          operator,
+        ),
+      ),
+    );
+    const outcomes = await Promise.all(
+      created.map(async ({ state }, index) => {
+        await new Promise((resolve) => setTimeout(resolve, ttlMs - 60 + (index % 8) * 15));
+        const app = index % 2 === 0 ? fixture.app : peer;
+        return settle(
+          index % 4 === 0 || index % 4 === 3
+            ? app.refund(state.transactionId, 'race', operator)
+            : app.confirm(state.transactionId, operator),
+        );
+      }),
+    );
     for (const [index, { state }] of created.entries()) {
       const id = state.transactionId;
       const outcome = outcomes[index]!;
       if (!outcome.ok) expect(outcome.code, String(outcome.error)).toBe('invalid_transition');
-      const history = await waitFor(() => historyOf(fixture, id), (h) => h.state.hold?.state !== 'pending');
+      const history = await waitFor(
+        () => historyOf(fixture, id),
+        (h) => h.state.hold?.state !== 'pending',
+      );
       await expectSound(fixture, id, [outcome]);
       const isConfirm = index % 4 === 1 || index % 4 === 2;
       if (isConfirm) expect(history.state.hold?.resolvedVia, `hold of ${id}`).toBe(outcome.ok ? 'webhook' : 'hold_expiry');

@@ -9,12 +9,22 @@ const prefix = () => `tt-${randomUUID()}:`;
 
 describe('escrow hold expiry', () => {
   it('fires from the Redis keyspace notification (sweeper and poll out of the way)', async () => {
-    const fixture = await openFixture({ redisUrl: testRedisUrl(), timers: { sweepIntervalMs: 60_000, redisPollIntervalMs: 0, redisKeyPrefix: prefix(), dailySettlement: false } });
+    const fixture = await openFixture({
+      redisUrl: testRedisUrl(),
+      timers: { sweepIntervalMs: 60_000, redisPollIntervalMs: 0, redisKeyPrefix: prefix(), dailySettlement: false },
+    });
     try {
-      await waitFor(async () => (await fixture.app.readiness()).redis.status, (status) => status === 'up');
+      await waitFor(
+        async () => (await fixture.app.readiness()).redis.status,
+        (status) => status === 'up',
+      );
       const result = await fixture.app.initiate(input({ simulation: { escrowTtlMs: 300, onHoldExpiry: 'void' } }), operator);
       const id = result.state.transactionId;
-      const after = await waitFor(() => inspect(fixture.database, id), (view) => view.state.status === 'REFUNDED', 10_000);
+      const after = await waitFor(
+        () => inspect(fixture.database, id),
+        (view) => view.state.status === 'REFUNDED',
+        10_000,
+      );
       expect(after.state.hold).toMatchObject({ state: 'expired', resolvedVia: 'hold_expiry' });
       expect(after.violations).toEqual([]);
       const [timer] = await listTimers(fixture.database.db, { transactionId: id, kind: 'hold_expiry' });
@@ -25,11 +35,18 @@ describe('escrow hold expiry', () => {
   });
 
   it('fires from the PostgreSQL sweeper when the notification is dropped', async () => {
-    const fixture = await openFixture({ redisUrl: testRedisUrl(), timers: { sweepIntervalMs: 100, redisKeyPrefix: prefix(), dailySettlement: false } });
+    const fixture = await openFixture({
+      redisUrl: testRedisUrl(),
+      timers: { sweepIntervalMs: 100, redisKeyPrefix: prefix(), dailySettlement: false },
+    });
     try {
       const result = await fixture.app.initiate(input({ simulation: { escrowTtlMs: 300, dropExpiryNotification: true } }), operator);
       const id = result.state.transactionId;
-      const after = await waitFor(() => inspect(fixture.database, id), (view) => view.state.status === 'COMPLETED', 10_000);
+      const after = await waitFor(
+        () => inspect(fixture.database, id),
+        (view) => view.state.status === 'COMPLETED',
+        10_000,
+      );
       expect(after.state.hold).toMatchObject({ state: 'posted', resolvedVia: 'hold_expiry' });
       expect(after.violations).toEqual([]);
       const [timer] = await listTimers(fixture.database.db, { transactionId: id, kind: 'hold_expiry' });
@@ -46,25 +63,44 @@ describe('escrow hold expiry', () => {
     });
     it('the sweeper covers; readiness reports down, then up', async () => {
       redis = await startLocalRedis();
-      const fixture = await openFixture({ redisUrl: redis.url, timers: { sweepIntervalMs: 200, redisKeyPrefix: prefix(), dailySettlement: false } });
+      const fixture = await openFixture({
+        redisUrl: redis.url,
+        timers: { sweepIntervalMs: 200, redisKeyPrefix: prefix(), dailySettlement: false },
+      });
       try {
-        await waitFor(async () => (await fixture.app.readiness()).redis.status, (status) => status === 'up');
+        await waitFor(
+          async () => (await fixture.app.readiness()).redis.status,
+          (status) => status === 'up',
+        );
         const ids = [];
         for (let index = 0; index < 3; index += 1) {
           ids.push((await fixture.app.initiate(input({ simulation: { escrowTtlMs: 800 } }), operator)).state.transactionId);
         }
         await redis.stop();
-        await waitFor(async () => (await fixture.app.readiness()).redis.status, (status) => status === 'down');
+        await waitFor(
+          async () => (await fixture.app.readiness()).redis.status,
+          (status) => status === 'down',
+        );
         for (const id of ids) {
-          const after = await waitFor(() => inspect(fixture.database, id), (view) => view.state.status === 'COMPLETED', 10_000);
+          const after = await waitFor(
+            () => inspect(fixture.database, id),
+            (view) => view.state.status === 'COMPLETED',
+            10_000,
+          );
           expect(after.violations).toEqual([]);
         }
-        const timers = await Promise.all(ids.map(async (id) => (await listTimers(fixture.database.db, { transactionId: id, kind: 'hold_expiry' }))[0]));
+        const timers = await Promise.all(
+          ids.map(async (id) => (await listTimers(fixture.database.db, { transactionId: id, kind: 'hold_expiry' }))[0]),
+        );
         expect(timers.every((timer) => timer?.firedBy === 'sweeper')).toBe(true);
         // Initiating while Redis is down still works (PostgreSQL is the truth).
         await fixture.app.initiate(input(), operator);
         await redis.start();
-        const ready = await waitFor(() => fixture.app.readiness(), (readiness) => readiness.redis.status === 'up', 15_000);
+        const ready = await waitFor(
+          () => fixture.app.readiness(),
+          (readiness) => readiness.redis.status === 'up',
+          15_000,
+        );
         expect(ready.timers.status).toBe('running');
       } finally {
         await fixture.close();
@@ -89,17 +125,29 @@ describe('two processes on one database', () => {
       const ids: string[] = [];
       for (let index = 0; index < 12; index += 1) {
         const app = index % 2 === 0 ? fixture.app : peer;
-        const result = await app.initiate(input({ vendorId: vendors[index % 2]!, amountMinor: 1000 + index, simulation: { escrowTtlMs: 400, webhook: { delayMs: 100 } } }), operator);
+        const result = await app.initiate(
+          input({ vendorId: vendors[index % 2]!, amountMinor: 1000 + index, simulation: { escrowTtlMs: 400, webhook: { delayMs: 100 } } }),
+          operator,
+        );
         ids.push(result.state.transactionId);
       }
-      for (const id of ids) await waitFor(() => inspect(fixture.database, id), (view) => view.state.status === 'COMPLETED', 10_000);
+      for (const id of ids)
+        await waitFor(
+          () => inspect(fixture.database, id),
+          (view) => view.state.status === 'COMPLETED',
+          10_000,
+        );
       await new Promise((resolve) => setTimeout(resolve, 600)); // let the hold timers' due times pass too
       // Claims are counted, not only the events they lead to (the domain would refuse a second
       // expiry event): every timer of these transactions that fired was claimed exactly once.
       const timers = (await Promise.all(ids.map((id) => listTimers(fixture.database.db, { transactionId: id })))).flat();
       expect(timers.length).toBeGreaterThanOrEqual(24); // a hold expiry and a webhook delivery each
-      expect(timers.filter((timer) => timer.state === 'fired').map((timer) => timer.claims)).toEqual(timers.filter((timer) => timer.state === 'fired').map(() => 1));
-      expect(timers.filter((timer) => timer.state !== 'fired').map((timer) => timer.claims)).toEqual(timers.filter((timer) => timer.state !== 'fired').map(() => 0));
+      expect(timers.filter((timer) => timer.state === 'fired').map((timer) => timer.claims)).toEqual(
+        timers.filter((timer) => timer.state === 'fired').map(() => 1),
+      );
+      expect(timers.filter((timer) => timer.state !== 'fired').map((timer) => timer.claims)).toEqual(
+        timers.filter((timer) => timer.state !== 'fired').map(() => 0),
+      );
       const attempts = await sql<{ delivery_id: string; count: string }>`
         select d.delivery_id, count(a.attempt) as count from tt_webhook_deliveries d left join tt_webhook_attempts a using (delivery_id)
         where d.transaction_id = any(${ids}::text[]) group by d.delivery_id`.execute(fixture.database.db);
@@ -108,9 +156,18 @@ describe('two processes on one database', () => {
 
       const tomorrow = new Date((await fixture.app.clock.now()).getTime() + 86_400_000).toISOString().slice(0, 10);
       // A run out of time starts no batch and says it is not complete.
-      const outOfTime = await runSettlement(fixture.database.db, { now: await fixture.app.clock.now(), settlementDate: tomorrow, actor: admin, correlationId: 'budget', budgetMs: 0 });
+      const outOfTime = await runSettlement(fixture.database.db, {
+        now: await fixture.app.clock.now(),
+        settlementDate: tomorrow,
+        actor: admin,
+        correlationId: 'budget',
+        budgetMs: 0,
+      });
       expect(outOfTime).toMatchObject({ settledCount: 0, batchIds: [], complete: false });
-      const [first, second] = await Promise.all([fixture.app.runSettlement({ settlementDate: tomorrow }), peer.runSettlement({ settlementDate: tomorrow })]);
+      const [first, second] = await Promise.all([
+        fixture.app.runSettlement({ settlementDate: tomorrow }),
+        peer.runSettlement({ settlementDate: tomorrow }),
+      ]);
       expect(first.settledCount + second.settledCount).toBe(12);
       expect([first.complete, second.complete]).toEqual([true, true]);
       const batchIds = new Set([...first.batchIds, ...second.batchIds]);
@@ -137,12 +194,25 @@ describe('two processes on one database', () => {
 describe('many holds due at once', () => {
   it('expire in batches (one append per batch), each once, with balanced books', async () => {
     // Only the sweeper fires (Redis notifications dropped, no poll): everything due at a sweep goes in batches.
-    const fixture = await openFixture({ redisUrl: testRedisUrl(), timers: { sweepIntervalMs: 1000, redisPollIntervalMs: 0, redisKeyPrefix: prefix(), dailySettlement: false } });
+    const fixture = await openFixture({
+      redisUrl: testRedisUrl(),
+      timers: { sweepIntervalMs: 1000, redisPollIntervalMs: 0, redisKeyPrefix: prefix(), dailySettlement: false },
+    });
     try {
-      const results = await Promise.all(Array.from({ length: 150 }, (_, index) =>
-        fixture.app.initiate(input({ amountMinor: 1000 + index, simulation: { escrowTtlMs: 1500, onHoldExpiry: 'void', dropExpiryNotification: true } }), operator)));
+      const results = await Promise.all(
+        Array.from({ length: 150 }, (_, index) =>
+          fixture.app.initiate(
+            input({ amountMinor: 1000 + index, simulation: { escrowTtlMs: 1500, onHoldExpiry: 'void', dropExpiryNotification: true } }),
+            operator,
+          ),
+        ),
+      );
       const ids = results.map((result) => result.state.transactionId);
-      await waitFor(async () => (await listTimers(fixture.database.db, { kind: 'hold_expiry' })).filter((timer) => timer.state === 'pending').length, (pending) => pending === 0, 15_000);
+      await waitFor(
+        async () => (await listTimers(fixture.database.db, { kind: 'hold_expiry' })).filter((timer) => timer.state === 'pending').length,
+        (pending) => pending === 0,
+        15_000,
+      );
       const appendTransactions = new Set<string>();
       for (const id of ids) {
         const view = await inspect(fixture.database, id);
@@ -155,7 +225,11 @@ describe('many holds due at once', () => {
       // The sweeper fires what is due in batches of up to 100: a handful of appends, not 150.
       expect(appendTransactions.size).toBeLessThanOrEqual(10);
       const timers = await listTimers(fixture.database.db, { kind: 'hold_expiry' });
-      expect(timers.filter((timer) => ids.includes(timer.transactionId!)).every((timer) => timer.state === 'fired' && timer.firedBy === 'sweeper' && timer.claims === 1)).toBe(true);
+      expect(
+        timers
+          .filter((timer) => ids.includes(timer.transactionId!))
+          .every((timer) => timer.state === 'fired' && timer.firedBy === 'sweeper' && timer.claims === 1),
+      ).toBe(true);
     } finally {
       await fixture.close();
     }

@@ -1,7 +1,11 @@
 /** If-Match named a version the stream has moved past (or not reached). */
 export class VersionMismatchError extends Error {
   readonly code = 'version_mismatch';
-  constructor(readonly streamId: string, readonly expectedVersion: number, readonly actualVersion: number) {
+  constructor(
+    readonly streamId: string,
+    readonly expectedVersion: number,
+    readonly actualVersion: number,
+  ) {
     super(`stream ${streamId} is at version ${actualVersion}, not ${expectedVersion}`);
     this.name = 'VersionMismatchError';
   }
@@ -10,7 +14,10 @@ export class VersionMismatchError extends Error {
 /** Concurrent writers kept moving the stream and the command ran out of attempts. */
 export class ConcurrencyConflictError extends Error {
   readonly code = 'concurrency_conflict';
-  constructor(readonly streamId: string, readonly attempts: number) {
+  constructor(
+    readonly streamId: string,
+    readonly attempts: number,
+  ) {
     super(`stream ${streamId} kept changing under the command (${attempts} attempts); try again`);
     this.name = 'ConcurrencyConflictError';
   }
@@ -28,7 +35,10 @@ export class IdempotencyKeyReusedError extends Error {
 /** A stream is longer than a command may load. */
 export class StreamTooLongError extends Error {
   readonly code = 'stream_too_long';
-  constructor(readonly streamId: string, readonly limit: number) {
+  constructor(
+    readonly streamId: string,
+    readonly limit: number,
+  ) {
     super(`stream ${streamId} has more than ${limit} events`);
     this.name = 'StreamTooLongError';
   }

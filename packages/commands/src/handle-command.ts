@@ -1,7 +1,15 @@
 import type { Kysely, RawBuilder } from 'kysely';
 import {
-  appendToStreams, readStream, readStreams, WrongExpectedVersionError,
-  type AppendedEvent, type EventStoreTables, type NewEvent, type RecordedEvent, type StreamAppend, type Upcaster,
+  appendToStreams,
+  readStream,
+  readStreams,
+  WrongExpectedVersionError,
+  type AppendedEvent,
+  type EventStoreTables,
+  type NewEvent,
+  type RecordedEvent,
+  type StreamAppend,
+  type Upcaster,
 } from '@tracktrove/event-store';
 import { ConcurrencyConflictError, StreamTooLongError, VersionMismatchError } from './errors.ts';
 import { runIdempotent, type IdempotencyRequest } from './idempotency.ts';
@@ -82,7 +90,11 @@ interface StoredResult {
   readonly appended: readonly (Omit<AppendedEvent, 'recordedAt'> & { recordedAt: string })[];
 }
 
-function foldStream<Command, Event, State>(request: CommandRequest<Command, Event, State>, events: readonly RecordedEvent[], uptoVersion?: number) {
+function foldStream<Command, Event, State>(
+  request: CommandRequest<Command, Event, State>,
+  events: readonly RecordedEvent[],
+  uptoVersion?: number,
+) {
   if (events.length >= commandLimits.maxStreamEvents) throw new StreamTooLongError(request.streamId, commandLimits.maxStreamEvents);
   let state = request.decider.initialState();
   let version = 0;
@@ -94,8 +106,17 @@ function foldStream<Command, Event, State>(request: CommandRequest<Command, Even
   return { state, version };
 }
 
-async function loadState<Command, Event, State>(db: Kysely<EventStoreTables>, request: CommandRequest<Command, Event, State>, uptoVersion?: number) {
-  const events = await readStream(db, request.streamId, { maxCount: commandLimits.maxStreamEvents, omitMetadataKeys: request.omitMetadataKeys }, request.upcast);
+async function loadState<Command, Event, State>(
+  db: Kysely<EventStoreTables>,
+  request: CommandRequest<Command, Event, State>,
+  uptoVersion?: number,
+) {
+  const events = await readStream(
+    db,
+    request.streamId,
+    { maxCount: commandLimits.maxStreamEvents, omitMetadataKeys: request.omitMetadataKeys },
+    request.upcast,
+  );
   return foldStream(request, events, uptoVersion);
 }
 
@@ -116,14 +137,16 @@ function decideSteps<Command, Event, State>(request: CommandRequest<Command, Eve
  * Load the stream, decide, append with the version that was read. A concurrent append makes the
  * append fail; the command is then decided again on the new state, a bounded number of times.
  */
-export async function handleCommand<Command, Event, State>(db: Kysely<any>, request: CommandRequest<Command, Event, State>): Promise<CommandResult<State>> {
+export async function handleCommand<Command, Event, State>(
+  db: Kysely<any>,
+  request: CommandRequest<Command, Event, State>,
+): Promise<CommandResult<State>> {
   const maxAttempts = Math.min(request.maxAttempts ?? commandLimits.defaultAttempts, commandLimits.maxAttempts);
   const retry = request.retryOnConflict ?? request.expectedVersion === undefined;
 
   const attemptOnce = async (executor: Kysely<any>, firstAttempt: boolean): Promise<StoredResult & { state: State }> => {
-    const { state, version } = request.newStream && firstAttempt
-      ? { state: request.decider.initialState(), version: 0 }
-      : await loadState(executor, request);
+    const { state, version } =
+      request.newStream && firstAttempt ? { state: request.decider.initialState(), version: 0 } : await loadState(executor, request);
     if (request.expectedVersion !== undefined && request.expectedVersion !== version) {
       throw new VersionMismatchError(request.streamId, request.expectedVersion, version);
     }
@@ -134,11 +157,15 @@ export async function handleCommand<Command, Event, State>(db: Kysely<any>, requ
     const extra = request.alongside?.(state, current) ?? null;
     const result = await appendToStreams(
       executor,
-      [{ streamId: request.streamId, expectedVersion: version === 0 ? 'no_stream' : version, events: request.toStoreEvents(steps) }, ...(extra?.streams ?? [])],
+      [
+        { streamId: request.streamId, expectedVersion: version === 0 ? 'no_stream' : version, events: request.toStoreEvents(steps) },
+        ...(extra?.streams ?? []),
+      ],
       { alongside: extra?.statement },
     );
     const newVersion = result.streamVersions[request.streamId] ?? version;
-    if (newVersion !== version + steps.length) throw new Error(`stream ${request.streamId} went from ${version} to ${newVersion} with ${steps.length} events`);
+    if (newVersion !== version + steps.length)
+      throw new Error(`stream ${request.streamId} went from ${version} to ${newVersion} with ${steps.length} events`);
     const own = result.events.filter((event) => event.streamId === request.streamId);
     alongsideResult = result.alongside;
     return {
@@ -238,7 +265,10 @@ export async function handleCommandBatch<Command, Event, State>(
   const maxAttempts = Math.min(options.maxAttempts ?? commandLimits.defaultAttempts, commandLimits.maxAttempts);
   for (let attempt = 1; ; attempt += 1) {
     const toRead = requests.filter((request) => attempt > 1 || !request.newStream).map((request) => request.streamId);
-    const streams = toRead.length > 0 ? await readStreams(db, toRead, requests[0]?.upcast, { omitMetadataKeys: requests[0]?.omitMetadataKeys }) : new Map<string, RecordedEvent[]>();
+    const streams =
+      toRead.length > 0
+        ? await readStreams(db, toRead, requests[0]?.upcast, { omitMetadataKeys: requests[0]?.omitMetadataKeys })
+        : new Map<string, RecordedEvent[]>();
     const errors: unknown[] = requests.map(() => undefined);
     const decided = requests.map((request, index) => {
       const { state, version } = foldStream(request, streams.get(request.streamId) ?? []);
@@ -253,17 +283,30 @@ export async function handleCommandBatch<Command, Event, State>(
     });
     const appending = decided.filter((entry) => entry.steps.length > 0);
     const unchanged = (entry: (typeof decided)[number]): CommandResult<State> => ({
-      streamId: entry.request.streamId, state: entry.state, version: entry.version, position: null, appended: [], replayed: false,
+      streamId: entry.request.streamId,
+      state: entry.state,
+      version: entry.version,
+      position: null,
+      appended: [],
+      replayed: false,
     });
     if (appending.length === 0) return { results: decided.map(unchanged), errors };
     for (const { request } of appending) await request.beforeAppend?.();
     const extra = options.alongside?.(appending.map(({ index, state, after }) => ({ index, before: state, after }))) ?? null;
     let appended: Awaited<ReturnType<typeof appendToStreams>>;
     try {
-      appended = await appendToStreams(db, [
-        ...appending.map(({ request, version, steps }) => ({ streamId: request.streamId, expectedVersion: version === 0 ? ('no_stream' as const) : version, events: request.toStoreEvents(steps) })),
-        ...(extra?.streams ?? []),
-      ], { alongside: extra?.statement });
+      appended = await appendToStreams(
+        db,
+        [
+          ...appending.map(({ request, version, steps }) => ({
+            streamId: request.streamId,
+            expectedVersion: version === 0 ? ('no_stream' as const) : version,
+            events: request.toStoreEvents(steps),
+          })),
+          ...(extra?.streams ?? []),
+        ],
+        { alongside: extra?.statement },
+      );
     } catch (error) {
       if (!(error instanceof WrongExpectedVersionError)) throw error;
       if (attempt >= maxAttempts) throw new ConcurrencyConflictError(error.streamId, attempt);
@@ -273,8 +316,16 @@ export async function handleCommandBatch<Command, Event, State>(
       if (entry.steps.length === 0) return unchanged(entry);
       const own = appended.events.filter((event) => event.streamId === entry.request.streamId);
       const version = appended.streamVersions[entry.request.streamId] ?? entry.version;
-      if (version !== entry.version + entry.steps.length) throw new Error(`stream ${entry.request.streamId} went from ${entry.version} to ${version} with ${entry.steps.length} events`);
-      return { streamId: entry.request.streamId, state: entry.after, version, position: own.at(-1)?.position ?? null, appended: own, replayed: false };
+      if (version !== entry.version + entry.steps.length)
+        throw new Error(`stream ${entry.request.streamId} went from ${entry.version} to ${version} with ${entry.steps.length} events`);
+      return {
+        streamId: entry.request.streamId,
+        state: entry.after,
+        version,
+        position: own.at(-1)?.position ?? null,
+        appended: own,
+        replayed: false,
+      };
     });
     return { results, errors, ...(appended.alongside === undefined ? {} : { alongside: appended.alongside }) };
   }

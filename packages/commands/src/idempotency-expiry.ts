@@ -53,7 +53,9 @@ export function startIdempotencyExpiry(options: IdempotencyExpiryOptions): Idemp
   const schedule = () => {
     if (stopped) return;
     timer = setTimeout(() => {
-      runOnce().catch((error: unknown) => options.onError?.(error)).finally(schedule);
+      runOnce()
+        .catch((error: unknown) => options.onError?.(error))
+        .finally(schedule);
     }, intervalMs);
     timer.unref();
   };

@@ -20,11 +20,17 @@ export function hashRequest(value: unknown): string {
   const canonical = (input: unknown): unknown => {
     if (Array.isArray(input)) return input.map(canonical);
     if (input && typeof input === 'object') {
-      return Object.fromEntries(Object.keys(input as object).sort().map((key) => [key, canonical((input as Record<string, unknown>)[key])]));
+      return Object.fromEntries(
+        Object.keys(input as object)
+          .sort()
+          .map((key) => [key, canonical((input as Record<string, unknown>)[key])]),
+      );
     }
     return input;
   };
-  return createHash('sha256').update(JSON.stringify(canonical(value) ?? null)).digest('hex');
+  return createHash('sha256')
+    .update(JSON.stringify(canonical(value) ?? null))
+    .digest('hex');
 }
 
 /**
@@ -43,7 +49,10 @@ export async function runIdempotent<T>(
       insert into tt_idempotency (key, request_hash, result) values (${request.key}, ${request.requestHash}, 'null'::jsonb)
       on conflict (key) do nothing returning key`.execute(transaction);
     if (claimed.rows.length === 0) {
-      const stored = await sql<{ request_hash: string; result: T }>`select request_hash, result from tt_idempotency where key = ${request.key}`.execute(transaction);
+      const stored = await sql<{
+        request_hash: string;
+        result: T;
+      }>`select request_hash, result from tt_idempotency where key = ${request.key}`.execute(transaction);
       const row = stored.rows[0];
       if (!row) throw new Error(`idempotency key ${request.key} vanished`);
       if (row.request_hash !== request.requestHash) throw new IdempotencyKeyReusedError(request.key);
@@ -61,7 +70,11 @@ export async function runIdempotent<T>(
  * work runs and its result is stored after it. Two requests with one key at the same moment may both
  * run the work; the result stored first answers both.
  */
-export async function runIdempotentAround<T>(db: Kysely<any>, request: IdempotencyRequest, work: () => Promise<T>): Promise<{ result: T; replayed: boolean }> {
+export async function runIdempotentAround<T>(
+  db: Kysely<any>,
+  request: IdempotencyRequest,
+  work: () => Promise<T>,
+): Promise<{ result: T; replayed: boolean }> {
   assertKeyLength(request);
   const earlier = await storedResult<T>(db, request);
   if (earlier !== undefined) return { result: earlier, replayed: true };
@@ -75,7 +88,10 @@ export async function runIdempotentAround<T>(db: Kysely<any>, request: Idempoten
 
 /** The result stored under the key, undefined when there is none; another request's key is an IdempotencyKeyReusedError. */
 async function storedResult<T>(db: Kysely<any>, request: IdempotencyRequest): Promise<T | undefined> {
-  const stored = await sql<{ request_hash: string; result: T }>`select request_hash, result from tt_idempotency where key = ${request.key}`.execute(db);
+  const stored = await sql<{
+    request_hash: string;
+    result: T;
+  }>`select request_hash, result from tt_idempotency where key = ${request.key}`.execute(db);
   const row = stored.rows[0];
   if (!row) return undefined;
   if (row.request_hash !== request.requestHash) throw new IdempotencyKeyReusedError(request.key);
@@ -86,13 +102,19 @@ function assertKeyLength(request: IdempotencyRequest): void {
   if (request.key.length === 0 || request.key.length > idempotencyLimits.maxStoredKeyLength) {
     throw Object.assign(new Error(`the scoped idempotency key must have 1 to ${idempotencyLimits.maxStoredKeyLength} characters`), {
       code: 'validation_failed',
-      errors: [{ path: 'headers.idempotency-key', message: `with its scope, must have 1 to ${idempotencyLimits.maxStoredKeyLength} characters` }],
+      errors: [
+        { path: 'headers.idempotency-key', message: `with its scope, must have 1 to ${idempotencyLimits.maxStoredKeyLength} characters` },
+      ],
     });
   }
 }
 
 /** Forgets keys older than the retention; answers how many went. */
-export async function expireIdempotencyKeys(db: Kysely<any>, now: Date, retentionMs: number = idempotencyLimits.retentionMs): Promise<number> {
+export async function expireIdempotencyKeys(
+  db: Kysely<any>,
+  now: Date,
+  retentionMs: number = idempotencyLimits.retentionMs,
+): Promise<number> {
   const result = await sql`delete from tt_idempotency where created_at < ${new Date(now.getTime() - retentionMs)}`.execute(db);
   return Number(result.numAffectedRows ?? 0n);
 }

@@ -9,14 +9,23 @@ export function isConflict(error: unknown): boolean {
   if (error instanceof WrongExpectedVersionError || error instanceof ConcurrencyConflictError) return true;
   const code = (error as { code?: unknown } | null)?.code;
   // 25P02: a conflict inside the transaction aborted it; 40001/40P01: serialization failure, deadlock.
-  return code === '25P02' || code === '40001' || code === '40P01' || (error instanceof Error && /current transaction is aborted/.test(error.message));
+  return (
+    code === '25P02' ||
+    code === '40001' ||
+    code === '40P01' ||
+    (error instanceof Error && /current transaction is aborted/.test(error.message))
+  );
 }
 
 /**
  * Runs work in one database transaction, again from the start when a concurrent writer made it
  * conflict (a bounded number of times). The work must only touch the database.
  */
-export async function transact<T>(db: Kysely<any>, work: (transaction: Transaction<any>) => Promise<T>, maxAttempts: number = transactLimits.maxAttempts): Promise<T> {
+export async function transact<T>(
+  db: Kysely<any>,
+  work: (transaction: Transaction<any>) => Promise<T>,
+  maxAttempts: number = transactLimits.maxAttempts,
+): Promise<T> {
   for (let attempt = 1; ; attempt += 1) {
     try {
       return await db.transaction().execute(work);

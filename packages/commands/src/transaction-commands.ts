@@ -1,12 +1,31 @@
 import type { Kysely } from 'kysely';
 import {
-  decide, eventSchemaVersions, evolve, initialState, parseEvent, parseEventTrusted, stepDtoKeys, traceSteps, transactionStreamId, upcastEvent,
-  type Actor, type StepError, type TransactionCommand, type TransactionEvent, type TransactionState,
+  decide,
+  eventSchemaVersions,
+  evolve,
+  initialState,
+  parseEvent,
+  parseEventTrusted,
+  stepDtoKeys,
+  traceSteps,
+  transactionStreamId,
+  upcastEvent,
+  type Actor,
+  type StepError,
+  type TransactionCommand,
+  type TransactionEvent,
+  type TransactionState,
 } from '@tracktrove/domain';
 import { readStream, readStreams, type NewEvent, type RecordedEvent, type Upcaster } from '@tracktrove/event-store';
 import {
-  handleCommand, handleCommandBatch,
-  type Alongside, type CommandBatchOptions, type CommandBatchResult, type CommandRequest, type CommandResult, type Decider,
+  handleCommand,
+  handleCommandBatch,
+  type Alongside,
+  type CommandBatchOptions,
+  type CommandBatchResult,
+  type CommandRequest,
+  type CommandResult,
+  type Decider,
 } from './handle-command.ts';
 import type { IdempotencyRequest } from './idempotency.ts';
 
@@ -31,8 +50,7 @@ const sequenceDecider: Decider<CommandSequence, TransactionEvent, TransactionSta
 };
 
 /** Upcasts stored transaction events to their current schema (for the store's readers). */
-export const upcastTransactionEvent: Upcaster = (event) =>
-  event.type in eventSchemaVersions ? upcastEvent(event) : event;
+export const upcastTransactionEvent: Upcaster = (event) => (event.type in eventSchemaVersions ? upcastEvent(event) : event);
 
 /** A stored transaction event as a domain event, validated (for tools reading a log they did not write). */
 export function toTransactionEvent(event: RecordedEvent): TransactionEvent {
@@ -77,13 +95,17 @@ const asSequence = (command: TransactionCommand | CommandSequence): CommandSeque
   Array.isArray(command) ? (command as CommandSequence) : [command as TransactionCommand];
 
 /** A transaction command as a command request: txn-<id>, the sequence decider, metadata with the step trace. */
-function transactionCommandRequest(request: TransactionCommandRequest): CommandRequest<CommandSequence, TransactionEvent, TransactionState> {
+function transactionCommandRequest(
+  request: TransactionCommandRequest,
+): CommandRequest<CommandSequence, TransactionEvent, TransactionState> {
   return {
     decider: sequenceDecider,
     streamId: transactionStreamId(request.transactionId),
-    command: typeof request.command === 'function'
-      ? (state: TransactionState) => asSequence((request.command as (state: TransactionState) => TransactionCommand | CommandSequence)(state))
-      : asSequence(request.command),
+    command:
+      typeof request.command === 'function'
+        ? (state: TransactionState) =>
+            asSequence((request.command as (state: TransactionState) => TransactionCommand | CommandSequence)(state))
+        : asSequence(request.command),
     expectedVersion: request.expectedVersion,
     idempotency: request.idempotency,
     newStream: request.newStream,
@@ -96,16 +118,20 @@ function transactionCommandRequest(request: TransactionCommandRequest): CommandR
       const first = steps[0];
       if (!first) return [];
       const context = request.stepOf ? { ...request.context, ...request.stepOf(first.before) } : request.context;
-      const traced = traceSteps(first.before, steps.map((step) => step.event), {
-        actor: context.actor,
-        correlationId: context.correlationId,
-        causationId: context.causationId ?? null,
-        step: context.step,
-        service: context.service,
-        attempt: context.attempt,
-        durationMs: context.durationMs,
-        error: context.error ?? null,
-      });
+      const traced = traceSteps(
+        first.before,
+        steps.map((step) => step.event),
+        {
+          actor: context.actor,
+          correlationId: context.correlationId,
+          causationId: context.causationId ?? null,
+          step: context.step,
+          service: context.service,
+          attempt: context.attempt,
+          durationMs: context.durationMs,
+          error: context.error ?? null,
+        },
+      );
       return traced.map(({ event, metadata }) => ({
         type: event.type,
         schemaVersion: eventSchemaVersions[event.type],
@@ -136,8 +162,17 @@ export async function loadTransaction(db: Kysely<any>, transactionId: string, up
 }
 
 /** A transaction's state and the log position of its last event, from one read of its stream (null when it does not exist). */
-export async function loadTransactionWithPosition(db: Kysely<any>, transactionId: string, uptoVersion?: number): Promise<{ state: TransactionState; position: string } | null> {
-  const events = await readStream(db, transactionStreamId(transactionId), { maxCount: 10_000, omitMetadataKeys: stepDtoKeys }, upcastTransactionEvent);
+export async function loadTransactionWithPosition(
+  db: Kysely<any>,
+  transactionId: string,
+  uptoVersion?: number,
+): Promise<{ state: TransactionState; position: string } | null> {
+  const events = await readStream(
+    db,
+    transactionStreamId(transactionId),
+    { maxCount: 10_000, omitMetadataKeys: stepDtoKeys },
+    upcastTransactionEvent,
+  );
   if (events.length === 0) return null;
   const state = foldTransaction(events, uptoVersion);
   return { state, position: events[state.version - 1]?.position ?? events.at(-1)!.position };

@@ -1,11 +1,26 @@
 import { randomUUID } from 'node:crypto';
 import { createTestDatabase, type TestDatabase } from '@tracktrove/testing';
-import { appendToStreams, createPostgresDatabase, eventStoreMigrations, migrateToLatest, readStream, type StoreDatabase } from '@tracktrove/event-store';
+import {
+  appendToStreams,
+  createPostgresDatabase,
+  eventStoreMigrations,
+  migrateToLatest,
+  readStream,
+  type StoreDatabase,
+} from '@tracktrove/event-store';
 import { defaultSimulation, InvalidTransitionError, type TransactionCommand } from '@tracktrove/domain';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  commandMigrations, ConcurrencyConflictError, executeTransactionCommand, executeTransactionCommands, handleCommand, hashRequest, IdempotencyKeyReusedError,
-  transactionStreamId, type Decider, type StepContext,
+  commandMigrations,
+  ConcurrencyConflictError,
+  executeTransactionCommand,
+  executeTransactionCommands,
+  handleCommand,
+  hashRequest,
+  IdempotencyKeyReusedError,
+  transactionStreamId,
+  type Decider,
+  type StepContext,
 } from '../src/index.ts';
 
 const now = '2026-11-24T10:00:00.000Z';
@@ -14,8 +29,18 @@ const context: StepContext = { actor: { role: 'operator', id: 'tester' }, correl
 function initiate(transactionId: string): TransactionCommand[] {
   return [
     {
-      type: 'Initiate', transactionId, vendorId: randomUUID(), payerId: randomUUID(), amountMinor: 1250, currency: 'INR',
-      channel: 'WEB', kind: 'TIP', payload: { note: 'thanks' }, serviceContext: null, simulation: defaultSimulation, now,
+      type: 'Initiate',
+      transactionId,
+      vendorId: randomUUID(),
+      payerId: randomUUID(),
+      amountMinor: 1250,
+      currency: 'INR',
+      channel: 'WEB',
+      kind: 'TIP',
+      payload: { note: 'thanks' },
+      serviceContext: null,
+      simulation: defaultSimulation,
+      now,
     },
     { type: 'RecordAuthorization', outcome: 'authorized', holdId: randomUUID(), expiresAt: '2026-11-24T10:00:30.000Z', now },
   ];
@@ -34,7 +59,8 @@ describe('transaction command handling on PostgreSQL', () => {
     await testDatabase.drop();
   });
 
-  const events = async (transactionId: string) => (await readStream(database.db, transactionStreamId(transactionId))).map((event) => event.type);
+  const events = async (transactionId: string) =>
+    (await readStream(database.db, transactionStreamId(transactionId))).map((event) => event.type);
 
   it('loads, decides and appends with the step trace in the metadata', async () => {
     const id = randomUUID();
@@ -45,25 +71,36 @@ describe('transaction command handling on PostgreSQL', () => {
     expect(stored.map((event) => event.type)).toEqual(['TransactionInitiated', 'EscrowHoldPlaced']);
     expect(stored[0]!.schemaVersion).toBe(2);
     expect(stored[1]!.metadata).toMatchObject({
-      actor: { role: 'operator', id: 'tester' }, correlationId: 'corr-1', step: 'EscrowHoldPlaced', service: 'gateway',
-      dtoBefore: expect.objectContaining({ status: 'INITIATED' }), dtoAfter: expect.objectContaining({ status: 'ESCROW' }),
+      actor: { role: 'operator', id: 'tester' },
+      correlationId: 'corr-1',
+      step: 'EscrowHoldPlaced',
+      service: 'gateway',
+      dtoBefore: expect.objectContaining({ status: 'INITIATED' }),
+      dtoAfter: expect.objectContaining({ status: 'ESCROW' }),
     });
   });
 
   it('rejects an invalid transition and appends nothing', async () => {
     const id = randomUUID();
     await executeTransactionCommand(database.db, { transactionId: id, command: initiate(id), context });
-    await expect(executeTransactionCommand(database.db, { transactionId: id, command: { type: 'ResolveDispute', outcome: 'WON', now }, context }))
-      .rejects.toBeInstanceOf(InvalidTransitionError);
+    await expect(
+      executeTransactionCommand(database.db, { transactionId: id, command: { type: 'ResolveDispute', outcome: 'WON', now }, context }),
+    ).rejects.toBeInstanceOf(InvalidTransitionError);
     expect(await events(id)).toHaveLength(2);
   });
 
   it('answers If-Match with the wrong version by VersionMismatchError, without retrying', async () => {
     const id = randomUUID();
     await executeTransactionCommand(database.db, { transactionId: id, command: initiate(id), context });
-    await expect(executeTransactionCommand(database.db, { transactionId: id, command: { type: 'ConfirmPayment', now }, context, expectedVersion: 1 }))
-      .rejects.toMatchObject({ name: 'VersionMismatchError', expectedVersion: 1, actualVersion: 2 });
-    const confirmed = await executeTransactionCommand(database.db, { transactionId: id, command: { type: 'ConfirmPayment', now }, context, expectedVersion: 2 });
+    await expect(
+      executeTransactionCommand(database.db, { transactionId: id, command: { type: 'ConfirmPayment', now }, context, expectedVersion: 1 }),
+    ).rejects.toMatchObject({ name: 'VersionMismatchError', expectedVersion: 1, actualVersion: 2 });
+    const confirmed = await executeTransactionCommand(database.db, {
+      transactionId: id,
+      command: { type: 'ConfirmPayment', now },
+      context,
+      expectedVersion: 2,
+    });
     expect(confirmed.state.status).toBe('COMPLETED');
   });
 
@@ -71,7 +108,9 @@ describe('transaction command handling on PostgreSQL', () => {
     const id = randomUUID();
     await executeTransactionCommand(database.db, { transactionId: id, command: initiate(id), context });
     const results = await Promise.all(
-      Array.from({ length: 10 }, () => executeTransactionCommand(database.db, { transactionId: id, command: { type: 'ConfirmPayment', now }, context })),
+      Array.from({ length: 10 }, () =>
+        executeTransactionCommand(database.db, { transactionId: id, command: { type: 'ConfirmPayment', now }, context }),
+      ),
     );
     expect(results.every((result) => result.state.status === 'COMPLETED')).toBe(true);
     expect((await events(id)).filter((type) => type === 'EscrowHoldPosted')).toHaveLength(1);
@@ -87,25 +126,26 @@ describe('transaction command handling on PostgreSQL', () => {
     const streamId = `counter-${randomUUID()}`;
     let interferencesLeft = 1;
     let seenStates: number[] = [];
-    const interfering = (maxAttempts: number) => handleCommand(database.db, {
-      decider: {
-        ...decider,
-        decide: (command: 'add', state: { count: number }) => {
-          seenStates.push(state.count);
-          return decider.decide(command, state);
+    const interfering = (maxAttempts: number) =>
+      handleCommand(database.db, {
+        decider: {
+          ...decider,
+          decide: (command: 'add', state: { count: number }) => {
+            seenStates.push(state.count);
+            return decider.decide(command, state);
+          },
         },
-      },
-      streamId,
-      maxAttempts,
-      command: 'add' as const,
-      fromStored: () => ({ type: 'Added' }),
-      toStoreEvents: (steps) => steps.map(() => ({ type: 'Added', data: {} })),
-      beforeAppend: async () => {
-        if (interferencesLeft <= 0) return;
-        interferencesLeft -= 1;
-        await appendToStreams(database.db, [{ streamId, events: [{ type: 'Added', data: { by: 'someone else' } }] }]);
-      },
-    });
+        streamId,
+        maxAttempts,
+        command: 'add' as const,
+        fromStored: () => ({ type: 'Added' }),
+        toStoreEvents: (steps) => steps.map(() => ({ type: 'Added', data: {} })),
+        beforeAppend: async () => {
+          if (interferencesLeft <= 0) return;
+          interferencesLeft -= 1;
+          await appendToStreams(database.db, [{ streamId, events: [{ type: 'Added', data: { by: 'someone else' } }] }]);
+        },
+      });
     const retried = await interfering(3);
     expect(seenStates).toEqual([0, 1]);
     expect(retried.version).toBe(2);
@@ -125,7 +165,10 @@ describe('transaction command handling on PostgreSQL', () => {
       context,
       idempotency: { key: `refund-${id}`, requestHash: hashRequest({ ...body, reason }) },
     });
-    const [first, second] = await Promise.all([executeTransactionCommand(database.db, request(body.reason)), executeTransactionCommand(database.db, request(body.reason))]);
+    const [first, second] = await Promise.all([
+      executeTransactionCommand(database.db, request(body.reason)),
+      executeTransactionCommand(database.db, request(body.reason)),
+    ]);
     const replay = [first, second].find((result) => result.replayed)!;
     const original = [first, second].find((result) => !result.replayed)!;
     expect(original).toBeDefined();
@@ -141,13 +184,19 @@ describe('transaction command handling on PostgreSQL', () => {
     const ids = [randomUUID(), randomUUID(), randomUUID()];
     for (const id of ids) await executeTransactionCommand(database.db, { transactionId: id, command: initiate(id), context });
     const expire = (state: { hold: { holdId: string; state: string } | null; transactionId: string }): TransactionCommand[] =>
-      state.transactionId === ids[2] || !state.hold ? [] : [{ type: 'ExpireHold', holdId: state.hold.holdId, now: '2026-11-24T10:00:31.000Z' }];
-    const batch = await executeTransactionCommands(database.db, ids.map((id) => ({ transactionId: id, command: expire, context })), {
-      alongside: (transitions) => {
-        expect(transitions.map((transition) => transition.index)).toEqual([0, 1]);
-        return null;
+      state.transactionId === ids[2] || !state.hold
+        ? []
+        : [{ type: 'ExpireHold', holdId: state.hold.holdId, now: '2026-11-24T10:00:31.000Z' }];
+    const batch = await executeTransactionCommands(
+      database.db,
+      ids.map((id) => ({ transactionId: id, command: expire, context })),
+      {
+        alongside: (transitions) => {
+          expect(transitions.map((transition) => transition.index)).toEqual([0, 1]);
+          return null;
+        },
       },
-    });
+    );
     expect(batch.results.map((result) => result.appended.length)).toEqual([1, 1, 0]);
     expect(batch.results.map((result) => result.version)).toEqual([3, 3, 2]);
     expect(batch.results[0]!.state.hold?.state).toBe('posted');
@@ -170,13 +219,25 @@ describe('transaction command handling on PostgreSQL', () => {
     const beforeAppend = async () => {
       if (raced) return;
       raced = true;
-      await executeTransactionCommand(database.db, { transactionId: ids[1]!, command: { type: 'RequestRefund', refundId: randomUUID(), reason: 'racer', now }, context });
+      await executeTransactionCommand(database.db, {
+        transactionId: ids[1]!,
+        command: { type: 'RequestRefund', refundId: randomUUID(), reason: 'racer', now },
+        context,
+      });
     };
-    const batch = await executeTransactionCommands(database.db, ids.map((id, index) => ({ transactionId: id, command: refund, context, ...(index === 0 ? { beforeAppend } : {}) })));
+    const batch = await executeTransactionCommands(
+      database.db,
+      ids.map((id, index) => ({ transactionId: id, command: refund, context, ...(index === 0 ? { beforeAppend } : {}) })),
+    );
     expect(decidedOn).toEqual([2, 2, 2, 3]);
     expect(batch.results.map((result) => result.appended.length)).toEqual([1, 0]);
     const refunds = (await Promise.all(ids.map(events))).map((types) => types.filter((type) => type === 'EscrowHoldVoided').length);
     expect(refunds).toEqual([1, 1]);
-    await expect(executeTransactionCommands(database.db, [ids[0]!, ids[0]!].map((id) => ({ transactionId: id, command: refund, context })))).rejects.toThrow(/one command per stream/);
+    await expect(
+      executeTransactionCommands(
+        database.db,
+        [ids[0]!, ids[0]!].map((id) => ({ transactionId: id, command: refund, context })),
+      ),
+    ).rejects.toThrow(/one command per stream/);
   });
 });

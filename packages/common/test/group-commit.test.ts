@@ -4,15 +4,16 @@ import { createGroupCommit, GroupCommitFullError, type BatchOutcome } from '../s
 /** A write whose batches finish when the test says so. */
 function controlledWrite() {
   const batches: { items: number[]; finish: (outcomes?: BatchOutcome<string>[] | Error) => void }[] = [];
-  const write = (items: readonly number[]) => new Promise<readonly BatchOutcome<string>[]>((resolve, reject) => {
-    batches.push({
-      items: [...items],
-      finish: (outcomes) => {
-        if (outcomes instanceof Error) reject(outcomes);
-        else resolve(outcomes ?? items.map((item) => ({ ok: true, value: `done ${item}` })));
-      },
+  const write = (items: readonly number[]) =>
+    new Promise<readonly BatchOutcome<string>[]>((resolve, reject) => {
+      batches.push({
+        items: [...items],
+        finish: (outcomes) => {
+          if (outcomes instanceof Error) reject(outcomes);
+          else resolve(outcomes ?? items.map((item) => ({ ok: true, value: `done ${item}` })));
+        },
+      });
     });
-  });
   return { batches, write };
 }
 
@@ -59,7 +60,10 @@ describe('group commit', () => {
     batches[0]!.finish(new Error('connection lost'));
     await expect(lone).rejects.toThrow('connection lost');
     await settle();
-    batches[1]!.finish([{ ok: true, value: 'one' }, { ok: false, error: new Error('invalid two') }]);
+    batches[1]!.finish([
+      { ok: true, value: 'one' },
+      { ok: false, error: new Error('invalid two') },
+    ]);
     await expect(a).resolves.toBe('one');
     await expect(b).rejects.toThrow('invalid two');
   });

@@ -53,10 +53,34 @@ describe('every transition of the spec', () => {
     { name: 'NEW -> INITIATED', given: [], when: initiate(), then: ['TransactionInitiated'], status: 'INITIATED' },
     { name: 'INITIATED -> ESCROW (authorized)', given: pathTo.INITIATED, when: authorize(), then: ['EscrowHoldPlaced'], status: 'ESCROW' },
     { name: 'INITIATED -> FAILED (declined)', given: pathTo.INITIATED, when: decline(), then: ['AuthorizationDeclined'], status: 'FAILED' },
-    { name: 'FAILED -> RETRY_PENDING (backoff)', given: pathTo.FAILED, when: scheduleRetry(), then: ['RetryScheduled'], status: 'RETRY_PENDING' },
-    { name: 'FAILED -> RETRY_PENDING (forced)', given: pathTo.FAILED, when: scheduleRetry(at(2), true), then: ['RetryScheduled'], status: 'RETRY_PENDING' },
-    { name: 'RETRY_PENDING -> ESCROW', given: pathTo.RETRY_PENDING, when: authorize('hold-2', at(4)), then: ['EscrowHoldPlaced'], status: 'ESCROW' },
-    { name: 'RETRY_PENDING -> FAILED', given: pathTo.RETRY_PENDING, when: decline(at(4)), then: ['AuthorizationDeclined'], status: 'FAILED' },
+    {
+      name: 'FAILED -> RETRY_PENDING (backoff)',
+      given: pathTo.FAILED,
+      when: scheduleRetry(),
+      then: ['RetryScheduled'],
+      status: 'RETRY_PENDING',
+    },
+    {
+      name: 'FAILED -> RETRY_PENDING (forced)',
+      given: pathTo.FAILED,
+      when: scheduleRetry(at(2), true),
+      then: ['RetryScheduled'],
+      status: 'RETRY_PENDING',
+    },
+    {
+      name: 'RETRY_PENDING -> ESCROW',
+      given: pathTo.RETRY_PENDING,
+      when: authorize('hold-2', at(4)),
+      then: ['EscrowHoldPlaced'],
+      status: 'ESCROW',
+    },
+    {
+      name: 'RETRY_PENDING -> FAILED',
+      given: pathTo.RETRY_PENDING,
+      when: decline(at(4)),
+      then: ['AuthorizationDeclined'],
+      status: 'FAILED',
+    },
     {
       name: 'FAILED -> PERMANENTLY_FAILED',
       given: [initiate({ retryPolicy: { maxRetries: 0 } }), decline()],
@@ -65,7 +89,13 @@ describe('every transition of the spec', () => {
       status: 'PERMANENTLY_FAILED',
     },
     { name: 'ESCROW -> COMPLETED (webhook)', given: pathTo.ESCROW, when: confirm(), then: ['EscrowHoldPosted'], status: 'COMPLETED' },
-    { name: 'ESCROW -> COMPLETED (expiry, release)', given: pathTo.ESCROW, when: expire(), then: ['EscrowHoldPosted'], status: 'COMPLETED' },
+    {
+      name: 'ESCROW -> COMPLETED (expiry, release)',
+      given: pathTo.ESCROW,
+      when: expire(),
+      then: ['EscrowHoldPosted'],
+      status: 'COMPLETED',
+    },
     {
       name: 'ESCROW -> REFUNDED (expiry, void)',
       given: [initiate({ simulation: { onHoldExpiry: 'void' } }), authorize()],
@@ -73,7 +103,13 @@ describe('every transition of the spec', () => {
       then: ['EscrowHoldVoided'],
       status: 'REFUNDED',
     },
-    { name: 'ESCROW -> REFUNDED (operator refund)', given: pathTo.ESCROW, when: requestRefund(), then: ['EscrowHoldVoided'], status: 'REFUNDED' },
+    {
+      name: 'ESCROW -> REFUNDED (operator refund)',
+      given: pathTo.ESCROW,
+      when: requestRefund(),
+      then: ['EscrowHoldVoided'],
+      status: 'REFUNDED',
+    },
     { name: 'COMPLETED -> SETTLED', given: pathTo.COMPLETED, when: settle(), then: ['TransactionSettled'], status: 'SETTLED' },
     { name: 'COMPLETED: refund requested', given: pathTo.COMPLETED, when: requestRefund(), then: ['RefundRequested'], status: 'COMPLETED' },
     { name: 'SETTLED: refund requested', given: pathTo.SETTLED, when: requestRefund(), then: ['RefundRequested'], status: 'SETTLED' },
@@ -107,8 +143,20 @@ describe('every transition of the spec', () => {
     },
     { name: 'COMPLETED -> DISPUTE_OPEN', given: pathTo.COMPLETED, when: openDispute(), then: ['DisputeOpened'], status: 'DISPUTE_OPEN' },
     { name: 'SETTLED -> DISPUTE_OPEN', given: pathTo.SETTLED, when: openDispute(), then: ['DisputeOpened'], status: 'DISPUTE_OPEN' },
-    { name: 'DISPUTE_OPEN -> DISPUTE_RESOLVED (WON)', given: pathTo.DISPUTE_OPEN, when: resolveDispute('WON'), then: ['DisputeResolved'], status: 'DISPUTE_RESOLVED' },
-    { name: 'DISPUTE_OPEN -> DISPUTE_RESOLVED (LOST)', given: pathTo.DISPUTE_OPEN, when: resolveDispute('LOST'), then: ['DisputeResolved'], status: 'DISPUTE_RESOLVED' },
+    {
+      name: 'DISPUTE_OPEN -> DISPUTE_RESOLVED (WON)',
+      given: pathTo.DISPUTE_OPEN,
+      when: resolveDispute('WON'),
+      then: ['DisputeResolved'],
+      status: 'DISPUTE_RESOLVED',
+    },
+    {
+      name: 'DISPUTE_OPEN -> DISPUTE_RESOLVED (LOST)',
+      given: pathTo.DISPUTE_OPEN,
+      when: resolveDispute('LOST'),
+      then: ['DisputeResolved'],
+      status: 'DISPUTE_RESOLVED',
+    },
   ];
 
   it.each(cases)('$name', ({ given: history, when, then, status }) => {
@@ -119,10 +167,12 @@ describe('every transition of the spec', () => {
   });
 
   it('covers every row of the transition table', () => {
-    const covered = new Set(cases.map((c) => {
-      const state = given(...c.given);
-      return `${state.status}:${c.then[0]}`;
-    }));
+    const covered = new Set(
+      cases.map((c) => {
+        const state = given(...c.given);
+        return `${state.status}:${c.then[0]}`;
+      }),
+    );
     for (const row of transitions) expect(covered, `${row.from} ${row.on}`).toContain(`${row.from}:${row.on}`);
   });
 
@@ -266,12 +316,20 @@ describe('rejected transitions', () => {
   it('a confirmation or refund outcome naming another hold or refund than the current one is rejected; naming it, or none, applies', () => {
     const escrow = given(...pathTo.ESCROW);
     expect(thenRejected(escrow, { type: 'ConfirmPayment', now: at(5), holdId: 'hold-0' }).reason).toMatch(/for hold hold-0/);
-    expect(decide({ type: 'ConfirmPayment', now: at(5), holdId: 'hold-1' }, escrow).map((event) => event.type)).toEqual(['EscrowHoldPosted']);
+    expect(decide({ type: 'ConfirmPayment', now: at(5), holdId: 'hold-1' }, escrow).map((event) => event.type)).toEqual([
+      'EscrowHoldPosted',
+    ]);
     expect(decide(confirm(), escrow).map((event) => event.type)).toEqual(['EscrowHoldPosted']);
     const pending = given(...pathTo.COMPLETED, requestRefund('refund-2'));
-    expect(thenRejected(pending, { type: 'CompleteRefund', outcome: 'succeeded', now: at(200), refundId: 'refund-1' }).reason).toMatch(/for refund refund-1/);
-    expect(thenRejected(pending, { type: 'CompleteRefund', outcome: 'failed', reason: 'bank', now: at(200), refundId: 'refund-1' }).reason).toMatch(/for refund refund-1/);
-    expect(decide({ type: 'CompleteRefund', outcome: 'succeeded', now: at(200), refundId: 'refund-2' }, pending).map((event) => event.type)).toEqual(['RefundSucceeded']);
+    expect(thenRejected(pending, { type: 'CompleteRefund', outcome: 'succeeded', now: at(200), refundId: 'refund-1' }).reason).toMatch(
+      /for refund refund-1/,
+    );
+    expect(
+      thenRejected(pending, { type: 'CompleteRefund', outcome: 'failed', reason: 'bank', now: at(200), refundId: 'refund-1' }).reason,
+    ).toMatch(/for refund refund-1/);
+    expect(
+      decide({ type: 'CompleteRefund', outcome: 'succeeded', now: at(200), refundId: 'refund-2' }, pending).map((event) => event.type),
+    ).toEqual(['RefundSucceeded']);
     expect(decide(refundSucceeded(), pending).map((event) => event.type)).toEqual(['RefundSucceeded']);
   });
 
@@ -300,9 +358,9 @@ describe('rejected transitions', () => {
   });
 
   it('only an admin may override, and the transaction must exist', () => {
-    expect(() => decide({ ...override('SETTLED'), actor: { role: 'operator', id: 'op' } } as TransactionCommand, given(...pathTo.COMPLETED))).toThrow(
-      ForbiddenError,
-    );
+    expect(() =>
+      decide({ ...override('SETTLED'), actor: { role: 'operator', id: 'op' } } as TransactionCommand, given(...pathTo.COMPLETED)),
+    ).toThrow(ForbiddenError);
     thenRejected(initialState(), override('SETTLED'));
   });
 });

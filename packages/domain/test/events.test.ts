@@ -103,10 +103,14 @@ describe('metadata and traces', () => {
 
   it('traceSteps gives each event dtoBefore/dtoAfter from the state around it', () => {
     const state = given(...pathTo.ESCROW);
-    const [traced] = traceSteps(state, [{ type: 'EscrowHoldPosted', data: { holdId: 'hold-1', amountMinor: 1250, via: 'webhook', completedAt: at(5) } }], {
-      correlationId: 'c-1',
-      actor: { role: 'system', id: 'webhooks' },
-    });
+    const [traced] = traceSteps(
+      state,
+      [{ type: 'EscrowHoldPosted', data: { holdId: 'hold-1', amountMinor: 1250, via: 'webhook', completedAt: at(5) } }],
+      {
+        correlationId: 'c-1',
+        actor: { role: 'system', id: 'webhooks' },
+      },
+    );
     expect(traced?.metadata).toMatchObject({ step: 'EscrowHoldPosted', service: 'escrow' });
     expect(traced?.metadata.dtoBefore).toMatchObject({ status: 'ESCROW', amount: '12.50', note: 'thanks' });
     expect(traced?.metadata.dtoAfter).toMatchObject({ status: 'COMPLETED', version: 3 });

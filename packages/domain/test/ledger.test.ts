@@ -91,13 +91,37 @@ describe('postings of the lifecycle', () => {
 
   it.each([
     ['refund of a hold voids it', [...pathTo.ESCROW, requestRefund()], [['REFUND', 'void_pending', payer, escrow, 1250]]],
-    ['expiry with void voids it', [initiate({ simulation: { onHoldExpiry: 'void' } }), authorize(), expire()], [['ESCROW', 'void_pending', payer, escrow, 1250]]],
+    [
+      'expiry with void voids it',
+      [initiate({ simulation: { onHoldExpiry: 'void' } }), authorize(), expire()],
+      [['ESCROW', 'void_pending', payer, escrow, 1250]],
+    ],
     ['expiry with release posts it', [...pathTo.ESCROW, expire()], [['ESCROW', 'post_pending', payer, escrow, 1250]]],
-    ['refund before settlement: escrow -> payer', [...pathTo.COMPLETED, requestRefund(), refundSucceeded()], [['REFUND', 'posted', escrow, payer, 1250]]],
-    ['refund after settlement: vendor -> payer', [...pathTo.SETTLED, requestRefund(), refundSucceeded()], [['REFUND', 'posted', vendor, payer, 1250]]],
-    ['dispute lost before settlement: chargeback from escrow', [...pathTo.DISPUTE_OPEN, resolveDispute('LOST')], [['CHARGEBACK', 'posted', escrow, payer, 1250]]],
-    ['dispute lost after settlement: chargeback from vendor', [...pathTo.SETTLED, openDispute(), resolveDispute('LOST')], [['CHARGEBACK', 'posted', vendor, payer, 1250]]],
-    ['dispute won before settlement: the vendor is paid out of escrow', [...pathTo.DISPUTE_RESOLVED], [['SETTLEMENT', 'posted', escrow, vendor, 1250]]],
+    [
+      'refund before settlement: escrow -> payer',
+      [...pathTo.COMPLETED, requestRefund(), refundSucceeded()],
+      [['REFUND', 'posted', escrow, payer, 1250]],
+    ],
+    [
+      'refund after settlement: vendor -> payer',
+      [...pathTo.SETTLED, requestRefund(), refundSucceeded()],
+      [['REFUND', 'posted', vendor, payer, 1250]],
+    ],
+    [
+      'dispute lost before settlement: chargeback from escrow',
+      [...pathTo.DISPUTE_OPEN, resolveDispute('LOST')],
+      [['CHARGEBACK', 'posted', escrow, payer, 1250]],
+    ],
+    [
+      'dispute lost after settlement: chargeback from vendor',
+      [...pathTo.SETTLED, openDispute(), resolveDispute('LOST')],
+      [['CHARGEBACK', 'posted', vendor, payer, 1250]],
+    ],
+    [
+      'dispute won before settlement: the vendor is paid out of escrow',
+      [...pathTo.DISPUTE_RESOLVED],
+      [['SETTLEMENT', 'posted', escrow, vendor, 1250]],
+    ],
     ['dispute won after settlement: funds stay with the vendor', [...pathTo.SETTLED, openDispute(), resolveDispute('WON')], []],
   ] as const)('%s', (_name, commands, last) => {
     const before = run(commands.slice(0, -1));
@@ -147,20 +171,23 @@ describe('admin override keeps the ledger invariants for every status pair', () 
     expect(reopened).toMatchObject({ settlement: null, settledAt: null });
   });
 
-  it.each(['ESCROW', 'RETRY_PENDING'] as const)('an override from SETTLED to %s takes the payout back: completed again by the lifecycle, the next T+1 batch settles it', (to) => {
-    // Found by packages/application/test/money-oracle.test.ts: the old settlement stayed in the
-    // state, so the completed transaction was never a settlement candidate and its money stayed in escrow.
-    const overridden = run([override(to, at(90_000))], run(pathTo.SETTLED));
-    expect(overridden.state).toMatchObject({ funds: to === 'ESCROW' ? 'held' : 'payer', settlement: null, settledAt: null });
-    const again = to === 'ESCROW' ? [confirm(at(90_010))] : [authorize('hold-2', at(90_005)), confirm(at(90_010))];
-    const completed = run(again, overridden);
-    expect(completed.state.status).toBe('COMPLETED');
-    expect(awaitsSettlement(completed.state)).toBe(true);
-    const settled = run([settle('batch-2', at(180_000))], completed);
-    expect(settled.state).toMatchObject({ status: 'SETTLED', funds: 'vendor', settlement: { batchId: 'batch-2' } });
-    expect(positions(settled.entries)).toEqual(expectedPositions(settled.state));
-    expect(checkLedgerInvariants(settled.entries)).toEqual([]);
-  });
+  it.each(['ESCROW', 'RETRY_PENDING'] as const)(
+    'an override from SETTLED to %s takes the payout back: completed again by the lifecycle, the next T+1 batch settles it',
+    (to) => {
+      // Found by packages/application/test/money-oracle.test.ts: the old settlement stayed in the
+      // state, so the completed transaction was never a settlement candidate and its money stayed in escrow.
+      const overridden = run([override(to, at(90_000))], run(pathTo.SETTLED));
+      expect(overridden.state).toMatchObject({ funds: to === 'ESCROW' ? 'held' : 'payer', settlement: null, settledAt: null });
+      const again = to === 'ESCROW' ? [confirm(at(90_010))] : [authorize('hold-2', at(90_005)), confirm(at(90_010))];
+      const completed = run(again, overridden);
+      expect(completed.state.status).toBe('COMPLETED');
+      expect(awaitsSettlement(completed.state)).toBe(true);
+      const settled = run([settle('batch-2', at(180_000))], completed);
+      expect(settled.state).toMatchObject({ status: 'SETTLED', funds: 'vendor', settlement: { batchId: 'batch-2' } });
+      expect(positions(settled.entries)).toEqual(expectedPositions(settled.state));
+      expect(checkLedgerInvariants(settled.entries)).toEqual([]);
+    },
+  );
 
   it('an override that captures money completes the payment at its own time (T+1 counts from it); one that moves captured money keeps the first completion time', () => {
     const completed = run(pathTo.COMPLETED);
@@ -178,7 +205,9 @@ describe('admin override keeps the ledger invariants for every status pair', () 
     expect(movedOn.state.completedAt).toBe(firstCompletion);
     // An override recorded before the field existed keeps the first completion time when replayed.
     const { completedAt: _omitted, ...legacy } = recaptured.events.at(-1)!.data as Record<string, unknown>;
-    expect(evolve(run([override('REFUNDED', at(500))], completed).state, { type: 'StatusOverridden', data: legacy } as never).completedAt).toBe(firstCompletion);
+    expect(
+      evolve(run([override('REFUNDED', at(500))], completed).state, { type: 'StatusOverridden', data: legacy } as never).completedAt,
+    ).toBe(firstCompletion);
   });
 
   it('an override out of ESCROW posts the hold before it expires, and voids it after (an expired hold can no longer be posted)', () => {
@@ -200,22 +229,31 @@ describe('admin override keeps the ledger invariants for every status pair', () 
   });
 
   it.each([
-    ['ESCROW', [['ADJUSTMENT', 'post_pending', payer, escrow, 1250], ['ADJUSTMENT', 'posted', escrow, vendor, 1250]]],
+    [
+      'ESCROW',
+      [
+        ['ADJUSTMENT', 'post_pending', payer, escrow, 1250],
+        ['ADJUSTMENT', 'posted', escrow, vendor, 1250],
+      ],
+    ],
     ['COMPLETED', [['ADJUSTMENT', 'posted', escrow, vendor, 1250]]],
     ['DISPUTE_OPEN', [['ADJUSTMENT', 'posted', escrow, vendor, 1250]]],
     ['SETTLED', []],
     ['FAILED', []],
-  ] as const)('an override from %s to DISPUTE_RESOLVED leaves no money in escrow: captured money is the vendor\'s (WON), none is LOST', (from, moves) => {
-    // Found by packages/application/test/money-oracle.test.ts: the money stayed in escrow for good
-    // (DISPUTE_RESOLVED is terminal, no settlement batch takes it).
-    const before = run(pathTo[from]);
-    const result = run([override('DISPUTE_RESOLVED', from === 'ESCROW' ? at(20) : at(500))], before);
-    expect(shape(result.entries.slice(before.entries.length))).toEqual(moves);
-    expect(result.state.funds).toBe(from === 'FAILED' ? 'payer' : 'vendor');
-    expect(result.state.dispute?.outcome).toBe(from === 'FAILED' ? 'LOST' : 'WON');
-    expect(positions(result.entries).escrow).toEqual({ posted: 0, pending: 0 });
-    expect(checkLedgerInvariants(result.entries)).toEqual([]);
-  });
+  ] as const)(
+    "an override from %s to DISPUTE_RESOLVED leaves no money in escrow: captured money is the vendor's (WON), none is LOST",
+    (from, moves) => {
+      // Found by packages/application/test/money-oracle.test.ts: the money stayed in escrow for good
+      // (DISPUTE_RESOLVED is terminal, no settlement batch takes it).
+      const before = run(pathTo[from]);
+      const result = run([override('DISPUTE_RESOLVED', from === 'ESCROW' ? at(20) : at(500))], before);
+      expect(shape(result.entries.slice(before.entries.length))).toEqual(moves);
+      expect(result.state.funds).toBe(from === 'FAILED' ? 'payer' : 'vendor');
+      expect(result.state.dispute?.outcome).toBe(from === 'FAILED' ? 'LOST' : 'WON');
+      expect(positions(result.entries).escrow).toEqual({ posted: 0, pending: 0 });
+      expect(checkLedgerInvariants(result.entries)).toEqual([]);
+    },
+  );
 
   it('an override out of ESCROW resolves the hold once; the old hold timer is then a no-op', () => {
     const result = run([override('FAILED'), expire('hold-1', at(900))], run(pathTo.ESCROW));
@@ -265,7 +303,14 @@ describe('applyEntry assertions', () => {
     ['pending_matches', [base, { ...base, phase: 'void_pending', debitAccount: 'payer:other:INR' }], 'does not match pending t:h'],
     ['pending_matches', [base, { ...base, phase: 'post_pending', creditAccount: vendor }], 'does not match pending t:h'],
     ['escrow_not_negative', [{ ...base, phase: 'posted', pendingId: null, debitAccount: escrow, creditAccount: vendor }], 'escrow 0 < 100'],
-    ['escrow_not_negative', [{ ...base, debitAccount: escrow, creditAccount: vendor }, { ...base, entryId: 't:2:1', phase: 'post_pending', debitAccount: escrow, creditAccount: vendor }], 'escrow 0 < 100'],
+    [
+      'escrow_not_negative',
+      [
+        { ...base, debitAccount: escrow, creditAccount: vendor },
+        { ...base, entryId: 't:2:1', phase: 'post_pending', debitAccount: escrow, creditAccount: vendor },
+      ],
+      'escrow 0 < 100',
+    ],
     ['single_currency', [base, { ...base, pendingId: 't:h2', currency: 'USD' }], `${payer} is INR`],
     ['posted_has_no_pending', [{ ...base, phase: 'posted' }], 'a posted transfer names a pending one'],
   ] as const)('%s (case %#)', (invariant, entries, message) => {
@@ -273,12 +318,27 @@ describe('applyEntry assertions', () => {
   });
 
   it('a pending transfer resolved is marked posted or voided', () => {
-    expect(foldBalances([base, { ...base, phase: 'post_pending' }]).pendings.get('t:h')).toMatchObject({ pendingId: 't:h', state: 'posted' });
-    expect(foldBalances([base, { ...base, phase: 'void_pending' }]).pendings.get('t:h')).toMatchObject({ pendingId: 't:h', state: 'voided' });
+    expect(foldBalances([base, { ...base, phase: 'post_pending' }]).pendings.get('t:h')).toMatchObject({
+      pendingId: 't:h',
+      state: 'posted',
+    });
+    expect(foldBalances([base, { ...base, phase: 'void_pending' }]).pendings.get('t:h')).toMatchObject({
+      pendingId: 't:h',
+      state: 'voided',
+    });
   });
 
   it('totals sum every account per currency', () => {
-    const usd: LedgerEntry = { ...base, entryId: 'u:1:1', transactionId: 'u', pendingId: 'u:h', currency: 'USD', debitAccount: 'payer:p:USD', creditAccount: 'escrow:USD', amountMinor: 7 };
+    const usd: LedgerEntry = {
+      ...base,
+      entryId: 'u:1:1',
+      transactionId: 'u',
+      pendingId: 'u:h',
+      currency: 'USD',
+      debitAccount: 'payer:p:USD',
+      creditAccount: 'escrow:USD',
+      amountMinor: 7,
+    };
     expect(totalsOf(foldBalances([base, { ...base, phase: 'post_pending' }, usd]))).toEqual({
       INR: { debitsPosted: 100, creditsPosted: 100, debitsPending: 0, creditsPending: 0 },
       USD: { debitsPosted: 0, creditsPosted: 0, debitsPending: 7, creditsPending: 7 },
@@ -288,7 +348,13 @@ describe('applyEntry assertions', () => {
   it('a failed assertion leaves the balances untouched', () => {
     const balances = foldBalances([base]);
     expect(() => applyEntry(balances, { ...base, phase: 'post_pending', amountMinor: 5 })).toThrow(InvariantViolation);
-    expect(balances.accounts.get(escrow)).toEqual({ currency: 'INR', debitsPosted: 0, creditsPosted: 0, debitsPending: 0, creditsPending: 100 });
+    expect(balances.accounts.get(escrow)).toEqual({
+      currency: 'INR',
+      debitsPosted: 0,
+      creditsPosted: 0,
+      debitsPending: 0,
+      creditsPending: 100,
+    });
     expect(balances.entryCount).toBe(1);
   });
 
@@ -308,11 +374,29 @@ describe('applyEntry assertions', () => {
 describe('the ledger checker, fed bad entries', () => {
   const id = 't';
   const hold: LedgerEntry = {
-    entryId: 't:2:1', transactionId: id, version: 2, type: 'ESCROW',
-    debitAccount: payer, creditAccount: escrow, amountMinor: 100, currency: 'INR', phase: 'pending', pendingId: 't:h', at: at(0),
+    entryId: 't:2:1',
+    transactionId: id,
+    version: 2,
+    type: 'ESCROW',
+    debitAccount: payer,
+    creditAccount: escrow,
+    amountMinor: 100,
+    currency: 'INR',
+    phase: 'pending',
+    pendingId: 't:h',
+    at: at(0),
   };
   const post: LedgerEntry = { ...hold, entryId: 't:3:1', version: 3, phase: 'post_pending' };
-  const settlement: LedgerEntry = { ...hold, entryId: 't:4:1', version: 4, type: 'SETTLEMENT', phase: 'posted', pendingId: null, debitAccount: escrow, creditAccount: vendor };
+  const settlement: LedgerEntry = {
+    ...hold,
+    entryId: 't:4:1',
+    version: 4,
+    type: 'SETTLEMENT',
+    phase: 'posted',
+    pendingId: null,
+    debitAccount: escrow,
+    creditAccount: vendor,
+  };
   const stateOf = (status: TransactionState['status']) => ({ status }) as TransactionState;
   const invariantsOf = (entries: LedgerEntry[], transactions?: ReadonlyMap<string, TransactionState>) =>
     checkLedgerInvariants(entries, transactions).map((v) => v.invariant);
@@ -336,17 +420,68 @@ describe('the ledger checker, fed bad entries', () => {
 
   it.each([
     ['two amounts in one transaction', [hold, post, { ...settlement, amountMinor: 50 }], 'its entries move different amounts (100, 50)'],
-    ['two currencies in one transaction', [hold, { ...hold, entryId: 't:5:1', pendingId: 't:h2', currency: 'USD', debitAccount: 'payer:payer-1:USD', creditAccount: 'escrow:USD' }], 'its entries move different currencies (INR, USD)'],
+    [
+      'two currencies in one transaction',
+      [
+        hold,
+        { ...hold, entryId: 't:5:1', pendingId: 't:h2', currency: 'USD', debitAccount: 'payer:payer-1:USD', creditAccount: 'escrow:USD' },
+      ],
+      'its entries move different currencies (INR, USD)',
+    ],
     ['two holds open at once', [hold, { ...hold, entryId: 't:5:1', pendingId: 't:h2' }], '2 holds open'],
-    ['a hold open while money is posted', [hold, post, { ...hold, entryId: 't:5:1', pendingId: 't:h2' }], `a hold open while money is posted (${payer} -100, ${escrow} 100)`],
-    ['money split between escrow and a vendor', [hold, post, { ...settlement, amountMinor: 100 }, { ...settlement, entryId: 't:6:1', debitAccount: vendor, creditAccount: escrow, amountMinor: 100 }, { ...settlement, entryId: 't:7:1' }, { ...settlement, entryId: 't:8:1', debitAccount: payer, creditAccount: escrow, phase: 'posted' }], `its money is not whole in one place (${payer} -200, ${escrow} 100, ${vendor} 100)`],
-    ['money moved twice from the payer', [{ ...settlement, entryId: 't:2:1', debitAccount: payer, creditAccount: escrow }, { ...settlement, entryId: 't:3:1', debitAccount: payer, creditAccount: escrow }], `its money is not whole in one place (${payer} -200, ${escrow} 200)`],
-    ['money paid by someone other than the payer', [{ ...settlement, debitAccount: 'vendor:other:INR', creditAccount: vendor, entryId: 't:2:1' }], `its money is not whole in one place (vendor:other:INR -100, ${vendor} 100)`],
-    ['money paid by another payer too', [{ ...settlement, entryId: 't:2:1', debitAccount: payer, creditAccount: vendor }, { ...settlement, entryId: 't:3:1', debitAccount: 'payer:other:INR', creditAccount: escrow }, { ...settlement, entryId: 't:4:1', debitAccount: escrow, creditAccount: 'vendor:other:INR' }], `its money is not whole in one place (${payer} -100, ${vendor} 100, payer:other:INR -100, vendor:other:INR 100)`],
-    ['money posted to another payer', [{ ...settlement, debitAccount: payer, creditAccount: 'payer:other:INR', entryId: 't:2:1' }], `its money is not whole in one place (${payer} -100, payer:other:INR 100)`],
-    ['money posted to an account of no party', [{ ...settlement, debitAccount: payer, creditAccount: 'fees:INR', entryId: 't:2:1' }], 'its money went to fees:INR, neither escrow nor a vendor'],
+    [
+      'a hold open while money is posted',
+      [hold, post, { ...hold, entryId: 't:5:1', pendingId: 't:h2' }],
+      `a hold open while money is posted (${payer} -100, ${escrow} 100)`,
+    ],
+    [
+      'money split between escrow and a vendor',
+      [
+        hold,
+        post,
+        { ...settlement, amountMinor: 100 },
+        { ...settlement, entryId: 't:6:1', debitAccount: vendor, creditAccount: escrow, amountMinor: 100 },
+        { ...settlement, entryId: 't:7:1' },
+        { ...settlement, entryId: 't:8:1', debitAccount: payer, creditAccount: escrow, phase: 'posted' },
+      ],
+      `its money is not whole in one place (${payer} -200, ${escrow} 100, ${vendor} 100)`,
+    ],
+    [
+      'money moved twice from the payer',
+      [
+        { ...settlement, entryId: 't:2:1', debitAccount: payer, creditAccount: escrow },
+        { ...settlement, entryId: 't:3:1', debitAccount: payer, creditAccount: escrow },
+      ],
+      `its money is not whole in one place (${payer} -200, ${escrow} 200)`,
+    ],
+    [
+      'money paid by someone other than the payer',
+      [{ ...settlement, debitAccount: 'vendor:other:INR', creditAccount: vendor, entryId: 't:2:1' }],
+      `its money is not whole in one place (vendor:other:INR -100, ${vendor} 100)`,
+    ],
+    [
+      'money paid by another payer too',
+      [
+        { ...settlement, entryId: 't:2:1', debitAccount: payer, creditAccount: vendor },
+        { ...settlement, entryId: 't:3:1', debitAccount: 'payer:other:INR', creditAccount: escrow },
+        { ...settlement, entryId: 't:4:1', debitAccount: escrow, creditAccount: 'vendor:other:INR' },
+      ],
+      `its money is not whole in one place (${payer} -100, ${vendor} 100, payer:other:INR -100, vendor:other:INR 100)`,
+    ],
+    [
+      'money posted to another payer',
+      [{ ...settlement, debitAccount: payer, creditAccount: 'payer:other:INR', entryId: 't:2:1' }],
+      `its money is not whole in one place (${payer} -100, payer:other:INR 100)`,
+    ],
+    [
+      'money posted to an account of no party',
+      [{ ...settlement, debitAccount: payer, creditAccount: 'fees:INR', entryId: 't:2:1' }],
+      'its money went to fees:INR, neither escrow nor a vendor',
+    ],
   ] as const)('a transaction whose entries do not balance: %s', (_name, entries, message) => {
-    expect(checkLedgerInvariants([...entries])).toEqual([{ invariant: 'transaction_balances', message: `transaction ${id}: ${message}`, entryId: null }]);
+    expect(checkLedgerInvariants([...entries])).toEqual([
+      { invariant: 'transaction_balances', message: `transaction ${id}: ${message}`, entryId: null },
+    ]);
   });
 
   it.each([
@@ -380,18 +515,26 @@ describe('the ledger checker, fed bad entries', () => {
   });
 
   it('a transaction whose entries do not balance is not judged against its status too; a transaction with no events yet has nothing to match', () => {
-    expect(invariantsOf([hold, { ...hold, entryId: 't:5:1', pendingId: 't:h2' }], new Map([[id, stateOf('SETTLED')]]))).toEqual(['transaction_balances']);
+    expect(invariantsOf([hold, { ...hold, entryId: 't:5:1', pendingId: 't:h2' }], new Map([[id, stateOf('SETTLED')]]))).toEqual([
+      'transaction_balances',
+    ]);
     expect(invariantsOf([], new Map([[id, stateOf('NEW')]]))).toEqual([]);
   });
 
   it('names the status and both places when the flows do not match it', () => {
     expect(checkLedgerInvariants([hold, post], new Map([[id, stateOf('SETTLED')]]))).toEqual([
-      { invariant: 'flows_match_status', message: 'transaction t is SETTLED but its entries leave its money at escrow, not vendor', entryId: null },
+      {
+        invariant: 'flows_match_status',
+        message: 'transaction t is SETTLED but its entries leave its money at escrow, not vendor',
+        entryId: null,
+      },
     ]);
   });
 
   it('a hold that is not into escrow leaves the escrow pending unexplained: pending_explained', () => {
-    expect(checkLedgerInvariants([{ ...hold, creditAccount: vendor }])).toEqual([{ invariant: 'pending_explained', message: 'escrow pending 0 != open holds 100', entryId: null }]);
+    expect(checkLedgerInvariants([{ ...hold, creditAccount: vendor }])).toEqual([
+      { invariant: 'pending_explained', message: 'escrow pending 0 != open holds 100', entryId: null },
+    ]);
   });
 });
 
@@ -405,12 +548,16 @@ describe('postings guards', () => {
     const [placed] = decide(authorize(), before);
     const after = evolve(before, placed!);
     const placing = (hold: TransactionState['hold']) => () => postingsFor(before, placed!, { ...after, hold });
-    expect(placing({ ...after.hold!, state: 'voided' })).toThrow(new InvariantViolation('hold_placed', 'placing a hold that is not pending'));
+    expect(placing({ ...after.hold!, state: 'voided' })).toThrow(
+      new InvariantViolation('hold_placed', 'placing a hold that is not pending'),
+    );
     expect(placing(null)).toThrow(new InvariantViolation('hold_placed', 'placing a hold that is not pending'));
     const escrowed = run(pathTo.ESCROW).state;
     const [posted] = decide(confirm(), escrowed);
     const resolving = (hold: TransactionState['hold']) => () => postingsFor({ ...escrowed, hold }, posted!, evolve(escrowed, posted!));
-    expect(resolving({ ...escrowed.hold!, state: 'posted' })).toThrow(new InvariantViolation('hold_resolves_once', 'resolving a hold that is posted'));
+    expect(resolving({ ...escrowed.hold!, state: 'posted' })).toThrow(
+      new InvariantViolation('hold_resolves_once', 'resolving a hold that is posted'),
+    );
     expect(resolving(null)).toThrow(new InvariantViolation('hold_resolves_once', 'resolving a hold that is missing'));
   });
 });

@@ -76,28 +76,39 @@ describe('lifecycleActions', () => {
       retry: (status, now) =>
         status === 'FAILED'
           ? scheduleRetry(now, true)
-          : { type: 'RecordAuthorization', outcome: 'authorized', holdId: 'h', expiresAt: new Date(Date.parse(now) + 60_000).toISOString(), now },
+          : {
+              type: 'RecordAuthorization',
+              outcome: 'authorized',
+              holdId: 'h',
+              expiresAt: new Date(Date.parse(now) + 60_000).toISOString(),
+              now,
+            },
       refund: (_status, now) => ({ type: 'RequestRefund', refundId: 'r-new', reason: 'customer asked', now }),
       'open-dispute': (_status, now) => ({ type: 'OpenDispute', disputeId: 'd-new', reason: 'not received', now }),
       'resolve-dispute': (_status, now) => ({ type: 'ResolveDispute', outcome: 'LOST', now }),
     };
     const overrideTargets = fc.constantFrom(...transactionStatuses);
     fc.assert(
-      fc.property(fc.constantFrom(...transactionStatuses), fc.array(overrideTargets, { maxLength: 3 }), fc.integer({ min: 0, max: 60 }), (start, targets, probeS) => {
-        const state = given(...pathTo[start], ...targets.map((to, i) => override(to, overrideAt(i))));
-        const now = overrideAt(3 + probeS);
-        const offered = lifecycleActions(state, now).actions;
-        for (const action of lifecycleActionNames) {
-          let appended: boolean;
-          try {
-            appended = decide(commandOf[action](state.status, now), state).length > 0;
-          } catch (error) {
-            if (!(error instanceof InvalidTransitionError)) throw error;
-            appended = false;
+      fc.property(
+        fc.constantFrom(...transactionStatuses),
+        fc.array(overrideTargets, { maxLength: 3 }),
+        fc.integer({ min: 0, max: 60 }),
+        (start, targets, probeS) => {
+          const state = given(...pathTo[start], ...targets.map((to, i) => override(to, overrideAt(i))));
+          const now = overrideAt(3 + probeS);
+          const offered = lifecycleActions(state, now).actions;
+          for (const action of lifecycleActionNames) {
+            let appended: boolean;
+            try {
+              appended = decide(commandOf[action](state.status, now), state).length > 0;
+            } catch (error) {
+              if (!(error instanceof InvalidTransitionError)) throw error;
+              appended = false;
+            }
+            expect(offered.includes(action), `${action} from ${state.status}`).toBe(appended);
           }
-          expect(offered.includes(action), `${action} from ${state.status}`).toBe(appended);
-        }
-      }),
+        },
+      ),
       { numRuns: 300 },
     );
   });

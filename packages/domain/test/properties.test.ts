@@ -24,10 +24,7 @@ import {
   type TransactionState,
 } from '../src/index.ts';
 
-const transactionIds = [
-  '00000000-0000-4000-8000-000000000001',
-  '00000000-0000-4000-8000-000000000002',
-];
+const transactionIds = ['00000000-0000-4000-8000-000000000001', '00000000-0000-4000-8000-000000000002'];
 
 type Action = (typeof actions)[number];
 
@@ -240,7 +237,9 @@ describe('properties over random command sequences (with overrides)', () => {
     fc.assert(
       fc.property(stepsArb, (steps) => {
         const world = simulate(steps);
-        const statuses = new Map(world.states.flatMap((state, index) => (state.status === 'NEW' ? [] : [[transactionIds[index]!, state] as const])));
+        const statuses = new Map(
+          world.states.flatMap((state, index) => (state.status === 'NEW' ? [] : [[transactionIds[index]!, state] as const])),
+        );
         expect(checkLedgerInvariants(world.entries, statuses)).toEqual([]);
         const resolutions = new Map<string, number>();
         for (const entry of world.entries) {

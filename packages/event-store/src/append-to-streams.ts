@@ -28,7 +28,8 @@ interface PreparedEvent {
 
 function expectedToText(expected: ExpectedVersion): string {
   if (typeof expected === 'number') {
-    if (!Number.isSafeInteger(expected) || expected < 0) throw new InvalidAppendError(`expected version must be a whole number >= 0, got ${expected}`);
+    if (!Number.isSafeInteger(expected) || expected < 0)
+      throw new InvalidAppendError(`expected version must be a whole number >= 0, got ${expected}`);
     return String(expected);
   }
   return expected;
@@ -38,15 +39,18 @@ function validate(appends: readonly StreamAppend[]): void {
   if (appends.length === 0) throw new InvalidAppendError('nothing to append');
   if (appends.length > limits.maxStreamsPerAppend) throw new InvalidAppendError(`at most ${limits.maxStreamsPerAppend} streams per append`);
   const total = appends.reduce((sum, append) => sum + append.events.length, 0);
-  if (total > limits.maxEventsPerAppend) throw new InvalidAppendError(`at most ${limits.maxEventsPerAppend} events per append, got ${total}`);
+  if (total > limits.maxEventsPerAppend)
+    throw new InvalidAppendError(`at most ${limits.maxEventsPerAppend} events per append, got ${total}`);
   const seen = new Set<string>();
   for (const append of appends) {
-    if (append.streamId.length === 0 || append.streamId.length > limits.maxStreamIdLength) throw new InvalidAppendError('stream id must have 1 to 200 characters');
+    if (append.streamId.length === 0 || append.streamId.length > limits.maxStreamIdLength)
+      throw new InvalidAppendError('stream id must have 1 to 200 characters');
     if (seen.has(append.streamId)) throw new InvalidAppendError(`stream ${append.streamId} appears twice in one append`);
     seen.add(append.streamId);
     if (append.events.length === 0) throw new InvalidAppendError(`no events for stream ${append.streamId}`);
     for (const event of append.events) {
-      if (event.type.length === 0 || event.type.length > limits.maxTypeLength) throw new InvalidAppendError('event type must have 1 to 200 characters');
+      if (event.type.length === 0 || event.type.length > limits.maxTypeLength)
+        throw new InvalidAppendError('event type must have 1 to 200 characters');
     }
   }
 }
@@ -61,7 +65,11 @@ function parseRaised(error: unknown): Error | undefined {
   if (!match) return undefined;
   const detail = JSON.parse(match[2]!) as Record<string, unknown>;
   if (match[1] === 'wrong_expected_version') {
-    return new WrongExpectedVersionError(String(detail.streamId), parseExpected(detail.expected as string), detail.actual === null ? null : Number(detail.actual));
+    return new WrongExpectedVersionError(
+      String(detail.streamId),
+      parseExpected(detail.expected as string),
+      detail.actual === null ? null : Number(detail.actual),
+    );
   }
   return new EventIdConflictError((detail.eventIds as string[] | null) ?? []);
 }
@@ -76,7 +84,11 @@ function isEventIdConflict(error: unknown): boolean {
  * The stored rows of the given event ids, or an EventIdConflictError when any id is stored with
  * other content (or only some are stored). Null when none is stored.
  */
-async function findStored(db: Kysely<EventStoreTables>, streamIds: readonly string[], events: readonly PreparedEvent[]): Promise<AppendRow[] | null> {
+async function findStored(
+  db: Kysely<EventStoreTables>,
+  streamIds: readonly string[],
+  events: readonly PreparedEvent[],
+): Promise<AppendRow[] | null> {
   const { rows } = await sql<AppendRow & { same: boolean }>`
     select e.event_id, e.stream_id, e.stream_version, e.tx_id, e.seq, e.recorded_at,
            (e.stream_id = u.stream_id and e.type = u.type and e.schema_version = u.schema_version and e.data = u.data::jsonb) as same
@@ -98,7 +110,11 @@ async function findStored(db: Kysely<EventStoreTables>, streamIds: readonly stri
  * the caller's transaction) ids given by the caller are looked up first. `options.alongside` runs
  * in the same statement (see AppendOptions).
  */
-export async function appendToStreams(db: Kysely<EventStoreTables>, appends: readonly StreamAppend[], options: AppendOptions = {}): Promise<AppendResult> {
+export async function appendToStreams(
+  db: Kysely<EventStoreTables>,
+  appends: readonly StreamAppend[],
+  options: AppendOptions = {},
+): Promise<AppendResult> {
   validate(appends);
   const streamIds = appends.map((append) => append.streamId);
   const expected = appends.map((append) => expectedToText(append.expectedVersion ?? 'any'));
@@ -121,7 +137,15 @@ export async function appendToStreams(db: Kysely<EventStoreTables>, appends: rea
   }
   try {
     const rows = fitsOneStatement(expected)
-      ? await appendInOneStatement(db, appends.map((append, index) => ({ streamId: append.streamId, expected: expected[index]!, events: events.filter((event) => event.stream === index) })), options.alongside)
+      ? await appendInOneStatement(
+          db,
+          appends.map((append, index) => ({
+            streamId: append.streamId,
+            expected: expected[index]!,
+            events: events.filter((event) => event.stream === index),
+          })),
+          options.alongside,
+        )
       : (await appendToSeveralStreams(streamIds, expected, counts, events, options.alongside).execute(db)).rows;
     return { ...toResult(eventIds, rows, false), ...(options.alongside ? { alongside: rows[0]?.alongside } : {}) };
   } catch (error) {
@@ -137,7 +161,13 @@ export async function appendToStreams(db: Kysely<EventStoreTables>, appends: rea
   }
 }
 
-function appendToSeveralStreams(streamIds: string[], expected: string[], counts: number[], events: PreparedEvent[], alongside: RawBuilder<unknown> | undefined): RawBuilder<AppendRow> {
+function appendToSeveralStreams(
+  streamIds: string[],
+  expected: string[],
+  counts: number[],
+  events: PreparedEvent[],
+  alongside: RawBuilder<unknown> | undefined,
+): RawBuilder<AppendRow> {
   const append = sql`tt_append(${streamIds}::text[], ${expected}::text[], ${counts}::int[],
       ${events.map((event) => event.stream)}::int[], ${events.map((event) => event.eventId)}::uuid[], ${events.map((event) => event.type)}::text[],
       ${events.map((event) => event.schemaVersion)}::int[], ${events.map((event) => event.data)}::text[],
@@ -170,7 +200,11 @@ function fitsOneStatement(expected: readonly string[]): boolean {
  * inserted only when the first stream's moved, and one that exists already fails the whole
  * statement on tt_streams' key, so the append stays atomic.
  */
-async function appendInOneStatement(db: Kysely<EventStoreTables>, streams: readonly StatementStream[], alongside: RawBuilder<unknown> | undefined): Promise<AppendRow[]> {
+async function appendInOneStatement(
+  db: Kysely<EventStoreTables>,
+  streams: readonly StatementStream[],
+  alongside: RawBuilder<unknown> | undefined,
+): Promise<AppendRow[]> {
   const [first, ...added] = streams;
   const { streamId, expected } = first!;
   const count = first!.events.length;
@@ -187,9 +221,11 @@ async function appendInOneStatement(db: Kysely<EventStoreTables>, streams: reado
                 returning t.version - ${count}::bigint as base`
           : sql`update tt_streams t set version = t.version + ${count}::bigint where t.stream_id = ${streamId} and t.version = ${expected}::bigint
                 returning t.version - ${count}::bigint as base`;
-  const addedStreams = added.map((extra, index) => sql`, ${sql.raw(`s${index + 1}`)} as (
+  const addedStreams = added.map(
+    (extra, index) => sql`, ${sql.raw(`s${index + 1}`)} as (
       insert into tt_streams (stream_id, version) select ${extra.streamId}, ${extra.events.length}::bigint from s
-      returning 0::bigint as base)`);
+      returning 0::bigint as base)`,
+  );
   const rows = streams.map((entry, index) => eventRows(entry, sql.raw(index === 0 ? 's' : `s${index}`), index));
   const statement = sql<AppendRow>`${sql.raw(preparedMarker)}
     with s as (${stream})${sql.join(addedStreams, sql``)},
@@ -199,10 +235,12 @@ async function appendInOneStatement(db: Kysely<EventStoreTables>, streams: reado
              from (${sql.join(rows, sql` union all `)}) r
             order by r.part, r.ord
            returning event_id, stream_id, stream_version, tx_id, seq, recorded_at)
-    ${alongside
-      ? sql`, alongside as (select ${alongside} as result from s)
+    ${
+      alongside
+        ? sql`, alongside as (select ${alongside} as result from s)
            select appended.*, alongside.result as alongside from appended cross join alongside`
-      : sql`select * from appended`}`;
+        : sql`select * from appended`
+    }`;
   let appended: AppendRow[];
   try {
     ({ rows: appended } = await statement.execute(db));
@@ -235,7 +273,11 @@ function eventRows(entry: StatementStream, base: RawBuilder<unknown>, part: numb
 }
 
 /** A new stream of the statement that existed already (tt_streams' key): the typed conflict, else null. */
-async function existingStreamConflict(db: Kysely<EventStoreTables>, error: unknown, added: readonly StatementStream[]): Promise<WrongExpectedVersionError | null> {
+async function existingStreamConflict(
+  db: Kysely<EventStoreTables>,
+  error: unknown,
+  added: readonly StatementStream[],
+): Promise<WrongExpectedVersionError | null> {
   const { code, constraint, detail, message } = (error ?? {}) as { code?: string; constraint?: string; detail?: string; message?: string };
   if (code !== '23505' || (constraint !== 'tt_streams_pkey' && !message?.includes('tt_streams_pkey'))) return null;
   const existing = added.find((entry) => detail?.includes(`(${entry.streamId})`)) ?? added[0];
@@ -248,7 +290,10 @@ async function existingStreamConflict(db: Kysely<EventStoreTables>, error: unkno
 /** The events as one JSON array for jsonb_to_recordset, from their already serialised data. */
 function eventsJson(events: readonly PreparedEvent[]): string {
   return `[${events
-    .map((event) => `{"event_id":${JSON.stringify(event.eventId)},"type":${JSON.stringify(event.type)},"schema_version":${event.schemaVersion},"data":${event.data},"metadata":${event.metadata}}`)
+    .map(
+      (event) =>
+        `{"event_id":${JSON.stringify(event.eventId)},"type":${JSON.stringify(event.type)},"schema_version":${event.schemaVersion},"data":${event.data},"metadata":${event.metadata}}`,
+    )
     .join(',')}]`;
 }
 

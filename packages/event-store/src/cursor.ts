@@ -27,9 +27,12 @@ export function decodeCursor(cursor: string, parts: number, isKey: (key: string[
   try {
     const key: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
     if (
-      Array.isArray(key) && key.length === parts && key.every((part) => typeof part === 'string' && !part.includes('\u0000'))
-      && isKey(key as string[])
-    ) return key as string[];
+      Array.isArray(key) &&
+      key.length === parts &&
+      key.every((part) => typeof part === 'string' && !part.includes('\u0000')) &&
+      isKey(key as string[])
+    )
+      return key as string[];
   } catch {
     // fall through
   }

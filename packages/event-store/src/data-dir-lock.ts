@@ -18,8 +18,14 @@ export interface DataDirHolder {
 
 /** The data directory is held by another live process (or by this one, opened twice). */
 export class DataDirLockedError extends Error {
-  constructor(readonly dataDir: string, readonly lockPath: string, readonly holder: DataDirHolder) {
-    super(`${dataDir} is in use by pid ${holder.pid} (${holder.command}${holder.url ? ` at ${holder.url}` : ''}, since ${holder.startedAt}); stop it, or wait for it to finish`);
+  constructor(
+    readonly dataDir: string,
+    readonly lockPath: string,
+    readonly holder: DataDirHolder,
+  ) {
+    super(
+      `${dataDir} is in use by pid ${holder.pid} (${holder.command}${holder.url ? ` at ${holder.url}` : ''}, since ${holder.startedAt}); stop it, or wait for it to finish`,
+    );
     this.name = 'DataDirLockedError';
   }
 }
@@ -156,7 +162,12 @@ function readHolder(path: string): DataDirHolder | null {
     // not ours, or damaged: treated as held by nobody we can name
   }
   // A lock file that says nothing usable: its holder is unknown, so it is never taken over silently.
-  return { pid: 0, hostname: '', startedAt: 'unknown', command: `an unreadable lock file ${path}; remove it if no tracktrove process runs` };
+  return {
+    pid: 0,
+    hostname: '',
+    startedAt: 'unknown',
+    command: `an unreadable lock file ${path}; remove it if no tracktrove process runs`,
+  };
 }
 
 function isOurs(path: string, holder: DataDirHolder): boolean {

@@ -5,7 +5,16 @@ import { appendChannel, type StoreDatabase } from './database.ts';
 import { createLogWaker, type LogWaker } from './log-waker.ts';
 import { encodePosition } from './position.ts';
 import { readAllPages } from './read-all-pages.ts';
-import { readAll, readAllTypes, readHeadPosition, readStream, type ReadAllOptions, type ReadAllResult, type ReadAllTypesResult, type ReadStreamOptions } from './read-events.ts';
+import {
+  readAll,
+  readAllTypes,
+  readHeadPosition,
+  readStream,
+  type ReadAllOptions,
+  type ReadAllResult,
+  type ReadAllTypesResult,
+  type ReadStreamOptions,
+} from './read-events.ts';
 import { subscribe, type Subscription, type SubscriptionOptions } from './subscribe.ts';
 import type { AppendResult, ExpectedVersion, NewEvent, RecordedEvent, StreamAppend, Upcaster } from './types.ts';
 

@@ -8,7 +8,10 @@ export const eventStoreMigrations: Record<string, Migration> = {
 
 export class MigrationFailedError extends Error {
   readonly code = 'migration_failed';
-  constructor(readonly migration: string | undefined, cause: unknown) {
+  constructor(
+    readonly migration: string | undefined,
+    cause: unknown,
+  ) {
     super(`migration ${migration ?? '(unknown)'} failed: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
     this.name = 'MigrationFailedError';
   }

@@ -1,5 +1,14 @@
 import type {
-  CompiledQuery, DatabaseConnection, DatabaseIntrospector, Dialect, DialectAdapter, Driver, Kysely, QueryCompiler, QueryResult, TransactionSettings,
+  CompiledQuery,
+  DatabaseConnection,
+  DatabaseIntrospector,
+  Dialect,
+  DialectAdapter,
+  Driver,
+  Kysely,
+  QueryCompiler,
+  QueryResult,
+  TransactionSettings,
 } from 'kysely';
 
 /**
@@ -25,7 +34,10 @@ class ReportingConnection implements DatabaseConnection {
   inTransaction = false;
   appended = false;
 
-  constructor(readonly inner: DatabaseConnection, private readonly report: () => void) {}
+  constructor(
+    readonly inner: DatabaseConnection,
+    private readonly report: () => void,
+  ) {}
 
   async executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
     const result = await this.inner.executeQuery<R>(query);
@@ -42,7 +54,10 @@ class ReportingConnection implements DatabaseConnection {
 }
 
 class NotifyingDriver implements Driver {
-  constructor(private readonly inner: Driver, private readonly report: () => void) {}
+  constructor(
+    private readonly inner: Driver,
+    private readonly report: () => void,
+  ) {}
 
   init(): Promise<void> {
     return this.inner.init();

@@ -110,10 +110,7 @@ export function createPostgresDatabase(options: PostgresOptions): StoreDatabase 
     async tryAdvisoryLock(name) {
       const client = await dedicatedClient();
       try {
-        const { rows } = await client.query<{ locked: boolean }>(
-          'select pg_try_advisory_lock(hashtextextended($1, 0)) as locked',
-          [name],
-        );
+        const { rows } = await client.query<{ locked: boolean }>('select pg_try_advisory_lock(hashtextextended($1, 0)) as locked', [name]);
         if (!rows[0]?.locked) {
           await client.end();
           return null;
@@ -138,7 +135,10 @@ export function createPostgresDatabase(options: PostgresOptions): StoreDatabase 
     async ping(timeoutMs) {
       let timer: NodeJS.Timeout | undefined;
       const timedOut = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(Object.assign(new Error(`PostgreSQL did not answer within ${timeoutMs} ms`), { code: 'ETIMEDOUT' })), timeoutMs);
+        timer = setTimeout(
+          () => reject(Object.assign(new Error(`PostgreSQL did not answer within ${timeoutMs} ms`), { code: 'ETIMEDOUT' })),
+          timeoutMs,
+        );
       });
       try {
         await Promise.race([

@@ -135,10 +135,16 @@ export interface ReadStreamOptions {
 const columnsOmitting = (metadataKeys: readonly string[] | undefined) =>
   metadataKeys && metadataKeys.length > 0 ? eventColumnsWithout(metadataKeys) : eventColumns;
 
-export async function readStream(db: Kysely<EventStoreTables>, streamId: string, options: ReadStreamOptions = {}, upcast?: Upcaster): Promise<RecordedEvent[]> {
+export async function readStream(
+  db: Kysely<EventStoreTables>,
+  streamId: string,
+  options: ReadStreamOptions = {},
+  upcast?: Upcaster,
+): Promise<RecordedEvent[]> {
   const maxCount = boundedCount(options.maxCount);
   const backward = options.direction === 'backward';
-  const from = options.fromVersion !== undefined ? sql`and stream_version ${sql.raw(backward ? '<=' : '>=')} ${options.fromVersion}` : sql``;
+  const from =
+    options.fromVersion !== undefined ? sql`and stream_version ${sql.raw(backward ? '<=' : '>=')} ${options.fromVersion}` : sql``;
   const { rows } = await sql<EventRow>`
     select ${columnsOmitting(options.omitMetadataKeys)} from tt_events where stream_id = ${streamId} ${from}
      order by stream_version ${sql.raw(backward ? 'desc' : 'asc')} limit ${maxCount}`.execute(db);
@@ -156,7 +162,8 @@ export async function readStreams(
   upcast?: Upcaster,
   options: Pick<ReadStreamOptions, 'omitMetadataKeys'> = {},
 ): Promise<Map<string, RecordedEvent[]>> {
-  if (streamIds.length > limits.maxStreamsPerAppend) throw new RangeError(`at most ${limits.maxStreamsPerAppend} streams per read, got ${streamIds.length}`);
+  if (streamIds.length > limits.maxStreamsPerAppend)
+    throw new RangeError(`at most ${limits.maxStreamsPerAppend} streams per read, got ${streamIds.length}`);
   const byStream = new Map<string, RecordedEvent[]>();
   if (streamIds.length === 0) return byStream;
   const { rows } = await sql<EventRow>`
@@ -231,7 +238,10 @@ export interface ReadAllTypesResult {
  * The same page of the log as readAll, with each event's stored type only: for a follower that
  * counts or waits and has no use for payloads (the server's log tail while no client listens).
  */
-export async function readAllTypes(db: Kysely<EventStoreTables>, options: Pick<ReadAllOptions, 'after' | 'maxCount'> = {}): Promise<ReadAllTypesResult> {
+export async function readAllTypes(
+  db: Kysely<EventStoreTables>,
+  options: Pick<ReadAllOptions, 'after' | 'maxCount'> = {},
+): Promise<ReadAllTypesResult> {
   const maxCount = boundedCount(options.maxCount);
   const after = typeof options.after === 'object' ? options.after : decodePosition(options.after ?? 'start');
   const { rows } = await sql<{ tx_id: string; seq: string; type: string }>`

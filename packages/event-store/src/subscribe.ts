@@ -108,7 +108,11 @@ export function subscribe(database: StoreDatabase, waker: LogWaker, options: Sub
     while (!signal.aborted && !lockLost()) {
       try {
         const seenNotifications = waker.notifications();
-        const page = await readAll(database.db, { after: position, maxCount: batchSize, omitMetadataKeys: options.omitMetadataKeys }, options.upcast);
+        const page = await readAll(
+          database.db,
+          { after: position, maxCount: batchSize, omitMetadataKeys: options.omitMetadataKeys },
+          options.upcast,
+        );
         if (page.events.length > 0) {
           await database.db.transaction().execute(async (transaction) => {
             await advanceCheckpoint(transaction, options.name, position, page.position);
@@ -161,7 +165,13 @@ export function subscribe(database: StoreDatabase, waker: LogWaker, options: Sub
   })();
 
   return {
-    status: () => ({ name: options.name, state: signal.aborted ? 'stopped' : state, position: encodePosition(position), lastError, eventsHandled }),
+    status: () => ({
+      name: options.name,
+      state: signal.aborted ? 'stopped' : state,
+      position: encodePosition(position),
+      lastError,
+      eventsHandled,
+    }),
     async waitFor(target, timeoutMs) {
       const wanted = decodePosition(target);
       const deadline = Date.now() + timeoutMs;

@@ -37,12 +37,23 @@ describe.each<Backend>(['postgres', 'pglite'])('append and read on %s', (backend
   it('rejects each expected-version mismatch with a typed error naming the stream and versions', async () => {
     const id = stream();
     await expect(fixture.store.appendToStream(id, events(1), { expectedVersion: 'stream_exists' })).rejects.toMatchObject({
-      name: 'WrongExpectedVersionError', streamId: id, expected: 'stream_exists', actual: null,
+      name: 'WrongExpectedVersionError',
+      streamId: id,
+      expected: 'stream_exists',
+      actual: null,
     });
     await expect(fixture.store.appendToStream(id, events(1), { expectedVersion: 3 })).rejects.toBeInstanceOf(WrongExpectedVersionError);
     await fixture.store.appendToStream(id, events(2), { expectedVersion: 0 });
-    await expect(fixture.store.appendToStream(id, events(1), { expectedVersion: 'no_stream' })).rejects.toMatchObject({ streamId: id, expected: 'no_stream', actual: 2 });
-    await expect(fixture.store.appendToStream(id, events(1), { expectedVersion: 1 })).rejects.toMatchObject({ streamId: id, expected: 1, actual: 2 });
+    await expect(fixture.store.appendToStream(id, events(1), { expectedVersion: 'no_stream' })).rejects.toMatchObject({
+      streamId: id,
+      expected: 'no_stream',
+      actual: 2,
+    });
+    await expect(fixture.store.appendToStream(id, events(1), { expectedVersion: 1 })).rejects.toMatchObject({
+      streamId: id,
+      expected: 1,
+      actual: 2,
+    });
     await fixture.store.appendToStream(id, events(1), { expectedVersion: 'stream_exists' });
     await fixture.store.appendToStream(id, events(1), { expectedVersion: 'any' });
     expect((await fixture.store.readStream(id)).length).toBe(4);
@@ -75,38 +86,57 @@ describe.each<Backend>(['postgres', 'pglite'])('append and read on %s', (backend
       { streamId: newTwo, expectedVersion: 'no_stream', events: events(3) },
     ]);
     expect(result.streamVersions).toEqual({ [main]: 3, [newOne]: 1, [newTwo]: 3 });
-    expect(result.events.map((event) => [event.streamId, event.version])).toEqual([[main, 2], [main, 3], [newOne, 1], [newTwo, 1], [newTwo, 2], [newTwo, 3]]);
+    expect(result.events.map((event) => [event.streamId, event.version])).toEqual([
+      [main, 2],
+      [main, 3],
+      [newOne, 1],
+      [newTwo, 1],
+      [newTwo, 2],
+      [newTwo, 3],
+    ]);
     const positions = result.events.map((event) => event.position);
     expect([...positions].sort()).toEqual(positions);
     // A "new" stream that exists fails the whole append, naming it; the first stream does not move.
-    await expect(fixture.store.appendToStreams([
-      { streamId: main, expectedVersion: 3, events: events(1) },
-      { streamId: newTwo, expectedVersion: 'no_stream', events: events(1) },
-    ])).rejects.toMatchObject({ name: 'WrongExpectedVersionError', streamId: newTwo, expected: 'no_stream', actual: 3 });
+    await expect(
+      fixture.store.appendToStreams([
+        { streamId: main, expectedVersion: 3, events: events(1) },
+        { streamId: newTwo, expectedVersion: 'no_stream', events: events(1) },
+      ]),
+    ).rejects.toMatchObject({ name: 'WrongExpectedVersionError', streamId: newTwo, expected: 'no_stream', actual: 3 });
     expect((await fixture.store.readStream(main)).length).toBe(3);
     // A mismatch on the first stream writes none of the new ones.
     const newThree = stream();
-    await expect(fixture.store.appendToStreams([
-      { streamId: main, expectedVersion: 1, events: events(1) },
-      { streamId: newThree, expectedVersion: 'no_stream', events: events(1) },
-    ])).rejects.toMatchObject({ streamId: main, expected: 1, actual: 3 });
+    await expect(
+      fixture.store.appendToStreams([
+        { streamId: main, expectedVersion: 1, events: events(1) },
+        { streamId: newThree, expectedVersion: 'no_stream', events: events(1) },
+      ]),
+    ).rejects.toMatchObject({ streamId: main, expected: 1, actual: 3 });
     expect(await fixture.store.readStream(newThree)).toEqual([]);
   });
 
   it('runs an alongside expression in the append statement: it commits with the events or neither does', async () => {
     const db = fixture.database.db;
     await sql`create table if not exists alongside_rows (id text primary key)`.execute(db);
-    await sql`create or replace function alongside_insert(p_id text) returns int language sql as $$ insert into alongside_rows (id) values (p_id); select 1 $$`.execute(db);
+    await sql`create or replace function alongside_insert(p_id text) returns int language sql as $$ insert into alongside_rows (id) values (p_id); select 1 $$`.execute(
+      db,
+    );
     const id = stream();
     const insertRow = (key: string) => sql`alongside_insert(${key})`;
-    const result = await appendToStreams(db, [{ streamId: id, expectedVersion: 'no_stream', events: events(2) }], { alongside: insertRow(id) });
+    const result = await appendToStreams(db, [{ streamId: id, expectedVersion: 'no_stream', events: events(2) }], {
+      alongside: insertRow(id),
+    });
     expect(Number(result.alongside)).toBe(1);
     expect(result.events.map((event) => event.version)).toEqual([1, 2]);
     // The row exists now, so the same insert fails: the append must not land either.
-    await expect(appendToStreams(db, [{ streamId: id, expectedVersion: 2, events: events(1) }], { alongside: insertRow(id) })).rejects.toThrow(/duplicate key/);
+    await expect(
+      appendToStreams(db, [{ streamId: id, expectedVersion: 2, events: events(1) }], { alongside: insertRow(id) }),
+    ).rejects.toThrow(/duplicate key/);
     expect((await fixture.store.readStream(id)).length).toBe(2);
     // A version conflict leaves the alongside write out too.
-    await expect(appendToStreams(db, [{ streamId: id, expectedVersion: 1, events: events(1) }], { alongside: insertRow(`${id}-2`) })).rejects.toBeInstanceOf(WrongExpectedVersionError);
+    await expect(
+      appendToStreams(db, [{ streamId: id, expectedVersion: 1, events: events(1) }], { alongside: insertRow(`${id}-2`) }),
+    ).rejects.toBeInstanceOf(WrongExpectedVersionError);
     const rows = await sql<{ id: string }>`select id from alongside_rows where id like ${`${id}%`} order by id`.execute(db);
     expect(rows.rows.map((row) => row.id)).toEqual([id]);
   });
@@ -115,7 +145,11 @@ describe.each<Backend>(['postgres', 'pglite'])('append and read on %s', (backend
     const id = stream();
     const values = [null, 'a "quoted" \\ string', [1, { nested: ['x'] }], { unicode: '\u20b9 \u{1f4b8}', empty: {} }, 0, false];
     await fixture.store.appendToStream(id, [{ type: 'Odd "type"', data: values[0] }], { expectedVersion: 'no_stream' });
-    await fixture.store.appendToStream(id, values.slice(1).map((data) => ({ type: 'Odd "type"', data, metadata: { note: 'it\'s "here"' } })), { expectedVersion: 1 });
+    await fixture.store.appendToStream(
+      id,
+      values.slice(1).map((data) => ({ type: 'Odd "type"', data, metadata: { note: 'it\'s "here"' } })),
+      { expectedVersion: 1 },
+    );
     const read = await fixture.store.readStream(id);
     expect(read.map((event) => event.data)).toEqual(values);
     expect(read.map((event) => event.version)).toEqual([1, 2, 3, 4, 5, 6]);
@@ -123,11 +157,13 @@ describe.each<Backend>(['postgres', 'pglite'])('append and read on %s', (backend
     expect(new Set(read.map((event) => event.type))).toEqual(new Set(['Odd "type"']));
   });
 
-  it('answers a version conflict inside a caller\'s transaction without aborting it', async () => {
+  it("answers a version conflict inside a caller's transaction without aborting it", async () => {
     const id = stream();
     await fixture.store.appendToStream(id, events(1));
     const outcome = await fixture.database.db.transaction().execute(async (trx) => {
-      const conflict = await appendToStreams(trx, [{ streamId: id, expectedVersion: 5, events: events(1) }]).catch((error: unknown) => error);
+      const conflict = await appendToStreams(trx, [{ streamId: id, expectedVersion: 5, events: events(1) }]).catch(
+        (error: unknown) => error,
+      );
       const appended = await appendToStreams(trx, [{ streamId: id, expectedVersion: 1, events: events(2) }]);
       return { conflict, appended };
     });
@@ -153,8 +189,15 @@ describe.each<Backend>(['postgres', 'pglite'])('append and read on %s', (backend
     const eventId = randomUUID();
     await fixture.store.appendToStream(id, [{ eventId, type: 'A', data: { n: 1 } }]);
     await expect(fixture.store.appendToStream(id, [{ eventId, type: 'A', data: { n: 2 } }])).rejects.toBeInstanceOf(EventIdConflictError);
-    await expect(fixture.store.appendToStream(stream(), [{ eventId, type: 'A', data: { n: 1 } }])).rejects.toMatchObject({ eventIds: [eventId] });
-    await expect(fixture.store.appendToStream(id, [{ eventId, type: 'A', data: { n: 1 } }, { type: 'B', data: {} }])).rejects.toBeInstanceOf(EventIdConflictError);
+    await expect(fixture.store.appendToStream(stream(), [{ eventId, type: 'A', data: { n: 1 } }])).rejects.toMatchObject({
+      eventIds: [eventId],
+    });
+    await expect(
+      fixture.store.appendToStream(id, [
+        { eventId, type: 'A', data: { n: 1 } },
+        { type: 'B', data: {} },
+      ]),
+    ).rejects.toBeInstanceOf(EventIdConflictError);
     expect((await fixture.store.readStream(id)).length).toBe(1);
   });
 
@@ -163,7 +206,12 @@ describe.each<Backend>(['postgres', 'pglite'])('append and read on %s', (backend
     await expect(fixture.store.appendToStream(stream(), [])).rejects.toBeInstanceOf(InvalidAppendError);
     await expect(fixture.store.appendToStream(stream(), events(1001))).rejects.toThrow(/at most 1000 events/);
     const id = stream();
-    await expect(fixture.store.appendToStreams([{ streamId: id, events: events(1) }, { streamId: id, events: events(1) }])).rejects.toThrow(/twice/);
+    await expect(
+      fixture.store.appendToStreams([
+        { streamId: id, events: events(1) },
+        { streamId: id, events: events(1) },
+      ]),
+    ).rejects.toThrow(/twice/);
   });
 
   it('reads a stream forward from a version with a max count, and backward', async () => {
@@ -199,7 +247,11 @@ describe.each<Backend>(['postgres', 'pglite'])('append and read on %s', (backend
   it('reads the same pages with types only: same positions, same order, no payloads', async () => {
     const before = await fixture.store.headPosition();
     const id = stream();
-    await fixture.store.appendToStream(id, [{ type: 'A', data: { n: 1 } }, { type: 'B', data: { n: 2 } }, { type: 'C', data: { n: 3 } }]);
+    await fixture.store.appendToStream(id, [
+      { type: 'A', data: { n: 1 } },
+      { type: 'B', data: { n: 2 } },
+      { type: 'C', data: { n: 3 } },
+    ]);
     const whole = await fixture.store.readAll({ after: before, maxCount: 2 });
     const typesOnly = await fixture.store.readAllTypes({ after: before, maxCount: 2 });
     expect(typesOnly).toEqual({ types: ['A', 'B'], position: whole.position, isEnd: false });

@@ -9,7 +9,10 @@ import { createPgliteDatabase } from '../src/pglite-database.ts';
 const holderScript = resolve(import.meta.dirname, 'support/lock-holder.ts');
 
 /** The lock holder as a real process; resolves with its first line of output. */
-function startHolder(dataDir: string, mode: 'hold' | 'exit'): { child: ChildProcess; firstLine: Promise<string>; exited: Promise<number | null> } {
+function startHolder(
+  dataDir: string,
+  mode: 'hold' | 'exit',
+): { child: ChildProcess; firstLine: Promise<string>; exited: Promise<number | null> } {
   const child = spawn(process.execPath, ['--import', 'tsx', holderScript, dataDir, mode], { stdio: ['ignore', 'pipe', 'inherit'] });
   let output = '';
   const firstLine = new Promise<string>((done, fail) => {
@@ -74,7 +77,10 @@ describe('the lock of an embedded data directory', () => {
   });
 
   it('goes to exactly one of several processes that find the same stale lock', async () => {
-    writeFileSync(lockPathOf(dataDir), JSON.stringify({ pid: await deadPid(), hostname: hostname(), startedAt: new Date().toISOString(), command: 'gone' }));
+    writeFileSync(
+      lockPathOf(dataDir),
+      JSON.stringify({ pid: await deadPid(), hostname: hostname(), startedAt: new Date().toISOString(), command: 'gone' }),
+    );
     const racers = Array.from({ length: 5 }, () => startHolder(dataDir, 'hold'));
     children.push(...racers.map((racer) => racer.child));
     const lines = await Promise.all(racers.map((racer) => racer.firstLine));
@@ -89,7 +95,8 @@ describe('the lock of an embedded data directory', () => {
     const other = startHolder(join(root, 'elsewhere'), 'hold');
     children.push(other.child);
     await other.firstLine;
-    const lockOf = (pid: number, startedAt: string) => writeFileSync(lockPathOf(dataDir), JSON.stringify({ pid, hostname: hostname(), startedAt, command: 'old' }));
+    const lockOf = (pid: number, startedAt: string) =>
+      writeFileSync(lockPathOf(dataDir), JSON.stringify({ pid, hostname: hostname(), startedAt, command: 'old' }));
     // A live process that was already running when the lock was taken: its holder.
     lockOf(other.child.pid!, new Date(Date.now() + 60_000).toISOString());
     expect(readDataDirHolder(dataDir)?.pid).toBe(other.child.pid);

@@ -27,7 +27,15 @@ describe('global order on PostgreSQL under concurrent writers', () => {
       for (let n = 0; n < appendsPerWriter; n += 1) {
         await db.transaction().execute(async (trx) => {
           await sleep(Math.random() * 5);
-          await appendToStreams(trx, [{ streamId: `writer-${writerIndex}-${randomUUID()}`, events: [{ type: 'Wrote', data: { writerIndex, n } }, { type: 'Wrote', data: { writerIndex, n, second: true } }] }]);
+          await appendToStreams(trx, [
+            {
+              streamId: `writer-${writerIndex}-${randomUUID()}`,
+              events: [
+                { type: 'Wrote', data: { writerIndex, n } },
+                { type: 'Wrote', data: { writerIndex, n, second: true } },
+              ],
+            },
+          ]);
           await sleep(Math.random() * 25);
         });
       }
@@ -71,41 +79,47 @@ describe('global order on PostgreSQL under concurrent writers', () => {
   // The never-skip guarantee, deterministically: an append that took its place in the log first but
   // commits last must not be skipped by a reader that read past its place meanwhile. Each reader
   // stops at the visibility horizon (the oldest transaction still running) instead.
-  it.each(['readAll', 'readAllTypes'] as const)('%s does not read past a transaction that is still writing, so it never skips its events', async (reader) => {
-    const db = fixture.database.db as Kysely<EventStoreTables>;
-    const read = async (after: string) => {
-      if (reader === 'readAll') {
-        const page = await fixture.store.readAll({ after, maxCount: 1000 });
-        return { types: page.events.map((event) => event.type), position: page.events.at(-1)?.position ?? after };
-      }
-      const page = await fixture.store.readAllTypes({ after, maxCount: 1000 });
-      return { types: page.types, position: encodePosition(page.position) };
-    };
-    const { position: start } = await readToEnd(read, 'start');
-    const early = `Early-${randomUUID()}`;
-    const late = `Late-${randomUUID()}`;
-    let release!: () => void;
-    const released = new Promise<void>((resolve) => (release = resolve));
-    let appended!: () => void;
-    const earlyAppended = new Promise<void>((resolve) => (appended = resolve));
-    const earlyCommitted = db.transaction().execute(async (trx) => {
-      await appendToStreams(trx, [{ streamId: `early-${randomUUID()}`, events: [{ type: early, data: {} }] }]);
-      appended();
-      await released;
-    });
-    await earlyAppended;
-    await fixture.store.appendToStream(`late-${randomUUID()}`, [{ type: late, data: {} }]);
+  it.each(['readAll', 'readAllTypes'] as const)(
+    '%s does not read past a transaction that is still writing, so it never skips its events',
+    async (reader) => {
+      const db = fixture.database.db as Kysely<EventStoreTables>;
+      const read = async (after: string) => {
+        if (reader === 'readAll') {
+          const page = await fixture.store.readAll({ after, maxCount: 1000 });
+          return { types: page.events.map((event) => event.type), position: page.events.at(-1)?.position ?? after };
+        }
+        const page = await fixture.store.readAllTypes({ after, maxCount: 1000 });
+        return { types: page.types, position: encodePosition(page.position) };
+      };
+      const { position: start } = await readToEnd(read, 'start');
+      const early = `Early-${randomUUID()}`;
+      const late = `Late-${randomUUID()}`;
+      let release!: () => void;
+      const released = new Promise<void>((resolve) => (release = resolve));
+      let appended!: () => void;
+      const earlyAppended = new Promise<void>((resolve) => (appended = resolve));
+      const earlyCommitted = db.transaction().execute(async (trx) => {
+        await appendToStreams(trx, [{ streamId: `early-${randomUUID()}`, events: [{ type: early, data: {} }] }]);
+        appended();
+        await released;
+      });
+      await earlyAppended;
+      await fixture.store.appendToStream(`late-${randomUUID()}`, [{ type: late, data: {} }]);
 
-    const whileWriting = await readToEnd(read, start);
-    expect(whileWriting.types).toEqual([]);
-    release();
-    await earlyCommitted;
-    const after = await readToEnd(read, whileWriting.position);
-    expect(after.types.filter((type) => type === early || type === late)).toEqual([early, late]);
-  });
+      const whileWriting = await readToEnd(read, start);
+      expect(whileWriting.types).toEqual([]);
+      release();
+      await earlyCommitted;
+      const after = await readToEnd(read, whileWriting.position);
+      expect(after.types.filter((type) => type === early || type === late)).toEqual([early, late]);
+    },
+  );
 });
 
-async function readToEnd(read: (after: string) => Promise<{ types: string[]; position: string }>, from: string): Promise<{ types: string[]; position: string }> {
+async function readToEnd(
+  read: (after: string) => Promise<{ types: string[]; position: string }>,
+  from: string,
+): Promise<{ types: string[]; position: string }> {
   const types: string[] = [];
   let position = from;
   for (let pages = 0; pages < 100; pages += 1) {

@@ -17,7 +17,10 @@ describe('marked statements', () => {
     await database.drop();
   });
 
-  const prepared = async () => (await client.query<{ statement: string }>('select statement from pg_prepared_statements order by statement')).rows.map((row) => row.statement);
+  const prepared = async () =>
+    (await client.query<{ statement: string }>('select statement from pg_prepared_statements order by statement')).rows.map(
+      (row) => row.statement,
+    );
 
   it('run as one named prepared statement per text on a connection; unmarked ones are not prepared', async () => {
     const marked = `${preparedMarker} select $1::int + 1 as n`;

@@ -1,5 +1,13 @@
 import { createTestDatabase, type TestDatabase } from '@tracktrove/testing';
-import { createEventStore, createPgliteDatabase, createPostgresDatabase, migrateToLatest, type EventStore, type StoreDatabase, type Upcaster } from '../src/index.ts';
+import {
+  createEventStore,
+  createPgliteDatabase,
+  createPostgresDatabase,
+  migrateToLatest,
+  type EventStore,
+  type StoreDatabase,
+  type Upcaster,
+} from '../src/index.ts';
 
 export type Backend = 'postgres' | 'pglite';
 

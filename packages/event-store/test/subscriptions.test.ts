@@ -25,13 +25,18 @@ describe.each<Backend>(['postgres', 'pglite'])('subscriptions on %s', (backend) 
   });
 
   const countApplied = async (name: string) => {
-    const { rows } = await sql<{ count: string }>`select count(*) as count from applied where subscription = ${name}`.execute(fixture.database.db);
+    const { rows } = await sql<{ count: string }>`select count(*) as count from applied where subscription = ${name}`.execute(
+      fixture.database.db,
+    );
     return Number(rows[0]!.count);
   };
 
   it('catches up from the start, goes live, and is woken by new appends', async () => {
     const stream = `sub-${randomUUID()}`;
-    await fixture.store.appendToStream(stream, Array.from({ length: 30 }, (_, n) => ({ type: 'Early', data: { n } })));
+    await fixture.store.appendToStream(
+      stream,
+      Array.from({ length: 30 }, (_, n) => ({ type: 'Early', data: { n } })),
+    );
     const seen: RecordedEvent[] = [];
     const name = `catch-up-${randomUUID()}`;
     const subscription = fixture.store.subscribe({
@@ -54,44 +59,50 @@ describe.each<Backend>(['postgres', 'pglite'])('subscriptions on %s', (backend) 
   });
 
   // PGlite has one connection: an append cannot commit while a batch's transaction is open.
-  it.skipIf(backend === 'pglite')('an append that commits while a batch is being handled is read next, without waiting for another notification', async () => {
-    const stream = `sub-${randomUUID()}`;
-    const name = `busy-${randomUUID()}`;
-    let release!: () => void;
-    const handling = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    let entered!: () => void;
-    const busy = new Promise<void>((resolve) => {
-      entered = resolve;
-    });
-    const subscription = fixture.store.subscribe({
-      name,
-      pollIntervalMs: 60_000,
-      async handle(events) {
-        if (events.some((event) => event.streamId === stream && event.type === 'First')) {
-          entered();
-          await handling;
-        }
-      },
-    });
-    await until(() => subscription.status().state === 'live');
-    await fixture.store.appendToStream(stream, [{ type: 'First', data: {} }]);
-    await busy;
-    // Committed (and announced) while the subscription is inside the first batch's handler.
-    const second = await fixture.store.appendToStream(stream, [{ type: 'Second', data: {} }]);
-    await sleep(50);
-    release();
-    // No later append and no poll for an hour: only the notification seen while busy can wake it.
-    expect(await subscription.waitFor(second.position, 3_000)).toBe(true);
-    await subscription.stop();
-  });
+  it.skipIf(backend === 'pglite')(
+    'an append that commits while a batch is being handled is read next, without waiting for another notification',
+    async () => {
+      const stream = `sub-${randomUUID()}`;
+      const name = `busy-${randomUUID()}`;
+      let release!: () => void;
+      const handling = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      let entered!: () => void;
+      const busy = new Promise<void>((resolve) => {
+        entered = resolve;
+      });
+      const subscription = fixture.store.subscribe({
+        name,
+        pollIntervalMs: 60_000,
+        async handle(events) {
+          if (events.some((event) => event.streamId === stream && event.type === 'First')) {
+            entered();
+            await handling;
+          }
+        },
+      });
+      await until(() => subscription.status().state === 'live');
+      await fixture.store.appendToStream(stream, [{ type: 'First', data: {} }]);
+      await busy;
+      // Committed (and announced) while the subscription is inside the first batch's handler.
+      const second = await fixture.store.appendToStream(stream, [{ type: 'Second', data: {} }]);
+      await sleep(50);
+      release();
+      // No later append and no poll for an hour: only the notification seen while busy can wake it.
+      expect(await subscription.waitFor(second.position, 3_000)).toBe(true);
+      await subscription.stop();
+    },
+  );
 
   it('resumes from its checkpoint and applies each event exactly once across failures', async () => {
     const name = `once-${randomUUID()}`;
     const start = await fixture.store.headPosition();
     const stream = `once-${randomUUID()}`;
-    await fixture.store.appendToStream(stream, Array.from({ length: 20 }, (_, n) => ({ type: 'Counted', data: { n } })));
+    await fixture.store.appendToStream(
+      stream,
+      Array.from({ length: 20 }, (_, n) => ({ type: 'Counted', data: { n } })),
+    );
     let failuresLeft = 3;
     const open = (): Subscription =>
       fixture.store.subscribe({
@@ -112,7 +123,10 @@ describe.each<Backend>(['postgres', 'pglite'])('subscriptions on %s', (backend) 
     const first = open();
     await until(async () => (await countApplied(name)) >= 8);
     await first.stop();
-    await fixture.store.appendToStream(stream, Array.from({ length: 5 }, (_, n) => ({ type: 'Counted', data: { n: 100 + n } })));
+    await fixture.store.appendToStream(
+      stream,
+      Array.from({ length: 5 }, (_, n) => ({ type: 'Counted', data: { n: 100 + n } })),
+    );
     const second = open();
     await until(async () => (await countApplied(name)) === 25);
     await sleep(200);
@@ -121,17 +135,20 @@ describe.each<Backend>(['postgres', 'pglite'])('subscriptions on %s', (backend) 
     await second.stop();
   });
 
-  it.runIf(backend === 'postgres')('wakes readers once for an append of their own process, and by NOTIFY for another process\'s', async () => {
-    const peer = await fixture.openPeer();
-    const own = fixture.store.waker;
-    const before = { own: own.notifications(), peer: peer.store.waker.notifications() };
-    await fixture.store.appendToStream(`wake-${randomUUID()}`, [{ type: 'Woke', data: {} }]);
-    // The peer hears the NOTIFY; by then this process's own NOTIFY has come back to it too.
-    await until(() => peer.store.waker.notifications() > before.peer);
-    await sleep(100);
-    expect(own.notifications() - before.own).toBe(1);
-    expect(peer.store.waker.notifications() - before.peer).toBe(1);
-  });
+  it.runIf(backend === 'postgres')(
+    "wakes readers once for an append of their own process, and by NOTIFY for another process's",
+    async () => {
+      const peer = await fixture.openPeer();
+      const own = fixture.store.waker;
+      const before = { own: own.notifications(), peer: peer.store.waker.notifications() };
+      await fixture.store.appendToStream(`wake-${randomUUID()}`, [{ type: 'Woke', data: {} }]);
+      // The peer hears the NOTIFY; by then this process's own NOTIFY has come back to it too.
+      await until(() => peer.store.waker.notifications() > before.peer);
+      await sleep(100);
+      expect(own.notifications() - before.own).toBe(1);
+      expect(peer.store.waker.notifications() - before.peer).toBe(1);
+    },
+  );
 
   it.runIf(backend === 'postgres')('lets one process at a time consume a subscription name', async () => {
     const peer = await fixture.openPeer();
@@ -152,7 +169,10 @@ describe.each<Backend>(['postgres', 'pglite'])('subscriptions on %s', (backend) 
     const a = open(fixture.store, 'a');
     await until(() => a.status().state === 'live');
     const b = open(peer.store, 'b');
-    await fixture.store.appendToStream(`lead-${randomUUID()}`, [{ type: 'One', data: {} }, { type: 'Two', data: {} }]);
+    await fixture.store.appendToStream(`lead-${randomUUID()}`, [
+      { type: 'One', data: {} },
+      { type: 'Two', data: {} },
+    ]);
     await until(async () => (await countApplied(name)) === 2);
     expect(b.status().state).toBe('standby');
     expect(handledBy).toEqual({ a: 2, b: 0 });

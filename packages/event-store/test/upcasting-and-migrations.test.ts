@@ -29,10 +29,14 @@ describe('upcasting on read', () => {
       { schemaVersion: 2, data: { name: 'Asha', language: 'en' } },
       { schemaVersion: 2, data: { name: 'Ravi', language: 'hi' } },
     ];
-    const pick = (events: Array<{ schemaVersion: number; data: unknown }>) => events.map(({ schemaVersion, data }) => ({ schemaVersion, data }));
+    const pick = (events: Array<{ schemaVersion: number; data: unknown }>) =>
+      events.map(({ schemaVersion, data }) => ({ schemaVersion, data }));
     expect(pick(await fixture.store.readStream(stream))).toEqual(expected);
     expect(pick((await fixture.store.readAll({ after: before })).events)).toEqual(expected);
-    const { rows } = await sql<{ schema_version: number; data: unknown }>`select schema_version, data from tt_events where stream_id = ${stream} order by stream_version`.execute(fixture.database.db);
+    const { rows } = await sql<{
+      schema_version: number;
+      data: unknown;
+    }>`select schema_version, data from tt_events where stream_id = ${stream} order by stream_version`.execute(fixture.database.db);
     expect(rows[0]).toEqual({ schema_version: 1, data: { name: 'Asha' } });
   });
 

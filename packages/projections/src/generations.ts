@@ -19,7 +19,12 @@ export function subscriptionNameFor(name: string, generation: number): string {
 export async function readGenerations(db: Kysely<any>): Promise<Map<string, Generation>> {
   const { rows } = await sql<{ name: string; generation: number; schema_name: string; rebuilding_generation: number | null }>`
     select name, generation, schema_name, rebuilding_generation from tt_projections`.execute(db);
-  return new Map(rows.map((row) => [row.name, { name: row.name, generation: row.generation, schema: row.schema_name, rebuildingGeneration: row.rebuilding_generation }]));
+  return new Map(
+    rows.map((row) => [
+      row.name,
+      { name: row.name, generation: row.generation, schema: row.schema_name, rebuildingGeneration: row.rebuilding_generation },
+    ]),
+  );
 }
 
 /**
@@ -27,13 +32,20 @@ export async function readGenerations(db: Kysely<any>): Promise<Map<string, Gene
  * false (a rebuild adds them with createGenerationIndexes once the backlog is in); safe to run again,
  * and from several processes at once.
  */
-export async function createGenerationTables(db: Kysely<any>, projection: Projection, generation: number, withIndexes = true): Promise<string> {
+export async function createGenerationTables(
+  db: Kysely<any>,
+  projection: Projection,
+  generation: number,
+  withIndexes = true,
+): Promise<string> {
   const schema = schemaFor(projection.name, generation);
   await db.transaction().execute(async (transaction) => {
     // Processes starting together on a fresh database would race to create the same schema; the
     // lock makes the second wait for the first and then find the schema there.
     await sql`select pg_advisory_xact_lock(hashtext(${`tt:schema:${schema}`}))`.execute(transaction);
-    const exists = await sql<{ found: boolean }>`select exists (select 1 from pg_namespace where nspname = ${schema}) as found`.execute(transaction);
+    const exists = await sql<{ found: boolean }>`select exists (select 1 from pg_namespace where nspname = ${schema}) as found`.execute(
+      transaction,
+    );
     if (exists.rows[0]?.found) return;
     await sql`create schema ${sql.id(schema)}`.execute(transaction);
     const context: ProjectionContext = { schema, db: transaction.withSchema(schema), transaction };
@@ -67,7 +79,9 @@ export async function ensureGeneration(db: Kysely<any>, projection: Projection):
     return known;
   }
   const schema = await createGenerationTables(db, projection, 1);
-  await sql`insert into tt_projections (name, generation, schema_name) values (${projection.name}, 1, ${schema}) on conflict (name) do nothing`.execute(db);
+  await sql`insert into tt_projections (name, generation, schema_name) values (${projection.name}, 1, ${schema}) on conflict (name) do nothing`.execute(
+    db,
+  );
   const stored = (await readGenerations(db)).get(projection.name);
   if (!stored) throw new Error(`projection ${projection.name} was not registered`);
   return stored;

@@ -1,13 +1,27 @@
 import { sql, type Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import {
-  comparePositions, decodePosition, encodePosition, loadCheckpoint, readHeadPosition, startOfLog,
-  type AdvisoryLock, type EventStore, type LogPosition, type Subscription,
+  comparePositions,
+  decodePosition,
+  encodePosition,
+  loadCheckpoint,
+  readHeadPosition,
+  startOfLog,
+  type AdvisoryLock,
+  type EventStore,
+  type LogPosition,
+  type Subscription,
 } from '@tracktrove/event-store';
 import { ensureGeneration, readGenerations, schemaFor, subscriptionNameFor } from './generations.ts';
 import type { Projection } from './projection.ts';
 import {
-  progressOf, rebuildGenerations, type RebuildAllProgress, type RebuildProgress, type RebuildResult, type RebuildRuntime, type RunningProjection,
+  progressOf,
+  rebuildGenerations,
+  type RebuildAllProgress,
+  type RebuildProgress,
+  type RebuildResult,
+  type RebuildRuntime,
+  type RunningProjection,
 } from './rebuild.ts';
 
 export type ProjectionState = 'starting' | 'live' | 'catching-up' | 'standby' | 'rebuilding' | 'stopped';
@@ -170,7 +184,12 @@ export async function startProjectionRuntime(options: ProjectionRuntimeOptions):
     schemaOf: (name) => entryOf(name).generation.schema,
     status: () => statusOf(db, [...running.values()], appliedPosition, stopped),
     checkpointNames() {
-      return Object.fromEntries([...running.values()].map((entry) => [entry.projection.name, subscriptionNameFor(entry.projection.name, entry.generation.generation)]));
+      return Object.fromEntries(
+        [...running.values()].map((entry) => [
+          entry.projection.name,
+          subscriptionNameFor(entry.projection.name, entry.generation.generation),
+        ]),
+      );
     },
     async waitForPosition(position, timeoutMs) {
       const wanted = decodePosition(position);
@@ -217,14 +236,21 @@ async function statusOf(
     entries.map(async (entry) => {
       const position = await appliedPosition(entry);
       const local = entry.subscription.status();
-      const { rows } = comparePositions(position, head) >= 0
-        ? { rows: [{ lag: '0' }] }
-        : await sql<{ lag: string }>`
+      const { rows } =
+        comparePositions(position, head) >= 0
+          ? { rows: [{ lag: '0' }] }
+          : await sql<{ lag: string }>`
             select count(*) as lag from (select 1 from tt_events
              where (tx_id, seq) > (${position.txId.toString()}::xid8, ${position.seq.toString()}::bigint)
                and (tx_id, seq) <= (${head.txId.toString()}::xid8, ${head.seq.toString()}::bigint)
              limit ${lagCountLimit}) behind`.execute(db);
-      const state: ProjectionState = entry.rebuild ? 'rebuilding' : stopped ? 'stopped' : local.state === 'retrying' ? 'catching-up' : local.state;
+      const state: ProjectionState = entry.rebuild
+        ? 'rebuilding'
+        : stopped
+          ? 'stopped'
+          : local.state === 'retrying'
+            ? 'catching-up'
+            : local.state;
       return {
         name: entry.projection.name,
         generation: entry.generation.generation,

@@ -2,10 +2,24 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { sql, type Kysely } from 'kysely';
 import { createTestDatabase, type TestDatabase } from '@tracktrove/testing';
-import { createEventStore, createPostgresDatabase, eventStoreMigrations, migrateToLatest, type EventStore, type StoreDatabase } from '@tracktrove/event-store';
+import {
+  createEventStore,
+  createPostgresDatabase,
+  eventStoreMigrations,
+  migrateToLatest,
+  type EventStore,
+  type StoreDatabase,
+} from '@tracktrove/event-store';
 import { accountAt, escrowAccount, payerAccount } from '@tracktrove/domain';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { getBalances, projectionMigrations, readModels, startProjectionRuntime, verifyReadModels, type ProjectionRuntime } from '../src/index.ts';
+import {
+  getBalances,
+  projectionMigrations,
+  readModels,
+  startProjectionRuntime,
+  verifyReadModels,
+  type ProjectionRuntime,
+} from '../src/index.ts';
 import { appendSimulation, simulateTransactions } from './support/simulate.ts';
 
 const script = fileURLToPath(new URL('./support/run-projector.ts', import.meta.url));
@@ -35,7 +49,11 @@ describe('a projector killed mid-batch', () => {
   });
 
   const checkpoints = async () => {
-    const { rows } = await sql<{ name: string; tx_id: string; seq: string }>`select name, tx_id::text, seq::text from tt_checkpoints where name like 'projection:%'`.execute(db);
+    const { rows } = await sql<{
+      name: string;
+      tx_id: string;
+      seq: string;
+    }>`select name, tx_id::text, seq::text from tt_checkpoints where name like 'projection:%'`.execute(db);
     return rows;
   };
 
@@ -45,7 +63,10 @@ describe('a projector killed mid-batch', () => {
     const total = simulated.reduce((sum, transaction) => sum + transaction.steps.flat().length, 0);
     expect(total).toBeGreaterThan(10_000);
 
-    child = spawn(process.execPath, ['--import', 'tsx', script, testDatabase.url, '200'], { cwd: repositoryRoot, stdio: ['ignore', 'pipe', 'inherit'] });
+    child = spawn(process.execPath, ['--import', 'tsx', script, testDatabase.url, '200'], {
+      cwd: repositoryRoot,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     const exited = new Promise<NodeJS.Signals | null>((resolve) => child!.once('exit', (_code, signal) => resolve(signal)));
     // Kill it once every read model has landed some batches but none has caught up: it is applying the backlog.
     const deadline = Date.now() + 30_000;
@@ -57,12 +78,21 @@ describe('a projector killed mid-batch', () => {
     }
     child.kill('SIGKILL');
     expect(await exited).toBe('SIGKILL');
-    const partial = await verifyReadModels(store, db, { transactions: 'rm_transactions_g1', traces: 'rm_traces_g1', ledger: 'rm_ledger_g1' }, { maxDifferences: 1 });
+    const partial = await verifyReadModels(
+      store,
+      db,
+      { transactions: 'rm_transactions_g1', traces: 'rm_traces_g1', ledger: 'rm_ledger_g1' },
+      { maxDifferences: 1 },
+    );
     expect(partial.ok).toBe(false); // killed before the end of the backlog
 
     runtime = await startProjectionRuntime({ store, projections: readModels, batchSize: 500, pollIntervalMs: 50 });
     expect(await runtime.waitForPosition(head, 60_000)).toBe(true);
-    const schemas = { transactions: runtime.schemaOf('transactions'), traces: runtime.schemaOf('traces'), ledger: runtime.schemaOf('ledger') };
+    const schemas = {
+      transactions: runtime.schemaOf('transactions'),
+      traces: runtime.schemaOf('traces'),
+      ledger: runtime.schemaOf('ledger'),
+    };
     const report = await verifyReadModels(store, db, schemas);
     expect(report.differences).toEqual([]);
     expect(report.violations).toEqual([]);
@@ -86,7 +116,9 @@ describe('a projector killed mid-batch', () => {
       }
     }
     const balances = await getBalances(db, schemas.ledger);
-    const found = new Map(balances.accounts.map((a) => [a.account, { posted: a.balanceMinor, pending: a.creditsPendingMinor - a.debitsPendingMinor }]));
+    const found = new Map(
+      balances.accounts.map((a) => [a.account, { posted: a.balanceMinor, pending: a.creditsPendingMinor - a.debitsPendingMinor }]),
+    );
     for (const [account, sums] of wanted) if (sums.posted !== 0 || sums.pending !== 0) expect(found.get(account), account).toEqual(sums);
     for (const [account, sums] of found) expect(sums, account).toEqual(wanted.get(account) ?? { posted: 0, pending: 0 });
     const status = await runtime.status();

@@ -1,4 +1,13 @@
-import { checkLedgerInvariants, createLedgerChecker, decide, evolve, initialState, postingsFor, type LedgerEntry, type TransactionCommand } from '@tracktrove/domain';
+import {
+  checkLedgerInvariants,
+  createLedgerChecker,
+  decide,
+  evolve,
+  initialState,
+  postingsFor,
+  type LedgerEntry,
+  type TransactionCommand,
+} from '@tracktrove/domain';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { decodeCursor, diffJson, encodeCursor, InvalidCursorError } from '../src/index.ts';
@@ -10,21 +19,30 @@ const json: fc.Arbitrary<unknown> = fc.jsonValue({ maxDepth: 3 }).map((value) =>
 
 describe('diffJson', () => {
   it('gives an RFC 6902 patch that turns before into after', () => {
-    fc.assert(fc.property(json, json, (before, after) => {
-      expect(applyPatch(before, diffJson(before as never, after as never))).toEqual(JSON.parse(JSON.stringify(after)));
-    }), { numRuns: 300 });
+    fc.assert(
+      fc.property(json, json, (before, after) => {
+        expect(applyPatch(before, diffJson(before as never, after as never))).toEqual(JSON.parse(JSON.stringify(after)));
+      }),
+      { numRuns: 300 },
+    );
   });
 
   it('is empty for equal documents and escapes keys', () => {
     expect(diffJson({ a: [1, { b: 2 }] }, { a: [1, { b: 2 }] })).toEqual([]);
-    expect(diffJson({ 'a/b': 1, '~': 1 }, { 'a/b': 2 })).toEqual([{ op: 'remove', path: '/~0' }, { op: 'replace', path: '/a~1b', value: 2 }]);
+    expect(diffJson({ 'a/b': 1, '~': 1 }, { 'a/b': 2 })).toEqual([
+      { op: 'remove', path: '/~0' },
+      { op: 'replace', path: '/a~1b', value: 2 },
+    ]);
     expect(diffJson(null, { status: 'INITIATED' })).toEqual([{ op: 'replace', path: '', value: { status: 'INITIATED' } }]);
   });
 
   it('treats a "__proto__" key in a payload as an ordinary key', () => {
     const before = JSON.parse('{"a":{"__proto__":1}}') as never;
     const after = JSON.parse('{"a":{},"__proto__":false}') as never;
-    expect(diffJson(before, after)).toEqual([{ op: 'remove', path: '/a/__proto__' }, { op: 'add', path: '/__proto__', value: false }]);
+    expect(diffJson(before, after)).toEqual([
+      { op: 'remove', path: '/a/__proto__' },
+      { op: 'add', path: '/__proto__', value: false },
+    ]);
     expect(applyPatch(before, diffJson(before, after))).toEqual(after);
   });
 });
@@ -32,7 +50,10 @@ describe('diffJson', () => {
 /** The reference sameJson answers like: JSON text with keys sorted at every level. */
 function canonicalJson(value: unknown): string | undefined {
   return JSON.stringify(value ?? null, (_key, inner: unknown) =>
-    typeof inner !== 'object' || inner === null || Array.isArray(inner) ? inner : Object.fromEntries(Object.entries(inner as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))));
+    typeof inner !== 'object' || inner === null || Array.isArray(inner)
+      ? inner
+      : Object.fromEntries(Object.entries(inner as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))),
+  );
 }
 
 // Values as read models hold them: JSON, plus what JSON.stringify turns into JSON (Dates, undefined, NaN).
@@ -56,12 +77,15 @@ function reordered(value: unknown, change: boolean): unknown {
 
 describe('sameJson', () => {
   it('answers as comparing canonical JSON texts would', () => {
-    fc.assert(fc.property(loose, loose, fc.boolean(), (a, other, change) => {
-      expect(sameJson(a, other)).toBe(canonicalJson(a) === canonicalJson(other));
-      const copy = reordered(a, change);
-      expect(sameJson(a, copy)).toBe(canonicalJson(a) === canonicalJson(copy));
-      expect(sameJson(copy, a)).toBe(sameJson(a, copy));
-    }), { numRuns: 2000 });
+    fc.assert(
+      fc.property(loose, loose, fc.boolean(), (a, other, change) => {
+        expect(sameJson(a, other)).toBe(canonicalJson(a) === canonicalJson(other));
+        const copy = reordered(a, change);
+        expect(sameJson(a, copy)).toBe(canonicalJson(a) === canonicalJson(copy));
+        expect(sameJson(copy, a)).toBe(sameJson(a, copy));
+      }),
+      { numRuns: 2000 },
+    );
   });
 
   it('reads a Date as its ISO text, an absent property as undefined, NaN as null', () => {
@@ -91,10 +115,35 @@ describe('cursors', () => {
 describe('the streaming ledger checker', () => {
   const id = '00000000-0000-4000-8000-000000000001';
   const commands: TransactionCommand[] = [
-    { type: 'Initiate', transactionId: id, vendorId: 'v', payerId: 'p', amountMinor: 1250, currency: 'INR', channel: 'WEB', kind: 'TIP', payload: {}, serviceContext: null,
-      simulation: { successRate: 1, seed: 0, escrowTtlMs: 30_000, onHoldExpiry: 'release', webhook: { dropRate: 0, duplicateRate: 0, delayMs: 0 }, dropExpiryNotification: false, refundFailureRate: 0 },
-      now: '2025-03-01T10:00:00.000Z' },
-    { type: 'RecordAuthorization', outcome: 'authorized', holdId: 'h', expiresAt: '2025-03-01T10:01:00.000Z', now: '2025-03-01T10:00:01.000Z' },
+    {
+      type: 'Initiate',
+      transactionId: id,
+      vendorId: 'v',
+      payerId: 'p',
+      amountMinor: 1250,
+      currency: 'INR',
+      channel: 'WEB',
+      kind: 'TIP',
+      payload: {},
+      serviceContext: null,
+      simulation: {
+        successRate: 1,
+        seed: 0,
+        escrowTtlMs: 30_000,
+        onHoldExpiry: 'release',
+        webhook: { dropRate: 0, duplicateRate: 0, delayMs: 0 },
+        dropExpiryNotification: false,
+        refundFailureRate: 0,
+      },
+      now: '2025-03-01T10:00:00.000Z',
+    },
+    {
+      type: 'RecordAuthorization',
+      outcome: 'authorized',
+      holdId: 'h',
+      expiresAt: '2025-03-01T10:01:00.000Z',
+      now: '2025-03-01T10:00:01.000Z',
+    },
     { type: 'ConfirmPayment', now: '2025-03-01T10:00:02.000Z' },
     { type: 'Settle', batchId: 'b', settlementDate: '2025-03-02', now: '2025-03-02T10:00:00.000Z' },
   ];

@@ -2,8 +2,15 @@ import type { Kysely } from 'kysely';
 import { createEventStore, createPgliteDatabase, eventStoreMigrations, migrateToLatest, type EventStore } from '@tracktrove/event-store';
 import { describe, expect, it } from 'vitest';
 import {
-  getBalances, getTraces, listTransactions, projectionMigrations, readModels, startProjectionRuntime, verifyReadModels,
-  type ProjectionRuntime, type ProjectionRuntimeOptions,
+  getBalances,
+  getTraces,
+  listTransactions,
+  projectionMigrations,
+  readModels,
+  startProjectionRuntime,
+  verifyReadModels,
+  type ProjectionRuntime,
+  type ProjectionRuntimeOptions,
 } from '../src/index.ts';
 import { appendSimulation, simulateTransactions } from './support/simulate.ts';
 
@@ -18,7 +25,11 @@ async function onPglite(options: Partial<ProjectionRuntimeOptions>, work: Work):
   const runtime = await startProjectionRuntime({ store, projections: readModels, pollIntervalMs: 20, ...options });
   try {
     await work({ store, db, runtime });
-    const report = await verifyReadModels(store, db, { transactions: runtime.schemaOf('transactions'), traces: runtime.schemaOf('traces'), ledger: runtime.schemaOf('ledger') });
+    const report = await verifyReadModels(store, db, {
+      transactions: runtime.schemaOf('transactions'),
+      traces: runtime.schemaOf('traces'),
+      ledger: runtime.schemaOf('ledger'),
+    });
     expect(report.differences).toEqual([]);
     expect(report.ok).toBe(true);
   } finally {

@@ -1,21 +1,51 @@
 import { sql, type Kysely } from 'kysely';
 import { createTestDatabase, type TestDatabase } from '@tracktrove/testing';
-import { createEventStore, createPostgresDatabase, eventStoreMigrations, migrateToLatest, type EventStore, type StoreDatabase } from '@tracktrove/event-store';
+import {
+  createEventStore,
+  createPostgresDatabase,
+  eventStoreMigrations,
+  migrateToLatest,
+  type EventStore,
+  type StoreDatabase,
+} from '@tracktrove/event-store';
 import { foldBalances, type LedgerEntry } from '@tracktrove/domain';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  balancesAsOf, balancesViewOf, getBalances, getTraces, getTransaction, getTransactionEntries, listLedgerEntries, listRetryPending, listTransactions,
-  projectionMigrations, readModels, startProjectionRuntime, transactionAtVersion, verifyReadModels, type LedgerEntryView, type ProjectionRuntime,
-  type ReadModelSchemas, type TransactionView,
+  balancesAsOf,
+  balancesViewOf,
+  getBalances,
+  getTraces,
+  getTransaction,
+  getTransactionEntries,
+  listLedgerEntries,
+  listRetryPending,
+  listTransactions,
+  projectionMigrations,
+  readModels,
+  startProjectionRuntime,
+  transactionAtVersion,
+  verifyReadModels,
+  type LedgerEntryView,
+  type ProjectionRuntime,
+  type ReadModelSchemas,
+  type TransactionView,
 } from '../src/index.ts';
 import { applyPatch } from './support/json-patch.ts';
 import { appendSimulation, simulateTransactions, type SimulatedTransaction } from './support/simulate.ts';
 
 function entryOf(view: LedgerEntryView): LedgerEntry {
   return {
-    entryId: view.id, transactionId: view.transactionId, version: view.version, type: view.type as LedgerEntry['type'], debitAccount: view.debitAccount,
-    creditAccount: view.creditAccount, amountMinor: view.amountMinor, currency: view.currency as LedgerEntry['currency'], phase: view.phase,
-    pendingId: view.pendingId, at: view.at,
+    entryId: view.id,
+    transactionId: view.transactionId,
+    version: view.version,
+    type: view.type as LedgerEntry['type'],
+    debitAccount: view.debitAccount,
+    creditAccount: view.creditAccount,
+    amountMinor: view.amountMinor,
+    currency: view.currency as LedgerEntry['currency'],
+    phase: view.phase,
+    pendingId: view.pendingId,
+    at: view.at,
   };
 }
 
@@ -28,7 +58,11 @@ describe('read models on PostgreSQL', () => {
   let simulated: SimulatedTransaction[];
   let head: string;
 
-  const schemas = (): ReadModelSchemas => ({ transactions: runtime.schemaOf('transactions'), traces: runtime.schemaOf('traces'), ledger: runtime.schemaOf('ledger') });
+  const schemas = (): ReadModelSchemas => ({
+    transactions: runtime.schemaOf('transactions'),
+    traces: runtime.schemaOf('traces'),
+    ledger: runtime.schemaOf('ledger'),
+  });
   const allEntries = async (): Promise<LedgerEntryView[]> => {
     const entries: LedgerEntryView[] = [];
     let cursor: string | null = null;
@@ -73,7 +107,8 @@ describe('read models on PostgreSQL', () => {
       expect(totals.debitsPendingMinor).toBe(totals.creditsPendingMinor);
     }
     expect(balances).toEqual(balancesViewOf(foldBalances((await allEntries()).map(entryOf)).accounts));
-    for (const account of balances.accounts.filter((a) => a.account.startsWith('escrow:'))) expect(account.balanceMinor).toBeGreaterThanOrEqual(0);
+    for (const account of balances.accounts.filter((a) => a.account.startsWith('escrow:')))
+      expect(account.balanceMinor).toBeGreaterThanOrEqual(0);
   });
 
   it('serve transactions as api.md objects, paged newest first with stable cursors', async () => {
@@ -90,12 +125,36 @@ describe('read models on PostgreSQL', () => {
 
     const sample = simulated[7]!;
     const got = await getTransaction(db, schema, sample.id);
-    expect(got).toMatchObject({ id: sample.id, status: sample.state.status, amountMinor: sample.state.amountMinor, version: sample.state.version, vendorId: sample.state.vendorId });
+    expect(got).toMatchObject({
+      id: sample.id,
+      status: sample.state.status,
+      amountMinor: sample.state.amountMinor,
+      version: sample.state.version,
+      vendorId: sample.state.vendorId,
+    });
     expect(got!.amount).toMatch(/^\d+\.\d{2}$/);
     expect(got!.currentStatus).toBe(got!.status);
     expect(Object.keys(got!).sort()).toEqual(
-      ['id', 'status', 'currentStatus', 'amount', 'amountMinor', 'currency', 'vendorId', 'payerId', 'channel', 'kind', 'serviceContext', 'retryCount', 'version', 'position',
-        'createdAt', 'updatedAt', 'escrowExpiresAt', 'lastError'].sort(),
+      [
+        'id',
+        'status',
+        'currentStatus',
+        'amount',
+        'amountMinor',
+        'currency',
+        'vendorId',
+        'payerId',
+        'channel',
+        'kind',
+        'serviceContext',
+        'retryCount',
+        'version',
+        'position',
+        'createdAt',
+        'updatedAt',
+        'escrowExpiresAt',
+        'lastError',
+      ].sort(),
     );
     expect(await getTransaction(db, schema, '00000000-0000-4000-8000-000000000000')).toBeNull();
 
@@ -118,7 +177,9 @@ describe('read models on PostgreSQL', () => {
       expect(trace).toMatchObject({ step: trace.type, attempt: expect.any(Number), durationMs: expect.any(Number) });
     }
     const declined = simulated.find((t) => t.steps.flat().some((e) => e.type === 'AuthorizationDeclined'))!;
-    const declineTrace = (await getTraces(db, runtime.schemaOf('traces'), declined.id)).find((trace) => trace.type === 'AuthorizationDeclined')!;
+    const declineTrace = (await getTraces(db, runtime.schemaOf('traces'), declined.id)).find(
+      (trace) => trace.type === 'AuthorizationDeclined',
+    )!;
     expect(declineTrace.error).toEqual({ message: 'card declined', stack: expect.stringContaining('card declined') });
     expect(declineTrace.service).toBe('gateway');
   });
@@ -128,10 +189,17 @@ describe('read models on PostgreSQL', () => {
     expect(entries.length).toBeGreaterThan(100);
     const schema = runtime.schemaOf('ledger');
     const transactionId = entries[10]!.transactionId;
-    expect((await getTransactionEntries(db, schema, transactionId)).map((e) => e.id)).toEqual(entries.filter((e) => e.transactionId === transactionId).map((e) => e.id));
+    expect((await getTransactionEntries(db, schema, transactionId)).map((e) => e.id)).toEqual(
+      entries.filter((e) => e.transactionId === transactionId).map((e) => e.id),
+    );
     const account = entries[0]!.debitAccount;
     const forAccount = await listLedgerEntries(db, schema, { account, limit: 500 });
-    expect(forAccount.items.map((e) => e.id)).toEqual(entries.filter((e) => e.debitAccount === account || e.creditAccount === account).slice(0, 500).map((e) => e.id));
+    expect(forAccount.items.map((e) => e.id)).toEqual(
+      entries
+        .filter((e) => e.debitAccount === account || e.creditAccount === account)
+        .slice(0, 500)
+        .map((e) => e.id),
+    );
     const settlements = await listLedgerEntries(db, schema, { type: 'SETTLEMENT', limit: 500 });
     expect(settlements.items.every((e) => e.type === 'SETTLEMENT' && !e.pending)).toBe(true);
 
@@ -159,22 +227,27 @@ describe('read models on PostgreSQL', () => {
     const traces = runtime.schemaOf('traces');
     const transactions = runtime.schemaOf('transactions');
     const victim = simulated[3]!.id;
-    await db.transaction().execute(async (trx) => {
-      await sql`update ${sql.id(ledger, 'balances')} set debits_posted = debits_posted + 1 where account like 'escrow:%'`.execute(trx);
-      await sql`delete from ${sql.id(traces, 'traces')} where transaction_id = ${victim} and version = 1`.execute(trx);
-      await sql`update ${sql.id(transactions, 'transactions')} set retry_count = retry_count + 7 where id = ${victim}`.execute(trx);
-      const report = await verifyReadModels(store, trx as unknown as Kysely<any>, schemas());
-      expect(report.ok).toBe(false);
-      expect(report.differences).toEqual(expect.arrayContaining([
-        expect.objectContaining({ readModel: 'ledger', field: 'debitsPosted' }),
-        expect.objectContaining({ readModel: 'traces', key: `${victim}@1`, field: 'row' }),
-        expect.objectContaining({ readModel: 'traces', field: 'count' }),
-        expect.objectContaining({ readModel: 'transactions', key: victim, field: 'retryCount' }),
-      ]));
-      throw new Error('undo'); // roll the tampering back
-    }).catch((error: unknown) => {
-      if (!(error instanceof Error) || error.message !== 'undo') throw error;
-    });
+    await db
+      .transaction()
+      .execute(async (trx) => {
+        await sql`update ${sql.id(ledger, 'balances')} set debits_posted = debits_posted + 1 where account like 'escrow:%'`.execute(trx);
+        await sql`delete from ${sql.id(traces, 'traces')} where transaction_id = ${victim} and version = 1`.execute(trx);
+        await sql`update ${sql.id(transactions, 'transactions')} set retry_count = retry_count + 7 where id = ${victim}`.execute(trx);
+        const report = await verifyReadModels(store, trx as unknown as Kysely<any>, schemas());
+        expect(report.ok).toBe(false);
+        expect(report.differences).toEqual(
+          expect.arrayContaining([
+            expect.objectContaining({ readModel: 'ledger', field: 'debitsPosted' }),
+            expect.objectContaining({ readModel: 'traces', key: `${victim}@1`, field: 'row' }),
+            expect.objectContaining({ readModel: 'traces', field: 'count' }),
+            expect.objectContaining({ readModel: 'transactions', key: victim, field: 'retryCount' }),
+          ]),
+        );
+        throw new Error('undo'); // roll the tampering back
+      })
+      .catch((error: unknown) => {
+        if (!(error instanceof Error) || error.message !== 'undo') throw error;
+      });
     expect((await verifyReadModels(store, db, schemas())).ok).toBe(true);
   });
 
@@ -227,7 +300,14 @@ describe('read models on PostgreSQL', () => {
 
   it('rebuilds in small batches with small state caches (states evicted, read back, written again) to equal read models', async () => {
     await runtime.stop();
-    runtime = await startProjectionRuntime({ store, projections: readModels, batchSize: 250, pollIntervalMs: 50, rebuildBatchSize: 97, rebuildCachedStates: 15 });
+    runtime = await startProjectionRuntime({
+      store,
+      projections: readModels,
+      batchSize: 250,
+      pollIntervalMs: 50,
+      rebuildBatchSize: 97,
+      rebuildCachedStates: 15,
+    });
     const before = await getBalances(db, runtime.schemaOf('ledger'));
     await runtime.rebuildAll();
     expect(await getBalances(db, runtime.schemaOf('ledger'))).toEqual(before);

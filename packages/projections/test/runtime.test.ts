@@ -1,7 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import { createTestDatabase, type TestDatabase } from '@tracktrove/testing';
-import { createEventStore, createPostgresDatabase, eventStoreMigrations, migrateToLatest, type EventStore, type StoreDatabase } from '@tracktrove/event-store';
+import {
+  createEventStore,
+  createPostgresDatabase,
+  eventStoreMigrations,
+  migrateToLatest,
+  type EventStore,
+  type StoreDatabase,
+} from '@tracktrove/event-store';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { projectionMigrations, startProjectionRuntime, type Projection, type ProjectionRuntime } from '../src/index.ts';
 
@@ -9,7 +16,9 @@ import { projectionMigrations, startProjectionRuntime, type Projection, type Pro
 const streamCounts: Projection = {
   name: 'stream_counts',
   async createTables({ transaction, schema }) {
-    await transaction.schema.withSchema(schema).createTable('stream_counts')
+    await transaction.schema
+      .withSchema(schema)
+      .createTable('stream_counts')
       .addColumn('stream_id', 'text', (column) => column.primaryKey())
       .addColumn('events', 'integer', (column) => column.notNull())
       .addColumn('last_type', 'text', (column) => column.notNull())
@@ -23,8 +32,14 @@ const streamCounts: Projection = {
     }
     const rows = [...perStream].map(([stream_id, value]) => ({ stream_id, events: value.events, last_type: value.lastType }));
     if (rows.length === 0) return;
-    await db.insertInto('stream_counts').values(rows)
-      .onConflict((conflict) => conflict.column('stream_id').doUpdateSet({ events: sql`stream_counts.events + excluded.events`, last_type: sql`excluded.last_type` }))
+    await db
+      .insertInto('stream_counts')
+      .values(rows)
+      .onConflict((conflict) =>
+        conflict
+          .column('stream_id')
+          .doUpdateSet({ events: sql`stream_counts.events + excluded.events`, last_type: sql`excluded.last_type` }),
+      )
       .execute();
   },
 };
@@ -36,7 +51,9 @@ describe('projection runtime on PostgreSQL', () => {
   let runtime: ProjectionRuntime;
 
   const total = async () => {
-    const { rows } = await sql<{ total: string | null }>`select sum(events) as total from ${sql.table(`${runtime.schemaOf('stream_counts')}.stream_counts`)}`.execute(database.db);
+    const { rows } = await sql<{
+      total: string | null;
+    }>`select sum(events) as total from ${sql.table(`${runtime.schemaOf('stream_counts')}.stream_counts`)}`.execute(database.db);
     return Number(rows[0]?.total ?? 0);
   };
 
@@ -55,11 +72,21 @@ describe('projection runtime on PostgreSQL', () => {
   });
 
   it('applies new events live and reports position and lag', async () => {
-    const appended = await store.appendToStream(`s-${randomUUID()}`, [{ type: 'A', data: {} }, { type: 'B', data: {} }]);
+    const appended = await store.appendToStream(`s-${randomUUID()}`, [
+      { type: 'A', data: {} },
+      { type: 'B', data: {} },
+    ]);
     expect(await runtime.waitForPosition(appended.position, 5_000)).toBe(true);
     expect(await total()).toBe(2);
     const [status] = await runtime.status();
-    expect(status).toMatchObject({ name: 'stream_counts', generation: 1, status: 'live', position: appended.position, lag: 0, progress: null });
+    expect(status).toMatchObject({
+      name: 'stream_counts',
+      generation: 1,
+      status: 'live',
+      position: appended.position,
+      lag: 0,
+      progress: null,
+    });
   });
 
   it('answers false when asked to wait for a position it cannot reach in time', async () => {
@@ -68,7 +95,12 @@ describe('projection runtime on PostgreSQL', () => {
 
   it('rebuilds from history into a fresh generation while queries keep answering, then swaps', async () => {
     for (let batch = 0; batch < 20; batch += 1) {
-      await store.appendToStreams(Array.from({ length: 50 }, () => ({ streamId: `r-${randomUUID()}`, events: Array.from({ length: 10 }, () => ({ type: 'R', data: { pad: 'x'.repeat(50) } })) })));
+      await store.appendToStreams(
+        Array.from({ length: 50 }, () => ({
+          streamId: `r-${randomUUID()}`,
+          events: Array.from({ length: 10 }, () => ({ type: 'R', data: { pad: 'x'.repeat(50) } })),
+        })),
+      );
     }
     const head = await store.headPosition();
     await runtime.waitForPosition(head, 30_000);
@@ -122,9 +154,14 @@ describe('projection runtimes of several processes starting together on a fresh 
     try {
       await migrateToLatest(databases[0]!.db, { ...eventStoreMigrations, ...projectionMigrations });
       const stores = await Promise.all(databases.map((database) => createEventStore({ database })));
-      const runtimes = await Promise.all(stores.map((store) => startProjectionRuntime({ store, projections: [slowToCreate], pollIntervalMs: 100 })));
+      const runtimes = await Promise.all(
+        stores.map((store) => startProjectionRuntime({ store, projections: [slowToCreate], pollIntervalMs: 100 })),
+      );
       expect(runtimes.map((runtime) => runtime.schemaOf('stream_counts'))).toEqual(['rm_stream_counts_g1', 'rm_stream_counts_g1']);
-      const appended = await stores[0]!.appendToStream(`s-${randomUUID()}`, [{ type: 'A', data: {} }, { type: 'B', data: {} }]);
+      const appended = await stores[0]!.appendToStream(`s-${randomUUID()}`, [
+        { type: 'A', data: {} },
+        { type: 'B', data: {} },
+      ]);
       expect(await runtimes[1]!.waitForPosition(appended.position, 5_000)).toBe(true);
       const { rows } = await sql<{ events: number }>`select events from rm_stream_counts_g1.stream_counts`.execute(databases[0]!.db);
       expect(rows).toEqual([{ events: 2 }]);
@@ -153,9 +190,13 @@ describe('rebuilds of projection runtimes in several processes', () => {
     try {
       await migrateToLatest(databases[0]!.db, { ...eventStoreMigrations, ...projectionMigrations });
       const stores = await Promise.all(databases.map((database) => createEventStore({ database })));
-      const runtimes = await Promise.all(stores.map((store) => startProjectionRuntime({ store, projections: [slowToRebuild], pollIntervalMs: 100, rebuildBatchSize: 50 })));
+      const runtimes = await Promise.all(
+        stores.map((store) => startProjectionRuntime({ store, projections: [slowToRebuild], pollIntervalMs: 100, rebuildBatchSize: 50 })),
+      );
       for (let batch = 0; batch < 4; batch += 1) {
-        await stores[0]!.appendToStreams(Array.from({ length: 50 }, () => ({ streamId: `p-${randomUUID()}`, events: [{ type: 'P', data: {} }] })));
+        await stores[0]!.appendToStreams(
+          Array.from({ length: 50 }, () => ({ streamId: `p-${randomUUID()}`, events: [{ type: 'P', data: {} }] })),
+        );
       }
       let rebuildingAt: (() => void) | undefined;
       const started = new Promise<void>((resolve) => {
@@ -163,7 +204,10 @@ describe('rebuilds of projection runtimes in several processes', () => {
       });
       const first = runtimes[0]!.rebuild('stream_counts', () => rebuildingAt?.());
       await started;
-      await expect(runtimes[1]!.rebuild('stream_counts')).rejects.toMatchObject({ code: 'rebuild_in_progress', projection: 'stream_counts' });
+      await expect(runtimes[1]!.rebuild('stream_counts')).rejects.toMatchObject({
+        code: 'rebuild_in_progress',
+        projection: 'stream_counts',
+      });
       await expect(runtimes[0]!.rebuild('stream_counts')).rejects.toMatchObject({ code: 'rebuild_in_progress' });
       expect(await first).toMatchObject({ generation: 2, eventsApplied: 200 });
       expect(await runtimes[1]!.rebuild('stream_counts')).toMatchObject({ generation: 3, eventsApplied: 200 });

@@ -11,22 +11,27 @@ const RateSchema = z.number().min(0).max(1);
  * decision recorded in the event it makes. The settings in force at initiation are recorded in
  * TransactionInitiated.
  */
-export const FailureSettingsSchema = z.object({
-  successRate: RateSchema.nullable().default(null),
-  webhook: z.object({
-    dropRate: RateSchema.nullable().default(null),
-    duplicateRate: RateSchema.nullable().default(null),
-    delayMs: z.number().int().min(0).max(86_400_000).nullable().default(null),
-    /** Deliveries get a random extra delay, so a transaction's webhooks may arrive out of order. */
-    reorder: z.boolean().default(false),
-  }).strict().default({ dropRate: null, duplicateRate: null, delayMs: null, reorder: false }),
-  /** Holds are not registered on Redis: their expiry notification is lost, the sweeper fires them. */
-  dropExpiryNotification: z.boolean().default(false),
-  /** The Redis fast path is skipped entirely, as if Redis were down. */
-  redisDown: z.boolean().default(false),
-  gatewayLatencyMs: z.number().int().min(0).max(30_000).default(0),
-  refundFailureRate: RateSchema.nullable().default(null),
-}).strict();
+export const FailureSettingsSchema = z
+  .object({
+    successRate: RateSchema.nullable().default(null),
+    webhook: z
+      .object({
+        dropRate: RateSchema.nullable().default(null),
+        duplicateRate: RateSchema.nullable().default(null),
+        delayMs: z.number().int().min(0).max(86_400_000).nullable().default(null),
+        /** Deliveries get a random extra delay, so a transaction's webhooks may arrive out of order. */
+        reorder: z.boolean().default(false),
+      })
+      .strict()
+      .default({ dropRate: null, duplicateRate: null, delayMs: null, reorder: false }),
+    /** Holds are not registered on Redis: their expiry notification is lost, the sweeper fires them. */
+    dropExpiryNotification: z.boolean().default(false),
+    /** The Redis fast path is skipped entirely, as if Redis were down. */
+    redisDown: z.boolean().default(false),
+    gatewayLatencyMs: z.number().int().min(0).max(30_000).default(0),
+    refundFailureRate: RateSchema.nullable().default(null),
+  })
+  .strict();
 export type FailureSettings = z.infer<typeof FailureSettingsSchema>;
 
 export const defaultFailureSettings: FailureSettings = FailureSettingsSchema.parse({});
@@ -43,7 +48,9 @@ export async function readFailureSettings(db: Kysely<any>): Promise<FailureSetti
 export async function writeFailureSettings(db: Kysely<any>, input: unknown): Promise<FailureSettings> {
   const parsed = FailureSettingsSchema.safeParse(input ?? {});
   if (!parsed.success) {
-    throw new ValidationError(parsed.error.issues.map((issue) => ({ path: issue.path.map(String).join('.') || '(body)', message: issue.message })));
+    throw new ValidationError(
+      parsed.error.issues.map((issue) => ({ path: issue.path.map(String).join('.') || '(body)', message: issue.message })),
+    );
   }
   await sql`
     insert into tt_failure_settings (id, settings, updated_at) values (1, ${JSON.stringify(parsed.data)}::jsonb, now())
@@ -55,7 +62,10 @@ export async function writeFailureSettings(db: Kysely<any>, input: unknown): Pro
  * The settings for a transaction's next decision: its own (as requested at initiation), with the
  * global overrides in force now.
  */
-export function simulationInForce(state: Pick<TransactionState, 'simulation' | 'requestedSimulation'>, global: FailureSettings): SimulationSettings {
+export function simulationInForce(
+  state: Pick<TransactionState, 'simulation' | 'requestedSimulation'>,
+  global: FailureSettings,
+): SimulationSettings {
   return effectiveSimulation(state.requestedSimulation ?? state.simulation, global);
 }
 

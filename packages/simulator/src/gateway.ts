@@ -4,8 +4,20 @@ import { magicEffectOf } from './magic-amounts.ts';
 import { seededRandom } from './prng.ts';
 
 export type AuthorizationDecision =
-  | { readonly outcome: 'authorized'; readonly holdId: string; readonly expiresAt: string; readonly durationMs: number; readonly forcedBy: string | null }
-  | { readonly outcome: 'declined'; readonly reason: string; readonly code: string; readonly durationMs: number; readonly forcedBy: string | null };
+  | {
+      readonly outcome: 'authorized';
+      readonly holdId: string;
+      readonly expiresAt: string;
+      readonly durationMs: number;
+      readonly forcedBy: string | null;
+    }
+  | {
+      readonly outcome: 'declined';
+      readonly reason: string;
+      readonly code: string;
+      readonly durationMs: number;
+      readonly forcedBy: string | null;
+    };
 
 const declineCodes = [
   { code: 'card_declined', reason: 'the issuer declined the card' },
@@ -23,7 +35,13 @@ export const gatewayLimits = { maxLatencyMs: 30_000 } as const;
  * the settings in force (the transaction's own with today's global overrides; default: those
  * recorded at initiation).
  */
-export function authorize(input: { state: TransactionState; simulation?: SimulationSettings; attempt: number; now: Date; latencyMs?: number }): AuthorizationDecision {
+export function authorize(input: {
+  state: TransactionState;
+  simulation?: SimulationSettings;
+  attempt: number;
+  now: Date;
+  latencyMs?: number;
+}): AuthorizationDecision {
   const { state, attempt, now } = input;
   const simulation = input.simulation ?? state.simulation;
   const random = seededRandom(simulation.seed, attempt, 'authorize');

@@ -21,9 +21,23 @@ export type MagicEffect =
 
 export const magicAmounts: Readonly<Record<number, { effect: MagicEffect; description: string }>> = {
   101: { effect: { kind: 'approve' }, description: 'authorization always approved' },
-  402: { effect: { kind: 'decline', code: 'card_declined', reason: 'card declined (magic amount 4.02, first attempt only)', firstAttemptOnly: true }, description: 'first attempt declined, retries approved' },
-  404: { effect: { kind: 'decline', code: 'insufficient_funds', reason: 'insufficient funds (magic amount 4.04)', firstAttemptOnly: false }, description: 'every attempt declined: insufficient_funds' },
-  500: { effect: { kind: 'decline', code: 'do_not_honor', reason: 'do not honor (magic amount 5.00)', firstAttemptOnly: false }, description: 'every attempt declined: do_not_honor' },
+  402: {
+    effect: {
+      kind: 'decline',
+      code: 'card_declined',
+      reason: 'card declined (magic amount 4.02, first attempt only)',
+      firstAttemptOnly: true,
+    },
+    description: 'first attempt declined, retries approved',
+  },
+  404: {
+    effect: { kind: 'decline', code: 'insufficient_funds', reason: 'insufficient funds (magic amount 4.04)', firstAttemptOnly: false },
+    description: 'every attempt declined: insufficient_funds',
+  },
+  500: {
+    effect: { kind: 'decline', code: 'do_not_honor', reason: 'do not honor (magic amount 5.00)', firstAttemptOnly: false },
+    description: 'every attempt declined: do_not_honor',
+  },
   666: { effect: { kind: 'drop_confirmation' }, description: 'confirmation webhook dropped' },
   777: { effect: { kind: 'refund_fails' }, description: 'refunds fail asynchronously' },
   999: { effect: { kind: 'duplicate_confirmation' }, description: 'confirmation webhook delivered twice' },

@@ -108,4 +108,3 @@ begin
   return v_timer;
 end
 $fn$`;
-

@@ -38,7 +38,13 @@ export function verifyGatewayWebhook(
   if (Buffer.byteLength(input.rawBody, 'utf8') > webhookLimits.maxBodyBytes) {
     throw new ValidationError([{ path: 'body', message: `at most ${webhookLimits.maxBodyBytes} bytes` }]);
   }
-  verifyWebhookSignature(options.secret, input.rawBody, input.signatureHeader, options.nowUnixSeconds ?? Math.floor(Date.now() / 1000), options.toleranceS);
+  verifyWebhookSignature(
+    options.secret,
+    input.rawBody,
+    input.signatureHeader,
+    options.nowUnixSeconds ?? Math.floor(Date.now() / 1000),
+    options.toleranceS,
+  );
   let json: unknown;
   try {
     json = JSON.parse(input.rawBody);
@@ -47,7 +53,9 @@ export function verifyGatewayWebhook(
   }
   const parsed = WebhookBodySchema.safeParse(json);
   if (!parsed.success) {
-    throw new ValidationError(parsed.error.issues.map((issue) => ({ path: ['body', ...issue.path.map(String)].join('.'), message: issue.message })));
+    throw new ValidationError(
+      parsed.error.issues.map((issue) => ({ path: ['body', ...issue.path.map(String)].join('.'), message: issue.message })),
+    );
   }
   return parsed.data;
 }
@@ -101,7 +109,13 @@ export async function receiveVerifiedWebhooks(
 }
 
 /** What became of a received webhook: its outcome and note, or null when it was never received (or its applying failed). */
-export async function webhookReceiptOf(db: Kysely<any>, webhookId: string): Promise<{ outcome: ReceiveOutcome; note: string | null } | null> {
-  const { rows } = await sql<{ outcome: ReceiveOutcome; note: string | null }>`select outcome, note from tt_webhook_receipts where webhook_id = ${webhookId}`.execute(db);
+export async function webhookReceiptOf(
+  db: Kysely<any>,
+  webhookId: string,
+): Promise<{ outcome: ReceiveOutcome; note: string | null } | null> {
+  const { rows } = await sql<{
+    outcome: ReceiveOutcome;
+    note: string | null;
+  }>`select outcome, note from tt_webhook_receipts where webhook_id = ${webhookId}`.execute(db);
   return rows[0] ?? null;
 }

@@ -11,7 +11,11 @@ import { signatureHeaderName, signWebhook } from './webhook-signature.ts';
 export const webhookStreamPrefix = 'webhook-';
 export const webhookTimerKind = 'webhook_delivery';
 export const webhookDeliveryLimits = {
-  maxAttempts: 5, retryBaseDelayMs: 1000, retryMaxDelayMs: 60_000, maxLoggedBodyChars: 4000, transportTimeoutMs: 10_000,
+  maxAttempts: 5,
+  retryBaseDelayMs: 1000,
+  retryMaxDelayMs: 60_000,
+  maxLoggedBodyChars: 4000,
+  transportTimeoutMs: 10_000,
   /** Deliveries of one batch sent at once: a clock advance step's webhooks go together, so the receiving end writes them in fewer group-commit rounds. */
   concurrency: 32,
 } as const;
@@ -103,26 +107,55 @@ export function planWebhookDelivery(input: WebhookDeliveryInput, deliveryId: str
   return {
     deliveryId,
     row: {
-      deliveryId, ref: input.ref, webhookId: input.body.id, transactionId: input.body.transactionId, type: input.body.type, body, url: input.url,
-      injection: input.injection, dueAt: input.dueAt.toISOString(), createdAt: input.now.toISOString(),
+      deliveryId,
+      ref: input.ref,
+      webhookId: input.body.id,
+      transactionId: input.body.transactionId,
+      type: input.body.type,
+      body,
+      url: input.url,
+      injection: input.injection,
+      dueAt: input.dueAt.toISOString(),
+      createdAt: input.now.toISOString(),
     },
     append: {
       streamId: `${webhookStreamPrefix}${deliveryId}`,
       expectedVersion: 'no_stream',
-      events: [{
-        type: 'WebhookDeliveryScheduled',
-        data: { deliveryId, webhookId: input.body.id, type: input.body.type, transactionId: input.body.transactionId, url: input.url, body, dueAt: input.dueAt.toISOString(), injection: input.injection, scheduledAt: input.now.toISOString() },
-        metadata: buildMetadata({ actor: systemActor, correlationId: input.correlationId, step: 'WebhookDeliveryScheduled', service: 'webhooks', attempt: 0 }),
-      }],
+      events: [
+        {
+          type: 'WebhookDeliveryScheduled',
+          data: {
+            deliveryId,
+            webhookId: input.body.id,
+            type: input.body.type,
+            transactionId: input.body.transactionId,
+            url: input.url,
+            body,
+            dueAt: input.dueAt.toISOString(),
+            injection: input.injection,
+            scheduledAt: input.now.toISOString(),
+          },
+          metadata: buildMetadata({
+            actor: systemActor,
+            correlationId: input.correlationId,
+            step: 'WebhookDeliveryScheduled',
+            service: 'webhooks',
+            attempt: 0,
+          }),
+        },
+      ],
     },
-    timer: input.withTimer === false ? null : {
-      id: randomUUID(),
-      kind: webhookTimerKind,
-      ref: `${deliveryId}:1`,
-      transactionId: input.body.transactionId,
-      dueAt: input.dueAt,
-      payload: { deliveryId, attempt: 1 },
-    },
+    timer:
+      input.withTimer === false
+        ? null
+        : {
+            id: randomUUID(),
+            kind: webhookTimerKind,
+            ref: `${deliveryId}:1`,
+            transactionId: input.body.transactionId,
+            dueAt: input.dueAt,
+            payload: { deliveryId, attempt: 1 },
+          },
   };
 }
 
@@ -132,7 +165,10 @@ export function planWebhookDelivery(input: WebhookDeliveryInput, deliveryId: str
  * call with the same ref schedules nothing and answers null. (Commands write the same plan in
  * their append's statement instead: see the application's command effects.)
  */
-export async function scheduleWebhookDelivery(db: Kysely<any>, input: WebhookDeliveryInput): Promise<{ deliveryId: string; timer: Timer | null } | null> {
+export async function scheduleWebhookDelivery(
+  db: Kysely<any>,
+  input: WebhookDeliveryInput,
+): Promise<{ deliveryId: string; timer: Timer | null } | null> {
   const plan = planWebhookDelivery(input);
   const { row } = plan;
   const inserted = await sql<{ delivery_id: string }>`
@@ -165,7 +201,9 @@ interface DeliveryRow {
 
 /** The deliveries in the order asked (NotFoundError for an unknown one). */
 async function readDeliveries(db: Kysely<any>, deliveryIds: readonly string[]): Promise<DeliveryRow[]> {
-  const result = await sql<DeliveryRow>`select * from tt_webhook_deliveries where delivery_id = any(${[...deliveryIds]}::uuid[])`.execute(db);
+  const result = await sql<DeliveryRow>`select * from tt_webhook_deliveries where delivery_id = any(${[...deliveryIds]}::uuid[])`.execute(
+    db,
+  );
   const byId = new Map(result.rows.map((row) => [row.delivery_id, row]));
   return deliveryIds.map((deliveryId) => {
     const row = byId.get(deliveryId);
@@ -195,7 +233,11 @@ export interface DeliverOptions {
  * backoff, up to maxAttempts. Every attempt is logged: WebhookDeliveryAttempted plus its row.
  * An operator's redelivery (`manual`) is never dropped.
  */
-export async function deliverWebhook(db: Kysely<any>, deliveryId: string, options: DeliverOptions & { manual?: boolean }): Promise<DeliveryAttemptView> {
+export async function deliverWebhook(
+  db: Kysely<any>,
+  deliveryId: string,
+  options: DeliverOptions & { manual?: boolean },
+): Promise<DeliveryAttemptView> {
   const [view] = await deliverWebhooks(db, [deliveryId], options);
   return view!;
 }
@@ -206,7 +248,11 @@ export async function deliverWebhook(db: Kysely<any>, deliveryId: string, option
  * attempt event with their rows, statuses and retry timers in the same statement. Recording them
  * one by one is the fallback when the batch's record fails (a concurrent attempt of one of them).
  */
-export async function deliverWebhooks(db: Kysely<any>, deliveryIds: readonly string[], options: DeliverOptions & { manual?: boolean }): Promise<DeliveryAttemptView[]> {
+export async function deliverWebhooks(
+  db: Kysely<any>,
+  deliveryIds: readonly string[],
+  options: DeliverOptions & { manual?: boolean },
+): Promise<DeliveryAttemptView[]> {
   const deliveries = await readDeliveries(db, deliveryIds);
   const attempts: AttemptRecord[] = new Array(deliveries.length);
   await runBounded([...deliveries.keys()], webhookDeliveryLimits.concurrency, async (index) => {
@@ -269,7 +315,11 @@ function renumbered(attempt: AttemptRecord, number: number): AttemptRecord {
   const nextRetryAt = retry ? attempt.view.nextRetryAt : null;
   const status = retry || attempt.view.outcome !== 'failed' ? attempt.record.status : 'failed';
   const retryTimer = retry
-    ? { ...(attempt.record.retryTimer as Record<string, unknown>), ref: `${deliveryId}:${number + 1}`, payload: { deliveryId, attempt: number + 1 } }
+    ? {
+        ...(attempt.record.retryTimer as Record<string, unknown>),
+        ref: `${deliveryId}:${number + 1}`,
+        payload: { deliveryId, attempt: number + 1 },
+      }
     : null;
   return {
     ...attempt,
@@ -317,9 +367,18 @@ async function attemptDelivery(delivery: DeliveryRow, options: DeliverOptions & 
   const outcome: DeliveryAttemptView['outcome'] = dropped ? 'dropped' : delivered ? 'delivered' : 'failed';
   const retry = outcome === 'failed' && !options.manual && attempt < webhookDeliveryLimits.maxAttempts;
   const nextRetryAt = retry
-    ? new Date(now.getTime() + backoffDelayMs({ attempt, baseDelayMs: webhookDeliveryLimits.retryBaseDelayMs, maxDelayMs: webhookDeliveryLimits.retryMaxDelayMs, random: 0.5 }))
+    ? new Date(
+        now.getTime() +
+          backoffDelayMs({
+            attempt,
+            baseDelayMs: webhookDeliveryLimits.retryBaseDelayMs,
+            maxDelayMs: webhookDeliveryLimits.retryMaxDelayMs,
+            random: 0.5,
+          }),
+      )
     : null;
-  const status: DeliveryView['status'] = outcome === 'delivered' ? 'delivered' : outcome === 'dropped' ? 'dropped' : retry ? 'retrying' : 'failed';
+  const status: DeliveryView['status'] =
+    outcome === 'delivered' ? 'delivered' : outcome === 'dropped' ? 'dropped' : retry ? 'retrying' : 'failed';
   if (outcome === 'failed' && stepError === null) {
     const message = `the receiver answered ${response?.status ?? 'nothing'}`;
     stepError = { message, stack: `WebhookDeliveryError: ${message}\n    at webhooks.deliver (${delivery.url}, attempt ${attempt})` };
@@ -336,9 +395,25 @@ async function attemptDelivery(delivery: DeliveryRow, options: DeliverOptions & 
     nextRetryAt: nextRetryAt?.toISOString() ?? null,
   };
   const record = {
-    deliveryId, attempt, at: now.toISOString(), request: view.request, response: view.response, statusCode: view.status, outcome, dropped, error,
-    status, nextRetryAt: nextRetryAt?.toISOString() ?? null,
-    retryTimer: nextRetryAt ? { id: randomUUID(), ref: `${deliveryId}:${attempt + 1}`, transactionId: delivery.transaction_id, payload: { deliveryId, attempt: attempt + 1 } } : null,
+    deliveryId,
+    attempt,
+    at: now.toISOString(),
+    request: view.request,
+    response: view.response,
+    statusCode: view.status,
+    outcome,
+    dropped,
+    error,
+    status,
+    nextRetryAt: nextRetryAt?.toISOString() ?? null,
+    retryTimer: nextRetryAt
+      ? {
+          id: randomUUID(),
+          ref: `${deliveryId}:${attempt + 1}`,
+          transactionId: delivery.transaction_id,
+          payload: { deliveryId, attempt: attempt + 1 },
+        }
+      : null,
   };
   return { delivery, view, record, manual: options.manual ?? false, durationMs, error: stepError };
 }
@@ -349,25 +424,53 @@ async function attemptDelivery(delivery: DeliveryRow, options: DeliverOptions & 
  * timer). Answers each attempt's retry timer, or null.
  */
 async function recordAttempts(db: Kysely<any>, attempts: readonly AttemptRecord[]): Promise<(Timer | null)[]> {
-  const appended = await appendToStreams(db, attempts.map(({ delivery, view, manual, durationMs, error }) => ({
-    streamId: `${webhookStreamPrefix}${delivery.delivery_id}`,
-    expectedVersion: 'stream_exists' as const,
-    events: [{
-      type: 'WebhookDeliveryAttempted',
-      data: { deliveryId: delivery.delivery_id, webhookId: delivery.webhook_id, transactionId: delivery.transaction_id, manual, ...view },
-      metadata: buildMetadata({
-        actor: systemActor, correlationId: delivery.transaction_id, step: 'WebhookDeliveryAttempted', service: 'webhooks', attempt: view.attempt, durationMs, error,
-      }),
-    }],
-  })), {
-    alongside: sql`(select jsonb_agg(tt_record_webhook_attempt(r.value) order by r.ordinality)
+  const appended = await appendToStreams(
+    db,
+    attempts.map(({ delivery, view, manual, durationMs, error }) => ({
+      streamId: `${webhookStreamPrefix}${delivery.delivery_id}`,
+      expectedVersion: 'stream_exists' as const,
+      events: [
+        {
+          type: 'WebhookDeliveryAttempted',
+          data: {
+            deliveryId: delivery.delivery_id,
+            webhookId: delivery.webhook_id,
+            transactionId: delivery.transaction_id,
+            manual,
+            ...view,
+          },
+          metadata: buildMetadata({
+            actor: systemActor,
+            correlationId: delivery.transaction_id,
+            step: 'WebhookDeliveryAttempted',
+            service: 'webhooks',
+            attempt: view.attempt,
+            durationMs,
+            error,
+          }),
+        },
+      ],
+    })),
+    {
+      alongside: sql`(select jsonb_agg(tt_record_webhook_attempt(r.value) order by r.ordinality)
                       from jsonb_array_elements(${JSON.stringify(attempts.map((attempt) => attempt.record))}::jsonb) with ordinality r)`,
-  });
+    },
+  );
   const scheduled = (appended.alongside ?? []) as ({ id: string; ref: string; dueAt: string; payload: Record<string, unknown> } | null)[];
   return attempts.map(({ delivery }, index) => {
     const timer = scheduled[index];
     return timer
-      ? { id: timer.id, kind: webhookTimerKind, transactionId: delivery.transaction_id, ref: timer.ref, dueAt: new Date(timer.dueAt), payload: timer.payload, state: 'pending', firedBy: null, claims: 0 }
+      ? {
+          id: timer.id,
+          kind: webhookTimerKind,
+          transactionId: delivery.transaction_id,
+          ref: timer.ref,
+          dueAt: new Date(timer.dueAt),
+          payload: timer.payload,
+          state: 'pending',
+          firedBy: null,
+          claims: 0,
+        }
       : null;
   });
 }
@@ -417,7 +520,11 @@ const isCursorTime = (text: string) => cursorTimePattern.test(text) && new Date(
 export async function listDeliveries(db: Kysely<any>, options: ListDeliveriesOptions = {}): Promise<Page<DeliveryView>> {
   const limit = pageSize(options.limit);
   const after = options.cursor
-    ? decodeCursor(options.cursor, 3, ([createdAt, dueAt, deliveryId]) => isCursorTime(createdAt!) && isCursorTime(dueAt!) && uuidPattern.test(deliveryId!))
+    ? decodeCursor(
+        options.cursor,
+        3,
+        ([createdAt, dueAt, deliveryId]) => isCursorTime(createdAt!) && isCursorTime(dueAt!) && uuidPattern.test(deliveryId!),
+      )
     : null;
   const deliveries = await sql<DeliveryRow & { created_key: string; due_key: string }>`
     select *, to_char(created_at at time zone 'UTC', ${cursorTimeFormat}) as created_key, to_char(due_at at time zone 'UTC', ${cursorTimeFormat}) as due_key
@@ -438,8 +545,16 @@ async function deliveryViewsOf(db: Kysely<any>, deliveries: readonly DeliveryRow
   if (deliveries.length === 0) return [];
   const ids = deliveries.map((row) => row.delivery_id);
   const attempts = await sql<{
-    delivery_id: string; attempt: number; at: Date; request: WebhookRequest | null; response: WebhookResponse | null;
-    status_code: number | null; outcome: DeliveryAttemptView['outcome']; dropped: boolean; error: string | null; next_retry_at: Date | null;
+    delivery_id: string;
+    attempt: number;
+    at: Date;
+    request: WebhookRequest | null;
+    response: WebhookResponse | null;
+    status_code: number | null;
+    outcome: DeliveryAttemptView['outcome'];
+    dropped: boolean;
+    error: string | null;
+    next_retry_at: Date | null;
   }>`select * from tt_webhook_attempts where delivery_id = any(${ids}::uuid[]) order by delivery_id, attempt`.execute(db);
   const byDelivery = new Map<string, DeliveryAttemptView[]>();
   for (const row of attempts.rows) {

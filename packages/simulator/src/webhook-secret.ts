@@ -28,7 +28,9 @@ const secretBytes = 32;
  * database both end up with the first one's (the insert that loses changes nothing).
  */
 export async function loadOrCreateWebhookSecret(db: Kysely<any>): Promise<string> {
-  await sql`insert into tt_webhook_secret (id, secret) values (1, ${randomBytes(secretBytes).toString('base64url')}) on conflict (id) do nothing`.execute(db);
+  await sql`insert into tt_webhook_secret (id, secret) values (1, ${randomBytes(secretBytes).toString('base64url')}) on conflict (id) do nothing`.execute(
+    db,
+  );
   const stored = await sql<{ secret: string }>`select secret from tt_webhook_secret where id = 1`.execute(db);
   const secret = stored.rows[0]?.secret;
   if (!secret) throw new Error('tt_webhook_secret has no row after it was made');

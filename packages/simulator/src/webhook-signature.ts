@@ -9,7 +9,10 @@ export type SignatureProblem = 'missing' | 'malformed' | 'stale' | 'mismatch';
 export class WebhookSignatureError extends Error {
   readonly code = 'validation_failed' as const;
   readonly errors: { path: string; message: string }[];
-  constructor(readonly problem: SignatureProblem, message: string) {
+  constructor(
+    readonly problem: SignatureProblem,
+    message: string,
+  ) {
     super(message);
     this.name = 'WebhookSignatureError';
     this.errors = [{ path: `headers.${signatureHeaderName.toLowerCase()}`, message }];

@@ -3,13 +3,18 @@ import { describe, expect, it } from 'vitest';
 import { authorize, seededRandom, signWebhook, verifyWebhookSignature, WebhookSignatureError } from '../src/index.ts';
 
 const state = (amountMinor: number, successRate = 0.5, seed = 42): TransactionState => ({
-  ...initialState(), transactionId: '00000000-0000-4000-8000-000000000001', amountMinor, simulation: { ...defaultSimulation, successRate, seed },
+  ...initialState(),
+  transactionId: '00000000-0000-4000-8000-000000000001',
+  amountMinor,
+  simulation: { ...defaultSimulation, successRate, seed },
 });
 const now = new Date('2026-01-01T00:00:00.000Z');
 
 describe('gateway', () => {
   it('is deterministic for the same seed, transaction and attempt', () => {
-    const runs = [1, 2].map(() => Array.from({ length: 20 }, (_, attempt) => authorize({ state: state(1234), attempt: attempt + 1, now }).outcome));
+    const runs = [1, 2].map(() =>
+      Array.from({ length: 20 }, (_, attempt) => authorize({ state: state(1234), attempt: attempt + 1, now }).outcome),
+    );
     expect(runs[0]).toEqual(runs[1]);
     expect(new Set(runs[0])).toEqual(new Set(['authorized', 'declined']));
     const other = Array.from({ length: 20 }, (_, attempt) => authorize({ state: state(1234, 0.5, 43), attempt: attempt + 1, now }).outcome);

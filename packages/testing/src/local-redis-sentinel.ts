@@ -38,7 +38,10 @@ export interface LocalRedisSentinelGroup {
 
 function binary(name: 'redis-server' | 'redis-sentinel' | 'redis-cli'): string {
   const path = `/usr/bin/${name}`;
-  if (!existsSync(path)) throw new Error(`${path} not found: apt-get install -y ${name === 'redis-cli' ? 'redis-tools' : name} (infra/ensure-test-tools.mjs installs it as root)`);
+  if (!existsSync(path))
+    throw new Error(
+      `${path} not found: apt-get install -y ${name === 'redis-cli' ? 'redis-tools' : name} (infra/ensure-test-tools.mjs installs it as root)`,
+    );
   return path;
 }
 
@@ -48,7 +51,10 @@ async function waitForPort(port: number, child: ChildProcess, what: string): Pro
     if (child.exitCode !== null) throw new Error(`${what} exited with code ${child.exitCode}`);
     const open = await new Promise<boolean>((resolve) => {
       const socket = connect(port, '127.0.0.1');
-      socket.once('connect', () => { socket.destroy(); resolve(true); });
+      socket.once('connect', () => {
+        socket.destroy();
+        resolve(true);
+      });
       socket.once('error', () => resolve(false));
     });
     if (open) return;
@@ -68,10 +74,15 @@ async function kill(child: ChildProcess | undefined): Promise<void> {
 /** One command through redis-cli; its output lines. */
 export async function redisCli(port: number, ...args: string[]): Promise<string[]> {
   const { stdout } = await run(binary('redis-cli'), ['-h', '127.0.0.1', '-p', String(port), ...args], { timeout: 5_000 });
-  return stdout.split('\n').map((line) => line.trim()).filter((line) => line !== '');
+  return stdout
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line !== '');
 }
 
-export async function startLocalRedisSentinelGroup(options: { masterName?: string; downAfterMs?: number } = {}): Promise<LocalRedisSentinelGroup> {
+export async function startLocalRedisSentinelGroup(
+  options: { masterName?: string; downAfterMs?: number } = {},
+): Promise<LocalRedisSentinelGroup> {
   const masterName = options.masterName ?? 'tracktrove';
   const downAfterMs = options.downAfterMs ?? 1_000;
   const dir = await mkdtemp(join(tmpdir(), 'tracktrove-sentinel-'));
@@ -83,7 +94,20 @@ export async function startLocalRedisSentinelGroup(options: { masterName?: strin
   const startNode = async (port: number, replicaOf?: number) => {
     const nodeDir = join(dir, `node-${port}`);
     await run('mkdir', ['-p', nodeDir]);
-    const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', nodeDir, '--notify-keyspace-events', ''];
+    const args = [
+      '--port',
+      String(port),
+      '--bind',
+      '127.0.0.1',
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+      '--dir',
+      nodeDir,
+      '--notify-keyspace-events',
+      '',
+    ];
     if (replicaOf !== undefined) args.push('--replicaof', '127.0.0.1', String(replicaOf));
     const child = spawn(binary('redis-server'), args, { stdio: 'ignore' });
     nodes.set(port, child);
@@ -101,16 +125,19 @@ export async function startLocalRedisSentinelGroup(options: { masterName?: strin
     for (const port of sentinelPorts) {
       const config = join(dir, `sentinel-${port}.conf`);
       // Sentinel rewrites its configuration file (what it learns of replicas, failovers, epochs).
-      await writeFile(config, [
-        `port ${port}`,
-        'bind 127.0.0.1',
-        `dir ${dir}`,
-        `sentinel monitor ${masterName} 127.0.0.1 ${masterPort} 2`,
-        `sentinel down-after-milliseconds ${masterName} ${downAfterMs}`,
-        `sentinel failover-timeout ${masterName} 10000`,
-        `sentinel parallel-syncs ${masterName} 1`,
-        '',
-      ].join('\n'));
+      await writeFile(
+        config,
+        [
+          `port ${port}`,
+          'bind 127.0.0.1',
+          `dir ${dir}`,
+          `sentinel monitor ${masterName} 127.0.0.1 ${masterPort} 2`,
+          `sentinel down-after-milliseconds ${masterName} ${downAfterMs}`,
+          `sentinel failover-timeout ${masterName} 10000`,
+          `sentinel parallel-syncs ${masterName} 1`,
+          '',
+        ].join('\n'),
+      );
       const child = spawn(binary('redis-sentinel'), [config], { stdio: 'ignore' });
       sentinels.push(child);
       await waitForPort(port, child, `redis-sentinel on ${port}`);

@@ -73,8 +73,12 @@ export interface LocalPostgresOptions {
  * e.g. `shared_preload_libraries=pg_stat_statements` (the soak then reports its top statements).
  */
 function extraSettings(): string[] {
-  const settings = (process.env.LOCAL_PG_SETTINGS ?? '').split(',').map((pair) => pair.trim()).filter(Boolean);
-  for (const setting of settings) if (!/^[a-z_.]+=[\w.,:/-]+$/.test(setting)) throw new Error(`LOCAL_PG_SETTINGS: not a name=value pair: ${setting}`);
+  const settings = (process.env.LOCAL_PG_SETTINGS ?? '')
+    .split(',')
+    .map((pair) => pair.trim())
+    .filter(Boolean);
+  for (const setting of settings)
+    if (!/^[a-z_.]+=[\w.,:/-]+$/.test(setting)) throw new Error(`LOCAL_PG_SETTINGS: not a name=value pair: ${setting}`);
   return settings.map((setting) => `-c ${setting}`);
 }
 
@@ -144,7 +148,10 @@ async function waitForPort(port: number, child: ChildProcess): Promise<void> {
     if (child.exitCode !== null) throw new Error(`redis-server exited with code ${child.exitCode}`);
     const open = await new Promise<boolean>((resolve) => {
       const socket = connect(port, '127.0.0.1');
-      socket.once('connect', () => { socket.destroy(); resolve(true); });
+      socket.once('connect', () => {
+        socket.destroy();
+        resolve(true);
+      });
       socket.once('error', () => resolve(false));
     });
     if (open) return;
@@ -159,7 +166,11 @@ export async function startLocalRedis(): Promise<LocalService> {
   const port = await freePort();
   let child: ChildProcess | undefined;
   const start = async () => {
-    child = spawn(binary, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--notify-keyspace-events', 'Ex'], { stdio: 'ignore' });
+    child = spawn(
+      binary,
+      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--notify-keyspace-events', 'Ex'],
+      { stdio: 'ignore' },
+    );
     await waitForPort(port, child);
   };
   const stop = async () => {
@@ -174,7 +185,9 @@ export async function startLocalRedis(): Promise<LocalService> {
   await start();
   return {
     url: `redis://127.0.0.1:${port}`,
-    async start() { if (!child) await start(); },
+    async start() {
+      if (!child) await start();
+    },
     stop,
     // stop() is a SIGKILL already: Redis here keeps nothing on disk.
     crash: stop,
@@ -202,8 +215,20 @@ export async function startLocalPostgresReplica(primaryUrl: string): Promise<Loc
   }
   await chmod(dataDir, 0o700);
   await runPostgresTool(join(binDir, 'pg_basebackup'), [
-    '-h', primary.hostname, '-p', primary.port, '-U', decodeURIComponent(primary.username || 'postgres'),
-    '-D', dataDir, '-R', '-X', 'stream', '-c', 'fast', '--no-sync',
+    '-h',
+    primary.hostname,
+    '-p',
+    primary.port,
+    '-U',
+    decodeURIComponent(primary.username || 'postgres'),
+    '-D',
+    dataDir,
+    '-R',
+    '-X',
+    'stream',
+    '-c',
+    'fast',
+    '--no-sync',
   ]);
   const port = await freePort();
   const options = [

@@ -65,6 +65,10 @@ export async function topStatements(url: string, limit = 15): Promise<string[]> 
 }
 
 /** One query on a database (a test's look at rows the API does not show, e.g. who fired a timer). */
-export async function queryDatabase<Row extends Record<string, unknown>>(url: string, text: string, values: unknown[] = []): Promise<Row[]> {
+export async function queryDatabase<Row extends Record<string, unknown>>(
+  url: string,
+  text: string,
+  values: unknown[] = [],
+): Promise<Row[]> {
   return onAdmin(url, async (client) => (await client.query<Row>(text, values)).rows);
 }

@@ -15,7 +15,9 @@ describe('test services', () => {
     expect(first!.name).not.toBe(second!.name);
     const client = new pg.Client({ connectionString: first!.url });
     await client.connect();
-    const { rows } = await client.query<{ db: string; version: string }>('select current_database() as db, current_setting(\'server_version_num\') as version');
+    const { rows } = await client.query<{ db: string; version: string }>(
+      "select current_database() as db, current_setting('server_version_num') as version",
+    );
     await client.end();
     expect(rows[0]!.db).toBe(first!.name);
     expect(Number(rows[0]!.version)).toBeGreaterThanOrEqual(140000);
@@ -26,7 +28,10 @@ describe('test services', () => {
     const reply = await new Promise<string>((resolve, reject) => {
       const socket = connect(Number(url.port), url.hostname);
       socket.once('error', reject);
-      socket.once('data', (data) => { socket.destroy(); resolve(data.toString()); });
+      socket.once('data', (data) => {
+        socket.destroy();
+        resolve(data.toString());
+      });
       socket.write('PING\r\n');
     });
     expect(reply).toBe('+PONG\r\n');

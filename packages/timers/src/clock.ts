@@ -65,16 +65,20 @@ export function createSandboxClock(db: Kysely<any>, wallClock: () => number = Da
       return new Date(wall + cachedOffsetMs);
     },
     async record({ fromMs, toMs, firedTimers, actor, correlationId }) {
-      const result = await appendToStreams(db, [{
-        streamId: clockStreamId,
-        expectedVersion: 'any',
-        events: [{
-          eventId: randomUUID(),
-          type: 'ClockAdvanced',
-          data: { byMs: toMs - fromMs, from: new Date(fromMs).toISOString(), to: new Date(toMs).toISOString(), firedTimers },
-          metadata: buildMetadata({ actor: actor as Actor, correlationId, step: 'ClockAdvanced', service: 'clock' }),
-        }],
-      }]);
+      const result = await appendToStreams(db, [
+        {
+          streamId: clockStreamId,
+          expectedVersion: 'any',
+          events: [
+            {
+              eventId: randomUUID(),
+              type: 'ClockAdvanced',
+              data: { byMs: toMs - fromMs, from: new Date(fromMs).toISOString(), to: new Date(toMs).toISOString(), firedTimers },
+              metadata: buildMetadata({ actor: actor as Actor, correlationId, step: 'ClockAdvanced', service: 'clock' }),
+            },
+          ],
+        },
+      ]);
       return result.position;
     },
   };
@@ -84,15 +88,19 @@ export function createSandboxClock(db: Kysely<any>, wallClock: () => number = Da
 export function advanceTarget(nowMs: number, advance: ClockAdvance): number {
   let targetMs: number;
   if ('ms' in advance) {
-    if (!Number.isSafeInteger(advance.ms) || advance.ms < 0) throw new ValidationError([{ path: 'ms', message: 'must be a whole number of milliseconds >= 0' }]);
+    if (!Number.isSafeInteger(advance.ms) || advance.ms < 0)
+      throw new ValidationError([{ path: 'ms', message: 'must be a whole number of milliseconds >= 0' }]);
     targetMs = nowMs + advance.ms;
   } else {
     targetMs = advance.to instanceof Date ? advance.to.getTime() : Date.parse(advance.to);
     if (Number.isNaN(targetMs)) throw new ValidationError([{ path: 'to', message: 'must be an ISO 8601 timestamp' }]);
-    if (targetMs < nowMs) throw new ValidationError([{ path: 'to', message: `the clock never goes backwards (now is ${new Date(nowMs).toISOString()})` }]);
+    if (targetMs < nowMs)
+      throw new ValidationError([{ path: 'to', message: `the clock never goes backwards (now is ${new Date(nowMs).toISOString()})` }]);
   }
   if (targetMs - nowMs > clockLimits.maxAdvanceMs) {
-    throw new ValidationError([{ path: 'ms' in advance ? 'ms' : 'to', message: `at most ${clockLimits.maxAdvanceMs} ms (366 days) per advance` }]);
+    throw new ValidationError([
+      { path: 'ms' in advance ? 'ms' : 'to', message: `at most ${clockLimits.maxAdvanceMs} ms (366 days) per advance` },
+    ]);
   }
   return targetMs;
 }

@@ -66,7 +66,9 @@ export const timerMigrations: Record<string, Migration> = {
       await sql`alter table tt_settlement_batches alter column position type text collate "C"`.execute(db);
       await sql`drop index tt_settlement_batches_date`.execute(db);
       await sql`create index tt_settlement_batches_order on tt_settlement_batches (settlement_date desc, position desc)`.execute(db);
-      await sql`create index tt_settlement_batches_vendor on tt_settlement_batches (vendor_id, settlement_date desc, position desc)`.execute(db);
+      await sql`create index tt_settlement_batches_vendor on tt_settlement_batches (vendor_id, settlement_date desc, position desc)`.execute(
+        db,
+      );
     },
   },
   // Claims are counted, not only the events they lead to: the domain refuses a duplicate event, so a

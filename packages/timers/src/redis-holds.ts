@@ -58,7 +58,12 @@ export interface RedisHoldsOptions {
 }
 
 export const redisHoldLimits = {
-  pollIntervalMs: 100, pollBatchSize: 500, fireBatchSize: 100, fireConcurrency: 3, maxQueuedFires: 20_000, commandTimeoutMs: 1000,
+  pollIntervalMs: 100,
+  pollBatchSize: 500,
+  fireBatchSize: 100,
+  fireConcurrency: 3,
+  maxQueuedFires: 20_000,
+  commandTimeoutMs: 1000,
   /** Holds registered by one MULTI: registrations made while one is in flight wait for the next. */
   registerBatchSize: 500,
   /** Registrations waiting for a batch; past it a hold is left to the PostgreSQL sweeper. */
@@ -84,14 +89,15 @@ function redisConnector(options: RedisHoldsOptions): (connection: ConnectionOpti
   if (sentinel) {
     if (url) throw new Error('redis holds: give either url or sentinel, not both');
     if (sentinel.sentinels.length === 0) throw new Error('redis holds: sentinel needs at least one sentinel address');
-    return (connection) => new Redis({
-      ...connection,
-      sentinels: sentinel.sentinels.map(({ host, port }) => ({ host, port })),
-      name: sentinel.masterName,
-      role: 'master',
-      failoverDetector: true,
-      sentinelRetryStrategy: (times: number) => Math.min(100 * times, 2000),
-    });
+    return (connection) =>
+      new Redis({
+        ...connection,
+        sentinels: sentinel.sentinels.map(({ host, port }) => ({ host, port })),
+        name: sentinel.masterName,
+        role: 'master',
+        failoverDetector: true,
+        sentinelRetryStrategy: (times: number) => Math.min(100 * times, 2000),
+      });
   }
   if (!url) throw new Error('redis holds: url or sentinel is required');
   return (connection) => new Redis(url, connection);
@@ -142,29 +148,30 @@ export function createRedisHolds(options: RedisHoldsOptions): RedisHolds {
   // batch instead of four commands per hold (group-commit.ts).
   const multiLimits = { maxBatch: redisHoldLimits.registerBatchSize, maxInFlight: 1, maxQueued: redisHoldLimits.maxQueuedRegistrations };
   const done = { ok: true, value: undefined } as const;
-  const register = createGroupCommit<{ timerId: string; dueAtMs: number; ttlMs: number }, void>(
-    multiLimits,
-    async (holds) => {
-      const multi = client.multi();
-      for (const hold of holds) multi.set(`${holdKeyPrefix}${hold.timerId}`, '1', 'PX', hold.ttlMs);
-      await observed(multi.zadd(zsetKey, ...holds.flatMap((hold) => [hold.dueAtMs, hold.timerId])).exec());
-      return holds.map(() => done);
-    },
-  );
+  const register = createGroupCommit<{ timerId: string; dueAtMs: number; ttlMs: number }, void>(multiLimits, async (holds) => {
+    const multi = client.multi();
+    for (const hold of holds) multi.set(`${holdKeyPrefix}${hold.timerId}`, '1', 'PX', hold.ttlMs);
+    await observed(multi.zadd(zsetKey, ...holds.flatMap((hold) => [hold.dueAtMs, hold.timerId])).exec());
+    return holds.map(() => done);
+  });
   // Holds resolved by concurrent commands leave together too: one MULTI per batch.
-  const unregister = createGroupCommit<string, void>(
-    multiLimits,
-    async (timerIds) => {
-      await observed(client.multi().del(...timerIds.map((id) => `${holdKeyPrefix}${id}`)).zrem(zsetKey, ...timerIds).exec());
-      return timerIds.map(() => done);
-    },
-  );
+  const unregister = createGroupCommit<string, void>(multiLimits, async (timerIds) => {
+    await observed(
+      client
+        .multi()
+        .del(...timerIds.map((id) => `${holdKeyPrefix}${id}`))
+        .zrem(zsetKey, ...timerIds)
+        .exec(),
+    );
+    return timerIds.map(() => done);
+  });
 
   subscriber.on('message', (_channel: string, key: string) => {
     if (!key.startsWith(holdKeyPrefix) || down()) return;
     const timerId = key.slice(holdKeyPrefix.length);
     // Only the path (and the process) that removes the hold from the sorted set fires it.
-    client.zrem(zsetKey, timerId)
+    client
+      .zrem(zsetKey, timerId)
       .then((removed) => {
         if (removed === 1) enqueue([timerId], 'redis_notification');
       })
@@ -190,12 +197,23 @@ export function createRedisHolds(options: RedisHoldsOptions): RedisHolds {
     },
     size: () => client.zcard(zsetKey),
     status() {
-      if (down()) return { status: 'simulated_down', detail: 'Redis is marked down by failure injection; the PostgreSQL sweeper fires expiries', notifications };
+      if (down())
+        return {
+          status: 'simulated_down',
+          detail: 'Redis is marked down by failure injection; the PostgreSQL sweeper fires expiries',
+          notifications,
+        };
       if (unanswered()) {
-        return { status: 'down', detail: `connected, but commands get no answer within ${redisHoldLimits.commandTimeoutMs} ms; the PostgreSQL sweeper covers`, notifications };
+        return {
+          status: 'down',
+          detail: `connected, but commands get no answer within ${redisHoldLimits.commandTimeoutMs} ms; the PostgreSQL sweeper covers`,
+          notifications,
+        };
       }
       const up = client.status === 'ready' && subscriber.status === 'ready';
-      const master = options.sentinel ? ` (master ${options.sentinel.masterName} at ${client.stream?.remoteAddress}:${client.stream?.remotePort})` : '';
+      const master = options.sentinel
+        ? ` (master ${options.sentinel.masterName} at ${client.stream?.remoteAddress}:${client.stream?.remotePort})`
+        : '';
       const detail = up
         ? notificationDetail || `connected${master}; keyspace notifications on ${channel}`
         : `client ${client.status}, subscriber ${subscriber.status}${lastError ? `: ${lastError}` : ''}; reconnecting, the PostgreSQL sweeper covers`;
@@ -206,10 +224,14 @@ export function createRedisHolds(options: RedisHoldsOptions): RedisHolds {
       running = true;
       await Promise.all([
         client.connect().catch((error: Error) => logger?.warn({ err: error }, 'redis not reachable; retrying in the background')),
-        subscriber.connect().catch((error: Error) => logger?.warn({ err: error }, 'redis subscriber not reachable; retrying in the background')),
+        subscriber
+          .connect()
+          .catch((error: Error) => logger?.warn({ err: error }, 'redis subscriber not reachable; retrying in the background')),
       ]);
       // ioredis resubscribes by itself after a reconnect.
-      void subscriber.subscribe(channel).catch((error: Error) => logger?.warn({ err: error }, 'subscribe failed; will resubscribe on reconnect'));
+      void subscriber
+        .subscribe(channel)
+        .catch((error: Error) => logger?.warn({ err: error }, 'subscribe failed; will resubscribe on reconnect'));
       if (pollIntervalMs > 0) polls.start();
     },
     async stop() {
@@ -275,7 +297,10 @@ async function enableKeyspaceNotifications(client: Redis): Promise<{ notificatio
  * every database connection. Past the bound a hold is left to the PostgreSQL sweeper. Each batch
  * is the longest run of queue heads found by the same path.
  */
-function boundedFireQueue(fire: RedisHoldsOptions['fire'], logger: Logger | undefined): { enqueue(timerIds: readonly string[], firedBy: FiredBy): void; queued(): number } {
+function boundedFireQueue(
+  fire: RedisHoldsOptions['fire'],
+  logger: Logger | undefined,
+): { enqueue(timerIds: readonly string[], firedBy: FiredBy): void; queued(): number } {
   const queue: Array<{ timerId: string; firedBy: FiredBy }> = [];
   let firing = 0;
   const drainQueue = () => {

@@ -1,7 +1,26 @@
 import { sql, type Kysely } from 'kysely';
-import { awaitsSettlement, buildMetadata, decide, eventSchemaVersions, formatAmount, traceSteps, type Actor, type Currency, type LedgerViolation, type TransactionState } from '@tracktrove/domain';
 import {
-  EventIdConflictError, WrongExpectedVersionError, appendToStreams, decodeCursor, encodeCursor, isPosition, pageSize, type Page, type StreamAppend,
+  awaitsSettlement,
+  buildMetadata,
+  decide,
+  eventSchemaVersions,
+  formatAmount,
+  traceSteps,
+  type Actor,
+  type Currency,
+  type LedgerViolation,
+  type TransactionState,
+} from '@tracktrove/domain';
+import {
+  EventIdConflictError,
+  WrongExpectedVersionError,
+  appendToStreams,
+  decodeCursor,
+  encodeCursor,
+  isPosition,
+  pageSize,
+  type Page,
+  type StreamAppend,
 } from '@tracktrove/event-store';
 import { isConflict, loadTransactions, transactionStreamId, transactionStreamPrefix } from '@tracktrove/commands';
 import { runBounded, uuidV5 } from '@tracktrove/common';
@@ -30,7 +49,8 @@ export const settlementStreamPrefix = 'settlement-';
  * of the day before it; hour 0 is midnight at the end of that day, 00:00 UTC of the date itself.
  */
 export function settlementCutoff(settlementDate: string, cutoffHourUtc = 0): Date {
-  if (!Number.isInteger(cutoffHourUtc) || cutoffHourUtc < 0 || cutoffHourUtc > 23) throw new RangeError(`bad cut-off hour ${cutoffHourUtc}`);
+  if (!Number.isInteger(cutoffHourUtc) || cutoffHourUtc < 0 || cutoffHourUtc > 23)
+    throw new RangeError(`bad cut-off hour ${cutoffHourUtc}`);
   const midnightMs = Date.parse(`${settlementDate}T00:00:00.000Z`);
   return new Date(midnightMs - ((24 - cutoffHourUtc) % 24) * 3_600_000);
 }
@@ -100,7 +120,10 @@ const candidateRepair = '(POST /api/admin/settlement/candidates/sync puts it rig
  * has moved on since its state was folded is left out (its candidate changed with it); the stream
  * versions and the candidates are read in one statement.
  */
-export async function settlementCandidateViolations(db: Kysely<any>, states: ReadonlyMap<string, TransactionState>): Promise<LedgerViolation[]> {
+export async function settlementCandidateViolations(
+  db: Kysely<any>,
+  states: ReadonlyMap<string, TransactionState>,
+): Promise<LedgerViolation[]> {
   const violations: LedgerViolation[] = [];
   const ids = [...states.keys()];
   for (let start = 0; start < ids.length; start += candidateCheckChunk) {
@@ -113,11 +136,17 @@ export async function settlementCandidateViolations(db: Kysely<any>, states: Rea
     for (const row of rows) {
       const state = states.get(row.id)!;
       if (Number(row.version) !== state.version) continue;
-      const violation = (message: string) => violations.push({ invariant: 'settlement_candidates', message: `transaction ${row.id}: ${message}`, entryId: null });
+      const violation = (message: string) =>
+        violations.push({ invariant: 'settlement_candidates', message: `transaction ${row.id}: ${message}`, entryId: null });
       if (!awaitsSettlement(state)) {
-        if (row.completed_at !== null) violation(`a settlement candidate, but ${state.status}${state.settlement ? ' and settled' : ''}${state.refund?.state === 'pending' ? ' with a refund pending' : ''}: a T+1 run must not pay it out ${candidateRepair}`);
+        if (row.completed_at !== null)
+          violation(
+            `a settlement candidate, but ${state.status}${state.settlement ? ' and settled' : ''}${state.refund?.state === 'pending' ? ' with a refund pending' : ''}: a T+1 run must not pay it out ${candidateRepair}`,
+          );
       } else if (row.completed_at === null) {
-        violation(`completed at ${state.completedAt} and awaiting settlement, but not a settlement candidate: no T+1 run would pay it out ${candidateRepair}`);
+        violation(
+          `completed at ${state.completedAt} and awaiting settlement, but not a settlement candidate: no T+1 run would pay it out ${candidateRepair}`,
+        );
       } else if (row.completed_at.getTime() !== Date.parse(state.completedAt)) {
         violation(`a settlement candidate completed at ${row.completed_at.toISOString()}, but it completed at ${state.completedAt}`);
       }
@@ -197,14 +226,18 @@ export async function runSettlement(
   const deadlineMs = Date.now() + (options.budgetMs ?? settlementLimits.runBudgetMs);
   const settledByChunk: Array<Array<{ batchId: string; totalMinor: number; count: number }>> = chunks.map(() => []);
   let complete = candidates.rows.length < settlementLimits.maxCandidatesPerRun;
-  await runBounded(chunks.map((_, index) => index), settlementLimits.concurrentBatches, async (index) => {
-    if (Date.now() >= deadlineMs) {
-      complete = false;
-      return;
-    }
-    const chunk = chunks[index]!;
-    settledByChunk[index] = await settleBatch(db, { ...options, ...chunk, transactionIds: chunk.ids, settlementDate });
-  });
+  await runBounded(
+    chunks.map((_, index) => index),
+    settlementLimits.concurrentBatches,
+    async (index) => {
+      if (Date.now() >= deadlineMs) {
+        complete = false;
+        return;
+      }
+      const chunk = chunks[index]!;
+      settledByChunk[index] = await settleBatch(db, { ...options, ...chunk, transactionIds: chunk.ids, settlementDate });
+    },
+  );
   const batchIds: string[] = [];
   const totals = new Map<string, { amountMinor: number; count: number }>();
   settledByChunk.forEach((settled, index) => {
@@ -233,7 +266,15 @@ export async function runSettlement(
 
 async function settleBatch(
   db: Kysely<any>,
-  input: { vendorId: string; currency: string; transactionIds: string[]; settlementDate: string; now: Date; actor: Actor; correlationId: string },
+  input: {
+    vendorId: string;
+    currency: string;
+    transactionIds: string[];
+    settlementDate: string;
+    now: Date;
+    actor: Actor;
+    correlationId: string;
+  },
 ): Promise<Array<{ batchId: string; totalMinor: number; count: number }>> {
   let remaining = [...input.transactionIds];
   // The vendor's batches of this date so far (an earlier run's, or another chunk's) took the first
@@ -260,16 +301,33 @@ async function settleBatch(
     const totalMinor = states.reduce((sum, state) => sum + state.amountMinor, 0);
     const transactionIds = states.map((state) => state.transactionId);
     const nowIso = input.now.toISOString();
-    const appends: StreamAppend[] = [{
-      streamId: `${settlementStreamPrefix}${batchId}`,
-      expectedVersion: 'no_stream',
-      events: [{
-        eventId: uuidV5(`${batchId}|SettlementBatchCreated`),
-        type: 'SettlementBatchCreated',
-        data: { batchId, vendorId: input.vendorId, settlementDate: input.settlementDate, transactionIds, totalMinor, currency: input.currency, createdAt: nowIso },
-        metadata: buildMetadata({ actor: input.actor, correlationId: input.correlationId, step: 'SettlementBatchCreated', service: 'settlement' }),
-      }],
-    }];
+    const appends: StreamAppend[] = [
+      {
+        streamId: `${settlementStreamPrefix}${batchId}`,
+        expectedVersion: 'no_stream',
+        events: [
+          {
+            eventId: uuidV5(`${batchId}|SettlementBatchCreated`),
+            type: 'SettlementBatchCreated',
+            data: {
+              batchId,
+              vendorId: input.vendorId,
+              settlementDate: input.settlementDate,
+              transactionIds,
+              totalMinor,
+              currency: input.currency,
+              createdAt: nowIso,
+            },
+            metadata: buildMetadata({
+              actor: input.actor,
+              correlationId: input.correlationId,
+              step: 'SettlementBatchCreated',
+              service: 'settlement',
+            }),
+          },
+        ],
+      },
+    ];
     for (const state of states) {
       const events = decide({ type: 'Settle', batchId, settlementDate: input.settlementDate, now: nowIso }, state);
       const traced = traceSteps(state, events, { actor: input.actor, correlationId: input.correlationId, causationId: batchId });
@@ -302,8 +360,9 @@ async function settleBatch(
       // This batch id is taken (by a concurrent run, or another chunk): what is left goes into the
       // next one. Inside the transaction the store finds the batch's event id stored with other
       // content before it meets the stream's version.
-      const batchTaken = (error instanceof WrongExpectedVersionError && error.streamId.startsWith(settlementStreamPrefix))
-        || (error instanceof EventIdConflictError && error.eventIds.includes(appends[0]!.events[0]!.eventId!));
+      const batchTaken =
+        (error instanceof WrongExpectedVersionError && error.streamId.startsWith(settlementStreamPrefix)) ||
+        (error instanceof EventIdConflictError && error.eventIds.includes(appends[0]!.events[0]!.eventId!));
       if (batchTaken) {
         sequence += 1;
         continue;
@@ -332,30 +391,42 @@ const isDate = (text: string) => datePattern.test(text) && new Date(`${text}T00:
  * Settlement batches, latest settlement date first and, within a date, latest written first (by the
  * log position of the batch's events, which is unique and never changes), keyset-paged.
  */
-export async function listSettlementBatches(db: Kysely<any>, options: ListSettlementBatchesOptions = {}): Promise<Page<SettlementBatchView>> {
+export async function listSettlementBatches(
+  db: Kysely<any>,
+  options: ListSettlementBatchesOptions = {},
+): Promise<Page<SettlementBatchView>> {
   const limit = pageSize(options.limit);
   const after = options.cursor ? decodeCursor(options.cursor, 2, ([date, position]) => isDate(date!) && isPosition(position!)) : null;
   const result = await sql<{
-    batch_id: string; vendor_id: string; currency: string; settlement_date: Date | string; transaction_ids: string[];
-    transaction_count: number; total_minor: string; position: string; created_at: Date;
+    batch_id: string;
+    vendor_id: string;
+    currency: string;
+    settlement_date: Date | string;
+    transaction_ids: string[];
+    transaction_count: number;
+    total_minor: string;
+    position: string;
+    created_at: Date;
   }>`
     select * from tt_settlement_batches
     where (${options.settlementDate ?? null}::date is null or settlement_date = ${options.settlementDate ?? null}::date)
       and (${options.vendorId ?? null}::text is null or vendor_id = ${options.vendorId ?? null})
       ${after ? sql`and (settlement_date, position) < (${after[0]}::date, ${after[1]})` : sql``}
     order by settlement_date desc, position desc limit ${limit + 1}`.execute(db);
-  const items = result.rows.slice(0, limit).map((row): SettlementBatchView => ({
-    batchId: row.batch_id,
-    vendorId: row.vendor_id,
-    currency: row.currency,
-    settlementDate: typeof row.settlement_date === 'string' ? row.settlement_date.slice(0, 10) : dateOnly(row.settlement_date),
-    transactionIds: row.transaction_ids,
-    transactionCount: row.transaction_count,
-    totalMinor: Number(row.total_minor),
-    total: formatAmount(Number(row.total_minor), row.currency as Currency),
-    position: row.position,
-    createdAt: new Date(row.created_at).toISOString(),
-  }));
+  const items = result.rows.slice(0, limit).map(
+    (row): SettlementBatchView => ({
+      batchId: row.batch_id,
+      vendorId: row.vendor_id,
+      currency: row.currency,
+      settlementDate: typeof row.settlement_date === 'string' ? row.settlement_date.slice(0, 10) : dateOnly(row.settlement_date),
+      transactionIds: row.transaction_ids,
+      transactionCount: row.transaction_count,
+      totalMinor: Number(row.total_minor),
+      total: formatAmount(Number(row.total_minor), row.currency as Currency),
+      position: row.position,
+      createdAt: new Date(row.created_at).toISOString(),
+    }),
+  );
   const last = items.at(-1);
   return { items, nextCursor: result.rows.length > limit && last ? encodeCursor([last.settlementDate, last.position]) : null };
 }

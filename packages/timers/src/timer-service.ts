@@ -2,7 +2,16 @@ import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Logger } from 'pino';
 import { advanceTarget, type ClockAdvance, type SandboxClock } from './clock.ts';
 import { repeatEvery, runBounded } from '@tracktrove/common';
-import { claimTimers, countPendingTimers, dueTimerIds, earliestPendingDueAt, recordTimerFailure, type FiredBy, type Timer, type TimerKind } from './timer-store.ts';
+import {
+  claimTimers,
+  countPendingTimers,
+  dueTimerIds,
+  earliestPendingDueAt,
+  recordTimerFailure,
+  type FiredBy,
+  type Timer,
+  type TimerKind,
+} from './timer-store.ts';
 
 /**
  * Fires the due timers of one kind together, inside the transaction that claimed them, so the claims
@@ -143,7 +152,8 @@ export function createTimerService(options: TimerServiceOptions): TimerService {
     firedSinceStart += claimed.fired.length;
     if (claimed.fired.length > 0) firedByPath[firedBy] = (firedByPath[firedBy] ?? 0) + claimed.fired.length;
     await runBounded(claimed.followUps, timerLimits.followUpConcurrency, (followUp) =>
-      followUp().catch((error) => logger?.warn({ err: error }, 'timer follow-up failed')));
+      followUp().catch((error) => logger?.warn({ err: error }, 'timer follow-up failed')),
+    );
     return claimed.fired.length;
   }
 
@@ -151,7 +161,8 @@ export function createTimerService(options: TimerServiceOptions): TimerService {
     const now = await clock.now();
     const ids = await dueTimerIds(db, now, batchSize);
     const chunks: string[][] = [];
-    for (let index = 0; index < ids.length; index += timerLimits.fireBatchSize) chunks.push(ids.slice(index, index + timerLimits.fireBatchSize));
+    for (let index = 0; index < ids.length; index += timerLimits.fireBatchSize)
+      chunks.push(ids.slice(index, index + timerLimits.fireBatchSize));
     let fired = 0;
     await runBounded(chunks, timerLimits.fireConcurrency, async (chunk) => {
       fired += await fireTimers(chunk, firedBy);
@@ -217,7 +228,13 @@ export function createTimerService(options: TimerServiceOptions): TimerService {
     firedTimers += await drain('clock_advance', finalDeadlineMs);
     await options.onTick?.(now);
     firedTimers += await drain('clock_advance', finalDeadlineMs);
-    const position = await clock.record({ fromMs, toMs: now.getTime(), firedTimers, actor: context.actor, correlationId: context.correlationId });
+    const position = await clock.record({
+      fromMs,
+      toMs: now.getTime(),
+      firedTimers,
+      actor: context.actor,
+      correlationId: context.correlationId,
+    });
     return { from: new Date(fromMs).toISOString(), now: now.toISOString(), firedTimers, position };
   }
 
@@ -243,7 +260,9 @@ export function createTimerService(options: TimerServiceOptions): TimerService {
       running = true;
       sweeps.start();
       if (options.inProcessWake) {
-        void earliestPendingDueAt(db).then((next) => next && armWake(next)).catch(() => undefined);
+        void earliestPendingDueAt(db)
+          .then((next) => next && armWake(next))
+          .catch(() => undefined);
       }
     },
     async stop() {
@@ -259,7 +278,11 @@ export function createTimerService(options: TimerServiceOptions): TimerService {
  * A wake-up at the earliest due time this process has heard of: `run` fires what is due and answers
  * the next due time, at which it wakes again. Never sleeps longer than maxWakeDelayMs.
  */
-function inProcessWake(clock: SandboxClock, run: () => Promise<Date | null>, logger: Logger | undefined): { arm(dueAt: Date): void; stop(): void } {
+function inProcessWake(
+  clock: SandboxClock,
+  run: () => Promise<Date | null>,
+  logger: Logger | undefined,
+): { arm(dueAt: Date): void; stop(): void } {
   let wakeTimer: NodeJS.Timeout | undefined;
   let wakeAtMs = Number.POSITIVE_INFINITY;
   const arm = (dueAt: Date): void => {
@@ -298,7 +321,13 @@ interface Claimed {
  * Claims the timers still pending among `ids` and runs their kinds' handlers, all in one
  * transaction; the handlers' follow-ups (webhooks to send, Redis to tell) run after it commits.
  */
-async function claimAndHandle(db: Kysely<any>, clock: SandboxClock, handlers: Record<string, BatchTimerHandler>, ids: readonly string[], firedBy: FiredBy): Promise<Claimed> {
+async function claimAndHandle(
+  db: Kysely<any>,
+  clock: SandboxClock,
+  handlers: Record<string, BatchTimerHandler>,
+  ids: readonly string[],
+  firedBy: FiredBy,
+): Promise<Claimed> {
   const followUps: Array<() => Promise<void>> = [];
   const fired = await db.transaction().execute(async (transaction) => {
     followUps.length = 0;
@@ -307,7 +336,9 @@ async function claimAndHandle(db: Kysely<any>, clock: SandboxClock, handlers: Re
     const now = firedBy === 'clock_advance' ? clock.nowCached() : await clock.now(transaction);
     const timers = await claimTimers(transaction, ids, now, firedBy);
     const context: TimerContext = {
-      transaction, now, firedBy,
+      transaction,
+      now,
+      firedBy,
       nowFor: (timer) => (firedBy === 'clock_advance' && timer.dueAt.getTime() < now.getTime() ? timer.dueAt : now),
     };
     for (const [kind, group] of groupByKind(timers)) {

@@ -103,7 +103,10 @@ export async function recordTimerFailure(db: Kysely<any>, id: string, error: unk
 }
 
 export async function readTimer(db: Kysely<any>, id: string): Promise<Timer | null> {
-  const result = await sql<TimerRow>`select id, kind, transaction_id, ref, due_at, payload, state, fired_by, claims from tt_timers where id = ${id}`.execute(db);
+  const result =
+    await sql<TimerRow>`select id, kind, transaction_id, ref, due_at, payload, state, fired_by, claims from tt_timers where id = ${id}`.execute(
+      db,
+    );
   const row = result.rows[0];
   return row ? toTimer(row) : null;
 }
@@ -119,7 +122,9 @@ export async function listTimers(db: Kysely<any>, filter: { transactionId?: stri
 
 export async function countPendingTimers(db: Kysely<any>, kind?: TimerKind): Promise<number> {
   const result = await sql<{ count: string }>`
-    select count(*) as count from tt_timers where state = 'pending' and (${kind ?? null}::text is null or kind = ${kind ?? null})`.execute(db);
+    select count(*) as count from tt_timers where state = 'pending' and (${kind ?? null}::text is null or kind = ${kind ?? null})`.execute(
+    db,
+  );
   return Number(result.rows[0]?.count ?? 0);
 }
 

@@ -23,13 +23,16 @@ describe('the timer claim', () => {
     await testDatabase?.drop();
   });
 
-  const schedule = async (dueAt: Date) => (await scheduleTimer(database.db, { kind: 'hold_expiry', ref: randomUUID(), transactionId: randomUUID(), dueAt }))!;
+  const schedule = async (dueAt: Date) =>
+    (await scheduleTimer(database.db, { kind: 'hold_expiry', ref: randomUUID(), transactionId: randomUUID(), dueAt }))!;
 
   it('takes a due pending timer once: a second claim of the same timer takes nothing', async () => {
     const timer = await schedule(new Date(now.getTime() - 1));
     expect(timer).toMatchObject({ state: 'pending', claims: 0, firedBy: null });
     const first = await claimTimers(database.db, [timer.id], now, 'sweeper');
-    expect(first.map((claimed) => [claimed.id, claimed.state, claimed.claims, claimed.firedBy])).toEqual([[timer.id, 'fired', 1, 'sweeper']]);
+    expect(first.map((claimed) => [claimed.id, claimed.state, claimed.claims, claimed.firedBy])).toEqual([
+      [timer.id, 'fired', 1, 'sweeper'],
+    ]);
     expect(await claimTimers(database.db, [timer.id], now, 'redis_poll')).toEqual([]);
     expect(await readTimer(database.db, timer.id)).toMatchObject({ state: 'fired', claims: 1, firedBy: 'sweeper' });
   });
@@ -37,7 +40,12 @@ describe('the timer claim', () => {
   it('answers the timers it took earliest due first, and nothing for no ids', async () => {
     const dueTimes = [5, 1, 3, 2, 4].map((seconds) => new Date(now.getTime() - 10_000 + seconds * 1000));
     const timers = await Promise.all(dueTimes.map((dueAt) => schedule(dueAt)));
-    const claimed = await claimTimers(database.db, timers.map((timer) => timer.id), now, 'sweeper');
+    const claimed = await claimTimers(
+      database.db,
+      timers.map((timer) => timer.id),
+      now,
+      'sweeper',
+    );
     expect(claimed.map((timer) => timer.dueAt.getTime())).toEqual([...dueTimes].map((dueAt) => dueAt.getTime()).sort((a, b) => a - b));
     expect(await claimTimers(database.db, [], now, 'sweeper')).toEqual([]);
   });
@@ -46,7 +54,11 @@ describe('the timer claim', () => {
     const later = await schedule(new Date(now.getTime() + 1));
     expect(await claimTimers(database.db, [later.id], now, 'sweeper')).toEqual([]);
     const cancelled = await schedule(new Date(now.getTime() - 1));
-    await database.db.updateTable('tt_timers' as never).set({ state: 'cancelled' } as never).where('id' as never, '=', cancelled.id as never).execute();
+    await database.db
+      .updateTable('tt_timers' as never)
+      .set({ state: 'cancelled' } as never)
+      .where('id' as never, '=', cancelled.id as never)
+      .execute();
     expect(await claimTimers(database.db, [cancelled.id], now, 'sweeper')).toEqual([]);
     expect((await readTimer(database.db, later.id))?.claims).toBe(0);
     expect((await readTimer(database.db, cancelled.id))?.claims).toBe(0);
@@ -55,7 +67,9 @@ describe('the timer claim', () => {
   it('claims racing for the same timers take each exactly once', async () => {
     const timers = await Promise.all(Array.from({ length: 40 }, () => schedule(new Date(now.getTime() - 1))));
     const ids = timers.map((timer) => timer.id);
-    const rounds = await Promise.all(Array.from({ length: 6 }, (_, round) => claimTimers(database.db, round % 2 === 0 ? ids : [...ids].reverse(), now, 'sweeper')));
+    const rounds = await Promise.all(
+      Array.from({ length: 6 }, (_, round) => claimTimers(database.db, round % 2 === 0 ? ids : [...ids].reverse(), now, 'sweeper')),
+    );
     const claimedIds = rounds.flat().map((timer) => timer.id);
     expect(claimedIds.sort()).toEqual([...ids].sort());
     const stored = (await listTimers(database.db, { kind: 'hold_expiry' })).filter((timer) => ids.includes(timer.id));

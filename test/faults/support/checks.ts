@@ -5,13 +5,20 @@ import { eventually, type Api, type Json } from './api.ts';
 export async function waitForProjections(api: Api, timeoutMs = 60_000): Promise<Json[]> {
   let last = '';
   try {
-    return await eventually('projections caught up (lag 0)', timeoutMs, async () => {
-      const response = await api.call('GET', '/api/admin/projections', undefined, { admin: true });
-      last = response.text.slice(0, 2_000);
-      if (response.status !== 200) return undefined;
-      const items = response.json.items as Json[];
-      return items.every((item) => item.lag === 0 && (item.status === 'live' || item.status === 'standby') && item.lastError === null) ? items : undefined;
-    }, 250);
+    return await eventually(
+      'projections caught up (lag 0)',
+      timeoutMs,
+      async () => {
+        const response = await api.call('GET', '/api/admin/projections', undefined, { admin: true });
+        last = response.text.slice(0, 2_000);
+        if (response.status !== 200) return undefined;
+        const items = response.json.items as Json[];
+        return items.every((item) => item.lag === 0 && (item.status === 'live' || item.status === 'standby') && item.lastError === null)
+          ? items
+          : undefined;
+      },
+      250,
+    );
   } catch (error) {
     throw new Error(`${(error as Error).message} at ${api.baseUrl}; last answer: ${last}`);
   }
@@ -42,8 +49,13 @@ export async function expectConsistent(api: Api): Promise<{ verifyMs: number; re
   const startedAt = Date.now();
   const report = await verify(api);
   const verifyMs = Date.now() - startedAt;
-  expect({ ok: report.ok, caughtUp: report.caughtUp, differenceCount: report.differenceCount, differences: report.differences?.slice(0, 5), violations: report.violations?.slice(0, 5) })
-    .toEqual({ ok: true, caughtUp: true, differenceCount: 0, differences: [], violations: [] });
+  expect({
+    ok: report.ok,
+    caughtUp: report.caughtUp,
+    differenceCount: report.differenceCount,
+    differences: report.differences?.slice(0, 5),
+    violations: report.violations?.slice(0, 5),
+  }).toEqual({ ok: true, caughtUp: true, differenceCount: 0, differences: [], violations: [] });
   await expectLedgerBalances(api);
   return { verifyMs, report };
 }
@@ -106,11 +118,15 @@ export interface Acknowledgement {
 export async function missingAcknowledged(api: Api, acknowledged: readonly Acknowledgement[]): Promise<Acknowledgement[]> {
   const missing: Acknowledgement[] = [];
   for (let offset = 0; offset < acknowledged.length; offset += 16) {
-    await Promise.all(acknowledged.slice(offset, offset + 16).map(async (ack) => {
-      const events = await api.call('GET', `/api/transactions/${ack.id}/events`);
-      const found = (events.json.items as Json[] | undefined)?.some((event) => event.position === ack.position && event.version === ack.version);
-      if (!found) missing.push(ack);
-    }));
+    await Promise.all(
+      acknowledged.slice(offset, offset + 16).map(async (ack) => {
+        const events = await api.call('GET', `/api/transactions/${ack.id}/events`);
+        const found = (events.json.items as Json[] | undefined)?.some(
+          (event) => event.position === ack.position && event.version === ack.version,
+        );
+        if (!found) missing.push(ack);
+      }),
+    );
   }
   return missing;
 }

@@ -35,7 +35,10 @@ export function runLoad(options: {
       await options.step(index, client);
     }
   };
-  const done = Promise.all(Array.from({ length: options.clients }, (_, client) => loop(client))).then(() => ({ started, elapsedMs: Date.now() - startedAt }));
+  const done = Promise.all(Array.from({ length: options.clients }, (_, client) => loop(client))).then(() => ({
+    started,
+    elapsedMs: Date.now() - startedAt,
+  }));
   return {
     done,
     stop() {

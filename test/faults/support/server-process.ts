@@ -63,27 +63,34 @@ export async function createServerProcess(options: ServerProcessOptions): Promis
     async start() {
       if (child && child.exitCode === null && child.signalCode === null) throw new Error(`${name} is already running`);
       const startedAt = Date.now();
-      const spawned = spawn(process.execPath, [...(process.env.FAULTS_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean), '--import', 'tsx', 'apps/cli/src/main.ts', 'start'], {
-        cwd: repoRoot,
-        env: {
-          PATH: process.env.PATH ?? '',
-          HOME: process.env.HOME ?? '/tmp',
-          DATABASE_URL: options.databaseUrl,
-          ...(options.redisUrl ? { REDIS_URL: options.redisUrl } : {}),
-          PORT: String(port),
-          HOST: '127.0.0.1',
-          TRACKTROVE_ADMIN_TOKEN: adminToken,
-          WEBHOOK_SECRET: webhookSecret,
-          LOG_LEVEL: 'warn',
-          RATE_LIMIT_PER_MINUTE: '100000000',
-          ...options.env,
+      const spawned = spawn(
+        process.execPath,
+        [...(process.env.FAULTS_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean), '--import', 'tsx', 'apps/cli/src/main.ts', 'start'],
+        {
+          cwd: repoRoot,
+          env: {
+            PATH: process.env.PATH ?? '',
+            HOME: process.env.HOME ?? '/tmp',
+            DATABASE_URL: options.databaseUrl,
+            ...(options.redisUrl ? { REDIS_URL: options.redisUrl } : {}),
+            PORT: String(port),
+            HOST: '127.0.0.1',
+            TRACKTROVE_ADMIN_TOKEN: adminToken,
+            WEBHOOK_SECRET: webhookSecret,
+            LOG_LEVEL: 'warn',
+            RATE_LIMIT_PER_MINUTE: '100000000',
+            ...options.env,
+          },
+          stdio: ['ignore', 'pipe', 'pipe'],
         },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
+      );
       child = spawned;
       expectingExit = false;
       spawned.once('exit', (code, signal) => {
-        if (!expectingExit) process.stderr.write(`\n${name} (pid ${spawned.pid}) exited unexpectedly (${code ?? signal}); its last lines:\n${lines.join('\n')}\n`);
+        if (!expectingExit)
+          process.stderr.write(
+            `\n${name} (pid ${spawned.pid}) exited unexpectedly (${code ?? signal}); its last lines:\n${lines.join('\n')}\n`,
+          );
       });
       spawned.stdout?.on('data', keep);
       spawned.stderr?.on('data', keep);

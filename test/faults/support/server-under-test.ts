@@ -15,7 +15,9 @@ export interface ServerUnderTest {
  * started before its tests, killed and its database dropped after them. Hooks a file adds later
  * run before these at the end (Vitest runs after-hooks as a stack), e.g. restarting a service.
  */
-export function serverUnderTest(options: { redisUrl?: () => string; env?: (databaseUrl: string) => Record<string, string> } = {}): ServerUnderTest {
+export function serverUnderTest(
+  options: { redisUrl?: () => string; env?: (databaseUrl: string) => Record<string, string> } = {},
+): ServerUnderTest {
   let database: TestDatabase | undefined;
   let server: ServerProcess | undefined;
   let api: Api | undefined;
@@ -23,7 +25,7 @@ export function serverUnderTest(options: { redisUrl?: () => string; env?: (datab
     database = await freshDatabase();
     const env = options.env?.(database.url) ?? {};
     // REDIS_SENTINELS replaces REDIS_URL (the server refuses both).
-    const redisUrl = env.REDIS_SENTINELS ? undefined : options.redisUrl?.() ?? redis().url;
+    const redisUrl = env.REDIS_SENTINELS ? undefined : (options.redisUrl?.() ?? redis().url);
     server = await createServerProcess({ databaseUrl: database.url, ...(redisUrl ? { redisUrl } : {}), env });
     await server.start();
     api = apiOf(server.baseUrl);

@@ -13,7 +13,10 @@ export interface SharedService {
 
 function controlled(name: 'postgres' | 'redis', url: string): SharedService {
   const call = async (action: 'stop' | 'crash' | 'start') => {
-    const response = await fetch(`${inject('faultsControlUrl')}/${name}/${action}`, { method: 'POST', signal: AbortSignal.timeout(60_000) });
+    const response = await fetch(`${inject('faultsControlUrl')}/${name}/${action}`, {
+      method: 'POST',
+      signal: AbortSignal.timeout(60_000),
+    });
     if (response.status !== 200) throw new Error(`${name} ${action} failed: ${response.status} ${await response.text()}`);
     return ((await response.json()) as { ms: number }).ms;
   };

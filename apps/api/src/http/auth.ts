@@ -61,13 +61,17 @@ export function requireRole(needed: Role, tokens: Tokens): onRequestHookHandler 
     const role = token ? roleOf(token, tokens) : undefined;
     if (role) {
       request.actor = { role, id: `${role}-token` };
-      if (rank[role] < rank[needed]) return void sendProblem(reply, problems.forbidden(`this needs the ${needed} role; the token has ${role}`));
+      if (rank[role] < rank[needed])
+        return void sendProblem(reply, problems.forbidden(`this needs the ${needed} role; the token has ${role}`));
       return done();
     }
     if (open) {
       request.actor = { role: needed === 'viewer' ? 'viewer' : 'operator', id: 'anonymous' };
       return done();
     }
-    return void sendProblem(reply, problems.unauthorized(token ? 'the bearer token is not known' : `a bearer token with the ${needed} role is required`));
+    return void sendProblem(
+      reply,
+      problems.unauthorized(token ? 'the bearer token is not known' : `a bearer token with the ${needed} role is required`),
+    );
   };
 }

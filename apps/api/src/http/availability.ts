@@ -1,8 +1,23 @@
 import type { Logger } from 'pino';
 
 /** Error codes and messages by which pg and PGlite say the server cannot be reached. */
-const connectivityCodes = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH', '57P01', '57P02', '57P03', '08000', '08001', '08003', '08006']);
-const connectivityMessages = /connection terminated|timeout exceeded when trying to connect|connection refused|Connection terminated unexpectedly|the database system is (starting up|shutting down)|terminating connection due to administrator command|Client has encountered a connection error|sorry, too many clients/i;
+const connectivityCodes = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EHOSTUNREACH',
+  '57P01',
+  '57P02',
+  '57P03',
+  '08000',
+  '08001',
+  '08003',
+  '08006',
+]);
+const connectivityMessages =
+  /connection terminated|timeout exceeded when trying to connect|connection refused|Connection terminated unexpectedly|the database system is (starting up|shutting down)|terminating connection due to administrator command|Client has encountered a connection error|sorry, too many clients/i;
 
 export function isConnectivityError(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
@@ -65,13 +80,18 @@ export function trackAvailability(probe: () => Promise<void>, options: Availabil
   };
 
   let beating = false;
-  const beat = heartbeatMs > 0 ? setInterval(() => {
-    if (!available || beating || stopped) return;
-    beating = true;
-    probe().catch(reportFailure).finally(() => {
-      beating = false;
-    });
-  }, heartbeatMs) : undefined;
+  const beat =
+    heartbeatMs > 0
+      ? setInterval(() => {
+          if (!available || beating || stopped) return;
+          beating = true;
+          probe()
+            .catch(reportFailure)
+            .finally(() => {
+              beating = false;
+            });
+        }, heartbeatMs)
+      : undefined;
   beat?.unref();
 
   const scheduleProbe = () => {

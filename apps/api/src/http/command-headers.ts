@@ -12,7 +12,10 @@ export function expectedVersionOf(request: FastifyRequest): number | undefined {
   const value = Array.isArray(header) ? header[0] : header;
   if (value?.trim() === '*') return undefined;
   const match = /^\s*(?:W\/)?"?(\d{1,9})"?\s*$/.exec(value ?? '');
-  if (!match) throw problems.validation('If-Match must be a version like "3"', [{ path: 'headers.if-match', message: 'must be a quoted version number' }]);
+  if (!match)
+    throw problems.validation('If-Match must be a version like "3"', [
+      { path: 'headers.if-match', message: 'must be a quoted version number' },
+    ]);
   return Number(match[1]);
 }
 
@@ -23,9 +26,19 @@ export function idempotencyOf(request: FastifyRequest, routeKey: string): Idempo
   const key = Array.isArray(header) ? header[0] : header;
   const { maxKeyLength } = idempotencyLimits;
   if (!key || key.length > maxKeyLength || !/^[\x21-\x7e]+$/.test(key)) {
-    throw problems.validation(`Idempotency-Key must have 1 to ${maxKeyLength} visible ASCII characters`, [{ path: 'headers.idempotency-key', message: `must have 1 to ${maxKeyLength} visible ASCII characters` }]);
+    throw problems.validation(`Idempotency-Key must have 1 to ${maxKeyLength} visible ASCII characters`, [
+      { path: 'headers.idempotency-key', message: `must have 1 to ${maxKeyLength} visible ASCII characters` },
+    ]);
   }
-  return { key: `${routeKey}|${key}`, requestHash: hashRequest({ route: routeKey, params: request.params ?? null, body: request.body ?? null, ifMatch: request.headers['if-match'] ?? null }) };
+  return {
+    key: `${routeKey}|${key}`,
+    requestHash: hashRequest({
+      route: routeKey,
+      params: request.params ?? null,
+      body: request.body ?? null,
+      ifMatch: request.headers['if-match'] ?? null,
+    }),
+  };
 }
 
 export function markReplayed(reply: FastifyReply, replayed: boolean): void {

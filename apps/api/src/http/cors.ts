@@ -4,12 +4,26 @@ import type { FastifyCorsOptions } from '@fastify/cors';
 export const corsMethods = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
 
 /** The request headers clients send: auth, JSON bodies, optimistic concurrency, idempotency, tracing. */
-export const corsRequestHeaders = ['authorization', 'content-type', 'if-match', 'idempotency-key', 'traceparent', 'tracestate', 'x-request-id'] as const;
+export const corsRequestHeaders = [
+  'authorization',
+  'content-type',
+  'if-match',
+  'idempotency-key',
+  'traceparent',
+  'tracestate',
+  'x-request-id',
+] as const;
 
 /** The response headers clients read; a browser hides every other non-safelisted one from a page of another origin. */
 export const corsExposedHeaders = [
-  'etag', 'location', 'idempotent-replayed', 'x-request-id', 'retry-after', 'www-authenticate',
-  'tracktrove-sandbox-now', 'tracktrove-read-behind',
+  'etag',
+  'location',
+  'idempotent-replayed',
+  'x-request-id',
+  'retry-after',
+  'www-authenticate',
+  'tracktrove-sandbox-now',
+  'tracktrove-read-behind',
 ] as const;
 
 /** How long a browser may reuse a preflight's answer. */

@@ -42,7 +42,14 @@ const byCode: Record<string, { status: number; code: ProblemCode }> = {
  */
 function databaseUnavailable(code: unknown): string | null {
   if (typeof code !== 'string' || !/^[0-9A-Z]{5}$/.test(code)) return null;
-  if (code.startsWith('53')) return code === '53100' ? 'out of disk space' : code === '53200' ? 'out of memory' : code === '53300' ? 'too many connections' : 'out of resources';
+  if (code.startsWith('53'))
+    return code === '53100'
+      ? 'out of disk space'
+      : code === '53200'
+        ? 'out of memory'
+        : code === '53300'
+          ? 'too many connections'
+          : 'out of resources';
   if (code.startsWith('58')) return 'a storage failure';
   if (code === '57014') return 'a statement timed out';
   if (code === '55P03') return 'a lock was not available in time';
@@ -62,7 +69,8 @@ export function toProblem(error: unknown): HttpProblem | undefined {
     return problems.validation(errors.map((item) => `${item.path}: ${item.message}`).join('; ') || 'invalid request', errors);
   }
   // Cursors only ever arrive as `?cursor=`: name the query parameter, as for other bad input.
-  if (error instanceof InvalidCursorError) return problems.validation(error.message, [{ path: 'query.cursor', message: 'is not a cursor from a previous page' }]);
+  if (error instanceof InvalidCursorError)
+    return problems.validation(error.message, [{ path: 'query.cursor', message: 'is not a cursor from a previous page' }]);
   switch (fastifyError.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return new HttpProblem(413, 'payload_too_large', 'the request body is larger than the limit');
@@ -112,7 +120,11 @@ export function installErrorHandler(app: FastifyInstance, availability: Availabi
       // A failed assertion over a zod schema: the failing paths and where it was thrown (the raw
       // message of a union can run to pages, so it is left out).
       const issues = error.issues.flatMap((issue) => leafIssues(issue)).slice(0, 20);
-      const at = (error.stack ?? '').split('\n').filter((line) => line.trimStart().startsWith('at ')).slice(0, 15).map((line) => line.trim());
+      const at = (error.stack ?? '')
+        .split('\n')
+        .filter((line) => line.trimStart().startsWith('at '))
+        .slice(0, 15)
+        .map((line) => line.trim());
       request.log.error({ zodIssues: issues, at }, 'unhandled zod error');
     } else {
       request.log.error({ err: error }, 'unhandled error');
@@ -130,6 +142,7 @@ export function notFoundProblem(request: FastifyRequest): HttpProblem {
 /** The innermost issues of a zod error (unions nest theirs), each as "path: message". */
 function leafIssues(issue: z.core.$ZodIssue, prefix: PropertyKey[] = []): string[] {
   const path = [...prefix, ...issue.path];
-  if (issue.code === 'invalid_union' && issue.errors.length > 0) return issue.errors.flatMap((branch) => branch.flatMap((inner) => leafIssues(inner, path)));
+  if (issue.code === 'invalid_union' && issue.errors.length > 0)
+    return issue.errors.flatMap((branch) => branch.flatMap((inner) => leafIssues(inner, path)));
   return [`${path.map(String).join('.') || '(root)'}: ${issue.message}`];
 }

@@ -6,11 +6,14 @@
 export function redactedUrl(url: string): string {
   const queryAt = url.indexOf('?');
   if (queryAt < 0) return url;
-  const parameters = url.slice(queryAt + 1).split('&').map((parameter) => {
-    const equalsAt = parameter.indexOf('=');
-    const rawName = equalsAt < 0 ? parameter : parameter.slice(0, equalsAt);
-    return /token/i.test(decodedName(rawName)) ? `${rawName}=[redacted]` : parameter;
-  });
+  const parameters = url
+    .slice(queryAt + 1)
+    .split('&')
+    .map((parameter) => {
+      const equalsAt = parameter.indexOf('=');
+      const rawName = equalsAt < 0 ? parameter : parameter.slice(0, equalsAt);
+      return /token/i.test(decodedName(rawName)) ? `${rawName}=[redacted]` : parameter;
+    });
   return `${url.slice(0, queryAt)}?${parameters.join('&')}`;
 }
 

@@ -2,9 +2,20 @@ import type { FastifyReply } from 'fastify';
 
 /** The stable machine codes of api.md, and the ones TrackTrove adds. */
 export type ProblemCode =
-  | 'validation_failed' | 'not_found' | 'invalid_transition' | 'version_mismatch' | 'idempotency_key_reused'
-  | 'unauthorized' | 'forbidden' | 'rate_limited' | 'unavailable' | 'payload_too_large' | 'unsupported_media_type'
-  | 'method_not_allowed' | 'conflict' | 'internal_error';
+  | 'validation_failed'
+  | 'not_found'
+  | 'invalid_transition'
+  | 'version_mismatch'
+  | 'idempotency_key_reused'
+  | 'unauthorized'
+  | 'forbidden'
+  | 'rate_limited'
+  | 'unavailable'
+  | 'payload_too_large'
+  | 'unsupported_media_type'
+  | 'method_not_allowed'
+  | 'conflict'
+  | 'internal_error';
 
 export interface FieldProblem {
   readonly path: string;
@@ -72,7 +83,8 @@ export const problems = {
   /** Bad input in one place: the detail and the single error both name it. */
   field: (path: string, message: string) => new HttpProblem(400, 'validation_failed', `${path}: ${message}`, [{ path, message }]),
   notFound: (detail: string) => new HttpProblem(404, 'not_found', detail),
-  unauthorized: (detail = 'a valid bearer token is required') => new HttpProblem(401, 'unauthorized', detail, [], { 'www-authenticate': 'Bearer' }),
+  unauthorized: (detail = 'a valid bearer token is required') =>
+    new HttpProblem(401, 'unauthorized', detail, [], { 'www-authenticate': 'Bearer' }),
   forbidden: (detail: string) => new HttpProblem(403, 'forbidden', detail),
   unavailable: (detail = 'the event store is unreachable; try again shortly', retryAfterS = 2) =>
     new HttpProblem(503, 'unavailable', detail, [], { 'retry-after': String(retryAfterS) }),

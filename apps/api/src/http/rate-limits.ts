@@ -20,7 +20,11 @@ export interface RateLimits {
 }
 
 export function rateLimitsFrom(commandRoutePerMinute: number): RateLimits {
-  return { commandRoutePerMinute, readsPerMinute: commandRoutePerMinute * rateLimitMultiples.reads, otherRequestsPerMinute: commandRoutePerMinute * rateLimitMultiples.otherRequests };
+  return {
+    commandRoutePerMinute,
+    readsPerMinute: commandRoutePerMinute * rateLimitMultiples.reads,
+    otherRequestsPerMinute: commandRoutePerMinute * rateLimitMultiples.otherRequests,
+  };
 }
 
 /**
@@ -34,7 +38,13 @@ export function cameFromNetwork(request: FastifyRequest): boolean {
 const reads = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 export function rateLimitedProblem(max: number, retryAfterS: number, scope: string): HttpProblem {
-  return new HttpProblem(429, 'rate_limited', `rate limit of ${max} requests per minute ${scope} exceeded; try again in ${retryAfterS} s`, [], { 'retry-after': String(retryAfterS) });
+  return new HttpProblem(
+    429,
+    'rate_limited',
+    `rate limit of ${max} requests per minute ${scope} exceeded; try again in ${retryAfterS} s`,
+    [],
+    { 'retry-after': String(retryAfterS) },
+  );
 }
 
 /**
@@ -57,6 +67,10 @@ export async function installRateLimits(app: FastifyInstance, limits: RateLimits
     const result = await (reads.has(request.method) ? readLimit : otherLimit)(request);
     if (result.isAllowed || !result.isExceeded) return;
     reply.header('x-ratelimit-limit', result.max);
-    throw rateLimitedProblem(result.max, result.ttlInSeconds, reads.has(request.method) ? 'for reads from this address' : 'for changes from this address');
+    throw rateLimitedProblem(
+      result.max,
+      result.ttlInSeconds,
+      reads.has(request.method) ? 'for reads from this address' : 'for changes from this address',
+    );
   });
 }

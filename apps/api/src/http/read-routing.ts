@@ -50,7 +50,8 @@ export function replicaReads(runtime: ProjectionRuntime, primary: Kysely<any>, r
   };
   const toPrimary = async (reply: FastifyReply, fallback: ReadFallback, minPosition: string | undefined, waitMs: number) => {
     reply.header('tracktrove-read-from', 'primary').header('tracktrove-read-fallback', fallback);
-    if (minPosition !== undefined && !(await runtime.waitForPosition(minPosition, Math.max(0, waitMs)))) reply.header('tracktrove-read-behind', 'true');
+    if (minPosition !== undefined && !(await runtime.waitForPosition(minPosition, Math.max(0, waitMs))))
+      reply.header('tracktrove-read-behind', 'true');
   };
 
   return {

@@ -13,7 +13,9 @@ export function minPositionOf(request: FastifyRequest): string | undefined {
   const minPosition = (request.query as Record<string, unknown> | undefined)?.minPosition;
   if (minPosition === undefined) return undefined;
   if (typeof minPosition !== 'string' || !isLogPosition(minPosition)) {
-    throw problems.validation('minPosition must be a position returned by the API', [{ path: 'query.minPosition', message: 'is not a position' }]);
+    throw problems.validation('minPosition must be a position returned by the API', [
+      { path: 'query.minPosition', message: 'is not a position' },
+    ]);
   }
   return minPosition;
 }

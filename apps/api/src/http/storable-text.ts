@@ -40,14 +40,18 @@ export function refusedContent(value: unknown, root: string | undefined): Refuse
   while (pending.length > 0) {
     const next = pending.pop()!;
     if (typeof next.value === 'string') {
-      if (unstorable.test(next.value)) return { path: next.parent ? pathOf(next.parent, next.key!) : next.key ?? '', message: unstorableMessage };
+      if (unstorable.test(next.value))
+        return { path: next.parent ? pathOf(next.parent, next.key!) : (next.key ?? ''), message: unstorableMessage };
       continue;
     }
     if (next.value === null || typeof next.value !== 'object') continue;
     for (const key of Object.keys(next.value)) {
       const child = (next.value as Record<string, unknown>)[key];
       if (unstorable.test(key)) return { path: pathOf(next, key), message: unstorableMessage };
-      if (key === '__proto__' || (key === 'constructor' && child !== null && typeof child === 'object' && Object.hasOwn(child, 'prototype'))) {
+      if (
+        key === '__proto__' ||
+        (key === 'constructor' && child !== null && typeof child === 'object' && Object.hasOwn(child, 'prototype'))
+      ) {
         return { path: pathOf(next, key), message: forbiddenKeyMessage };
       }
       pending.push({ value: child, key, parent: next });

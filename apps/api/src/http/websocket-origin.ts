@@ -24,7 +24,11 @@ export function checkUpgradeOrigin(corsOrigins: readonly string[]) {
   return async (request: FastifyRequest) => {
     if (request.headers.upgrade?.toLowerCase() !== 'websocket') return;
     if (!upgradeOriginAllowed(request, corsOrigins)) {
-      throw new HttpProblem(403, 'forbidden', `WebSocket connections from the origin ${String(request.headers.origin).slice(0, 200)} are not allowed; add it to CORS_ORIGINS`);
+      throw new HttpProblem(
+        403,
+        'forbidden',
+        `WebSocket connections from the origin ${String(request.headers.origin).slice(0, 200)} are not allowed; add it to CORS_ORIGINS`,
+      );
     }
   };
 }

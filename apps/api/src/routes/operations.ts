@@ -13,7 +13,12 @@ const readyTimeoutMs = 2_000;
 
 /** Rejects after ms with code ETIMEDOUT: a database that does not answer a check counts as unreachable. */
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  return Promise.race([promise, new Promise<T>((_, reject) => setTimeout(() => reject(Object.assign(new Error(`no answer in ${ms} ms`), { code: 'ETIMEDOUT' })), ms).unref())]);
+  return Promise.race([
+    promise,
+    new Promise<T>((_, reject) =>
+      setTimeout(() => reject(Object.assign(new Error(`no answer in ${ms} ms`), { code: 'ETIMEDOUT' })), ms).unref(),
+    ),
+  ]);
 }
 
 /** /health (liveness), /ready (each component), /metrics (Prometheus). */
@@ -38,7 +43,9 @@ export function operationsRoutes(context: AppContext): FastifyPluginAsync {
       };
       const checked = await Promise.all([
         postgres().then((check) => ['postgres', check] as const),
-        ...Object.entries(context.readinessChecks).map(async ([name, check]) => [name, await withTimeout(check(), readyTimeoutMs).catch(down)] as const),
+        ...Object.entries(context.readinessChecks).map(
+          async ([name, check]) => [name, await withTimeout(check(), readyTimeoutMs).catch(down)] as const,
+        ),
       ]);
       const components: Record<string, ComponentCheck> = Object.fromEntries(checked);
       const ready = Object.values(components).every((component) => component.status !== 'down');
@@ -46,10 +53,14 @@ export function operationsRoutes(context: AppContext): FastifyPluginAsync {
     });
 
     const role = context.config.docsAndMetricsRole;
-    app.get('/metrics', { schema: { hide: true }, onRequest: role ? requireRole(role, context.tokens) : undefined }, async (_request, reply) => {
-      reply.type(context.metrics.registry.contentType);
-      return context.metrics.registry.metrics();
-    });
+    app.get(
+      '/metrics',
+      { schema: { hide: true }, onRequest: role ? requireRole(role, context.tokens) : undefined },
+      async (_request, reply) => {
+        reply.type(context.metrics.registry.contentType);
+        return context.metrics.registry.metrics();
+      },
+    );
 
     app.get('/swagger-ui.html', { schema: { hide: true } }, async (_request, reply) => reply.redirect('/docs', 302));
   };

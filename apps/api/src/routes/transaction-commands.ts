@@ -43,86 +43,180 @@ export function transactionCommandRoutes(trackTrove: TrackTrove): (context: AppC
 
     const initiate = async (request: FastifyRequest, reply: FastifyReply, body: InitiateBody, routeKey: string) => {
       const money = parseMoney(body.amount, body.currency, context.config.amountLimits);
-      const result = await trackTrove.initiate({
-        vendorId: body.vendorId,
-        payerId: body.payerId ?? null,
-        amountMinor: money.amountMinor,
-        currency: money.currency,
-        channel: body.channel,
-        kind: body.kind,
-        payload: body.payload as never,
-        serviceContext: body.serviceContext ?? null,
-        simulation: body.simulation,
-      }, request.actor, { correlationId: request.id, idempotency: idempotencyOf(request, routeKey) });
+      const result = await trackTrove.initiate(
+        {
+          vendorId: body.vendorId,
+          payerId: body.payerId ?? null,
+          amountMinor: money.amountMinor,
+          currency: money.currency,
+          channel: body.channel,
+          kind: body.kind,
+          payload: body.payload as never,
+          serviceContext: body.serviceContext ?? null,
+          simulation: body.simulation,
+        },
+        request.actor,
+        { correlationId: request.id, idempotency: idempotencyOf(request, routeKey) },
+      );
       reply.header('location', `/api/transactions/${result.state.transactionId}`);
       return sendResult(reply, result, 201);
     };
 
-    app.post('/api/transactions', {
-      onRequest: operator,
-      config: rateLimit,
-      schema: { tags: ['transactions'], summary: 'Initiate a transaction', body: InitiateBodySchema, response: { 201: CommandResponseSchema } },
-    }, (request, reply) => initiate(request, reply, request.body, 'POST /api/transactions'));
+    app.post(
+      '/api/transactions',
+      {
+        onRequest: operator,
+        config: rateLimit,
+        schema: {
+          tags: ['transactions'],
+          summary: 'Initiate a transaction',
+          body: InitiateBodySchema,
+          response: { 201: CommandResponseSchema },
+        },
+      },
+      (request, reply) => initiate(request, reply, request.body, 'POST /api/transactions'),
+    );
 
-    app.post('/api/transactions/initiate', {
-      onRequest: operator,
-      config: rateLimit,
-      schema: { tags: ['transactions'], summary: "Initiate with the seed's request shape", body: SeedInitiateBodySchema, response: { 201: CommandResponseSchema } },
-    }, (request, reply) => {
-      const seed = request.body;
-      const payload = seed.initialPayloadJson === undefined ? {} : parseInitialPayloadJson(seed.initialPayloadJson);
-      return initiate(request, reply, {
-        vendorId: seed.vendorId,
-        amount: seed.amount,
-        currency: seed.currency,
-        channel: seed.channel,
-        kind: 'PAYMENT',
-        payload,
-        serviceContext: seed.serviceContext,
-        simulation: seed.simulatedSuccessRate !== undefined ? { successRate: seed.simulatedSuccessRate } : undefined,
-      }, 'POST /api/transactions/initiate');
-    });
+    app.post(
+      '/api/transactions/initiate',
+      {
+        onRequest: operator,
+        config: rateLimit,
+        schema: {
+          tags: ['transactions'],
+          summary: "Initiate with the seed's request shape",
+          body: SeedInitiateBodySchema,
+          response: { 201: CommandResponseSchema },
+        },
+      },
+      (request, reply) => {
+        const seed = request.body;
+        const payload = seed.initialPayloadJson === undefined ? {} : parseInitialPayloadJson(seed.initialPayloadJson);
+        return initiate(
+          request,
+          reply,
+          {
+            vendorId: seed.vendorId,
+            amount: seed.amount,
+            currency: seed.currency,
+            channel: seed.channel,
+            kind: 'PAYMENT',
+            payload,
+            serviceContext: seed.serviceContext,
+            simulation: seed.simulatedSuccessRate !== undefined ? { successRate: seed.simulatedSuccessRate } : undefined,
+          },
+          'POST /api/transactions/initiate',
+        );
+      },
+    );
 
-    for (const [method, url, summary] of [['POST', '/api/transactions/:id/retry', 'Force a retry'], ['PATCH', '/api/transactions/:id/force-retry', 'Force a retry (seed route)']] as const) {
+    for (const [method, url, summary] of [
+      ['POST', '/api/transactions/:id/retry', 'Force a retry'],
+      ['PATCH', '/api/transactions/:id/force-retry', 'Force a retry (seed route)'],
+    ] as const) {
       app.route({
-        method, url, onRequest: operator, config: rateLimit,
+        method,
+        url,
+        onRequest: operator,
+        config: rateLimit,
         schema: { tags: ['transactions'], summary, params: IdParams, response: { 200: CommandResponseSchema } },
-        handler: async (request, reply) => sendResult(reply, await trackTrove.retry(request.params.id, request.actor, options(request, 'retry'))),
+        handler: async (request, reply) =>
+          sendResult(reply, await trackTrove.retry(request.params.id, request.actor, options(request, 'retry'))),
       });
     }
 
-    app.post('/api/transactions/:id/refund', {
-      onRequest: operator,
-      config: rateLimit,
-      schema: { tags: ['transactions'], summary: 'Void the hold, or refund a completed or settled transaction', params: IdParams, body: OptionalReasonBody, response: { 200: CommandResponseSchema } },
-    }, async (request, reply) => sendResult(reply, await trackTrove.refund(request.params.id, reasonOf(request.body), request.actor, options(request, 'refund'))));
+    app.post(
+      '/api/transactions/:id/refund',
+      {
+        onRequest: operator,
+        config: rateLimit,
+        schema: {
+          tags: ['transactions'],
+          summary: 'Void the hold, or refund a completed or settled transaction',
+          params: IdParams,
+          body: OptionalReasonBody,
+          response: { 200: CommandResponseSchema },
+        },
+      },
+      async (request, reply) =>
+        sendResult(reply, await trackTrove.refund(request.params.id, reasonOf(request.body), request.actor, options(request, 'refund'))),
+    );
 
-    for (const [method, url, summary, body] of [['POST', '/api/transactions/:id/disputes', 'Open a dispute', ReasonBody], ['PATCH', '/api/transactions/:id/open-dispute', 'Open a dispute (seed route)', OptionalReasonBody]] as const) {
+    for (const [method, url, summary, body] of [
+      ['POST', '/api/transactions/:id/disputes', 'Open a dispute', ReasonBody],
+      ['PATCH', '/api/transactions/:id/open-dispute', 'Open a dispute (seed route)', OptionalReasonBody],
+    ] as const) {
       app.route({
-        method, url, onRequest: operator, config: rateLimit,
+        method,
+        url,
+        onRequest: operator,
+        config: rateLimit,
         schema: { tags: ['transactions'], summary, params: IdParams, body, response: { 200: CommandResponseSchema } },
-        handler: async (request, reply) => sendResult(reply, await trackTrove.openDispute(request.params.id, reasonOf(request.body), request.actor, options(request, 'open-dispute'))),
+        handler: async (request, reply) =>
+          sendResult(
+            reply,
+            await trackTrove.openDispute(request.params.id, reasonOf(request.body), request.actor, options(request, 'open-dispute')),
+          ),
       });
     }
 
-    for (const [method, url, summary] of [['POST', '/api/transactions/:id/disputes/resolve', 'Resolve a dispute: WON keeps the funds, LOST charges back'], ['PATCH', '/api/transactions/:id/resolve-dispute', 'Resolve a dispute (seed route)']] as const) {
+    for (const [method, url, summary] of [
+      ['POST', '/api/transactions/:id/disputes/resolve', 'Resolve a dispute: WON keeps the funds, LOST charges back'],
+      ['PATCH', '/api/transactions/:id/resolve-dispute', 'Resolve a dispute (seed route)'],
+    ] as const) {
       app.route({
-        method, url, onRequest: operator, config: rateLimit,
+        method,
+        url,
+        onRequest: operator,
+        config: rateLimit,
         schema: { tags: ['transactions'], summary, params: IdParams, body: OutcomeBody, response: { 200: CommandResponseSchema } },
-        handler: async (request, reply) => sendResult(reply, await trackTrove.resolveDispute(request.params.id, request.body.outcome, request.actor, options(request, 'resolve-dispute'))),
+        handler: async (request, reply) =>
+          sendResult(
+            reply,
+            await trackTrove.resolveDispute(request.params.id, request.body.outcome, request.actor, options(request, 'resolve-dispute')),
+          ),
       });
     }
 
-    app.post('/api/transactions/:id/confirm', {
-      onRequest: operator,
-      config: rateLimit,
-      schema: { tags: ['transactions'], summary: "Deliver the gateway's confirmation now, through the webhook path", params: IdParams, response: { 200: CommandResponseSchema } },
-    }, async (request, reply) => sendResult(reply, await trackTrove.confirm(request.params.id, request.actor, options(request, 'confirm'))));
+    app.post(
+      '/api/transactions/:id/confirm',
+      {
+        onRequest: operator,
+        config: rateLimit,
+        schema: {
+          tags: ['transactions'],
+          summary: "Deliver the gateway's confirmation now, through the webhook path",
+          params: IdParams,
+          response: { 200: CommandResponseSchema },
+        },
+      },
+      async (request, reply) => sendResult(reply, await trackTrove.confirm(request.params.id, request.actor, options(request, 'confirm'))),
+    );
 
-    app.post('/api/admin/transactions/:id/override', {
-      onRequest: admin,
-      config: rateLimit,
-      schema: { tags: ['admin'], summary: 'Manual status override, recorded with actor and reason; the ledger stays balanced', params: IdParams, body: OverrideBody, response: { 200: CommandResponseSchema } },
-    }, async (request, reply) => sendResult(reply, await trackTrove.override(request.params.id, request.body.status, request.body.reason, request.actor, options(request, 'override'))));
+    app.post(
+      '/api/admin/transactions/:id/override',
+      {
+        onRequest: admin,
+        config: rateLimit,
+        schema: {
+          tags: ['admin'],
+          summary: 'Manual status override, recorded with actor and reason; the ledger stays balanced',
+          params: IdParams,
+          body: OverrideBody,
+          response: { 200: CommandResponseSchema },
+        },
+      },
+      async (request, reply) =>
+        sendResult(
+          reply,
+          await trackTrove.override(
+            request.params.id,
+            request.body.status,
+            request.body.reason,
+            request.actor,
+            options(request, 'override'),
+          ),
+        ),
+    );
   };
 }

@@ -3,7 +3,16 @@ import type { Kysely } from 'kysely';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { transactionStatuses, transactionStreamId } from '@tracktrove/domain';
-import { getTraces, getTransaction, listRetryPending, listTransactionEvents, listTransactions, transactionAtVersion, type ProjectionRuntime, type TransactionView } from '@tracktrove/projections';
+import {
+  getTraces,
+  getTransaction,
+  listRetryPending,
+  listTransactionEvents,
+  listTransactions,
+  transactionAtVersion,
+  type ProjectionRuntime,
+  type TransactionView,
+} from '@tracktrove/projections';
 import type { AppContext } from '../app-context.ts';
 import { requireRole } from '../http/auth.ts';
 import { problems } from '../http/problem.ts';
@@ -28,7 +37,10 @@ export function transactionReadRoutes(runtime: ProjectionRuntime, routing?: Read
     const reads = routing ?? primaryReads(runtime, db);
     const caughtUp = reads.preHandler;
     /** Runs a read-model query where this request's reads go (a replica or the primary). */
-    const on = (request: FastifyRequest, reply: FastifyReply): Read => (work) => reads.query(request, reply, work);
+    const on =
+      (request: FastifyRequest, reply: FastifyReply): Read =>
+      (work) =>
+        reads.query(request, reply, work);
     const schemaOf = (name: string) => runtime.schemaOf(name);
 
     /** The read model's row, or a fold of the stream when the read model has not seen it yet. */
@@ -41,100 +53,169 @@ export function transactionReadRoutes(runtime: ProjectionRuntime, routing?: Read
       return latest;
     };
 
-    app.get('/api/transactions', {
-      onRequest: viewer,
-      preHandler: caughtUp,
-      schema: {
-        tags: ['transactions'],
-        summary: 'List transactions, newest first',
-        querystring: z.object({ status: z.enum(transactionStatuses).optional(), vendorId: UuidSchema.optional(), limit: LimitSchema.default(50), cursor: CursorSchema.optional(), ...MinPosition }),
-        response: { 200: pageOf(TransactionViewSchema) },
+    app.get(
+      '/api/transactions',
+      {
+        onRequest: viewer,
+        preHandler: caughtUp,
+        schema: {
+          tags: ['transactions'],
+          summary: 'List transactions, newest first',
+          querystring: z.object({
+            status: z.enum(transactionStatuses).optional(),
+            vendorId: UuidSchema.optional(),
+            limit: LimitSchema.default(50),
+            cursor: CursorSchema.optional(),
+            ...MinPosition,
+          }),
+          response: { 200: pageOf(TransactionViewSchema) },
+        },
       },
-    }, async (request, reply) => on(request, reply)((from) => listTransactions(from, schemaOf('transactions'), request.query)));
+      async (request, reply) => on(request, reply)((from) => listTransactions(from, schemaOf('transactions'), request.query)),
+    );
 
-    app.get('/api/transactions/retry-pending', {
-      onRequest: viewer,
-      preHandler: caughtUp,
-      schema: { tags: ['transactions'], summary: 'Transactions in RETRY_PENDING (seed route)', querystring: z.object({ limit: LimitSchema.default(500), ...MinPosition }), response: { 200: z.array(TransactionViewSchema) } },
-    }, async (request, reply) => (await on(request, reply)((from) => listRetryPending(from, schemaOf('transactions'), { limit: request.query.limit }))).items);
-
-    app.get('/api/transactions/:id', {
-      onRequest: viewer,
-      preHandler: caughtUp,
-      schema: {
-        tags: ['transactions'],
-        summary: 'A transaction now, or as of a version',
-        params: IdParams,
-        querystring: z.object({ atVersion: z.coerce.number().int().min(1).max(1_000_000).optional(), ...MinPosition }),
-        response: { 200: TransactionViewSchema },
+    app.get(
+      '/api/transactions/retry-pending',
+      {
+        onRequest: viewer,
+        preHandler: caughtUp,
+        schema: {
+          tags: ['transactions'],
+          summary: 'Transactions in RETRY_PENDING (seed route)',
+          querystring: z.object({ limit: LimitSchema.default(500), ...MinPosition }),
+          response: { 200: z.array(TransactionViewSchema) },
+        },
       },
-    }, async (request, reply) => {
-      const { id } = request.params;
-      if (request.query.atVersion !== undefined) {
-        const view = await transactionAtVersion(context.store, id, request.query.atVersion);
-        if (!view) throw problems.notFound(`transaction ${id} has no version ${request.query.atVersion}`);
+      async (request, reply) =>
+        (await on(request, reply)((from) => listRetryPending(from, schemaOf('transactions'), { limit: request.query.limit }))).items,
+    );
+
+    app.get(
+      '/api/transactions/:id',
+      {
+        onRequest: viewer,
+        preHandler: caughtUp,
+        schema: {
+          tags: ['transactions'],
+          summary: 'A transaction now, or as of a version',
+          params: IdParams,
+          querystring: z.object({ atVersion: z.coerce.number().int().min(1).max(1_000_000).optional(), ...MinPosition }),
+          response: { 200: TransactionViewSchema },
+        },
+      },
+      async (request, reply) => {
+        const { id } = request.params;
+        if (request.query.atVersion !== undefined) {
+          const view = await transactionAtVersion(context.store, id, request.query.atVersion);
+          if (!view) throw problems.notFound(`transaction ${id} has no version ${request.query.atVersion}`);
+          return view;
+        }
+        const view = await findTransaction(id, on(request, reply));
+        reply.header('etag', `"${view.version}"`);
         return view;
-      }
-      const view = await findTransaction(id, on(request, reply));
-      reply.header('etag', `"${view.version}"`);
-      return view;
-    });
-
-    app.get('/api/transactions/:id/events', {
-      onRequest: viewer,
-      preHandler: caughtUp,
-      schema: {
-        tags: ['transactions'],
-        summary: "The transaction's events in stream order, a page at a time (the cursor is the last version sent)",
-        params: IdParams,
-        querystring: z.object({ limit: LimitSchema.default(500), cursor: CursorSchema.optional(), ...MinPosition }),
-        response: { 200: pageOf(EventViewSchema) },
       },
-    }, async (request) => {
-      const page = await listTransactionEvents(context.store, request.params.id, request.query);
-      if (!page) throw problems.notFound(`no transaction ${request.params.id}`);
-      return { items: page.items.map(toEventView), nextCursor: page.nextCursor };
-    });
+    );
 
-    app.get('/api/transactions/:id/traces', {
-      onRequest: viewer,
-      preHandler: caughtUp,
-      schema: { tags: ['transactions'], summary: 'DTO before and after each step, with RFC 6902 diffs', params: IdParams, querystring: z.object(MinPosition), response: { 200: pageOf(TraceViewSchema) } },
-    }, async (request, reply) => {
-      const read = on(request, reply);
-      const traces = await read((from) => getTraces(from, schemaOf('traces'), request.params.id));
-      if (traces.length === 0) await findTransaction(request.params.id, read);
-      return { items: traces, nextCursor: null };
-    });
+    app.get(
+      '/api/transactions/:id/events',
+      {
+        onRequest: viewer,
+        preHandler: caughtUp,
+        schema: {
+          tags: ['transactions'],
+          summary: "The transaction's events in stream order, a page at a time (the cursor is the last version sent)",
+          params: IdParams,
+          querystring: z.object({ limit: LimitSchema.default(500), cursor: CursorSchema.optional(), ...MinPosition }),
+          response: { 200: pageOf(EventViewSchema) },
+        },
+      },
+      async (request) => {
+        const page = await listTransactionEvents(context.store, request.params.id, request.query);
+        if (!page) throw problems.notFound(`no transaction ${request.params.id}`);
+        return { items: page.items.map(toEventView), nextCursor: page.nextCursor };
+      },
+    );
 
-    app.get('/api/transactions/:id/retries', {
-      onRequest: viewer,
-      preHandler: caughtUp,
-      schema: { tags: ['transactions'], summary: 'Retry history: traces of authorization and retry steps (seed route)', params: IdParams, querystring: z.object(MinPosition), response: { 200: z.array(TraceViewSchema) } },
-    }, async (request, reply) => {
-      const read = on(request, reply);
-      const traces = await read((from) => getTraces(from, schemaOf('traces'), request.params.id));
-      if (traces.length === 0) await findTransaction(request.params.id, read);
-      return traces.filter((trace) => retryStepTypes.has(trace.type));
-    });
+    app.get(
+      '/api/transactions/:id/traces',
+      {
+        onRequest: viewer,
+        preHandler: caughtUp,
+        schema: {
+          tags: ['transactions'],
+          summary: 'DTO before and after each step, with RFC 6902 diffs',
+          params: IdParams,
+          querystring: z.object(MinPosition),
+          response: { 200: pageOf(TraceViewSchema) },
+        },
+      },
+      async (request, reply) => {
+        const read = on(request, reply);
+        const traces = await read((from) => getTraces(from, schemaOf('traces'), request.params.id));
+        if (traces.length === 0) await findTransaction(request.params.id, read);
+        return { items: traces, nextCursor: null };
+      },
+    );
 
-    app.get('/api/transactions/:id/status', {
-      onRequest: viewer,
-      preHandler: caughtUp,
-      schema: { tags: ['transactions'], summary: 'The status as plain text (seed route)', params: IdParams, querystring: z.object(MinPosition), produces: ['text/plain'] },
-    }, async (request, reply) => reply.type('text/plain; charset=utf-8').send((await findTransaction(request.params.id, on(request, reply))).status));
+    app.get(
+      '/api/transactions/:id/retries',
+      {
+        onRequest: viewer,
+        preHandler: caughtUp,
+        schema: {
+          tags: ['transactions'],
+          summary: 'Retry history: traces of authorization and retry steps (seed route)',
+          params: IdParams,
+          querystring: z.object(MinPosition),
+          response: { 200: z.array(TraceViewSchema) },
+        },
+      },
+      async (request, reply) => {
+        const read = on(request, reply);
+        const traces = await read((from) => getTraces(from, schemaOf('traces'), request.params.id));
+        if (traces.length === 0) await findTransaction(request.params.id, read);
+        return traces.filter((trace) => retryStepTypes.has(trace.type));
+      },
+    );
 
-    app.get('/api/transactions/:id/error-stack', {
-      onRequest: viewer,
-      preHandler: caughtUp,
-      schema: { tags: ['transactions'], summary: 'The last error stack as plain text, 404 if none (seed route)', params: IdParams, querystring: z.object(MinPosition), produces: ['text/plain'] },
-    }, async (request, reply) => {
-      const read = on(request, reply);
-      const traces = await read((from) => getTraces(from, schemaOf('traces'), request.params.id));
-      if (traces.length === 0) await findTransaction(request.params.id, read);
-      const failed = traces.filter((trace) => trace.error !== null).at(-1);
-      if (!failed?.error) throw problems.notFound(`transaction ${request.params.id} has no error`);
-      return reply.type('text/plain; charset=utf-8').send(failed.error.stack || failed.error.message);
-    });
+    app.get(
+      '/api/transactions/:id/status',
+      {
+        onRequest: viewer,
+        preHandler: caughtUp,
+        schema: {
+          tags: ['transactions'],
+          summary: 'The status as plain text (seed route)',
+          params: IdParams,
+          querystring: z.object(MinPosition),
+          produces: ['text/plain'],
+        },
+      },
+      async (request, reply) =>
+        reply.type('text/plain; charset=utf-8').send((await findTransaction(request.params.id, on(request, reply))).status),
+    );
+
+    app.get(
+      '/api/transactions/:id/error-stack',
+      {
+        onRequest: viewer,
+        preHandler: caughtUp,
+        schema: {
+          tags: ['transactions'],
+          summary: 'The last error stack as plain text, 404 if none (seed route)',
+          params: IdParams,
+          querystring: z.object(MinPosition),
+          produces: ['text/plain'],
+        },
+      },
+      async (request, reply) => {
+        const read = on(request, reply);
+        const traces = await read((from) => getTraces(from, schemaOf('traces'), request.params.id));
+        if (traces.length === 0) await findTransaction(request.params.id, read);
+        const failed = traces.filter((trace) => trace.error !== null).at(-1);
+        if (!failed?.error) throw problems.notFound(`transaction ${request.params.id} has no error`);
+        return reply.type('text/plain; charset=utf-8').send(failed.error.stack || failed.error.message);
+      },
+    );
   };
 }

@@ -46,14 +46,24 @@ export const RebuildStartedViewSchema = z.object({
   statusUrl: z.string(),
 });
 
-export const VerifyReportViewSchema = z.object({
-  ok: z.boolean(),
-  /** Whether the read models had applied the log up to `upTo` when verification ran. */
-  caughtUp: z.boolean(),
-  upTo: z.string(),
-  checkedEvents: z.number().int(),
-  checkedTransactions: z.number().int(),
-  differences: z.array(z.object({ readModel: z.enum(['transactions', 'traces', 'ledger']), key: z.string(), field: z.string(), expected: z.unknown(), actual: z.unknown() })),
-  differenceCount: z.number().int(),
-  violations: z.array(z.looseObject({ invariant: z.string(), message: z.string(), entryId: z.string().nullable() })),
-}).loose();
+export const VerifyReportViewSchema = z
+  .object({
+    ok: z.boolean(),
+    /** Whether the read models had applied the log up to `upTo` when verification ran. */
+    caughtUp: z.boolean(),
+    upTo: z.string(),
+    checkedEvents: z.number().int(),
+    checkedTransactions: z.number().int(),
+    differences: z.array(
+      z.object({
+        readModel: z.enum(['transactions', 'traces', 'ledger']),
+        key: z.string(),
+        field: z.string(),
+        expected: z.unknown(),
+        actual: z.unknown(),
+      }),
+    ),
+    differenceCount: z.number().int(),
+    violations: z.array(z.looseObject({ invariant: z.string(), message: z.string(), entryId: z.string().nullable() })),
+  })
+  .loose();

@@ -24,7 +24,12 @@ export const UuidSchema = z.guid().toLowerCase();
 export const TypesSchema = z
   .string()
   .max(2_000)
-  .transform((value) => value.split(',').map((type) => type.trim()).filter((type) => type.length > 0))
+  .transform((value) =>
+    value
+      .split(',')
+      .map((type) => type.trim())
+      .filter((type) => type.length > 0),
+  )
   .pipe(z.array(z.string().regex(/^[A-Za-z][A-Za-z0-9_.-]{0,99}$/, 'is not an event type')).max(50));
 
 export const EventViewSchema = z.object({

@@ -8,19 +8,34 @@ import { UuidSchema } from './common.ts';
 const Probability = z.number().min(0).max(1);
 const maxPayloadBytes = 64 * 1024;
 
-export const SimulationSchema = z.object({
-  successRate: Probability.optional(),
-  seed: z.number().int().min(0).max(2 ** 31 - 1).optional(),
-  escrowTtlMs: z.number().int().min(1_000).max(7 * 24 * 3_600_000).optional(),
-  onHoldExpiry: z.enum(['release', 'void']).optional(),
-  webhook: z.object({
-    dropRate: Probability.optional(),
-    duplicateRate: Probability.optional(),
-    delayMs: z.number().int().min(0).max(86_400_000).optional(),
-  }).strict().optional(),
-  dropExpiryNotification: z.boolean().optional(),
-  refundFailureRate: Probability.optional(),
-}).strict();
+export const SimulationSchema = z
+  .object({
+    successRate: Probability.optional(),
+    seed: z
+      .number()
+      .int()
+      .min(0)
+      .max(2 ** 31 - 1)
+      .optional(),
+    escrowTtlMs: z
+      .number()
+      .int()
+      .min(1_000)
+      .max(7 * 24 * 3_600_000)
+      .optional(),
+    onHoldExpiry: z.enum(['release', 'void']).optional(),
+    webhook: z
+      .object({
+        dropRate: Probability.optional(),
+        duplicateRate: Probability.optional(),
+        delayMs: z.number().int().min(0).max(86_400_000).optional(),
+      })
+      .strict()
+      .optional(),
+    dropExpiryNotification: z.boolean().optional(),
+    refundFailureRate: Probability.optional(),
+  })
+  .strict();
 
 const maxPayloadDepth = 64;
 const payloadSize = (value: unknown) => Buffer.byteLength(JSON.stringify(value ?? null));
@@ -41,7 +56,8 @@ function jsonDepth(value: unknown): number {
 }
 
 /** The initial DTO: a JSON object of at most 64 KiB that nests at most 64 levels. */
-export const PayloadSchema = z.record(z.string(), z.unknown())
+export const PayloadSchema = z
+  .record(z.string(), z.unknown())
   .refine((value) => jsonDepth(value) <= maxPayloadDepth, { message: `must nest at most ${maxPayloadDepth} levels`, abort: true })
   .refine((value) => payloadSize(value) <= maxPayloadBytes, { message: 'must be at most 64 KiB of JSON' });
 
@@ -82,7 +98,12 @@ export function parseMoney(amount: unknown, currency: string | undefined, limits
     else throw error;
   }
   try {
-    amountMinor = parseAmount(amount, { field: 'amount', minMinor: limits.minMinor, maxMinor: limits.maxMinor, currency: parsedCurrency ?? 'INR' });
+    amountMinor = parseAmount(amount, {
+      field: 'amount',
+      minMinor: limits.minMinor,
+      maxMinor: limits.maxMinor,
+      currency: parsedCurrency ?? 'INR',
+    });
   } catch (error) {
     if (error instanceof ValidationError) errors.push(...error.errors);
     else throw error;
@@ -99,13 +120,16 @@ export function parseInitialPayloadJson(text: string): Record<string, unknown> {
   try {
     parsed = JSON.parse(text);
   } catch {
-    throw problems.validation('initialPayloadJson must be a JSON object', [{ path: 'initialPayloadJson', message: 'must be a JSON object' }]);
+    throw problems.validation('initialPayloadJson must be a JSON object', [
+      { path: 'initialPayloadJson', message: 'must be a JSON object' },
+    ]);
   }
   const refused = refusedContent(parsed, 'initialPayloadJson');
   if (refused) throw problems.field(refused.path, refused.message);
   const checked = PayloadSchema.safeParse(parsed);
   if (!checked.success) {
-    const message = checked.error.issues[0]?.code === 'invalid_type' ? 'must be a JSON object' : checked.error.issues[0]?.message ?? 'is invalid';
+    const message =
+      checked.error.issues[0]?.code === 'invalid_type' ? 'must be a JSON object' : (checked.error.issues[0]?.message ?? 'is invalid');
     throw problems.validation(`initialPayloadJson ${message}`, [{ path: 'initialPayloadJson', message }]);
   }
   return checked.data;

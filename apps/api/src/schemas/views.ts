@@ -37,11 +37,13 @@ export const TraceViewSchema = z.object({
   dtoBefore: z.unknown(),
   dtoAfter: z.unknown(),
   /** RFC 6902 operations turning dtoBefore into dtoAfter (a diff needs only add, remove and replace). */
-  diff: z.array(z.discriminatedUnion('op', [
-    z.object({ op: z.literal('add'), path: z.string(), value: z.unknown() }),
-    z.object({ op: z.literal('remove'), path: z.string() }),
-    z.object({ op: z.literal('replace'), path: z.string(), value: z.unknown() }),
-  ])),
+  diff: z.array(
+    z.discriminatedUnion('op', [
+      z.object({ op: z.literal('add'), path: z.string(), value: z.unknown() }),
+      z.object({ op: z.literal('remove'), path: z.string() }),
+      z.object({ op: z.literal('replace'), path: z.string(), value: z.unknown() }),
+    ]),
+  ),
   error: z.object({ message: z.string(), stack: z.string() }).nullable(),
   actor: z.object({ role: z.string(), id: z.string() }).nullable(),
 });
@@ -75,7 +77,9 @@ const BalanceAmountsSchema = z.object({
 });
 
 export const BalancesViewSchema = z.object({
-  accounts: z.array(BalanceAmountsSchema.extend({ account: z.string(), currency: z.string(), balance: z.string(), balanceMinor: z.number().int() })),
+  accounts: z.array(
+    BalanceAmountsSchema.extend({ account: z.string(), currency: z.string(), balance: z.string(), balanceMinor: z.number().int() }),
+  ),
   totals: z.record(z.string(), BalanceAmountsSchema),
   asOf: z.string().optional(),
 });
@@ -110,7 +114,12 @@ export const DeliveryViewSchema = z.object({
   dueAt: z.string(),
   nextRetryAt: z.string().nullable(),
   /** Failure injection decided when the delivery was scheduled. */
-  injection: z.object({ dropped: z.boolean(), duplicateOf: z.string().nullable(), extraDelayMs: z.number(), reason: z.string().nullable() }),
+  injection: z.object({
+    dropped: z.boolean(),
+    duplicateOf: z.string().nullable(),
+    extraDelayMs: z.number(),
+    reason: z.string().nullable(),
+  }),
   attemptCount: z.number().int(),
   attempts: z.array(DeliveryAttemptViewSchema),
   createdAt: z.string(),

@@ -48,7 +48,8 @@ export function initiateOfSeed(body: SeedCompatInitiateBody) {
   const channel = channelOfSeed(body.channel);
   const successRate = successRateOfSeed(body.simulatedSuccessRate);
   const payload = body.initialPayloadJson ? parseInitialPayloadJson(body.initialPayloadJson) : {};
-  if (seedRequestKey in payload) throw problems.field(`initialPayloadJson.${seedRequestKey}`, 'is reserved for the seed request TrackTrove records');
+  if (seedRequestKey in payload)
+    throw problems.field(`initialPayloadJson.${seedRequestKey}`, 'is reserved for the seed request TrackTrove records');
   const mapped: Record<string, unknown> = {};
   if (body.channel !== undefined && body.channel !== null && body.channel !== channel) mapped.channel = body.channel;
   if (successRate !== undefined && successRate !== body.simulatedSuccessRate) mapped.simulatedSuccessRate = body.simulatedSuccessRate;

@@ -3,7 +3,15 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { TrackTrove, TransactionResult } from '@tracktrove/application';
 import { transactionStatuses, transactionStreamId } from '@tracktrove/domain';
-import { getTransaction, listRetryPending, listTransactions, transactionAtVersion, transactionViewOf, type ProjectionRuntime, type TransactionView } from '@tracktrove/projections';
+import {
+  getTransaction,
+  listRetryPending,
+  listTransactions,
+  transactionAtVersion,
+  transactionViewOf,
+  type ProjectionRuntime,
+  type TransactionView,
+} from '@tracktrove/projections';
 import type { AppContext } from '../app-context.ts';
 import { requireRole } from '../http/auth.ts';
 import { problems } from '../http/problem.ts';
@@ -59,7 +67,10 @@ export function seedCompatRoutes(runtime: ProjectionRuntime, trackTrove: TrackTr
 
     /** Transactions in the seed's shape, each with the channel its seed client gave. */
     const inSeedShape = async (views: readonly TransactionView[]) => {
-      const channels = await seedChannelsOf(db, views.map((view) => view.id));
+      const channels = await seedChannelsOf(
+        db,
+        views.map((view) => view.id),
+      );
       return views.map((view) => seedTransactionOf(view, channels.get(view.id)));
     };
 
@@ -71,77 +82,142 @@ export function seedCompatRoutes(runtime: ProjectionRuntime, trackTrove: TrackTr
     };
     const commandOptions = (request: FastifyRequest) => ({ correlationId: request.id });
 
-    app.get('/api/transactions', {
-      onRequest: viewer,
-      preHandler: caughtUpWithLog,
-      schema: {
-        tags: tag,
-        summary: `Every transaction as a JSON array, newest first (at most ${seedListMaxItems})`,
-        querystring: z.object({ status: z.enum(transactionStatuses).optional(), vendorId: UuidSchema.optional() }),
-        response: { 200: z.array(SeedTransactionSchema) },
+    app.get(
+      '/api/transactions',
+      {
+        onRequest: viewer,
+        preHandler: caughtUpWithLog,
+        schema: {
+          tags: tag,
+          summary: `Every transaction as a JSON array, newest first (at most ${seedListMaxItems})`,
+          querystring: z.object({ status: z.enum(transactionStatuses).optional(), vendorId: UuidSchema.optional() }),
+          response: { 200: z.array(SeedTransactionSchema) },
+        },
       },
-    }, async (request) => {
-      const items: TransactionView[] = [];
-      let cursor: string | null = null;
-      do {
-        const page = await listTransactions(db, schemaOf('transactions'), { ...request.query, limit: Math.min(pageSize, seedListMaxItems - items.length), cursor });
-        items.push(...page.items);
-        cursor = page.nextCursor;
-      } while (cursor !== null && items.length < seedListMaxItems);
-      return inSeedShape(items);
-    });
-
-    app.get('/api/transactions/retry-pending', {
-      onRequest: viewer,
-      preHandler: caughtUpWithLog,
-      schema: { tags: tag, summary: 'Transactions in RETRY_PENDING, as a JSON array', response: { 200: z.array(SeedTransactionSchema) } },
-    }, async () => inSeedShape((await listRetryPending(db, schemaOf('transactions'), { limit: pageSize })).items));
-
-    app.get('/api/transactions/:id', {
-      onRequest: viewer,
-      preHandler: caughtUpWithLog,
-      schema: { tags: tag, summary: 'A transaction', params: IdParams, response: { 200: SeedTransactionSchema } },
-    }, async (request) => (await inSeedShape([await findTransaction(request.params.id)]))[0]);
-
-    app.get('/api/transactions/:id/status', {
-      onRequest: viewer,
-      preHandler: caughtUpWithLog,
-      schema: { tags: tag, summary: 'The status name as plain text', params: IdParams, produces: ['text/plain'] },
-    }, async (request, reply) => reply.type('text/plain; charset=utf-8').send((await findTransaction(request.params.id)).status));
-
-    app.post('/api/transactions/initiate', {
-      onRequest: operator,
-      config: rateLimit,
-      schema: {
-        tags: tag,
-        summary: "Initiate with the seed's body: any channel text (not WEB, MOBILE, API or POS: API), simulatedSuccessRate 0-1 or 0-100",
-        body: SeedCompatInitiateBodySchema,
-        response: { 201: SeedTransactionSchema },
+      async (request) => {
+        const items: TransactionView[] = [];
+        let cursor: string | null = null;
+        do {
+          const page = await listTransactions(db, schemaOf('transactions'), {
+            ...request.query,
+            limit: Math.min(pageSize, seedListMaxItems - items.length),
+            cursor,
+          });
+          items.push(...page.items);
+          cursor = page.nextCursor;
+        } while (cursor !== null && items.length < seedListMaxItems);
+        return inSeedShape(items);
       },
-    }, async (request, reply) => {
-      const input = initiateOfSeed(request.body);
-      const money = parseMoney(input.amount, input.currency, context.config.amountLimits);
-      const result = await trackTrove.initiate({ ...input, amountMinor: money.amountMinor, currency: money.currency, kind: 'PAYMENT', payload: input.payload as never }, request.actor, commandOptions(request));
-      reply.header('location', `/api/transactions/${result.state.transactionId}`);
-      return answer(reply, result, 201);
-    });
+    );
 
-    app.patch('/api/transactions/:id/open-dispute', {
-      onRequest: operator,
-      config: rateLimit,
-      schema: { tags: tag, summary: 'Open a dispute; no body needed', params: IdParams, body: OpenDisputeBody, response: { 200: SeedTransactionSchema } },
-    }, async (request, reply) => answer(reply, await trackTrove.openDispute(request.params.id, request.body?.reason ?? seedDisputeReason, request.actor, commandOptions(request))));
+    app.get(
+      '/api/transactions/retry-pending',
+      {
+        onRequest: viewer,
+        preHandler: caughtUpWithLog,
+        schema: { tags: tag, summary: 'Transactions in RETRY_PENDING, as a JSON array', response: { 200: z.array(SeedTransactionSchema) } },
+      },
+      async () => inSeedShape((await listRetryPending(db, schemaOf('transactions'), { limit: pageSize })).items),
+    );
 
-    app.patch('/api/transactions/:id/resolve-dispute', {
-      onRequest: operator,
-      config: rateLimit,
-      schema: { tags: tag, summary: 'Resolve a dispute; no body resolves it WON (the funds stay with the vendor)', params: IdParams, body: ResolveDisputeBody, response: { 200: SeedTransactionSchema } },
-    }, async (request, reply) => answer(reply, await trackTrove.resolveDispute(request.params.id, request.body?.outcome ?? 'WON', request.actor, commandOptions(request))));
+    app.get(
+      '/api/transactions/:id',
+      {
+        onRequest: viewer,
+        preHandler: caughtUpWithLog,
+        schema: { tags: tag, summary: 'A transaction', params: IdParams, response: { 200: SeedTransactionSchema } },
+      },
+      async (request) => (await inSeedShape([await findTransaction(request.params.id)]))[0],
+    );
 
-    app.patch('/api/transactions/:id/force-retry', {
-      onRequest: operator,
-      config: rateLimit,
-      schema: { tags: tag, summary: 'Force a retry', params: IdParams, response: { 200: SeedTransactionSchema } },
-    }, async (request, reply) => answer(reply, await trackTrove.retry(request.params.id, request.actor, commandOptions(request))));
+    app.get(
+      '/api/transactions/:id/status',
+      {
+        onRequest: viewer,
+        preHandler: caughtUpWithLog,
+        schema: { tags: tag, summary: 'The status name as plain text', params: IdParams, produces: ['text/plain'] },
+      },
+      async (request, reply) => reply.type('text/plain; charset=utf-8').send((await findTransaction(request.params.id)).status),
+    );
+
+    app.post(
+      '/api/transactions/initiate',
+      {
+        onRequest: operator,
+        config: rateLimit,
+        schema: {
+          tags: tag,
+          summary: "Initiate with the seed's body: any channel text (not WEB, MOBILE, API or POS: API), simulatedSuccessRate 0-1 or 0-100",
+          body: SeedCompatInitiateBodySchema,
+          response: { 201: SeedTransactionSchema },
+        },
+      },
+      async (request, reply) => {
+        const input = initiateOfSeed(request.body);
+        const money = parseMoney(input.amount, input.currency, context.config.amountLimits);
+        const result = await trackTrove.initiate(
+          { ...input, amountMinor: money.amountMinor, currency: money.currency, kind: 'PAYMENT', payload: input.payload as never },
+          request.actor,
+          commandOptions(request),
+        );
+        reply.header('location', `/api/transactions/${result.state.transactionId}`);
+        return answer(reply, result, 201);
+      },
+    );
+
+    app.patch(
+      '/api/transactions/:id/open-dispute',
+      {
+        onRequest: operator,
+        config: rateLimit,
+        schema: {
+          tags: tag,
+          summary: 'Open a dispute; no body needed',
+          params: IdParams,
+          body: OpenDisputeBody,
+          response: { 200: SeedTransactionSchema },
+        },
+      },
+      async (request, reply) =>
+        answer(
+          reply,
+          await trackTrove.openDispute(
+            request.params.id,
+            request.body?.reason ?? seedDisputeReason,
+            request.actor,
+            commandOptions(request),
+          ),
+        ),
+    );
+
+    app.patch(
+      '/api/transactions/:id/resolve-dispute',
+      {
+        onRequest: operator,
+        config: rateLimit,
+        schema: {
+          tags: tag,
+          summary: 'Resolve a dispute; no body resolves it WON (the funds stay with the vendor)',
+          params: IdParams,
+          body: ResolveDisputeBody,
+          response: { 200: SeedTransactionSchema },
+        },
+      },
+      async (request, reply) =>
+        answer(
+          reply,
+          await trackTrove.resolveDispute(request.params.id, request.body?.outcome ?? 'WON', request.actor, commandOptions(request)),
+        ),
+    );
+
+    app.patch(
+      '/api/transactions/:id/force-retry',
+      {
+        onRequest: operator,
+        config: rateLimit,
+        schema: { tags: tag, summary: 'Force a retry', params: IdParams, response: { 200: SeedTransactionSchema } },
+      },
+      async (request, reply) => answer(reply, await trackTrove.retry(request.params.id, request.actor, commandOptions(request))),
+    );
   };
 }

@@ -16,5 +16,11 @@ export type SeedTransaction = z.infer<typeof SeedTransactionSchema>;
 
 /** TrackTrove's transaction object in the seed's shape; `seedChannel`: the channel the seed client gave, where TrackTrove mapped it. */
 export function seedTransactionOf(view: TransactionView, seedChannel?: string): SeedTransaction {
-  return { ...view, amount: Number(view.amount), currentStatus: view.status, channel: seedChannel ?? view.channel, trackTroveChannel: view.channel };
+  return {
+    ...view,
+    amount: Number(view.amount),
+    currentStatus: view.status,
+    channel: seedChannel ?? view.channel,
+    trackTroveChannel: view.channel,
+  };
 }

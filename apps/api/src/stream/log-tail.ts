@@ -39,17 +39,18 @@ export async function startLogTail(options: LogTailOptions): Promise<LogTail> {
   // With nobody listening, the tail only counts events (metrics): it reads every pollIntervalMs
   // instead of after every append, and a listener joining wakes it at once.
   let wakeIdle: (() => void) | undefined;
-  const idle = (ms: number) => new Promise<void>((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      controller.signal.removeEventListener('abort', done);
-      wakeIdle = undefined;
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    controller.signal.addEventListener('abort', done, { once: true });
-    wakeIdle = done;
-  });
+  const idle = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        controller.signal.removeEventListener('abort', done);
+        wakeIdle = undefined;
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      controller.signal.addEventListener('abort', done, { once: true });
+      wakeIdle = done;
+    });
 
   const running = (async () => {
     let recheckMs = 0;
@@ -60,7 +61,9 @@ export async function startLogTail(options: LogTailOptions): Promise<LogTail> {
         const seenNotifications = store.waker.notifications();
         // With nobody listening, the types will do (metrics): no payloads read or sent.
         const listened = listeners.size > 0;
-        const page = listened ? await store.readAll({ after: position, maxCount }) : await store.readAllTypes({ after: position, maxCount });
+        const page = listened
+          ? await store.readAll({ after: position, maxCount })
+          : await store.readAllTypes({ after: position, maxCount });
         const count = 'events' in page ? page.events.length : page.types.length;
         if (count > 0) {
           // A client joined during a read without payloads: read the same page again, whole.

@@ -6,14 +6,22 @@ import type { LogTail } from './log-tail.ts';
 const maxBufferedBytes = 1024 * 1024;
 
 function statusOf(dto: unknown): string | undefined {
-  return dto !== null && typeof dto === 'object' && typeof (dto as { status?: unknown }).status === 'string' ? (dto as { status: string }).status : undefined;
+  return dto !== null && typeof dto === 'object' && typeof (dto as { status?: unknown }).status === 'string'
+    ? (dto as { status: string }).status
+    : undefined;
 }
 
 /** One state change in words, as the seed's /ws feed sends it. */
 export function describeEvent(event: RecordedEvent): string | null {
   const id = transactionIdOf(event.streamId);
   if (id === null) return null;
-  const metadata = event.metadata as { dtoBefore?: unknown; dtoAfter?: unknown; service?: string; actor?: { role: string; id: string }; error?: { message: string } | null };
+  const metadata = event.metadata as {
+    dtoBefore?: unknown;
+    dtoAfter?: unknown;
+    service?: string;
+    actor?: { role: string; id: string };
+    error?: { message: string } | null;
+  };
   const from = statusOf(metadata.dtoBefore);
   const to = statusOf(metadata.dtoAfter);
   const by = metadata.service ? ` by ${metadata.service}` : '';

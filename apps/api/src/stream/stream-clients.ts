@@ -26,10 +26,15 @@ export function createStreamClients(limits: StreamClientLimits): StreamClients {
       const address = normalizeIP(request.ip);
       const open = byAddress.get(address) ?? 0;
       if (open >= limits.maxClientsPerAddress) {
-        throw new HttpProblem(429, 'rate_limited', `this address has ${open} stream connections open, its maximum; close one first`, [], { 'retry-after': '5' });
+        throw new HttpProblem(429, 'rate_limited', `this address has ${open} stream connections open, its maximum; close one first`, [], {
+          'retry-after': '5',
+        });
       }
       if (total >= limits.maxClients) {
-        throw problems.unavailable(`this process serves its maximum of ${limits.maxClients} stream clients; try again or another process`, 5);
+        throw problems.unavailable(
+          `this process serves its maximum of ${limits.maxClients} stream clients; try again or another process`,
+          5,
+        );
       }
       // A request that is no upgrade is answered 404 by the route: it holds no place.
       if (request.headers.upgrade?.toLowerCase() !== 'websocket') return;

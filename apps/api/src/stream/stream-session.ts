@@ -1,5 +1,12 @@
 import type { WebSocket } from 'ws';
-import { comparePositions, encodePosition, readVisibleHeadPosition, type EventStore, type LogPosition, type RecordedEvent } from '@tracktrove/event-store';
+import {
+  comparePositions,
+  encodePosition,
+  readVisibleHeadPosition,
+  type EventStore,
+  type LogPosition,
+  type RecordedEvent,
+} from '@tracktrove/event-store';
 import { eventMessage } from './event-json.ts';
 import type { LogTail } from './log-tail.ts';
 
@@ -19,7 +26,12 @@ export interface StreamLimits {
   readonly heartbeatMs: number;
 }
 
-export const defaultStreamLimits: StreamLimits = { maxBufferedBytes: 4 * 1024 * 1024, maxPendingEvents: 20_000, catchUpBatchSize: 500, heartbeatMs: 15_000 };
+export const defaultStreamLimits: StreamLimits = {
+  maxBufferedBytes: 4 * 1024 * 1024,
+  maxPendingEvents: 20_000,
+  catchUpBatchSize: 500,
+  heartbeatMs: 15_000,
+};
 
 function matches(event: RecordedEvent, filter: StreamFilter): boolean {
   if (filter.streamId !== undefined && event.streamId !== filter.streamId) return false;
@@ -33,14 +45,17 @@ function matches(event: RecordedEvent, filter: StreamFilter): boolean {
  * held until it ends, and every event at or before the last one sent is skipped: no gap, no
  * duplicate across the switch.
  */
-export function runStreamSession(socket: WebSocket, options: {
-  store: EventStore;
-  tail: LogTail;
-  from: LogPosition | 'end';
-  filter: StreamFilter;
-  limits?: StreamLimits;
-  onClose?: () => void;
-}): void {
+export function runStreamSession(
+  socket: WebSocket,
+  options: {
+    store: EventStore;
+    tail: LogTail;
+    from: LogPosition | 'end';
+    filter: StreamFilter;
+    limits?: StreamLimits;
+    onClose?: () => void;
+  },
+): void {
   const limits = options.limits ?? defaultStreamLimits;
   let cursor: LogPosition = options.from === 'end' ? options.tail.position() : options.from;
   let pending: RecordedEvent[] | null = [];
@@ -118,5 +133,4 @@ export function runStreamSession(socket: WebSocket, options: {
       close(1011, 'could not read the log');
     }
   })();
-
 }

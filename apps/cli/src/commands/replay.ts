@@ -24,7 +24,8 @@ export const replayCommand: CliCommand<ReplayArgs> = {
   parse(parsed) {
     const [transactionId] = parsed.positionals;
     if (transactionId === undefined) throw new UsageError('missing <transactionId>', 'replay');
-    if (!uuidPattern.test(transactionId)) throw new UsageError(`'${transactionId}' is not a transaction id (a UUID such as 0b8e6f7a-1c2d-4e5f-8a9b-0c1d2e3f4a5b)`, 'replay');
+    if (!uuidPattern.test(transactionId))
+      throw new UsageError(`'${transactionId}' is not a transaction id (a UUID such as 0b8e6f7a-1c2d-4e5f-8a9b-0c1d2e3f4a5b)`, 'replay');
     noMorePositionals(parsed, 'replay', 1);
     return { transactionId, server: serverOptionsOf(parsed, 'replay') };
   },

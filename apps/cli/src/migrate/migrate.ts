@@ -8,7 +8,9 @@ export const migrate: CommandRunner<Record<string, never>> = async (_args, { con
   const holder = config.databaseUrl ? null : readDataDirHolder(pgliteDirOf(config));
   if (holder) {
     const what = holder.url ? `the server at ${holder.url}, which migrated it when it started` : holder.command;
-    throw new SetupError(`migrate cannot run while pid ${holder.pid} holds ${pgliteDirOf(config)} (${what}); stop it first, then run migrate`);
+    throw new SetupError(
+      `migrate cannot run while pid ${holder.pid} holds ${pgliteDirOf(config)} (${what}); stop it first, then run migrate`,
+    );
   }
   const database = await openReachableDatabase(config, logger, 'tracktrove migrate');
   try {
@@ -18,7 +20,9 @@ export const migrate: CommandRunner<Record<string, never>> = async (_args, { con
     if (ran.length === 0) {
       io.stdout.write(`nothing to migrate: ${target} has all ${Object.keys(migrations).length} migrations\n`);
     } else {
-      io.stdout.write(`applied ${ran.length} migration${ran.length === 1 ? '' : 's'} to ${target}:\n${ran.map((name) => `  ${name}\n`).join('')}`);
+      io.stdout.write(
+        `applied ${ran.length} migration${ran.length === 1 ? '' : 's'} to ${target}:\n${ran.map((name) => `  ${name}\n`).join('')}`,
+      );
     }
     return 0;
   } finally {

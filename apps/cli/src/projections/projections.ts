@@ -30,9 +30,20 @@ export const projections: CommandRunner<ProjectionsArgs> = async (args, context)
     if (args.action === 'rebuild') return await rebuild(runtime, args.name, context);
     const head = await services.store.headPosition();
     await catchUp(runtime, head, context);
-    const report = await verifyReadModels(services.store, services.database.db, {
-      transactions: runtime.schemaOf('transactions'), traces: runtime.schemaOf('traces'), ledger: runtime.schemaOf('ledger'),
-    }, { upTo: head, maxDifferences: listedDifferences, checkTransactions: (states) => settlementCandidateViolations(services.database.db, states) });
+    const report = await verifyReadModels(
+      services.store,
+      services.database.db,
+      {
+        transactions: runtime.schemaOf('transactions'),
+        traces: runtime.schemaOf('traces'),
+        ledger: runtime.schemaOf('ledger'),
+      },
+      {
+        upTo: head,
+        maxDifferences: listedDifferences,
+        checkTransactions: (states) => settlementCandidateViolations(services.database.db, states),
+      },
+    );
     return writeVerifyReport(context.io.stdout, names, report);
   } finally {
     await services.close();
@@ -70,7 +81,9 @@ async function catchUp(runtime: ProjectionRuntime, head: string, { io }: CliCont
         bestLag = lag;
         improvedAtMs = Date.now();
       } else if (Date.now() - improvedAtMs > catchUpStallMs) {
-        throw new Error(`the read models stopped catching up with the log (${lag} events behind for ${catchUpStallMs / 1000} s): see 'tracktrove projections status' and the log`);
+        throw new Error(
+          `the read models stopped catching up with the log (${lag} events behind for ${catchUpStallMs / 1000} s): see 'tracktrove projections status' and the log`,
+        );
       }
     }
     progress?.update(initialLag, initialLag);
@@ -78,4 +91,3 @@ async function catchUp(runtime: ProjectionRuntime, head: string, { io }: CliCont
     progress?.finish();
   }
 }
-

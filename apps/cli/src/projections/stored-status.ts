@@ -1,5 +1,13 @@
 import { sql, type Kysely } from 'kysely';
-import { comparePositions, encodePosition, loadCheckpoint, readHeadPosition, startOfLog, type LogPosition, type StoreDatabase } from '@tracktrove/event-store';
+import {
+  comparePositions,
+  encodePosition,
+  loadCheckpoint,
+  readHeadPosition,
+  startOfLog,
+  type LogPosition,
+  type StoreDatabase,
+} from '@tracktrove/event-store';
 import { readGenerations, subscriptionNameFor } from '@tracktrove/projections';
 
 /** Lag is counted up to this many events: past it the status says "at least". */
@@ -31,7 +39,13 @@ export async function readStoredStatuses(database: StoreDatabase, names: readonl
     const generation = generations.get(name);
     const checkpoint = generation ? await loadCheckpoint(database.db, subscriptionNameFor(name, generation.generation)) : null;
     const lag = await countEventsAfter(db, checkpoint ?? startOfLog, head);
-    const state: StoredState = !generation ? 'not built' : generation.rebuildingGeneration !== null ? 'rebuilding' : lag === 0 ? 'up to date' : 'behind';
+    const state: StoredState = !generation
+      ? 'not built'
+      : generation.rebuildingGeneration !== null
+        ? 'rebuilding'
+        : lag === 0
+          ? 'up to date'
+          : 'behind';
     statuses.push({
       name,
       generation: generation?.generation ?? null,

@@ -18,14 +18,17 @@ async function statusesOf(api: ServerApi): Promise<ProjectionStatus[]> {
 /** `projections status|rebuild|verify` through a server's admin API: its projectors, its read models. */
 export async function projectionsThroughServer(args: ProjectionsArgs, api: ServerApi, { io }: CliContext): Promise<number> {
   if (args.action === 'status') {
-    writeStatuses(io.stdout, (await statusesOf(api)).map((status) => ({
-      name: status.name,
-      generation: status.generation,
-      state: status.status === 'rebuilding' ? 'rebuilding' : status.lag === 0 ? 'up to date' : 'behind',
-      position: status.position || null,
-      lag: status.lag,
-      rebuildingGeneration: status.status === 'rebuilding' ? status.progress?.generation ?? status.generation + 1 : null,
-    })));
+    writeStatuses(
+      io.stdout,
+      (await statusesOf(api)).map((status) => ({
+        name: status.name,
+        generation: status.generation,
+        state: status.status === 'rebuilding' ? 'rebuilding' : status.lag === 0 ? 'up to date' : 'behind',
+        position: status.position || null,
+        lag: status.lag,
+        rebuildingGeneration: status.status === 'rebuilding' ? (status.progress?.generation ?? status.generation + 1) : null,
+      })),
+    );
     return 0;
   }
   if (args.action === 'rebuild') {
@@ -35,7 +38,8 @@ export async function projectionsThroughServer(args: ProjectionsArgs, api: Serve
   const report = await api.request<VerifyReport & { caughtUp?: boolean }>('POST', '/api/admin/verify', { timeoutMs: verifyTimeoutMs });
   const names = (await statusesOf(api)).map((status) => status.name);
   const code = writeVerifyReport(io.stdout, names, report);
-  if (report.caughtUp === false) io.stdout.write("the server's read models had not caught up with the log when it verified: run it again\n");
+  if (report.caughtUp === false)
+    io.stdout.write("the server's read models had not caught up with the log when it verified: run it again\n");
   return code;
 }
 
@@ -60,7 +64,10 @@ async function rebuildThroughServer(api: ServerApi, name: string, stderr: CliCon
       }
       if (rebuilding.length === 0) {
         const failed = statuses.filter((status) => status.generation <= (before.get(status.name) ?? 0));
-        if (failed.length > 0) throw new Error(`the rebuild of ${failed.map((status) => status.name).join(', ')} did not finish on the server${failed[0]!.lastError ? `: ${failed[0]!.lastError}` : ''}: see its log`);
+        if (failed.length > 0)
+          throw new Error(
+            `the rebuild of ${failed.map((status) => status.name).join(', ')} did not finish on the server${failed[0]!.lastError ? `: ${failed[0]!.lastError}` : ''}: see its log`,
+          );
         progress.update(events, events);
         const durationMs = Date.now() - startedAtMs;
         return statuses.map((status) => ({
@@ -71,7 +78,10 @@ async function rebuildThroughServer(api: ServerApi, name: string, stderr: CliCon
           eventsPerSecond: Math.round(events / Math.max(durationMs / 1_000, 0.001)),
         }));
       }
-      if (Date.now() - movedAtMs > rebuildStallMs) throw new Error(`the rebuild of ${name} on the server made no progress for ${rebuildStallMs / 1_000} s: see 'tracktrove projections status' and the server's log`);
+      if (Date.now() - movedAtMs > rebuildStallMs)
+        throw new Error(
+          `the rebuild of ${name} on the server made no progress for ${rebuildStallMs / 1_000} s: see 'tracktrove projections status' and the server's log`,
+        );
       await new Promise((done) => setTimeout(done, pollMs));
     }
   } finally {

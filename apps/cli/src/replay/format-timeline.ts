@@ -3,9 +3,15 @@ import type { Paint } from '../io.ts';
 import { formatDuration, type Timeline } from './timeline.ts';
 
 const statusColours: Partial<Record<string, Parameters<Paint>[1]>> = {
-  ESCROW: 'green', COMPLETED: 'green', SETTLED: 'green', DISPUTE_RESOLVED: 'green',
-  FAILED: 'red', PERMANENTLY_FAILED: 'red',
-  RETRY_PENDING: 'yellow', DISPUTE_OPEN: 'yellow', REFUNDED: 'yellow',
+  ESCROW: 'green',
+  COMPLETED: 'green',
+  SETTLED: 'green',
+  DISPUTE_RESOLVED: 'green',
+  FAILED: 'red',
+  PERMANENTLY_FAILED: 'red',
+  RETRY_PENDING: 'yellow',
+  DISPUTE_OPEN: 'yellow',
+  REFUNDED: 'yellow',
 };
 
 /**
@@ -16,7 +22,11 @@ const statusColours: Partial<Record<string, Parameters<Paint>[1]>> = {
  */
 export function formatTimeline(transactionId: string, { state, entries }: Timeline, paint: Paint): string {
   const lastEntry = entries.at(-1);
-  const outcome = state.dispute?.outcome ? ` (dispute ${state.dispute.outcome})` : state.refund?.state === 'failed' ? ' (refund failed)' : '';
+  const outcome = state.dispute?.outcome
+    ? ` (dispute ${state.dispute.outcome})`
+    : state.refund?.state === 'failed'
+      ? ' (refund failed)'
+      : '';
   const heading = [
     paint(`transaction ${transactionId}`, 'bold'),
     `  ${state.currency} ${formatAmount(state.amountMinor, state.currency)}, ${state.kind} via ${state.channel}, vendor ${state.vendorId}, payer ${state.payerId}`,
@@ -34,15 +44,25 @@ export function formatTimeline(transactionId: string, { state, entries }: Timeli
   const headers = ['v', 'sandbox time', 'elapsed', 'event', 'status', 'money'];
   const widths = headers.map((header, column) => Math.max(header.length, ...rows.map((row) => row[column]!.length)));
   const line = (cells: readonly string[], style?: (cell: string, column: number) => string) =>
-    cells.map((cell, column) => {
-      const padded = column === 0 ? cell.padStart(widths[column]!) : column === cells.length - 1 ? cell : cell.padEnd(widths[column]!);
-      return style ? style(padded, column) : padded;
-    }).join('  ').trimEnd();
+    cells
+      .map((cell, column) => {
+        const padded = column === 0 ? cell.padStart(widths[column]!) : column === cells.length - 1 ? cell : cell.padEnd(widths[column]!);
+        return style ? style(padded, column) : padded;
+      })
+      .join('  ')
+      .trimEnd();
   const indent = ' '.repeat(widths[0]! + 2);
   const body = entries.flatMap((entry, index) => {
     const changed = entry.statusBefore !== entry.statusAfter;
-    const lines = [line(rows[index]!, (cell, column) => (column === 4 && changed ? paint(cell, statusColours[entry.statusAfter] ?? 'bold') : cell))];
-    lines.push(paint(`${indent}step ${entry.step}, service ${entry.service}, actor ${entry.actor}, attempt ${entry.attempt}, took ${entry.durationMs} ms`, 'dim'));
+    const lines = [
+      line(rows[index]!, (cell, column) => (column === 4 && changed ? paint(cell, statusColours[entry.statusAfter] ?? 'bold') : cell)),
+    ];
+    lines.push(
+      paint(
+        `${indent}step ${entry.step}, service ${entry.service}, actor ${entry.actor}, attempt ${entry.attempt}, took ${entry.durationMs} ms`,
+        'dim',
+      ),
+    );
     if (entry.note) lines.push(`${indent}${entry.note}`);
     if (entry.error) lines.push(paint(`${indent}error: ${entry.error}`, 'red'));
     return lines;

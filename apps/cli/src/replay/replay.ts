@@ -19,7 +19,10 @@ export const replay: CommandRunner<ReplayArgs> = async ({ transactionId, server 
   } else {
     const services = await openServices(config, logger, 'tracktrove replay');
     try {
-      events = await services.store.readStream(transactionStreamId(transactionId), { maxCount: eventStoreLimits.maxReadCount, omitMetadataKeys: stepDtoKeys });
+      events = await services.store.readStream(transactionStreamId(transactionId), {
+        maxCount: eventStoreLimits.maxReadCount,
+        omitMetadataKeys: stepDtoKeys,
+      });
     } finally {
       await services.close();
     }

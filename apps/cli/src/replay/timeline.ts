@@ -1,7 +1,14 @@
 import { toTransactionEvent } from '@tracktrove/commands';
 import {
-  evolve, formatAmount, initialState, occurredAt, postingsFor,
-  type LedgerEntry, type LifecycleStatus, type TransactionEvent, type TransactionState,
+  evolve,
+  formatAmount,
+  initialState,
+  occurredAt,
+  postingsFor,
+  type LedgerEntry,
+  type LifecycleStatus,
+  type TransactionEvent,
+  type TransactionState,
 } from '@tracktrove/domain';
 import type { RecordedEvent } from '@tracktrove/event-store';
 
@@ -74,7 +81,12 @@ export function timelineOf(events: readonly RecordedEvent[]): Timeline {
   return { state, entries };
 }
 
-const phaseVerbs: Record<LedgerEntry['phase'], string> = { pending: 'hold', post_pending: 'post hold', void_pending: 'void hold', posted: 'move' };
+const phaseVerbs: Record<LedgerEntry['phase'], string> = {
+  pending: 'hold',
+  post_pending: 'post hold',
+  void_pending: 'void hold',
+  posted: 'move',
+};
 
 function describeTransfer(entry: LedgerEntry): string {
   const party = (account: string) => account.split(':')[0];
@@ -104,7 +116,9 @@ function noteOf(event: TransactionEvent, startedAtMs: number): string | null {
     case 'EscrowHoldPosted':
       return event.data.via === 'webhook' ? 'confirmed by the gateway webhook' : 'hold expired and was released: completed';
     case 'EscrowHoldVoided':
-      return event.data.via === 'refund' ? `voided by a refund${event.data.reason ? `: ${event.data.reason}` : ''}` : 'hold expired: voided back to the payer';
+      return event.data.via === 'refund'
+        ? `voided by a refund${event.data.reason ? `: ${event.data.reason}` : ''}`
+        : 'hold expired: voided back to the payer';
     case 'TransactionSettled':
       return `settled for ${event.data.settlementDate} in batch ${event.data.batchId}`;
     case 'RefundRequested':

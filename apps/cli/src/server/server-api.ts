@@ -9,7 +9,11 @@ const maxRetryAfterMs = 10_000;
 
 /** An answer of the server other than 2xx: its status and the problem's detail. */
 export class ServerRequestError extends Error {
-  constructor(readonly status: number, readonly detail: string, readonly path: string) {
+  constructor(
+    readonly status: number,
+    readonly detail: string,
+    readonly path: string,
+  ) {
     super(detail);
     this.name = 'ServerRequestError';
   }
@@ -18,7 +22,11 @@ export class ServerRequestError extends Error {
 export interface ServerApi {
   /** The server's base URL, without a trailing slash. */
   readonly url: string;
-  request<T>(method: 'GET' | 'POST' | 'PUT', path: string, options?: { body?: unknown; timeoutMs?: number; headers?: Record<string, string> }): Promise<T>;
+  request<T>(
+    method: 'GET' | 'POST' | 'PUT',
+    path: string,
+    options?: { body?: unknown; timeoutMs?: number; headers?: Record<string, string> },
+  ): Promise<T>;
 }
 
 /**
@@ -29,7 +37,11 @@ export interface ServerApi {
 export function createServerApi(url: string, token: string | undefined, source: string): ServerApi {
   const base = url.replace(/\/+$/, '');
   const authorization: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};
-  async function request<T>(method: 'GET' | 'POST' | 'PUT', path: string, options: { body?: unknown; timeoutMs?: number; headers?: Record<string, string> } = {}): Promise<T> {
+  async function request<T>(
+    method: 'GET' | 'POST' | 'PUT',
+    path: string,
+    options: { body?: unknown; timeoutMs?: number; headers?: Record<string, string> } = {},
+  ): Promise<T> {
     for (let attempt = 0; ; attempt += 1) {
       let response: Response;
       try {
@@ -45,23 +57,34 @@ export function createServerApi(url: string, token: string | undefined, source: 
       const text = await response.text();
       if (response.status === 429 && attempt < maxRateLimitRetries) {
         const retryAfterS = Number(response.headers.get('retry-after'));
-        await new Promise((done) => setTimeout(done, Number.isFinite(retryAfterS) && retryAfterS > 0 ? Math.min(retryAfterS * 1_000, maxRetryAfterMs) : 1_000));
+        await new Promise((done) =>
+          setTimeout(done, Number.isFinite(retryAfterS) && retryAfterS > 0 ? Math.min(retryAfterS * 1_000, maxRetryAfterMs) : 1_000),
+        );
         continue;
       }
       if (response.status === 401 || response.status === 403) {
-        throw new SetupError(token
-          ? `the server at ${base} refused the admin token (${response.status}): pass its admin token with --token or TRACKTROVE_ADMIN_TOKEN`
-          : `the server at ${base} needs its admin token (${response.status}): pass it with --token or TRACKTROVE_ADMIN_TOKEN (the server logs a generated one when it starts)`);
+        throw new SetupError(
+          token
+            ? `the server at ${base} refused the admin token (${response.status}): pass its admin token with --token or TRACKTROVE_ADMIN_TOKEN`
+            : `the server at ${base} needs its admin token (${response.status}): pass it with --token or TRACKTROVE_ADMIN_TOKEN (the server logs a generated one when it starts)`,
+        );
       }
       let body: unknown;
       try {
         body = text === '' ? null : JSON.parse(text);
       } catch {
-        throw new SetupError(`${base} does not answer as a TrackTrove server (${method} ${path}: ${response.status}, not JSON): check ${source}`);
+        throw new SetupError(
+          `${base} does not answer as a TrackTrove server (${method} ${path}: ${response.status}, not JSON): check ${source}`,
+        );
       }
       if (!response.ok) {
         const problem = body as { detail?: unknown; title?: unknown } | null;
-        const detail = typeof problem?.detail === 'string' ? problem.detail : typeof problem?.title === 'string' ? problem.title : `HTTP ${response.status}`;
+        const detail =
+          typeof problem?.detail === 'string'
+            ? problem.detail
+            : typeof problem?.title === 'string'
+              ? problem.title
+              : `HTTP ${response.status}`;
         if (response.status === 404 && (problem === null || typeof problem.detail !== 'string')) {
           throw new SetupError(`${base} does not answer as a TrackTrove server (${method} ${path}: 404): check ${source}`);
         }

@@ -8,8 +8,14 @@ import { checkServer, createServerApi, type ServerApi } from './server-api.ts';
 
 /** The options of the commands that can run through a server. */
 export const serverOptions: Readonly<Record<string, OptionSpec>> = {
-  url: { value: 'URL', description: 'run through the TrackTrove server at URL (default TRACKTROVE_URL; else the server holding DATA_DIR, if any)' },
-  token: { value: 'TOKEN', description: "the server's admin token (default TRACKTROVE_ADMIN_TOKEN; else the one a server generated, from its lock file)" },
+  url: {
+    value: 'URL',
+    description: 'run through the TrackTrove server at URL (default TRACKTROVE_URL; else the server holding DATA_DIR, if any)',
+  },
+  token: {
+    value: 'TOKEN',
+    description: "the server's admin token (default TRACKTROVE_ADMIN_TOKEN; else the one a server generated, from its lock file)",
+  },
 };
 
 export interface ServerOptions {
@@ -32,7 +38,8 @@ function checkUrl(url: string, source: string, error: (message: string) => Error
   } catch {
     throw error(`${source} must be an http(s) URL such as http://localhost:8080, got '${url}'`);
   }
-  if (!/^https?:$/.test(parsed.protocol) || parsed.hostname === '') throw error(`${source} must be an http(s) URL such as http://localhost:8080, got '${url}'`);
+  if (!/^https?:$/.test(parsed.protocol) || parsed.hostname === '')
+    throw error(`${source} must be an http(s) URL such as http://localhost:8080, got '${url}'`);
 }
 
 /** Where a command runs: on the database itself, or through a server's HTTP API. */
@@ -50,7 +57,11 @@ export function pgliteDirOf(config: Config): string {
  * data directory (its URL and, when it generated its admin token, the token are in the lock file);
  * else the database itself. A server is asked GET /health before anything else.
  */
-export async function resolveTarget(options: ServerOptions, config: Config, env: Readonly<Record<string, string | undefined>>): Promise<Target> {
+export async function resolveTarget(
+  options: ServerOptions,
+  config: Config,
+  env: Readonly<Record<string, string | undefined>>,
+): Promise<Target> {
   const token = options.token ?? config.tokens.admin;
   const explicit = options.url ?? (env.TRACKTROVE_URL?.trim() || undefined);
   if (explicit !== undefined) {
@@ -64,7 +75,9 @@ export async function resolveTarget(options: ServerOptions, config: Config, env:
   const holder = readDataDirHolder(pgliteDirOf(config));
   if (!holder) return { kind: 'database' };
   if (!holder.url) {
-    throw new SetupError(`${pgliteDirOf(config)} is in use by pid ${holder.pid} (${holder.command}, since ${holder.startedAt}); wait for it to finish, or stop it`);
+    throw new SetupError(
+      `${pgliteDirOf(config)} is in use by pid ${holder.pid} (${holder.command}, since ${holder.startedAt}); wait for it to finish, or stop it`,
+    );
   }
   const source = `the lock file of ${pgliteDirOf(config)}, written by pid ${holder.pid}`;
   const api = createServerApi(holder.url, token ?? holder.adminToken, source);

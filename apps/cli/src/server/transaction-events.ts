@@ -22,13 +22,17 @@ export async function readTransactionEvents(api: ServerApi, transactionId: strin
   for (let page = 0; page < maxPages; page += 1) {
     let answer: { items: EventView[]; nextCursor: string | null };
     try {
-      answer = await api.request('GET', `/api/transactions/${encodeURIComponent(transactionId)}/events?limit=500${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+      answer = await api.request(
+        'GET',
+        `/api/transactions/${encodeURIComponent(transactionId)}/events?limit=500${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+      );
     } catch (error) {
       if (error instanceof ServerRequestError && error.status === 404) return null;
       throw error;
     }
     // The view has no event id; nothing the CLI does with these events reads it.
-    for (const view of answer.items) events.push({ ...view, logPosition: decodePosition(view.position), eventId: '', recordedAt: new Date(view.recordedAt) });
+    for (const view of answer.items)
+      events.push({ ...view, logPosition: decodePosition(view.position), eventId: '', recordedAt: new Date(view.recordedAt) });
     cursor = answer.nextCursor;
     if (cursor === null) break;
   }

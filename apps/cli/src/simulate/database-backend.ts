@@ -35,7 +35,9 @@ export async function openDatabaseBackend(config: Config, logger: Logger): Promi
         const events = new Map<string, readonly RecordedEvent[]>();
         for (let index = 0; index < transactionIds.length; index += chunkStreams) {
           const chunk = transactionIds.slice(index, index + chunkStreams);
-          const streams = await readStreams(services.database.db, chunk.map(transactionStreamId), upcastTransactionEvent, { omitMetadataKeys: stepDtoKeys });
+          const streams = await readStreams(services.database.db, chunk.map(transactionStreamId), upcastTransactionEvent, {
+            omitMetadataKeys: stepDtoKeys,
+          });
           for (const id of chunk) events.set(id, streams.get(transactionStreamId(id)) ?? []);
         }
         return events;

@@ -53,17 +53,26 @@ export function serverBackend(api: ServerApi): SimulationBackend {
       return answer.id;
     },
     async refund(transactionId, reason, correlationId) {
-      await api.request('POST', `/api/transactions/${transactionId}/refund`, { headers: { 'idempotency-key': `${run}-${correlationId}` }, body: { reason } });
+      await api.request('POST', `/api/transactions/${transactionId}/refund`, {
+        headers: { 'idempotency-key': `${run}-${correlationId}` },
+        body: { reason },
+      });
     },
     now: async () => Date.parse((await api.request<{ now: string }>('GET', '/api/admin/clock')).now),
     async advance(ms) {
-      const advanced = await api.request<{ from: string; now: string; firedTimers: number }>('POST', '/api/admin/clock/advance', { body: { ms }, timeoutMs: advanceTimeoutMs });
+      const advanced = await api.request<{ from: string; now: string; firedTimers: number }>('POST', '/api/admin/clock/advance', {
+        body: { ms },
+        timeoutMs: advanceTimeoutMs,
+      });
       return { advancedMs: Date.parse(advanced.now) - Date.parse(advanced.from), firedTimers: advanced.firedTimers };
     },
     async states(transactionIds) {
       const states = new Map<string, TransactionState>();
       for (const [id, stream] of await events(transactionIds)) {
-        states.set(id, stream.reduce((state, recorded) => evolve(state, toTransactionEvent(recorded)), initialState()));
+        states.set(
+          id,
+          stream.reduce((state, recorded) => evolve(state, toTransactionEvent(recorded)), initialState()),
+        );
       }
       return states;
     },

@@ -32,13 +32,18 @@ export const simulate: CommandRunner<SimulateArgs> = async (args, { config, logg
     const firing = startProgress(io.stderr, 'firing', 'transactions');
     const initiationFailures = new Map<string, number>();
     const ids: (string | null)[] = new Array<string | null>(args.count).fill(null);
-    await forEachIndex(args.count, args.concurrency, (done) => firing.update(done, args.count), async (index) => {
-      try {
-        ids[index] = await backend.initiate(initiateInputOf(args, index, config.amountLimits), `simulate-${args.seed}-${index}`);
-      } catch (error) {
-        countFailure(initiationFailures, error);
-      }
-    });
+    await forEachIndex(
+      args.count,
+      args.concurrency,
+      (done) => firing.update(done, args.count),
+      async (index) => {
+        try {
+          ids[index] = await backend.initiate(initiateInputOf(args, index, config.amountLimits), `simulate-${args.seed}-${index}`);
+        } catch (error) {
+          countFailure(initiationFailures, error);
+        }
+      },
+    );
     firing.finish();
     const firingMs = Date.now() - firingFromMs;
 
@@ -50,37 +55,50 @@ export const simulate: CommandRunner<SimulateArgs> = async (args, { config, logg
     let waited = await settle(backend, initiated, states, deadlineMs, waiting, `simulate-${args.seed}`);
 
     const refundFailures = new Map<string, number>();
-    const toRefund = ids.flatMap((id, index) => (id !== null && states.get(id)?.status === 'COMPLETED' && refundsTransaction(args, index) ? [id] : []));
+    const toRefund = ids.flatMap((id, index) =>
+      id !== null && states.get(id)?.status === 'COMPLETED' && refundsTransaction(args, index) ? [id] : [],
+    );
     if (toRefund.length > 0) {
-      await forEachIndex(toRefund.length, args.concurrency, () => undefined, async (index) => {
-        try {
-          await backend.refund(toRefund[index]!, 'simulated refund', `simulate-${args.seed}-refund-${index}`);
-        } catch (error) {
-          countFailure(refundFailures, error);
-        }
-      });
+      await forEachIndex(
+        toRefund.length,
+        args.concurrency,
+        () => undefined,
+        async (index) => {
+          try {
+            await backend.refund(toRefund[index]!, 'simulated refund', `simulate-${args.seed}-refund-${index}`);
+          } catch (error) {
+            countFailure(refundFailures, error);
+          }
+        },
+      );
       const refunds = await settle(backend, toRefund, states, deadlineMs, waiting, `simulate-${args.seed}-refunds`);
-      waited = { inFlight: refunds.inFlight, clockAdvancedMs: waited.clockAdvancedMs + refunds.clockAdvancedMs, firedTimers: waited.firedTimers + refunds.firedTimers };
+      waited = {
+        inFlight: refunds.inFlight,
+        clockAdvancedMs: waited.clockAdvancedMs + refunds.clockAdvancedMs,
+        firedTimers: waited.firedTimers + refunds.firedTimers,
+      };
     }
     waiting.finish();
     const waitedMs = Date.now() - waitedFromMs;
 
     const outcomes = await foldOutcomes(backend, initiated);
-    io.stdout.write(formatSummary({
-      args,
-      states: outcomes.states,
-      initiationFailures,
-      refundFailures,
-      refundsRequested: toRefund.length - [...refundFailures.values()].reduce((sum, value) => sum + value, 0),
-      firingMs,
-      waitedMs,
-      totalMs: Date.now() - startedAtMs,
-      clockAdvancedMs: waited.clockAdvancedMs,
-      firedTimers: waited.firedTimers,
-      ledgerEntries: outcomes.ledgerEntries,
-      violations: outcomes.violations,
-      globalOverrides,
-    }));
+    io.stdout.write(
+      formatSummary({
+        args,
+        states: outcomes.states,
+        initiationFailures,
+        refundFailures,
+        refundsRequested: toRefund.length - [...refundFailures.values()].reduce((sum, value) => sum + value, 0),
+        firingMs,
+        waitedMs,
+        totalMs: Date.now() - startedAtMs,
+        clockAdvancedMs: waited.clockAdvancedMs,
+        firedTimers: waited.firedTimers,
+        ledgerEntries: outcomes.ledgerEntries,
+        violations: outcomes.violations,
+        globalOverrides,
+      }),
+    );
     return initiationFailures.size === 0 && refundFailures.size === 0 && outcomes.violations.length === 0 ? 0 : 1;
   } finally {
     await backend.close();
@@ -88,7 +106,12 @@ export const simulate: CommandRunner<SimulateArgs> = async (args, { config, logg
 };
 
 /** Runs work(0..count-1) with at most `concurrency` at once, reporting how many are done. */
-async function forEachIndex(count: number, concurrency: number, onDone: (done: number) => void, work: (index: number) => Promise<void>): Promise<void> {
+async function forEachIndex(
+  count: number,
+  concurrency: number,
+  onDone: (done: number) => void,
+  work: (index: number) => Promise<void>,
+): Promise<void> {
   let next = 0;
   let done = 0;
   const worker = async () => {

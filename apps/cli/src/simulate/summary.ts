@@ -33,25 +33,37 @@ export function formatSummary(report: SimulationReport): string {
   const failedInitiations = count(report.initiationFailures);
   const lines: string[] = [];
   const lastSeed = args.seed + args.count - 1;
-  lines.push(`fired ${args.count} transaction${args.count === 1 ? '' : 's'} (seed${args.count === 1 ? ` ${args.seed}` : `s ${args.seed} to ${lastSeed}`}) in ${seconds(report.firingMs)}: ${Math.round(args.count / Math.max(report.firingMs / 1_000, 0.001))} transactions/s; ${initiated} initiated${failedInitiations > 0 ? `, ${failedInitiations} refused` : ''}`);
-  for (const override of report.globalOverrides) lines.push(`note: the admin's global failure setting ${override} applies and wins over the flags`);
+  lines.push(
+    `fired ${args.count} transaction${args.count === 1 ? '' : 's'} (seed${args.count === 1 ? ` ${args.seed}` : `s ${args.seed} to ${lastSeed}`}) in ${seconds(report.firingMs)}: ${Math.round(args.count / Math.max(report.firingMs / 1_000, 0.001))} transactions/s; ${initiated} initiated${failedInitiations > 0 ? `, ${failedInitiations} refused` : ''}`,
+  );
+  for (const override of report.globalOverrides)
+    lines.push(`note: the admin's global failure setting ${override} applies and wins over the flags`);
   const inFlight = [...states.values()].filter(isInFlight);
   if (args.maxWaitS === 0) lines.push('did not wait for the transactions in flight (--max-wait-s 0)');
-  else lines.push(`waited ${seconds(report.waitedMs)} for the transactions in flight: the sandbox clock advanced ${formatDuration(report.clockAdvancedMs)}, ${report.firedTimers} timers fired`);
+  else
+    lines.push(
+      `waited ${seconds(report.waitedMs)} for the transactions in flight: the sandbox clock advanced ${formatDuration(report.clockAdvancedMs)}, ${report.firedTimers} timers fired`,
+    );
   if (inFlight.length > 0) {
-    lines.push(`NOT FINAL: ${inFlight.length} transaction${inFlight.length === 1 ? ' is' : 's are'} still in flight (a webhook, retry, hold expiry or refund outcome is due later); their rows are marked 'in flight'${args.maxWaitS > 0 ? ` (--max-wait-s ${args.maxWaitS} ran out)` : ''}`);
+    lines.push(
+      `NOT FINAL: ${inFlight.length} transaction${inFlight.length === 1 ? ' is' : 's are'} still in flight (a webhook, retry, hold expiry or refund outcome is due later); their rows are marked 'in flight'${args.maxWaitS > 0 ? ` (--max-wait-s ${args.maxWaitS} ran out)` : ''}`,
+    );
   }
   lines.push('');
 
   const byStatus = new Map<string, { count: number; amountMinor: number }>();
   for (const state of states.values()) {
-    const key = isInFlight(state) ? `${state.status} (in flight${state.refund?.state === 'pending' ? ': refund pending' : ''})` : state.status;
+    const key = isInFlight(state)
+      ? `${state.status} (in flight${state.refund?.state === 'pending' ? ': refund pending' : ''})`
+      : state.status;
     const row = byStatus.get(key) ?? { count: 0, amountMinor: 0 };
     byStatus.set(key, { count: row.count + 1, amountMinor: row.amountMinor + state.amountMinor });
   }
   const share = (value: number) => `${((value / Math.max(initiated, 1)) * 100).toFixed(1)}%`;
   const totalMinor = [...byStatus.values()].reduce((sum, row) => sum + row.amountMinor, 0);
-  const rows = [...byStatus].sort(([a], [b]) => a.localeCompare(b)).map(([status, row]) => [status, row.count, share(row.count), formatAmount(row.amountMinor)]);
+  const rows = [...byStatus]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([status, row]) => [status, row.count, share(row.count), formatAmount(row.amountMinor)]);
   rows.push(['total', initiated, share(initiated), formatAmount(totalMinor)]);
   lines.push(formatTable(['final status', 'count', 'share', 'amount INR'], rows, { rightAligned: [1, 2, 3] }).trimEnd());
   lines.push('');
@@ -60,9 +72,13 @@ export function formatSummary(report: SimulationReport): string {
     const refunds = [...states.values()].map((state) => state.refund?.state).filter((state) => state !== undefined);
     const of = (wanted: string) => refunds.filter((state) => state === wanted).length;
     const refused = count(report.refundFailures);
-    lines.push(`refunds: ${report.refundsRequested} requested, ${of('succeeded')} succeeded, ${of('failed')} failed${of('pending') > 0 ? `, ${of('pending')} pending` : ''}${refused > 0 ? `, ${refused} refused` : ''}`);
+    lines.push(
+      `refunds: ${report.refundsRequested} requested, ${of('succeeded')} succeeded, ${of('failed')} failed${of('pending') > 0 ? `, ${of('pending')} pending` : ''}${refused > 0 ? `, ${refused} refused` : ''}`,
+    );
   }
-  lines.push(`ledger: ${report.ledgerEntries} entries of these transactions, ${report.violations.length === 0 ? 'balanced, no invariant violated' : `${report.violations.length} INVARIANTS VIOLATED`}`);
+  lines.push(
+    `ledger: ${report.ledgerEntries} entries of these transactions, ${report.violations.length === 0 ? 'balanced, no invariant violated' : `${report.violations.length} INVARIANTS VIOLATED`}`,
+  );
   for (const violation of report.violations.slice(0, 10)) lines.push(`  ${violation.invariant}: ${violation.message}`);
   for (const [message, times] of report.initiationFailures) lines.push(`initiation refused ${times}x: ${message}`);
   for (const [message, times] of report.refundFailures) lines.push(`refund request refused ${times}x: ${message}`);

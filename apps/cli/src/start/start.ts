@@ -12,7 +12,14 @@ export const start: CommandRunner<Record<string, never>> = async (_args, { confi
     ...(server.url ? { url: clientUrlOf(server.url) } : {}),
     ...(config.tokens.admin ? {} : { adminToken: server.context.tokens.admin }),
   });
-  logger.info({ url: server.url, database: config.databaseUrl ? 'postgres' : `pglite in ${resolve(config.dataDir, 'pglite')}`, redis: config.redisSentinel ? 'redis sentinel' : config.redisUrl ? 'redis' : 'in-process timers' }, 'TrackTrove is running');
+  logger.info(
+    {
+      url: server.url,
+      database: config.databaseUrl ? 'postgres' : `pglite in ${resolve(config.dataDir, 'pglite')}`,
+      redis: config.redisSentinel ? 'redis sentinel' : config.redisUrl ? 'redis' : 'in-process timers',
+    },
+    'TrackTrove is running',
+  );
   await new Promise<void>((resolve) => {
     process.once('SIGINT', () => resolve());
     process.once('SIGTERM', () => resolve());

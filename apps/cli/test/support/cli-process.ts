@@ -11,7 +11,10 @@ export interface ProcessResult {
 }
 
 /** `tracktrove <args>` as a process of its own, with only the environment given (and PATH, HOME). */
-export function spawnCli(args: readonly string[], env: Record<string, string>): ChildProcess & { stdoutText(): string; stderrText(): string } {
+export function spawnCli(
+  args: readonly string[],
+  env: Record<string, string>,
+): ChildProcess & { stdoutText(): string; stderrText(): string } {
   const child = spawn(process.execPath, ['--import', 'tsx', cliMain, ...args], {
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -44,7 +47,8 @@ export async function startServerChild(port: number, env: Record<string, string>
   const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
   const deadline = Date.now() + readyTimeoutMs;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`tracktrove start exited (${child.exitCode}) before it was ready:\n${`${child.stdoutText()}${child.stderrText()}`}`);
+    if (child.exitCode !== null)
+      throw new Error(`tracktrove start exited (${child.exitCode}) before it was ready:\n${`${child.stdoutText()}${child.stderrText()}`}`);
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
       throw new Error(`tracktrove start was not ready within ${readyTimeoutMs} ms:\n${`${child.stdoutText()}${child.stderrText()}`}`);

@@ -41,7 +41,10 @@ export async function getBalances(asOf?: string, signal?: AbortSignal): Promise<
   return balancesOf(await apiRequest<BalancesResponse>('/api/ledger/balances', { query: { asOf }, signal }));
 }
 
-type MinorSums = Pick<BalancesResponse['accounts'][number], 'debitsPostedMinor' | 'creditsPostedMinor' | 'debitsPendingMinor' | 'creditsPendingMinor'>;
+type MinorSums = Pick<
+  BalancesResponse['accounts'][number],
+  'debitsPostedMinor' | 'creditsPostedMinor' | 'debitsPendingMinor' | 'creditsPendingMinor'
+>;
 
 function totalsOf(sums: MinorSums): BalanceTotals {
   return {
@@ -55,7 +58,12 @@ function totalsOf(sums: MinorSums): BalanceTotals {
 /** The minor-unit sums of the answer; `totals` is keyed by currency. */
 export function balancesOf(body: BalancesResponse): Balances {
   return {
-    accounts: body.accounts.map((sums) => ({ account: sums.account, currency: sums.currency, ...totalsOf(sums), balance: sums.balanceMinor })),
+    accounts: body.accounts.map((sums) => ({
+      account: sums.account,
+      currency: sums.currency,
+      ...totalsOf(sums),
+      balance: sums.balanceMinor,
+    })),
     totalsByCurrency: Object.fromEntries(Object.entries(body.totals).map(([currency, sums]) => [currency, totalsOf(sums)])),
     asOf: body.asOf ?? null,
   };

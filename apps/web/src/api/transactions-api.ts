@@ -1,14 +1,6 @@
 import { apiRequest } from './api-request.ts';
 import { newIdempotencyKey } from './idempotency-key.ts';
-import type {
-  DisputeOutcome,
-  InitiateRequest,
-  Page,
-  StoredEvent,
-  Trace,
-  Transaction,
-  TransactionStatus,
-} from './types.ts';
+import type { DisputeOutcome, InitiateRequest, Page, StoredEvent, Trace, Transaction, TransactionStatus } from './types.ts';
 
 export interface TransactionFilter {
   status?: TransactionStatus | '';
@@ -44,7 +36,10 @@ export async function getTransactionEvents(id: string, minPosition?: string, sig
   const events: StoredEvent[] = [];
   let cursor: string | null = null;
   for (let pages = 0; pages < maxEventPages; pages += 1) {
-    const body: StoredEvent[] | Page<StoredEvent> = await apiRequest<StoredEvent[] | Page<StoredEvent>>(path, { query: { limit: eventPageSize, cursor, minPosition }, signal });
+    const body: StoredEvent[] | Page<StoredEvent> = await apiRequest<StoredEvent[] | Page<StoredEvent>>(path, {
+      query: { limit: eventPageSize, cursor, minPosition },
+      signal,
+    });
     if (Array.isArray(body)) return body;
     events.push(...body.items);
     cursor = body.nextCursor;
@@ -59,7 +54,10 @@ export async function getTransactionTraces(id: string, minPosition?: string, sig
   const traces: Trace[] = [];
   let cursor: string | null = null;
   for (let pages = 0; pages < maxEventPages; pages += 1) {
-    const body: Trace[] | Page<Trace> = await apiRequest<Trace[] | Page<Trace>>(path, { query: { limit: eventPageSize, cursor, minPosition }, signal });
+    const body: Trace[] | Page<Trace> = await apiRequest<Trace[] | Page<Trace>>(path, {
+      query: { limit: eventPageSize, cursor, minPosition },
+      signal,
+    });
     if (Array.isArray(body)) return body;
     traces.push(...itemsOf(body));
     cursor = body?.nextCursor ?? null;
@@ -86,10 +84,8 @@ function command(id: string, action: string, body: unknown = {}, ifMatchVersion?
 
 export const confirmTransaction = (id: string, version?: number) => command(id, 'confirm', {}, version);
 export const retryTransaction = (id: string, version?: number) => command(id, 'retry', {}, version);
-export const refundTransaction = (id: string, reason: string, version?: number) =>
-  command(id, 'refund', { reason }, version);
-export const openDispute = (id: string, reason: string, version?: number) =>
-  command(id, 'disputes', { reason }, version);
+export const refundTransaction = (id: string, reason: string, version?: number) => command(id, 'refund', { reason }, version);
+export const openDispute = (id: string, reason: string, version?: number) => command(id, 'disputes', { reason }, version);
 export const resolveDispute = (id: string, outcome: DisputeOutcome, version?: number) =>
   command(id, 'disputes/resolve', { outcome }, version);
 

@@ -43,7 +43,11 @@ type ItemOf<T> = T extends { items: Array<infer I> } ? I : T extends Array<infer
 export type Transaction = Omit<ResponseOf<'/api/transactions/{id}', 'get'>, 'status'> & { status: TransactionStatus };
 type TraceResponse = ItemOf<ResponseOf<'/api/transactions/{id}/traces', 'get'>>;
 /** A trace step; its DTOs are JSON, and its diff an RFC 6902 patch between them. */
-export type Trace = Omit<TraceResponse, 'dtoBefore' | 'dtoAfter' | 'diff'> & { dtoBefore: JsonValue; dtoAfter: JsonValue; diff: JsonPatchOperation[] };
+export type Trace = Omit<TraceResponse, 'dtoBefore' | 'dtoAfter' | 'diff'> & {
+  dtoBefore: JsonValue;
+  dtoAfter: JsonValue;
+  diff: JsonPatchOperation[];
+};
 export type Actor = NonNullable<Trace['actor']>;
 export type { JsonPatchOperation };
 /**
@@ -90,5 +94,3 @@ export type StreamMessage =
   | { kind: 'caught-up'; position: Position | null }
   | { kind: 'heartbeat'; at: string }
   | { kind: 'projection'; name: string; status: string; position: Position | null; progress: RebuildProgress | null };
-
-

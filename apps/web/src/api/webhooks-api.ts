@@ -9,7 +9,11 @@ const deliveryPageSize = 100;
 const maxDeliveryPages = 20;
 
 /** Every delivery attempt log of one transaction, page after page, following nextCursor. */
-export async function listTransactionDeliveries(transactionId: string, minPosition?: string, signal?: AbortSignal): Promise<WebhookDelivery[]> {
+export async function listTransactionDeliveries(
+  transactionId: string,
+  minPosition?: string,
+  signal?: AbortSignal,
+): Promise<WebhookDelivery[]> {
   const deliveries: WebhookDelivery[] = [];
   let cursor: string | null = null;
   for (let pages = 0; pages < maxDeliveryPages; pages += 1) {
@@ -21,7 +25,9 @@ export async function listTransactionDeliveries(transactionId: string, minPositi
     cursor = page.nextCursor;
     if (cursor === null) return deliveries;
   }
-  throw new Error(`transaction ${transactionId} has more than ${deliveryPageSize * maxDeliveryPages} webhook deliveries, more than the viewer reads`);
+  throw new Error(
+    `transaction ${transactionId} has more than ${deliveryPageSize * maxDeliveryPages} webhook deliveries, more than the viewer reads`,
+  );
 }
 
 /** Sends the delivery's webhook again now; answers the new attempt. */

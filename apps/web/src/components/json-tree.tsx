@@ -13,7 +13,11 @@ interface JsonTreeProps {
 export function JsonTree({ value, marks = new Map(), testId }: JsonTreeProps) {
   return (
     <pre className="json-tree" data-testid={testId}>
-      {value === undefined ? <span className="json-missing">(none)</span> : <Node value={value} pointer="" marks={marks} depth={0} inherited={null} />}
+      {value === undefined ? (
+        <span className="json-missing">(none)</span>
+      ) : (
+        <Node value={value} pointer="" marks={marks} depth={0} inherited={null} />
+      )}
     </pre>
   );
 }

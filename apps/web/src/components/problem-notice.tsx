@@ -37,8 +37,7 @@ export function ProblemNotice({ problem, compact = false }: { problem: unknown; 
       )}
       {advice && (
         <div className="notice-advice">
-          {advice}{' '}
-          {problem.needsToken && <a href={hrefFor({ screen: 'settings' })}>Open settings</a>}
+          {advice} {problem.needsToken && <a href={hrefFor({ screen: 'settings' })}>Open settings</a>}
         </div>
       )}
     </div>

@@ -22,7 +22,9 @@ export function StreamIndicator({ testId = 'stream-state' }: { testId?: string }
       className={`stream-indicator stream-${snapshot.state}`}
       data-testid={testId}
       data-state={snapshot.state}
-      title={refused ? 'the server refused the stream’s token: set one in Settings' : `last position: ${snapshot.lastPosition ?? 'none yet'}`}
+      title={
+        refused ? 'the server refused the stream’s token: set one in Settings' : `last position: ${snapshot.lastPosition ?? 'none yet'}`
+      }
     >
       <span className="stream-dot" />
       {labels[snapshot.state]}

@@ -13,12 +13,22 @@ export function StreamRefusalNotice() {
         ? 'The server refused this browser’s token for the live stream.'
         : 'The live stream needs a token: this server requires one.';
   return (
-    <div className="notice notice-warn" role="alert" data-testid="stream-token-needed" data-status={refusal.status} data-token-sent={refusal.tokenSent}>
+    <div
+      className="notice notice-warn"
+      role="alert"
+      data-testid="stream-token-needed"
+      data-status={refusal.status}
+      data-token-sent={refusal.tokenSent}
+    >
       <div className="notice-title">
         <span className="mono notice-status">{refusal.status}</span>
         <strong>{headline}</strong>
       </div>
-      {refusal.detail && <div className="notice-detail" data-testid="stream-refusal-detail">{refusal.detail}</div>}
+      {refusal.detail && (
+        <div className="notice-detail" data-testid="stream-refusal-detail">
+          {refusal.detail}
+        </div>
+      )}
       <div className="notice-advice">
         Enter a token with at least the <b>viewer</b> role (<code>TRACKTROVE_VIEWER_TOKEN</code>, or the operator or admin token) in{' '}
         <a href={hrefFor({ screen: 'settings' })} data-testid="stream-token-settings-link">

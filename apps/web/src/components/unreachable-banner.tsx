@@ -25,8 +25,8 @@ export function UnreachableBanner() {
   if (reachable) return null;
   return (
     <div className="unreachable-banner" role="alert" data-testid="api-unreachable">
-      <strong>API unreachable.</strong> The trace viewer could not reach the TrackTrove server; checking again every{' '}
-      {recheckEveryMs / 1000} s. Start it with <code>pnpm start</code> (port 8080).
+      <strong>API unreachable.</strong> The trace viewer could not reach the TrackTrove server; checking again every {recheckEveryMs / 1000}{' '}
+      s. Start it with <code>pnpm start</code> (port 8080).
       <button type="button" onClick={() => checkHealth().catch(() => undefined)}>
         Retry now
       </button>

@@ -64,9 +64,7 @@ export function decide(command: TransactionCommand, state: TransactionState): Tr
       return completeRefund(command, state);
     case 'OpenDispute':
       if (hasPendingRefund(state)) throw reject(state, command.type, 'DISPUTE_OPEN', 'a refund is pending');
-      return [
-        emit(state, command.type, 'DisputeOpened', { disputeId: command.disputeId, reason: command.reason, openedAt: command.now }),
-      ];
+      return [emit(state, command.type, 'DisputeOpened', { disputeId: command.disputeId, reason: command.reason, openedAt: command.now })];
     case 'ResolveDispute':
       return [
         emit(state, command.type, 'DisputeResolved', {
@@ -138,7 +136,12 @@ function recordAuthorization(command: RecordAuthorization, state: TransactionSta
 function confirmPayment(command: ConfirmPayment, state: TransactionState): TransactionEvent[] {
   const hold = state.hold;
   if (command.holdId !== undefined && hold?.holdId !== command.holdId) {
-    throw reject(state, command.type, 'COMPLETED', `the confirmation is for hold ${command.holdId}, not the transaction's ${hold ? `hold ${hold.holdId}` : 'missing hold'}`);
+    throw reject(
+      state,
+      command.type,
+      'COMPLETED',
+      `the confirmation is for hold ${command.holdId}, not the transaction's ${hold ? `hold ${hold.holdId}` : 'missing hold'}`,
+    );
   }
   if (hold?.state === 'posted' && hold.resolvedVia === 'webhook') return [];
   if (hold?.resolvedVia === 'hold_expiry') {
@@ -172,7 +175,8 @@ function expireHold(command: ExpireHold, state: TransactionState): TransactionEv
 
 function settle(command: Settle, state: TransactionState): TransactionEvent[] {
   if (state.status === 'SETTLED' && state.settlement?.batchId === command.batchId) return [];
-  if (state.status === 'COMPLETED' && hasPendingRefund(state)) throw reject(state, command.type, 'SETTLED', 'a refund is pending: the funds are held back until it resolves');
+  if (state.status === 'COMPLETED' && hasPendingRefund(state))
+    throw reject(state, command.type, 'SETTLED', 'a refund is pending: the funds are held back until it resolves');
   return [
     emit(state, command.type, 'TransactionSettled', {
       batchId: command.batchId,
@@ -217,7 +221,12 @@ function completeRefund(command: CompleteRefund, state: TransactionState): Trans
     throw reject(state, command.type, command.outcome === 'succeeded' ? 'REFUNDED' : null, 'no refund is pending');
   }
   if (command.refundId !== undefined && command.refundId !== refund.refundId) {
-    throw reject(state, command.type, command.outcome === 'succeeded' ? 'REFUNDED' : null, `the outcome is for refund ${command.refundId}, not the pending refund ${refund.refundId}`);
+    throw reject(
+      state,
+      command.type,
+      command.outcome === 'succeeded' ? 'REFUNDED' : null,
+      `the outcome is for refund ${command.refundId}, not the pending refund ${refund.refundId}`,
+    );
   }
   return command.outcome === 'succeeded'
     ? [emit(state, command.type, 'RefundSucceeded', { refundId: refund.refundId, refundedAt: command.now })]

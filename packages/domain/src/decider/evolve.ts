@@ -50,7 +50,8 @@ function apply(state: TransactionState, event: TransactionEvent, at: string): Tr
     }
     case 'EscrowHoldPlaced': {
       const { holdId, amountMinor, expiresAt, placedAt, attempt } = event.data;
-      if (amountMinor !== state.amountMinor) throw new InvariantViolation('hold_amount', `hold ${amountMinor} for amount ${state.amountMinor}`);
+      if (amountMinor !== state.amountMinor)
+        throw new InvariantViolation('hold_amount', `hold ${amountMinor} for amount ${state.amountMinor}`);
       const hold: Hold = { holdId, amountMinor, expiresAt, placedAt, state: 'pending', resolvedVia: null, resolvedAt: null };
       return { ...state, hold, funds: 'held', attempt, nextRetryAt: null };
     }
@@ -137,13 +138,19 @@ function applyOverride(state: TransactionState, data: StatusOverridden, at: stri
   }
   const refund = state.refund?.state === 'pending' ? { ...state.refund, state: 'cancelled' as const } : state.refund;
   const reachesCompletion = to === 'COMPLETED' || to === 'SETTLED' || to === 'DISPUTE_OPEN' || to === 'DISPUTE_RESOLVED';
-  const fromStatus = fundsAfter === 'vendor' ? 'SETTLED' : fundsAfter === 'escrow' ? 'COMPLETED' : (state.dispute?.fromStatus ?? 'COMPLETED');
+  const fromStatus =
+    fundsAfter === 'vendor' ? 'SETTLED' : fundsAfter === 'escrow' ? 'COMPLETED' : (state.dispute?.fromStatus ?? 'COMPLETED');
   const disputeId = state.dispute?.disputeId ?? `override-${state.version + 1}`;
   const dispute =
     to === 'DISPUTE_OPEN'
       ? { disputeId, reason: data.reason, fromStatus, outcome: null }
       : to === 'DISPUTE_RESOLVED'
-        ? { disputeId, reason: state.dispute?.reason ?? data.reason, fromStatus, outcome: fundsAfter === 'payer' ? ('LOST' as const) : ('WON' as const) }
+        ? {
+            disputeId,
+            reason: state.dispute?.reason ?? data.reason,
+            fromStatus,
+            outcome: fundsAfter === 'payer' ? ('LOST' as const) : ('WON' as const),
+          }
         : state.dispute;
   return {
     ...state,

@@ -61,12 +61,15 @@ function decides(command: TransactionCommand, state: TransactionState): boolean 
  * hold past its expiry, which can no longer be confirmed). Without `now`, the state's last update.
  */
 export function lifecycleActions(state: TransactionState, now: string = state.updatedAt ?? new Date(0).toISOString()): LifecycleActions {
-  const actions = lifecycleActionNames.filter((action) => state.status !== 'NEW' && commandsOf(action, state, now).some((command) => decides(command, state)));
+  const actions = lifecycleActionNames.filter(
+    (action) => state.status !== 'NEW' && commandsOf(action, state, now).some((command) => decides(command, state)),
+  );
   return { actions, note: noteFor(state) };
 }
 
 function noteFor(state: TransactionState): string | null {
-  if (state.status !== 'NEW' && isTerminal(state.status)) return `${state.status} is terminal: no lifecycle action is left, only an admin override moves it.`;
+  if (state.status !== 'NEW' && isTerminal(state.status))
+    return `${state.status} is terminal: no lifecycle action is left, only an admin override moves it.`;
   if (state.status === 'FAILED' && retriesLeft(state) === 0) {
     return `retries exhausted (${state.retryCount} of ${state.retryPolicy.maxRetries}): no retry is left.`;
   }

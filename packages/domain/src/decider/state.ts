@@ -1,11 +1,6 @@
 import type { Channel, TransactionKind } from '../events/common.ts';
 import type { DisputeOutcome } from '../events/dispute.ts';
-import {
-  defaultRetryPolicy,
-  defaultSimulation,
-  type RetryPolicy,
-  type SimulationSettings,
-} from '../events/transaction-initiated.ts';
+import { defaultRetryPolicy, defaultSimulation, type RetryPolicy, type SimulationSettings } from '../events/transaction-initiated.ts';
 import type { JsonValue } from '../json.ts';
 import type { Currency } from '../money/currency.ts';
 import type { FundsPosition, LifecycleStatus } from '../status.ts';

@@ -51,9 +51,10 @@ const MetadataFieldsSchema = EventMetadataSchema.omit({ dtoBefore: true, dtoAfte
  * and checking them deeply on every event cost more than building them.
  */
 export function buildMetadata(input: MetadataInput): EventMetadata {
-  const error = input.error instanceof Error
-    ? { message: input.error.message, stack: input.error.stack ?? `${input.error.name}: ${input.error.message}` }
-    : (input.error ?? null);
+  const error =
+    input.error instanceof Error
+      ? { message: input.error.message, stack: input.error.stack ?? `${input.error.name}: ${input.error.message}` }
+      : (input.error ?? null);
   const fields = MetadataFieldsSchema.parse({
     correlationId: input.correlationId,
     causationId: input.causationId ?? null,

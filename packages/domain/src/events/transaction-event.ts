@@ -1,10 +1,5 @@
 import { z } from 'zod';
-import {
-  AuthorizationDeclinedSchema,
-  EscrowHoldPlacedSchema,
-  RetriesExhaustedSchema,
-  RetryScheduledSchema,
-} from './authorization.ts';
+import { AuthorizationDeclinedSchema, EscrowHoldPlacedSchema, RetriesExhaustedSchema, RetryScheduledSchema } from './authorization.ts';
 import { DisputeOpenedSchema, DisputeResolvedSchema } from './dispute.ts';
 import { EscrowHoldPostedSchema, EscrowHoldVoidedSchema } from './hold-resolution.ts';
 import { RefundFailedSchema, RefundRequestedSchema, RefundSucceededSchema } from './refund.ts';
@@ -52,8 +47,7 @@ export const eventSchemaVersions: Record<TransactionEventType, number> = {
   StatusOverridden: 1,
 };
 
-const variant = <T extends TransactionEventType>(type: T) =>
-  z.object({ type: z.literal(type), data: eventDataSchemas[type] });
+const variant = <T extends TransactionEventType>(type: T) => z.object({ type: z.literal(type), data: eventDataSchemas[type] });
 
 /** One discriminated union on `type`. */
 export const TransactionEventSchema = z.discriminatedUnion('type', [

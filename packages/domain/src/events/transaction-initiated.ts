@@ -9,8 +9,16 @@ const dayMs = 86_400_000;
 /** Failure injection chosen at initiation and recorded so replays never re-decide it. */
 export const SimulationSettingsSchema = z.object({
   successRate: RateSchema,
-  seed: z.number().int().min(0).max(2 ** 32 - 1),
-  escrowTtlMs: z.number().int().min(1).max(7 * dayMs),
+  seed: z
+    .number()
+    .int()
+    .min(0)
+    .max(2 ** 32 - 1),
+  escrowTtlMs: z
+    .number()
+    .int()
+    .min(1)
+    .max(7 * dayMs),
   onHoldExpiry: z.enum(['release', 'void']),
   webhook: z.object({
     dropRate: RateSchema,

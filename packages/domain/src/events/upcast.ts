@@ -48,9 +48,7 @@ export function upcastEvent(stored: StoredEvent): { type: TransactionEventType; 
   }
   const current = eventSchemaVersions[type];
   if (!Number.isInteger(schemaVersion) || schemaVersion < 1 || schemaVersion > current) {
-    throw new ValidationError([
-      { path: 'schemaVersion', message: `${type} has versions 1..${current}, got ${String(schemaVersion)}` },
-    ]);
+    throw new ValidationError([{ path: 'schemaVersion', message: `${type} has versions 1..${current}, got ${String(schemaVersion)}` }]);
   }
   let data = stored.data;
   for (let version = schemaVersion; version < current; version += 1) {

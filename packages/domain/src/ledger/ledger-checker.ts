@@ -44,7 +44,8 @@ export function createLedgerChecker(): LedgerChecker {
   return {
     balances,
     add(entry) {
-      if (seenIds.has(entry.entryId)) violations.push({ invariant: 'entry_id_unique', message: `duplicate entry ${entry.entryId}`, entryId: entry.entryId });
+      if (seenIds.has(entry.entryId))
+        violations.push({ invariant: 'entry_id_unique', message: `duplicate entry ${entry.entryId}`, entryId: entry.entryId });
       seenIds.add(entry.entryId);
       try {
         applyEntry(balances, entry);
@@ -61,9 +62,14 @@ export function createLedgerChecker(): LedgerChecker {
       const found = [...violations];
       for (const [transactionId, flows] of perTransaction) {
         const ends = positionOfFlows(flows);
-        if ('problem' in ends) found.push({ invariant: 'transaction_balances', message: `transaction ${transactionId}: ${ends.problem}`, entryId: null });
+        if ('problem' in ends)
+          found.push({ invariant: 'transaction_balances', message: `transaction ${transactionId}: ${ends.problem}`, entryId: null });
         if (transactions && !transactions.has(transactionId)) {
-          found.push({ invariant: 'transaction_known', message: `entries for transaction ${transactionId}, which has no events`, entryId: null });
+          found.push({
+            invariant: 'transaction_known',
+            message: `entries for transaction ${transactionId}, which has no events`,
+            entryId: null,
+          });
         }
       }
       if (transactions) {
@@ -73,7 +79,11 @@ export function createLedgerChecker(): LedgerChecker {
           if (!('position' in ends) || state.status === 'NEW') continue;
           const wanted = fundsForStatus(state.status, ends.position);
           if (wanted !== ends.position) {
-            found.push({ invariant: 'flows_match_status', message: `transaction ${transactionId} is ${state.status} but its entries leave its money at ${ends.position}, not ${wanted}`, entryId: null });
+            found.push({
+              invariant: 'flows_match_status',
+              message: `transaction ${transactionId} is ${state.status} but its entries leave its money at ${ends.position}, not ${wanted}`,
+              entryId: null,
+            });
           }
         }
       }
@@ -81,7 +91,12 @@ export function createLedgerChecker(): LedgerChecker {
       for (const pending of balances.pendings.values()) if (pending.state === 'pending') openPending += pending.amountMinor;
       let escrowPending = 0;
       for (const [account, balance] of balances.accounts) if (isEscrowAccount(account)) escrowPending += balance.creditsPending;
-      if (escrowPending !== openPending) found.push({ invariant: 'pending_explained', message: `escrow pending ${escrowPending} != open holds ${openPending}`, entryId: null });
+      if (escrowPending !== openPending)
+        found.push({
+          invariant: 'pending_explained',
+          message: `escrow pending ${escrowPending} != open holds ${openPending}`,
+          entryId: null,
+        });
       return found;
     },
   };

@@ -69,9 +69,10 @@ export function postingsFor(
 ): LedgerEntry[] {
   // A hold voided on the way to funds that are not the payer's (an override past the hold's
   // expiry): the payer's money goes again, as a posted transfer.
-  const moves: Move[] = before.funds === 'held' && after.funds !== 'payer' && after.funds !== 'held' && after.hold?.state === 'voided'
-    ? [{ kind: 'void_hold' }, ...fundsMoves('payer', after.funds)]
-    : fundsMoves(before.funds, after.funds);
+  const moves: Move[] =
+    before.funds === 'held' && after.funds !== 'payer' && after.funds !== 'held' && after.hold?.state === 'voided'
+      ? [{ kind: 'void_hold' }, ...fundsMoves('payer', after.funds)]
+      : fundsMoves(before.funds, after.funds);
   // Most events move no money: nothing below is worth computing for them.
   if (moves.length === 0) return [];
   const { transactionId, currency, amountMinor, version } = after;
@@ -87,19 +88,47 @@ export function postingsFor(
       case 'place_hold':
         if (after.hold?.state !== 'pending') throw new InvariantViolation('hold_placed', 'placing a hold that is not pending');
         return {
-          entryId, transactionId, version, type, amountMinor, currency, at,
-          debitAccount: payer, creditAccount: escrow, phase: 'pending', pendingId: pendingIdOf(transactionId, after.hold.holdId),
+          entryId,
+          transactionId,
+          version,
+          type,
+          amountMinor,
+          currency,
+          at,
+          debitAccount: payer,
+          creditAccount: escrow,
+          phase: 'pending',
+          pendingId: pendingIdOf(transactionId, after.hold.holdId),
         };
       case 'post_hold':
       case 'void_hold': {
         const hold = before.hold;
-        if (hold?.state !== 'pending') throw new InvariantViolation('hold_resolves_once', `resolving a hold that is ${hold?.state ?? 'missing'}`);
+        if (hold?.state !== 'pending')
+          throw new InvariantViolation('hold_resolves_once', `resolving a hold that is ${hold?.state ?? 'missing'}`);
         const phase = move.kind === 'post_hold' ? 'post_pending' : 'void_pending';
-        return { entryId, transactionId, version, type, amountMinor, currency, at, debitAccount: payer, creditAccount: escrow, phase, pendingId: pendingIdOf(transactionId, hold.holdId) };
+        return {
+          entryId,
+          transactionId,
+          version,
+          type,
+          amountMinor,
+          currency,
+          at,
+          debitAccount: payer,
+          creditAccount: escrow,
+          phase,
+          pendingId: pendingIdOf(transactionId, hold.holdId),
+        };
       }
       case 'transfer':
         return {
-          entryId, transactionId, version, type, amountMinor, currency, at,
+          entryId,
+          transactionId,
+          version,
+          type,
+          amountMinor,
+          currency,
+          at,
           debitAccount: accountAt(move.from, after),
           creditAccount: accountAt(move.to, after),
           phase: 'posted',

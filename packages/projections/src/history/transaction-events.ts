@@ -14,7 +14,11 @@ const versionPattern = /^[1-9][0-9]{0,14}$/;
  * A transaction's events in stream order, keyset-paged by version (versions start at 1 and grow by
  * exactly 1, so the cursor is the last version sent). Null when the transaction is unknown.
  */
-export async function listTransactionEvents(store: EventStore, transactionId: string, options: ListTransactionEventsOptions = {}): Promise<Page<RecordedEvent> | null> {
+export async function listTransactionEvents(
+  store: EventStore,
+  transactionId: string,
+  options: ListTransactionEventsOptions = {},
+): Promise<Page<RecordedEvent> | null> {
   const limit = pageSize(options.limit);
   const afterVersion = options.cursor ? Number(decodeCursor(options.cursor, 1, ([version]) => versionPattern.test(version!))[0]) : 0;
   const streamId = transactionStreamId(transactionId);

@@ -68,7 +68,11 @@ export interface ListLedgerEntriesOptions {
 }
 
 /** Entries in log order (oldest first: position, then entry id). `schema` is `runtime.schemaOf('ledger')`. */
-export async function listLedgerEntries(db: Kysely<any>, schema: string, options: ListLedgerEntriesOptions = {}): Promise<Page<LedgerEntryView>> {
+export async function listLedgerEntries(
+  db: Kysely<any>,
+  schema: string,
+  options: ListLedgerEntriesOptions = {},
+): Promise<Page<LedgerEntryView>> {
   const limit = pageSize(options.limit);
   let query = db.withSchema(schema).selectFrom('entries').selectAll();
   if (options.transactionId !== undefined) query = query.where('transaction_id', '=', options.transactionId);
@@ -81,7 +85,11 @@ export async function listLedgerEntries(db: Kysely<any>, schema: string, options
     const [position, id] = decodeCursor(options.cursor, 2, ([position]) => isPosition(position!)) as [string, string];
     query = query.where(sql<boolean>`(position, id) > (${position}, ${id})`);
   }
-  const rows = (await query.orderBy('position').orderBy('id').limit(limit + 1).execute()) as EntryRow[];
+  const rows = (await query
+    .orderBy('position')
+    .orderBy('id')
+    .limit(limit + 1)
+    .execute()) as EntryRow[];
   const page = rows.slice(0, limit);
   const last = page.at(-1);
   return { items: page.map(entryViewOfRow), nextCursor: rows.length > limit && last ? encodeCursor([last.position, last.id]) : null };
@@ -92,8 +100,15 @@ export const maxEntriesPerTransaction = 10_000;
 
 /** The seed's `GET /api/ledger/:transactionId`: a transaction's entries as an array, in log order. */
 export async function getTransactionEntries(db: Kysely<any>, schema: string, transactionId: string): Promise<LedgerEntryView[]> {
-  const rows = (await db.withSchema(schema).selectFrom('entries').selectAll().where('transaction_id', '=', transactionId)
-    .orderBy('position').orderBy('id').limit(maxEntriesPerTransaction).execute()) as EntryRow[];
+  const rows = (await db
+    .withSchema(schema)
+    .selectFrom('entries')
+    .selectAll()
+    .where('transaction_id', '=', transactionId)
+    .orderBy('position')
+    .orderBy('id')
+    .limit(maxEntriesPerTransaction)
+    .execute()) as EntryRow[];
   return rows.map(entryViewOfRow);
 }
 

@@ -25,8 +25,23 @@ export interface TransactionRow {
 }
 
 const columns = [
-  'id', 'status', 'amount_minor', 'currency', 'vendor_id', 'payer_id', 'channel', 'kind', 'service_context', 'retry_count', 'version',
-  'position', 'created_position', 'created_at', 'updated_at', 'escrow_expires_at', 'last_error',
+  'id',
+  'status',
+  'amount_minor',
+  'currency',
+  'vendor_id',
+  'payer_id',
+  'channel',
+  'kind',
+  'service_context',
+  'retry_count',
+  'version',
+  'position',
+  'created_position',
+  'created_at',
+  'updated_at',
+  'escrow_expires_at',
+  'last_error',
 ] as const;
 
 export function transactionViewOfRow(row: TransactionRow): TransactionView {
@@ -66,13 +81,21 @@ export interface ListTransactionsOptions {
  * never changes, so paging is stable while transactions move on. `schema` is
  * `runtime.schemaOf('transactions')`.
  */
-export async function listTransactions(db: Kysely<any>, schema: string, options: ListTransactionsOptions = {}): Promise<Page<TransactionView>> {
+export async function listTransactions(
+  db: Kysely<any>,
+  schema: string,
+  options: ListTransactionsOptions = {},
+): Promise<Page<TransactionView>> {
   const limit = pageSize(options.limit);
   let query = db.withSchema(schema).selectFrom('transactions').select(columns);
   if (options.status !== undefined) query = query.where('status', '=', options.status);
   if (options.vendorId !== undefined) query = query.where('vendor_id', '=', options.vendorId);
-  if (options.cursor) query = query.where('created_position', '<', decodeCursor(options.cursor, 1, ([position]) => isPosition(position!))[0]!);
-  const rows = (await query.orderBy('created_position', 'desc').limit(limit + 1).execute()) as TransactionRow[];
+  if (options.cursor)
+    query = query.where('created_position', '<', decodeCursor(options.cursor, 1, ([position]) => isPosition(position!))[0]!);
+  const rows = (await query
+    .orderBy('created_position', 'desc')
+    .limit(limit + 1)
+    .execute()) as TransactionRow[];
   const page = rows.slice(0, limit);
   return {
     items: page.map(transactionViewOfRow),
@@ -81,12 +104,18 @@ export async function listTransactions(db: Kysely<any>, schema: string, options:
 }
 
 /** The seed's retry-pending list: transactions in RETRY_PENDING, newest first. */
-export function listRetryPending(db: Kysely<any>, schema: string, options: Omit<ListTransactionsOptions, 'status'> = {}): Promise<Page<TransactionView>> {
+export function listRetryPending(
+  db: Kysely<any>,
+  schema: string,
+  options: Omit<ListTransactionsOptions, 'status'> = {},
+): Promise<Page<TransactionView>> {
   return listTransactions(db, schema, { ...options, status: 'RETRY_PENDING' });
 }
 
 /** The current transaction object, or null when the id is unknown. */
 export async function getTransaction(db: Kysely<any>, schema: string, id: string): Promise<TransactionView | null> {
-  const row = (await db.withSchema(schema).selectFrom('transactions').select(columns).where('id', '=', id).executeTakeFirst()) as TransactionRow | undefined;
+  const row = (await db.withSchema(schema).selectFrom('transactions').select(columns).where('id', '=', id).executeTakeFirst()) as
+    | TransactionRow
+    | undefined;
   return row ? transactionViewOfRow(row) : null;
 }

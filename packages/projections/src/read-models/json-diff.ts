@@ -45,7 +45,8 @@ function walk(before: JsonValue, after: JsonValue, path: string, operations: Jso
     const common = Math.min(before.length, after.length);
     for (let index = 0; index < common; index += 1) walk(before[index]!, after[index]!, pointer(path, index), operations);
     for (let index = before.length - 1; index >= after.length; index -= 1) operations.push({ op: 'remove', path: pointer(path, index) });
-    for (let index = before.length; index < after.length; index += 1) operations.push({ op: 'add', path: pointer(path, index), value: after[index]! });
+    for (let index = before.length; index < after.length; index += 1)
+      operations.push({ op: 'add', path: pointer(path, index), value: after[index]! });
     return;
   }
   operations.push({ op: 'replace', path, value: after });

@@ -5,7 +5,14 @@ import { appendRows, chunksOf, encodeRows, jsonRecords, rowEncoder, type Columns
 import { createBulkStates, type StatesToWrite } from './state-cache.ts';
 import { tableIn } from './sql-helpers.ts';
 import { eventsPerYield, yieldToIo } from './yield-to-io.ts';
-import { foldRecord, foldRecordShared, touchedTransactionIds, transactionIdOf, transactionRecords, type EventParser } from './transaction-stream.ts';
+import {
+  foldRecord,
+  foldRecordShared,
+  touchedTransactionIds,
+  transactionIdOf,
+  transactionRecords,
+  type EventParser,
+} from './transaction-stream.ts';
 import { traceDtoKeys } from './trace-record.ts';
 
 export const ledgerReadModel = 'ledger';
@@ -34,7 +41,14 @@ export function ledgerEntriesOf(
   return entries;
 }
 
-type BalanceDelta = { account: string; currency: string; debits_posted: number; credits_posted: number; debits_pending: number; credits_pending: number };
+type BalanceDelta = {
+  account: string;
+  currency: string;
+  debits_posted: number;
+  credits_posted: number;
+  debits_pending: number;
+  credits_pending: number;
+};
 
 /** The change a list of entries makes to each account (same arithmetic as the domain's applyEntry). */
 /** Adds the entries' effect on each account to `deltas` (keyed by account). */
@@ -44,7 +58,8 @@ export type BalanceMove = Pick<LedgerEntry, 'debitAccount' | 'creditAccount' | '
 function addBalanceDeltas(deltas: Map<string, BalanceDelta>, entries: readonly BalanceMove[]): void {
   const of = (account: string, currency: string) => {
     let delta = deltas.get(account);
-    if (!delta) deltas.set(account, (delta = { account, currency, debits_posted: 0, credits_posted: 0, debits_pending: 0, credits_pending: 0 }));
+    if (!delta)
+      deltas.set(account, (delta = { account, currency, debits_posted: 0, credits_posted: 0, debits_pending: 0, credits_pending: 0 }));
     return delta;
   };
   for (const entry of entries) {
@@ -83,7 +98,9 @@ export const ledgerProjection: Projection = {
   name: ledgerReadModel,
   async createTables({ transaction, schema }) {
     const entries = tableIn(schema, 'entries');
-    await sql`create table ${tableIn(schema, 'ledger_states')} (transaction_id text primary key, state jsonb not null)`.execute(transaction);
+    await sql`create table ${tableIn(schema, 'ledger_states')} (transaction_id text primary key, state jsonb not null)`.execute(
+      transaction,
+    );
     await sql`
       create table ${entries} (
         id text collate "C" not null,
@@ -127,11 +144,17 @@ export const ledgerProjection: Projection = {
     const ids = touchedTransactionIds(records);
     const states = await readLedgerStates(transaction, schema, ids);
     const entries = ledgerEntriesOf(records, states, parseEventTrusted);
-    await writeLedgerStates(transaction, schema, ids.map((id) => [id, states.get(id)!]));
+    await writeLedgerStates(
+      transaction,
+      schema,
+      ids.map((id) => [id, states.get(id)!]),
+    );
     await writeEntries(context, entries);
   },
   bulkBuilder({ copy, cachedStates }) {
-    const states = createBulkStates<TransactionState>(cachedStates ?? bulkCachedStates, (reader, ids) => readLedgerStates(reader.db, reader.schema, ids));
+    const states = createBulkStates<TransactionState>(cachedStates ?? bulkCachedStates, (reader, ids) =>
+      readLedgerStates(reader.db, reader.schema, ids),
+    );
     const balances = createBalanceTotals(bulkHeldAccounts);
     const format = copy ? 'copy' : 'json';
     return {
@@ -206,9 +229,16 @@ async function readLedgerStates(db: Kysely<any>, schema: string, ids: readonly s
   return new Map(stored.map((row) => [row.transaction_id, row.state]));
 }
 
-const ledgerStateColumns: Columns = [['transaction_id', 'text'], ['state', 'jsonb']];
+const ledgerStateColumns: Columns = [
+  ['transaction_id', 'text'],
+  ['state', 'jsonb'],
+];
 
-async function writeLedgerStates(transaction: ProjectionContext['transaction'], schema: string, states: readonly [string, TransactionState][]): Promise<void> {
+async function writeLedgerStates(
+  transaction: ProjectionContext['transaction'],
+  schema: string,
+  states: readonly [string, TransactionState][],
+): Promise<void> {
   if (states.length === 0) return;
   await sql`
     insert into ${tableIn(schema, 'ledger_states')} (transaction_id, state)
@@ -233,26 +263,58 @@ function ledgerStateWrites({ added, updated }: StatesToWrite<TransactionState>, 
 }
 
 const entryColumns: Columns = [
-  ['id', 'text'], ['transaction_id', 'text'], ['version', 'integer'], ['type', 'text'], ['debit_account', 'text'], ['credit_account', 'text'],
-  ['amount_minor', 'bigint'], ['currency', 'text'], ['phase', 'text'], ['pending_id', 'text'], ['position', 'text'], ['at', 'timestamptz'],
+  ['id', 'text'],
+  ['transaction_id', 'text'],
+  ['version', 'integer'],
+  ['type', 'text'],
+  ['debit_account', 'text'],
+  ['credit_account', 'text'],
+  ['amount_minor', 'bigint'],
+  ['currency', 'text'],
+  ['phase', 'text'],
+  ['pending_id', 'text'],
+  ['position', 'text'],
+  ['at', 'timestamptz'],
 ];
 
 /** The row of an entry caused by the event at `position`, its values in entryColumns order. */
 function entryRowOf(entry: LedgerEntry, position: string): unknown[] {
   return [
-    entry.entryId, entry.transactionId, entry.version, entry.type, entry.debitAccount, entry.creditAccount, entry.amountMinor, entry.currency,
-    entry.phase, entry.pendingId, position, entry.at,
+    entry.entryId,
+    entry.transactionId,
+    entry.version,
+    entry.type,
+    entry.debitAccount,
+    entry.creditAccount,
+    entry.amountMinor,
+    entry.currency,
+    entry.phase,
+    entry.pendingId,
+    position,
+    entry.at,
   ];
 }
 
 /** Inserts the entries and adds them to the balances. */
 async function writeEntries(context: ProjectionContext, entries: readonly PositionedEntry[]): Promise<void> {
   if (entries.length === 0) return;
-  await appendRows(context, encodeRows('json', 'entries', entryColumns, entries.map((entry) => entryRowOf(entry, entry.position))));
+  await appendRows(
+    context,
+    encodeRows(
+      'json',
+      'entries',
+      entryColumns,
+      entries.map((entry) => entryRowOf(entry, entry.position)),
+    ),
+  );
   await addToBalances(context.transaction, context.schema, balanceDeltas(entries));
 }
 
-async function addToBalances(transaction: ProjectionContext['transaction'], schema: string, deltas: readonly BalanceDelta[]): Promise<void> {
+async function addToBalances(
+  transaction: ProjectionContext['transaction'],
+  schema: string,
+  deltas: readonly BalanceDelta[],
+): Promise<void> {
   if (deltas.length === 0) return;
   const balances = tableIn(schema, 'balances');
   await sql`

@@ -17,7 +17,12 @@ export type EncodedRows =
   | { readonly format: 'copy'; readonly table: string; readonly columns: Columns; readonly text: Buffer; readonly rowCount: number }
   | { readonly format: 'json'; readonly table: string; readonly columns: Columns; readonly json: string; readonly rowCount: number };
 
-export function encodeRows(format: EncodedRows['format'], table: string, columns: Columns, rows: readonly (readonly unknown[])[]): EncodedRows {
+export function encodeRows(
+  format: EncodedRows['format'],
+  table: string,
+  columns: Columns,
+  rows: readonly (readonly unknown[])[],
+): EncodedRows {
   const encoder = rowEncoder(format, table, columns);
   for (const row of rows) encoder.add(row);
   return encoder.finish();

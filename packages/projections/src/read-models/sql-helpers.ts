@@ -4,4 +4,3 @@ import { sql, type RawBuilder } from 'kysely';
 export function tableIn(schema: string, table: string): RawBuilder<unknown> {
   return sql.id(schema, table) as unknown as RawBuilder<unknown>;
 }
-

@@ -56,8 +56,18 @@ export const tracesProjection: Projection = {
 };
 
 const traceColumns: Columns = [
-  ['transaction_id', 'text'], ['version', 'integer'], ['position', 'text'], ['event_type', 'text'], ['step', 'text'], ['service', 'text'],
-  ['at', 'timestamptz'], ['attempt', 'integer'], ['duration_ms', 'integer'], ['error', 'jsonb'], ['actor', 'jsonb'], ['correlation_id', 'text'],
+  ['transaction_id', 'text'],
+  ['version', 'integer'],
+  ['position', 'text'],
+  ['event_type', 'text'],
+  ['step', 'text'],
+  ['service', 'text'],
+  ['at', 'timestamptz'],
+  ['attempt', 'integer'],
+  ['duration_ms', 'integer'],
+  ['error', 'jsonb'],
+  ['actor', 'jsonb'],
+  ['correlation_id', 'text'],
   ['causation_id', 'text'],
 ];
 
@@ -68,8 +78,19 @@ function traceRows(events: readonly RecordedEvent[], format: EncodedRows['format
     if (!isTransactionRecord(event)) continue;
     const trace = traceStepOf(event);
     rows.add([
-      trace.transactionId, trace.version, trace.position, trace.eventType, trace.step, trace.service, trace.at, trace.attempt, trace.durationMs,
-      trace.error, trace.actor, trace.correlationId, trace.causationId,
+      trace.transactionId,
+      trace.version,
+      trace.position,
+      trace.eventType,
+      trace.step,
+      trace.service,
+      trace.at,
+      trace.attempt,
+      trace.durationMs,
+      trace.error,
+      trace.actor,
+      trace.correlationId,
+      trace.causationId,
     ]);
   }
   return rows.finish();

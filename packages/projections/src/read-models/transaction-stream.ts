@@ -1,6 +1,13 @@
 import type { RecordedEvent } from '@tracktrove/event-store';
 import {
-  evolve, initialState, isTransactionEventType, parseEvent, transactionIdOf, transactionStreamPrefix, type TransactionEvent, type TransactionState,
+  evolve,
+  initialState,
+  isTransactionEventType,
+  parseEvent,
+  transactionIdOf,
+  transactionStreamPrefix,
+  type TransactionEvent,
+  type TransactionState,
 } from '@tracktrove/domain';
 
 export { transactionIdOf, transactionStreamId, transactionStreamPrefix } from '@tracktrove/domain';
@@ -25,7 +32,11 @@ export type EventParser = (type: string, schemaVersion: number, data: unknown) =
 
 export class StreamOrderError extends Error {
   readonly code = 'invariant_violation';
-  constructor(readonly streamId: string, readonly expectedVersion: number, readonly actualVersion: number) {
+  constructor(
+    readonly streamId: string,
+    readonly expectedVersion: number,
+    readonly actualVersion: number,
+  ) {
     super(`stream ${streamId}: expected event version ${expectedVersion}, got ${actualVersion} (an event skipped or applied twice)`);
     this.name = 'StreamOrderError';
   }

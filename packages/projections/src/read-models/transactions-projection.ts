@@ -6,7 +6,16 @@ import { createBulkStates, type StatesToWrite } from './state-cache.ts';
 import { appendRows, chunksOf, jsonRecords, rowEncoder, type Columns } from './row-writes.ts';
 import { tableIn } from './sql-helpers.ts';
 import { eventsPerYield, yieldToIo } from './yield-to-io.ts';
-import { foldRecord, foldRecordToShare, dropSharedFolds, touchedTransactionIds, transactionIdOf, transactionRecords, type EventParser, type TransactionFold } from './transaction-stream.ts';
+import {
+  foldRecord,
+  foldRecordToShare,
+  dropSharedFolds,
+  touchedTransactionIds,
+  transactionIdOf,
+  transactionRecords,
+  type EventParser,
+  type TransactionFold,
+} from './transaction-stream.ts';
 import { isoTime } from './transaction-view.ts';
 import { traceDtoKeys } from './trace-record.ts';
 
@@ -63,10 +72,16 @@ export const transactionsProjection: Projection = {
     const ids = touchedTransactionIds(records);
     const states = await readStates(transaction, schema, ids);
     for (const record of records) foldInto(states, record);
-    await upsertRows(transaction, schema, ids.map((id) => [id, states.get(id)!]));
+    await upsertRows(
+      transaction,
+      schema,
+      ids.map((id) => [id, states.get(id)!]),
+    );
   },
   bulkBuilder({ copy, cachedStates }) {
-    const states = createBulkStates<Folded>(cachedStates ?? bulkCachedTransactions, (reader, ids) => readStates(reader.db, reader.schema, ids));
+    const states = createBulkStates<Folded>(cachedStates ?? bulkCachedTransactions, (reader, ids) =>
+      readStates(reader.db, reader.schema, ids),
+    );
     return {
       async prepare(events, reader) {
         const records = transactionRecords(events);
@@ -98,11 +113,17 @@ const bulkWriteRows = 5_000;
 
 async function readStates(transaction: Kysely<any>, schema: string, ids: readonly string[]): Promise<Map<string, Folded>> {
   const { rows: stored } = await sql<{ id: string; state: TransactionState; position: string; created_position: string }>`
-    select id, state, position, created_position from ${tableIn(schema, 'transactions')} where id = any(${ids}::text[])`.execute(transaction);
+    select id, state, position, created_position from ${tableIn(schema, 'transactions')} where id = any(${ids}::text[])`.execute(
+    transaction,
+  );
   return new Map(stored.map((row) => [row.id, { state: row.state, position: row.position, createdPosition: row.created_position }]));
 }
 
-function fold(current: Folded | undefined, record: RecordedEvent, foldOne: (state: TransactionState | undefined, record: RecordedEvent, parse: EventParser) => TransactionFold = foldRecord): Folded {
+function fold(
+  current: Folded | undefined,
+  record: RecordedEvent,
+  foldOne: (state: TransactionState | undefined, record: RecordedEvent, parse: EventParser) => TransactionFold = foldRecord,
+): Folded {
   const { after } = foldOne(current?.state, record, parseEventTrusted);
   return { state: after, position: record.position, createdPosition: current?.createdPosition ?? record.position };
 }
@@ -113,10 +134,25 @@ function foldInto(states: Map<string, Folded>, record: RecordedEvent): void {
 }
 
 const transactionColumns: Columns = [
-  ['id', 'text'], ['status', 'text'], ['amount_minor', 'bigint'], ['currency', 'text'], ['vendor_id', 'text'], ['payer_id', 'text'],
-  ['channel', 'text'], ['kind', 'text'], ['service_context', 'text'], ['retry_count', 'integer'], ['version', 'integer'], ['position', 'text'],
-  ['created_position', 'text'], ['created_at', 'timestamptz'], ['updated_at', 'timestamptz'], ['escrow_expires_at', 'timestamptz'],
-  ['next_retry_at', 'timestamptz'], ['last_error', 'jsonb'], ['state', 'jsonb'],
+  ['id', 'text'],
+  ['status', 'text'],
+  ['amount_minor', 'bigint'],
+  ['currency', 'text'],
+  ['vendor_id', 'text'],
+  ['payer_id', 'text'],
+  ['channel', 'text'],
+  ['kind', 'text'],
+  ['service_context', 'text'],
+  ['retry_count', 'integer'],
+  ['version', 'integer'],
+  ['position', 'text'],
+  ['created_position', 'text'],
+  ['created_at', 'timestamptz'],
+  ['updated_at', 'timestamptz'],
+  ['escrow_expires_at', 'timestamptz'],
+  ['next_retry_at', 'timestamptz'],
+  ['last_error', 'jsonb'],
+  ['state', 'jsonb'],
 ];
 
 /**
@@ -127,9 +163,25 @@ const transactionColumns: Columns = [
 function transactionRow(id: string, { state, position, createdPosition }: Folded): unknown[] {
   const escrowExpiresAt = state.hold?.state === 'pending' ? timestampText(state.hold.expiresAt) : null;
   return [
-    id, state.status, state.amountMinor, state.currency, state.vendorId, state.payerId, state.channel, state.kind, state.serviceContext, state.retryCount,
-    state.version, position, createdPosition, timestampText(state.createdAt), timestampText(state.updatedAt), escrowExpiresAt, state.nextRetryAt,
-    state.lastError, state,
+    id,
+    state.status,
+    state.amountMinor,
+    state.currency,
+    state.vendorId,
+    state.payerId,
+    state.channel,
+    state.kind,
+    state.serviceContext,
+    state.retryCount,
+    state.version,
+    position,
+    createdPosition,
+    timestampText(state.createdAt),
+    timestampText(state.updatedAt),
+    escrowExpiresAt,
+    state.nextRetryAt,
+    state.lastError,
+    state,
   ];
 }
 
@@ -157,9 +209,16 @@ function writeStates({ added, updated }: StatesToWrite<Folded>, copy: boolean): 
   };
 }
 
-async function upsertRows(transaction: ProjectionContext['transaction'], schema: string, folded: readonly [string, Folded][]): Promise<void> {
+async function upsertRows(
+  transaction: ProjectionContext['transaction'],
+  schema: string,
+  folded: readonly [string, Folded][],
+): Promise<void> {
   if (folded.length === 0) return;
-  const rows = jsonRecords(transactionColumns, folded.map(([id, state]) => transactionRow(id, state)));
+  const rows = jsonRecords(
+    transactionColumns,
+    folded.map(([id, state]) => transactionRow(id, state)),
+  );
   await sql`
     insert into ${tableIn(schema, 'transactions')} (id, status, amount_minor, currency, vendor_id, payer_id, channel, kind, service_context, retry_count, version,
                       position, created_position, created_at, updated_at, escrow_expires_at, next_retry_at, last_error, state)

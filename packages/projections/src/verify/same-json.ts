@@ -14,7 +14,8 @@ function jsonValue(value: unknown): unknown {
     case 'number':
       return Number.isFinite(value) ? value : null;
     case 'object':
-      if (value !== null && typeof (value as { toJSON?: unknown }).toJSON === 'function') return jsonValue((value as { toJSON(): unknown }).toJSON());
+      if (value !== null && typeof (value as { toJSON?: unknown }).toJSON === 'function')
+        return jsonValue((value as { toJSON(): unknown }).toJSON());
       return value;
     case 'function':
     case 'symbol':

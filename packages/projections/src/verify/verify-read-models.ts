@@ -1,6 +1,14 @@
 import { sql, type Kysely } from 'kysely';
 import { comparePositions, decodePosition, encodePosition, type EventStore, type LogPosition } from '@tracktrove/event-store';
-import { createLedgerChecker, fundsMatchStatus, postingsFor, transactionEventTypes, type AccountBalance, type LedgerViolation, type TransactionState } from '@tracktrove/domain';
+import {
+  createLedgerChecker,
+  fundsMatchStatus,
+  postingsFor,
+  transactionEventTypes,
+  type AccountBalance,
+  type LedgerViolation,
+  type TransactionState,
+} from '@tracktrove/domain';
 import { accountBalanceOfRow, type BalanceRow, type EntryRow } from '../queries/ledger.ts';
 import { traceViewOfRow, type TraceRow } from '../queries/traces.ts';
 import { transactionViewOfRow, type TransactionRow } from '../queries/transactions.ts';
@@ -59,14 +67,34 @@ export interface VerifyOptions {
 type Expected = { state: TransactionState; position: string; createdPosition: string };
 
 const traceFields: [keyof TraceRecord, string][] = [
-  ['position', 'position'], ['eventType', 'event_type'], ['step', 'step'], ['service', 'service'], ['at', 'at'], ['attempt', 'attempt'],
-  ['durationMs', 'duration_ms'], ['dtoBefore', 'dto_before'], ['dtoAfter', 'dto_after'], ['diff', 'diff'], ['error', 'error'],
-  ['actor', 'actor'], ['correlationId', 'correlation_id'], ['causationId', 'causation_id'],
+  ['position', 'position'],
+  ['eventType', 'event_type'],
+  ['step', 'step'],
+  ['service', 'service'],
+  ['at', 'at'],
+  ['attempt', 'attempt'],
+  ['durationMs', 'duration_ms'],
+  ['dtoBefore', 'dto_before'],
+  ['dtoAfter', 'dto_after'],
+  ['diff', 'diff'],
+  ['error', 'error'],
+  ['actor', 'actor'],
+  ['correlationId', 'correlation_id'],
+  ['causationId', 'causation_id'],
 ];
 
 const entryFields: [keyof PositionedEntry, keyof EntryRow][] = [
-  ['transactionId', 'transaction_id'], ['version', 'version'], ['type', 'type'], ['debitAccount', 'debit_account'], ['creditAccount', 'credit_account'],
-  ['amountMinor', 'amount_minor'], ['currency', 'currency'], ['phase', 'phase'], ['pendingId', 'pending_id'], ['position', 'position'], ['at', 'at'],
+  ['transactionId', 'transaction_id'],
+  ['version', 'version'],
+  ['type', 'type'],
+  ['debitAccount', 'debit_account'],
+  ['creditAccount', 'credit_account'],
+  ['amountMinor', 'amount_minor'],
+  ['currency', 'currency'],
+  ['phase', 'phase'],
+  ['pendingId', 'pending_id'],
+  ['position', 'position'],
+  ['at', 'at'],
 ];
 
 function entryOfRow(row: EntryRow): PositionedEntry {
@@ -96,7 +124,10 @@ function entryOfRow(row: EntryRow): PositionedEntry {
  */
 async function balancesOfReadModelAt(db: Kysely<any>, schema: string, upTo: string): Promise<Map<string, AccountBalance>> {
   // One statement, one snapshot (verify may itself run inside a caller's transaction).
-  const { rows } = await sql<{ balances: BalanceRow[]; later: Array<Pick<EntryRow, 'debit_account' | 'credit_account' | 'amount_minor' | 'currency' | 'phase'>> }>`
+  const { rows } = await sql<{
+    balances: BalanceRow[];
+    later: Array<Pick<EntryRow, 'debit_account' | 'credit_account' | 'amount_minor' | 'currency' | 'phase'>>;
+  }>`
     select (select coalesce(json_agg(b), '[]'::json) from ${tableIn(schema, 'balances')} b) as balances,
            (select coalesce(json_agg(json_build_object('debit_account', e.debit_account, 'credit_account', e.credit_account, 'amount_minor', e.amount_minor,
                                                        'currency', e.currency, 'phase', e.phase)), '[]'::json)
@@ -105,7 +136,11 @@ async function balancesOfReadModelAt(db: Kysely<any>, schema: string, upTo: stri
   const laterRows = rows[0]?.later ?? [];
   const balances = new Map(balanceRows.map((row) => [row.account, accountBalanceOfRow(row)]));
   const laterEntries: BalanceMove[] = laterRows.map((row) => ({
-    debitAccount: row.debit_account, creditAccount: row.credit_account, amountMinor: Number(row.amount_minor), currency: row.currency as BalanceMove['currency'], phase: row.phase,
+    debitAccount: row.debit_account,
+    creditAccount: row.credit_account,
+    amountMinor: Number(row.amount_minor),
+    currency: row.currency as BalanceMove['currency'],
+    phase: row.phase,
   }));
   for (const delta of balanceDeltas(laterEntries)) {
     const balance = balances.get(delta.account);
@@ -130,7 +165,12 @@ async function balancesOfReadModelAt(db: Kysely<any>, schema: string, upTo: stri
  * and checks that every transaction's money is where its status says.
  * Memory grows with transactions and accounts (their folded states), not with events.
  */
-export async function verifyReadModels(store: EventStore, db: Kysely<any>, schemas: ReadModelSchemas, options: VerifyOptions = {}): Promise<VerifyReport> {
+export async function verifyReadModels(
+  store: EventStore,
+  db: Kysely<any>,
+  schemas: ReadModelSchemas,
+  options: VerifyOptions = {},
+): Promise<VerifyReport> {
   const upTo = decodePosition(options.upTo ?? (await store.headPosition()));
   const upToText = encodePosition(upTo);
   const batchSize = options.batchSize ?? 5_000;
@@ -185,14 +225,21 @@ export async function verifyReadModels(store: EventStore, db: Kysely<any>, schem
             select t.*, e.metadata -> 'dtoBefore' as dto_before, e.metadata -> 'dtoAfter' as dto_after from ${traces} t
               join unnest(${wanted.map((trace) => trace.transactionId)}::text[], ${wanted.map((trace) => trace.version)}::int[]) as k(transaction_id, version)
                 on t.transaction_id = k.transaction_id and t.version = k.version
-              left join tt_events e on e.stream_id = ${transactionStreamPrefix} || t.transaction_id and e.stream_version = t.version`.execute(db),
+              left join tt_events e on e.stream_id = ${transactionStreamPrefix} || t.transaction_id and e.stream_version = t.version`.execute(
+            db,
+          ),
       sql<EntryRow>`
         select * from ${entriesTable}
          where position > ${encodePosition(after)} and position <= ${encodePosition(batchEnd)}
          order by position, id`.execute(db),
     ]);
 
-    const actualTraces = new Map(traceRows.map((row) => [`${String(row.transaction_id)}@${String(row.version)}`, { ...row, diff: traceViewOfRow(row).diff } as Record<string, unknown>]));
+    const actualTraces = new Map(
+      traceRows.map((row) => [
+        `${String(row.transaction_id)}@${String(row.version)}`,
+        { ...row, diff: traceViewOfRow(row).diff } as Record<string, unknown>,
+      ]),
+    );
     for (const trace of wanted) {
       const key = `${trace.transactionId}@${trace.version}`;
       const row = actualTraces.get(key);
@@ -201,7 +248,7 @@ export async function verifyReadModels(store: EventStore, db: Kysely<any>, schem
         continue;
       }
       for (const [field, column] of traceFields) {
-        const value = column === 'at' ? isoTime(row.at as Date) : row[column] ?? null;
+        const value = column === 'at' ? isoTime(row.at as Date) : (row[column] ?? null);
         if (!sameJson(trace[field], value)) differ({ readModel: 'traces', key, field, expected: trace[field], actual: value });
       }
     }
@@ -221,11 +268,18 @@ export async function verifyReadModels(store: EventStore, db: Kysely<any>, schem
       }
     }
     for (const entry of actualEntries) {
-      if (!expectedIds.has(entry.entryId)) differ({ readModel: 'ledger', key: entry.entryId, field: 'row', expected: null, actual: 'present' });
+      if (!expectedIds.has(entry.entryId))
+        differ({ readModel: 'ledger', key: entry.entryId, field: 'row', expected: null, actual: 'present' });
       checker.add(entry);
     }
     for (const delta of balanceDeltas(expectedEntries)) {
-      const balance = expectedBalances.get(delta.account) ?? { currency: delta.currency as AccountBalance['currency'], debitsPosted: 0, creditsPosted: 0, debitsPending: 0, creditsPending: 0 };
+      const balance = expectedBalances.get(delta.account) ?? {
+        currency: delta.currency as AccountBalance['currency'],
+        debitsPosted: 0,
+        creditsPosted: 0,
+        debitsPending: 0,
+        creditsPending: 0,
+      };
       balance.debitsPosted += delta.debits_posted;
       balance.creditsPosted += delta.credits_posted;
       balance.debitsPending += delta.debits_pending;
@@ -239,7 +293,9 @@ export async function verifyReadModels(store: EventStore, db: Kysely<any>, schem
 
   await compareTransactions(db, schemas.transactions, expected, upToText, differ);
 
-  const { rows: traceTotals } = await sql<{ total: string }>`select count(*) as total from ${traces} where position <= ${upToText}`.execute(db);
+  const { rows: traceTotals } = await sql<{ total: string }>`select count(*) as total from ${traces} where position <= ${upToText}`.execute(
+    db,
+  );
   const traceTotal = Number(traceTotals[0]?.total ?? 0);
   if (traceTotal !== traceCount) differ({ readModel: 'traces', key: '*', field: 'count', expected: traceCount, actual: traceTotal });
 
@@ -247,7 +303,8 @@ export async function verifyReadModels(store: EventStore, db: Kysely<any>, schem
   for (const [account, want] of expectedBalances) {
     const found = actualBalances.get(account);
     for (const field of ['currency', 'debitsPosted', 'creditsPosted', 'debitsPending', 'creditsPending'] as const) {
-      if (want[field] !== found?.[field]) differ({ readModel: 'ledger', key: account, field, expected: want[field], actual: found?.[field] ?? null });
+      if (want[field] !== found?.[field])
+        differ({ readModel: 'ledger', key: account, field, expected: want[field], actual: found?.[field] ?? null });
     }
   }
   for (const [account, found] of actualBalances) {
@@ -258,7 +315,11 @@ export async function verifyReadModels(store: EventStore, db: Kysely<any>, schem
   const violations = checker.finish(states);
   for (const [id, { state }] of expected) {
     if (!fundsMatchStatus(state)) {
-      violations.push({ invariant: 'funds_match_status', message: `transaction ${id} is ${state.status} with its money at ${state.funds}: nothing in its lifecycle moves it from there (an admin override can)`, entryId: null });
+      violations.push({
+        invariant: 'funds_match_status',
+        message: `transaction ${id} is ${state.status} with its money at ${state.funds}: nothing in its lifecycle moves it from there (an admin override can)`,
+        entryId: null,
+      });
     }
   }
   if (options.checkTransactions) violations.push(...(await options.checkTransactions(states)));
@@ -286,7 +347,9 @@ async function compareTransactions(
   const ids = [...expected.keys()];
   for (let start = 0; start < ids.length; start += transactionChunk) {
     const chunk = ids.slice(start, start + transactionChunk);
-    const { rows } = await sql<TransactionRow & { state: TransactionState }>`select * from ${table} where id = any(${chunk}::text[])`.execute(db);
+    const { rows } = await sql<
+      TransactionRow & { state: TransactionState }
+    >`select * from ${table} where id = any(${chunk}::text[])`.execute(db);
     const actual = new Map(rows.map((row) => [row.id, row]));
     for (const id of chunk) {
       const want = expected.get(id)!;
@@ -299,10 +362,19 @@ async function compareTransactions(
       const wantView = transactionViewOf(want.state, want.position) as unknown as Record<string, unknown>;
       const gotView = transactionViewOfRow(row) as unknown as Record<string, unknown>;
       for (const field of Object.keys(wantView)) {
-        if (!sameJson(wantView[field], gotView[field])) differ({ readModel: 'transactions', key: id, field, expected: wantView[field], actual: gotView[field] });
+        if (!sameJson(wantView[field], gotView[field]))
+          differ({ readModel: 'transactions', key: id, field, expected: wantView[field], actual: gotView[field] });
       }
-      if (row.created_position !== want.createdPosition) differ({ readModel: 'transactions', key: id, field: 'createdPosition', expected: want.createdPosition, actual: row.created_position });
-      if (!sameJson(want.state, row.state)) differ({ readModel: 'transactions', key: id, field: 'state', expected: want.state, actual: row.state });
+      if (row.created_position !== want.createdPosition)
+        differ({
+          readModel: 'transactions',
+          key: id,
+          field: 'createdPosition',
+          expected: want.createdPosition,
+          actual: row.created_position,
+        });
+      if (!sameJson(want.state, row.state))
+        differ({ readModel: 'transactions', key: id, field: 'state', expected: want.state, actual: row.state });
     }
   }
   // Rows the log does not explain.
@@ -311,7 +383,8 @@ async function compareTransactions(
     const { rows } = await sql<{ id: string; position: string }>`
       select id, position from ${table} where id > ${afterId} order by id limit 10000`.execute(db);
     for (const row of rows) {
-      if (!expected.has(row.id) && row.position <= upTo) differ({ readModel: 'transactions', key: row.id, field: 'row', expected: null, actual: 'present' });
+      if (!expected.has(row.id) && row.position <= upTo)
+        differ({ readModel: 'transactions', key: row.id, field: 'row', expected: null, actual: 'present' });
     }
     if (rows.length < 10_000) break;
     afterId = rows.at(-1)!.id;

@@ -6,7 +6,10 @@ export function applyPatch(document: unknown, operations: readonly { op: string;
       root = structuredClone(operation.value);
       continue;
     }
-    const keys = operation.path.slice(1).split('/').map((key) => key.replace(/~1/g, '/').replace(/~0/g, '~'));
+    const keys = operation.path
+      .slice(1)
+      .split('/')
+      .map((key) => key.replace(/~1/g, '/').replace(/~0/g, '~'));
     const last = keys.pop()!;
     let parent = root as Record<string, unknown>;
     for (const key of keys) parent = (Object.hasOwn(parent, key) ? parent[key] : undefined) as Record<string, unknown>;
@@ -19,7 +22,12 @@ export function applyPatch(document: unknown, operations: readonly { op: string;
       delete parent[last];
     } else {
       // A plain assignment to "__proto__" would set the prototype; a JSON key is an own property.
-      Object.defineProperty(parent, last, { value: structuredClone(operation.value), enumerable: true, writable: true, configurable: true });
+      Object.defineProperty(parent, last, {
+        value: structuredClone(operation.value),
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
     }
   }
   return root;

@@ -1,8 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import type { EventStore, NewEvent } from '@tracktrove/event-store';
 import {
-  decide, eventSchemaVersions, ForbiddenError, initialState, InvalidTransitionError, traceSteps, transactionStatuses, ValidationError,
-  type Actor, type TransactionCommand, type TransactionState, type TransactionEvent,
+  decide,
+  eventSchemaVersions,
+  ForbiddenError,
+  initialState,
+  InvalidTransitionError,
+  traceSteps,
+  transactionStatuses,
+  ValidationError,
+  type Actor,
+  type TransactionCommand,
+  type TransactionState,
+  type TransactionEvent,
 } from '@tracktrove/domain';
 
 /** mulberry32: a small seeded generator, so a failing run can be replayed from its seed. */
@@ -37,7 +47,20 @@ const plausible: Record<TransactionState['status'], readonly string[]> = {
   REFUNDED: ['override'],
   DISPUTE_RESOLVED: ['override'],
 };
-const anyAction = ['authorize', 'decline', 'retry', 'exhaust', 'confirm', 'expire', 'settle', 'refund', 'completeRefund', 'openDispute', 'resolveDispute', 'override'];
+const anyAction = [
+  'authorize',
+  'decline',
+  'retry',
+  'exhaust',
+  'confirm',
+  'expire',
+  'settle',
+  'refund',
+  'completeRefund',
+  'openDispute',
+  'resolveDispute',
+  'override',
+];
 
 const iso = (ms: number) => new Date(ms).toISOString();
 const operator: Actor = { role: 'operator', id: 'op-1' };
@@ -50,18 +73,36 @@ function commandFor(action: string, state: TransactionState, nowMs: number, rand
   switch (action) {
     case 'initiate':
       return {
-        type: 'Initiate', transactionId: id, vendorId: `vendor-${pick % 5}`, payerId: `payer-${pick % 17}`, amountMinor: 100 + (pick * 37) % 49_900,
-        currency: pick % 5 === 0 ? 'USD' : 'INR', channel: 'WEB', kind: 'TIP', payload: { note: `n${pick}`, items: [pick, { sku: 'a/b~c' }] },
+        type: 'Initiate',
+        transactionId: id,
+        vendorId: `vendor-${pick % 5}`,
+        payerId: `payer-${pick % 17}`,
+        amountMinor: 100 + ((pick * 37) % 49_900),
+        currency: pick % 5 === 0 ? 'USD' : 'INR',
+        channel: 'WEB',
+        kind: 'TIP',
+        payload: { note: `n${pick}`, items: [pick, { sku: 'a/b~c' }] },
         serviceContext: pick % 2 ? 'swiggy-tips' : null,
         simulation: {
-          successRate: 0.8, seed: pick, escrowTtlMs: 30_000, onHoldExpiry: pick % 2 ? 'release' : 'void',
-          webhook: { dropRate: 0, duplicateRate: 0, delayMs: 0 }, dropExpiryNotification: false, refundFailureRate: 0,
+          successRate: 0.8,
+          seed: pick,
+          escrowTtlMs: 30_000,
+          onHoldExpiry: pick % 2 ? 'release' : 'void',
+          webhook: { dropRate: 0, duplicateRate: 0, delayMs: 0 },
+          dropExpiryNotification: false,
+          refundFailureRate: 0,
         },
         retryPolicy: { maxRetries: pick % 4 },
         now,
       };
     case 'authorize':
-      return { type: 'RecordAuthorization', outcome: 'authorized', holdId: `hold-${state.version}`, expiresAt: iso(nowMs + state.simulation.escrowTtlMs), now };
+      return {
+        type: 'RecordAuthorization',
+        outcome: 'authorized',
+        holdId: `hold-${state.version}`,
+        expiresAt: iso(nowMs + state.simulation.escrowTtlMs),
+        now,
+      };
     case 'decline':
       return { type: 'RecordAuthorization', outcome: 'declined', reason: 'insufficient funds', code: 'card_declined', now };
     case 'retry':
@@ -71,19 +112,31 @@ function commandFor(action: string, state: TransactionState, nowMs: number, rand
     case 'confirm':
       return { type: 'ConfirmPayment', now };
     case 'expire':
-      return { type: 'ExpireHold', holdId: state.hold?.holdId ?? 'none', now: iso(Math.max(nowMs, Date.parse(state.hold?.expiresAt ?? now))) };
+      return {
+        type: 'ExpireHold',
+        holdId: state.hold?.holdId ?? 'none',
+        now: iso(Math.max(nowMs, Date.parse(state.hold?.expiresAt ?? now))),
+      };
     case 'settle':
       return { type: 'Settle', batchId: `batch-${pick % 3}`, settlementDate: now.slice(0, 10), now };
     case 'refund':
       return { type: 'RequestRefund', refundId: `refund-${state.version}`, reason: 'customer asked', now };
     case 'completeRefund':
-      return pick % 3 ? { type: 'CompleteRefund', outcome: 'succeeded', now } : { type: 'CompleteRefund', outcome: 'failed', reason: 'bank down', now };
+      return pick % 3
+        ? { type: 'CompleteRefund', outcome: 'succeeded', now }
+        : { type: 'CompleteRefund', outcome: 'failed', reason: 'bank down', now };
     case 'openDispute':
       return { type: 'OpenDispute', disputeId: `dispute-${pick}`, reason: 'not received', now };
     case 'resolveDispute':
       return { type: 'ResolveDispute', outcome: pick % 2 ? 'WON' : 'LOST', now };
     default:
-      return { type: 'OverrideStatus', to: transactionStatuses[pick % transactionStatuses.length]!, reason: 'support ticket', actor: admin, now };
+      return {
+        type: 'OverrideStatus',
+        to: transactionStatuses[pick % transactionStatuses.length]!,
+        reason: 'support ticket',
+        actor: admin,
+        now,
+      };
   }
 }
 
@@ -104,7 +157,10 @@ export function simulateTransactions(count: number, seed: number, maxSteps = 8):
     for (let step = 0; step < stepCount; step += 1) {
       nowMs += Math.floor(random() * 20_000);
       const options = plausible[state.status];
-      const action = random() < 0.85 || state.status === 'NEW' ? options[Math.floor(random() * options.length)]! : anyAction[Math.floor(random() * anyAction.length)]!;
+      const action =
+        random() < 0.85 || state.status === 'NEW'
+          ? options[Math.floor(random() * options.length)]!
+          : anyAction[Math.floor(random() * anyAction.length)]!;
       const command = commandFor(action, state, nowMs, random, id);
       let events: TransactionEvent[];
       try {
@@ -123,7 +179,14 @@ export function simulateTransactions(count: number, seed: number, maxSteps = 8):
         durationMs: Math.floor(random() * 300),
         error: action === 'decline' ? { message: 'card declined', stack: 'Error: card declined\n    at gateway' } : null,
       });
-      steps.push(traced.map(({ event, metadata }) => ({ type: event.type, schemaVersion: eventSchemaVersions[event.type], data: event.data, metadata })));
+      steps.push(
+        traced.map(({ event, metadata }) => ({
+          type: event.type,
+          schemaVersion: eventSchemaVersions[event.type],
+          data: event.data,
+          metadata,
+        })),
+      );
       state = traced.at(-1)!.state;
     }
     transactions.push({ id, steps, state });
@@ -136,7 +199,11 @@ export function simulateTransactions(count: number, seed: number, maxSteps = 8):
  * interleave in the log, many streams per append, with events of other streams (webhook
  * deliveries, the clock) mixed in that the read models must ignore. Answers the last position.
  */
-export async function appendSimulation(store: EventStore, transactions: readonly SimulatedTransaction[], options: { streamsPerAppend?: number } = {}): Promise<string> {
+export async function appendSimulation(
+  store: EventStore,
+  transactions: readonly SimulatedTransaction[],
+  options: { streamsPerAppend?: number } = {},
+): Promise<string> {
   const streamsPerAppend = options.streamsPerAppend ?? 100;
   const versions = new Map<string, number>();
   const rounds = Math.max(0, ...transactions.map((transaction) => transaction.steps.length));
@@ -152,7 +219,11 @@ export async function appendSimulation(store: EventStore, transactions: readonly
         versions.set(streamId, expectedVersion + events.length);
         return { streamId, expectedVersion: expectedVersion === 0 ? ('no_stream' as const) : expectedVersion, events };
       });
-      appends.push({ streamId: `webhook-${randomUUID()}`, expectedVersion: 'no_stream' as const, events: [{ type: 'WebhookDeliveryAttempted', data: { status: 200 }, metadata: {} }] });
+      appends.push({
+        streamId: `webhook-${randomUUID()}`,
+        expectedVersion: 'no_stream' as const,
+        events: [{ type: 'WebhookDeliveryAttempted', data: { status: 200 }, metadata: {} }],
+      });
       position = (await store.appendToStreams(appends)).position;
     }
   }

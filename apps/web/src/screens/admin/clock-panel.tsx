@@ -43,7 +43,13 @@ export function ClockPanel() {
           </button>
         ))}
         <span className="dim">or by</span>
-        <input className="mono" style={{ width: '8rem' }} value={customMs} onChange={(change) => setCustomMs(change.target.value)} data-testid="clock-custom-ms" />
+        <input
+          className="mono"
+          style={{ width: '8rem' }}
+          value={customMs}
+          onChange={(change) => setCustomMs(change.target.value)}
+          data-testid="clock-custom-ms"
+        />
         <span className="dim">ms</span>
         <button
           type="button"

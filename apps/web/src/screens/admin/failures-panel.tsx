@@ -56,7 +56,13 @@ function settingsOf(form: FailuresForm): FailureSettings {
 
 /** How many settings are switched on or overridden. */
 function activeCount(settings: FailureSettings): number {
-  const overridden = [settings.successRate, settings.webhook.dropRate, settings.webhook.duplicateRate, settings.webhook.delayMs, settings.refundFailureRate];
+  const overridden = [
+    settings.successRate,
+    settings.webhook.dropRate,
+    settings.webhook.duplicateRate,
+    settings.webhook.delayMs,
+    settings.refundFailureRate,
+  ];
   const switches = [settings.webhook.reorder, settings.dropExpiryNotification, settings.redisDown, settings.gatewayLatencyMs > 0];
   return overridden.filter((value) => value !== null).length + switches.filter(Boolean).length;
 }
@@ -74,7 +80,8 @@ export function FailuresPanel() {
     if (failures.data) setForm(formOf(failures.data));
   }, [failures.data]);
 
-  const set = <K extends keyof FailuresForm>(key: K, value: FailuresForm[K]) => setForm((current) => (current ? { ...current, [key]: value } : current));
+  const set = <K extends keyof FailuresForm>(key: K, value: FailuresForm[K]) =>
+    setForm((current) => (current ? { ...current, [key]: value } : current));
   const number = (key: keyof FailuresForm, label: string, hint: string, placeholder = 'own') => (
     <Field label={label} hint={hint}>
       <input
@@ -91,7 +98,12 @@ export function FailuresPanel() {
   const toggle = (key: 'webhookReorder' | 'dropExpiryNotification' | 'redisDown', label: string, what: string) => (
     <Field label={label}>
       <label className="checkbox">
-        <input type="checkbox" checked={form?.[key] ?? false} onChange={(change) => set(key, change.target.checked)} data-testid={`failures-${key}`} />
+        <input
+          type="checkbox"
+          checked={form?.[key] ?? false}
+          onChange={(change) => set(key, change.target.checked)}
+          data-testid={`failures-${key}`}
+        />
         {what}
       </label>
     </Field>
@@ -105,10 +117,21 @@ export function FailuresPanel() {
         <span className={active > 0 ? 'status-badge status-retry_pending' : 'dim'} data-testid="failures-active" data-active={active}>
           {active > 0 ? `${active} active` : 'none active'}
         </span>
-        <button type="button" className="primary" disabled={save.pending || !form} onClick={() => form && void save.run(settingsOf(form))} data-testid="failures-save">
+        <button
+          type="button"
+          className="primary"
+          disabled={save.pending || !form}
+          onClick={() => form && void save.run(settingsOf(form))}
+          data-testid="failures-save"
+        >
           {save.pending ? 'saving…' : 'Save'}
         </button>
-        <button type="button" disabled={save.pending} onClick={() => void save.run(settingsOf(formOf(clearedSettings)))} data-testid="failures-clear">
+        <button
+          type="button"
+          disabled={save.pending}
+          onClick={() => void save.run(settingsOf(formOf(clearedSettings)))}
+          data-testid="failures-clear"
+        >
           Clear all
         </button>
         <button type="button" onClick={failures.reload}>
@@ -116,9 +139,9 @@ export function FailuresPanel() {
         </button>
       </div>
       <p className="dim">
-        A value set here wins over every transaction&apos;s own simulation settings for each decision made from the moment it is
-        saved, for transactions already in flight too (a retry&apos;s authorization, the webhooks of a new hold, a refund&apos;s
-        outcome). What was already decided stays as recorded. Blank: each transaction&apos;s own.
+        A value set here wins over every transaction&apos;s own simulation settings for each decision made from the moment it is saved, for
+        transactions already in flight too (a retry&apos;s authorization, the webhooks of a new hold, a refund&apos;s outcome). What was
+        already decided stays as recorded. Blank: each transaction&apos;s own.
       </p>
       <div className="form-row">
         {number('successRate', 'authorization success', '0..1')}

@@ -92,7 +92,9 @@ function fractionDone(progress: RebuildProgress | null): number | null {
 
 /** A stream message newer than the last poll wins. */
 function mergeProgress(polled: ProjectionStatus[], streamed: Record<string, ProjectionProgress>): ProjectionRow[] {
-  const byName = new Map<string, ProjectionRow>(polled.map((projection) => [projection.name, { ...projection, progress: fractionDone(projection.progress) }]));
+  const byName = new Map<string, ProjectionRow>(
+    polled.map((projection) => [projection.name, { ...projection, progress: fractionDone(projection.progress) }]),
+  );
   for (const message of Object.values(streamed)) {
     const known = byName.get(message.name);
     const fresh = Date.now() - message.receivedAt < pollEveryMs;

@@ -27,7 +27,9 @@ export function VerifyPanel() {
         </button>
         {(checks.length > 0 || verdict !== null) && (
           <span className={allOk ? 'ok-flag' : 'bad-flag'} data-testid="verify-result" data-ok={allOk}>
-            {allOk ? `✓ all ${checks.length} checks pass` : `✗ ${checks.filter((check) => !check.ok).length || 'some'} of ${checks.length} fail`}
+            {allOk
+              ? `✓ all ${checks.length} checks pass`
+              : `✗ ${checks.filter((check) => !check.ok).length || 'some'} of ${checks.length} fail`}
           </span>
         )}
       </div>
@@ -87,7 +89,9 @@ function checksOf(report: JsonValue | null): Check[] {
     const extra = Array.isArray(record.checks) ? checksOf(record.checks) : [];
     const violations: JsonValue[] = record.violations;
     const violationsOf = (keep: (invariant: JsonValue | undefined) => boolean) =>
-      violations.filter((violation) => keep(typeof violation === 'object' && violation !== null && !Array.isArray(violation) ? violation.invariant : undefined));
+      violations.filter((violation) =>
+        keep(typeof violation === 'object' && violation !== null && !Array.isArray(violation) ? violation.invariant : undefined),
+      );
     const ledger = violationsOf((invariant) => !(invariant === 'funds_match_status' || invariant === 'settlement_candidates'));
     const funds = violationsOf((invariant) => invariant === 'funds_match_status');
     const candidates = violationsOf((invariant) => invariant === 'settlement_candidates');
@@ -101,11 +105,16 @@ function checksOf(report: JsonValue | null): Check[] {
     ];
   }
   const list = Array.isArray(report) ? report : (record.checks ?? record.invariants ?? record.results ?? withoutSummary(record));
-  const okOf = (value: Record<string, JsonValue>) => value.ok === true || value.passed === true || value.status === 'ok' || value.status === 'pass';
+  const okOf = (value: Record<string, JsonValue>) =>
+    value.ok === true || value.passed === true || value.status === 'ok' || value.status === 'pass';
   if (Array.isArray(list)) {
     return list
       .filter((item): item is Record<string, JsonValue> => typeof item === 'object' && item !== null && !Array.isArray(item))
-      .map((item, index) => ({ name: String(item.name ?? item.check ?? `check ${index + 1}`), ok: okOf(item), detail: item.details ?? item.detail ?? item.violations }));
+      .map((item, index) => ({
+        name: String(item.name ?? item.check ?? `check ${index + 1}`),
+        ok: okOf(item),
+        detail: item.details ?? item.detail ?? item.violations,
+      }));
   }
   if (list && typeof list === 'object') {
     return Object.entries(list).map(([name, value]) => ({

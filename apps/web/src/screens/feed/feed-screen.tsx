@@ -30,11 +30,15 @@ export function FeedScreen() {
         <dl className="facts">
           <div className="fact">
             <dt>state</dt>
-            <dd className="mono" data-testid="feed-state">{snapshot.state}</dd>
+            <dd className="mono" data-testid="feed-state">
+              {snapshot.state}
+            </dd>
           </div>
           <div className="fact">
             <dt>last position</dt>
-            <dd className="mono" data-testid="feed-last-position">{snapshot.lastPosition ?? '—'}</dd>
+            <dd className="mono" data-testid="feed-last-position">
+              {snapshot.lastPosition ?? '—'}
+            </dd>
           </div>
           <div className="fact">
             <dt>caught up at</dt>

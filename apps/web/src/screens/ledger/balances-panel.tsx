@@ -28,7 +28,12 @@ export function BalancesPanel({ refreshKey }: { refreshKey: number }) {
             setAsOf(asOfText.trim());
           }}
         >
-          <input className="mono" placeholder="as of position (blank: now)" value={asOfText} onChange={(change) => setAsOfText(change.target.value)} />
+          <input
+            className="mono"
+            placeholder="as of position (blank: now)"
+            value={asOfText}
+            onChange={(change) => setAsOfText(change.target.value)}
+          />
           <button type="submit">show</button>
         </form>
         <button type="button" onClick={balances.reload} data-testid="balances-refresh">
@@ -42,7 +47,11 @@ export function BalancesPanel({ refreshKey }: { refreshKey: number }) {
 }
 
 function BalancesTable({ balances }: { balances: Balances }) {
-  const currencies = Object.entries(balances.totalsByCurrency).map(([currency, totals]) => ({ currency, totals, books: checkBooksBalance(totals) }));
+  const currencies = Object.entries(balances.totalsByCurrency).map(([currency, totals]) => ({
+    currency,
+    totals,
+    books: checkBooksBalance(totals),
+  }));
   const balanced = currencies.every(({ books }) => books.balanced);
   return (
     <>
@@ -56,9 +65,9 @@ function BalancesTable({ balances }: { balances: Balances }) {
         <span className="books-icon">{balanced ? '⚖ books balance' : '⚠ books do NOT balance'}</span>
         {currencies.map(({ currency, totals, books }) => (
           <span key={currency} className="books-currency" data-currency={currency}>
-            {currency && <span className="mono">{currency}</span>} posted: debits {formatMinor(totals.debitsPosted)} {books.postedBalanced ? '=' : '≠'} credits{' '}
-            {formatMinor(totals.creditsPosted)} · pending: debits {formatMinor(totals.debitsPending)} {books.pendingBalanced ? '=' : '≠'} credits{' '}
-            {formatMinor(totals.creditsPending)}
+            {currency && <span className="mono">{currency}</span>} posted: debits {formatMinor(totals.debitsPosted)}{' '}
+            {books.postedBalanced ? '=' : '≠'} credits {formatMinor(totals.creditsPosted)} · pending: debits{' '}
+            {formatMinor(totals.debitsPending)} {books.pendingBalanced ? '=' : '≠'} credits {formatMinor(totals.creditsPending)}
           </span>
         ))}
         {balances.asOf && <span className="dim mono">as of {balances.asOf}</span>}
@@ -114,9 +123,7 @@ function BalancesTable({ balances }: { balances: Balances }) {
               data-debits-pending={totals.debitsPending}
               data-credits-pending={totals.creditsPending}
             >
-              <th>
-                totals {currency && <span className="dim">{currency}</span>}
-              </th>
+              <th>totals {currency && <span className="dim">{currency}</span>}</th>
               {totalColumns.map(([field, testId]) => (
                 <th key={field} className="number mono" data-testid={testId}>
                   {formatMinor(totals[field])}

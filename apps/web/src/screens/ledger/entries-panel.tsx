@@ -12,10 +12,7 @@ export function EntriesPanel({ refreshKey }: { refreshKey: number }) {
   const [filter, setFilter] = useState<LedgerFilter>(draft);
   const [cursors, setCursors] = useState<(string | null)[]>([null]);
   const cursor = cursors[cursors.length - 1] ?? null;
-  const entries = useApiData(
-    (signal) => listLedgerEntries({ ...filter, limit: pageSize, cursor }, signal),
-    [filter, cursor, refreshKey],
-  );
+  const entries = useApiData((signal) => listLedgerEntries({ ...filter, limit: pageSize, cursor }, signal), [filter, cursor, refreshKey]);
   const input = (key: 'transactionId' | 'account' | 'type', placeholder: string) => (
     <input
       className="mono"
@@ -103,11 +100,23 @@ export function EntriesPanel({ refreshKey }: { refreshKey: number }) {
 function EntryState({ entry }: { entry: LedgerEntry }) {
   switch (entry.phase) {
     case 'pending':
-      return <span className="pending-tag" title="a hold: pending debit and credit">hold placed</span>;
+      return (
+        <span className="pending-tag" title="a hold: pending debit and credit">
+          hold placed
+        </span>
+      );
     case 'post_pending':
-      return <span className="posted-tag" title="the hold was posted: pending became posted">hold posted</span>;
+      return (
+        <span className="posted-tag" title="the hold was posted: pending became posted">
+          hold posted
+        </span>
+      );
     case 'void_pending':
-      return <span className="voided-tag" title="the hold was voided: the pending amount went back, nothing was posted">hold voided</span>;
+      return (
+        <span className="voided-tag" title="the hold was voided: the pending amount went back, nothing was posted">
+          hold voided
+        </span>
+      );
     case 'posted':
       return <span className="posted-tag">posted</span>;
     default:

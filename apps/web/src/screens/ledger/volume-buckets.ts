@@ -19,7 +19,11 @@ export function bucketVolume(transactions: readonly Transaction[], measure: Volu
   const bucketMs = niceBucketSizesMs.find((size) => (lastMs - firstMs) / size < maxBuckets) ?? 86_400_000 * 7;
   const startMs = Math.floor(firstMs / bucketMs) * bucketMs;
   const count = Math.floor((lastMs - startMs) / bucketMs) + 1;
-  const buckets: VolumeBucket[] = Array.from({ length: count }, (_, index) => ({ startMs: startMs + index * bucketMs, byStatus: {}, total: 0 }));
+  const buckets: VolumeBucket[] = Array.from({ length: count }, (_, index) => ({
+    startMs: startMs + index * bucketMs,
+    byStatus: {},
+    total: 0,
+  }));
   for (const transaction of transactions) {
     const atMs = Date.parse(transaction.createdAt ?? '');
     if (!Number.isFinite(atMs)) continue;

@@ -73,7 +73,9 @@ export function VolumeChart() {
                     if (!value) return null;
                     const height = (value / peak) * (chartHeight - 12);
                     top -= height;
-                    return <rect key={status} x={x} y={top} width={barWidth} height={height} className={`bar bar-${status.toLowerCase()}`} />;
+                    return (
+                      <rect key={status} x={x} y={top} width={barWidth} height={height} className={`bar bar-${status.toLowerCase()}`} />
+                    );
                   })}
                   {(index === 0 || index === buckets.length - 1 || index % Math.ceil(buckets.length / 6) === 0) && (
                     <text x={x + barWidth / 2} y={chartHeight + 14} className="axis-label" textAnchor="middle">

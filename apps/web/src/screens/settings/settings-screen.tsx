@@ -36,9 +36,9 @@ export function SettingsScreen() {
           <h2>API token</h2>
         </div>
         <p className="dim">
-          Roles: <b>admin</b> &gt; <b>operator</b> &gt; <b>viewer</b>. Admin pages need <code>TRACKTROVE_ADMIN_TOKEN</code> (the server logs a
-          generated one at start-up when unset). Commands need an operator token only when <code>TRACKTROVE_OPERATOR_TOKEN</code> is set; reads
-          and the stream need a viewer token only when <code>TRACKTROVE_VIEWER_TOKEN</code> is set. The token stays in this browser’s
+          Roles: <b>admin</b> &gt; <b>operator</b> &gt; <b>viewer</b>. Admin pages need <code>TRACKTROVE_ADMIN_TOKEN</code> (the server logs
+          a generated one at start-up when unset). Commands need an operator token only when <code>TRACKTROVE_OPERATOR_TOKEN</code> is set;
+          reads and the stream need a viewer token only when <code>TRACKTROVE_VIEWER_TOKEN</code> is set. The token stays in this browser’s
           localStorage.
         </p>
         <form

@@ -11,7 +11,10 @@ export type { LifecycleAction } from '@tracktrove/domain';
  */
 export function lifecycleOf(events: readonly StoredEvent[]): LifecycleActions {
   try {
-    const state = events.reduce((folded, event) => evolve(folded, parseEventTrusted(event.type, event.schemaVersion, event.data)), initialState());
+    const state = events.reduce(
+      (folded, event) => evolve(folded, parseEventTrusted(event.type, event.schemaVersion, event.data)),
+      initialState(),
+    );
     return lifecycleActions(state, new Date(sandboxNowMs()).toISOString());
   } catch (error) {
     // A history this viewer cannot fold (a newer server's event types): offer nothing rather than guess.

@@ -5,7 +5,13 @@ export function ReplayControls({ replay }: { replay: Replay }) {
   const empty = maxVersion < 1;
   return (
     <div className="replay-controls" data-testid="replay-controls">
-      <button type="button" onClick={() => replay.goTo(1)} disabled={empty || version <= 1} title="first version" data-testid="replay-first">
+      <button
+        type="button"
+        onClick={() => replay.goTo(1)}
+        disabled={empty || version <= 1}
+        title="first version"
+        data-testid="replay-first"
+      >
         |◀
       </button>
       <button type="button" onClick={replay.back} disabled={empty || version <= 1} title="step back" data-testid="replay-back">
@@ -30,7 +36,13 @@ export function ReplayControls({ replay }: { replay: Replay }) {
       >
         forward ▶
       </button>
-      <button type="button" onClick={() => replay.goTo(maxVersion)} disabled={empty || version >= maxVersion} title="latest version" data-testid="replay-last">
+      <button
+        type="button"
+        onClick={() => replay.goTo(maxVersion)}
+        disabled={empty || version >= maxVersion}
+        title="latest version"
+        data-testid="replay-last"
+      >
         ▶|
       </button>
       <input

@@ -1,13 +1,7 @@
 import { useState } from 'react';
 import { ApiProblem } from '../../api/api-problem.ts';
 import { overrideStatus } from '../../api/admin-api.ts';
-import {
-  confirmTransaction,
-  openDispute,
-  refundTransaction,
-  resolveDispute,
-  retryTransaction,
-} from '../../api/transactions-api.ts';
+import { confirmTransaction, openDispute, refundTransaction, resolveDispute, retryTransaction } from '../../api/transactions-api.ts';
 import { transactionStatuses, type StoredEvent, type Transaction, type TransactionStatus } from '../../api/types.ts';
 import { ProblemNotice } from '../../components/problem-notice.tsx';
 import { lifecycleOf, type LifecycleAction } from './lifecycle.ts';
@@ -86,7 +80,8 @@ export function TransactionActions({ transaction, events, onChanged }: Transacti
         {can('refund') && button('refund', 'Refund', () => refundTransaction(id, reasonText, version), 'action-refund', 'danger')}
         {can('open-dispute') && button('open dispute', 'Open dispute', () => openDispute(id, reasonText, version), 'action-dispute-open')}
         {can('resolve-dispute') && button('resolve WON', 'Resolve: WON', () => resolveDispute(id, 'WON', version), 'action-dispute-won')}
-        {can('resolve-dispute') && button('resolve LOST', 'Resolve: LOST', () => resolveDispute(id, 'LOST', version), 'action-dispute-lost')}
+        {can('resolve-dispute') &&
+          button('resolve LOST', 'Resolve: LOST', () => resolveDispute(id, 'LOST', version), 'action-dispute-lost')}
         {allowed.note && (
           <span className="dim" data-testid="actions-note">
             {allowed.note}
@@ -95,7 +90,11 @@ export function TransactionActions({ transaction, events, onChanged }: Transacti
       </div>
       <div className="action-row admin-row">
         <span className="dim">admin override to</span>
-        <select value={overrideTo} onChange={(change) => setOverrideTo(change.target.value as TransactionStatus)} data-testid="override-status">
+        <select
+          value={overrideTo}
+          onChange={(change) => setOverrideTo(change.target.value as TransactionStatus)}
+          data-testid="override-status"
+        >
           {transactionStatuses.map((status) => (
             <option key={status}>{status}</option>
           ))}

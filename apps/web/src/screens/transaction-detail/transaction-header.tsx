@@ -7,8 +7,7 @@ import { formatDateTime, formatRelative } from '../../format/format.ts';
 
 export function TransactionHeader({ transaction }: { transaction: Transaction }) {
   const nowMs = useNowMs(1000);
-  const lastError =
-    typeof transaction.lastError === 'string' ? transaction.lastError : (transaction.lastError?.message ?? null);
+  const lastError = typeof transaction.lastError === 'string' ? transaction.lastError : (transaction.lastError?.message ?? null);
   return (
     <div className="detail-header" data-testid="transaction-header" data-transaction-id={transaction.id}>
       <div className="detail-title">

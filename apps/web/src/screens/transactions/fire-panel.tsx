@@ -119,7 +119,11 @@ export function FirePanel({ onFired }: { onFired: () => void }) {
         {text('amount', 'amount', { mono: true, width: '6rem' })}
         {text('currency', 'currency', { mono: true, width: '4rem' })}
         <Field label="channel">
-          <select value={form.channel} onChange={(change) => set('channel', change.target.value as FireForm['channel'])} data-testid="fire-channel">
+          <select
+            value={form.channel}
+            onChange={(change) => set('channel', change.target.value as FireForm['channel'])}
+            data-testid="fire-channel"
+          >
             {channels.map((channel) => (
               <option key={channel}>{channel}</option>
             ))}
@@ -204,7 +208,10 @@ export function FirePanel({ onFired }: { onFired: () => void }) {
         )}
         {lastFired && (
           <span className="fired" data-testid="fire-result" data-transaction-id={lastFired.id}>
-            fired <a href={`#/transactions/${lastFired.id}`} className="mono">{lastFired.id}</a>{' '}
+            fired{' '}
+            <a href={`#/transactions/${lastFired.id}`} className="mono">
+              {lastFired.id}
+            </a>{' '}
             <StatusBadge status={lastFired.status} testId="fire-result-status" />
           </span>
         )}

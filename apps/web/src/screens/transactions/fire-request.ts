@@ -1,11 +1,4 @@
-import {
-  channels,
-  transactionKinds,
-  type Channel,
-  type InitiateRequest,
-  type JsonValue,
-  type TransactionKind,
-} from '../../api/types.ts';
+import { channels, transactionKinds, type Channel, type InitiateRequest, type JsonValue, type TransactionKind } from '../../api/types.ts';
 
 /** What the fire form holds: strings as typed, parsed only when sending. */
 export interface FireForm {
@@ -65,10 +58,12 @@ export function buildInitiateRequest(form: FireForm, index = 0): Built {
   };
   const whole = (path: string, text: string, max: number) => {
     const value = Number(text);
-    if (text.trim() === '' || !Number.isInteger(value) || value < 0 || value > max) errors.push({ path, message: `a whole number from 0 to ${max}` });
+    if (text.trim() === '' || !Number.isInteger(value) || value < 0 || value > max)
+      errors.push({ path, message: `a whole number from 0 to ${max}` });
     return value;
   };
-  if (!/^\d+(\.\d{1,2})?$/.test(form.amount.trim())) errors.push({ path: 'amount', message: 'a decimal with at most 2 decimals, like 12.50' });
+  if (!/^\d+(\.\d{1,2})?$/.test(form.amount.trim()))
+    errors.push({ path: 'amount', message: 'a decimal with at most 2 decimals, like 12.50' });
   if (!/^[A-Z]{3}$/.test(form.currency.trim())) errors.push({ path: 'currency', message: 'an ISO 4217 code like INR' });
   if (!form.randomVendorPerTransaction && !form.vendorId.trim()) errors.push({ path: 'vendorId', message: 'required' });
   let payload: { [key: string]: JsonValue } | undefined;

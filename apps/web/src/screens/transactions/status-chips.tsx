@@ -9,12 +9,7 @@ export function StatusChips({ selected, onSelect }: StatusChipsProps) {
   return (
     // biome-ignore lint/a11y/useSemanticElements: a row of toggle buttons, styled as chips; a fieldset would bring a border and legend the design has no place for
     <div className="chips" role="group" aria-label="Filter by status">
-      <button
-        type="button"
-        className={selected === '' ? 'chip active' : 'chip'}
-        data-testid="status-chip-ALL"
-        onClick={() => onSelect('')}
-      >
+      <button type="button" className={selected === '' ? 'chip active' : 'chip'} data-testid="status-chip-ALL" onClick={() => onSelect('')}>
         all
       </button>
       {transactionStatuses.map((status) => (

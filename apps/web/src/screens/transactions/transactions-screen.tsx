@@ -96,7 +96,12 @@ export function TransactionsScreen() {
           <TransactionsTable transactions={rows} flashedIds={flashedIds} />
         )}
         <div className="pager">
-          <button type="button" disabled={isFirstPage} onClick={() => setCursors((stack) => stack.slice(0, -1))} data-testid="page-previous">
+          <button
+            type="button"
+            disabled={isFirstPage}
+            onClick={() => setCursors((stack) => stack.slice(0, -1))}
+            data-testid="page-previous"
+          >
             ← previous
           </button>
           <span className="dim">page {cursors.length}</span>
