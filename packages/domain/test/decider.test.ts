@@ -11,6 +11,7 @@ import {
   transitionTableMarkdown,
   ValidationError,
   type TransactionCommand,
+  type TransactionEvent,
   type TransactionState,
   type TransactionStatus,
 } from '../src/index.ts';
@@ -230,7 +231,7 @@ describe('rejected transitions', () => {
   it.each(statuses)('from %s, every command either follows the table or is rejected with invalid_transition', (status) => {
     const state = status === 'NEW' ? initialState() : given(...pathTo[status]);
     for (const command of allCommands) {
-      let events;
+      let events: TransactionEvent[];
       try {
         events = decide(command, state);
       } catch (error) {

@@ -342,18 +342,16 @@ function initiateRequests(): fc.Arbitrary<MalformedRequest> {
     },
     {
       weight: 1,
-      arbitrary: fc
-        .oneof(fc.double({ min: 1.01, max: 1e6, noNaN: true }), fc.double({ max: -0.01, min: -1e6, noNaN: true }))
-        .map((rate) =>
-          request('POST', '/api/transactions/initiate', 'seed shape: success rate out of range', {
-            vendorId: randomUUID(),
-            amount: 10,
-            currency: 'INR',
-            channel: 'WEB',
-            initialPayloadJson: '{}',
-            simulatedSuccessRate: rate,
-          }),
-        ),
+      arbitrary: fc.oneof(fc.double({ min: 1.01, max: 1e6, noNaN: true }), fc.double({ max: -0.01, min: -1e6, noNaN: true })).map((rate) =>
+        request('POST', '/api/transactions/initiate', 'seed shape: success rate out of range', {
+          vendorId: randomUUID(),
+          amount: 10,
+          currency: 'INR',
+          channel: 'WEB',
+          initialPayloadJson: '{}',
+          simulatedSuccessRate: rate,
+        }),
+      ),
     },
   );
 }
@@ -410,33 +408,27 @@ function commandRequests(fixtures: Fixtures): fc.Arbitrary<MalformedRequest> {
     // ESCROW: only the defect stops it
     {
       weight: 2,
-      arbitrary: fc
-        .tuple(fc.constantFrom(...commandPaths), staleIfMatch)
-        .map(([command, version]) =>
-          request('POST', `/api/transactions/${escrowId}/${command}`, `stale If-Match ${version}`, validBodyOf(command) ?? {}, {
-            'if-match': version,
-          }),
-        ),
+      arbitrary: fc.tuple(fc.constantFrom(...commandPaths), staleIfMatch).map(([command, version]) =>
+        request('POST', `/api/transactions/${escrowId}/${command}`, `stale If-Match ${version}`, validBodyOf(command) ?? {}, {
+          'if-match': version,
+        }),
+      ),
     },
     {
       weight: 2,
-      arbitrary: fc
-        .tuple(fc.constantFrom(...commandPaths), badIfMatch)
-        .map(([command, value]) =>
-          request('POST', `/api/transactions/${escrowId}/${command}`, `bad If-Match ${JSON.stringify(value)}`, validBodyOf(command) ?? {}, {
-            'if-match': value,
-          }),
-        ),
+      arbitrary: fc.tuple(fc.constantFrom(...commandPaths), badIfMatch).map(([command, value]) =>
+        request('POST', `/api/transactions/${escrowId}/${command}`, `bad If-Match ${JSON.stringify(value)}`, validBodyOf(command) ?? {}, {
+          'if-match': value,
+        }),
+      ),
     },
     {
       weight: 2,
-      arbitrary: fc
-        .tuple(fc.constantFrom(...commandPaths), badIdempotencyKey)
-        .map(([command, key]) =>
-          request('POST', `/api/transactions/${escrowId}/${command}`, `bad Idempotency-Key on ${command}`, validBodyOf(command) ?? {}, {
-            'idempotency-key': key,
-          }),
-        ),
+      arbitrary: fc.tuple(fc.constantFrom(...commandPaths), badIdempotencyKey).map(([command, key]) =>
+        request('POST', `/api/transactions/${escrowId}/${command}`, `bad Idempotency-Key on ${command}`, validBodyOf(command) ?? {}, {
+          'idempotency-key': key,
+        }),
+      ),
     },
     {
       weight: 1,
@@ -705,13 +697,11 @@ function webhookRequests(fixtures: Fixtures): fc.Arbitrary<MalformedRequest> {
   const now = () => Math.floor(Date.now() / 1000);
   return fc.oneof(
     fc.constant(undefined).map(() => request('POST', '/api/webhooks/gateway', 'no signature', body(fixtures.escrowId))),
-    fc
-      .string({ maxLength: 80 })
-      .map((signature) =>
-        request('POST', '/api/webhooks/gateway', 'junk signature', body(fixtures.escrowId), {
-          'trackTrove-signature': signature.replace(/[\r\n\0]/g, '') || 'x',
-        }),
-      ),
+    fc.string({ maxLength: 80 }).map((signature) =>
+      request('POST', '/api/webhooks/gateway', 'junk signature', body(fixtures.escrowId), {
+        'trackTrove-signature': signature.replace(/[\r\n\0]/g, '') || 'x',
+      }),
+    ),
     fc.integer({ min: 301, max: 100_000 }).map((age) => {
       const payload = body(fixtures.escrowId);
       return request('POST', '/api/webhooks/gateway', `stale signature (${age} s)`, payload, {
@@ -835,16 +825,14 @@ function hostileRequests(fixtures: Fixtures): fc.Arbitrary<MalformedRequest> {
           initiateText.replace('"payload":{}', `"payload":${nestedJson(depth)}`),
         ),
       ),
-    fc
-      .integer({ min: 65, max: 4_000 })
-      .map((depth) =>
-        request('POST', '/api/transactions/initiate', `seed payload nested ${depth} deep`, {
-          vendorId: randomUUID(),
-          amount: 10,
-          channel: 'WEB',
-          initialPayloadJson: nestedJson(depth),
-        }),
-      ),
+    fc.integer({ min: 65, max: 4_000 }).map((depth) =>
+      request('POST', '/api/transactions/initiate', `seed payload nested ${depth} deep`, {
+        vendorId: randomUUID(),
+        amount: 10,
+        channel: 'WEB',
+        initialPayloadJson: nestedJson(depth),
+      }),
+    ),
     unstorableText.map((text) =>
       request('POST', '/api/transactions', 'serviceContext PostgreSQL cannot store', { ...validInitiate(), serviceContext: text }),
     ),
