@@ -462,7 +462,8 @@ type Verdict = 'allows' | 'refuses' | 'either';
  * - dispute: a captured payment (COMPLETED, SETTLED) with no refund pending;
  * - resolve: an open dispute;
  * - confirm: a hold in ESCROW before it expires (an expired hold can no longer be posted);
- * - retry: a scheduled retry (RETRY_PENDING) runs now; from FAILED only while retries are left;
+ * - retry: a scheduled retry (RETRY_PENDING), or the authorization an INITIATED transaction waits
+ *   for, runs now; from FAILED only while retries are left;
  * - override: an admin moves any transaction anywhere (to its own status, a no-op).
  */
 function specVerdict(step: Step, { status, refundPending, dueAt }: Expected, nowMs: number): Verdict {
@@ -484,7 +485,8 @@ function specVerdict(step: Step, { status, refundPending, dueAt }: Expected, now
         ? 'either'
         : 'refuses';
     case 'retry':
-      return status === 'RETRY_PENDING' ? 'allows' : status === 'FAILED' ? 'either' : 'refuses';
+      // INITIATED: the authorization a transaction waits for (after an override to INITIATED) runs now.
+      return status === 'RETRY_PENDING' || status === 'INITIATED' ? 'allows' : status === 'FAILED' ? 'either' : 'refuses';
     case 'override':
       return status === 'NEW' ? 'refuses' : 'allows';
     default:
