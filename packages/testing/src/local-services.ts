@@ -82,16 +82,60 @@ function extraSettings(): string[] {
   return settings.map((setting) => `-c ${setting}`);
 }
 
-export async function startLocalPostgres(startOptions: LocalPostgresOptions = {}): Promise<LocalService> {
-  const durable = startOptions.durable === true;
-  const binDir = postgresBinDir();
-  const dataDir = await mkdtemp(join(tmpdir(), 'tracktrove-pg-'));
+/** A new temporary data directory that PostgreSQL accepts: 0700, owned by `postgres` when running as root. */
+async function postgresDataDir(prefix: string): Promise<string> {
+  const dataDir = await mkdtemp(join(tmpdir(), prefix));
   if (isRoot) {
     const { stdout } = await run('id', ['-u', 'postgres']);
     const { stdout: gid } = await run('id', ['-g', 'postgres']);
     await chown(dataDir, Number(stdout.trim()), Number(gid.trim()));
   }
   await chmod(dataDir, 0o700);
+  return dataDir;
+}
+
+/**
+ * Starts the cluster in dataDir with pg_ctl and answers its handle: stop (fast), crash (immediate),
+ * start again, and destroy (stopping it with destroyMode, then removing its files).
+ */
+async function runPostgresCluster(
+  binDir: string,
+  dataDir: string,
+  options: string,
+  url: string,
+  destroyMode: 'fast' | 'immediate',
+): Promise<LocalService> {
+  const pgCtl = join(binDir, 'pg_ctl');
+  const start = () => runPostgresTool(pgCtl, ['-D', dataDir, '-o', options, '-l', join(dataDir, 'server.log'), '-w', '-t', '30', 'start']);
+  const stop = (mode: 'fast' | 'immediate') => runPostgresTool(pgCtl, ['-D', dataDir, '-m', mode, '-w', 'stop']);
+  await start();
+  let running = true;
+  const stopAs = async (mode: 'fast' | 'immediate') => {
+    if (!running) return;
+    await stop(mode);
+    running = false;
+  };
+  return {
+    url,
+    async start() {
+      if (running) return;
+      await start();
+      running = true;
+    },
+    stop: () => stopAs('fast'),
+    crash: () => stopAs('immediate'),
+    async destroy() {
+      if (running) await stop(destroyMode).catch(() => undefined);
+      running = false;
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function startLocalPostgres(startOptions: LocalPostgresOptions = {}): Promise<LocalService> {
+  const durable = startOptions.durable === true;
+  const binDir = postgresBinDir();
+  const dataDir = await postgresDataDir('tracktrove-pg-');
   await runPostgresTool(join(binDir, 'initdb'), ['-D', dataDir, '-U', 'postgres', '-A', 'trust', '--no-sync', '-E', 'UTF8']);
   const port = await freePort();
   const options = [
@@ -105,34 +149,7 @@ export async function startLocalPostgres(startOptions: LocalPostgresOptions = {}
     `-c shared_buffers=256MB`,
     ...extraSettings(),
   ].join(' ');
-  const pgCtl = join(binDir, 'pg_ctl');
-  const start = () => runPostgresTool(pgCtl, ['-D', dataDir, '-o', options, '-l', join(dataDir, 'server.log'), '-w', '-t', '30', 'start']);
-  const stop = (mode: 'fast' | 'immediate' = 'fast') => runPostgresTool(pgCtl, ['-D', dataDir, '-m', mode, '-w', 'stop']);
-  await start();
-  let running = true;
-  return {
-    url: `postgres://postgres@127.0.0.1:${port}/postgres`,
-    async start() {
-      if (running) return;
-      await start();
-      running = true;
-    },
-    async stop() {
-      if (!running) return;
-      await stop();
-      running = false;
-    },
-    async crash() {
-      if (!running) return;
-      await stop('immediate');
-      running = false;
-    },
-    async destroy() {
-      if (running) await stop().catch(() => undefined);
-      running = false;
-      await rm(dataDir, { recursive: true, force: true });
-    },
-  };
+  return runPostgresCluster(binDir, dataDir, options, `postgres://postgres@127.0.0.1:${port}/postgres`, 'fast');
 }
 
 function redisServerBinary(): string {
@@ -207,13 +224,7 @@ export async function startLocalRedis(): Promise<LocalService> {
 export async function startLocalPostgresReplica(primaryUrl: string): Promise<LocalService> {
   const binDir = postgresBinDir();
   const primary = new URL(primaryUrl);
-  const dataDir = await mkdtemp(join(tmpdir(), 'tracktrove-pg-replica-'));
-  if (isRoot) {
-    const { stdout } = await run('id', ['-u', 'postgres']);
-    const { stdout: gid } = await run('id', ['-g', 'postgres']);
-    await chown(dataDir, Number(stdout.trim()), Number(gid.trim()));
-  }
-  await chmod(dataDir, 0o700);
+  const dataDir = await postgresDataDir('tracktrove-pg-replica-');
   await runPostgresTool(join(binDir, 'pg_basebackup'), [
     '-h',
     primary.hostname,
@@ -244,32 +255,5 @@ export async function startLocalPostgresReplica(primaryUrl: string): Promise<Loc
     `-c hot_standby_feedback=on`,
     `-c wal_receiver_status_interval=1s`,
   ].join(' ');
-  const pgCtl = join(binDir, 'pg_ctl');
-  const start = () => runPostgresTool(pgCtl, ['-D', dataDir, '-o', options, '-l', join(dataDir, 'server.log'), '-w', '-t', '30', 'start']);
-  const stop = (mode: 'fast' | 'immediate' = 'fast') => runPostgresTool(pgCtl, ['-D', dataDir, '-m', mode, '-w', 'stop']);
-  await start();
-  let running = true;
-  return {
-    url: `postgres://postgres@127.0.0.1:${port}${primary.pathname}`,
-    async start() {
-      if (running) return;
-      await start();
-      running = true;
-    },
-    async stop() {
-      if (!running) return;
-      await stop();
-      running = false;
-    },
-    async crash() {
-      if (!running) return;
-      await stop('immediate');
-      running = false;
-    },
-    async destroy() {
-      if (running) await stop('immediate').catch(() => undefined);
-      running = false;
-      await rm(dataDir, { recursive: true, force: true });
-    },
-  };
+  return runPostgresCluster(binDir, dataDir, options, `postgres://postgres@127.0.0.1:${port}${primary.pathname}`, 'immediate');
 }

@@ -2,7 +2,7 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { transactionStatuses, transactionStreamId } from '@tracktrove/domain';
+import { transactionStatuses } from '@tracktrove/domain';
 import {
   getTraces,
   getTransaction,
@@ -20,6 +20,7 @@ import { primaryReads, type ReadRouting } from '../http/read-routing.ts';
 import { CursorSchema, EventViewSchema, LimitSchema, PositionSchema, UuidSchema } from '../schemas/common.ts';
 import { pageOf, TraceViewSchema, TransactionViewSchema } from '../schemas/views.ts';
 import { toEventView } from '../stream/event-json.ts';
+import { findTransaction } from './find-transaction.ts';
 
 const IdParams = z.object({ id: UuidSchema });
 const MinPosition = { minPosition: PositionSchema.optional() };
@@ -44,14 +45,8 @@ export function transactionReadRoutes(runtime: ProjectionRuntime, routing?: Read
     const schemaOf = (name: string) => runtime.schemaOf(name);
 
     /** The read model's row, or a fold of the stream when the read model has not seen it yet. */
-    const findTransaction = async (id: string, read: Read): Promise<TransactionView> => {
-      const view = await read((from) => getTransaction(from, schemaOf('transactions'), id));
-      if (view) return view;
-      const events = await context.store.readStream(transactionStreamId(id), { direction: 'backward', maxCount: 1 });
-      const latest = events[0] ? await transactionAtVersion(context.store, id, events[0].version) : null;
-      if (!latest) throw problems.notFound(`no transaction ${id}`);
-      return latest;
-    };
+    const transactionNow = (id: string, read: Read): Promise<TransactionView> =>
+      findTransaction(context.store, id, () => read((from) => getTransaction(from, schemaOf('transactions'), id)));
 
     app.get(
       '/api/transactions',
@@ -110,7 +105,7 @@ export function transactionReadRoutes(runtime: ProjectionRuntime, routing?: Read
           if (!view) throw problems.notFound(`transaction ${id} has no version ${request.query.atVersion}`);
           return view;
         }
-        const view = await findTransaction(id, on(request, reply));
+        const view = await transactionNow(id, on(request, reply));
         reply.header('etag', `"${view.version}"`);
         return view;
       },
@@ -152,7 +147,7 @@ export function transactionReadRoutes(runtime: ProjectionRuntime, routing?: Read
       async (request, reply) => {
         const read = on(request, reply);
         const traces = await read((from) => getTraces(from, schemaOf('traces'), request.params.id));
-        if (traces.length === 0) await findTransaction(request.params.id, read);
+        if (traces.length === 0) await transactionNow(request.params.id, read);
         return { items: traces, nextCursor: null };
       },
     );
@@ -173,7 +168,7 @@ export function transactionReadRoutes(runtime: ProjectionRuntime, routing?: Read
       async (request, reply) => {
         const read = on(request, reply);
         const traces = await read((from) => getTraces(from, schemaOf('traces'), request.params.id));
-        if (traces.length === 0) await findTransaction(request.params.id, read);
+        if (traces.length === 0) await transactionNow(request.params.id, read);
         return traces.filter((trace) => retryStepTypes.has(trace.type));
       },
     );
@@ -192,7 +187,7 @@ export function transactionReadRoutes(runtime: ProjectionRuntime, routing?: Read
         },
       },
       async (request, reply) =>
-        reply.type('text/plain; charset=utf-8').send((await findTransaction(request.params.id, on(request, reply))).status),
+        reply.type('text/plain; charset=utf-8').send((await transactionNow(request.params.id, on(request, reply))).status),
     );
 
     app.get(
@@ -211,7 +206,7 @@ export function transactionReadRoutes(runtime: ProjectionRuntime, routing?: Read
       async (request, reply) => {
         const read = on(request, reply);
         const traces = await read((from) => getTraces(from, schemaOf('traces'), request.params.id));
-        if (traces.length === 0) await findTransaction(request.params.id, read);
+        if (traces.length === 0) await transactionNow(request.params.id, read);
         const failed = traces.filter((trace) => trace.error !== null).at(-1);
         if (!failed?.error) throw problems.notFound(`transaction ${request.params.id} has no error`);
         return reply.type('text/plain; charset=utf-8').send(failed.error.stack || failed.error.message);

@@ -2,24 +2,23 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { TrackTrove, TransactionResult } from '@tracktrove/application';
-import { transactionStatuses, transactionStreamId } from '@tracktrove/domain';
+import { transactionStatuses } from '@tracktrove/domain';
 import {
   getTransaction,
   listRetryPending,
   listTransactions,
-  transactionAtVersion,
   transactionViewOf,
   type ProjectionRuntime,
   type TransactionView,
 } from '@tracktrove/projections';
 import type { AppContext } from '../app-context.ts';
 import { requireRole } from '../http/auth.ts';
-import { problems } from '../http/problem.ts';
 import { UuidSchema } from '../schemas/common.ts';
 import { parseMoney } from '../schemas/initiate.ts';
 import { initiateOfSeed, SeedCompatInitiateBodySchema } from './seed-initiate.ts';
 import { seedChannelsOf } from './seed-channels.ts';
 import { SeedTransactionSchema, seedTransactionOf } from './seed-transaction.ts';
+import { findTransaction } from '../routes/find-transaction.ts';
 
 const IdParams = z.object({ id: UuidSchema });
 /** The seed's list had no paging: the newest this many, in pages of the read model's largest. */
@@ -56,14 +55,8 @@ export function seedCompatRoutes(runtime: ProjectionRuntime, trackTrove: TrackTr
       if (!(await runtime.waitForPosition(head, readWaitMs))) reply.header('tracktrove-read-behind', 'true');
     };
 
-    const findTransaction = async (id: string): Promise<TransactionView> => {
-      const view = await getTransaction(db, schemaOf('transactions'), id);
-      if (view) return view;
-      const events = await context.store.readStream(transactionStreamId(id), { direction: 'backward', maxCount: 1 });
-      const latest = events[0] ? await transactionAtVersion(context.store, id, events[0].version) : null;
-      if (!latest) throw problems.notFound(`no transaction ${id}`);
-      return latest;
-    };
+    const transactionNow = (id: string): Promise<TransactionView> =>
+      findTransaction(context.store, id, () => getTransaction(db, schemaOf('transactions'), id));
 
     /** Transactions in the seed's shape, each with the channel its seed client gave. */
     const inSeedShape = async (views: readonly TransactionView[]) => {
@@ -127,7 +120,7 @@ export function seedCompatRoutes(runtime: ProjectionRuntime, trackTrove: TrackTr
         preHandler: caughtUpWithLog,
         schema: { tags: tag, summary: 'A transaction', params: IdParams, response: { 200: SeedTransactionSchema } },
       },
-      async (request) => (await inSeedShape([await findTransaction(request.params.id)]))[0],
+      async (request) => (await inSeedShape([await transactionNow(request.params.id)]))[0],
     );
 
     app.get(
@@ -137,7 +130,7 @@ export function seedCompatRoutes(runtime: ProjectionRuntime, trackTrove: TrackTr
         preHandler: caughtUpWithLog,
         schema: { tags: tag, summary: 'The status name as plain text', params: IdParams, produces: ['text/plain'] },
       },
-      async (request, reply) => reply.type('text/plain; charset=utf-8').send((await findTransaction(request.params.id)).status),
+      async (request, reply) => reply.type('text/plain; charset=utf-8').send((await transactionNow(request.params.id)).status),
     );
 
     app.post(
