@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { EventStore } from '@tracktrove/event-store';
-import type { Config } from './config.ts';
+import type { Config } from '@tracktrove/config';
 import type { Availability } from './http/availability.ts';
 import type { Tokens } from './http/auth.ts';
 import type { Metrics } from './metrics.ts';

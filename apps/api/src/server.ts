@@ -14,7 +14,7 @@ import {
 } from '@tracktrove/event-store';
 import type { AppContext } from './app-context.ts';
 import { buildApp } from './app.ts';
-import type { Config } from './config.ts';
+import type { Config } from '@tracktrove/config';
 import { availabilityLimits, trackAvailability } from './http/availability.ts';
 import { createMetrics } from './metrics.ts';
 import type { ComponentCheck } from './routes/operations.ts';

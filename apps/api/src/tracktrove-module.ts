@@ -1,9 +1,10 @@
 import type { FastifyInstance } from 'fastify';
-import { applicationMigrations, createTrackTrove, type TrackTrove } from '@tracktrove/application';
-import { loadOrCreateWebhookSecret, simulatorMigrations } from '@tracktrove/simulator';
-import { settlementCandidateViolations, timerMigrations } from '@tracktrove/timers';
-import { commandMigrations, upcastTransactionEvent } from '@tracktrove/commands';
-import { projectionMigrations, readModels, startProjectionRuntime, type Projection, type ProjectionRuntime } from '@tracktrove/projections';
+import { applicationSettings } from '@tracktrove/config';
+import { createTrackTrove, trackTroveMigrations, type TrackTrove } from '@tracktrove/application';
+import { loadOrCreateWebhookSecret } from '@tracktrove/simulator';
+import { settlementCandidateViolations } from '@tracktrove/timers';
+import { upcastTransactionEvent } from '@tracktrove/commands';
+import { readModels, startProjectionRuntime, type Projection, type ProjectionRuntime } from '@tracktrove/projections';
 import type { Module } from './server.ts';
 import { adminProjectionRoutes } from './routes/admin-projections.ts';
 import { adminRoutes } from './routes/admin.ts';
@@ -28,16 +29,14 @@ export interface TrackTroveModuleHandle {
 export function trackTroveModule(handle: TrackTroveModuleHandle = {}): Module {
   let app: FastifyInstance | undefined;
   return {
-    migrations: { ...commandMigrations, ...projectionMigrations, ...timerMigrations, ...simulatorMigrations, ...applicationMigrations },
+    migrations: trackTroveMigrations,
     upcast: upcastTransactionEvent,
     async start({ config, logger, database, store }) {
       const trackTrove = createTrackTrove({
+        ...applicationSettings(config),
         database,
         store,
-        redisUrl: config.redisUrl,
-        redisSentinel: config.redisSentinel,
         webhookSecret: config.webhookSecret ?? (await loadOrCreateWebhookSecret(database.db)),
-        idempotency: config.idempotency,
         webhookUrl: '/api/webhooks/gateway',
         webhookTransport: async (request) => {
           if (!app) return { status: 503, body: 'the API is not ready' };
@@ -48,14 +47,6 @@ export function trackTroveModule(handle: TrackTroveModuleHandle = {}): Module {
             payload: request.body,
           });
           return { status: response.statusCode, body: response.body };
-        },
-        defaults: {
-          escrowTtlMs: config.escrowTtlMs,
-          maxRetries: config.maxRetries,
-          retryBaseDelayMs: config.retryBaseDelayMs,
-          retryMaxDelayMs: config.retryMaxDelayMs,
-          amountLimits: config.amountLimits,
-          settlementCutoffHourUtc: config.settlementCutoffHourUtc,
         },
         logger: logger.child({ component: 'application' }),
       });

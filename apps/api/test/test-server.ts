@@ -1,7 +1,7 @@
 import { createTestDatabase, type TestDatabase } from '@tracktrove/testing';
 import { sql, type Kysely } from 'kysely';
 import { pino, type Logger } from 'pino';
-import { loadConfig, type Config } from '../src/config.ts';
+import { loadConfig, type Config } from '@tracktrove/config';
 import { startServer, type Module, type RunningServer } from '../src/server.ts';
 
 export interface TestServer extends RunningServer {

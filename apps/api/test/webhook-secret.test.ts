@@ -2,7 +2,7 @@ import { createHmac, randomUUID } from 'node:crypto';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadOrCreateWebhookSecret } from '@tracktrove/simulator';
-import { loadConfig } from '../src/config.ts';
+import { loadConfig } from '@tracktrove/config';
 import { startServer } from '../src/server.ts';
 import { trackTroveModule } from '../src/tracktrove-module.ts';
 import { startTestServer, type TestServer } from './test-server.ts';

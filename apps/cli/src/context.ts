@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { Config } from '@tracktrove/api';
+import type { Config } from '@tracktrove/config';
 import type { OptionSpec, ParsedCommandLine } from './command-line.ts';
 import type { CliIo } from './io.ts';
 

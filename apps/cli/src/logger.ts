@@ -1,5 +1,5 @@
 import { pino, type Logger } from 'pino';
-import type { Config } from '@tracktrove/api';
+import type { Config } from '@tracktrove/config';
 import type { CliIo } from './io.ts';
 
 /**

@@ -37,7 +37,7 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
     }
     const args = command.parse(parsed);
     const runner = await command.load();
-    const { loadConfig } = await import('@tracktrove/api');
+    const { loadConfig } = await import('@tracktrove/config');
     const commandIo = { ...io, env: environmentWithDataDir(parsed, io.env) };
     const config = loadConfig(commandIo.env);
     const { createLogger } = await import('./logger.ts');

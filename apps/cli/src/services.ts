@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { trackTroveModule, type Config } from '@tracktrove/api';
-import { createTrackTrove, type TrackTrove } from '@tracktrove/application';
+import { applicationSettings, type Config } from '@tracktrove/config';
+import { createTrackTrove, trackTroveMigrations, type TrackTrove } from '@tracktrove/application';
 import { upcastTransactionEvent } from '@tracktrove/commands';
 import {
   createEventStore,
@@ -43,7 +43,7 @@ export async function openReachableDatabase(config: Config, logger: Logger, owne
 }
 
 export function allMigrations() {
-  return { ...eventStoreMigrations, ...trackTroveModule().migrations };
+  return { ...eventStoreMigrations, ...trackTroveMigrations };
 }
 
 export interface CliServices {
@@ -77,20 +77,10 @@ export async function openServices(config: Config, logger: Logger, owner?: strin
     async trackTrove(options = {}) {
       if (!trackTrove) {
         trackTrove = createTrackTrove({
+          ...applicationSettings(config),
           database,
           store,
-          redisUrl: config.redisUrl,
-          redisSentinel: config.redisSentinel,
           webhookSecret: config.webhookSecret ?? (await loadOrCreateWebhookSecret(database.db)),
-          idempotency: config.idempotency,
-          defaults: {
-            escrowTtlMs: config.escrowTtlMs,
-            maxRetries: config.maxRetries,
-            retryBaseDelayMs: config.retryBaseDelayMs,
-            retryMaxDelayMs: config.retryMaxDelayMs,
-            amountLimits: config.amountLimits,
-            settlementCutoffHourUtc: config.settlementCutoffHourUtc,
-          },
           logger,
           timers: { dailySettlement: options.dailySettlement },
         });

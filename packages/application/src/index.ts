@@ -12,3 +12,4 @@ export {
   type TransactionResult,
 } from './track-trove.ts';
 export { applicationMigrations, planEffects, type EffectsPlan, type PlannedEffects } from './command-effects.ts';
+export { trackTroveMigrations } from './migrations.ts';

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type { Config } from '@tracktrove/api';
+import type { Config } from '@tracktrove/config';
 import { readDataDirHolder, type DataDirHolder } from '@tracktrove/event-store';
 import type { OptionSpec, ParsedCommandLine } from '../command-line.ts';
 import { UsageError } from '../command-line.ts';

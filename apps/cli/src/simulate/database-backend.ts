@@ -1,4 +1,4 @@
-import type { Config } from '@tracktrove/api';
+import type { Config } from '@tracktrove/config';
 import { loadTransactions, transactionStreamId, upcastTransactionEvent } from '@tracktrove/commands';
 import { stepDtoKeys } from '@tracktrove/domain';
 import { readStreams, type RecordedEvent } from '@tracktrove/event-store';

@@ -1,0 +1,14 @@
+import { commandMigrations } from '@tracktrove/commands';
+import { projectionMigrations } from '@tracktrove/projections';
+import { simulatorMigrations } from '@tracktrove/simulator';
+import { timerMigrations } from '@tracktrove/timers';
+import { applicationMigrations } from './command-effects.ts';
+
+/** Every package's tables, after the event store's own: what a TrackTrove database needs. */
+export const trackTroveMigrations = {
+  ...commandMigrations,
+  ...projectionMigrations,
+  ...timerMigrations,
+  ...simulatorMigrations,
+  ...applicationMigrations,
+};
