@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { applicationSettings } from '@tracktrove/config';
-import { createTrackTrove, trackTroveMigrations, type TrackTrove } from '@tracktrove/application';
+import { createReadQueries, createTrackTrove, trackTroveMigrations, type TrackTrove } from '@tracktrove/application';
 import { loadOrCreateWebhookSecret } from '@tracktrove/simulator';
 import { settlementCandidateViolations } from '@tracktrove/timers';
 import { upcastTransactionEvent } from '@tracktrove/commands';
@@ -54,19 +54,22 @@ export function trackTroveModule(handle: TrackTroveModuleHandle = {}): Module {
       const runtime = await startProjectionRuntime({ store, projections, logger: logger.child({ component: 'projections' }) });
       const replicas = openReadReplicas(config.databaseReadUrls, logger.child({ component: 'read-replicas' }));
       const reads = replicaReads(runtime, store.database.db, replicas.replicas);
+      const queries = createReadQueries(runtime, store);
       await trackTrove.start();
       handle.trackTrove = trackTrove;
       handle.runtime = runtime;
       return {
         routes: [
-          transactionReadRoutes(runtime, reads),
+          transactionReadRoutes(runtime, queries, reads),
           transactionCommandRoutes(trackTrove),
-          ledgerRoutes(runtime, reads),
+          ledgerRoutes(runtime, queries, reads),
           webhookRoutes(trackTrove),
           adminRoutes(trackTrove),
-          adminProjectionRoutes(runtime, { checkTransactions: (states) => settlementCandidateViolations(store.database.db, states) }),
+          adminProjectionRoutes(runtime, queries, {
+            checkTransactions: (states) => settlementCandidateViolations(store.database.db, states),
+          }),
         ],
-        seedCompatRoutes: [seedCompatRoutes(runtime, trackTrove)],
+        seedCompatRoutes: [seedCompatRoutes(runtime, queries, trackTrove)],
         sandboxNow: () => trackTrove.clock.nowCached(),
         readinessChecks: {
           projections: async () => {

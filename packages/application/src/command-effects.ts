@@ -14,7 +14,7 @@ import {
   type WebhookInjection,
   type WebhookType,
 } from '@tracktrove/simulator';
-import { type Timer } from '@tracktrove/timers';
+import type { Timer } from '@tracktrove/timers';
 import { uuidV5 } from '@tracktrove/common';
 
 /**

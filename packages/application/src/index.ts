@@ -13,3 +13,13 @@ export {
 } from './track-trove.ts';
 export { applicationMigrations, planEffects, type EffectsPlan, type PlannedEffects } from './command-effects.ts';
 export { trackTroveMigrations } from './migrations.ts';
+export { createReadQueries, type ReadQueries, type ReadSource } from './read-queries.ts';
+// What the API's routes see of the read side: the views the queries answer, and the runtime they wait on.
+export {
+  transactionViewOf,
+  type ProjectionRuntime,
+  type ProjectionStatus,
+  type TransactionView,
+  type VerifyOptions,
+  type VerifyReport,
+} from '@tracktrove/projections';

@@ -1,4 +1,4 @@
-import { z, ZodError } from 'zod';
+import { type z, ZodError } from 'zod';
 import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify';
 import { InvalidCursorError } from '@tracktrove/event-store';
 import { HttpProblem, problems, sendProblem, type FieldProblem, type ProblemCode } from './problem.ts';

@@ -1,7 +1,7 @@
 import type { FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
 import type { Kysely } from 'kysely';
 import { decodePosition } from '@tracktrove/event-store';
-import type { ProjectionRuntime } from '@tracktrove/projections';
+import type { ProjectionRuntime } from '@tracktrove/application';
 import type { ReadReplica } from '../read-replicas.ts';
 import { HttpProblem } from './problem.ts';
 import { minPositionOf, minPositionWaitMs, waitForMinPosition } from './read-your-writes.ts';

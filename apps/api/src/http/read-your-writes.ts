@@ -1,6 +1,6 @@
 import type { FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
 import { comparePositions, decodePosition } from '@tracktrove/event-store';
-import type { ProjectionRuntime } from '@tracktrove/projections';
+import type { ProjectionRuntime } from '@tracktrove/application';
 import { isLogPosition } from '../schemas/common.ts';
 import type { LogTail } from '../stream/log-tail.ts';
 import { problems } from './problem.ts';

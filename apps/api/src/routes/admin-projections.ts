@@ -1,7 +1,8 @@
+import type { ReadQueries } from '@tracktrove/application';
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { verifyReadModels, type ProjectionRuntime, type ProjectionStatus, type VerifyOptions } from '@tracktrove/projections';
+import type { ProjectionRuntime, ProjectionStatus, VerifyOptions } from '@tracktrove/application';
 import type { AppContext } from '../app-context.ts';
 import { requireRole } from '../http/auth.ts';
 import { problems } from '../http/problem.ts';
@@ -15,6 +16,7 @@ const verifyCatchUpMs = 30_000;
 /** Admin: read-model status, rebuild from history, and verification against a fresh fold. */
 export function adminProjectionRoutes(
   runtime: ProjectionRuntime,
+  queries: ReadQueries,
   verifyOptions: Pick<VerifyOptions, 'checkTransactions'> = {},
 ): (context: AppContext) => FastifyPluginAsync {
   return (context) => async (instance) => {
@@ -108,16 +110,7 @@ export function adminProjectionRoutes(
       async () => {
         const upTo = await context.store.headPosition();
         const caughtUp = await runtime.waitForPosition(upTo, verifyCatchUpMs);
-        const report = await verifyReadModels(
-          context.store,
-          context.store.database.db,
-          {
-            transactions: runtime.schemaOf('transactions'),
-            traces: runtime.schemaOf('traces'),
-            ledger: runtime.schemaOf('ledger'),
-          },
-          { ...verifyOptions, upTo },
-        );
+        const report = await queries.verify({ ...verifyOptions, upTo });
         return { ...report, ok: report.ok && caughtUp, caughtUp };
       },
     );

@@ -1,8 +1,9 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { ledgerEntryTypes, transactionStreamId } from '@tracktrove/domain';
-import { balancesAsOf, getBalances, getTransactionEntries, listLedgerEntries, type ProjectionRuntime } from '@tracktrove/projections';
+import type { ReadQueries } from '@tracktrove/application';
+import { ledgerEntryTypes } from '@tracktrove/domain';
+import type { ProjectionRuntime } from '@tracktrove/application';
 import type { AppContext } from '../app-context.ts';
 import { requireRole } from '../http/auth.ts';
 import { problems } from '../http/problem.ts';
@@ -17,7 +18,11 @@ const AccountSchema = z
   .regex(/^[A-Za-z0-9:_.-]+$/, 'is not an account id');
 
 /** The double-entry ledger: entries, balances now and as of a past position. */
-export function ledgerRoutes(runtime: ProjectionRuntime, routing?: ReadRouting): (context: AppContext) => FastifyPluginAsync {
+export function ledgerRoutes(
+  runtime: ProjectionRuntime,
+  queries: ReadQueries,
+  routing?: ReadRouting,
+): (context: AppContext) => FastifyPluginAsync {
   return (context) => async (instance) => {
     const app = instance.withTypeProvider<ZodTypeProvider>();
     const db = context.store.database.db;
@@ -44,7 +49,7 @@ export function ledgerRoutes(runtime: ProjectionRuntime, routing?: ReadRouting):
           response: { 200: pageOf(LedgerEntryViewSchema) },
         },
       },
-      async (request, reply) => reads.query(request, reply, (from) => listLedgerEntries(from, runtime.schemaOf('ledger'), request.query)),
+      async (request, reply) => reads.query(request, reply, (from) => queries.ledgerEntries(from, request.query)),
     );
 
     app.get(
@@ -60,9 +65,7 @@ export function ledgerRoutes(runtime: ProjectionRuntime, routing?: ReadRouting):
         },
       },
       async (request, reply) =>
-        request.query.asOf
-          ? balancesAsOf(context.store, request.query.asOf)
-          : reads.query(request, reply, (from) => getBalances(from, runtime.schemaOf('ledger'))),
+        request.query.asOf ? queries.balancesAsOf(request.query.asOf) : reads.query(request, reply, (from) => queries.balances(from)),
     );
 
     app.get(
@@ -80,12 +83,9 @@ export function ledgerRoutes(runtime: ProjectionRuntime, routing?: ReadRouting):
       },
       async (request, reply) => {
         const { transactionId } = request.params;
-        const entries = await reads.query(request, reply, (from) => getTransactionEntries(from, runtime.schemaOf('ledger'), transactionId));
+        const entries = await reads.query(request, reply, (from) => queries.transactionEntries(from, transactionId));
         // No entries: a transaction that moved no money yet, or no transaction at all (404).
-        if (
-          entries.length === 0 &&
-          (await context.store.readStream(transactionStreamId(transactionId), { direction: 'backward', maxCount: 1 })).length === 0
-        ) {
+        if (entries.length === 0 && !(await queries.transactionExists(transactionId))) {
           throw problems.notFound(`no transaction ${transactionId}`);
         }
         return entries;

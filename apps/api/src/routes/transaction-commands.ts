@@ -3,7 +3,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { TrackTrove, TransactionResult } from '@tracktrove/application';
 import { transactionStatuses } from '@tracktrove/domain';
-import { transactionViewOf } from '@tracktrove/projections';
+import { transactionViewOf } from '@tracktrove/application';
 import type { AppContext } from '../app-context.ts';
 import { requireRole } from '../http/auth.ts';
 import { expectedVersionOf, idempotencyOf, markReplayed } from '../http/command-headers.ts';

@@ -1,18 +1,9 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import type { Kysely } from 'kysely';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { transactionStatuses } from '@tracktrove/domain';
-import {
-  getTraces,
-  getTransaction,
-  listRetryPending,
-  listTransactionEvents,
-  listTransactions,
-  transactionAtVersion,
-  type ProjectionRuntime,
-  type TransactionView,
-} from '@tracktrove/projections';
+import type { ReadQueries, ReadSource } from '@tracktrove/application';
+import type { ProjectionRuntime, TransactionView } from '@tracktrove/application';
 import type { AppContext } from '../app-context.ts';
 import { requireRole } from '../http/auth.ts';
 import { problems } from '../http/problem.ts';
@@ -25,12 +16,16 @@ import { findTransaction } from './find-transaction.ts';
 const IdParams = z.object({ id: UuidSchema });
 const MinPosition = { minPosition: PositionSchema.optional() };
 
-type Read = <T>(work: (db: Kysely<any>) => Promise<T>) => Promise<T>;
+type Read = <T>(work: (from: ReadSource) => Promise<T>) => Promise<T>;
 
 const retryStepTypes = new Set(['AuthorizationDeclined', 'RetryScheduled', 'RetriesExhausted', 'EscrowHoldPlaced']);
 
 /** Queries of the transaction read models (and of the log, for history). */
-export function transactionReadRoutes(runtime: ProjectionRuntime, routing?: ReadRouting): (context: AppContext) => FastifyPluginAsync {
+export function transactionReadRoutes(
+  runtime: ProjectionRuntime,
+  queries: ReadQueries,
+  routing?: ReadRouting,
+): (context: AppContext) => FastifyPluginAsync {
   return (context) => async (instance) => {
     const app = instance.withTypeProvider<ZodTypeProvider>();
     const db = context.store.database.db;
@@ -42,11 +37,13 @@ export function transactionReadRoutes(runtime: ProjectionRuntime, routing?: Read
       (request: FastifyRequest, reply: FastifyReply): Read =>
       (work) =>
         reads.query(request, reply, work);
-    const schemaOf = (name: string) => runtime.schemaOf(name);
 
-    /** The read model's row, or a fold of the stream when the read model has not seen it yet. */
+    /** The read model's row, or a fold of the stream when the read model has not seen it yet; 404 when neither has it. */
     const transactionNow = (id: string, read: Read): Promise<TransactionView> =>
-      findTransaction(context.store, id, () => read((from) => getTransaction(from, schemaOf('transactions'), id)));
+      findTransaction(
+        id,
+        read((from) => queries.transaction(from, id)),
+      );
 
     app.get(
       '/api/transactions',
@@ -66,7 +63,7 @@ export function transactionReadRoutes(runtime: ProjectionRuntime, routing?: Read
           response: { 200: pageOf(TransactionViewSchema) },
         },
       },
-      async (request, reply) => on(request, reply)((from) => listTransactions(from, schemaOf('transactions'), request.query)),
+      async (request, reply) => on(request, reply)((from) => queries.transactions(from, request.query)),
     );
 
     app.get(
@@ -81,8 +78,7 @@ export function transactionReadRoutes(runtime: ProjectionRuntime, routing?: Read
           response: { 200: z.array(TransactionViewSchema) },
         },
       },
-      async (request, reply) =>
-        (await on(request, reply)((from) => listRetryPending(from, schemaOf('transactions'), { limit: request.query.limit }))).items,
+      async (request, reply) => (await on(request, reply)((from) => queries.retryPending(from, { limit: request.query.limit }))).items,
     );
 
     app.get(
@@ -101,7 +97,7 @@ export function transactionReadRoutes(runtime: ProjectionRuntime, routing?: Read
       async (request, reply) => {
         const { id } = request.params;
         if (request.query.atVersion !== undefined) {
-          const view = await transactionAtVersion(context.store, id, request.query.atVersion);
+          const view = await queries.transactionAtVersion(id, request.query.atVersion);
           if (!view) throw problems.notFound(`transaction ${id} has no version ${request.query.atVersion}`);
           return view;
         }
@@ -125,7 +121,7 @@ export function transactionReadRoutes(runtime: ProjectionRuntime, routing?: Read
         },
       },
       async (request) => {
-        const page = await listTransactionEvents(context.store, request.params.id, request.query);
+        const page = await queries.transactionEvents(request.params.id, request.query);
         if (!page) throw problems.notFound(`no transaction ${request.params.id}`);
         return { items: page.items.map(toEventView), nextCursor: page.nextCursor };
       },
@@ -146,7 +142,7 @@ export function transactionReadRoutes(runtime: ProjectionRuntime, routing?: Read
       },
       async (request, reply) => {
         const read = on(request, reply);
-        const traces = await read((from) => getTraces(from, schemaOf('traces'), request.params.id));
+        const traces = await read((from) => queries.traces(from, request.params.id));
         if (traces.length === 0) await transactionNow(request.params.id, read);
         return { items: traces, nextCursor: null };
       },
@@ -167,7 +163,7 @@ export function transactionReadRoutes(runtime: ProjectionRuntime, routing?: Read
       },
       async (request, reply) => {
         const read = on(request, reply);
-        const traces = await read((from) => getTraces(from, schemaOf('traces'), request.params.id));
+        const traces = await read((from) => queries.traces(from, request.params.id));
         if (traces.length === 0) await transactionNow(request.params.id, read);
         return traces.filter((trace) => retryStepTypes.has(trace.type));
       },
@@ -205,7 +201,7 @@ export function transactionReadRoutes(runtime: ProjectionRuntime, routing?: Read
       },
       async (request, reply) => {
         const read = on(request, reply);
-        const traces = await read((from) => getTraces(from, schemaOf('traces'), request.params.id));
+        const traces = await read((from) => queries.traces(from, request.params.id));
         if (traces.length === 0) await transactionNow(request.params.id, read);
         const failed = traces.filter((trace) => trace.error !== null).at(-1);
         if (!failed?.error) throw problems.notFound(`transaction ${request.params.id} has no error`);

@@ -1,5 +1,5 @@
 import { sql, type Kysely } from 'kysely';
-import { transactionIdOf, transactionStreamId } from '@tracktrove/projections';
+import { transactionIdOf, transactionStreamId } from '@tracktrove/domain';
 import { seedRequestKey } from './seed-initiate.ts';
 
 /**

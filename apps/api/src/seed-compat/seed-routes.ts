@@ -1,16 +1,9 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { TrackTrove, TransactionResult } from '@tracktrove/application';
+import type { ReadQueries, TrackTrove, TransactionResult } from '@tracktrove/application';
 import { transactionStatuses } from '@tracktrove/domain';
-import {
-  getTransaction,
-  listRetryPending,
-  listTransactions,
-  transactionViewOf,
-  type ProjectionRuntime,
-  type TransactionView,
-} from '@tracktrove/projections';
+import { transactionViewOf, type ProjectionRuntime, type TransactionView } from '@tracktrove/application';
 import type { AppContext } from '../app-context.ts';
 import { requireRole } from '../http/auth.ts';
 import { UuidSchema } from '../schemas/common.ts';
@@ -40,14 +33,17 @@ const tag = ['seed-compatible'];
  * `channel` is the one the seed client gave (VISA), TrackTrove's own is `trackTroveChannel` (API).
  * Served on the seed-compatible listener only; TrackTrove's own API keeps its contract.
  */
-export function seedCompatRoutes(runtime: ProjectionRuntime, trackTrove: TrackTrove): (context: AppContext) => FastifyPluginAsync {
+export function seedCompatRoutes(
+  runtime: ProjectionRuntime,
+  queries: ReadQueries,
+  trackTrove: TrackTrove,
+): (context: AppContext) => FastifyPluginAsync {
   return (context) => async (instance) => {
     const app = instance.withTypeProvider<ZodTypeProvider>();
     const db = context.store.database.db;
     const viewer = requireRole('viewer', context.tokens);
     const operator = requireRole('operator', context.tokens);
     const rateLimit = { rateLimit: { max: context.config.rateLimitPerMinute, timeWindow: 60_000 } };
-    const schemaOf = (name: string) => runtime.schemaOf(name);
 
     /** Read-your-writes without minPosition: wait until the read models have what was committed when the read came in. */
     const caughtUpWithLog = async (_request: FastifyRequest, reply: FastifyReply) => {
@@ -55,8 +51,7 @@ export function seedCompatRoutes(runtime: ProjectionRuntime, trackTrove: TrackTr
       if (!(await runtime.waitForPosition(head, readWaitMs))) reply.header('tracktrove-read-behind', 'true');
     };
 
-    const transactionNow = (id: string): Promise<TransactionView> =>
-      findTransaction(context.store, id, () => getTransaction(db, schemaOf('transactions'), id));
+    const transactionNow = (id: string): Promise<TransactionView> => findTransaction(id, queries.transaction(db, id));
 
     /** Transactions in the seed's shape, each with the channel its seed client gave. */
     const inSeedShape = async (views: readonly TransactionView[]) => {
@@ -91,7 +86,7 @@ export function seedCompatRoutes(runtime: ProjectionRuntime, trackTrove: TrackTr
         const items: TransactionView[] = [];
         let cursor: string | null = null;
         do {
-          const page = await listTransactions(db, schemaOf('transactions'), {
+          const page = await queries.transactions(db, {
             ...request.query,
             limit: Math.min(pageSize, seedListMaxItems - items.length),
             cursor,
@@ -110,7 +105,7 @@ export function seedCompatRoutes(runtime: ProjectionRuntime, trackTrove: TrackTr
         preHandler: caughtUpWithLog,
         schema: { tags: tag, summary: 'Transactions in RETRY_PENDING, as a JSON array', response: { 200: z.array(SeedTransactionSchema) } },
       },
-      async () => inSeedShape((await listRetryPending(db, schemaOf('transactions'), { limit: pageSize })).items),
+      async () => inSeedShape((await queries.retryPending(db, { limit: pageSize })).items),
     );
 
     app.get(

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { TransactionView } from '@tracktrove/projections';
+import type { TransactionView } from '@tracktrove/application';
 import { TransactionViewSchema } from '../schemas/views.ts';
 
 /**
