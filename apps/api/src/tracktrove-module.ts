@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { applicationSettings } from '@tracktrove/config';
 import { createReadQueries, createTrackTrove, trackTroveMigrations, type TrackTrove } from '@tracktrove/application';
 import { loadOrCreateWebhookSecret } from '@tracktrove/simulator';
-import { settlementCandidateViolations } from '@tracktrove/timers';
+import { settlementCandidateViolations } from '@tracktrove/application';
 import { upcastTransactionEvent } from '@tracktrove/commands';
 import { readModels, startProjectionRuntime, type Projection, type ProjectionRuntime } from '@tracktrove/projections';
 import type { Module } from './server.ts';

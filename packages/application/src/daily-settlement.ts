@@ -1,4 +1,4 @@
-import { runSettlement, settlementDateOf } from '@tracktrove/timers';
+import { runSettlement, settlementDateOf } from './settlement/index.ts';
 import { system, type ApplicationContext } from './application-context.ts';
 
 /**

@@ -23,3 +23,20 @@ export {
   type VerifyOptions,
   type VerifyReport,
 } from '@tracktrove/projections';
+export {
+  listSettlementBatches,
+  runSettlement,
+  settlementBatchId,
+  settlementCandidateViolations,
+  settlementCutoff,
+  settlementDateOf,
+  settlementLimits,
+  settlementMigrations,
+  settlementStreamPrefix,
+  syncSettlementCandidates,
+  type CandidateSync,
+  type ListSettlementBatchesOptions,
+  type SettlementBatchView,
+  type SettlementRunResult,
+  type SettlementTotal,
+} from './settlement/index.ts';

@@ -21,16 +21,8 @@ import type {
   ReceiveResult,
   WebhookTransport,
 } from '@tracktrove/simulator';
-import type {
-  AdvanceResult,
-  CandidateSync,
-  ClockAdvance,
-  FiredBy,
-  ListSettlementBatchesOptions,
-  RedisSentinelTarget,
-  SettlementBatchView,
-  SettlementRunResult,
-} from '@tracktrove/timers';
+import type { AdvanceResult, ClockAdvance, FiredBy, RedisSentinelTarget } from '@tracktrove/timers';
+import type { CandidateSync, ListSettlementBatchesOptions, SettlementBatchView, SettlementRunResult } from './settlement/index.ts';
 
 /** The application's public interface: what the API and the CLI call, and how it is configured. */
 

@@ -15,14 +15,12 @@ import {
   createRedisHolds,
   createSandboxClock,
   createTimerService,
-  listSettlementBatches,
-  runSettlement,
-  syncSettlementCandidates,
   timerMigrations,
   type RedisHolds,
   type TimerService,
 } from '@tracktrove/timers';
 import { system, type ApplicationContext } from './application-context.ts';
+import { listSettlementBatches, runSettlement, settlementMigrations, syncSettlementCandidates } from './settlement/index.ts';
 import { applyEffectsAfterCommit } from './apply-effects.ts';
 import { advanceClock } from './clock-advance.ts';
 import { createCommandBus } from './command-bus.ts';
@@ -115,7 +113,7 @@ export function createTrackTrove(options: TrackTroveOptions): TrackTrove {
   let idempotencyExpiry: IdempotencyExpiry | undefined;
 
   return {
-    migrations: { ...timerMigrations, ...simulatorMigrations, ...applicationMigrations },
+    migrations: { ...timerMigrations, ...settlementMigrations, ...simulatorMigrations, ...applicationMigrations },
     projections: [],
     async start() {
       context.settings.failures = await readFailureSettings(db);

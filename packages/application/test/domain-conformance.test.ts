@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { transactionStreamId } from '@tracktrove/commands';
 import { readStream } from '@tracktrove/event-store';
-import { settlementLimits } from '@tracktrove/timers';
+import { settlementLimits } from '../src/index.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { admin, input, inspect, openFixture, operator, type Fixture } from './fixture.ts';
 

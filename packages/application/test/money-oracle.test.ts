@@ -16,7 +16,7 @@ import {
   type ProjectionRuntime,
 } from '@tracktrove/projections';
 import { commandMigrations } from '@tracktrove/commands';
-import { settlementCandidateViolations } from '@tracktrove/timers';
+import { settlementCandidateViolations } from '../src/index.ts';
 import { eventStoreMigrations, migrateToLatest } from '@tracktrove/event-store';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TrackTrove } from '../src/index.ts';

@@ -6,7 +6,7 @@ import { toTransactionEvent, transactionStreamId } from '@tracktrove/commands';
 import { readStream } from '@tracktrove/event-store';
 import { listTimers } from '@tracktrove/timers';
 // Not part of the timers' public API: the regression below calls it as a settlement run does.
-import { syncSettlementCandidate } from '../../timers/src/settlement.ts';
+import { syncSettlementCandidate } from '../src/settlement/candidates.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TrackTrove, TransactionResult } from '../src/index.ts';
 import { resumeTimerKind, retryTimerRef } from '../src/command-effects.ts';

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
-import { listTimers, runSettlement } from '@tracktrove/timers';
+import { listTimers } from '@tracktrove/timers';
+import { runSettlement } from '../src/index.ts';
 import { createTestDatabase, startLocalRedis, testRedisUrl, type LocalService, type TestDatabase } from '@tracktrove/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 import { admin, input, inspect, openFixture, operator, waitFor } from './fixture.ts';

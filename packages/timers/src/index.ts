@@ -10,22 +10,6 @@ export {
   type RedisStatus,
 } from './redis-holds.ts';
 export {
-  listSettlementBatches,
-  runSettlement,
-  settlementBatchId,
-  settlementCandidateViolations,
-  syncSettlementCandidates,
-  type CandidateSync,
-  settlementCutoff,
-  settlementDateOf,
-  settlementLimits,
-  settlementStreamPrefix,
-  type ListSettlementBatchesOptions,
-  type SettlementBatchView,
-  type SettlementRunResult,
-  type SettlementTotal,
-} from './settlement.ts';
-export {
   createTimerService,
   timerLimits,
   type AdvanceResult,

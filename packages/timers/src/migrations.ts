@@ -3,9 +3,8 @@ import { sql, type Kysely, type Migration } from 'kysely';
 /**
  * Tables of the timers package. PostgreSQL is the truth for every simulated delay:
  * - tt_clock: the sandbox clock's offset from the wall clock (one row);
- * - tt_timers: due timers, fired once by an atomic claim (pending -> fired), each claim counted;
- * - tt_settlement_candidates: COMPLETED transactions waiting for T+1, written with the command's events;
- * - tt_settlement_batches: one row per settlement batch, written with the batch's events.
+ * - tt_timers: due timers, fired once by an atomic claim (pending -> fired), each claim counted.
+ * (Databases made before settlement moved to the application got its tables here too.)
  */
 export const timerMigrations: Record<string, Migration> = {
   '0300-timers': {
@@ -35,40 +34,6 @@ export const timerMigrations: Record<string, Migration> = {
         )`.execute(db);
       await sql`create index tt_timers_pending_due on tt_timers (due_at) where state = 'pending'`.execute(db);
       await sql`create index tt_timers_transaction on tt_timers (transaction_id, kind) where state = 'pending'`.execute(db);
-      await sql`
-        create table tt_settlement_candidates (
-          transaction_id text primary key,
-          vendor_id text not null,
-          currency text not null,
-          amount_minor bigint not null,
-          completed_at timestamptz not null
-        )`.execute(db);
-      await sql`create index tt_settlement_candidates_completed on tt_settlement_candidates (completed_at)`.execute(db);
-      await sql`
-        create table tt_settlement_batches (
-          batch_id uuid primary key,
-          vendor_id text not null,
-          currency text not null,
-          settlement_date date not null,
-          transaction_ids jsonb not null,
-          total_minor bigint not null,
-          transaction_count int not null,
-          position text not null,
-          created_at timestamptz not null
-        )`.execute(db);
-      await sql`create index tt_settlement_batches_date on tt_settlement_batches (settlement_date desc, batch_id)`.execute(db);
-    },
-  },
-  // Batches page newest first by (settlement_date, position): positions compare as bytes (their
-  // string order is log order), and an index on that order lets a page read only its rows.
-  '0530-settlement-batches-order': {
-    async up(db: Kysely<unknown>) {
-      await sql`alter table tt_settlement_batches alter column position type text collate "C"`.execute(db);
-      await sql`drop index tt_settlement_batches_date`.execute(db);
-      await sql`create index tt_settlement_batches_order on tt_settlement_batches (settlement_date desc, position desc)`.execute(db);
-      await sql`create index tt_settlement_batches_vendor on tt_settlement_batches (vendor_id, settlement_date desc, position desc)`.execute(
-        db,
-      );
     },
   },
   // Claims are counted, not only the events they lead to: the domain refuses a duplicate event, so a

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { backoffDelayMs, uuidV5 } from '@tracktrove/common';
-import { advanceTarget, settlementBatchId, settlementCutoff } from '../src/index.ts';
+import { advanceTarget } from '../src/index.ts';
 
 describe('timers units', () => {
   it('backoff grows exponentially with equal jitter, capped', () => {
@@ -10,14 +10,6 @@ describe('timers units', () => {
   });
   it('uuid v5 is deterministic and well formed (RFC 9562 test vector)', () => {
     expect(uuidV5('www.example.com', '6ba7b810-9dad-11d1-80b4-00c04fd430c8')).toBe('2ed6657d-e927-568b-95e1-2665a8aea6a2');
-    expect(settlementBatchId('v', 'INR', '2026-01-02', 0)).toBe(settlementBatchId('v', 'INR', '2026-01-02', 0));
-    expect(settlementCutoff('2026-01-02').toISOString()).toBe('2026-01-02T00:00:00.000Z');
-  });
-  it('the settlement cut-off hour: completed on day T before it settles on T+1, after it on T+2', () => {
-    expect(settlementCutoff('2026-01-02', 0).toISOString()).toBe('2026-01-02T00:00:00.000Z');
-    expect(settlementCutoff('2026-01-02', 18).toISOString()).toBe('2026-01-01T18:00:00.000Z');
-    expect(settlementCutoff('2026-03-01', 1).toISOString()).toBe('2026-02-28T01:00:00.000Z');
-    expect(() => settlementCutoff('2026-01-02', 24)).toThrow(RangeError);
   });
   it('the clock only moves forward, at most 366 days per advance', () => {
     expect(advanceTarget(1000, { ms: 500 })).toBe(1500);

@@ -1,5 +1,5 @@
 import { readModels, verifyReadModels, type ProjectionRuntime, type RebuildResult } from '@tracktrove/projections';
-import { settlementCandidateViolations } from '@tracktrove/timers';
+import { settlementCandidateViolations } from '@tracktrove/application';
 import { UsageError } from '../command-line.ts';
 import type { ProjectionsArgs } from '../commands/projections.ts';
 import type { CliContext, CommandRunner } from '../context.ts';
