@@ -5,7 +5,13 @@ import type { Availability } from './http/availability.ts';
 import type { Tokens } from './http/auth.ts';
 import type { Metrics } from './metrics.ts';
 import type { LogTail } from './stream/log-tail.ts';
-import type { ComponentCheck } from './routes/operations.ts';
+
+/** One component's part of /ready. */
+export interface ComponentCheck {
+  readonly status: 'up' | 'down' | 'degraded' | 'disabled';
+  readonly detail?: string;
+  readonly [key: string]: unknown;
+}
 
 /** What the routes need, handed to each route plugin (no module-level singletons). */
 export interface AppContext {

@@ -12,12 +12,11 @@ import {
   type StoreDatabase,
   type Upcaster,
 } from '@tracktrove/event-store';
-import type { AppContext } from './app-context.ts';
 import { buildApp } from './app.ts';
 import type { Config } from '@tracktrove/config';
 import { availabilityLimits, trackAvailability } from './http/availability.ts';
 import { createMetrics } from './metrics.ts';
-import type { ComponentCheck } from './routes/operations.ts';
+import type { AppContext, ComponentCheck } from './app-context.ts';
 import { startLogTail } from './stream/log-tail.ts';
 
 export interface Module {

@@ -72,7 +72,7 @@ describe('the tracktrove commands against PostgreSQL', () => {
   it('migrates, naming what it applied, then finds nothing to migrate', async () => {
     const applied = await runCli(['migrate'], on(first));
     expect(applied.code).toBe(0);
-    expect(applied.stdout).toMatch(/^applied \d+ migrations to PostgreSQL at [^ ]+\/tt_[0-9a-f]+:\n  0001-event-store\n/);
+    expect(applied.stdout).toMatch(/^applied \d+ migrations to PostgreSQL at [^ ]+\/tt_[0-9a-f]+:\n {2}0001-event-store\n/);
     const again = await runCli(['migrate'], on(first));
     expect(again.code).toBe(0);
     expect(again.stdout).toMatch(/^nothing to migrate: PostgreSQL at .+ has all \d+ migrations\n$/);

@@ -1,13 +1,7 @@
 import { sql } from 'kysely';
 import type { FastifyPluginAsync } from 'fastify';
-import type { AppContext } from '../app-context.ts';
+import type { AppContext, ComponentCheck } from '../app-context.ts';
 import { requireRole } from '../http/auth.ts';
-
-export interface ComponentCheck {
-  readonly status: 'up' | 'down' | 'degraded' | 'disabled';
-  readonly detail?: string;
-  readonly [key: string]: unknown;
-}
 
 const readyTimeoutMs = 2_000;
 

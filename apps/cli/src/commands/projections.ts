@@ -1,13 +1,8 @@
 import { noMorePositionals, UsageError } from '../command-line.ts';
 import type { CliCommand } from '../context.ts';
+import type { ProjectionsArgs } from '../projections/args.ts';
 import { dataDirOptions } from '../data-dir.ts';
-import { serverOptions, serverOptionsOf, type ServerOptions } from '../server/target.ts';
-
-export type ProjectionsArgs = (
-  | { readonly action: 'status' }
-  | { readonly action: 'rebuild'; readonly name: string }
-  | { readonly action: 'verify' }
-) & { readonly server: ServerOptions };
+import { serverOptions, serverOptionsOf } from '../server/target.ts';
 
 const actions = 'status, rebuild <name|all> or verify';
 

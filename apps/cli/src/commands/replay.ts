@@ -1,12 +1,8 @@
 import { noMorePositionals, UsageError } from '../command-line.ts';
 import type { CliCommand } from '../context.ts';
+import type { ReplayArgs } from '../replay/args.ts';
 import { dataDirOptions } from '../data-dir.ts';
-import { serverOptions, serverOptionsOf, type ServerOptions } from '../server/target.ts';
-
-export interface ReplayArgs {
-  readonly transactionId: string;
-  readonly server: ServerOptions;
-}
+import { serverOptions, serverOptionsOf } from '../server/target.ts';
 
 const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 

@@ -1,7 +1,8 @@
 import { choiceOption, noMorePositionals, rateOption, wholeNumberOption, type ParsedCommandLine } from '../command-line.ts';
 import type { CliCommand } from '../context.ts';
+import type { SimulateArgs } from '../simulate/args.ts';
 import { dataDirOptions } from '../data-dir.ts';
-import { serverOptions, serverOptionsOf, type ServerOptions } from '../server/target.ts';
+import { serverOptions, serverOptionsOf } from '../server/target.ts';
 
 export const simulateLimits = {
   maxCount: 100_000,
@@ -10,21 +11,6 @@ export const simulateLimits = {
   maxWebhookDelayMs: 86_400_000,
   maxWaitS: 3_600,
 } as const;
-
-export interface SimulateArgs {
-  readonly count: number;
-  readonly seed: number;
-  readonly successRate: number;
-  readonly dropRate: number;
-  readonly duplicateRate: number;
-  readonly webhookDelayMs: number;
-  readonly holdExpiry: 'release' | 'void';
-  readonly refundRate: number;
-  readonly refundFailureRate: number;
-  readonly concurrency: number;
-  readonly maxWaitS: number;
-  readonly server: ServerOptions;
-}
 
 export const simulateCommand: CliCommand<SimulateArgs> = {
   name: 'simulate',

@@ -1,7 +1,7 @@
 import { readModels, verifyReadModels, type ProjectionRuntime, type RebuildResult } from '@tracktrove/projections';
 import { settlementCandidateViolations } from '@tracktrove/application';
 import { UsageError } from '../command-line.ts';
-import type { ProjectionsArgs } from '../commands/projections.ts';
+import type { ProjectionsArgs } from './args.ts';
 import type { CliContext, CommandRunner } from '../context.ts';
 import { startProgress } from '../progress.ts';
 import { openServices } from '../services.ts';

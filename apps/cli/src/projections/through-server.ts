@@ -1,5 +1,5 @@
 import type { ProjectionStatus, VerifyReport } from '@tracktrove/projections';
-import type { ProjectionsArgs } from '../commands/projections.ts';
+import type { ProjectionsArgs } from './args.ts';
 import type { CliContext } from '../context.ts';
 import { startProgress } from '../progress.ts';
 import type { ServerApi } from '../server/server-api.ts';

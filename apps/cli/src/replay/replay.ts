@@ -1,7 +1,7 @@
 import { transactionStreamId } from '@tracktrove/commands';
 import { stepDtoKeys } from '@tracktrove/domain';
 import { eventStoreLimits, type RecordedEvent } from '@tracktrove/event-store';
-import type { ReplayArgs } from '../commands/replay.ts';
+import type { ReplayArgs } from './args.ts';
 import type { CommandRunner } from '../context.ts';
 import { painter, usesColour } from '../io.ts';
 import { resolveTarget } from '../server/target.ts';

@@ -1,7 +1,7 @@
 import type { InitiateInput } from '@tracktrove/application';
 import type { Channel, TransactionKind } from '@tracktrove/domain';
 import { magicEffectOf, seededRandom } from '@tracktrove/simulator';
-import type { SimulateArgs } from '../commands/simulate.ts';
+import type { SimulateArgs } from './args.ts';
 
 /** Five sandbox vendors, the same in every run (fixed ids, so a seed tells the same story again). */
 export const simulatedVendorIds = [

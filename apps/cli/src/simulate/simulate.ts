@@ -1,6 +1,6 @@
 import type { TransactionState } from '@tracktrove/domain';
 import { defaultFailureSettings, type FailureSettings } from '@tracktrove/simulator';
-import type { SimulateArgs } from '../commands/simulate.ts';
+import type { SimulateArgs } from './args.ts';
 import type { CommandRunner } from '../context.ts';
 import { startProgress } from '../progress.ts';
 import { describeError } from '../describe-error.ts';

@@ -1,5 +1,5 @@
 import { formatAmount, type LedgerViolation, type TransactionState } from '@tracktrove/domain';
-import type { SimulateArgs } from '../commands/simulate.ts';
+import type { SimulateArgs } from './args.ts';
 import { formatDuration } from '../replay/timeline.ts';
 import { formatTable } from '../table.ts';
 import { isInFlight } from './settle.ts';
