@@ -3,6 +3,7 @@ import { formatAmount, type AccountBalance, type Currency, type LedgerPhase } fr
 import { isoTime } from '../read-models/transaction-view.ts';
 import { balancesViewOf, type BalancesView } from './balances-view.ts';
 import { decodeCursor, encodeCursor, isPosition, pageSize, type Page } from '@tracktrove/event-store';
+import { readModelTables } from './read-model-tables.ts';
 
 /** The API's entry object, plus the two-phase details. */
 export interface LedgerEntryView {
@@ -74,7 +75,7 @@ export async function listLedgerEntries(
   options: ListLedgerEntriesOptions = {},
 ): Promise<Page<LedgerEntryView>> {
   const limit = pageSize(options.limit);
-  let query = db.withSchema(schema).selectFrom('entries').selectAll();
+  let query = readModelTables(db, schema).selectFrom('entries').selectAll();
   if (options.transactionId !== undefined) query = query.where('transaction_id', '=', options.transactionId);
   if (options.type !== undefined) query = query.where('type', '=', options.type);
   if (options.account !== undefined) {
@@ -85,11 +86,11 @@ export async function listLedgerEntries(
     const [position, id] = decodeCursor(options.cursor, 2, ([position]) => isPosition(position!)) as [string, string];
     query = query.where(sql<boolean>`(position, id) > (${position}, ${id})`);
   }
-  const rows = (await query
+  const rows = await query
     .orderBy('position')
     .orderBy('id')
     .limit(limit + 1)
-    .execute()) as EntryRow[];
+    .execute();
   const page = rows.slice(0, limit);
   const last = page.at(-1);
   return { items: page.map(entryViewOfRow), nextCursor: rows.length > limit && last ? encodeCursor([last.position, last.id]) : null };
@@ -100,15 +101,14 @@ export const maxEntriesPerTransaction = 10_000;
 
 /** The seed's `GET /api/ledger/:transactionId`: a transaction's entries as an array, in log order. */
 export async function getTransactionEntries(db: Kysely<any>, schema: string, transactionId: string): Promise<LedgerEntryView[]> {
-  const rows = (await db
-    .withSchema(schema)
+  const rows = await readModelTables(db, schema)
     .selectFrom('entries')
     .selectAll()
     .where('transaction_id', '=', transactionId)
     .orderBy('position')
     .orderBy('id')
     .limit(maxEntriesPerTransaction)
-    .execute()) as EntryRow[];
+    .execute();
   return rows.map(entryViewOfRow);
 }
 
@@ -133,6 +133,6 @@ export function accountBalanceOfRow(row: BalanceRow): AccountBalance {
 
 /** Balances of every account, with totals per currency (see BalancesView for the sign of `balance`). */
 export async function getBalances(db: Kysely<any>, schema: string): Promise<BalancesView> {
-  const rows = (await db.withSchema(schema).selectFrom('balances').selectAll().execute()) as BalanceRow[];
+  const rows = await readModelTables(db, schema).selectFrom('balances').selectAll().execute();
   return balancesViewOf(rows.map((row) => [row.account, accountBalanceOfRow(row)]));
 }

@@ -3,6 +3,7 @@ import type { LastError } from '@tracktrove/domain';
 import { isoTime, type TransactionView } from '../read-models/transaction-view.ts';
 import { formatAmount, type Currency } from '@tracktrove/domain';
 import { decodeCursor, encodeCursor, isPosition, pageSize, type Page } from '@tracktrove/event-store';
+import { readModelTables } from './read-model-tables.ts';
 
 export interface TransactionRow {
   id: string;
@@ -87,15 +88,15 @@ export async function listTransactions(
   options: ListTransactionsOptions = {},
 ): Promise<Page<TransactionView>> {
   const limit = pageSize(options.limit);
-  let query = db.withSchema(schema).selectFrom('transactions').select(columns);
+  let query = readModelTables(db, schema).selectFrom('transactions').select(columns);
   if (options.status !== undefined) query = query.where('status', '=', options.status);
   if (options.vendorId !== undefined) query = query.where('vendor_id', '=', options.vendorId);
   if (options.cursor)
     query = query.where('created_position', '<', decodeCursor(options.cursor, 1, ([position]) => isPosition(position!))[0]!);
-  const rows = (await query
+  const rows = await query
     .orderBy('created_position', 'desc')
     .limit(limit + 1)
-    .execute()) as TransactionRow[];
+    .execute();
   const page = rows.slice(0, limit);
   return {
     items: page.map(transactionViewOfRow),
@@ -114,8 +115,6 @@ export function listRetryPending(
 
 /** The current transaction object, or null when the id is unknown. */
 export async function getTransaction(db: Kysely<any>, schema: string, id: string): Promise<TransactionView | null> {
-  const row = (await db.withSchema(schema).selectFrom('transactions').select(columns).where('id', '=', id).executeTakeFirst()) as
-    | TransactionRow
-    | undefined;
+  const row = await readModelTables(db, schema).selectFrom('transactions').select(columns).where('id', '=', id).executeTakeFirst();
   return row ? transactionViewOfRow(row) : null;
 }

@@ -43,7 +43,7 @@ function equalJson(a: unknown, b: unknown): boolean {
     const value = jsonValue(left[key]);
     if (value === undefined) continue;
     present += 1;
-    if (!Object.prototype.hasOwnProperty.call(right, key) || !equalJson(value, jsonValue(right[key]))) return false;
+    if (!Object.hasOwn(right, key) || !equalJson(value, jsonValue(right[key]))) return false;
   }
   // Every present key of the left is present on the right; equal counts leave no extra key there.
   let presentRight = 0;
