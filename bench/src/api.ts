@@ -19,9 +19,14 @@
  * server is local).
  *
  * Knobs: BENCH_API_SECONDS (measured, default 10), BENCH_API_WARMUP_SECONDS (default 3),
- * BENCH_API_CONNECTIONS (default 32), BENCH_API_SYSTEMS (comma-separated subset of
- * bare,emmett,tracktrove, in that order of the round; default all three), BENCH_API_ROUNDS
- * (rounds of A B C / C B A, default 2).
+ * BENCH_API_CONNECTIONS (default 32), BENCH_API_SYSTEMS (comma-separated, in the order of a
+ * round, from bare, emmett, tracktrove and tracktrove-split; default bare,emmett,tracktrove),
+ * BENCH_API_ROUNDS (rounds of A B C / C B A, default 2).
+ *
+ * tracktrove-split measures the lever "read models out of the request process" with the
+ * product as it is: a second server process started first takes the read models' leases, the
+ * measured one serves the requests with its read models on standby (read-your-writes through
+ * minPosition then waits on the other process's checkpoints). Its "all processes" CPU counts both.
  */
 import pg from 'pg';
 import { createPostgresDatabase, migrateToLatest } from '@tracktrove/event-store';
@@ -37,15 +42,16 @@ const knob = (name: string, fallback: number) => {
   return Number.isFinite(value) && value > 0 ? value : fallback;
 };
 
-type SystemKey = 'bare' | 'emmett' | 'tracktrove';
-const allSystems: readonly SystemKey[] = ['bare', 'emmett', 'tracktrove'];
+type SystemKey = 'bare' | 'emmett' | 'tracktrove' | 'tracktrove-split';
+const allSystems: readonly SystemKey[] = ['bare', 'emmett', 'tracktrove', 'tracktrove-split'];
+const defaultSystems: readonly SystemKey[] = ['bare', 'emmett', 'tracktrove'];
 
 const config = {
   connections: Math.round(knob('BENCH_API_CONNECTIONS', 32)),
   measureS: knob('BENCH_API_SECONDS', 10),
   warmupS: knob('BENCH_API_WARMUP_SECONDS', 3),
   rounds: Math.round(knob('BENCH_API_ROUNDS', 2)),
-  systems: (process.env.BENCH_API_SYSTEMS ?? allSystems.join(','))
+  systems: (process.env.BENCH_API_SYSTEMS ?? defaultSystems.join(','))
     .split(',')
     .map((name) => name.trim())
     .filter((name): name is SystemKey => (allSystems as readonly string[]).includes(name)),
@@ -63,6 +69,12 @@ interface SystemSpec {
   readonly entry: string;
   /** Work on the fresh database before the server starts. */
   prepare?(url: string): Promise<void>;
+  /**
+   * A second process of the same server started first, which takes the read models' leases
+   * (their advisory locks): the measured server then serves requests with its read models on
+   * standby, and the companion projects. It gets no requests; its CPU counts in "all processes".
+   */
+  readonly projectorCompanion?: boolean;
 }
 
 /** tt_events and raw_events LIKE it, for the bare route. */
@@ -89,7 +101,35 @@ const specs: Record<SystemKey, SystemSpec> = {
   },
   emmett: { key: 'emmett', name: 'Emmett 0.42.0 peer (DeciderCommandHandler)', reference: true, entry: 'peers/emmett-initiate-main.ts' },
   tracktrove: { key: 'tracktrove', name: 'TrackTrove API', reference: false, entry: 'api-server-main.ts' },
+  'tracktrove-split': {
+    key: 'tracktrove-split',
+    name: 'TrackTrove API, read models in a 2nd process',
+    reference: false,
+    entry: 'api-server-main.ts',
+    projectorCompanion: true,
+  },
 };
+
+const adminHeaders = { authorization: 'Bearer bench-admin-token-0123456789' };
+
+/** Waits until every read model of the server at `url` is live (it holds their leases). */
+async function untilProjectionsLive(url: string, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const response = await fetch(new URL('/api/admin/projections', url), { headers: adminHeaders });
+    const { items } = (await response.json()) as { items: Array<{ status: string }> };
+    if (items.length > 0 && items.every((item) => item.status === 'live')) return;
+    if (Date.now() > deadline) throw new Error(`the read models of ${url} are not live: ${JSON.stringify(items)}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** The statuses of the read models as the server at `url` reports them, after the load. */
+async function projectionStatuses(url: string): Promise<unknown> {
+  return fetch(new URL('/api/admin/projections', url), { headers: adminHeaders })
+    .then((response) => response.json() as Promise<unknown>)
+    .catch((error: unknown) => ({ error: String(error) }));
+}
 
 interface RunFigures {
   readonly system: SystemKey;
@@ -99,6 +139,7 @@ interface RunFigures {
   readonly maxMs: number;
   readonly non2xx: number;
   readonly serverCpuMsPerRequest: number;
+  readonly allProcessesCpuMsPerRequest: number;
   readonly postgresCpuMsPerRequest: number;
   readonly details: Record<string, unknown>;
 }
@@ -125,20 +166,27 @@ async function measureOnce(spec: SystemSpec, server: BenchPostgres, redisUrl: st
     await spec.prepare?.(database.url);
     const postmaster = server.source === 'local' ? await postmasterPidOf(database.url, parentPidOf) : undefined;
     const postgresCpuSeconds = () => (postmaster === undefined ? Number.NaN : processTreeCpuSeconds(postmaster));
+    const companion = spec.projectorCompanion
+      ? await startChildServer({ databaseUrl: database.url, redisUrl, log, entry: spec.entry })
+      : undefined;
+    if (companion) await untilProjectionsLive(companion.url);
     const child = await startChildServer({ databaseUrl: database.url, redisUrl, log, entry: spec.entry });
+    const companionCpuSeconds = () => (companion ? companion.treeCpuSeconds() : 0);
     const body = () => initiateBody(config.escrowTtlMs, config.webhookDelayMs);
     try {
       const warmup = await cannon(child.url, { connections: config.connections, seconds: config.warmupS, body });
       log(
         `  ${spec.key} warm-up: ${warmup.result['2xx']} 2xx, ${warmup.result.non2xx} non-2xx${warmup.firstErrorBody ? ` (${warmup.firstErrorBody})` : ''}`,
       );
-      const ours = spec.key === 'tracktrove';
+      const ours = !spec.reference;
       if (ours) await resetStatementStats(database.url);
       const sampler = ours ? sampleWaits(database.url) : undefined;
       const serverBefore = child.treeCpuSeconds();
+      const companionBefore = companionCpuSeconds();
       const postgresBefore = postgresCpuSeconds();
       const measured = await cannon(child.url, { connections: config.connections, seconds: config.measureS, body });
       const serverCpuS = child.treeCpuSeconds() - serverBefore;
+      const companionCpuS = companionCpuSeconds() - companionBefore;
       const postgresCpuS = postgresCpuSeconds() - postgresBefore;
       const waits = await sampler?.stop();
       const statements = ours ? await topStatements(database.url, 25) : [];
@@ -152,6 +200,7 @@ async function measureOnce(spec: SystemSpec, server: BenchPostgres, redisUrl: st
         maxMs: latenciesMs.length > 0 ? latenciesMs.reduce((max, value) => Math.max(max, value), -Infinity) : Number.NaN,
         non2xx: result.non2xx + result.errors,
         serverCpuMsPerRequest: (serverCpuS * 1000) / ok,
+        allProcessesCpuMsPerRequest: ((serverCpuS + companionCpuS) * 1000) / ok,
         postgresCpuMsPerRequest: (postgresCpuS * 1000) / ok,
         details: {
           durationS: result.duration,
@@ -161,6 +210,8 @@ async function measureOnce(spec: SystemSpec, server: BenchPostgres, redisUrl: st
           timeouts: result.timeouts,
           serverCpuSeconds: serverCpuS,
           serverCoresUsed: serverCpuS / result.duration,
+          ...(companion ? { projectorProcessCpuSeconds: companionCpuS } : {}),
+          ...(ours ? { projectionsAfterLoad: await projectionStatuses(companion?.url ?? child.url) } : {}),
           postgresCpuSeconds: postgresCpuS,
           ...(waits ? { pgActivitySamples: waits } : {}),
           ...(statements.length > 0 ? { topStatements: statements } : {}),
@@ -168,16 +219,23 @@ async function measureOnce(spec: SystemSpec, server: BenchPostgres, redisUrl: st
       };
       log(
         `  ${spec.key}: ${Math.round(figures.reqPerS)} req/s, p50 ${figures.p50Ms.toFixed(1)} ms, p99 ${figures.p99Ms.toFixed(1)} ms, ` +
-          `server ${figures.serverCpuMsPerRequest.toFixed(3)} CPU ms/req, PostgreSQL ${figures.postgresCpuMsPerRequest.toFixed(3)} CPU ms/req, non-2xx ${figures.non2xx}`,
+          `server ${figures.serverCpuMsPerRequest.toFixed(3)} CPU ms/req (all processes ${figures.allProcessesCpuMsPerRequest.toFixed(3)}), PostgreSQL ${figures.postgresCpuMsPerRequest.toFixed(3)} CPU ms/req, non-2xx ${figures.non2xx}`,
       );
       return figures;
     } finally {
       await child.stop();
+      await companion?.stop();
     }
   });
 }
 
-const median = (values: readonly number[]) => quantile(values, 0.5);
+/** The middle value, or the mean of the two middle ones. */
+export function median(values: readonly number[]): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
 
 function figureOf(spec: SystemSpec, runs: readonly RunFigures[]): Figure {
   return {
@@ -190,6 +248,7 @@ function figureOf(spec: SystemSpec, runs: readonly RunFigures[]): Figure {
       'p50 ms': median(runs.map((run) => run.p50Ms)),
       'p99 ms': median(runs.map((run) => run.p99Ms)),
       'server CPU ms/req': median(runs.map((run) => run.serverCpuMsPerRequest)),
+      'all processes CPU ms/req': median(runs.map((run) => run.allProcessesCpuMsPerRequest)),
       'PostgreSQL CPU ms/req': median(runs.map((run) => run.postgresCpuMsPerRequest)),
       'non-2xx': runs.reduce((sum, run) => sum + run.non2xx, 0),
     },
@@ -197,18 +256,16 @@ function figureOf(spec: SystemSpec, runs: readonly RunFigures[]): Figure {
   };
 }
 
-function targetsOf(figures: ReadonlyMap<SystemKey, Figure>): TargetResult[] {
-  const ours = figures.get('tracktrove');
-  if (!ours) return [];
+function targetsFor(key: SystemKey, ours: Figure, emmett: Figure | undefined): TargetResult[] {
   const metric = (figure: Figure, name: string) => figure.metrics[name] ?? Number.NaN;
+  const who = key === 'tracktrove' ? 'TrackTrove' : 'TrackTrove (read models in a 2nd process)';
   const targets: TargetResult[] = [];
-  const emmett = figures.get('emmett');
   if (emmett) {
     const required = config.emmettRatioTarget * metric(emmett, 'req/s');
     const actual = metric(ours, 'req/s');
     targets.push({
-      id: 'api-vs-emmett',
-      description: `TrackTrove req/s >= ${config.emmettRatioTarget} x the Emmett peer (now ${(actual / metric(emmett, 'req/s')).toFixed(2)}x)`,
+      id: `${key}-vs-emmett`,
+      description: `${who} req/s >= ${config.emmettRatioTarget} x the Emmett peer (now ${(actual / metric(emmett, 'req/s')).toFixed(2)}x)`,
       metric: 'req/s',
       actual,
       required,
@@ -218,8 +275,8 @@ function targetsOf(figures: ReadonlyMap<SystemKey, Figure>): TargetResult[] {
   }
   const p99 = metric(ours, 'p99 ms');
   targets.push({
-    id: 'api-p99',
-    description: `TrackTrove p99 < ${config.p99TargetMs} ms at ${config.connections} connections`,
+    id: `${key}-p99`,
+    description: `${who} p99 < ${config.p99TargetMs} ms at ${config.connections} connections`,
     metric: 'p99 ms',
     actual: p99,
     required: config.p99TargetMs,
@@ -228,8 +285,8 @@ function targetsOf(figures: ReadonlyMap<SystemKey, Figure>): TargetResult[] {
   });
   const cpu = metric(ours, 'server CPU ms/req');
   targets.push({
-    id: 'api-server-cpu',
-    description: `TrackTrove server CPU per initiate <= ${config.serverCpuMsTarget} ms (all its processes)`,
+    id: `${key}-server-cpu`,
+    description: `${who}: the request-serving process's CPU per initiate <= ${config.serverCpuMsTarget} ms`,
     metric: 'server CPU ms/req',
     actual: cpu,
     required: config.serverCpuMsTarget,
@@ -238,8 +295,8 @@ function targetsOf(figures: ReadonlyMap<SystemKey, Figure>): TargetResult[] {
   });
   const non2xx = metric(ours, 'non-2xx');
   targets.push({
-    id: 'api-non2xx',
-    description: 'no non-2xx response or connection error',
+    id: `${key}-non2xx`,
+    description: `${who}: no non-2xx response or connection error`,
     metric: 'non-2xx',
     actual: non2xx,
     required: 0,
@@ -247,6 +304,14 @@ function targetsOf(figures: ReadonlyMap<SystemKey, Figure>): TargetResult[] {
     met: non2xx === 0,
   });
   return targets;
+}
+
+function targetsOf(figures: ReadonlyMap<SystemKey, Figure>): TargetResult[] {
+  const emmett = figures.get('emmett');
+  return (['tracktrove', 'tracktrove-split'] as const).flatMap((key) => {
+    const ours = figures.get(key);
+    return ours ? targetsFor(key, ours, emmett) : [];
+  });
 }
 
 export const benchmark: Benchmark = {
