@@ -112,14 +112,14 @@ const specs: Record<SystemKey, SystemSpec> = {
 
 const adminHeaders = { authorization: 'Bearer bench-admin-token-0123456789' };
 
-/** Waits until every read model of the server at `url` is live (it holds their leases). */
-async function untilProjectionsLive(url: string, timeoutMs = 30_000): Promise<void> {
+/** Waits until every read model of the server at `url` is in `status` (live: it holds their leases; standby: another process does). */
+async function untilProjections(url: string, status: 'live' | 'standby', timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const response = await fetch(new URL('/api/admin/projections', url), { headers: adminHeaders });
     const { items } = (await response.json()) as { items: Array<{ status: string }> };
-    if (items.length > 0 && items.every((item) => item.status === 'live')) return;
-    if (Date.now() > deadline) throw new Error(`the read models of ${url} are not live: ${JSON.stringify(items)}`);
+    if (items.length > 0 && items.every((item) => item.status === status)) return;
+    if (Date.now() > deadline) throw new Error(`the read models of ${url} are not ${status}: ${JSON.stringify(items)}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
@@ -169,11 +169,15 @@ async function measureOnce(spec: SystemSpec, server: BenchPostgres, redisUrl: st
     const companion = spec.projectorCompanion
       ? await startChildServer({ databaseUrl: database.url, redisUrl, log, entry: spec.entry })
       : undefined;
-    if (companion) await untilProjectionsLive(companion.url);
-    const child = await startChildServer({ databaseUrl: database.url, redisUrl, log, entry: spec.entry });
+    if (companion) await untilProjections(companion.url, 'live');
+    const child = await startChildServer({ databaseUrl: database.url, redisUrl, log, entry: spec.entry }).catch(async (error: unknown) => {
+      await companion?.stop();
+      throw error;
+    });
     const companionCpuSeconds = () => (companion ? companion.treeCpuSeconds() : 0);
     const body = () => initiateBody(config.escrowTtlMs, config.webhookDelayMs);
     try {
+      if (companion) await untilProjections(child.url, 'standby');
       const warmup = await cannon(child.url, { connections: config.connections, seconds: config.warmupS, body });
       log(
         `  ${spec.key} warm-up: ${warmup.result['2xx']} 2xx, ${warmup.result.non2xx} non-2xx${warmup.firstErrorBody ? ` (${warmup.firstErrorBody})` : ''}`,
@@ -212,6 +216,8 @@ async function measureOnce(spec: SystemSpec, server: BenchPostgres, redisUrl: st
           serverCoresUsed: serverCpuS / result.duration,
           ...(companion ? { projectorProcessCpuSeconds: companionCpuS } : {}),
           ...(ours ? { projectionsAfterLoad: await projectionStatuses(companion?.url ?? child.url) } : {}),
+          // The measured process of the split: its read models on standby, or the split did not happen.
+          ...(companion ? { servingProcessProjections: await projectionStatuses(child.url) } : {}),
           postgresCpuSeconds: postgresCpuS,
           ...(waits ? { pgActivitySamples: waits } : {}),
           ...(statements.length > 0 ? { topStatements: statements } : {}),
