@@ -1,15 +1,22 @@
-/** Starts the real TrackTrove server in a child process (api-server-main.ts) and stops it. */
+/**
+ * Starts a server in a child process and stops it: the real TrackTrove server (api-server-main.ts)
+ * by default, or another entry point that prints the same `{"url", "pid"}` line (the API
+ * benchmark's peers in ./peers).
+ */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { processTreeCpuSeconds } from './process-cpu.ts';
 
 export interface ChildServer {
   readonly url: string;
   readonly pid: number;
   /** CPU seconds (user + system) the child has used so far (Linux /proc; NaN elsewhere). */
   cpuSeconds(): number;
+  /** The same with the child's own child processes (live ones and those it reaped). */
+  treeCpuSeconds(): number;
   stop(): Promise<void>;
 }
 
@@ -37,10 +44,15 @@ export async function startChildServer(options: {
   redisUrl?: string;
   log?: (message: string) => void;
   timeoutMs?: number;
+  /** The script to run, relative to bench/src/lib (default api-server-main.ts). */
+  entry?: string;
+  /** More environment for the child. */
+  env?: Record<string, string>;
 }): Promise<ChildServer> {
-  const child: ChildProcess = spawn(process.execPath, [...childNodeArgs(), '--import', 'tsx', join(here, 'api-server-main.ts')], {
+  const entry = join(here, options.entry ?? 'api-server-main.ts');
+  const child: ChildProcess = spawn(process.execPath, [...childNodeArgs(), '--import', 'tsx', entry], {
     cwd: repoRoot,
-    env: { ...process.env, DATABASE_URL: options.databaseUrl, REDIS_URL: options.redisUrl ?? '', NODE_ENV: 'production' },
+    env: { ...process.env, ...options.env, DATABASE_URL: options.databaseUrl, REDIS_URL: options.redisUrl ?? '', NODE_ENV: 'production' },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   let stderr = '';
@@ -75,6 +87,7 @@ export async function startChildServer(options: {
     url,
     pid: child.pid!,
     cpuSeconds: () => processCpuSeconds(child.pid!),
+    treeCpuSeconds: () => processTreeCpuSeconds(child.pid!),
     async stop() {
       if (child.exitCode !== null) return;
       child.kill('SIGTERM');
