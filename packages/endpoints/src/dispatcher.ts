@@ -5,18 +5,32 @@ import {
   attemptLimits,
   buildDeliveryRequest,
   checkEndpointUrl,
+  createAttemptAgents,
   eventIdOf,
   planFaults,
   sendAttempt,
   type AttemptResult,
+  type FaultPlan,
   type DeliveryRequest,
 } from '@tracktrove/webhooks';
-import { claimDueDeliveries, recordAttempt, recordPlan, releaseLease, type ClaimedDelivery } from './delivery-queue.ts';
+import { createGroupCommit, type BatchOutcome } from '@tracktrove/common';
+import {
+  claimDueDeliveries,
+  injectedOf,
+  planOutcomeOf,
+  recordAttemptsIn,
+  recordPlanIn,
+  releaseLease,
+  type AttemptRecord,
+  type ClaimedDelivery,
+} from './delivery-queue.ts';
 import { deliveryTraceparent, type DeliveryRow } from './delivery-view.ts';
 
 export const dispatcherLimits = {
   /** Attempts running at once in one process (each holds one connection to the receiver). */
-  maxInFlight: 16,
+  maxInFlight: 32,
+  /** Records written in one transaction (attempts finishing together share one commit). */
+  maxRecordBatch: 64,
   /** How often due deliveries are looked for when nothing woke the dispatcher (sandbox retries, delays). */
   pollIntervalMs: 200,
   /** A lease outlives the longest attempt (timeout plus a slow body) by this much. */
@@ -47,6 +61,11 @@ export interface DispatcherOptions {
   readonly logger?: Logger;
 }
 
+/** A write the dispatcher makes: a delivery's plan, or an attempt's record. */
+type Write =
+  | { readonly kind: 'plan'; readonly delivery: DeliveryRow; readonly plan: FaultPlan; readonly body: string }
+  | { readonly kind: 'attempt'; readonly record: AttemptRecord };
+
 export interface Dispatcher {
   /** Look for due deliveries now (a clock advance, a redelivery). */
   wake(): void;
@@ -66,6 +85,7 @@ export function startDispatcher(options: DispatcherOptions): Dispatcher {
   const pollIntervalMs = options.pollIntervalMs ?? dispatcherLimits.pollIntervalMs;
   const leaseMs = options.leaseMs ?? timeoutMs + slowMs + dispatcherLimits.leaseMarginMs;
   const inFlight = new Set<Promise<void>>();
+  const agents = createAttemptAgents(maxInFlight);
   const abort = new AbortController();
   let attempts = 0;
   let wakeLocal: (() => void) | null = null;
@@ -107,25 +127,70 @@ export function startDispatcher(options: DispatcherOptions): Dispatcher {
     }
   };
 
+  /**
+   * Writes of several deliveries in one transaction: their plans (rare: a drop, a delay, a
+   * duplicate) one by one, then every attempt in one statement. One by one when that fails.
+   */
+  const writeTogether = async (writes: readonly Write[]): Promise<BatchOutcome<unknown>[]> => {
+    const inOne = async (trx: Kysely<any>, batch: readonly Write[]) => {
+      const results: unknown[] = new Array(batch.length);
+      const attemptIndexes: number[] = [];
+      for (const [index, item] of batch.entries()) {
+        if (item.kind === 'plan') results[index] = await recordPlanIn(trx, item.delivery, item.plan, item.body);
+        else attemptIndexes.push(index);
+      }
+      const recorded = await recordAttemptsIn(
+        trx,
+        attemptIndexes.map((index) => (batch[index] as Extract<Write, { kind: 'attempt' }>).record),
+      );
+      attemptIndexes.forEach((index, position) => (results[index] = recorded[position]));
+      return results;
+    };
+    try {
+      const values = await options.db.transaction().execute((trx) => inOne(trx, writes));
+      return values.map((value) => ({ ok: true as const, value }));
+    } catch {
+      const outcomes: BatchOutcome<unknown>[] = [];
+      for (const item of writes) {
+        try {
+          const [value] = await options.db.transaction().execute((trx) => inOne(trx, [item]));
+          outcomes.push({ ok: true, value });
+        } catch (error) {
+          outcomes.push({ ok: false, error });
+        }
+      }
+      return outcomes;
+    }
+  };
+  const write = createGroupCommit<Write, unknown>(
+    { maxBatch: dispatcherLimits.maxRecordBatch, maxInFlight: 2, maxQueued: maxInFlight * 4 },
+    writeTogether,
+  );
+  const record = (attempt: AttemptRecord) => write({ kind: 'attempt', record: attempt });
+
   const attemptOne = async ({ delivery, endpoint }: ClaimedDelivery) => {
     const deliveryId = delivery.delivery_id;
+    let planned: AttemptRecord['planned'];
     const refuse = async (error: string) => {
-      await recordAttempt(options.db, {
+      await record({
         deliveryId,
         at: await options.now(),
-        request: { headers: {}, body: delivery.body ?? '' },
+        request: { headers: {}, body: delivery.body ?? planned?.body ?? '' },
         status: null,
         responseBody: '',
         latencyMs: 0,
         error,
         delivered: false,
         retryable: false,
+        planned,
       });
     };
     if (!endpoint) return refuse('the endpoint no longer exists');
     let body = delivery.body;
     let slow = delivery.injected?.slow ?? false;
     if (delivery.injected === null || body === null) {
+      // Its first time due: its faults are decided now. The common case (no drop, no delay, no
+      // duplicate) is recorded with the attempt; the others are written before anything is sent.
       const described = await options.describeEvent(delivery);
       const plan = planFaults(
         {
@@ -136,11 +201,15 @@ export function startDispatcher(options: DispatcherOptions): Dispatcher {
         },
         endpoint.failures,
       );
-      const planned = await recordPlan(options.db, delivery, plan, described.body);
-      if (planned.duplicateId !== null || planned.outcome === 'delayed') wake();
-      if (planned.outcome !== 'attempt_now') return;
       body = described.body;
       slow = plan.slow;
+      if (planOutcomeOf(plan) !== 'attempt_now' || plan.duplicate) {
+        const written = (await write({ kind: 'plan', delivery, plan, body: described.body })) as Awaited<ReturnType<typeof recordPlanIn>>;
+        if (written.duplicateId !== null || written.outcome === 'delayed') wake();
+        if (written.outcome !== 'attempt_now') return;
+      } else {
+        planned = { injected: injectedOf(plan), body: described.body };
+      }
     }
     if (endpoint.deleted_at !== null) return refuse('the endpoint was deleted');
     if (!endpoint.enabled) return refuse('the endpoint is disabled');
@@ -159,10 +228,11 @@ export function startDispatcher(options: DispatcherOptions): Dispatcher {
       url: endpoint.url,
       ...request,
       timeoutMs,
+      agents,
       ...(slow && delivery.attempts === 0 ? { slowMs } : {}),
     });
     attempts += 1;
-    await recordAttempt(options.db, {
+    await record({
       deliveryId,
       at: await options.now(),
       request,
@@ -172,6 +242,7 @@ export function startDispatcher(options: DispatcherOptions): Dispatcher {
       error: result.error,
       delivered: result.delivered,
       retryable: true,
+      planned,
     });
   };
 
@@ -207,6 +278,7 @@ export function startDispatcher(options: DispatcherOptions): Dispatcher {
       abort.abort();
       await running;
       await Promise.allSettled([...inFlight]);
+      agents.destroy();
     },
     status: () => ({ inFlight: inFlight.size, attempts }),
   };

@@ -1,8 +1,10 @@
 /** Webhook endpoints of a developer's own service, and their deliveries: tables, queue, log. */
 export {
   claimDueDeliveries,
-  recordAttempt,
-  recordPlan,
+  injectedOf,
+  planOutcomeOf,
+  recordAttemptsIn,
+  recordPlanIn,
   redeliver,
   redeliverFailedSince,
   redeliverLimits,
