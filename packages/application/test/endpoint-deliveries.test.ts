@@ -44,96 +44,116 @@ describe('webhook endpoint deliveries (PostgreSQL, in-process timers)', () => {
     return items;
   }
 
-  it('delivers every selected event type once per endpoint, signed, with the transaction as of the event', async () => {
-    const { app } = fixture;
-    const all = await app.webhookEndpoints.create({ url: `${receiver.baseUrl}/all`, description: 'every type' }, admin);
-    const completedOnly = await app.webhookEndpoints.create(
-      { url: `${receiver.baseUrl}/completed`, eventTypes: ['transaction.completed'] },
-      admin,
-    );
+  describe('every selected event type, from every path that appends one (commands, timers, the gateway, settlement, overrides)', () => {
+    let all: Awaited<ReturnType<Fixture['app']['webhookEndpoints']['create']>>;
+    let completedOnly: typeof all;
     const ids: string[] = [];
-    const start = async (overrides: Parameters<typeof input>[0] = {}) => {
-      const { state } = await app.initiate(input(overrides), operator);
-      ids.push(state.transactionId);
-      return state.transactionId;
-    };
-    await start({ amountMinor: 404 }); // initiated, failed, retry_scheduled ... permanently_failed
-    const settled = await start();
-    await app.confirm(settled, operator); // escrow_held, completed
-    await app.runSettlement({ settlementDate: await dayAfter() }); // settled
-    const voided = await start();
-    await app.refund(voided, 'changed my mind', operator); // refunded (the hold voided)
-    const disputed = await start();
-    await app.confirm(disputed, operator);
-    await app.openDispute(disputed, 'not received', operator); // dispute_opened
-    await app.resolveDispute(disputed, 'WON', admin); // dispute_resolved
-    const overridden = await start();
-    await app.override(overridden, 'COMPLETED', 'confirmed by the bank', admin); // overridden
-    const refunded = await start({ simulation: { webhook: { delayMs: 1000 } } });
-    const refundFails = await start({ amountMinor: 777, simulation: { webhook: { delayMs: 1000 } } });
-    await app.clock.advance({ ms: 2000 }); // both completed by the gateway's webhook
-    await app.refund(refunded, 'returned', operator);
-    await app.refund(refundFails, 'returned', operator);
-    await app.clock.advance({ ms: 10 * 60_000 }); // retries run out; the refund outcomes arrive
-
-    const expected = (await Promise.all(ids.map(deliveryEvents))).flat();
-    expect(new Set(expected.map((event) => event.type))).toEqual(new Set(endpointEventTypes));
-    await waitFor(
-      async () => new Set(receiver.on('/all').map((entry) => entry.json.id)),
-      (seen) => expected.every((event) => seen.has(event.eventId)),
-    );
-    const completedEvents = expected.filter((event) => event.type === 'transaction.completed');
-    await waitFor(
-      async () => receiver.on('/completed').length,
-      (count) => count >= completedEvents.length,
-    );
-    await new Promise((resolve) => setTimeout(resolve, 300)); // nothing more arrives
-    const ours = new Set(expected.map((event) => event.eventId));
-    const countOf = (path: string) => {
+    let expected: { eventId: string; version: number; type: string }[] = [];
+    let settled = '';
+    const ours = () => new Set(expected.map((event) => event.eventId));
+    const countsOf = (path: string) => {
       const counts = new Map<string, number>();
-      for (const entry of receiver.on(path)) if (ours.has(entry.json.id)) counts.set(entry.json.id, (counts.get(entry.json.id) ?? 0) + 1);
+      for (const entry of receiver.on(path)) if (ours().has(entry.json.id)) counts.set(entry.json.id, (counts.get(entry.json.id) ?? 0) + 1);
       return counts;
     };
-    expect([...countOf('/all').values()].every((count) => count === 1)).toBe(true);
-    expect(countOf('/all').size).toBe(expected.length);
-    expect([...countOf('/completed').keys()].sort()).toEqual(completedEvents.map((event) => event.eventId).sort());
 
-    for (const entry of receiver.on('/all').filter((item) => ours.has(item.json.id))) {
-      expect(() =>
-        verifyWebhookSignature(all.secret, entry.body, entry.headers['tracktrove-signature'] as string, nowSeconds()),
-      ).not.toThrow();
-      expect(entry.headers['user-agent']).toBe('TrackTrove-Webhooks/1');
-      expect(entry.headers['tracktrove-event-id']).toBe(entry.json.id);
-      expect(entry.headers.traceparent).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
-    }
-    const completedBody = receiver
-      .on('/all')
-      .find((entry) => entry.json.transactionId === settled && entry.json.type === 'transaction.completed')!;
-    expect(completedBody.json).toMatchObject({
-      previousStatus: 'ESCROW',
-      data: { transaction: { id: settled, status: 'COMPLETED', version: 3 } },
+    beforeAll(async () => {
+      const { app } = fixture;
+      all = await app.webhookEndpoints.create({ url: `${receiver.baseUrl}/all`, description: 'every type' }, admin);
+      completedOnly = await app.webhookEndpoints.create(
+        { url: `${receiver.baseUrl}/completed`, eventTypes: ['transaction.completed'] },
+        admin,
+      );
+      const start = async (overrides: Parameters<typeof input>[0] = {}) => {
+        const { state } = await app.initiate(input(overrides), operator);
+        ids.push(state.transactionId);
+        return state.transactionId;
+      };
+      await start({ amountMinor: 404 }); // initiated, failed, retry_scheduled ... permanently_failed (timers)
+      settled = await start();
+      await app.confirm(settled, operator); // escrow_held, completed
+      await app.runSettlement({ settlementDate: await dayAfter() }); // settled
+      const voided = await start();
+      await app.refund(voided, 'changed my mind', operator); // refunded (the hold voided)
+      const disputed = await start();
+      await app.confirm(disputed, operator);
+      await app.openDispute(disputed, 'not received', operator); // dispute_opened
+      await app.resolveDispute(disputed, 'WON', admin); // dispute_resolved
+      const overridden = await start();
+      await app.override(overridden, 'COMPLETED', 'confirmed by the bank', admin); // overridden
+      const refunded = await start({ simulation: { webhook: { delayMs: 1000 } } });
+      const refundFails = await start({ amountMinor: 777, simulation: { webhook: { delayMs: 1000 } } });
+      await app.clock.advance({ ms: 2000 }); // both completed by the gateway's webhook (webhook intake)
+      await app.refund(refunded, 'returned', operator);
+      await app.refund(refundFails, 'returned', operator);
+      await app.clock.advance({ ms: 10 * 60_000 }); // retries run out; the refund outcomes arrive
+
+      expected = (await Promise.all(ids.map(deliveryEvents))).flat();
+      await waitFor(
+        async () => new Set(receiver.on('/all').map((entry) => entry.json.id)),
+        (seen) => expected.every((event) => seen.has(event.eventId)),
+      );
+      const completedCount = expected.filter((event) => event.type === 'transaction.completed').length;
+      await waitFor(
+        async () => countsOf('/completed').size,
+        (count) => count >= completedCount,
+      );
+      await new Promise((resolve) => setTimeout(resolve, 300)); // nothing more arrives
     });
-    expect(completedBody.json.position).toBe(completedBody.json.data.transaction.position);
-    // Every delivery of one transaction is in one trace.
-    const traces = new Set(
-      receiver
-        .on('/all')
-        .filter((entry) => entry.json.transactionId === settled)
-        .map((entry) => String(entry.headers.traceparent).slice(3, 35)),
-    );
-    expect(traces.size).toBe(1);
+    afterAll(async () => {
+      await fixture.app.webhookEndpoints.delete(all.id, admin);
+      await fixture.app.webhookEndpoints.delete(completedOnly.id, admin);
+    });
 
-    const log = await deliveriesOf(all.id);
-    const mine = log.filter((delivery) => ids.includes(delivery.transactionId));
-    expect(mine).toHaveLength(expected.length);
-    expect(mine.every((delivery) => delivery.status === 'delivered' && delivery.attemptCount === 1)).toBe(true);
-    const sample = mine[0]!;
-    expect(sample.attempts[0]).toMatchObject({ attempt: 1, status: 200, responseBody: 'ok', error: null, nextAttemptAt: null });
-    expect(sample.attempts[0]!.request.headers['TrackTrove-Delivery-Id']).toBe(sample.id);
-    expect(sample.attempts[0]!.request.headers.traceparent).toBe(sample.traceparent);
-    expect(await deliveriesOf(completedOnly.id)).toHaveLength(completedEvents.length);
-    await app.webhookEndpoints.delete(all.id, admin);
-    await app.webhookEndpoints.delete(completedOnly.id, admin);
+    it.each(endpointEventTypes)('%s: delivered once to each endpoint that selects it, and to no other', (type) => {
+      const ofType = expected.filter((event) => event.type === type);
+      expect(ofType.length).toBeGreaterThan(0);
+      const toAll = countsOf('/all');
+      const toCompleted = countsOf('/completed');
+      for (const event of ofType) {
+        expect(toAll.get(event.eventId), event.eventId).toBe(1);
+        expect(toCompleted.get(event.eventId), event.eventId).toBe(type === 'transaction.completed' ? 1 : undefined);
+      }
+    });
+
+    it('signed with the shown secret, with the transaction as of the event, its previous status and one trace per transaction', () => {
+      expect(countsOf('/all').size).toBe(expected.length);
+      for (const entry of receiver.on('/all').filter((item) => ours().has(item.json.id))) {
+        expect(() =>
+          verifyWebhookSignature(all.secret, entry.body, entry.headers['tracktrove-signature'] as string, nowSeconds()),
+        ).not.toThrow();
+        expect(entry.headers['user-agent']).toBe('TrackTrove-Webhooks/1');
+        expect(entry.headers['tracktrove-event-id']).toBe(entry.json.id);
+        expect(entry.headers.traceparent).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
+      }
+      const completedBody = receiver
+        .on('/all')
+        .find((entry) => entry.json.transactionId === settled && entry.json.type === 'transaction.completed')!;
+      expect(completedBody.json).toMatchObject({
+        previousStatus: 'ESCROW',
+        data: { transaction: { id: settled, status: 'COMPLETED', version: 3 } },
+      });
+      expect(completedBody.json.position).toBe(completedBody.json.data.transaction.position);
+      const traces = new Set(
+        receiver
+          .on('/all')
+          .filter((entry) => entry.json.transactionId === settled)
+          .map((entry) => String(entry.headers.traceparent).slice(3, 35)),
+      );
+      expect(traces.size).toBe(1);
+    });
+
+    it('records each delivery with its attempt', async () => {
+      const log = await deliveriesOf(all.id);
+      const mine = log.filter((delivery) => ids.includes(delivery.transactionId));
+      expect(mine).toHaveLength(expected.length);
+      expect(mine.every((delivery) => delivery.status === 'delivered' && delivery.attemptCount === 1)).toBe(true);
+      const sample = mine[0]!;
+      expect(sample.attempts[0]).toMatchObject({ attempt: 1, status: 200, responseBody: 'ok', error: null, nextAttemptAt: null });
+      expect(sample.attempts[0]!.request.headers['TrackTrove-Delivery-Id']).toBe(sample.id);
+      expect(sample.attempts[0]!.request.headers.traceparent).toBe(sample.traceparent);
+      expect(sample.attempts[0]!.request.body).toBe(receiver.on('/all').find((entry) => entry.json.id === sample.eventId)!.body);
+    });
   });
 
   it('injects drops, duplicates, delays and reorders as seeded, records them, and the receiver sees exactly those', async () => {
