@@ -64,7 +64,13 @@ export const benchmark: Benchmark = {
       database,
       store,
       webhookSecret: 'bench-webhook-secret-0123456789',
-      defaults: { escrowTtlMs: 3_600_000, maxRetries: 3, retryBaseDelayMs: 1000, retryMaxDelayMs: 60_000, amountLimits: { minMinor: 100, maxMinor: 50_000 } },
+      defaults: {
+        escrowTtlMs: 3_600_000,
+        maxRetries: 3,
+        retryBaseDelayMs: 1000,
+        retryMaxDelayMs: 60_000,
+        amountLimits: { minMinor: 100, maxMinor: 50_000 },
+      },
       timers: { dailySettlement: false },
     });
     try {

@@ -1,47 +1,22 @@
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { LogWaker } from '@tracktrove/event-store';
-import {
-  attemptLimits,
-  buildDeliveryRequest,
-  checkEndpointUrl,
-  createAttemptAgents,
-  eventIdOf,
-  planFaults,
-  sendAttempt,
-  type AttemptResult,
-  type FaultPlan,
-  type DeliveryRequest,
-} from '@tracktrove/webhooks';
-import { createGroupCommit, type BatchOutcome } from '@tracktrove/common';
-import {
-  claimDueDeliveries,
-  injectedOf,
-  planOutcomeOf,
-  recordAttemptsIn,
-  recordPlanIn,
-  releaseLease,
-  type AttemptRecord,
-  type ClaimedDelivery,
-} from './delivery-queue.ts';
-import { deliveryTraceparent, type DeliveryRow } from './delivery-view.ts';
+import { attemptLimits, createAttemptAgents } from '@tracktrove/webhooks';
+import { attemptDelivery, type AttemptContext, type DescribedEvent } from './attempt-delivery.ts';
+import { claimDueDeliveries, releaseLease, type ClaimedDelivery } from './delivery-queue.ts';
+import type { DeliveryRow } from './delivery-view.ts';
+import { createDeliveryWriter } from './delivery-writer.ts';
+
+export type { DescribedEvent } from './attempt-delivery.ts';
 
 export const dispatcherLimits = {
   /** Attempts running at once in one process (each holds one connection to the receiver). */
   maxInFlight: 32,
-  /** Records written in one transaction (attempts finishing together share one commit). */
-  maxRecordBatch: 64,
   /** How often due deliveries are looked for when nothing woke the dispatcher (sandbox retries, delays). */
   pollIntervalMs: 200,
   /** A lease outlives the longest attempt (timeout plus a slow body) by this much. */
-  leaseMarginMs: 2000,
+  leaseMarginMs: 5000,
 } as const;
-
-/** What a delivery's event looks like to its receiver: the body (built once) and the seed its faults are drawn with. */
-export interface DescribedEvent {
-  readonly body: string;
-  readonly seed: number | string;
-}
 
 export interface DispatcherOptions {
   readonly db: Kysely<any>;
@@ -61,22 +36,17 @@ export interface DispatcherOptions {
   readonly logger?: Logger;
 }
 
-/** A write the dispatcher makes: a delivery's plan, or an attempt's record. */
-type Write =
-  | { readonly kind: 'plan'; readonly delivery: DeliveryRow; readonly plan: FaultPlan; readonly body: string }
-  | { readonly kind: 'attempt'; readonly record: AttemptRecord };
-
 export interface Dispatcher {
   /** Look for due deliveries now (a clock advance, a redelivery). */
   wake(): void;
   stop(): Promise<void>;
-  status(): { readonly inFlight: number; readonly attempts: number };
+  status(): { readonly inFlight: number; readonly sent: number };
 }
 
 /**
  * Sends endpoint deliveries as they come due: claims due rows (at most maxInFlight attempts at
- * once), decides each one's faults the first time it is due, attempts it and records the attempt.
- * Wakes on appends and on wake(), and polls for deliveries the sandbox clock made due.
+ * once) and attempts each (attempt-delivery.ts). Wakes on appends, on wake() and when an attempt
+ * ends, and polls for deliveries the sandbox clock made due.
  */
 export function startDispatcher(options: DispatcherOptions): Dispatcher {
   const timeoutMs = options.timeoutMs ?? attemptLimits.defaultTimeoutMs;
@@ -85,15 +55,42 @@ export function startDispatcher(options: DispatcherOptions): Dispatcher {
   const pollIntervalMs = options.pollIntervalMs ?? dispatcherLimits.pollIntervalMs;
   const leaseMs = options.leaseMs ?? timeoutMs + slowMs + dispatcherLimits.leaseMarginMs;
   const inFlight = new Set<Promise<void>>();
-  const agents = createAttemptAgents(maxInFlight);
+  /** Deliveries this process is attempting: claimed again (its lease ran out meanwhile), one only has its lease renewed. */
+  const attempting = new Set<string>();
   const abort = new AbortController();
-  let attempts = 0;
+  const agents = createAttemptAgents(maxInFlight);
+  let sent = 0;
   let wakeLocal: (() => void) | null = null;
   let wokenMeanwhile = false;
 
   const wake = () => {
     wokenMeanwhile = true;
     wakeLocal?.();
+  };
+
+  const context: AttemptContext = {
+    writer: createDeliveryWriter(options.db, maxInFlight * 4),
+    now: options.now,
+    describeEvent: options.describeEvent,
+    allowedHosts: options.allowedHosts,
+    timeoutMs,
+    slowMs,
+    agents,
+    wake,
+    stopping: () => abort.signal.aborted,
+    releaseLease: (deliveryId) => releaseLease(options.db, deliveryId),
+  };
+
+  const handle = async (claimed: ClaimedDelivery) => {
+    try {
+      if ((await attemptDelivery(claimed, context)) === 'sent') sent += 1;
+    } catch (error) {
+      // Not recorded: its lease runs out and it is attempted again (at least once).
+      options.logger?.warn(
+        { err: error, deliveryId: claimed.delivery.delivery_id },
+        'endpoint delivery not recorded; it is attempted again',
+      );
+    }
   };
 
   const waitForWork = async (seenNotifications: number | undefined) => {
@@ -104,146 +101,11 @@ export function startDispatcher(options: DispatcherOptions): Dispatcher {
     wakeLocal = stopWaiting;
     try {
       if (options.waker) await options.waker.wait(pollIntervalMs, local.signal, seenNotifications);
-      else
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, pollIntervalMs);
-          local.signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
-        });
+      else await sleepUnlessAborted(pollIntervalMs, local.signal);
     } finally {
       wakeLocal = null;
       abort.signal.removeEventListener('abort', stopWaiting);
     }
-  };
-
-  const handle = async (claimed: ClaimedDelivery) => {
-    try {
-      await attemptOne(claimed);
-    } catch (error) {
-      // Not recorded: its lease runs out and it is attempted again (at least once).
-      options.logger?.warn(
-        { err: error, deliveryId: claimed.delivery.delivery_id },
-        'endpoint delivery not recorded; it is attempted again',
-      );
-    }
-  };
-
-  /**
-   * Writes of several deliveries in one transaction: their plans (rare: a drop, a delay, a
-   * duplicate) one by one, then every attempt in one statement. One by one when that fails.
-   */
-  const writeTogether = async (writes: readonly Write[]): Promise<BatchOutcome<unknown>[]> => {
-    const inOne = async (trx: Kysely<any>, batch: readonly Write[]) => {
-      const results: unknown[] = new Array(batch.length);
-      const attemptIndexes: number[] = [];
-      for (const [index, item] of batch.entries()) {
-        if (item.kind === 'plan') results[index] = await recordPlanIn(trx, item.delivery, item.plan, item.body);
-        else attemptIndexes.push(index);
-      }
-      const recorded = await recordAttemptsIn(
-        trx,
-        attemptIndexes.map((index) => (batch[index] as Extract<Write, { kind: 'attempt' }>).record),
-      );
-      attemptIndexes.forEach((index, position) => (results[index] = recorded[position]));
-      return results;
-    };
-    try {
-      const values = await options.db.transaction().execute((trx) => inOne(trx, writes));
-      return values.map((value) => ({ ok: true as const, value }));
-    } catch {
-      const outcomes: BatchOutcome<unknown>[] = [];
-      for (const item of writes) {
-        try {
-          const [value] = await options.db.transaction().execute((trx) => inOne(trx, [item]));
-          outcomes.push({ ok: true, value });
-        } catch (error) {
-          outcomes.push({ ok: false, error });
-        }
-      }
-      return outcomes;
-    }
-  };
-  const write = createGroupCommit<Write, unknown>(
-    { maxBatch: dispatcherLimits.maxRecordBatch, maxInFlight: 2, maxQueued: maxInFlight * 4 },
-    writeTogether,
-  );
-  const record = (attempt: AttemptRecord) => write({ kind: 'attempt', record: attempt });
-
-  const attemptOne = async ({ delivery, endpoint }: ClaimedDelivery) => {
-    const deliveryId = delivery.delivery_id;
-    let planned: AttemptRecord['planned'];
-    const refuse = async (error: string) => {
-      await record({
-        deliveryId,
-        at: await options.now(),
-        request: { headers: {}, body: delivery.body ?? planned?.body ?? '' },
-        status: null,
-        responseBody: '',
-        latencyMs: 0,
-        error,
-        delivered: false,
-        retryable: false,
-        planned,
-      });
-    };
-    if (!endpoint) return refuse('the endpoint no longer exists');
-    let body = delivery.body;
-    let slow = delivery.injected?.slow ?? false;
-    if (delivery.injected === null || body === null) {
-      // Its first time due: its faults are decided now. The common case (no drop, no delay, no
-      // duplicate) is recorded with the attempt; the others are written before anything is sent.
-      const described = await options.describeEvent(delivery);
-      const plan = planFaults(
-        {
-          seed: described.seed,
-          transactionId: delivery.transaction_id,
-          endpointId: delivery.endpoint_id,
-          eventKey: Number(delivery.stream_version),
-        },
-        endpoint.failures,
-      );
-      body = described.body;
-      slow = plan.slow;
-      if (planOutcomeOf(plan) !== 'attempt_now' || plan.duplicate) {
-        const written = (await write({ kind: 'plan', delivery, plan, body: described.body })) as Awaited<ReturnType<typeof recordPlanIn>>;
-        if (written.duplicateId !== null || written.outcome === 'delayed') wake();
-        if (written.outcome !== 'attempt_now') return;
-      } else {
-        planned = { injected: injectedOf(plan), body: described.body };
-      }
-    }
-    if (endpoint.deleted_at !== null) return refuse('the endpoint was deleted');
-    if (!endpoint.enabled) return refuse('the endpoint is disabled');
-    const verdict = checkEndpointUrl(endpoint.url, options.allowedHosts);
-    if (!verdict.ok) return refuse(`not sent: ${verdict.reason}`);
-    const request: DeliveryRequest = buildDeliveryRequest({
-      secret: endpoint.secret,
-      body,
-      deliveryId,
-      eventId: eventIdOf(delivery.event_id),
-      traceparent: deliveryTraceparent(delivery),
-      unixSeconds: Math.floor(Date.now() / 1000),
-    });
-    if (abort.signal.aborted) return releaseLease(options.db, deliveryId);
-    const result: AttemptResult = await sendAttempt({
-      url: endpoint.url,
-      ...request,
-      timeoutMs,
-      agents,
-      ...(slow && delivery.attempts === 0 ? { slowMs } : {}),
-    });
-    attempts += 1;
-    await record({
-      deliveryId,
-      at: await options.now(),
-      request,
-      status: result.status,
-      responseBody: result.responseBody,
-      latencyMs: result.latencyMs,
-      error: result.error,
-      delivered: result.delivered,
-      retryable: true,
-      planned,
-    });
   };
 
   const loop = async () => {
@@ -260,7 +122,11 @@ export function startDispatcher(options: DispatcherOptions): Dispatcher {
         }
       }
       for (const entry of claimed) {
+        const deliveryId = entry.delivery.delivery_id;
+        if (attempting.has(deliveryId)) continue;
+        attempting.add(deliveryId);
         const running: Promise<void> = handle(entry).finally(() => {
+          attempting.delete(deliveryId);
           inFlight.delete(running);
           wake();
         });
@@ -280,6 +146,20 @@ export function startDispatcher(options: DispatcherOptions): Dispatcher {
       await Promise.allSettled([...inFlight]);
       agents.destroy();
     },
-    status: () => ({ inFlight: inFlight.size, attempts }),
+    status: () => ({ inFlight: inFlight.size, sent }),
   };
+}
+
+function sleepUnlessAborted(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(timer);
+        resolve();
+      },
+      { once: true },
+    );
+  });
 }
