@@ -12,6 +12,7 @@ import { ledgerRoutes } from './routes/ledger.ts';
 import { transactionCommandRoutes } from './routes/transaction-commands.ts';
 import { transactionReadRoutes } from './routes/transaction-reads.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
+import { webhookEndpointRoutes } from './routes/webhook-endpoints.ts';
 import { replicaReads } from './http/read-routing.ts';
 import { openReadReplicas, replicaReadiness } from './read-replicas.ts';
 import { seedCompatRoutes } from './seed-compat/seed-routes.ts';
@@ -64,6 +65,7 @@ export function trackTroveModule(handle: TrackTroveModuleHandle = {}): Module {
           transactionCommandRoutes(trackTrove),
           ledgerRoutes(runtime, queries, reads),
           webhookRoutes(trackTrove),
+          webhookEndpointRoutes(trackTrove),
           adminRoutes(trackTrove),
           adminProjectionRoutes(runtime, queries, {
             checkTransactions: (states) => settlementCandidateViolations(store.database.db, states),

@@ -1,4 +1,5 @@
 import { commandMigrations } from '@tracktrove/commands';
+import { endpointMigrations } from '@tracktrove/endpoints';
 import { projectionMigrations } from '@tracktrove/projections';
 import { simulatorMigrations } from '@tracktrove/simulator';
 import { timerMigrations } from '@tracktrove/timers';
@@ -13,4 +14,5 @@ export const trackTroveMigrations = {
   ...settlementMigrations,
   ...simulatorMigrations,
   ...applicationMigrations,
+  ...endpointMigrations,
 };

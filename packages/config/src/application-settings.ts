@@ -5,6 +5,8 @@ export interface ApplicationSettings {
   readonly redisUrl: string | undefined;
   readonly redisSentinel: Config['redisSentinel'];
   readonly idempotency: Config['idempotency'];
+  /** Where webhook endpoints may point, and how long one attempt may take. */
+  readonly endpoints: Config['webhookEndpoints'];
   readonly defaults: {
     readonly escrowTtlMs: number;
     readonly maxRetries: number;
@@ -20,6 +22,7 @@ export function applicationSettings(config: Config): ApplicationSettings {
     redisUrl: config.redisUrl,
     redisSentinel: config.redisSentinel,
     idempotency: config.idempotency,
+    endpoints: config.webhookEndpoints,
     defaults: {
       escrowTtlMs: config.escrowTtlMs,
       maxRetries: config.maxRetries,
