@@ -13,6 +13,7 @@ import {
 } from '@tracktrove/projections';
 import type { AppContext } from '../app-context.ts';
 import { requireRole } from '../http/auth.ts';
+import { traceparentOf } from '../http/command-headers.ts';
 import { UuidSchema } from '../schemas/common.ts';
 import { parseMoney } from '../schemas/initiate.ts';
 import { initiateOfSeed, SeedCompatInitiateBodySchema } from './seed-initiate.ts';
@@ -73,7 +74,7 @@ export function seedCompatRoutes(runtime: ProjectionRuntime, trackTrove: TrackTr
       const [transaction] = await inSeedShape([transactionViewOf(result.state, position)]);
       return reply.status(status).send(transaction);
     };
-    const commandOptions = (request: FastifyRequest) => ({ correlationId: request.id });
+    const commandOptions = (request: FastifyRequest) => ({ correlationId: request.id, traceparent: traceparentOf(request) });
 
     app.get(
       '/api/transactions',

@@ -65,6 +65,8 @@ export interface EventMetadata {
   dtoBefore?: JsonValue;
   dtoAfter?: JsonValue;
   error?: { message: string; stack?: string | null } | null;
+  /** The step's W3C traceparent: the transaction's trace, with the step's span. */
+  traceparent?: string;
   [key: string]: unknown;
 }
 type EventResponse = ItemOf<ResponseOf<'/api/transactions/{id}/events', 'get'>>;

@@ -11,6 +11,7 @@ import { Timeline } from './timeline.tsx';
 import { buildTimeline } from './timeline-steps.ts';
 import { TransactionActions } from './transaction-actions.tsx';
 import { TransactionHeader } from './transaction-header.tsx';
+import { traceIdOfEvents } from './trace-id.ts';
 import { useReplay } from './use-replay.ts';
 import { WebhookDeliveries } from './webhook-deliveries.tsx';
 
@@ -60,7 +61,7 @@ export function TransactionDetailScreen({ id }: { id: string }) {
       <a href="#/transactions" className="back-link">
         ← transactions
       </a>
-      <TransactionHeader transaction={transaction.data} />
+      <TransactionHeader transaction={transaction.data} traceId={events.data ? traceIdOfEvents(id, events.data) : null} />
       <ProblemNotice problem={firstProblem} />
       <TransactionActions transaction={transaction.data} events={events.data ?? []} onChanged={reloadAt} />
       <section className="panel">
