@@ -1,7 +1,6 @@
 import type { SimulationSettings, TransactionState } from '@tracktrove/domain';
-import { uuidV5 } from '@tracktrove/common';
+import { seededRandom, uuidV5 } from '@tracktrove/common';
 import { magicEffectOf } from './magic-amounts.ts';
-import { seededRandom } from './prng.ts';
 
 export type AuthorizationDecision =
   | {

@@ -12,7 +12,7 @@ export { authorize, gatewayLimits, type AuthorizationDecision } from './gateway.
 export { magicAmounts, magicEffectOf, type MagicEffect } from './magic-amounts.ts';
 export { simulatorMigrations } from './migrations.ts';
 export { loadOrCreateWebhookSecret } from './webhook-secret.ts';
-export { seededRandom } from './prng.ts';
+export { seededRandom } from '@tracktrove/common';
 export {
   receiveVerifiedWebhooks,
   verifyGatewayWebhook,
@@ -51,4 +51,4 @@ export {
   verifyWebhookSignature,
   WebhookSignatureError,
   type SignatureProblem,
-} from './webhook-signature.ts';
+} from '@tracktrove/webhooks';

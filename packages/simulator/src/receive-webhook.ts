@@ -2,7 +2,7 @@ import { sql, type Kysely, type Transaction } from 'kysely';
 import { ValidationError } from '@tracktrove/domain';
 import { transact } from '@tracktrove/commands';
 import { WebhookBodySchema, webhookLimits, type WebhookBody } from './webhook-body.ts';
-import { verifyWebhookSignature } from './webhook-signature.ts';
+import { verifyWebhookSignature } from '@tracktrove/webhooks';
 
 export type ReceiveOutcome = 'processed' | 'ignored' | 'duplicate';
 

@@ -6,7 +6,7 @@ import { scheduleTimer, type NewTimer, type Timer } from '@tracktrove/timers';
 import { backoffDelayMs, runBounded } from '@tracktrove/common';
 import { NotFoundError } from './errors.ts';
 import type { WebhookBody, WebhookType } from './webhook-body.ts';
-import { signatureHeaderName, signWebhook } from './webhook-signature.ts';
+import { signatureHeaderName, signWebhook } from '@tracktrove/webhooks';
 
 export const webhookStreamPrefix = 'webhook-';
 export const webhookTimerKind = 'webhook_delivery';
