@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseAllowedHosts } from '@tracktrove/webhooks';
 
 const commaList = z.string().transform((value) =>
   value
@@ -31,6 +32,10 @@ const EnvironmentSchema = z.object({
     .regex(/^[\w.-]{1,64}$/)
     .default('tracktrove'),
   WEBHOOK_SECRET: z.string().min(16).optional(),
+  /** Hosts besides loopback that webhook endpoints may name (docs/webhooks.md). */
+  WEBHOOK_ALLOWED_HOSTS: z.string().max(4000).default(''),
+  /** One endpoint delivery attempt's timeout, 100 ms to 30 s. */
+  WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(30_000).default(10_000),
   CORS_ORIGINS: commaList.default(['http://localhost:5173']),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   TRACKTROVE_ADMIN_TOKEN: optionalSecret,
@@ -85,6 +90,8 @@ export type Config = Readonly<{
   redisSentinel: { sentinels: readonly { host: string; port: number }[]; masterName: string } | undefined;
   /** Unset: a random secret made for the database and kept in it (loadOrCreateWebhookSecret). */
   webhookSecret: string | undefined;
+  /** WEBHOOK_ALLOWED_HOSTS and WEBHOOK_TIMEOUT_MS: where endpoint deliveries may go, and how long an attempt may take. */
+  webhookEndpoints: { allowedHosts: readonly string[]; timeoutMs: number };
   corsOrigins: readonly string[];
   logLevel: z.infer<typeof EnvironmentSchema>['LOG_LEVEL'];
   tokens: { admin: string | undefined; operator: string | undefined; viewer: string | undefined };
@@ -151,6 +158,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env, overrid
         }
       : undefined,
     webhookSecret: env.WEBHOOK_SECRET,
+    webhookEndpoints: { allowedHosts: parseAllowedHosts(env.WEBHOOK_ALLOWED_HOSTS), timeoutMs: env.WEBHOOK_TIMEOUT_MS },
     corsOrigins: env.CORS_ORIGINS,
     logLevel: env.LOG_LEVEL,
     tokens: { admin: env.TRACKTROVE_ADMIN_TOKEN, operator: env.TRACKTROVE_OPERATOR_TOKEN, viewer: env.TRACKTROVE_VIEWER_TOKEN },

@@ -11,6 +11,8 @@ import { ledgerRoutes } from './routes/ledger.ts';
 import { transactionCommandRoutes } from './routes/transaction-commands.ts';
 import { transactionReadRoutes } from './routes/transaction-reads.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
+import { webhookEndpointRoutes } from './routes/webhook-endpoints.ts';
+import { endpointMigrations } from '@tracktrove/endpoints';
 import { replicaReads } from './http/read-routing.ts';
 import { openReadReplicas, replicaReadiness } from './read-replicas.ts';
 import { seedCompatRoutes } from './seed-compat/seed-routes.ts';
@@ -28,7 +30,14 @@ export interface TrackTroveModuleHandle {
 export function trackTroveModule(handle: TrackTroveModuleHandle = {}): Module {
   let app: FastifyInstance | undefined;
   return {
-    migrations: { ...commandMigrations, ...projectionMigrations, ...timerMigrations, ...simulatorMigrations, ...applicationMigrations },
+    migrations: {
+      ...commandMigrations,
+      ...projectionMigrations,
+      ...timerMigrations,
+      ...simulatorMigrations,
+      ...applicationMigrations,
+      ...endpointMigrations,
+    },
     upcast: upcastTransactionEvent,
     async start({ config, logger, database, store }) {
       const trackTrove = createTrackTrove({
@@ -38,6 +47,7 @@ export function trackTroveModule(handle: TrackTroveModuleHandle = {}): Module {
         redisSentinel: config.redisSentinel,
         webhookSecret: config.webhookSecret ?? (await loadOrCreateWebhookSecret(database.db)),
         idempotency: config.idempotency,
+        endpoints: config.webhookEndpoints,
         webhookUrl: '/api/webhooks/gateway',
         webhookTransport: async (request) => {
           if (!app) return { status: 503, body: 'the API is not ready' };
@@ -72,6 +82,7 @@ export function trackTroveModule(handle: TrackTroveModuleHandle = {}): Module {
           transactionCommandRoutes(trackTrove),
           ledgerRoutes(runtime, reads),
           webhookRoutes(trackTrove),
+          webhookEndpointRoutes(trackTrove),
           adminRoutes(trackTrove),
           adminProjectionRoutes(runtime, { checkTransactions: (states) => settlementCandidateViolations(store.database.db, states) }),
         ],

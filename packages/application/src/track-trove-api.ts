@@ -21,6 +21,7 @@ import type {
   ReceiveResult,
   WebhookTransport,
 } from '@tracktrove/simulator';
+import type { EndpointDeliveriesApi, WebhookEndpointsApi } from './webhook-endpoints.ts';
 import type {
   AdvanceResult,
   CandidateSync,
@@ -82,6 +83,19 @@ export interface TrackTroveOptions {
     /** Run T+1 settlement when the sandbox date changes (default true). */
     readonly dailySettlement?: boolean;
     readonly redisKeyPrefix?: string;
+  };
+  /** Deliveries to developers' webhook endpoints (docs/webhooks.md). */
+  readonly endpoints?: {
+    /** Hosts besides loopback a URL may name (WEBHOOK_ALLOWED_HOSTS). */
+    readonly allowedHosts?: readonly string[];
+    /** One attempt's timeout (default 10 s, at most 30 s). */
+    readonly timeoutMs?: number;
+    /** The pause before a slow delivery's body (default 2 s). */
+    readonly slowMs?: number;
+    /** How long a claimed delivery is held before another process may attempt it (default: timeout + slow pause + 5 s). */
+    readonly leaseMs?: number;
+    /** Attempt deliveries in this process (default true). */
+    readonly dispatch?: boolean;
   };
 }
 
@@ -151,6 +165,10 @@ export interface TrackTrove {
   /** The delivery log, a page at a time (pass the previous page's nextCursor as `cursor`). */
   listDeliveries(options?: ListDeliveriesOptions): Promise<Page<DeliveryView>>;
   redeliver(deliveryId: string): Promise<DeliveryAttemptView>;
+  /** A developer's webhook endpoints (operator reads, admin changes). */
+  readonly webhookEndpoints: WebhookEndpointsApi;
+  /** Deliveries to those endpoints, each with its attempts. */
+  readonly endpointDeliveries: EndpointDeliveriesApi;
   /** Read models this package adds to the projection runtime (none: its logs are tables written with the events). */
   readonly projections: readonly never[];
 }

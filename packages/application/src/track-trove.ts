@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
+import { endpointMigrations, startDispatcher, type Dispatcher } from '@tracktrove/endpoints';
 import { startIdempotencyExpiry, type IdempotencyExpiry } from '@tracktrove/commands';
 import {
   defaultFailureSettings,
@@ -27,6 +28,8 @@ import { applyEffectsAfterCommit } from './apply-effects.ts';
 import { advanceClock } from './clock-advance.ts';
 import { createCommandBus } from './command-bus.ts';
 import { applicationMigrations, type Effects } from './command-effects.ts';
+import { endpointEventDescriber } from './endpoint-event-body.ts';
+import { webhookEndpoints } from './webhook-endpoints.ts';
 import { dailySettlement } from './daily-settlement.ts';
 import { confirmManually } from './manual-confirmation.ts';
 import { readinessOf } from './readiness.ts';
@@ -113,9 +116,15 @@ export function createTrackTrove(options: TrackTroveOptions): TrackTrove {
   }
 
   let idempotencyExpiry: IdempotencyExpiry | undefined;
+  let dispatcher: Dispatcher | undefined;
+  const endpointOptions = options.endpoints ?? {};
+  const endpoints = webhookEndpoints(context, {
+    allowedHosts: endpointOptions.allowedHosts ?? [],
+    wake: () => dispatcher?.wake(),
+  });
 
   return {
-    migrations: { ...timerMigrations, ...simulatorMigrations, ...applicationMigrations },
+    migrations: { ...timerMigrations, ...simulatorMigrations, ...applicationMigrations, ...endpointMigrations },
     projections: [],
     async start() {
       context.settings.failures = await readFailureSettings(db);
@@ -127,8 +136,22 @@ export function createTrackTrove(options: TrackTroveOptions): TrackTrove {
         intervalMs: options.idempotency?.expiryIntervalMs,
         onError: (error) => logger?.warn({ err: error }, 'idempotency keys not expired this time; the next run tries again'),
       });
+      if (endpointOptions.dispatch !== false)
+        dispatcher ??= startDispatcher({
+          db,
+          now: () => clock.nowRecent(100),
+          describeEvent: endpointEventDescriber(options.store, () => context.settings.failures),
+          allowedHosts: endpointOptions.allowedHosts ?? [],
+          waker: options.store.waker,
+          timeoutMs: endpointOptions.timeoutMs,
+          slowMs: endpointOptions.slowMs,
+          leaseMs: endpointOptions.leaseMs,
+          logger: logger?.child({ component: 'endpoint-deliveries' }),
+        });
     },
     async stop() {
+      await dispatcher?.stop();
+      dispatcher = undefined;
       await idempotencyExpiry?.stop();
       idempotencyExpiry = undefined;
       await redis?.stop();
@@ -153,8 +176,12 @@ export function createTrackTrove(options: TrackTroveOptions): TrackTrove {
     clock: {
       now: () => clock.now(),
       nowCached: () => clock.nowCached(),
-      advance: (advance, actor = system('clock'), correlationId = randomUUID()) =>
-        advanceClock(database, timerService, advance, { actor, correlationId }),
+      async advance(advance, actor = system('clock'), correlationId = randomUUID()) {
+        const advanced = await advanceClock(database, timerService, advance, { actor, correlationId });
+        // Deliveries the new time made due (retries, injected delays) go now, not at the next poll.
+        dispatcher?.wake();
+        return advanced;
+      },
     },
     failures: {
       get: () => readFailureSettings(db),
@@ -166,5 +193,6 @@ export function createTrackTrove(options: TrackTroveOptions): TrackTrove {
     receiveWebhook,
     listDeliveries: (filter) => listDeliveries(db, filter),
     redeliver: (deliveryId) => deliverWebhook(db, deliveryId, { ...deliverOptions, manual: true }),
+    ...endpoints,
   };
 }

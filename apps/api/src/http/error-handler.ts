@@ -32,6 +32,7 @@ const byCode: Record<string, { status: number; code: ProblemCode }> = {
   wrong_expected_version: { status: 409, code: 'conflict' },
   concurrency_conflict: { status: 409, code: 'conflict' },
   rebuild_in_progress: { status: 409, code: 'conflict' },
+  endpoint_limit_reached: { status: 409, code: 'conflict' },
 };
 
 /**
