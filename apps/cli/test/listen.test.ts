@@ -172,6 +172,11 @@ describe('tracktrove listen --forward-to', () => {
       expect(request.headers.traceparent).toMatch(new RegExp(`^00-${confirmed.id.replaceAll('-', '')}-[0-9a-f]{16}-01$`));
     }
     expect(listener.stdout.text).toMatch(/transaction\.completed {2}evt_\S+ {2}200 after \d+ ms \(attempt 1\/8\)/);
+    // The event's own id, as the server's endpoint deliveries name it.
+    const events = (await (await fetch(`${baseUrl}/api/transactions/${confirmed.id}/events`)).json()) as { items: Json[] };
+    expect(requests.map((request) => request.json.id)).toEqual(
+      events.items.filter((event) => event.version >= 2).map((event) => `evt_${event.eventId}`),
+    );
   });
 
   it('resumes with --from where it stopped: no event missed, none sent twice', async () => {

@@ -3,6 +3,8 @@ import { decodePosition, type RecordedEvent } from '@tracktrove/event-store';
 
 /** An event object as the stream sends it (api.md). */
 interface EventView {
+  /** Absent from servers before it was added to the event object. */
+  readonly eventId?: string;
   readonly position: string;
   readonly streamId: string;
   readonly version: number;
@@ -81,7 +83,12 @@ export function followStream(options: {
       if (message.kind === 'event' && message.event) {
         const view = message.event;
         from = view.position;
-        options.onEvent({ ...view, logPosition: decodePosition(view.position), eventId: '', recordedAt: new Date(view.recordedAt) });
+        options.onEvent({
+          ...view,
+          logPosition: decodePosition(view.position),
+          eventId: view.eventId ?? '',
+          recordedAt: new Date(view.recordedAt),
+        });
       } else if (message.kind === 'caught-up' && typeof message.position === 'string') {
         from = message.position;
         options.onCaughtUp(message.position);

@@ -147,7 +147,8 @@ export function createForwarder(options: ForwardOptions) {
       const type = endpointEventTypeOf(event.type);
       if (type === null || !endpointWants(options.events, type)) return true;
       const eventKey = `${event.streamId}|${event.version}`;
-      const eventId = eventIdOf(uuidV5(`event|${eventKey}`));
+      // The server's deliveries of the event have the same id (a server without eventId in its event objects: one derived from the event).
+      const eventId = eventIdOf(event.eventId || uuidV5(`event|${eventKey}`));
       const plan = planFaults(
         { seed: options.seed, transactionId: step.transactionId, endpointId: listenerKey, eventKey: event.version },
         options.failures,

@@ -636,6 +636,240 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/endpoint-deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Deliveries to the endpoints, newest first, each with its attempts */
+        get: {
+            parameters: {
+                query?: {
+                    cursor?: string;
+                    endpointId?: string;
+                    limit?: number;
+                    since?: string;
+                    status?: "scheduled" | "retrying" | "delivered" | "failed" | "dropped";
+                    transactionId?: string;
+                    until?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                attemptCount: number;
+                                attempts: {
+                                    at: string;
+                                    attempt: number;
+                                    error: string | null;
+                                    latencyMs: number;
+                                    nextAttemptAt: string | null;
+                                    request: {
+                                        body: string;
+                                        headers: {
+                                            [key: string]: string;
+                                        };
+                                    };
+                                    /** @description the first 4 KiB of the answer */
+                                    responseBody: string;
+                                    status: number | null;
+                                }[];
+                                createdAt: string;
+                                endpointId: string;
+                                eventId: string;
+                                eventPosition: string;
+                                id: string;
+                                injected: {
+                                    delayMs: number;
+                                    dropped: boolean;
+                                    duplicateOf: string | null;
+                                    reordered: boolean;
+                                    slow: boolean;
+                                };
+                                nextAttemptAt: string | null;
+                                /** @enum {string} */
+                                status: "scheduled" | "retrying" | "delivered" | "failed" | "dropped";
+                                traceparent: string;
+                                transactionId: string;
+                                /** @enum {string} */
+                                type: "transaction.initiated" | "transaction.escrow_held" | "transaction.completed" | "transaction.failed" | "transaction.retry_scheduled" | "transaction.permanently_failed" | "transaction.refunded" | "transaction.refund_failed" | "transaction.settled" | "transaction.dispute_opened" | "transaction.dispute_resolved" | "transaction.overridden";
+                            }[];
+                            nextCursor: string | null;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/endpoint-deliveries/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One delivery with its attempts */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            attemptCount: number;
+                            attempts: {
+                                at: string;
+                                attempt: number;
+                                error: string | null;
+                                latencyMs: number;
+                                nextAttemptAt: string | null;
+                                request: {
+                                    body: string;
+                                    headers: {
+                                        [key: string]: string;
+                                    };
+                                };
+                                /** @description the first 4 KiB of the answer */
+                                responseBody: string;
+                                status: number | null;
+                            }[];
+                            createdAt: string;
+                            endpointId: string;
+                            eventId: string;
+                            eventPosition: string;
+                            id: string;
+                            injected: {
+                                delayMs: number;
+                                dropped: boolean;
+                                duplicateOf: string | null;
+                                reordered: boolean;
+                                slow: boolean;
+                            };
+                            nextAttemptAt: string | null;
+                            /** @enum {string} */
+                            status: "scheduled" | "retrying" | "delivered" | "failed" | "dropped";
+                            traceparent: string;
+                            transactionId: string;
+                            /** @enum {string} */
+                            type: "transaction.initiated" | "transaction.escrow_held" | "transaction.completed" | "transaction.failed" | "transaction.retry_scheduled" | "transaction.permanently_failed" | "transaction.refunded" | "transaction.refund_failed" | "transaction.settled" | "transaction.dispute_opened" | "transaction.dispute_resolved" | "transaction.overridden";
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/endpoint-deliveries/{id}/redeliver": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** One more attempt of a delivery, now (it runs after the answer) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            attemptCount: number;
+                            attempts: {
+                                at: string;
+                                attempt: number;
+                                error: string | null;
+                                latencyMs: number;
+                                nextAttemptAt: string | null;
+                                request: {
+                                    body: string;
+                                    headers: {
+                                        [key: string]: string;
+                                    };
+                                };
+                                /** @description the first 4 KiB of the answer */
+                                responseBody: string;
+                                status: number | null;
+                            }[];
+                            createdAt: string;
+                            endpointId: string;
+                            eventId: string;
+                            eventPosition: string;
+                            id: string;
+                            injected: {
+                                delayMs: number;
+                                dropped: boolean;
+                                duplicateOf: string | null;
+                                reordered: boolean;
+                                slow: boolean;
+                            };
+                            nextAttemptAt: string | null;
+                            /** @enum {string} */
+                            status: "scheduled" | "retrying" | "delivered" | "failed" | "dropped";
+                            traceparent: string;
+                            transactionId: string;
+                            /** @enum {string} */
+                            type: "transaction.initiated" | "transaction.escrow_held" | "transaction.completed" | "transaction.failed" | "transaction.retry_scheduled" | "transaction.permanently_failed" | "transaction.refunded" | "transaction.refund_failed" | "transaction.settled" | "transaction.dispute_opened" | "transaction.dispute_resolved" | "transaction.overridden";
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/events": {
         parameters: {
             query?: never;
@@ -668,6 +902,7 @@ export interface paths {
                         "application/json": {
                             items: {
                                 data: unknown;
+                                eventId: string;
                                 metadata: {
                                     [key: string]: unknown;
                                 };
@@ -1353,6 +1588,7 @@ export interface paths {
                         "application/json": {
                             items: {
                                 data: unknown;
+                                eventId: string;
                                 metadata: {
                                     [key: string]: unknown;
                                 };
@@ -2019,6 +2255,535 @@ export interface paths {
         };
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/webhook-endpoints": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Webhook endpoints (at most 100) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                createdAt: string;
+                                description: string;
+                                enabled: boolean;
+                                /** @description empty: every type */
+                                eventTypes: ("transaction.initiated" | "transaction.escrow_held" | "transaction.completed" | "transaction.failed" | "transaction.retry_scheduled" | "transaction.permanently_failed" | "transaction.refunded" | "transaction.refund_failed" | "transaction.settled" | "transaction.dispute_opened" | "transaction.dispute_resolved" | "transaction.overridden")[];
+                                failures: {
+                                    delayMs: number;
+                                    dropRate: number;
+                                    duplicateRate: number;
+                                    reorder: boolean;
+                                    slowRate: number;
+                                };
+                                id: string;
+                                /** @description "…" and the last four characters of the secret */
+                                secretHint: string;
+                                updatedAt: string;
+                                url: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /**
+         * Register an endpoint; the answer carries its signing secret, shown this once
+         * @description Every transaction event of the endpoint's types is POSTed to its URL with
+         *     `Content-Type: application/json`, `TrackTrove-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "t.body" with the endpoint's secret>`,
+         *     `traceparent`, `TrackTrove-Delivery-Id`, `TrackTrove-Event-Id` and `User-Agent: TrackTrove-Webhooks/1`. A 2xx answer
+         *     delivers it; anything else, a timeout or a connection error is retried with backoff on the sandbox clock (8 attempts).
+         *     The body (docs/webhooks.md):
+         *
+         *     ```json
+         *     {
+         *       "$schema": "https://json-schema.org/draft/2020-12/schema",
+         *       "type": "object",
+         *       "properties": {
+         *         "id": {
+         *           "type": "string",
+         *           "description": "the event id, evt_<uuid>; a duplicate delivery has the same"
+         *         },
+         *         "type": {
+         *           "type": "string",
+         *           "enum": [
+         *             "transaction.initiated",
+         *             "transaction.escrow_held",
+         *             "transaction.completed",
+         *             "transaction.failed",
+         *             "transaction.retry_scheduled",
+         *             "transaction.permanently_failed",
+         *             "transaction.refunded",
+         *             "transaction.refund_failed",
+         *             "transaction.settled",
+         *             "transaction.dispute_opened",
+         *             "transaction.dispute_resolved",
+         *             "transaction.overridden"
+         *           ]
+         *         },
+         *         "createdAt": {
+         *           "type": "string",
+         *           "description": "sandbox time of the event"
+         *         },
+         *         "position": {
+         *           "type": "string",
+         *           "description": "the event position in the log"
+         *         },
+         *         "transactionId": {
+         *           "type": "string"
+         *         },
+         *         "previousStatus": {
+         *           "type": [
+         *             "string",
+         *             "null"
+         *           ]
+         *         },
+         *         "data": {
+         *           "type": "object",
+         *           "properties": {
+         *             "transaction": {
+         *               "type": "object",
+         *               "properties": {
+         *                 "id": {
+         *                   "type": "string"
+         *                 },
+         *                 "status": {
+         *                   "type": "string"
+         *                 },
+         *                 "currentStatus": {
+         *                   "type": "string"
+         *                 },
+         *                 "amount": {
+         *                   "type": "string"
+         *                 },
+         *                 "amountMinor": {
+         *                   "type": "integer",
+         *                   "minimum": -9007199254740991,
+         *                   "maximum": 9007199254740991
+         *                 },
+         *                 "currency": {
+         *                   "type": "string"
+         *                 },
+         *                 "vendorId": {
+         *                   "type": "string"
+         *                 },
+         *                 "payerId": {
+         *                   "type": "string"
+         *                 },
+         *                 "channel": {
+         *                   "type": "string"
+         *                 },
+         *                 "kind": {
+         *                   "type": "string"
+         *                 },
+         *                 "serviceContext": {
+         *                   "type": [
+         *                     "string",
+         *                     "null"
+         *                   ]
+         *                 },
+         *                 "retryCount": {
+         *                   "type": "integer",
+         *                   "minimum": -9007199254740991,
+         *                   "maximum": 9007199254740991
+         *                 },
+         *                 "version": {
+         *                   "type": "integer",
+         *                   "minimum": -9007199254740991,
+         *                   "maximum": 9007199254740991
+         *                 },
+         *                 "position": {
+         *                   "type": "string"
+         *                 },
+         *                 "createdAt": {
+         *                   "type": [
+         *                     "string",
+         *                     "null"
+         *                   ]
+         *                 },
+         *                 "updatedAt": {
+         *                   "type": [
+         *                     "string",
+         *                     "null"
+         *                   ]
+         *                 },
+         *                 "escrowExpiresAt": {
+         *                   "type": [
+         *                     "string",
+         *                     "null"
+         *                   ]
+         *                 },
+         *                 "lastError": {
+         *                   "anyOf": [
+         *                     {
+         *                       "type": "object",
+         *                       "properties": {
+         *                         "code": {
+         *                           "type": "string"
+         *                         },
+         *                         "message": {
+         *                           "type": "string"
+         *                         },
+         *                         "at": {
+         *                           "type": "string"
+         *                         }
+         *                       },
+         *                       "required": [
+         *                         "code",
+         *                         "message",
+         *                         "at"
+         *                       ],
+         *                       "additionalProperties": false
+         *                     },
+         *                     {
+         *                       "type": "null"
+         *                     }
+         *                   ]
+         *                 }
+         *               },
+         *               "required": [
+         *                 "id",
+         *                 "status",
+         *                 "currentStatus",
+         *                 "amount",
+         *                 "amountMinor",
+         *                 "currency",
+         *                 "vendorId",
+         *                 "payerId",
+         *                 "channel",
+         *                 "kind",
+         *                 "serviceContext",
+         *                 "retryCount",
+         *                 "version",
+         *                 "position",
+         *                 "createdAt",
+         *                 "updatedAt",
+         *                 "escrowExpiresAt",
+         *                 "lastError"
+         *               ],
+         *               "additionalProperties": false,
+         *               "description": "as GET /api/transactions/:id shows it at that version"
+         *             }
+         *           },
+         *           "required": [
+         *             "transaction"
+         *           ],
+         *           "additionalProperties": false
+         *         }
+         *       },
+         *       "required": [
+         *         "id",
+         *         "type",
+         *         "createdAt",
+         *         "position",
+         *         "transactionId",
+         *         "previousStatus",
+         *         "data"
+         *       ],
+         *       "additionalProperties": false
+         *     }
+         *     ```
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        description?: string;
+                        /** @description omitted or empty: every type */
+                        eventTypes?: ("transaction.initiated" | "transaction.escrow_held" | "transaction.completed" | "transaction.failed" | "transaction.retry_scheduled" | "transaction.permanently_failed" | "transaction.refunded" | "transaction.refund_failed" | "transaction.settled" | "transaction.dispute_opened" | "transaction.dispute_resolved" | "transaction.overridden")[];
+                        failures?: {
+                            delayMs?: number;
+                            dropRate?: number;
+                            duplicateRate?: number;
+                            reorder?: boolean;
+                            slowRate?: number;
+                        };
+                        /** @description http or https; loopback hosts only, unless the host is in WEBHOOK_ALLOWED_HOSTS */
+                        url: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            createdAt: string;
+                            description: string;
+                            enabled: boolean;
+                            /** @description empty: every type */
+                            eventTypes: ("transaction.initiated" | "transaction.escrow_held" | "transaction.completed" | "transaction.failed" | "transaction.retry_scheduled" | "transaction.permanently_failed" | "transaction.refunded" | "transaction.refund_failed" | "transaction.settled" | "transaction.dispute_opened" | "transaction.dispute_resolved" | "transaction.overridden")[];
+                            failures: {
+                                delayMs: number;
+                                dropRate: number;
+                                duplicateRate: number;
+                                reorder: boolean;
+                                slowRate: number;
+                            };
+                            id: string;
+                            secret: string;
+                            /** @description "…" and the last four characters of the secret */
+                            secretHint: string;
+                            updatedAt: string;
+                            url: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/webhook-endpoints/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One endpoint */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            createdAt: string;
+                            description: string;
+                            enabled: boolean;
+                            /** @description empty: every type */
+                            eventTypes: ("transaction.initiated" | "transaction.escrow_held" | "transaction.completed" | "transaction.failed" | "transaction.retry_scheduled" | "transaction.permanently_failed" | "transaction.refunded" | "transaction.refund_failed" | "transaction.settled" | "transaction.dispute_opened" | "transaction.dispute_resolved" | "transaction.overridden")[];
+                            failures: {
+                                delayMs: number;
+                                dropRate: number;
+                                duplicateRate: number;
+                                reorder: boolean;
+                                slowRate: number;
+                            };
+                            id: string;
+                            /** @description "…" and the last four characters of the secret */
+                            secretHint: string;
+                            updatedAt: string;
+                            url: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        /** Delete an endpoint; its deliveries stay readable */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": null;
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        /** Change an endpoint (url, description, eventTypes, failures, enabled) */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        description?: string;
+                        enabled?: boolean;
+                        eventTypes?: ("transaction.initiated" | "transaction.escrow_held" | "transaction.completed" | "transaction.failed" | "transaction.retry_scheduled" | "transaction.permanently_failed" | "transaction.refunded" | "transaction.refund_failed" | "transaction.settled" | "transaction.dispute_opened" | "transaction.dispute_resolved" | "transaction.overridden")[];
+                        failures?: {
+                            delayMs?: number;
+                            dropRate?: number;
+                            duplicateRate?: number;
+                            reorder?: boolean;
+                            slowRate?: number;
+                        };
+                        url?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            createdAt: string;
+                            description: string;
+                            enabled: boolean;
+                            /** @description empty: every type */
+                            eventTypes: ("transaction.initiated" | "transaction.escrow_held" | "transaction.completed" | "transaction.failed" | "transaction.retry_scheduled" | "transaction.permanently_failed" | "transaction.refunded" | "transaction.refund_failed" | "transaction.settled" | "transaction.dispute_opened" | "transaction.dispute_resolved" | "transaction.overridden")[];
+                            failures: {
+                                delayMs: number;
+                                dropRate: number;
+                                duplicateRate: number;
+                                reorder: boolean;
+                                slowRate: number;
+                            };
+                            id: string;
+                            /** @description "…" and the last four characters of the secret */
+                            secretHint: string;
+                            updatedAt: string;
+                            url: string;
+                        };
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
+    "/api/webhook-endpoints/{id}/redeliver-failed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** One more attempt of each failed delivery of the endpoint created since a time (at most 10,000) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** Format: date-time */
+                        since: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            count: number;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/webhook-endpoints/{id}/rotate-secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A new signing secret, shown this once */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            secret: string;
+                        };
+                    };
+                };
+            };
+        };
         delete?: never;
         options?: never;
         head?: never;
