@@ -4,6 +4,7 @@ import { ProblemNotice } from '../../components/problem-notice.tsx';
 import { useApiData } from '../../components/use-api-data.ts';
 import { transactionIdOfStream } from '../../format/format.ts';
 import { useStreamMessages } from '../../stream/stream-context.tsx';
+import { EndpointDeliveries } from './endpoint-deliveries.tsx';
 import { ReplayControls } from './replay-controls.tsx';
 import { ReplayState } from './replay-state.tsx';
 import { StepDetail } from './step-detail.tsx';
@@ -87,6 +88,7 @@ export function TransactionDetailScreen({ id }: { id: string }) {
         </section>
       </div>
       <WebhookDeliveries transactionId={id} minPosition={minPosition} reloadKey={reloadCount} />
+      <EndpointDeliveries transactionId={id} reloadKey={reloadCount} />
     </div>
   );
 }
