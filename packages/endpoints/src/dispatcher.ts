@@ -20,7 +20,7 @@ export const dispatcherLimits = {
   /** How often due deliveries are looked for when nothing woke the dispatcher (sandbox retries, delays). */
   pollIntervalMs: 200,
   /** A lease outlives the longest attempt (timeout plus a slow body) by this much. */
-  leaseMarginMs: 5000,
+  leaseMarginMs: 2000,
 } as const;
 
 /** What a delivery's event looks like to its receiver: the body (built once) and the seed its faults are drawn with. */
