@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig, startServer, trackTroveModule, type RunningServer } from '@tracktrove/api';
 import { createTestDatabase, type TestDatabase } from '@tracktrove/testing';
 import { planFaults, verifyWebhookSignature } from '@tracktrove/webhooks';
@@ -89,9 +89,13 @@ describe('tracktrove listen --forward-to', () => {
     return (await response.json()) as { id: string; position: string };
   };
 
+  /** Listeners still running: stopped after each test, whatever it came to. */
+  const running = new Set<AbortController>();
+
   /** Runs listen until stop() (as Ctrl-C): its output, and its exit code once stopped. */
   const startListen = (args: readonly string[]) => {
     const stop = new AbortController();
+    running.add(stop);
     const stdout = buffer();
     const stderr = buffer();
     const exited = run(['listen', '--forward-to', receiver.url, '--url', baseUrl, '--token', 'admin-token', ...args], {
@@ -106,6 +110,7 @@ describe('tracktrove listen --forward-to', () => {
       secret: () => /^secret (whsec_\S+)/m.exec(stdout.text)?.[1],
       async stop() {
         stop.abort();
+        running.delete(stop);
         const code = await exited;
         return { code, resumeFrom: /resume with: tracktrove listen --from (\S+)/.exec(stdout.text)?.[1] };
       },
@@ -121,12 +126,18 @@ describe('tracktrove listen --forward-to', () => {
         host: '127.0.0.1',
         databaseUrl: database.url,
         logLevel: 'silent',
-        tokens: { admin: 'admin-token', operator: undefined, viewer: undefined },
+        // Reads and streams need a token: the listener's is checked.
+        tokens: { admin: 'admin-token', operator: undefined, viewer: 'viewer-token' },
       },
     );
     server = await startServer({ config, modules: [trackTroveModule()], logger: pino({ level: 'silent' }) });
     baseUrl = server.url!.replace('[::1]', '127.0.0.1');
     receiver = await startReceiver();
+  });
+  afterEach(() => {
+    for (const stop of running) stop.abort();
+    running.clear();
+    receiver.answerWith(() => 200);
   });
   afterAll(async () => {
     await receiver?.close();
@@ -173,7 +184,9 @@ describe('tracktrove listen --forward-to', () => {
     }
     expect(listener.stdout.text).toMatch(/transaction\.completed {2}evt_\S+ {2}200 after \d+ ms \(attempt 1\/8\)/);
     // The event's own id, as the server's endpoint deliveries name it.
-    const events = (await (await fetch(`${baseUrl}/api/transactions/${confirmed.id}/events`)).json()) as { items: Json[] };
+    const events = (await (
+      await fetch(`${baseUrl}/api/transactions/${confirmed.id}/events`, { headers: { authorization: 'Bearer viewer-token' } })
+    ).json()) as { items: Json[] };
     expect(requests.map((request) => request.json.id)).toEqual(
       events.items.filter((event) => event.version >= 2).map((event) => `evt_${event.eventId}`),
     );
@@ -202,26 +215,30 @@ describe('tracktrove listen --forward-to', () => {
   it('drops and duplicates deliveries as the seed decides, and the receiver sees exactly that', async () => {
     receiver.clear();
     const marker = await initiate(3_600_000);
-    const seed = 7;
-    const listener = startListen(['--from', marker.position, '--seed', String(seed), '--drop-rate', '0.4', '--duplicate-rate', '0.4']);
-    const transactions = [];
+    const transactions: { id: string; position: string }[] = [];
     for (let index = 0; index < 6; index += 1) transactions.push(await initiate(3_600_000));
-    // What the seed decides for each event (version 1 initiated, 2 escrow held) of each transaction.
     const failures = { dropRate: 0.4, duplicateRate: 0.4, delayMs: 0, reorder: false, slowRate: 0 };
-    const expected = new Map<string, number>();
-    for (const { id } of transactions) {
-      for (const [version, type] of [
-        [1, 'transaction.initiated'],
-        [2, 'transaction.escrow_held'],
-      ] as const) {
-        const plan = planFaults({ seed, transactionId: id, endpointId: 'listen', eventKey: version }, failures);
-        expected.set(`${id} ${type}`, (plan.dropped ? 0 : 1) + (plan.duplicate ? 1 : 0));
+    /** What a seed decides for each event (version 1 initiated, 2 escrow held) of each transaction: deliveries seen. */
+    const expectedWith = (seed: number) => {
+      const expected = new Map<string, number>();
+      for (const { id } of transactions) {
+        for (const [version, type] of [
+          [1, 'transaction.initiated'],
+          [2, 'transaction.escrow_held'],
+        ] as const) {
+          const plan = planFaults({ seed, transactionId: id, endpointId: 'listen', eventKey: version }, failures);
+          expected.set(`${id} ${type}`, (plan.dropped ? 0 : 1) + (plan.duplicate ? 1 : 0));
+        }
       }
-    }
+      return expected;
+    };
+    // A seed that drops one delivery and duplicates another (the transactions' ids are random).
+    let seed = 0;
+    while (!([...expectedWith(seed).values()].includes(0) && [...expectedWith(seed).values()].includes(2))) seed += 1;
+    const expected = expectedWith(seed);
+    // From before the transactions: the stream catches up with them.
+    const listener = startListen(['--from', marker.position, '--seed', String(seed), '--drop-rate', '0.4', '--duplicate-rate', '0.4']);
     const total = [...expected.values()].reduce((sum, count) => sum + count, 0);
-    const counts = [...expected.values()];
-    expect(counts).toContain(0);
-    expect(counts).toContain(2);
     await until(`${total} deliveries`, () => receiver.received.length >= total);
     await new Promise((resolve) => setTimeout(resolve, 700));
     await listener.stop();
@@ -248,6 +265,19 @@ describe('tracktrove listen --forward-to', () => {
     expect(receiver.received[1]!.headers['tracktrove-event-id']).toBe(receiver.received[0]!.headers['tracktrove-event-id']);
     expect(listener.stdout.text).toMatch(/500 after \d+ ms \(attempt 1\/8\), next try in \d+ ms/);
     expect(listener.stdout.text).toMatch(/200 after \d+ ms \(attempt 2\/8\)/);
+  });
+
+  it('stops at once, exit code 1, when the server refuses its token for the stream', async () => {
+    const stdout = buffer();
+    const stderr = buffer();
+    const code = await run(['listen', '--forward-to', receiver.url, '--url', baseUrl, '--token', 'wrong-token'], {
+      stdout,
+      stderr,
+      env: { LOG_LEVEL: 'error' },
+    });
+    expect(code).toBe(1);
+    expect(stderr.text).toMatch(/answered 401 to the stream's upgrade: pass a token it takes with --token/);
+    expect(stdout.text).toMatch(/stopped; resume with: tracktrove listen --from end/);
   });
 
   it('refuses a bad --forward-to or event type before connecting', async () => {

@@ -457,6 +457,7 @@ async function recordAttempts(db: Kysely<any>, attempts: readonly AttemptRecord[
             attempt: view.attempt,
             durationMs,
             error,
+            traceparent: delivery.traceparent,
           }),
         },
       ],

@@ -95,16 +95,24 @@ export function followStream(options: {
       }
     });
     let reason = 'the connection failed';
+    /** A refused token is not going to be taken on the next try. */
+    let refused = false;
+    let answered = false;
     current.on('unexpected-response', (_request, response) => {
+      answered = true;
       reason = `the server answered ${response.statusCode} to the stream's upgrade`;
+      refused = response.statusCode === 401 || response.statusCode === 403;
+      if (refused) reason += ': pass a token it takes with --token or TRACKTROVE_ADMIN_TOKEN';
       current.terminate();
     });
     current.on('error', (error) => {
-      reason = error.message;
+      // After an answer other than the upgrade, the socket's own error only says it was closed.
+      if (!answered) reason = error.message;
     });
     current.on('close', (code, why) => {
       socket = null;
       if (options.signal.aborted) return finish({ error: null });
+      if (refused) return finish({ error: reason });
       if (code !== 1006) reason = `the server closed the stream (${code}${why.length > 0 ? `: ${why.toString()}` : ''})`;
       failures += 1;
       if (failures > streamLimits.maxReconnects) return finish({ error: `${reason}; gave up after ${streamLimits.maxReconnects} tries` });

@@ -39,7 +39,16 @@ export const listen: CommandRunner<ListenArgs> = async (args, { config, io }) =>
   );
 
   const folds = createTransactionFolds(target.api);
-  const forwarder = createForwarder({ ...args, failures: args.failures, secret, signal: stopping.signal, print: out });
+  const forwarder = createForwarder({
+    forwardTo: args.forwardTo,
+    events: args.events,
+    failures: args.failures,
+    seed: args.seed,
+    maxAttempts: args.maxAttempts,
+    secret,
+    signal: stopping.signal,
+    print: out,
+  });
   const resume = createResumePosition(args.from);
   const deliveries = new Set<Promise<void>>();
   let failure: string | null = null;
