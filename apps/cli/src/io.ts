@@ -11,6 +11,8 @@ export interface CliIo {
   /** Progress, warnings, errors and the log. */
   readonly stderr: Writer;
   readonly env: Readonly<Record<string, string | undefined>>;
+  /** Ends a long-running command (listen) as Ctrl-C would; without it, such a command listens for SIGINT and SIGTERM. */
+  readonly stop?: AbortSignal;
 }
 
 /** Colours only on a terminal, and never with NO_COLOR set (https://no-color.org) or TERM=dumb. */

@@ -59,7 +59,7 @@ describe('tracktrove usage', () => {
   });
 
   const mistakes: Array<[args: string[], message: string]> = [
-    [['nonsense'], "tracktrove: unknown command 'nonsense' (commands: start, migrate, projections, simulate, replay)"],
+    [['nonsense'], "tracktrove: unknown command 'nonsense' (commands: start, migrate, projections, simulate, replay, listen)"],
     [['--count', '5'], 'tracktrove: options go after the command'],
     [['help', 'nonsense'], "unknown command 'nonsense'"],
     [['simulate', '--bogus'], 'tracktrove simulate: unknown option --bogus (options: --count,'],

@@ -10,13 +10,13 @@
  * tests start their own servers on the test services, one of them requiring a
  * viewer token (the live stream's refusal is tested there, only then).
  */
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromiumArgs, startOwnServer, type OwnServer } from './support/own-server.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const externalUrl = process.env.TRACKTROVE_E2E_URL?.replace(/\/$/, '');
@@ -25,59 +25,6 @@ let token = process.env.TRACKTROVE_E2E_TOKEN ?? '';
 // Screenshots land in docs/ only when asked (SAVE_SCREENSHOTS=1), so a test run leaves the tree clean.
 const screenshotDir =
   process.env.SAVE_SCREENSHOTS === '1' ? resolve(here, '../../../docs/screenshots') : mkdtempSync(join(tmpdir(), 'tracktrove-screens-'));
-
-interface OwnServer {
-  url: string;
-  stop: () => Promise<void>;
-}
-
-interface ServerTokens {
-  admin: string;
-  operator?: string;
-  viewer?: string;
-}
-
-/** Without TRACKTROVE_E2E_URL: build the viewer if needed and start a real server on the test services. */
-async function startOwnServer(tokens: ServerTokens, options: { retryBaseDelayMs?: number } = {}): Promise<OwnServer> {
-  // Built when missing or older than the sources: a stale build would test yesterday's viewer.
-  execFileSync(process.execPath, ['infra/ensure-web-build.mjs'], { stdio: 'inherit', cwd: resolve(here, '../../..') });
-  const { createTestDatabase, testRedisUrl } = await import('@tracktrove/testing');
-  const { loadConfig, startServer, trackTroveModule } = await import('@tracktrove/api');
-  const { pino } = await import('pino');
-  const database = await createTestDatabase();
-  const config = loadConfig(
-    {},
-    {
-      port: 0,
-      host: '127.0.0.1',
-      databaseUrl: database.url,
-      redisUrl: testRedisUrl(),
-      logLevel: 'silent',
-      tokens: { admin: tokens.admin, operator: tokens.operator, viewer: tokens.viewer },
-      webDistDir: resolve(here, '../dist'),
-      ...options,
-    },
-  );
-  const server = await startServer({ config, modules: [trackTroveModule()], logger: pino({ level: 'silent' }) });
-  return {
-    url: server.url!,
-    stop: async () => {
-      await server.close();
-      await database.drop();
-    },
-  };
-}
-
-const chromiumArgs = [
-  '--headless=new',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 let browser: Browser;
 

@@ -8,6 +8,7 @@ import { TransactionDetailScreen } from './screens/transaction-detail/transactio
 import { LedgerScreen } from './screens/ledger/ledger-screen.tsx';
 import { FeedScreen } from './screens/feed/feed-screen.tsx';
 import { AdminScreen } from './screens/admin/admin-screen.tsx';
+import { WebhooksScreen } from './screens/webhooks/webhooks-screen.tsx';
 import { SettingsScreen } from './screens/settings/settings-screen.tsx';
 
 export function App() {
@@ -35,6 +36,8 @@ function Screen({ route }: { route: Route }) {
       return <LedgerScreen />;
     case 'feed':
       return <FeedScreen />;
+    case 'webhooks':
+      return <WebhooksScreen />;
     case 'admin':
       return <AdminScreen />;
     case 'settings':

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { sql, type Migration } from 'kysely';
-import { awaitsSettlement, type TransactionState } from '@tracktrove/domain';
+import { awaitsSettlement, traceparentAt, type TransactionState } from '@tracktrove/domain';
 import type { Alongside } from '@tracktrove/commands';
 import type { StreamAppend } from '@tracktrove/event-store';
 import {
@@ -279,7 +279,14 @@ function planWebhook(
         ? 'reorder'
         : null,
   };
-  const base = { body, url: context.webhookUrl, now, correlationId: context.correlationId };
+  // The transaction's trace, with the span of the event that scheduled the webhook as parent.
+  const base = {
+    body,
+    url: context.webhookUrl,
+    now,
+    correlationId: context.correlationId,
+    traceparent: traceparentAt(state, state.version),
+  };
   const first = planWebhookDelivery({ ...base, ref, dueAt: new Date(now.getTime() + delayMs + extraDelayMs), injection });
   if (!duplicate) return [first];
   const duplicateExtraMs = (failures.webhook.reorder ? Math.floor(random() * reorderSpanMs) : 0) + 200;
@@ -343,10 +350,10 @@ begin
   -- Each write only when the plan has rows for it: most commands touch one or two of them, and a
   -- statement over an empty set would still be planned (and could scan a table).
   if jsonb_array_length(p_effects->'deliveries') > 0 then
-    insert into tt_webhook_deliveries (delivery_id, ref, webhook_id, transaction_id, type, body, url, injection, status, due_at, created_at)
-    select d."deliveryId", d.ref, d."webhookId", d."transactionId", d.type, d.body, d.url, d.injection, 'scheduled', d."dueAt", d."createdAt"
+    insert into tt_webhook_deliveries (delivery_id, ref, webhook_id, transaction_id, type, body, url, injection, status, due_at, created_at, traceparent)
+    select d."deliveryId", d.ref, d."webhookId", d."transactionId", d.type, d.body, d.url, d.injection, 'scheduled', d."dueAt", d."createdAt", d.traceparent
       from jsonb_to_recordset(p_effects->'deliveries') as d("deliveryId" uuid, ref text, "webhookId" text, "transactionId" text,
-           type text, body text, url text, injection jsonb, "dueAt" timestamptz, "createdAt" timestamptz);
+           type text, body text, url text, injection jsonb, "dueAt" timestamptz, "createdAt" timestamptz, traceparent text);
   end if;
 
   v_cancelled_holds := '[]'::jsonb;
@@ -401,6 +408,12 @@ export const applicationMigrations: Record<string, Migration> = {
   },
   /** Databases made before it get the function of today (timers cancelled by index). */
   '0520-apply-effects-cancel-by-index': {
+    async up(db) {
+      await sql.raw(applyEffectsFunction).execute(db);
+    },
+  },
+  /** The deliveries' traceparent (after the simulator's 0590 adds the column). */
+  '0591-apply-effects-traceparent': {
     async up(db) {
       await sql.raw(applyEffectsFunction).execute(db);
     },

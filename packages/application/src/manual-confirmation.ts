@@ -1,5 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { decide, initialState, InvalidTransitionError, transactionStreamId, type Actor } from '@tracktrove/domain';
+import {
+  decide,
+  initialState,
+  InvalidTransitionError,
+  traceparentAt,
+  transactionStreamId,
+  validTraceparent,
+  type Actor,
+} from '@tracktrove/domain';
 import { deliverWebhook, scheduleWebhookDelivery, webhookReceiptOf, type DeliverOptions, type WebhookBody } from '@tracktrove/simulator';
 import { loadTransaction, loadTransactionWithPosition, runIdempotentAround, transact, VersionMismatchError } from '@tracktrove/commands';
 import type { ApplicationContext } from './application-context.ts';
@@ -48,6 +56,8 @@ async function confirmNow(
       now,
       correlationId: transactionId,
       withTimer: false,
+      // The request's trace when it sent one, else the transaction's (with its current event's span as parent).
+      traceparent: validTraceparent(commandOptions?.traceparent) ?? traceparentAt(state, state.version),
       injection: { dropped: false, duplicateOf: null, extraDelayMs: 0, reason: `confirmed by ${actor.role} ${actor.id}` },
     }),
   );

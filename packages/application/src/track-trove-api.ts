@@ -95,6 +95,8 @@ export interface CommandOptions {
   readonly correlationId?: string;
   readonly idempotency?: IdempotencyRequest;
   readonly expectedVersion?: number;
+  /** The request's W3C `traceparent`; kept in the events' metadata when valid, ignored otherwise. */
+  readonly traceparent?: string | null;
 }
 
 export type TransactionResult = CommandResult<TransactionState>;
@@ -146,7 +148,12 @@ export interface TrackTrove {
     get(): Promise<FailureSettings>;
     put(settings: unknown): Promise<FailureSettings>;
   };
-  receiveWebhook(input: { rawBody: string; signatureHeader: string | undefined | null }): Promise<ReceiveResult>;
+  /** A gateway webhook; a valid W3C `traceparent` of its request is kept in the events' metadata. */
+  receiveWebhook(input: {
+    rawBody: string;
+    signatureHeader: string | undefined | null;
+    traceparent?: string | null;
+  }): Promise<ReceiveResult>;
   /** The delivery log, a page at a time (pass the previous page's nextCursor as `cursor`). */
   listDeliveries(options?: ListDeliveriesOptions): Promise<Page<DeliveryView>>;
   redeliver(deliveryId: string): Promise<DeliveryAttemptView>;

@@ -4,6 +4,7 @@ import {
   defaultSimulation,
   initialState,
   ValidationError,
+  validTraceparent,
   type Actor,
   type SimulationSettings,
   type TransactionCommand,
@@ -32,6 +33,7 @@ const existing =
 const contextOf = (actor: Actor, commandOptions: CommandOptions | undefined, extra: Partial<StepContext> = {}): StepContext => ({
   actor,
   correlationId: commandOptions?.correlationId ?? randomUUID(),
+  traceparent: validTraceparent(commandOptions?.traceparent),
   ...extra,
 });
 
@@ -83,6 +85,7 @@ export function userCommands(context: ApplicationContext, bus: CommandBus): User
       const requestedSimulation = mergeSimulation(context, input.simulation);
       const simulation = effectiveSimulation(requestedSimulation, settings.failures);
       const plan = new CommandPlan(initialState());
+      const traceparent = validTraceparent(commandOptions?.traceparent);
       plan.add({
         type: 'Initiate',
         transactionId,
@@ -97,6 +100,7 @@ export function userCommands(context: ApplicationContext, bus: CommandBus): User
         simulation,
         ...(isDeepStrictEqual(simulation, requestedSimulation) ? {} : { requestedSimulation }),
         retryPolicy: { maxRetries: defaults.maxRetries },
+        ...(traceparent ? { traceparent } : {}),
         now: now.toISOString(),
       });
       const decision = planAuthorization(plan, { now, failures: settings.failures, backoff });

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import { InvalidTransitionError } from '@tracktrove/domain';
+import { InvalidTransitionError, validTraceparent } from '@tracktrove/domain';
 import {
   receiveVerifiedWebhooks,
   verifyGatewayWebhook,
@@ -25,14 +25,22 @@ export const webhookBatchLimits = { maxBatch: 32, maxInFlight: 2, maxQueued: 2_0
 /** The note of a webhook accepted without effect because its command was a no-op (a second confirmation). */
 export const alreadyApplied = 'already applied';
 
-export type ReceiveWebhook = (input: { rawBody: string; signatureHeader: string | undefined | null }) => Promise<ReceiveResult>;
+export type ReceiveWebhook = (input: {
+  rawBody: string;
+  signatureHeader: string | undefined | null;
+  /** The request's W3C `traceparent`: kept in the events' metadata when valid, ignored otherwise. */
+  traceparent?: string | null;
+}) => Promise<ReceiveResult>;
+
+/** A verified webhook with the request's valid `traceparent`, if any. */
+type TracedWebhook = WebhookBody & { readonly traceparent?: string | null };
 
 /**
  * The command a verified webhook stands for, decided on the transaction it names. A webhook the
  * simulated gateway sent names, through its delivery, the hold or refund it is for: a confirmation
  * of a hold an override replaced confirms nothing (nor a refund outcome another refund).
  */
-function webhookRequest(body: WebhookBody, now: Date, subject: ReturnType<typeof webhookSubjectOf>): TransactionRequest {
+function webhookRequest(body: TracedWebhook, now: Date, subject: ReturnType<typeof webhookSubjectOf>): TransactionRequest {
   const at = now.toISOString();
   const holdId = subject && 'holdId' in subject ? { holdId: subject.holdId } : {};
   const refundId = subject && 'refundId' in subject ? { refundId: subject.refundId } : {};
@@ -51,7 +59,13 @@ function webhookRequest(body: WebhookBody, now: Date, subject: ReturnType<typeof
           return [];
       }
     },
-    context: { actor: system('gateway-webhook'), correlationId: body.transactionId, causationId: body.id, service: 'webhooks' },
+    context: {
+      actor: system('gateway-webhook'),
+      correlationId: body.transactionId,
+      causationId: body.id,
+      service: 'webhooks',
+      traceparent: body.traceparent ?? null,
+    },
   };
 }
 
@@ -89,7 +103,7 @@ function outcomeOf(
  * next round). The effects are those of the attempt that commits.
  */
 function applyWebhooks(context: ApplicationContext, bus: CommandBus, now: Date, applied: { effects: Effects }): WebhooksApplier {
-  return async (transaction: Kysely<any>, bodies) => {
+  return async (transaction: Kysely<any>, bodies: readonly TracedWebhook[]) => {
     applied.effects = noEffects();
     const outcomes: (AppliedWebhook | { error: unknown })[] = [];
     const refs = await webhookRefsOf(
@@ -125,7 +139,7 @@ export function createWebhookIntake(
   services: { bus: CommandBus; applyEffects: (effects: Effects) => Promise<void>; secret: string },
 ): ReceiveWebhook {
   const { db, clock } = context;
-  async function receiveWebhooks(bodies: readonly WebhookBody[]): Promise<BatchOutcome<ReceiveResult>[]> {
+  async function receiveWebhooks(bodies: readonly TracedWebhook[]): Promise<BatchOutcome<ReceiveResult>[]> {
     // Read before the receipts' transaction (on PGlite's one connection a read beside it would wait
     // forever): the offset as last read, at most one sweep old and current after a move made here.
     const now = await clock.nowRecent();
@@ -135,7 +149,7 @@ export function createWebhookIntake(
     return results.map((result) => ('error' in result ? { ok: false, error: result.error } : { ok: true, value: result }));
   }
 
-  const submitWebhook = createGroupCommit<WebhookBody, ReceiveResult>(webhookBatchLimits, async (bodies) => {
+  const submitWebhook = createGroupCommit<TracedWebhook, ReceiveResult>(webhookBatchLimits, async (bodies) => {
     try {
       return await receiveWebhooks(bodies);
     } catch (error) {
@@ -152,14 +166,22 @@ export function createWebhookIntake(
     }
   });
 
-  return async (input) => submitWebhook(verifyGatewayWebhook(input, { secret: services.secret }));
+  return async (input) => {
+    const body = verifyGatewayWebhook(input, { secret: services.secret });
+    const traceparent = validTraceparent(input.traceparent);
+    return submitWebhook(traceparent ? { ...body, traceparent } : body);
+  };
 }
 
 /** The simulated gateway's way to the receiving end in this process: a call, answered as HTTP would answer it. */
 export function inProcessTransport(receiveWebhook: ReceiveWebhook): WebhookTransport {
   return async (request) => {
     try {
-      const result = await receiveWebhook({ rawBody: request.body, signatureHeader: request.headers['TrackTrove-Signature'] });
+      const result = await receiveWebhook({
+        rawBody: request.body,
+        signatureHeader: request.headers['TrackTrove-Signature'],
+        traceparent: request.headers.traceparent,
+      });
       return { status: 200, body: JSON.stringify(result) };
     } catch (error) {
       const code = (error as { code?: string }).code;

@@ -255,7 +255,11 @@ describe('domain conformance: metadata on the events of other streams', () => {
       'attempt',
       'durationMs',
     ];
-    for (const event of events) expect(Object.keys(event.metadata).sort()).toEqual([...traceKeys].sort());
+    // A delivery's events are in its transaction's trace too (W3C traceparent, docs/webhooks.md).
+    for (const event of events) {
+      expect(Object.keys(event.metadata).sort()).toEqual([...traceKeys, 'traceparent'].sort());
+      expect(event.metadata.traceparent).toMatch(new RegExp(`^00-${state.transactionId.replaceAll('-', '')}-[0-9a-f]{16}-01$`));
+    }
     const attempted = events.find((event) => event.type === 'WebhookDeliveryAttempted');
     expect(attempted?.metadata).toMatchObject({
       attempt: 1,

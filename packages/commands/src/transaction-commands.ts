@@ -72,6 +72,8 @@ export interface StepContext {
   readonly attempt?: number;
   readonly durationMs?: number;
   readonly error?: StepError | Error | null;
+  /** The request's valid W3C `traceparent`, kept on each event; without one, events continue the transaction's trace. */
+  readonly traceparent?: string | null;
 }
 
 export interface TransactionCommandRequest {
@@ -130,6 +132,7 @@ function transactionCommandRequest(
           attempt: context.attempt,
           durationMs: context.durationMs,
           error: context.error ?? null,
+          traceparent: context.traceparent ?? null,
         },
       );
       return traced.map(({ event, metadata }) => ({

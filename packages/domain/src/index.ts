@@ -58,6 +58,19 @@ export {
   type StepError,
 } from './events/metadata.ts';
 
+// W3C trace context
+export {
+  defaultTraceIdOf,
+  formatTraceparent,
+  maxTraceparentLength,
+  parseTraceparent,
+  spanIdOf,
+  traceparentAt,
+  transactionTraceOf,
+  validTraceparent,
+  type TraceContext,
+} from './trace-context.ts';
+
 // Transaction streams
 export { transactionIdOf, transactionStreamId, transactionStreamPrefix } from './transaction-stream.ts';
 

@@ -77,6 +77,12 @@ export const simulatorMigrations: Record<string, Migration> = {
       await sql`create index tt_webhook_deliveries_webhook on tt_webhook_deliveries (webhook_id)`.execute(db);
     },
   },
+  // The W3C traceparent each webhook carries: the transaction's trace (null for deliveries from before it).
+  '0590-webhook-delivery-traceparent': {
+    async up(db: Kysely<unknown>) {
+      await sql`alter table tt_webhook_deliveries add column traceparent text`.execute(db);
+    },
+  },
   ...webhookSecretMigrations,
 };
 

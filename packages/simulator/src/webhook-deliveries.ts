@@ -81,6 +81,8 @@ export interface WebhookDeliveryInput {
   readonly correlationId: string;
   /** Default true: a webhook_delivery timer at dueAt makes the first attempt. */
   readonly withTimer?: boolean;
+  /** The W3C `traceparent` the webhook carries (the transaction's trace). */
+  readonly traceparent?: string | null;
 }
 
 /** A delivery as rows and events to write: its log row, WebhookDeliveryScheduled on webhook-<id>, its first timer. */
@@ -97,6 +99,7 @@ export interface WebhookDeliveryPlan {
     readonly injection: WebhookInjection;
     readonly dueAt: string;
     readonly createdAt: string;
+    readonly traceparent: string | null;
   };
   readonly append: StreamAppend;
   readonly timer: (NewTimer & { readonly id: string }) | null;
@@ -117,6 +120,7 @@ export function planWebhookDelivery(input: WebhookDeliveryInput, deliveryId: str
       injection: input.injection,
       dueAt: input.dueAt.toISOString(),
       createdAt: input.now.toISOString(),
+      traceparent: input.traceparent ?? null,
     },
     append: {
       streamId: `${webhookStreamPrefix}${deliveryId}`,
@@ -141,6 +145,7 @@ export function planWebhookDelivery(input: WebhookDeliveryInput, deliveryId: str
             step: 'WebhookDeliveryScheduled',
             service: 'webhooks',
             attempt: 0,
+            traceparent: input.traceparent ?? null,
           }),
         },
       ],
@@ -172,9 +177,9 @@ export async function scheduleWebhookDelivery(
   const plan = planWebhookDelivery(input);
   const { row } = plan;
   const inserted = await sql<{ delivery_id: string }>`
-    insert into tt_webhook_deliveries (delivery_id, ref, webhook_id, transaction_id, type, body, url, injection, status, due_at, created_at)
+    insert into tt_webhook_deliveries (delivery_id, ref, webhook_id, transaction_id, type, body, url, injection, status, due_at, created_at, traceparent)
     values (${row.deliveryId}, ${row.ref}, ${row.webhookId}, ${row.transactionId}, ${row.type}, ${row.body}, ${row.url},
-            ${JSON.stringify(row.injection)}::jsonb, 'scheduled', ${row.dueAt}, ${row.createdAt})
+            ${JSON.stringify(row.injection)}::jsonb, 'scheduled', ${row.dueAt}, ${row.createdAt}, ${row.traceparent})
     on conflict (ref) do nothing returning delivery_id`.execute(db);
   if (inserted.rows.length === 0) return null;
   await appendToStreams(db, [plan.append]);
@@ -197,6 +202,7 @@ interface DeliveryRow {
   due_at: Date;
   next_retry_at: Date | null;
   created_at: Date;
+  traceparent: string | null;
 }
 
 /** The deliveries in the order asked (NotFoundError for an unknown one). */
@@ -351,7 +357,11 @@ async function attemptDelivery(delivery: DeliveryRow, options: DeliverOptions & 
     const seconds = options.wallClockSeconds?.() ?? Math.floor(Date.now() / 1000);
     request = {
       url: delivery.url,
-      headers: { 'content-type': 'application/json', [signatureHeaderName]: signWebhook(options.secret, delivery.body, seconds) },
+      headers: {
+        'content-type': 'application/json',
+        [signatureHeaderName]: signWebhook(options.secret, delivery.body, seconds),
+        ...(delivery.traceparent ? { traceparent: delivery.traceparent } : {}),
+      },
       body: delivery.body,
     };
     try {
@@ -447,6 +457,7 @@ async function recordAttempts(db: Kysely<any>, attempts: readonly AttemptRecord[
             attempt: view.attempt,
             durationMs,
             error,
+            traceparent: delivery.traceparent,
           }),
         },
       ],

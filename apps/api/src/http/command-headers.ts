@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { hashRequest, idempotencyLimits, type IdempotencyRequest } from '@tracktrove/commands';
+import { validTraceparent } from '@tracktrove/domain';
 import { problems } from './problem.ts';
 
 /**
@@ -39,6 +40,14 @@ export function idempotencyOf(request: FastifyRequest, routeKey: string): Idempo
       ifMatch: request.headers['if-match'] ?? null,
     }),
   };
+}
+
+/**
+ * The request's W3C `traceparent` (https://www.w3.org/TR/trace-context/) when it is valid, else
+ * null: an invalid or repeated header is ignored, never refused (the spec's rule for receivers).
+ */
+export function traceparentOf(request: FastifyRequest): string | null {
+  return validTraceparent(request.headers.traceparent);
 }
 
 export function markReplayed(reply: FastifyReply, replayed: boolean): void {

@@ -6,7 +6,7 @@ import { transactionStatuses } from '@tracktrove/domain';
 import { transactionViewOf } from '@tracktrove/application';
 import type { AppContext } from '../app-context.ts';
 import { requireRole } from '../http/auth.ts';
-import { expectedVersionOf, idempotencyOf, markReplayed } from '../http/command-headers.ts';
+import { expectedVersionOf, idempotencyOf, markReplayed, traceparentOf } from '../http/command-headers.ts';
 import { InitiateBodySchema, parseInitialPayloadJson, parseMoney, SeedInitiateBodySchema, type InitiateBody } from '../schemas/initiate.ts';
 import { UuidSchema } from '../schemas/common.ts';
 import { CommandResponseSchema } from '../schemas/views.ts';
@@ -39,6 +39,7 @@ export function transactionCommandRoutes(trackTrove: TrackTrove): (context: AppC
       correlationId: request.id,
       expectedVersion: expectedVersionOf(request),
       idempotency: idempotencyOf(request, routeKey),
+      traceparent: traceparentOf(request),
     });
 
     const initiate = async (request: FastifyRequest, reply: FastifyReply, body: InitiateBody, routeKey: string) => {
@@ -56,7 +57,7 @@ export function transactionCommandRoutes(trackTrove: TrackTrove): (context: AppC
           simulation: body.simulation,
         },
         request.actor,
-        { correlationId: request.id, idempotency: idempotencyOf(request, routeKey) },
+        { correlationId: request.id, idempotency: idempotencyOf(request, routeKey), traceparent: traceparentOf(request) },
       );
       reply.header('location', `/api/transactions/${result.state.transactionId}`);
       return sendResult(reply, result, 201);

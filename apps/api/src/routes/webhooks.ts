@@ -5,6 +5,7 @@ import type { TrackTrove } from '@tracktrove/application';
 import type { AppContext } from '../app-context.ts';
 import { requireRole } from '../http/auth.ts';
 import { problems } from '../http/problem.ts';
+import { traceparentOf } from '../http/command-headers.ts';
 import { waitForLogPosition } from '../http/read-your-writes.ts';
 import { CursorSchema, LimitSchema, PositionSchema, UuidSchema } from '../schemas/common.ts';
 import { DeliveryAttemptViewSchema, DeliveryViewSchema, pageOf } from '../schemas/views.ts';
@@ -40,6 +41,7 @@ export function webhookRoutes(trackTrove: TrackTrove): (context: AppContext) => 
           const result = await trackTrove.receiveWebhook({
             rawBody: request.body,
             signatureHeader: Array.isArray(header) ? header[0] : header,
+            traceparent: traceparentOf(request),
           });
           return reply.status(200).send(result);
         },

@@ -33,6 +33,8 @@ export const TypesSchema = z
   .pipe(z.array(z.string().regex(/^[A-Za-z][A-Za-z0-9_.-]{0,99}$/, 'is not an event type')).max(50));
 
 export const EventViewSchema = z.object({
+  /** The event's id (a UUID): a webhook delivery of the event is `evt_<eventId>`. */
+  eventId: z.string(),
   position: z.string(),
   streamId: z.string(),
   version: z.number().int(),

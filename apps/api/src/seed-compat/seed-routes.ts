@@ -6,6 +6,7 @@ import { transactionStatuses } from '@tracktrove/domain';
 import { transactionViewOf, type ProjectionRuntime, type TransactionView } from '@tracktrove/application';
 import type { AppContext } from '../app-context.ts';
 import { requireRole } from '../http/auth.ts';
+import { traceparentOf } from '../http/command-headers.ts';
 import { UuidSchema } from '../schemas/common.ts';
 import { parseMoney } from '../schemas/initiate.ts';
 import { initiateOfSeed, SeedCompatInitiateBodySchema } from './seed-initiate.ts';
@@ -68,7 +69,7 @@ export function seedCompatRoutes(
       const [transaction] = await inSeedShape([transactionViewOf(result.state, position)]);
       return reply.status(status).send(transaction);
     };
-    const commandOptions = (request: FastifyRequest) => ({ correlationId: request.id });
+    const commandOptions = (request: FastifyRequest) => ({ correlationId: request.id, traceparent: traceparentOf(request) });
 
     app.get(
       '/api/transactions',

@@ -2,6 +2,7 @@ import type { RecordedEvent } from '@tracktrove/event-store';
 
 /** The event object of api.md, as every route and stream shows it. */
 export interface EventView {
+  readonly eventId: string;
   readonly position: string;
   readonly streamId: string;
   readonly version: number;
@@ -14,6 +15,7 @@ export interface EventView {
 
 export function toEventView(event: RecordedEvent): EventView {
   return {
+    eventId: event.eventId,
     position: event.position,
     streamId: event.streamId,
     version: event.version,

@@ -902,6 +902,7 @@ export interface paths {
                         "application/json": {
                             items: {
                                 data: unknown;
+                                eventId: string;
                                 metadata: {
                                     [key: string]: unknown;
                                 };
@@ -1587,6 +1588,7 @@ export interface paths {
                         "application/json": {
                             items: {
                                 data: unknown;
+                                eventId: string;
                                 metadata: {
                                     [key: string]: unknown;
                                 };

@@ -65,6 +65,8 @@ export interface EventMetadata {
   dtoBefore?: JsonValue;
   dtoAfter?: JsonValue;
   error?: { message: string; stack?: string | null } | null;
+  /** The step's W3C traceparent: the transaction's trace, with the step's span. */
+  traceparent?: string;
   [key: string]: unknown;
 }
 type EventResponse = ItemOf<ResponseOf<'/api/transactions/{id}/events', 'get'>>;
@@ -94,3 +96,15 @@ export type StreamMessage =
   | { kind: 'caught-up'; position: Position | null }
   | { kind: 'heartbeat'; at: string }
   | { kind: 'projection'; name: string; status: string; position: Position | null; progress: RebuildProgress | null };
+
+/** A webhook endpoint (the developer's own service) as the API shows it: never its secret, only a hint. */
+export type WebhookEndpoint = ItemOf<ResponseOf<'/api/webhook-endpoints', 'get'>>;
+/** The answer to creating an endpoint: the only time its secret is shown. */
+export type CreatedWebhookEndpoint = ResponseOf<'/api/webhook-endpoints', 'post'>;
+export type WebhookEndpointInput = RequestOf<'/api/webhook-endpoints', 'post'>;
+export type WebhookEndpointChange = RequestOf<'/api/webhook-endpoints/{id}', 'patch'>;
+export type EndpointEventType = WebhookEndpoint['eventTypes'][number];
+export type EndpointFailures = WebhookEndpoint['failures'];
+/** One delivery of one event to one endpoint, with every attempt. */
+export type EndpointDelivery = ItemOf<ResponseOf<'/api/endpoint-deliveries', 'get'>>;
+export type EndpointDeliveryAttempt = EndpointDelivery['attempts'][number];

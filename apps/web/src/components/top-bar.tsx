@@ -7,6 +7,7 @@ const tabs: { screen: Route['screen']; label: string }[] = [
   { screen: 'transactions', label: 'Transactions' },
   { screen: 'ledger', label: 'Ledger' },
   { screen: 'feed', label: 'Live feed' },
+  { screen: 'webhooks', label: 'Webhooks' },
   { screen: 'admin', label: 'Admin' },
   { screen: 'settings', label: 'Settings' },
 ];

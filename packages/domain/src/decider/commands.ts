@@ -24,6 +24,8 @@ export type Initiate = {
   /** The transaction's own settings, when global overrides made `simulation` differ from them. */
   requestedSimulation?: SimulationSettings;
   retryPolicy?: RetryPolicy;
+  /** The W3C `traceparent` of the request, when it had a valid one: the transaction's trace. */
+  traceparent?: string;
   now: string;
 };
 

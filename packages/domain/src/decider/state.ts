@@ -56,6 +56,8 @@ export type TransactionState = {
   /** The transaction's own settings, when they differ from `simulation` (global overrides applied at initiation). */
   requestedSimulation: SimulationSettings | null;
   retryPolicy: RetryPolicy;
+  /** The W3C `traceparent` the transaction was initiated with (absent without one: see trace-context.ts). */
+  traceparent?: string;
   /** Number of the current (or last) authorization attempt, 1 for the first. */
   attempt: number;
   /** Retries scheduled so far (attempt - 1 unless overridden). */

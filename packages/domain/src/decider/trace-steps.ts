@@ -1,5 +1,6 @@
 import { buildMetadata, type EventMetadata, type MetadataInput, type ServiceName, type StepError } from '../events/metadata.ts';
 import type { TransactionEvent, TransactionEventType } from '../events/transaction-event.ts';
+import { traceparentAt } from '../trace-context.ts';
 import { dtoOf } from './dto.ts';
 import { evolve } from './evolve.ts';
 import type { TransactionState } from './state.ts';
@@ -49,7 +50,8 @@ export function stepErrorOf(event: TransactionEvent): StepError | null {
 /**
  * Pairs each decided event with its metadata: dtoBefore/dtoAfter from the
  * state around it, step = event type and service from `serviceOf` unless given, and the error of
- * a failed step (stepErrorOf) unless one is given.
+ * a failed step (stepErrorOf) unless one is given, and the `traceparent` given (the request's) or
+ * else the transaction's trace with the event's own span (trace-context.ts).
  * Returns the state after each event too, so callers fold only once.
  */
 export function traceSteps(
@@ -71,6 +73,7 @@ export function traceSteps(
       dtoBefore,
       dtoAfter,
       error: base.error ?? stepErrorOf(event),
+      traceparent: base.traceparent ?? traceparentAt(next, next.version),
     });
     traced.push({ event, metadata, state: next });
     current = next;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { JsonValueSchema, type JsonValue } from '../json.ts';
-import { ActorSchema, type Actor } from './common.ts';
+import { ActorSchema, TraceparentSchema, type Actor } from './common.ts';
 
 /** The simulated services that handle steps; `service` accepts any name, these are the usual ones. */
 export type ServiceName = 'api' | 'gateway' | 'escrow' | 'settlement' | 'webhooks' | 'refunds' | 'disputes' | 'admin' | (string & {});
@@ -20,6 +20,12 @@ export const EventMetadataSchema = z.object({
   error: StepErrorSchema.nullable(),
   attempt: z.number().int().min(0),
   durationMs: z.number().int().min(0),
+  /**
+   * The step's W3C `traceparent`: the request's own when it sent a valid one, else the
+   * transaction's trace with this event's span (trace-context.ts). Absent on events from before
+   * it was recorded, and on events outside a transaction's trace.
+   */
+  traceparent: TraceparentSchema.optional(),
 });
 export type EventMetadata = z.infer<typeof EventMetadataSchema>;
 
@@ -34,6 +40,7 @@ export type MetadataInput = {
   error?: StepError | Error | null;
   attempt?: number;
   durationMs?: number;
+  traceparent?: string | null;
 };
 
 /**
@@ -64,6 +71,7 @@ export function buildMetadata(input: MetadataInput): EventMetadata {
     error,
     attempt: input.attempt ?? 1,
     durationMs: Math.max(0, Math.round(input.durationMs ?? 0)),
+    ...(input.traceparent ? { traceparent: input.traceparent } : {}),
   });
   return { ...fields, dtoBefore: input.dtoBefore ?? null, dtoAfter: input.dtoAfter ?? null };
 }

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { JsonValueSchema } from '../json.ts';
 import { CurrencySchema } from '../money/currency.ts';
-import { AmountMinorSchema, ChannelSchema, IdSchema, TimestampSchema, TransactionKindSchema } from './common.ts';
+import { AmountMinorSchema, ChannelSchema, IdSchema, TimestampSchema, TraceparentSchema, TransactionKindSchema } from './common.ts';
 
 const RateSchema = z.number().min(0).max(1);
 const dayMs = 86_400_000;
@@ -73,5 +73,11 @@ export const TransactionInitiatedSchema = TransactionInitiatedV1Schema.extend({
    */
   requestedSimulation: SimulationSettingsSchema.optional(),
   retryPolicy: RetryPolicySchema,
+  /**
+   * The W3C `traceparent` the transaction was initiated with: its trace is that trace. Absent (an
+   * initiate without one, and events from before it was recorded): the trace id is the
+   * transaction id's hex digits (trace-context.ts).
+   */
+  traceparent: TraceparentSchema.optional(),
 });
 export type TransactionInitiated = z.infer<typeof TransactionInitiatedSchema>;

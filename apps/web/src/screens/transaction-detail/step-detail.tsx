@@ -20,6 +20,11 @@ export function StepDetail({ step }: { step: TimelineStep | undefined }) {
         <span className="mono dim" title="global position">
           @{step.position}
         </span>
+        {step.event?.metadata.traceparent && (
+          <span className="mono dim" title="W3C traceparent: the transaction's trace, this step's span" data-testid="step-traceparent">
+            {step.event.metadata.traceparent}
+          </span>
+        )}
       </div>
       {step.error && (
         <div className="step-error" data-testid="step-error">

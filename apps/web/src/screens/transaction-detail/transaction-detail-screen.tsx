@@ -4,6 +4,7 @@ import { ProblemNotice } from '../../components/problem-notice.tsx';
 import { useApiData } from '../../components/use-api-data.ts';
 import { transactionIdOfStream } from '../../format/format.ts';
 import { useStreamMessages } from '../../stream/stream-context.tsx';
+import { EndpointDeliveries } from './endpoint-deliveries.tsx';
 import { ReplayControls } from './replay-controls.tsx';
 import { ReplayState } from './replay-state.tsx';
 import { StepDetail } from './step-detail.tsx';
@@ -11,6 +12,7 @@ import { Timeline } from './timeline.tsx';
 import { buildTimeline } from './timeline-steps.ts';
 import { TransactionActions } from './transaction-actions.tsx';
 import { TransactionHeader } from './transaction-header.tsx';
+import { traceIdOfEvents } from './trace-id.ts';
 import { useReplay } from './use-replay.ts';
 import { WebhookDeliveries } from './webhook-deliveries.tsx';
 
@@ -60,7 +62,7 @@ export function TransactionDetailScreen({ id }: { id: string }) {
       <a href="#/transactions" className="back-link">
         ← transactions
       </a>
-      <TransactionHeader transaction={transaction.data} />
+      <TransactionHeader transaction={transaction.data} traceId={events.data ? traceIdOfEvents(id, events.data) : null} />
       <ProblemNotice problem={firstProblem} />
       <TransactionActions transaction={transaction.data} events={events.data ?? []} onChanged={reloadAt} />
       <section className="panel">
@@ -86,6 +88,7 @@ export function TransactionDetailScreen({ id }: { id: string }) {
         </section>
       </div>
       <WebhookDeliveries transactionId={id} minPosition={minPosition} reloadKey={reloadCount} />
+      <EndpointDeliveries transactionId={id} reloadKey={reloadCount} />
     </div>
   );
 }

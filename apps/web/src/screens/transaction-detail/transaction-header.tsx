@@ -5,7 +5,8 @@ import { CopyableId } from '../../components/copyable-id.tsx';
 import { StatusBadge } from '../../components/status-badge.tsx';
 import { formatDateTime, formatRelative } from '../../format/format.ts';
 
-export function TransactionHeader({ transaction }: { transaction: Transaction }) {
+/** The transaction's header; `traceId` is its W3C trace (see traceIdOfEvents), shown once its events are loaded. */
+export function TransactionHeader({ transaction, traceId = null }: { transaction: Transaction; traceId?: string | null }) {
   const nowMs = useNowMs(1000);
   const lastError = typeof transaction.lastError === 'string' ? transaction.lastError : (transaction.lastError?.message ?? null);
   return (
@@ -44,6 +45,7 @@ export function TransactionHeader({ transaction }: { transaction: Transaction })
         <Fact label="created">{formatDateTime(transaction.createdAt)}</Fact>
         <Fact label="updated">{formatDateTime(transaction.updatedAt)}</Fact>
         {transaction.serviceContext && <Fact label="context">{transaction.serviceContext}</Fact>}
+        <Fact label="trace id">{traceId ? <CopyableId id={traceId} testId="detail-trace-id" /> : '—'}</Fact>
         <Fact label="position">
           <span className="mono dim">{transaction.position}</span>
         </Fact>
