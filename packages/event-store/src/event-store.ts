@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { appendToStreams } from './append-to-streams.ts';
+import { appendToStreams } from './append-ensuring-partitions.ts';
 import { sql } from 'kysely';
 import { appendChannel, type StoreDatabase } from './database.ts';
 import { keepEventPartitionsAhead, type EventPartitionOptions } from './event-partitions.ts';

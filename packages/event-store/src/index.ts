@@ -1,4 +1,4 @@
-export { appendToStreams } from './append-to-streams.ts';
+export { appendToStreams, isMissingEventPartition } from './append-ensuring-partitions.ts';
 export {
   advanceCheckpoint,
   CheckpointMovedError,
