@@ -5,9 +5,8 @@ import type { EventStoreTables } from './schema.ts';
 /**
  * tt_events is range-partitioned by tx_id (see migrations/0002-partitioned-events.ts). A partition
  * spans spanXids transaction ids; partitions are kept created aheadXids past the next one. Every
- * transaction that writes anything takes an id, so at 1,000 writing transactions a second a
- * partition lasts about 2.8 hours per million ids: 10 million is a bit more than a day there,
- * months at the sandbox's usual rates.
+ * transaction that writes anything takes an id: 10 million ids last about 2.8 hours at 1,000
+ * writing transactions a second, a day at 100, far longer at the sandbox's usual rates.
  */
 export const eventPartitionDefaults = {
   spanXids: 10_000_000,
