@@ -5,11 +5,12 @@ import type { EventStoreTables } from './schema.ts';
 /**
  * tt_events is range-partitioned by tx_id (see migrations/0002-partitioned-events.ts). A partition
  * spans spanXids transaction ids; partitions are kept created aheadXids past the next one. Every
- * transaction that writes anything takes an id: 10 million ids last about 2.8 hours at 1,000
- * writing transactions a second, a day at 100, far longer at the sandbox's usual rates.
+ * transaction that writes anything takes an id: 50 million ids last about 14 hours at 1,000
+ * writing transactions a second, 6 days at 100, far longer at the sandbox's usual rates. Fewer,
+ * larger partitions keep stream reads cheap: they probe every partition (docs/scaling.md).
  */
 export const eventPartitionDefaults = {
-  spanXids: 10_000_000,
+  spanXids: 50_000_000,
   aheadXids: 10_000_000,
   checkIntervalMs: 60_000,
   /** How long creating a partition may wait for its lock (only other DDL on tt_events holds it). */
