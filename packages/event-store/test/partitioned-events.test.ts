@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createTestDatabase, type TestDatabase } from '@tracktrove/testing';
-import { CompiledQuery, sql, type Kysely } from 'kysely';
+import { CompiledQuery, Migrator, sql, type Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   appendToStreams,
@@ -253,6 +253,30 @@ describe.each<Backend>(['postgres', 'pglite'])('converting an unpartitioned tt_e
     } finally {
       await store.close();
     }
+  });
+
+  it('migrates down to an unpartitioned table with every row and position, and up again', async () => {
+    const positions = async () => (await readAll(opened.db, { maxCount: 1_000 })).events.map((read) => [read.position, read.eventId]);
+    const before = await positions();
+    expect(before.length).toBeGreaterThan(0);
+    const migrator = new Migrator({
+      db: opened.db,
+      provider: { getMigrations: async () => eventStoreMigrations },
+      migrationTableName: 'tt_migrations',
+      migrationLockTableName: 'tt_migrations_lock',
+      allowUnorderedMigrations: true,
+    });
+    const down = await migrator.migrateDown();
+    expect(down.error).toBeUndefined();
+    const { rows } = await sql<{ kind: string }>`select relkind::text as kind from pg_class where oid = 'tt_events'::regclass`.execute(
+      opened.db,
+    );
+    expect(rows[0]!.kind).toBe('r');
+    expect(await positions()).toEqual(before);
+    expect(await migrateToLatest(opened.db)).toEqual(['0002-partitioned-events']);
+    expect(await positions()).toEqual(before);
+    const next = await appendToStreams(opened.db, [{ streamId: `after-${randomUUID()}`, events: [event(1)] }]);
+    expect(next.position > String(before.at(-1)![0])).toBe(true);
   });
 });
 

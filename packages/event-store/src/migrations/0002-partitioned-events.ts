@@ -28,7 +28,7 @@ export const partitionedEventsMigration: Migration = {
       db,
     );
     await sql`alter index tt_events_global_order rename to tt_events_unpartitioned_global_order`.execute(db);
-    await sql`alter sequence tt_events_seq_seq rename to tt_events_unpartitioned_seq_seq`.execute(db);
+    await renameIdentitySequence(db, 'tt_events_unpartitioned', 'tt_events_unpartitioned_seq_seq');
     await sql`
       create table tt_events (
         seq bigint generated always as identity,
@@ -74,6 +74,7 @@ export const partitionedEventsMigration: Migration = {
   async down(db: Kysely<unknown>) {
     await sql`alter table tt_events rename to tt_events_partitioned`.execute(db);
     await sql`alter table tt_events_partitioned rename constraint tt_events_pkey to tt_events_partitioned_pkey`.execute(db);
+    await renameIdentitySequence(db, 'tt_events_partitioned', 'tt_events_partitioned_seq_seq');
     await sql`
       create table tt_events (
         seq bigint generated always as identity primary key,
@@ -106,6 +107,12 @@ export const partitionedEventsMigration: Migration = {
     await sql`create index tt_events_global_order on tt_events (tx_id, seq)`.execute(db);
   },
 };
+
+/** Renames a table's seq identity sequence (whatever its name), so the new tt_events can take its own. */
+async function renameIdentitySequence(db: Kysely<unknown>, table: string, name: string): Promise<void> {
+  const { rows } = await sql<{ sequence: string }>`select pg_get_serial_sequence(${table}, 'seq') as sequence`.execute(db);
+  await sql`alter sequence ${sql.raw(rows[0]!.sequence)} rename to ${sql.id(name)}`.execute(db);
+}
 
 /** The statement trigger's function: the inserted rows' keys, checked unique across partitions. */
 const recordKeysFunction = `
