@@ -350,8 +350,8 @@ describe('the never-skip guarantee across partition boundaries on postgres', () 
     for (const partition of await listEventPartitions(opened.db)) await sql`drop table ${sql.id(partition.name)}`.execute(opened.db);
     // Ahead of everything the test's transactions take: an append inside a transaction cannot
     // create a missing partition.
-    await ensureEventPartitions(opened.db, { spanXids: 16, aheadXids: 1_000 });
-    store = await createEventStore({ database: opened.database, partitions: { spanXids: 16, aheadXids: 1_000 } });
+    await ensureEventPartitions(opened.db, { spanXids: 16, aheadXids: 500 });
+    store = await createEventStore({ database: opened.database, partitions: { spanXids: 16, aheadXids: 500 } });
   });
   afterAll(async () => {
     await store?.close();
