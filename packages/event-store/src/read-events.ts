@@ -201,10 +201,10 @@ export interface ReadAllResult {
 }
 
 /**
- * Reads the global log forward in (tx_id, seq) order; `tx_id >=` the position's, implied by the row
- * comparison, is spelt out so that the planner skips the partitions before it. Only events of transactions older than every
+ * Reads the global log forward in (tx_id, seq) order. Only events of transactions older than every
  * transaction still in progress are read, so a resumed reader never skips an event that a slower,
- * concurrent transaction commits later with a smaller sequence number.
+ * concurrent transaction commits later with a smaller sequence number. `tx_id >=` the position's,
+ * implied by the row comparison, is spelt out so that the planner skips the partitions before it.
  */
 export async function readAll(db: Kysely<EventStoreTables>, options: ReadAllOptions = {}, upcast?: Upcaster): Promise<ReadAllResult> {
   const maxCount = boundedCount(options.maxCount);
