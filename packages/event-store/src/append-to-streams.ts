@@ -81,7 +81,8 @@ function isEventIdConflict(error: unknown): boolean {
 }
 
 /**
- * The stored rows of the given event ids, or an EventIdConflictError when any id is stored with
+ * The stored rows of the given event ids (found through tt_event_keys, the one index of event ids
+ * across tt_events' partitions), or an EventIdConflictError when any id is stored with
  * other content (or only some are stored). Null when none is stored.
  */
 async function findStored(
@@ -95,7 +96,8 @@ async function findStored(
       from unnest(${events.map((event) => event.eventId)}::uuid[], ${events.map((event) => streamIds[event.stream]!)}::text[],
                   ${events.map((event) => event.type)}::text[], ${events.map((event) => event.schemaVersion)}::int[],
                   ${events.map((event) => event.data)}::text[]) as u(event_id, stream_id, type, schema_version, data)
-      join tt_events e on e.event_id = u.event_id`.execute(db);
+      join tt_event_keys k on k.event_id = u.event_id
+      join tt_events e on e.stream_id = k.stream_id and e.stream_version = k.stream_version`.execute(db);
   if (rows.length === 0) return null;
   if (rows.length === events.length && rows.every((row) => row.same)) return rows;
   throw new EventIdConflictError(rows.map((row) => row.event_id));

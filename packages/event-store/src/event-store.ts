@@ -1,7 +1,8 @@
 import type { Logger } from 'pino';
-import { appendToStreams } from './append-to-streams.ts';
+import { appendToStreams } from './append-ensuring-partitions.ts';
 import { sql } from 'kysely';
 import { appendChannel, type StoreDatabase } from './database.ts';
+import { keepEventPartitionsAhead, type EventPartitionOptions } from './event-partitions.ts';
 import { createLogWaker, type LogWaker } from './log-waker.ts';
 import { encodePosition } from './position.ts';
 import { readAllPages } from './read-all-pages.ts';
@@ -39,6 +40,8 @@ export interface EventStoreOptions {
   readonly database: StoreDatabase;
   readonly upcast?: Upcaster;
   readonly logger?: Logger;
+  /** Partitions of tt_events, created ahead of need from now on (defaults: eventPartitionDefaults). */
+  readonly partitions?: EventPartitionOptions & { readonly checkIntervalMs?: number };
 }
 
 /** The shortest gap between two NOTIFYs of one process: other processes wake at most this late. */
@@ -77,6 +80,7 @@ export async function createEventStore(options: EventStoreOptions): Promise<Even
   const waker = await createLogWaker(database);
   const subscriptions = new Set<Subscription>();
   const stopReporting = database.onAppendCommitted(announceAppend(database, waker, logger));
+  const stopPartitioning = keepEventPartitionsAhead(database.db, { ...options.partitions, logger });
   return {
     database,
     waker,
@@ -104,6 +108,7 @@ export async function createEventStore(options: EventStoreOptions): Promise<Even
       await Promise.all([...subscriptions].map((subscription) => subscription.stop()));
       subscriptions.clear();
       stopReporting();
+      await stopPartitioning();
       await waker.close();
     },
   };

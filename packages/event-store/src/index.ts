@@ -1,4 +1,4 @@
-export { appendToStreams } from './append-to-streams.ts';
+export { appendToStreams, isMissingEventPartition } from './append-ensuring-partitions.ts';
 export {
   advanceCheckpoint,
   CheckpointMovedError,
@@ -18,6 +18,14 @@ export {
   type DataDirLock,
 } from './data-dir-lock.ts';
 export { EventIdConflictError, InvalidAppendError, WrongExpectedVersionError } from './errors.ts';
+export {
+  ensureEventPartitions,
+  eventPartitionDefaults,
+  keepEventPartitionsAhead,
+  listEventPartitions,
+  type EventPartition,
+  type EventPartitionOptions,
+} from './event-partitions.ts';
 export { createEventStore, type EventStore, type EventStoreOptions } from './event-store.ts';
 export { limits as eventStoreLimits } from './limits.ts';
 export { createLogWaker, type LogWaker } from './log-waker.ts';

@@ -1,9 +1,11 @@
 import { Migrator, type Kysely, type Migration } from 'kysely';
 import { eventStoreMigration } from './migrations/0001-event-store.ts';
+import { partitionedEventsMigration } from './migrations/0002-partitioned-events.ts';
 
 /** Migrations of the event store itself; other packages add theirs under their own prefixes. */
 export const eventStoreMigrations: Record<string, Migration> = {
   '0001-event-store': eventStoreMigration,
+  '0002-partitioned-events': partitionedEventsMigration,
 };
 
 export class MigrationFailedError extends Error {

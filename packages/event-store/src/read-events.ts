@@ -203,7 +203,8 @@ export interface ReadAllResult {
 /**
  * Reads the global log forward in (tx_id, seq) order. Only events of transactions older than every
  * transaction still in progress are read, so a resumed reader never skips an event that a slower,
- * concurrent transaction commits later with a smaller sequence number.
+ * concurrent transaction commits later with a smaller sequence number. `tx_id >=` the position's,
+ * implied by the row comparison, is spelt out so that the planner skips the partitions before it.
  */
 export async function readAll(db: Kysely<EventStoreTables>, options: ReadAllOptions = {}, upcast?: Upcaster): Promise<ReadAllResult> {
   const maxCount = boundedCount(options.maxCount);
@@ -218,6 +219,7 @@ export async function readAll(db: Kysely<EventStoreTables>, options: ReadAllOpti
     select ${columns}
       from tt_events
      where (tx_id, seq) > (${after.txId.toString()}::xid8, ${after.seq.toString()}::bigint)
+       and tx_id >= ${after.txId.toString()}::xid8
        and tx_id < ${horizon}
        ${filters[0]} ${filters[1]}
      order by tx_id, seq
@@ -248,6 +250,7 @@ export async function readAllTypes(
     select tx_id, seq, type
       from tt_events
      where (tx_id, seq) > (${after.txId.toString()}::xid8, ${after.seq.toString()}::bigint)
+       and tx_id >= ${after.txId.toString()}::xid8
        and tx_id < pg_snapshot_xmin(pg_current_snapshot())
      order by tx_id, seq
      limit ${maxCount}`.execute(db);

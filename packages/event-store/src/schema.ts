@@ -14,6 +14,13 @@ export interface EventsTable {
   recorded_at: ColumnType<Date, never, never>;
 }
 
+/** Filled by a trigger on tt_events: the keys unique across its partitions. Never written directly. */
+export interface EventKeysTable {
+  event_id: ColumnType<string, never, never>;
+  stream_id: ColumnType<string, never, never>;
+  stream_version: ColumnType<string, never, never>;
+}
+
 export interface StreamsTable {
   stream_id: string;
   version: ColumnType<string, number, number>;
@@ -28,6 +35,7 @@ export interface CheckpointsTable {
 
 export interface EventStoreTables {
   tt_events: EventsTable;
+  tt_event_keys: EventKeysTable;
   tt_streams: StreamsTable;
   tt_checkpoints: CheckpointsTable;
 }
