@@ -218,6 +218,16 @@ describe('webhook endpoint deliveries (PostgreSQL, in-process timers)', () => {
       );
     });
     expect(outOfOrder.length).toBeGreaterThan(0);
+
+    // Faults are decided once: a dropped delivery redelivered is sent, and still says it was dropped.
+    const dropped = log.find((delivery) => delivery.status === 'dropped')!;
+    const receivedBefore = receiver.on('/faulty').filter((entry) => entry.json.id === dropped.eventId).length;
+    expect(await app.endpointDeliveries.redeliver(dropped.id)).toMatchObject({ status: 'scheduled', injected: { dropped: true } });
+    await waitFor(
+      () => app.endpointDeliveries.get(dropped.id),
+      (delivery) => delivery.status === 'delivered',
+    );
+    expect(receiver.on('/faulty').filter((entry) => entry.json.id === dropped.eventId)).toHaveLength(receivedBefore + 1);
     await app.webhookEndpoints.delete(endpoint.id, admin);
   });
 
