@@ -11,6 +11,7 @@ export {
   type TrackTroveOptions,
   type TransactionResult,
 } from './track-trove.ts';
+export { deliveryBodyOf } from './endpoint-event-body.ts';
 export { applicationMigrations, planEffects, type EffectsPlan, type PlannedEffects } from './command-effects.ts';
 export { trackTroveMigrations } from './migrations.ts';
 export { createReadQueries, type ReadQueries, type ReadSource } from './read-queries.ts';

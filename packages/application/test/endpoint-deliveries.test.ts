@@ -158,8 +158,11 @@ describe('webhook endpoint deliveries (PostgreSQL, in-process timers)', () => {
 
   it('injects drops, duplicates, delays and reorders as seeded, records them, and the receiver sees exactly those', async () => {
     const { app } = fixture;
-    const failures = { dropRate: 0.3, duplicateRate: 0.3, delayMs: 1000, reorder: true, slowRate: 0 };
-    const endpoint = await app.webhookEndpoints.create({ url: `${receiver.baseUrl}/faulty`, failures }, admin);
+    // A minute's delay: the sandbox clock also moves with the wall clock, and a slow machine must not reach it by itself.
+    const failures = { dropRate: 0.3, duplicateRate: 0.3, delayMs: 60_000, reorder: true, slowRate: 0 };
+    // Only these two: advancing the clock past the holds' expiry makes more events, not delivered here.
+    const eventTypes = ['transaction.initiated' as const, 'transaction.escrow_held' as const];
+    const endpoint = await app.webhookEndpoints.create({ url: `${receiver.baseUrl}/faulty`, failures, eventTypes }, admin);
     const ids: string[] = [];
     for (let index = 0; index < 40; index += 1) ids.push((await app.initiate(input(), operator)).state.transactionId);
     const expected = new Map<string, { transactionId: string; version: number }>();
@@ -193,7 +196,7 @@ describe('webhook endpoint deliveries (PostgreSQL, in-process timers)', () => {
     expect(share(log.length - originals.length)).toBeGreaterThan(0.1);
     expect(share(log.length - originals.length)).toBeLessThan(0.5);
 
-    await app.clock.advance({ ms: 4000 }); // past the longest delay: 1 s + a reorder of at most 3 s + 200 ms
+    await app.clock.advance({ ms: 190_000 }); // past the longest delay: 60 s + a reorder of at most 121 s + 200 ms
     const sent = log.filter((delivery) => delivery.status !== 'dropped');
     await waitFor(
       async () => receiver.on('/faulty').length,
@@ -215,6 +218,16 @@ describe('webhook endpoint deliveries (PostgreSQL, in-process timers)', () => {
       );
     });
     expect(outOfOrder.length).toBeGreaterThan(0);
+
+    // Faults are decided once: a dropped delivery redelivered is sent, and still says it was dropped.
+    const dropped = log.find((delivery) => delivery.status === 'dropped')!;
+    const receivedBefore = receiver.on('/faulty').filter((entry) => entry.json.id === dropped.eventId).length;
+    expect(await app.endpointDeliveries.redeliver(dropped.id)).toMatchObject({ status: 'scheduled', injected: { dropped: true } });
+    await waitFor(
+      () => app.endpointDeliveries.get(dropped.id),
+      (delivery) => delivery.status === 'delivered',
+    );
+    expect(receiver.on('/faulty').filter((entry) => entry.json.id === dropped.eventId)).toHaveLength(receivedBefore + 1);
     await app.webhookEndpoints.delete(endpoint.id, admin);
   });
 
@@ -227,19 +240,32 @@ describe('webhook endpoint deliveries (PostgreSQL, in-process timers)', () => {
     const deliveryOf = async () =>
       (await app.endpointDeliveries.list({ endpointId: endpoint.id, transactionId: state.transactionId })).items[0];
     let delivery = await waitFor(deliveryOf, (found) => (found?.attemptCount ?? 0) >= 1);
-    expect(delivery).toMatchObject({ status: 'retrying', attemptCount: 1 });
+    expect(delivery).toMatchObject({ status: 'retrying' });
     expect(delivery!.attempts[0]).toMatchObject({ status: 500, responseBody: 'boom', error: null });
-    await new Promise((resolve) => setTimeout(resolve, 400));
-    expect((await deliveryOf())!.attemptCount).toBe(1); // the wall clock does not bring retries, the sandbox clock does
 
-    for (let attempt = 1; attempt < 8; attempt += 1) {
+    // The sandbox clock moves with the wall clock too: the first retries (0.5 to 2 s away) may come
+    // by themselves; advancing it brings each one at once, however long its backoff.
+    while (delivery!.attemptCount < 8) {
       const last = delivery!.attempts.at(-1)!;
-      const waitedMs = new Date(last.nextAttemptAt!).getTime() - new Date(last.at).getTime();
-      const stepMs = 1000 * 2 ** (attempt - 1);
+      const dueInMs = new Date(last.nextAttemptAt!).getTime() - (await app.clock.now()).getTime();
+      if (last.attempt >= 4) {
+        // Four seconds or more away: nothing comes before the clock is moved.
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        expect((await deliveryOf())!.attemptCount).toBe(last.attempt);
+      }
+      if (dueInMs > 0) await app.clock.advance({ ms: dueInMs + 1 });
+      delivery = await waitFor(deliveryOf, (found) => found!.attemptCount > last.attempt);
+    }
+    const attempts = delivery!.attempts;
+    expect(attempts.map((entry) => entry.attempt)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    for (const [index, entry] of attempts.slice(0, 7).entries()) {
+      const waitedMs = new Date(entry.nextAttemptAt!).getTime() - new Date(entry.at).getTime();
+      const stepMs = 1000 * 2 ** index;
       expect(waitedMs).toBeGreaterThanOrEqual(stepMs / 2);
       expect(waitedMs).toBeLessThanOrEqual(stepMs);
-      await app.clock.advance({ to: new Date(new Date(last.nextAttemptAt!).getTime() + 1) });
-      delivery = await waitFor(deliveryOf, (found) => found!.attemptCount === attempt + 1);
+      // Never before it was due (sandbox time).
+      expect(new Date(attempts[index + 1]!.at).getTime()).toBeGreaterThanOrEqual(new Date(entry.nextAttemptAt!).getTime());
+      expect(entry).toMatchObject({ status: 500, responseBody: 'boom' });
     }
     expect(delivery).toMatchObject({ status: 'failed', attemptCount: 8, nextAttemptAt: null });
     expect(delivery!.attempts.at(-1)!.nextAttemptAt).toBeNull();
@@ -276,10 +302,15 @@ describe('webhook endpoint deliveries (PostgreSQL, in-process timers)', () => {
         async () => (await app.endpointDeliveries.list({ endpointId, transactionId: state.transactionId })).items[0],
         (found) => (found?.attemptCount ?? 0) >= 1,
       );
-    expect((await first(slow.id))!).toMatchObject({ status: 'retrying', attempts: [{ status: null, error: 'timed out after 300 ms' }] });
-    expect((await first(dropping.id))!).toMatchObject({
-      status: 'retrying',
-      attempts: [{ status: null, error: 'the connection was closed before an answer' }],
+    expect((await first(slow.id))!.attempts[0]).toMatchObject({
+      status: null,
+      error: 'timed out after 300 ms',
+      nextAttemptAt: expect.any(String),
+    });
+    expect((await first(dropping.id))!.attempts[0]).toMatchObject({
+      status: null,
+      error: 'the connection was closed before an answer',
+      nextAttemptAt: expect.any(String),
     });
     const slowly = (await first(slowBody.id))!;
     expect(slowly).toMatchObject({ status: 'delivered', injected: { slow: true } });
