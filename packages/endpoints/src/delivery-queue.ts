@@ -40,6 +40,13 @@ export async function claimDueDeliveries(
   return rows.map(({ endpoint, ...delivery }) => ({ delivery, endpoint }));
 }
 
+/** Whether any endpoint is enabled: without one, no append plans a delivery. */
+export async function anyEndpointEnabled(db: Kysely<any>): Promise<boolean> {
+  const { rows } = await sql<{ enabled: boolean }>`
+    select exists (select 1 from tt_webhook_endpoints where enabled and deleted_at is null) as enabled`.execute(db);
+  return rows[0]?.enabled === true;
+}
+
 /** What planning a delivery decided: its faults (recorded) and what happens now. */
 export type PlanOutcome = 'dropped' | 'delayed' | 'attempt_now';
 

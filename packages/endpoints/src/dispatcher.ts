@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { LogWaker } from '@tracktrove/event-store';
 import { attemptLimits, createAttemptAgents } from '@tracktrove/webhooks';
 import { attemptDelivery, type AttemptContext, type DescribedEvent } from './attempt-delivery.ts';
-import { claimDueDeliveries, releaseLease, type ClaimedDelivery } from './delivery-queue.ts';
+import { anyEndpointEnabled, claimDueDeliveries, releaseLease, type ClaimedDelivery } from './delivery-queue.ts';
 import type { DeliveryRow } from './delivery-view.ts';
 import { createDeliveryWriter } from './delivery-writer.ts';
 
@@ -14,6 +14,11 @@ export const dispatcherLimits = {
   maxInFlight: 32,
   /** How often due deliveries are looked for when nothing woke the dispatcher (sandbox retries, delays). */
   pollIntervalMs: 200,
+  /**
+   * With no endpoint enabled, appends plan no delivery, so the dispatcher stops waking on them and
+   * looks this often instead (for what is left to retry, and for endpoints another process enabled).
+   */
+  idlePollIntervalMs: 1000,
   /** A lease outlives the longest attempt (timeout plus a slow body) by this much. */
   leaseMarginMs: 5000,
 } as const;
@@ -93,20 +98,24 @@ export function startDispatcher(options: DispatcherOptions): Dispatcher {
     }
   };
 
-  const waitForWork = async (seenNotifications: number | undefined) => {
+  const waitForWork = async (seenNotifications: number | undefined, idle: boolean) => {
     if (wokenMeanwhile) return;
     const local = new AbortController();
     const stopWaiting = () => local.abort();
     abort.signal.addEventListener('abort', stopWaiting, { once: true });
     wakeLocal = stopWaiting;
     try {
-      if (options.waker) await options.waker.wait(pollIntervalMs, local.signal, seenNotifications);
+      if (idle) await sleepUnlessAborted(dispatcherLimits.idlePollIntervalMs, local.signal);
+      else if (options.waker) await options.waker.wait(pollIntervalMs, local.signal, seenNotifications);
       else await sleepUnlessAborted(pollIntervalMs, local.signal);
     } finally {
       wakeLocal = null;
       abort.signal.removeEventListener('abort', stopWaiting);
     }
   };
+
+  /** False only when the database says so: on an error the dispatcher keeps waking on appends. */
+  const endpointsEnabled = () => anyEndpointEnabled(options.db).catch(() => true);
 
   const loop = async () => {
     while (!abort.signal.aborted) {
@@ -133,7 +142,7 @@ export function startDispatcher(options: DispatcherOptions): Dispatcher {
         inFlight.add(running);
       }
       if (room > 0 && claimed.length === room) continue;
-      await waitForWork(seen);
+      await waitForWork(seen, claimed.length === 0 && inFlight.size === 0 && !(await endpointsEnabled()));
     }
   };
   const running = loop();
