@@ -12,7 +12,7 @@ const transactions = 20;
  * every delivery is made (at least once) and recorded delivered.
  */
 describe('kill -9 mid-delivery to a webhook endpoint', () => {
-  // An attempt times out after 1 s, so a lease a killed process held runs out 5 s after it was taken.
+  // An attempt times out after 1 s, so a lease a killed process held runs out 8 s after it was taken (1 s + the 2 s slow pause + 5 s).
   const under = serverUnderTest({ env: () => ({ WEBHOOK_TIMEOUT_MS: '1000' }) });
   const received: { eventId: string; at: number }[] = [];
   const held: ServerResponse[] = [];

@@ -11,4 +11,5 @@ export {
   type TrackTroveOptions,
   type TransactionResult,
 } from './track-trove.ts';
+export { deliveryBodyOf } from './endpoint-event-body.ts';
 export { applicationMigrations, planEffects, type EffectsPlan, type PlannedEffects } from './command-effects.ts';

@@ -44,102 +44,125 @@ describe('webhook endpoint deliveries (PostgreSQL, in-process timers)', () => {
     return items;
   }
 
-  it('delivers every selected event type once per endpoint, signed, with the transaction as of the event', async () => {
-    const { app } = fixture;
-    const all = await app.webhookEndpoints.create({ url: `${receiver.baseUrl}/all`, description: 'every type' }, admin);
-    const completedOnly = await app.webhookEndpoints.create(
-      { url: `${receiver.baseUrl}/completed`, eventTypes: ['transaction.completed'] },
-      admin,
-    );
+  describe('every selected event type, from every path that appends one (commands, timers, the gateway, settlement, overrides)', () => {
+    let all: Awaited<ReturnType<Fixture['app']['webhookEndpoints']['create']>>;
+    let completedOnly: typeof all;
     const ids: string[] = [];
-    const start = async (overrides: Parameters<typeof input>[0] = {}) => {
-      const { state } = await app.initiate(input(overrides), operator);
-      ids.push(state.transactionId);
-      return state.transactionId;
-    };
-    await start({ amountMinor: 404 }); // initiated, failed, retry_scheduled ... permanently_failed
-    const settled = await start();
-    await app.confirm(settled, operator); // escrow_held, completed
-    await app.runSettlement({ settlementDate: await dayAfter() }); // settled
-    const voided = await start();
-    await app.refund(voided, 'changed my mind', operator); // refunded (the hold voided)
-    const disputed = await start();
-    await app.confirm(disputed, operator);
-    await app.openDispute(disputed, 'not received', operator); // dispute_opened
-    await app.resolveDispute(disputed, 'WON', admin); // dispute_resolved
-    const overridden = await start();
-    await app.override(overridden, 'COMPLETED', 'confirmed by the bank', admin); // overridden
-    const refunded = await start({ simulation: { webhook: { delayMs: 1000 } } });
-    const refundFails = await start({ amountMinor: 777, simulation: { webhook: { delayMs: 1000 } } });
-    await app.clock.advance({ ms: 2000 }); // both completed by the gateway's webhook
-    await app.refund(refunded, 'returned', operator);
-    await app.refund(refundFails, 'returned', operator);
-    await app.clock.advance({ ms: 10 * 60_000 }); // retries run out; the refund outcomes arrive
-
-    const expected = (await Promise.all(ids.map(deliveryEvents))).flat();
-    expect(new Set(expected.map((event) => event.type))).toEqual(new Set(endpointEventTypes));
-    await waitFor(
-      async () => new Set(receiver.on('/all').map((entry) => entry.json.id)),
-      (seen) => expected.every((event) => seen.has(event.eventId)),
-    );
-    const completedEvents = expected.filter((event) => event.type === 'transaction.completed');
-    await waitFor(
-      async () => receiver.on('/completed').length,
-      (count) => count >= completedEvents.length,
-    );
-    await new Promise((resolve) => setTimeout(resolve, 300)); // nothing more arrives
-    const ours = new Set(expected.map((event) => event.eventId));
-    const countOf = (path: string) => {
+    let expected: { eventId: string; version: number; type: string }[] = [];
+    let settled = '';
+    const ours = () => new Set(expected.map((event) => event.eventId));
+    const countsOf = (path: string) => {
       const counts = new Map<string, number>();
-      for (const entry of receiver.on(path)) if (ours.has(entry.json.id)) counts.set(entry.json.id, (counts.get(entry.json.id) ?? 0) + 1);
+      for (const entry of receiver.on(path)) if (ours().has(entry.json.id)) counts.set(entry.json.id, (counts.get(entry.json.id) ?? 0) + 1);
       return counts;
     };
-    expect([...countOf('/all').values()].every((count) => count === 1)).toBe(true);
-    expect(countOf('/all').size).toBe(expected.length);
-    expect([...countOf('/completed').keys()].sort()).toEqual(completedEvents.map((event) => event.eventId).sort());
 
-    for (const entry of receiver.on('/all').filter((item) => ours.has(item.json.id))) {
-      expect(() =>
-        verifyWebhookSignature(all.secret, entry.body, entry.headers['tracktrove-signature'] as string, nowSeconds()),
-      ).not.toThrow();
-      expect(entry.headers['user-agent']).toBe('TrackTrove-Webhooks/1');
-      expect(entry.headers['tracktrove-event-id']).toBe(entry.json.id);
-      expect(entry.headers.traceparent).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
-    }
-    const completedBody = receiver
-      .on('/all')
-      .find((entry) => entry.json.transactionId === settled && entry.json.type === 'transaction.completed')!;
-    expect(completedBody.json).toMatchObject({
-      previousStatus: 'ESCROW',
-      data: { transaction: { id: settled, status: 'COMPLETED', version: 3 } },
+    beforeAll(async () => {
+      const { app } = fixture;
+      all = await app.webhookEndpoints.create({ url: `${receiver.baseUrl}/all`, description: 'every type' }, admin);
+      completedOnly = await app.webhookEndpoints.create(
+        { url: `${receiver.baseUrl}/completed`, eventTypes: ['transaction.completed'] },
+        admin,
+      );
+      const start = async (overrides: Parameters<typeof input>[0] = {}) => {
+        const { state } = await app.initiate(input(overrides), operator);
+        ids.push(state.transactionId);
+        return state.transactionId;
+      };
+      await start({ amountMinor: 404 }); // initiated, failed, retry_scheduled ... permanently_failed (timers)
+      settled = await start();
+      await app.confirm(settled, operator); // escrow_held, completed
+      await app.runSettlement({ settlementDate: await dayAfter() }); // settled
+      const voided = await start();
+      await app.refund(voided, 'changed my mind', operator); // refunded (the hold voided)
+      const disputed = await start();
+      await app.confirm(disputed, operator);
+      await app.openDispute(disputed, 'not received', operator); // dispute_opened
+      await app.resolveDispute(disputed, 'WON', admin); // dispute_resolved
+      const overridden = await start();
+      await app.override(overridden, 'COMPLETED', 'confirmed by the bank', admin); // overridden
+      const refunded = await start({ simulation: { webhook: { delayMs: 1000 } } });
+      const refundFails = await start({ amountMinor: 777, simulation: { webhook: { delayMs: 1000 } } });
+      await app.clock.advance({ ms: 2000 }); // both completed by the gateway's webhook (webhook intake)
+      await app.refund(refunded, 'returned', operator);
+      await app.refund(refundFails, 'returned', operator);
+      await app.clock.advance({ ms: 10 * 60_000 }); // retries run out; the refund outcomes arrive
+
+      expected = (await Promise.all(ids.map(deliveryEvents))).flat();
+      await waitFor(
+        async () => new Set(receiver.on('/all').map((entry) => entry.json.id)),
+        (seen) => expected.every((event) => seen.has(event.eventId)),
+      );
+      const completedCount = expected.filter((event) => event.type === 'transaction.completed').length;
+      await waitFor(
+        async () => countsOf('/completed').size,
+        (count) => count >= completedCount,
+      );
+      await new Promise((resolve) => setTimeout(resolve, 300)); // nothing more arrives
     });
-    expect(completedBody.json.position).toBe(completedBody.json.data.transaction.position);
-    // Every delivery of one transaction is in one trace.
-    const traces = new Set(
-      receiver
-        .on('/all')
-        .filter((entry) => entry.json.transactionId === settled)
-        .map((entry) => String(entry.headers.traceparent).slice(3, 35)),
-    );
-    expect(traces.size).toBe(1);
+    afterAll(async () => {
+      await fixture.app.webhookEndpoints.delete(all.id, admin);
+      await fixture.app.webhookEndpoints.delete(completedOnly.id, admin);
+    });
 
-    const log = await deliveriesOf(all.id);
-    const mine = log.filter((delivery) => ids.includes(delivery.transactionId));
-    expect(mine).toHaveLength(expected.length);
-    expect(mine.every((delivery) => delivery.status === 'delivered' && delivery.attemptCount === 1)).toBe(true);
-    const sample = mine[0]!;
-    expect(sample.attempts[0]).toMatchObject({ attempt: 1, status: 200, responseBody: 'ok', error: null, nextAttemptAt: null });
-    expect(sample.attempts[0]!.request.headers['TrackTrove-Delivery-Id']).toBe(sample.id);
-    expect(sample.attempts[0]!.request.headers.traceparent).toBe(sample.traceparent);
-    expect(await deliveriesOf(completedOnly.id)).toHaveLength(completedEvents.length);
-    await app.webhookEndpoints.delete(all.id, admin);
-    await app.webhookEndpoints.delete(completedOnly.id, admin);
+    it.each(endpointEventTypes)('%s: delivered once to each endpoint that selects it, and to no other', (type) => {
+      const ofType = expected.filter((event) => event.type === type);
+      expect(ofType.length).toBeGreaterThan(0);
+      const toAll = countsOf('/all');
+      const toCompleted = countsOf('/completed');
+      for (const event of ofType) {
+        expect(toAll.get(event.eventId), event.eventId).toBe(1);
+        expect(toCompleted.get(event.eventId), event.eventId).toBe(type === 'transaction.completed' ? 1 : undefined);
+      }
+    });
+
+    it('signed with the shown secret, with the transaction as of the event, its previous status and one trace per transaction', () => {
+      expect(countsOf('/all').size).toBe(expected.length);
+      for (const entry of receiver.on('/all').filter((item) => ours().has(item.json.id))) {
+        expect(() =>
+          verifyWebhookSignature(all.secret, entry.body, entry.headers['tracktrove-signature'] as string, nowSeconds()),
+        ).not.toThrow();
+        expect(entry.headers['user-agent']).toBe('TrackTrove-Webhooks/1');
+        expect(entry.headers['tracktrove-event-id']).toBe(entry.json.id);
+        expect(entry.headers.traceparent).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
+      }
+      const completedBody = receiver
+        .on('/all')
+        .find((entry) => entry.json.transactionId === settled && entry.json.type === 'transaction.completed')!;
+      expect(completedBody.json).toMatchObject({
+        previousStatus: 'ESCROW',
+        data: { transaction: { id: settled, status: 'COMPLETED', version: 3 } },
+      });
+      expect(completedBody.json.position).toBe(completedBody.json.data.transaction.position);
+      const traces = new Set(
+        receiver
+          .on('/all')
+          .filter((entry) => entry.json.transactionId === settled)
+          .map((entry) => String(entry.headers.traceparent).slice(3, 35)),
+      );
+      expect(traces.size).toBe(1);
+    });
+
+    it('records each delivery with its attempt', async () => {
+      const log = await deliveriesOf(all.id);
+      const mine = log.filter((delivery) => ids.includes(delivery.transactionId));
+      expect(mine).toHaveLength(expected.length);
+      expect(mine.every((delivery) => delivery.status === 'delivered' && delivery.attemptCount === 1)).toBe(true);
+      const sample = mine[0]!;
+      expect(sample.attempts[0]).toMatchObject({ attempt: 1, status: 200, responseBody: 'ok', error: null, nextAttemptAt: null });
+      expect(sample.attempts[0]!.request.headers['TrackTrove-Delivery-Id']).toBe(sample.id);
+      expect(sample.attempts[0]!.request.headers.traceparent).toBe(sample.traceparent);
+      expect(sample.attempts[0]!.request.body).toBe(receiver.on('/all').find((entry) => entry.json.id === sample.eventId)!.body);
+    });
   });
 
   it('injects drops, duplicates, delays and reorders as seeded, records them, and the receiver sees exactly those', async () => {
     const { app } = fixture;
-    const failures = { dropRate: 0.3, duplicateRate: 0.3, delayMs: 1000, reorder: true, slowRate: 0 };
-    const endpoint = await app.webhookEndpoints.create({ url: `${receiver.baseUrl}/faulty`, failures }, admin);
+    // A minute's delay: the sandbox clock also moves with the wall clock, and a slow machine must not reach it by itself.
+    const failures = { dropRate: 0.3, duplicateRate: 0.3, delayMs: 60_000, reorder: true, slowRate: 0 };
+    // Only these two: advancing the clock past the holds' expiry makes more events, not delivered here.
+    const eventTypes = ['transaction.initiated' as const, 'transaction.escrow_held' as const];
+    const endpoint = await app.webhookEndpoints.create({ url: `${receiver.baseUrl}/faulty`, failures, eventTypes }, admin);
     const ids: string[] = [];
     for (let index = 0; index < 40; index += 1) ids.push((await app.initiate(input(), operator)).state.transactionId);
     const expected = new Map<string, { transactionId: string; version: number }>();
@@ -173,7 +196,7 @@ describe('webhook endpoint deliveries (PostgreSQL, in-process timers)', () => {
     expect(share(log.length - originals.length)).toBeGreaterThan(0.1);
     expect(share(log.length - originals.length)).toBeLessThan(0.5);
 
-    await app.clock.advance({ ms: 4000 }); // past the longest delay: 1 s + a reorder of at most 3 s + 200 ms
+    await app.clock.advance({ ms: 190_000 }); // past the longest delay: 60 s + a reorder of at most 121 s + 200 ms
     const sent = log.filter((delivery) => delivery.status !== 'dropped');
     await waitFor(
       async () => receiver.on('/faulty').length,
@@ -195,6 +218,16 @@ describe('webhook endpoint deliveries (PostgreSQL, in-process timers)', () => {
       );
     });
     expect(outOfOrder.length).toBeGreaterThan(0);
+
+    // Faults are decided once: a dropped delivery redelivered is sent, and still says it was dropped.
+    const dropped = log.find((delivery) => delivery.status === 'dropped')!;
+    const receivedBefore = receiver.on('/faulty').filter((entry) => entry.json.id === dropped.eventId).length;
+    expect(await app.endpointDeliveries.redeliver(dropped.id)).toMatchObject({ status: 'scheduled', injected: { dropped: true } });
+    await waitFor(
+      () => app.endpointDeliveries.get(dropped.id),
+      (delivery) => delivery.status === 'delivered',
+    );
+    expect(receiver.on('/faulty').filter((entry) => entry.json.id === dropped.eventId)).toHaveLength(receivedBefore + 1);
     await app.webhookEndpoints.delete(endpoint.id, admin);
   });
 
@@ -207,19 +240,32 @@ describe('webhook endpoint deliveries (PostgreSQL, in-process timers)', () => {
     const deliveryOf = async () =>
       (await app.endpointDeliveries.list({ endpointId: endpoint.id, transactionId: state.transactionId })).items[0];
     let delivery = await waitFor(deliveryOf, (found) => (found?.attemptCount ?? 0) >= 1);
-    expect(delivery).toMatchObject({ status: 'retrying', attemptCount: 1 });
+    expect(delivery).toMatchObject({ status: 'retrying' });
     expect(delivery!.attempts[0]).toMatchObject({ status: 500, responseBody: 'boom', error: null });
-    await new Promise((resolve) => setTimeout(resolve, 400));
-    expect((await deliveryOf())!.attemptCount).toBe(1); // the wall clock does not bring retries, the sandbox clock does
 
-    for (let attempt = 1; attempt < 8; attempt += 1) {
+    // The sandbox clock moves with the wall clock too: the first retries (0.5 to 2 s away) may come
+    // by themselves; advancing it brings each one at once, however long its backoff.
+    while (delivery!.attemptCount < 8) {
       const last = delivery!.attempts.at(-1)!;
-      const waitedMs = new Date(last.nextAttemptAt!).getTime() - new Date(last.at).getTime();
-      const stepMs = 1000 * 2 ** (attempt - 1);
+      const dueInMs = new Date(last.nextAttemptAt!).getTime() - (await app.clock.now()).getTime();
+      if (last.attempt >= 4) {
+        // Four seconds or more away: nothing comes before the clock is moved.
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        expect((await deliveryOf())!.attemptCount).toBe(last.attempt);
+      }
+      if (dueInMs > 0) await app.clock.advance({ ms: dueInMs + 1 });
+      delivery = await waitFor(deliveryOf, (found) => found!.attemptCount > last.attempt);
+    }
+    const attempts = delivery!.attempts;
+    expect(attempts.map((entry) => entry.attempt)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    for (const [index, entry] of attempts.slice(0, 7).entries()) {
+      const waitedMs = new Date(entry.nextAttemptAt!).getTime() - new Date(entry.at).getTime();
+      const stepMs = 1000 * 2 ** index;
       expect(waitedMs).toBeGreaterThanOrEqual(stepMs / 2);
       expect(waitedMs).toBeLessThanOrEqual(stepMs);
-      await app.clock.advance({ to: new Date(new Date(last.nextAttemptAt!).getTime() + 1) });
-      delivery = await waitFor(deliveryOf, (found) => found!.attemptCount === attempt + 1);
+      // Never before it was due (sandbox time).
+      expect(new Date(attempts[index + 1]!.at).getTime()).toBeGreaterThanOrEqual(new Date(entry.nextAttemptAt!).getTime());
+      expect(entry).toMatchObject({ status: 500, responseBody: 'boom' });
     }
     expect(delivery).toMatchObject({ status: 'failed', attemptCount: 8, nextAttemptAt: null });
     expect(delivery!.attempts.at(-1)!.nextAttemptAt).toBeNull();
@@ -256,10 +302,15 @@ describe('webhook endpoint deliveries (PostgreSQL, in-process timers)', () => {
         async () => (await app.endpointDeliveries.list({ endpointId, transactionId: state.transactionId })).items[0],
         (found) => (found?.attemptCount ?? 0) >= 1,
       );
-    expect((await first(slow.id))!).toMatchObject({ status: 'retrying', attempts: [{ status: null, error: 'timed out after 300 ms' }] });
-    expect((await first(dropping.id))!).toMatchObject({
-      status: 'retrying',
-      attempts: [{ status: null, error: 'the connection was closed before an answer' }],
+    expect((await first(slow.id))!.attempts[0]).toMatchObject({
+      status: null,
+      error: 'timed out after 300 ms',
+      nextAttemptAt: expect.any(String),
+    });
+    expect((await first(dropping.id))!.attempts[0]).toMatchObject({
+      status: null,
+      error: 'the connection was closed before an answer',
+      nextAttemptAt: expect.any(String),
     });
     const slowly = (await first(slowBody.id))!;
     expect(slowly).toMatchObject({ status: 'delivered', injected: { slow: true } });

@@ -22,79 +22,79 @@ export async function claimDueDeliveries(
   options: { readonly now: Date; readonly count: number; readonly leaseMs: number },
 ): Promise<ClaimedDelivery[]> {
   if (options.count <= 0) return [];
-  const { rows } = await sql<DeliveryRow>`
+  const { rows } = await sql<DeliveryRow & { endpoint: EndpointRow | null }>`
     with due as (
       select delivery_id from tt_endpoint_deliveries
        where status in ('scheduled', 'retrying') and next_attempt_at <= ${options.now.toISOString()}::timestamptz
          and (lease_until is null or lease_until < clock_timestamp())
        order by next_attempt_at
        limit ${options.count}
-       for update skip locked)
-    update tt_endpoint_deliveries d set lease_until = clock_timestamp() + make_interval(secs => ${options.leaseMs}::int / 1000.0)
-      from due where d.delivery_id = due.delivery_id
-    returning d.*`.execute(db);
-  if (rows.length === 0) return [];
-  const endpointIds = [...new Set(rows.map((row) => row.endpoint_id))];
-  const endpoints = await sql<EndpointRow>`select * from tt_webhook_endpoints where endpoint_id = any (${endpointIds}::uuid[])`.execute(db);
-  const byId = new Map(endpoints.rows.map((row) => [row.endpoint_id, row]));
-  return rows
-    .sort((a, b) => new Date(a.next_attempt_at!).getTime() - new Date(b.next_attempt_at!).getTime())
-    .map((delivery) => ({ delivery, endpoint: byId.get(delivery.endpoint_id) ?? null }));
+       for update skip locked),
+    claimed as (
+      update tt_endpoint_deliveries d set lease_until = clock_timestamp() + make_interval(secs => ${options.leaseMs}::int / 1000.0)
+        from due where d.delivery_id = due.delivery_id
+      returning d.*)
+    select c.*, to_jsonb(e) as endpoint
+      from claimed c left join tt_webhook_endpoints e on e.endpoint_id = c.endpoint_id
+     order by c.next_attempt_at`.execute(db);
+  return rows.map(({ endpoint, ...delivery }) => ({ delivery, endpoint }));
 }
 
 /** What planning a delivery decided: its faults (recorded) and what happens now. */
 export type PlanOutcome = 'dropped' | 'delayed' | 'attempt_now';
 
 /**
- * Records a delivery's faults and body when it is first due: dropped (never sent), delayed (due
- * again after its delay, counted from its creation), or to be attempted now. A duplicate is a
- * delivery of its own, same event and body, due after its own delay. One transaction.
+ * Records a delivery's faults and body when it is first due (in the caller's transaction): dropped
+ * (never sent), delayed (due again after its delay, counted from its creation), or to be attempted
+ * now. A duplicate is a delivery of its own, same event and body, due after its own delay.
  */
-export async function recordPlan(
-  db: Kysely<any>,
+export async function recordPlanIn(
+  trx: Kysely<any>,
   delivery: DeliveryRow,
   plan: FaultPlan,
   body: string,
 ): Promise<{ outcome: PlanOutcome; injected: InjectedFaults; duplicateId: string | null }> {
-  const injected: InjectedFaults = {
-    dropped: plan.dropped,
-    duplicateOf: null,
-    delayMs: plan.delayMs,
-    reordered: plan.reordered,
-    slow: plan.slow,
-  };
-  const outcome: PlanOutcome = plan.dropped ? 'dropped' : plan.delayMs > 0 ? 'delayed' : 'attempt_now';
+  const injected = injectedOf(plan);
+  const outcome = planOutcomeOf(plan);
   const createdAt = new Date(delivery.created_at);
-  return db.transaction().execute(async (trx) => {
-    await sql`
-      update tt_endpoint_deliveries
-         set injected = ${JSON.stringify(injected)}::jsonb, body = ${body},
-             status = ${outcome === 'dropped' ? 'dropped' : delivery.status},
-             next_attempt_at = ${outcome === 'dropped' ? null : new Date(createdAt.getTime() + plan.delayMs).toISOString()}::timestamptz,
-             lease_until = ${outcome === 'attempt_now' ? sql`lease_until` : sql`null`}
-       where delivery_id = ${delivery.delivery_id}::uuid`.execute(trx);
-    let duplicateId: string | null = null;
-    if (plan.duplicate) {
-      const duplicateInjected: InjectedFaults = {
-        dropped: false,
-        duplicateOf: delivery.delivery_id,
-        delayMs: plan.duplicateDelayMs,
-        reordered: plan.reordered,
-        slow: false,
-      };
-      const { rows } = await sql<{ delivery_id: string }>`
-        insert into tt_endpoint_deliveries (delivery_id, endpoint_id, event_id, transaction_id, stream_version, tx_id, seq, type, traceparent,
-                                            duplicate_of, injected, body, status, next_attempt_at, created_at)
-        select gen_random_uuid(), endpoint_id, event_id, transaction_id, stream_version, tx_id, seq, type, traceparent,
-               delivery_id, ${JSON.stringify(duplicateInjected)}::jsonb, ${body}, 'scheduled',
-               ${new Date(createdAt.getTime() + plan.duplicateDelayMs).toISOString()}::timestamptz, created_at
-          from tt_endpoint_deliveries where delivery_id = ${delivery.delivery_id}::uuid
-        returning delivery_id`.execute(trx);
-      duplicateId = rows[0]?.delivery_id ?? null;
-    }
-    return { outcome, injected, duplicateId };
-  });
+  await sql`
+    update tt_endpoint_deliveries
+       set injected = ${JSON.stringify(injected)}::jsonb, body = ${body},
+           status = ${outcome === 'dropped' ? 'dropped' : delivery.status},
+           next_attempt_at = ${outcome === 'dropped' ? null : new Date(createdAt.getTime() + plan.delayMs).toISOString()}::timestamptz,
+           lease_until = ${outcome === 'attempt_now' ? sql`lease_until` : sql`null`}
+     where delivery_id = ${delivery.delivery_id}::uuid`.execute(trx);
+  let duplicateId: string | null = null;
+  if (plan.duplicate) {
+    const duplicateInjected: InjectedFaults = {
+      dropped: false,
+      duplicateOf: delivery.delivery_id,
+      delayMs: plan.duplicateDelayMs,
+      reordered: plan.reordered,
+      slow: false,
+    };
+    const { rows } = await sql<{ delivery_id: string }>`
+      insert into tt_endpoint_deliveries (delivery_id, endpoint_id, event_id, transaction_id, stream_version, tx_id, seq, type, traceparent,
+                                          duplicate_of, injected, body, status, next_attempt_at, created_at)
+      select gen_random_uuid(), endpoint_id, event_id, transaction_id, stream_version, tx_id, seq, type, traceparent,
+             delivery_id, ${JSON.stringify(duplicateInjected)}::jsonb, ${body}, 'scheduled',
+             ${new Date(createdAt.getTime() + plan.duplicateDelayMs).toISOString()}::timestamptz, created_at
+        from tt_endpoint_deliveries where delivery_id = ${delivery.delivery_id}::uuid
+      returning delivery_id`.execute(trx);
+    duplicateId = rows[0]?.delivery_id ?? null;
+  }
+  return { outcome, injected, duplicateId };
 }
+
+export const injectedOf = (plan: FaultPlan): InjectedFaults => ({
+  dropped: plan.dropped,
+  duplicateOf: null,
+  delayMs: plan.delayMs,
+  reordered: plan.reordered,
+  slow: plan.slow,
+});
+
+export const planOutcomeOf = (plan: FaultPlan): PlanOutcome => (plan.dropped ? 'dropped' : plan.delayMs > 0 ? 'delayed' : 'attempt_now');
 
 export interface AttemptRecord {
   readonly deliveryId: string;
@@ -107,45 +107,77 @@ export interface AttemptRecord {
   readonly delivered: boolean;
   /** False: no retry whatever the attempt count (a URL the policy refuses, an endpoint disabled). */
   readonly retryable: boolean;
+  /** The faults and body decided for this first attempt, recorded with it. */
+  readonly planned?: { readonly injected: InjectedFaults; readonly body: string };
+}
+
+/** The backoff of every attempt a delivery may make, by attempt number from 1 (null: none follows). */
+function retrySchedule(deliveryId: string): (number | null)[] {
+  return Array.from({ length: deliveryRetryLimits.maxAttemptsCeiling + 1 }, (_, attempt) =>
+    attempt === 0 ? null : nextAttemptDelayMs({ deliveryId, attempt, maxAttempts: deliveryRetryLimits.maxAttemptsCeiling + 1 }),
+  );
 }
 
 /**
- * Records an attempt as the delivery's next (numbered under the row's lock), and its outcome:
- * delivered, retrying with the next attempt due after the backoff (sandbox time), or failed once
- * the attempts are used up. The lease goes.
+ * Records attempts, each as its delivery's next (numbered from the row, under its lock), with its
+ * outcome: delivered, retrying with the next attempt due after the backoff (sandbox time), or
+ * failed once the delivery's attempts (8, or one more after a redelivery) are used up. The leases
+ * go. One statement for all of them, in the caller's transaction.
  */
-export async function recordAttempt(
-  db: Kysely<any>,
-  record: AttemptRecord,
-): Promise<{ attempt: number; status: DeliveryStatus; nextAttemptAt: Date | null }> {
-  return db.transaction().execute(async (trx) => {
-    const { rows } = await sql<{ attempts: number; max_attempts: number | null }>`
-      select attempts, max_attempts from tt_endpoint_deliveries where delivery_id = ${record.deliveryId}::uuid for update`.execute(trx);
-    const row = rows[0];
-    if (!row) throw new EndpointNotFoundError('endpoint delivery', record.deliveryId);
-    const attempt = row.attempts + 1;
-    const delayMs =
-      record.delivered || !record.retryable
-        ? null
-        : nextAttemptDelayMs({
-            deliveryId: record.deliveryId,
-            attempt,
-            maxAttempts: row.max_attempts ?? deliveryRetryLimits.maxAttempts,
-          });
-    const nextAttemptAt = delayMs === null ? null : new Date(record.at.getTime() + delayMs);
-    const status: DeliveryStatus = record.delivered ? 'delivered' : nextAttemptAt ? 'retrying' : 'failed';
-    await sql`
+export async function recordAttemptsIn(
+  trx: Kysely<any>,
+  records: readonly AttemptRecord[],
+): Promise<{ attempt: number; status: DeliveryStatus; nextAttemptAt: Date | null }[]> {
+  if (records.length === 0) return [];
+  const input = records.map((record, index) => ({
+    ord: index,
+    deliveryId: record.deliveryId,
+    at: record.at.toISOString(),
+    request: record.request,
+    status: record.status,
+    responseBody: record.responseBody,
+    latencyMs: record.latencyMs,
+    error: record.error,
+    delivered: record.delivered,
+    retryable: record.retryable,
+    injected: record.planned?.injected ?? null,
+    body: record.planned?.body ?? null,
+    schedule: record.delivered || !record.retryable ? [] : retrySchedule(record.deliveryId),
+  }));
+  const { rows } = await sql<{ ord: number; attempt: number; status: DeliveryStatus; next_attempt_at: Date | string | null }>`
+    with r as (
+      select * from jsonb_to_recordset(${JSON.stringify(input)}::jsonb) as r(
+        ord int, "deliveryId" uuid, at timestamptz, request jsonb, status int, "responseBody" text, "latencyMs" int, error text,
+        delivered boolean, retryable boolean, injected jsonb, body text, schedule jsonb)),
+    locked as (
+      select d.delivery_id, d.attempts + 1 as attempt, coalesce(d.max_attempts, ${deliveryRetryLimits.maxAttempts}) as max_attempts
+        from tt_endpoint_deliveries d where d.delivery_id in (select "deliveryId" from r) order by d.delivery_id for update),
+    decided as (
+      select r.*, l.attempt,
+             case when not r.delivered and r.retryable and l.attempt < l.max_attempts and (r.schedule->>l.attempt) is not null
+                  then r.at + make_interval(secs => (r.schedule->>l.attempt)::numeric / 1000) end as next_attempt_at
+        from r join locked l on l.delivery_id = r."deliveryId"),
+    attempts as (
       insert into tt_endpoint_attempts (delivery_id, attempt, at, request, status_code, response_body, latency_ms, error, next_attempt_at)
-      values (${record.deliveryId}::uuid, ${attempt}, ${record.at.toISOString()}, ${JSON.stringify(record.request)}::jsonb, ${record.status},
-              ${record.responseBody}, ${record.latencyMs}, ${record.error}, ${nextAttemptAt?.toISOString() ?? null}::timestamptz)`.execute(
-      trx,
-    );
-    await sql`
-      update tt_endpoint_deliveries
-         set attempts = ${attempt}, status = ${status}, next_attempt_at = ${nextAttemptAt?.toISOString() ?? null}::timestamptz, lease_until = null
-       where delivery_id = ${record.deliveryId}::uuid`.execute(trx);
-    return { attempt, status, nextAttemptAt };
-  });
+      select "deliveryId", attempt, at, request, status, "responseBody", "latencyMs", error, next_attempt_at from decided),
+    moved as (
+      update tt_endpoint_deliveries d
+         set attempts = x.attempt,
+             status = case when x.delivered then 'delivered' when x.next_attempt_at is not null then 'retrying' else 'failed' end,
+             next_attempt_at = x.next_attempt_at, lease_until = null,
+             injected = coalesce(x.injected, d.injected), body = coalesce(x.body, d.body)
+        from decided x where d.delivery_id = x."deliveryId"
+      returning d.delivery_id, d.status)
+    select x.ord, x.attempt, m.status, x.next_attempt_at from decided x join moved m on m.delivery_id = x."deliveryId" order by x.ord`.execute(
+    trx,
+  );
+  if (rows.length !== records.length)
+    throw new EndpointNotFoundError('endpoint delivery', records.map((record) => record.deliveryId).join(', '));
+  return rows.map((row) => ({
+    attempt: row.attempt,
+    status: row.status,
+    nextAttemptAt: row.next_attempt_at === null ? null : new Date(row.next_attempt_at),
+  }));
 }
 
 /** Gives a lease back without an attempt (the process is stopping): the delivery is due again at once. */

@@ -1,33 +1,22 @@
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { LogWaker } from '@tracktrove/event-store';
-import {
-  attemptLimits,
-  buildDeliveryRequest,
-  checkEndpointUrl,
-  eventIdOf,
-  planFaults,
-  sendAttempt,
-  type AttemptResult,
-  type DeliveryRequest,
-} from '@tracktrove/webhooks';
-import { claimDueDeliveries, recordAttempt, recordPlan, releaseLease, type ClaimedDelivery } from './delivery-queue.ts';
-import { deliveryTraceparent, type DeliveryRow } from './delivery-view.ts';
+import { attemptLimits, createAttemptAgents } from '@tracktrove/webhooks';
+import { attemptDelivery, type AttemptContext, type DescribedEvent } from './attempt-delivery.ts';
+import { claimDueDeliveries, releaseLease, type ClaimedDelivery } from './delivery-queue.ts';
+import type { DeliveryRow } from './delivery-view.ts';
+import { createDeliveryWriter } from './delivery-writer.ts';
+
+export type { DescribedEvent } from './attempt-delivery.ts';
 
 export const dispatcherLimits = {
   /** Attempts running at once in one process (each holds one connection to the receiver). */
-  maxInFlight: 16,
+  maxInFlight: 32,
   /** How often due deliveries are looked for when nothing woke the dispatcher (sandbox retries, delays). */
   pollIntervalMs: 200,
   /** A lease outlives the longest attempt (timeout plus a slow body) by this much. */
-  leaseMarginMs: 2000,
+  leaseMarginMs: 5000,
 } as const;
-
-/** What a delivery's event looks like to its receiver: the body (built once) and the seed its faults are drawn with. */
-export interface DescribedEvent {
-  readonly body: string;
-  readonly seed: number | string;
-}
 
 export interface DispatcherOptions {
   readonly db: Kysely<any>;
@@ -51,13 +40,13 @@ export interface Dispatcher {
   /** Look for due deliveries now (a clock advance, a redelivery). */
   wake(): void;
   stop(): Promise<void>;
-  status(): { readonly inFlight: number; readonly attempts: number };
+  status(): { readonly inFlight: number; readonly sent: number };
 }
 
 /**
  * Sends endpoint deliveries as they come due: claims due rows (at most maxInFlight attempts at
- * once), decides each one's faults the first time it is due, attempts it and records the attempt.
- * Wakes on appends and on wake(), and polls for deliveries the sandbox clock made due.
+ * once) and attempts each (attempt-delivery.ts). Wakes on appends, on wake() and when an attempt
+ * ends, and polls for deliveries the sandbox clock made due.
  */
 export function startDispatcher(options: DispatcherOptions): Dispatcher {
   const timeoutMs = options.timeoutMs ?? attemptLimits.defaultTimeoutMs;
@@ -66,14 +55,42 @@ export function startDispatcher(options: DispatcherOptions): Dispatcher {
   const pollIntervalMs = options.pollIntervalMs ?? dispatcherLimits.pollIntervalMs;
   const leaseMs = options.leaseMs ?? timeoutMs + slowMs + dispatcherLimits.leaseMarginMs;
   const inFlight = new Set<Promise<void>>();
+  /** Deliveries this process is attempting: claimed again (its lease ran out meanwhile), one only has its lease renewed. */
+  const attempting = new Set<string>();
   const abort = new AbortController();
-  let attempts = 0;
+  const agents = createAttemptAgents(maxInFlight);
+  let sent = 0;
   let wakeLocal: (() => void) | null = null;
   let wokenMeanwhile = false;
 
   const wake = () => {
     wokenMeanwhile = true;
     wakeLocal?.();
+  };
+
+  const context: AttemptContext = {
+    writer: createDeliveryWriter(options.db, maxInFlight * 4),
+    now: options.now,
+    describeEvent: options.describeEvent,
+    allowedHosts: options.allowedHosts,
+    timeoutMs,
+    slowMs,
+    agents,
+    wake,
+    stopping: () => abort.signal.aborted,
+    releaseLease: (deliveryId) => releaseLease(options.db, deliveryId),
+  };
+
+  const handle = async (claimed: ClaimedDelivery) => {
+    try {
+      if ((await attemptDelivery(claimed, context)) === 'sent') sent += 1;
+    } catch (error) {
+      // Not recorded: its lease runs out and it is attempted again (at least once).
+      options.logger?.warn(
+        { err: error, deliveryId: claimed.delivery.delivery_id },
+        'endpoint delivery not recorded; it is attempted again',
+      );
+    }
   };
 
   const waitForWork = async (seenNotifications: number | undefined) => {
@@ -84,95 +101,11 @@ export function startDispatcher(options: DispatcherOptions): Dispatcher {
     wakeLocal = stopWaiting;
     try {
       if (options.waker) await options.waker.wait(pollIntervalMs, local.signal, seenNotifications);
-      else
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, pollIntervalMs);
-          local.signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
-        });
+      else await sleepUnlessAborted(pollIntervalMs, local.signal);
     } finally {
       wakeLocal = null;
       abort.signal.removeEventListener('abort', stopWaiting);
     }
-  };
-
-  const handle = async (claimed: ClaimedDelivery) => {
-    try {
-      await attemptOne(claimed);
-    } catch (error) {
-      // Not recorded: its lease runs out and it is attempted again (at least once).
-      options.logger?.warn(
-        { err: error, deliveryId: claimed.delivery.delivery_id },
-        'endpoint delivery not recorded; it is attempted again',
-      );
-    }
-  };
-
-  const attemptOne = async ({ delivery, endpoint }: ClaimedDelivery) => {
-    const deliveryId = delivery.delivery_id;
-    const refuse = async (error: string) => {
-      await recordAttempt(options.db, {
-        deliveryId,
-        at: await options.now(),
-        request: { headers: {}, body: delivery.body ?? '' },
-        status: null,
-        responseBody: '',
-        latencyMs: 0,
-        error,
-        delivered: false,
-        retryable: false,
-      });
-    };
-    if (!endpoint) return refuse('the endpoint no longer exists');
-    let body = delivery.body;
-    let slow = delivery.injected?.slow ?? false;
-    if (delivery.injected === null || body === null) {
-      const described = await options.describeEvent(delivery);
-      const plan = planFaults(
-        {
-          seed: described.seed,
-          transactionId: delivery.transaction_id,
-          endpointId: delivery.endpoint_id,
-          eventKey: Number(delivery.stream_version),
-        },
-        endpoint.failures,
-      );
-      const planned = await recordPlan(options.db, delivery, plan, described.body);
-      if (planned.duplicateId !== null || planned.outcome === 'delayed') wake();
-      if (planned.outcome !== 'attempt_now') return;
-      body = described.body;
-      slow = plan.slow;
-    }
-    if (endpoint.deleted_at !== null) return refuse('the endpoint was deleted');
-    if (!endpoint.enabled) return refuse('the endpoint is disabled');
-    const verdict = checkEndpointUrl(endpoint.url, options.allowedHosts);
-    if (!verdict.ok) return refuse(`not sent: ${verdict.reason}`);
-    const request: DeliveryRequest = buildDeliveryRequest({
-      secret: endpoint.secret,
-      body,
-      deliveryId,
-      eventId: eventIdOf(delivery.event_id),
-      traceparent: deliveryTraceparent(delivery),
-      unixSeconds: Math.floor(Date.now() / 1000),
-    });
-    if (abort.signal.aborted) return releaseLease(options.db, deliveryId);
-    const result: AttemptResult = await sendAttempt({
-      url: endpoint.url,
-      ...request,
-      timeoutMs,
-      ...(slow && delivery.attempts === 0 ? { slowMs } : {}),
-    });
-    attempts += 1;
-    await recordAttempt(options.db, {
-      deliveryId,
-      at: await options.now(),
-      request,
-      status: result.status,
-      responseBody: result.responseBody,
-      latencyMs: result.latencyMs,
-      error: result.error,
-      delivered: result.delivered,
-      retryable: true,
-    });
   };
 
   const loop = async () => {
@@ -189,7 +122,11 @@ export function startDispatcher(options: DispatcherOptions): Dispatcher {
         }
       }
       for (const entry of claimed) {
+        const deliveryId = entry.delivery.delivery_id;
+        if (attempting.has(deliveryId)) continue;
+        attempting.add(deliveryId);
         const running: Promise<void> = handle(entry).finally(() => {
+          attempting.delete(deliveryId);
           inFlight.delete(running);
           wake();
         });
@@ -207,7 +144,22 @@ export function startDispatcher(options: DispatcherOptions): Dispatcher {
       abort.abort();
       await running;
       await Promise.allSettled([...inFlight]);
+      agents.destroy();
     },
-    status: () => ({ inFlight: inFlight.size, attempts }),
+    status: () => ({ inFlight: inFlight.size, sent }),
   };
+}
+
+function sleepUnlessAborted(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(timer);
+        resolve();
+      },
+      { once: true },
+    );
+  });
 }

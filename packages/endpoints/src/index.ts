@@ -1,8 +1,10 @@
 /** Webhook endpoints of a developer's own service, and their deliveries: tables, queue, log. */
 export {
   claimDueDeliveries,
-  recordAttempt,
-  recordPlan,
+  injectedOf,
+  planOutcomeOf,
+  recordAttemptsIn,
+  recordPlanIn,
   redeliver,
   redeliverFailedSince,
   redeliverLimits,
@@ -33,6 +35,8 @@ export {
   type EndpointChanges,
   type NewEndpoint,
 } from './endpoint-store.ts';
+export { attemptDelivery, type AttemptContext, type AttemptOutcome } from './attempt-delivery.ts';
+export { createDeliveryWriter, deliveryWriterLimits, type DeliveryWriter } from './delivery-writer.ts';
 export { dispatcherLimits, startDispatcher, type DescribedEvent, type Dispatcher, type DispatcherOptions } from './dispatcher.ts';
 export { endpointLimits, type EndpointRow, type EndpointView } from './endpoint-view.ts';
 export { EndpointLimitError, EndpointNotFoundError } from './errors.ts';

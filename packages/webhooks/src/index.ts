@@ -14,7 +14,14 @@ export {
 export { EndpointFailuresSchema, noFailures, type EndpointFailures } from './failures.ts';
 export { duplicateGapMs, planFaults, reorderSpanMs, type FaultKey, type FaultPlan } from './fault-plan.ts';
 export { deliveryRetryLimits, nextAttemptDelayMs } from './retry-schedule.ts';
-export { attemptLimits, sendAttempt, type AttemptRequest, type AttemptResult } from './send-attempt.ts';
+export {
+  attemptLimits,
+  createAttemptAgents,
+  sendAttempt,
+  type AttemptAgents,
+  type AttemptRequest,
+  type AttemptResult,
+} from './send-attempt.ts';
 export {
   defaultSignatureToleranceS,
   signatureHeaderName,

@@ -1,5 +1,5 @@
-import { request as httpRequest, type ClientRequest, type IncomingMessage } from 'node:http';
-import { request as httpsRequest } from 'node:https';
+import { Agent as HttpAgent, request as httpRequest, type ClientRequest, type IncomingMessage } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 
 export const attemptLimits = {
   defaultTimeoutMs: 10_000,
@@ -20,6 +20,28 @@ export interface AttemptRequest {
   readonly timeoutMs?: number;
   /** Send the headers, then the body after slowMs (an injected slow delivery). */
   readonly slowMs?: number;
+  /** Connections kept alive between attempts (see createAttemptAgents); default: a connection per attempt. */
+  readonly agents?: AttemptAgents;
+}
+
+export interface AttemptAgents {
+  readonly http: HttpAgent;
+  readonly https: HttpsAgent;
+  destroy(): void;
+}
+
+/** Keep-alive connections for a sender's attempts, at most maxSockets per host. */
+export function createAttemptAgents(maxSockets: number): AttemptAgents {
+  const http = new HttpAgent({ keepAlive: true, maxSockets });
+  const https = new HttpsAgent({ keepAlive: true, maxSockets });
+  return {
+    http,
+    https,
+    destroy() {
+      http.destroy();
+      https.destroy();
+    },
+  };
 }
 
 export interface AttemptResult {
@@ -50,12 +72,13 @@ export function sendAttempt(attempt: AttemptRequest): Promise<AttemptResult> {
     let settled = false;
     let request: ClientRequest | null = null;
     let slowTimer: NodeJS.Timeout | undefined;
-    const finish = (status: number | null, responseBody: string, error: string | null) => {
+    /** `complete`: the answer was read to its end, so a kept-alive connection may serve the next attempt. */
+    const finish = (status: number | null, responseBody: string, error: string | null, complete = false) => {
       if (settled) return;
       settled = true;
       clearTimeout(deadline);
       clearTimeout(slowTimer);
-      request?.destroy();
+      if (!complete) request?.destroy();
       const delivered = error === null && status !== null && status >= 200 && status < 300;
       resolve({ status, responseBody, latencyMs: Math.round(performance.now() - startedAt), error, delivered });
     };
@@ -75,17 +98,18 @@ export function sendAttempt(attempt: AttemptRequest): Promise<AttemptResult> {
     const onResponse = (response: IncomingMessage) => {
       const chunks: Buffer[] = [];
       let bytes = 0;
-      const done = () => finish(response.statusCode ?? null, Buffer.concat(chunks).toString('utf8'), null);
+      const done = (complete: boolean) => finish(response.statusCode ?? null, Buffer.concat(chunks).toString('utf8'), null, complete);
       response.on('data', (chunk: Buffer) => {
         const room = attemptLimits.maxResponseBytes - bytes;
         if (room > 0) chunks.push(chunk.subarray(0, room));
         bytes += chunk.length;
-        if (bytes >= attemptLimits.maxResponseBytes) done();
+        if (bytes >= attemptLimits.maxResponseBytes) done(false);
       });
-      response.on('end', done);
+      response.on('end', () => done(true));
       response.on('error', (error) => finish(response.statusCode ?? null, Buffer.concat(chunks).toString('utf8'), error.message));
     };
-    request = send(url, { method: 'POST', headers: { ...attempt.headers, 'Content-Length': String(body.length) } }, onResponse);
+    const agent = attempt.agents ? (url.protocol === 'https:' ? attempt.agents.https : attempt.agents.http) : undefined;
+    request = send(url, { method: 'POST', agent, headers: { ...attempt.headers, 'Content-Length': String(body.length) } }, onResponse);
     request.on('error', (error: NodeJS.ErrnoException) => finish(null, '', describe(error)));
     if (slowMs > 0) {
       request.flushHeaders();
