@@ -192,6 +192,23 @@ describe('tracktrove listen --forward-to', () => {
     );
   });
 
+  it("folds a transaction it meets mid-life from the server's events", async () => {
+    receiver.clear();
+    const created = await initiate(3_600_000);
+    // From after its first two events: the third is the first this listener sees.
+    const listener = startListen(['--from', created.position]);
+    const confirmed = await fetch(`${baseUrl}/api/transactions/${created.id}/confirm`, { method: 'POST' });
+    expect(confirmed.status).toBe(200);
+    const [request] = await until('the completion', () => receiver.received.length >= 1 && receiver.received);
+    await listener.stop();
+    expect(request!.json).toMatchObject({
+      type: 'transaction.completed',
+      transactionId: created.id,
+      previousStatus: 'ESCROW',
+      data: { transaction: { id: created.id, status: 'COMPLETED', version: 3, amount: '12.50' } },
+    });
+  });
+
   it('resumes with --from where it stopped: no event missed, none sent twice', async () => {
     receiver.clear();
     const marker = await initiate(3_600_000);

@@ -41,8 +41,12 @@ describe('webhook endpoints in the trace viewer', () => {
     let body = '';
     request.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
     request.on('end', () => {
-      received.push({ headers: request.headers, body, json: JSON.parse(body) });
-      response.end('thanks');
+      const entry = { headers: request.headers, body, json: JSON.parse(body) };
+      received.push(entry);
+      // The first escrow_held delivery fails: its retry shows in the timeline.
+      const first = received.filter((other) => other.json.type === entry.json.type).length === 1;
+      response.statusCode = entry.json.type === 'transaction.escrow_held' && first ? 500 : 200;
+      response.end(response.statusCode === 500 ? 'try again' : 'thanks');
     });
   });
   let receiverUrl = '';
@@ -93,7 +97,7 @@ describe('webhook endpoints in the trace viewer', () => {
     expect(await row.textContent()).not.toContain(secret);
   });
 
-  it('delivers a transaction’s events to the service, signed, and shows each delivery in the timeline', async () => {
+  it('delivers a transaction’s events to the service, signed, and shows each delivery and its retry in the timeline', async () => {
     const response = await fetch(`${baseUrl}/api/transactions`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
@@ -108,30 +112,30 @@ describe('webhook endpoints in the trace viewer', () => {
     });
     expect(response.status).toBe(201);
     transactionId = ((await response.json()) as { id: string }).id;
-    await expect
-      .poll(
-        () =>
-          received
-            .filter((request) => request.json.transactionId === transactionId)
-            .map((request) => request.json.type)
-            .sort(),
-        {
-          timeout: 15_000,
-        },
-      )
-      .toEqual(['transaction.completed', 'transaction.escrow_held']);
+    const typesSeen = () => received.filter((request) => request.json.transactionId === transactionId).map((request) => request.json.type);
+    await expect.poll(() => typesSeen().sort(), { timeout: 15_000 }).toEqual(['transaction.completed', 'transaction.escrow_held']);
     for (const request of received) expect(signedWith(secret, request)).toBe(true);
 
     await page.goto(`${baseUrl}/#/transactions/${transactionId}`);
     await page.getByTestId('transaction-detail').waitFor();
     expect(await page.getByTestId('detail-trace-id').textContent()).toContain(transactionId.replaceAll('-', ''));
-    const deliveries = page.getByTestId('endpoint-delivery');
-    await expect.poll(() => deliveries.count(), { timeout: stepTimeoutMs }).toBe(2);
-    for (const type of ['transaction.escrow_held', 'transaction.completed']) {
-      const delivery = page.locator(`[data-testid="endpoint-delivery"][data-type="${type}"]`);
-      await expect.poll(() => delivery.getAttribute('data-status')).toBe('delivered');
-      expect(await delivery.getByTestId('endpoint-delivery-attempts').textContent()).toMatch(/#1 200 after \d+ ms/);
-    }
+    await expect.poll(() => page.getByTestId('endpoint-delivery').count(), { timeout: stepTimeoutMs }).toBe(2);
+    const completed = page.locator(`[data-testid="endpoint-delivery"][data-type="transaction.completed"]`);
+    await expect.poll(() => completed.getAttribute('data-status')).toBe('delivered');
+    expect(await completed.getByTestId('endpoint-delivery-attempts').textContent()).toMatch(/#1 200 after \d+ ms/);
+    // The 500 waits for its retry on the sandbox clock, and says so.
+    const held = page.locator(`[data-testid="endpoint-delivery"][data-type="transaction.escrow_held"]`);
+    await expect.poll(() => held.getAttribute('data-status')).toBe('retrying');
+    expect(await held.getByTestId('endpoint-delivery-attempts').textContent()).toMatch(/#1 500 after \d+ ms, next try in [\d.]+ (ms|s)/);
+    const advanced = await fetch(`${baseUrl}/api/admin/clock/advance`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ ms: 60_000 }),
+    });
+    expect(advanced.status).toBe(200);
+    await expect.poll(() => held.getAttribute('data-status'), { timeout: stepTimeoutMs }).toBe('delivered');
+    expect(await held.getByTestId('endpoint-delivery-attempts').textContent()).toMatch(/#2 200 after \d+ ms/);
+    expect(typesSeen().filter((type) => type === 'transaction.escrow_held')).toHaveLength(2);
   });
 
   it('disables, rotates the secret of, and deletes the endpoint', async () => {

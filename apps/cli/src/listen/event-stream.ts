@@ -1,4 +1,5 @@
 import WebSocket from 'ws';
+import { uuidV5 } from '@tracktrove/common';
 import { decodePosition, type RecordedEvent } from '@tracktrove/event-store';
 
 /** An event object as the stream sends it (api.md). */
@@ -86,7 +87,8 @@ export function followStream(options: {
         options.onEvent({
           ...view,
           logPosition: decodePosition(view.position),
-          eventId: view.eventId ?? '',
+          // A server from before eventId was in its event objects: an id of the event's own.
+          eventId: view.eventId ?? uuidV5(`event|${view.streamId}|${view.version}`),
           recordedAt: new Date(view.recordedAt),
         });
       } else if (message.kind === 'caught-up' && typeof message.position === 'string') {

@@ -1,22 +1,18 @@
+import { deliveryBodyOf } from '@tracktrove/application';
 import { uuidV5 } from '@tracktrove/common';
 import type { RecordedEvent } from '@tracktrove/event-store';
-import { transactionViewOf } from '@tracktrove/projections';
 import {
   attemptLimits,
   buildDeliveryRequest,
-  endpointEventTypeOf,
   endpointWants,
-  eventIdOf,
   nextAttemptDelayMs,
   planFaults,
   sendAttempt,
   traceparentOf,
   type AttemptResult,
-  type DeliveryBody,
   type EndpointEventType,
   type EndpointFailures,
 } from '@tracktrove/webhooks';
-import type { TransactionStep } from './transaction-folds.ts';
 
 export const forwarderLimits = {
   /** Requests to the developer's service at once. */
@@ -53,19 +49,6 @@ interface Delivery {
   readonly delayMs: number;
   readonly slow: boolean;
   readonly duplicate: boolean;
-}
-
-/** The body of an event's delivery: the transaction as the API shows it at that version (contract, docs/webhooks.md). */
-export function deliveryBodyOf(event: RecordedEvent, step: TransactionStep, type: EndpointEventType, eventId: string): DeliveryBody {
-  return {
-    id: eventId,
-    type,
-    createdAt: step.after.updatedAt ?? event.recordedAt.toISOString(),
-    position: event.position,
-    transactionId: step.transactionId,
-    previousStatus: step.before.status === 'NEW' ? null : step.before.status,
-    data: { transaction: transactionViewOf(step.after, event.position) },
-  };
 }
 
 /**
@@ -143,22 +126,22 @@ export function createForwarder(options: ForwardOptions) {
      * The event's deliveries (none when its type is not selected): resolves once they ended, with
      * true, or with false when a stop left one of them unfinished.
      */
-    async forward(event: RecordedEvent, step: TransactionStep): Promise<boolean> {
-      const type = endpointEventTypeOf(event.type);
-      if (type === null || !endpointWants(options.events, type)) return true;
+    async forward(event: RecordedEvent, history: readonly RecordedEvent[]): Promise<boolean> {
+      // The body the server's endpoint deliveries send (the same id, evt_<eventId>), folded from the transaction's events.
+      const described = deliveryBodyOf(history);
+      if (described === null || !endpointWants(options.events, described.body.type)) return true;
+      const { body } = described;
       const eventKey = `${event.streamId}|${event.version}`;
-      // The server's deliveries of the event have the same id (a server without eventId in its event objects: one derived from the event).
-      const eventId = eventIdOf(event.eventId || uuidV5(`event|${eventKey}`));
       const plan = planFaults(
-        { seed: options.seed, transactionId: step.transactionId, endpointId: listenerKey, eventKey: event.version },
+        { seed: options.seed, transactionId: body.transactionId, endpointId: listenerKey, eventKey: event.version },
         options.failures,
       );
       const base = {
-        eventId,
-        type,
-        transactionId: step.transactionId,
-        body: JSON.stringify(deliveryBodyOf(event, step, type, eventId)),
-        traceparent: traceparentOf(event.metadata, step.transactionId, event.version),
+        eventId: body.id,
+        type: body.type,
+        transactionId: body.transactionId,
+        body: JSON.stringify(body),
+        traceparent: traceparentOf(event.metadata, body.transactionId, event.version),
         slow: plan.slow,
       };
       const deliveries: Delivery[] = [
@@ -172,7 +155,7 @@ export function createForwarder(options: ForwardOptions) {
           duplicate: true,
         });
       if (plan.dropped) {
-        options.print(`${new Date().toISOString()}  ${type}  ${eventId}  dropped (injected)  txn ${step.transactionId}`);
+        options.print(`${new Date().toISOString()}  ${body.type}  ${body.id}  dropped (injected)  txn ${body.transactionId}`);
         deliveries.shift();
       }
       const ended = await Promise.all(deliveries.map(deliver));

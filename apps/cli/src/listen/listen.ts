@@ -8,7 +8,7 @@ import { SetupError } from '../setup-error.ts';
 import { followStream } from './event-stream.ts';
 import { createForwarder } from './forwarder.ts';
 import { createResumePosition } from './resume-position.ts';
-import { createTransactionFolds } from './transaction-folds.ts';
+import { createTransactionHistories } from './transaction-histories.ts';
 
 /** Events received and not yet handled before the stream is paused (it goes on at half). */
 export const maxOpenEvents = 10_000;
@@ -38,7 +38,7 @@ export const listen: CommandRunner<ListenArgs> = async (args, { config, io }) =>
     `forwarding ${args.events.length === 0 ? 'every transaction event' : args.events.join(', ')} from ${target.api.url} to ${args.forwardTo}; Ctrl-C to stop`,
   );
 
-  const folds = createTransactionFolds(target.api);
+  const histories = createTransactionHistories(target.api);
   const forwarder = createForwarder({
     forwardTo: args.forwardTo,
     events: args.events,
@@ -73,9 +73,9 @@ export const listen: CommandRunner<ListenArgs> = async (args, { config, io }) =>
       inOrder = inOrder.then(async () => {
         if (stopping.signal.aborted) return;
         try {
-          const step = await folds.stepOf(event);
-          if (step === null) return settle();
-          const delivery = forwarder.forward(event, step).then((ended) => {
+          const history = await histories.historyOf(event);
+          if (history === null) return settle();
+          const delivery = forwarder.forward(event, history).then((ended) => {
             if (ended) settle();
             deliveries.delete(delivery);
           });
