@@ -334,65 +334,32 @@ export function effectsOf(applied: unknown): Effects {
 }
 
 /**
- * tt_apply_effects(plan) writes an EffectsPlan: webhook deliveries (a second delivery with the
- * same ref is an error: the plan is made from the transition, so it cannot happen unless a bug
- * made it), cancelled timers, new timers (an existing (kind, ref) is kept), the settlement
- * candidate. Answers the timers it made and the hold timers it cancelled.
+ * tt_apply_effects(plan) writes an EffectsPlan in the statement that appends the command's events,
+ * each part by the package that owns its table: the gateway's webhook deliveries (the simulator's
+ * tt_plan_gateway_deliveries), cancelled and new timers (the timers' tt_cancel_timers and
+ * tt_schedule_timers), the settlement candidate (settlement's tt_update_settlement_candidates).
+ * Answers the timers it made and the hold timers it cancelled. Each part runs only when the plan
+ * has rows for it: most commands touch one or two of them.
  */
 const applyEffectsFunction = `
 create or replace function tt_apply_effects(p_effects jsonb) returns jsonb
 language plpgsql as $fn$
 declare
-  v_timers jsonb;
-  v_cancelled_holds jsonb;
-  v_cancel record;
+  v_timers jsonb := '[]'::jsonb;
+  v_cancelled_holds jsonb := '[]'::jsonb;
 begin
-  -- Each write only when the plan has rows for it: most commands touch one or two of them, and a
-  -- statement over an empty set would still be planned (and could scan a table).
   if jsonb_array_length(p_effects->'deliveries') > 0 then
-    insert into tt_webhook_deliveries (delivery_id, ref, webhook_id, transaction_id, type, body, url, injection, status, due_at, created_at, traceparent)
-    select d."deliveryId", d.ref, d."webhookId", d."transactionId", d.type, d.body, d.url, d.injection, 'scheduled', d."dueAt", d."createdAt", d.traceparent
-      from jsonb_to_recordset(p_effects->'deliveries') as d("deliveryId" uuid, ref text, "webhookId" text, "transactionId" text,
-           type text, body text, url text, injection jsonb, "dueAt" timestamptz, "createdAt" timestamptz, traceparent text);
+    perform tt_plan_gateway_deliveries(p_effects->'deliveries');
   end if;
-
-  v_cancelled_holds := '[]'::jsonb;
-  -- One update per cancel, by the pending-timer index on (transaction_id, kind): joined to a
-  -- recordset instead, the planner expected 100 rows and scanned the whole table.
-  for v_cancel in select * from jsonb_to_recordset(p_effects->'cancel') as c("transactionId" text, kind text, "keepRef" text) loop
-    with cancelled as (
-      update tt_timers t set state = 'cancelled'
-       where t.transaction_id = v_cancel."transactionId" and t.kind = v_cancel.kind and t.state = 'pending'
-         and t.ref is distinct from v_cancel."keepRef"
-      returning t.id, t.kind)
-    select v_cancelled_holds || coalesce(jsonb_agg(id) filter (where kind = 'hold_expiry'), '[]'::jsonb) into v_cancelled_holds from cancelled;
-  end loop;
-
-  v_timers := '[]'::jsonb;
+  if jsonb_array_length(p_effects->'cancel') > 0 then
+    v_cancelled_holds := tt_cancel_timers(p_effects->'cancel');
+  end if;
   if jsonb_array_length(p_effects->'timers') > 0 then
-    with scheduled as (
-      insert into tt_timers (id, kind, transaction_id, ref, due_at, payload)
-      select s.id, s.kind, s."transactionId", s.ref, s."dueAt", coalesce(s.payload, '{}'::jsonb)
-        from jsonb_to_recordset(p_effects->'timers') as s(id uuid, kind text, "transactionId" text, ref text, "dueAt" timestamptz, payload jsonb)
-      on conflict (kind, ref) do nothing
-      returning id, kind, transaction_id, ref, due_at, payload)
-    select coalesce(jsonb_agg(jsonb_build_object('id', id, 'kind', kind, 'transactionId', transaction_id, 'ref', ref, 'dueAt', due_at, 'payload', payload)), '[]'::jsonb)
-      into v_timers from scheduled;
+    v_timers := tt_schedule_timers(p_effects->'timers');
   end if;
-
-  if jsonb_array_length(p_effects->'candidatesPut') > 0 then
-    insert into tt_settlement_candidates (transaction_id, vendor_id, currency, amount_minor, completed_at)
-    select c."transactionId", c."vendorId", c.currency, c."amountMinor", c."completedAt"
-      from jsonb_to_recordset(p_effects->'candidatesPut') as c("transactionId" text, "vendorId" text, currency text, "amountMinor" bigint, "completedAt" timestamptz)
-    on conflict (transaction_id) do update set completed_at = excluded.completed_at;
+  if jsonb_array_length(p_effects->'candidatesPut') > 0 or jsonb_array_length(p_effects->'candidatesDropped') > 0 then
+    perform tt_update_settlement_candidates(p_effects->'candidatesPut', p_effects->'candidatesDropped');
   end if;
-
-  if jsonb_array_length(p_effects->'candidatesDropped') > 0 then
-    -- An array, not a subquery: the primary key's index, whatever the table's size.
-    delete from tt_settlement_candidates
-     where transaction_id = any (array(select jsonb_array_elements_text(p_effects->'candidatesDropped')));
-  end if;
-
   return jsonb_build_object('timers', v_timers, 'cancelledHolds', v_cancelled_holds);
 end
 $fn$`;
@@ -414,6 +381,12 @@ export const applicationMigrations: Record<string, Migration> = {
   },
   /** The deliveries' traceparent (after the simulator's 0590 adds the column). */
   '0591-apply-effects-traceparent': {
+    async up(db) {
+      await sql.raw(applyEffectsFunction).execute(db);
+    },
+  },
+  /** Each part by its owner (0631 to 0633 made them): databases made before get this function. */
+  '0639-apply-effects-by-owner': {
     async up(db) {
       await sql.raw(applyEffectsFunction).execute(db);
     },

@@ -1,4 +1,5 @@
 import { sql, type Kysely, type Migration } from 'kysely';
+import { deliveryEffectMigrations } from './delivery-effects.ts';
 import { webhookSecretMigrations } from './webhook-secret.ts';
 
 /**
@@ -84,6 +85,7 @@ export const simulatorMigrations: Record<string, Migration> = {
     },
   },
   ...webhookSecretMigrations,
+  ...deliveryEffectMigrations,
 };
 
 /**

@@ -1,4 +1,5 @@
 import { sql, type Kysely, type Migration } from 'kysely';
+import { timerEffectMigrations } from './timer-effects.ts';
 
 /**
  * Tables of the timers package. PostgreSQL is the truth for every simulated delay:
@@ -43,4 +44,5 @@ export const timerMigrations: Record<string, Migration> = {
       await sql`alter table tt_timers add column claims int not null default 0`.execute(db);
     },
   },
+  ...timerEffectMigrations,
 };

@@ -1,4 +1,5 @@
 import { sql, type Kysely, type Migration } from 'kysely';
+import { candidateEffectMigrations } from './candidate-effects.ts';
 
 /**
  * Settlement's tables:
@@ -48,4 +49,5 @@ export const settlementMigrations: Record<string, Migration> = {
       );
     },
   },
+  ...candidateEffectMigrations,
 };
