@@ -52,12 +52,17 @@ export function webhookEndpoints(
     now: await clock.now(),
     allowedHosts: options.allowedHosts,
   });
+  const woken = <T>(result: T): T => {
+    options.wake();
+    return result;
+  };
   return {
     webhookEndpoints: {
       list: () => listEndpoints(db),
       get: (endpointId) => getEndpoint(db, endpointId),
-      create: async (input, actor) => createEndpoint(db, input, await changeContext(actor)),
-      update: async (endpointId, changes, actor) => updateEndpoint(db, endpointId, changes, await changeContext(actor)),
+      // A new or re-enabled endpoint ends the dispatcher's idling (it no longer waits on appends without one).
+      create: async (input, actor) => woken(await createEndpoint(db, input, await changeContext(actor))),
+      update: async (endpointId, changes, actor) => woken(await updateEndpoint(db, endpointId, changes, await changeContext(actor))),
       delete: async (endpointId, actor) => deleteEndpoint(db, endpointId, await changeContext(actor)),
       rotateSecret: async (endpointId, actor) => rotateEndpointSecret(db, endpointId, await changeContext(actor)),
       async redeliverFailed(endpointId, since) {

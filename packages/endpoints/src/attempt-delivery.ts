@@ -41,7 +41,12 @@ export type AttemptOutcome = 'sent' | 'planned' | 'refused' | 'released';
  * recorded. An endpoint disabled or deleted since, or a URL the policy no longer allows, is an
  * attempt that fails without being sent and is not retried.
  */
-export async function attemptDelivery({ delivery, endpoint }: ClaimedDelivery, context: AttemptContext): Promise<AttemptOutcome> {
+export async function attemptDelivery(
+  { delivery, endpoint }: ClaimedDelivery,
+  context: AttemptContext,
+  /** Called once the request has come back, before its record is written. */
+  onSent: () => void = () => {},
+): Promise<AttemptOutcome> {
   const deliveryId = delivery.delivery_id;
   let planned: AttemptRecord['planned'];
   const refuse = async (error: string): Promise<AttemptOutcome> => {
@@ -106,6 +111,7 @@ export async function attemptDelivery({ delivery, endpoint }: ClaimedDelivery, c
     agents: context.agents,
     ...(slow && delivery.attempts === 0 ? { slowMs: context.slowMs } : {}),
   });
+  onSent();
   await context.writer.attempt({
     deliveryId,
     at: await context.now(),

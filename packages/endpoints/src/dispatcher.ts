@@ -12,6 +12,11 @@ export type { DescribedEvent } from './attempt-delivery.ts';
 export const dispatcherLimits = {
   /** Attempts running at once in one process (each holds one connection to the receiver). */
   maxInFlight: 32,
+  /**
+   * Deliveries claimed and not yet recorded, sending or sent (a sent attempt's slot is free while
+   * its record waits for the next group commit), in multiples of maxInFlight.
+   */
+  unrecordedPerSlot: 8,
   /** How often due deliveries are looked for when nothing woke the dispatcher (sandbox retries, delays). */
   pollIntervalMs: 200,
   /**
@@ -59,7 +64,12 @@ export function startDispatcher(options: DispatcherOptions): Dispatcher {
   const maxInFlight = options.maxInFlight ?? dispatcherLimits.maxInFlight;
   const pollIntervalMs = options.pollIntervalMs ?? dispatcherLimits.pollIntervalMs;
   const leaseMs = options.leaseMs ?? timeoutMs + slowMs + dispatcherLimits.leaseMarginMs;
+  /** Every delivery being handled, until its attempt is recorded. */
   const inFlight = new Set<Promise<void>>();
+  const maxUnrecorded = maxInFlight * dispatcherLimits.unrecordedPerSlot;
+  /** Of those, the ones whose request has not come back yet: what maxInFlight bounds. */
+  let sending = 0;
+  const refillAtSending = Math.floor(maxInFlight / 2);
   /** Deliveries this process is attempting: claimed again (its lease ran out meanwhile), one only has its lease renewed. */
   const attempting = new Set<string>();
   const abort = new AbortController();
@@ -86,9 +96,9 @@ export function startDispatcher(options: DispatcherOptions): Dispatcher {
     releaseLease: (deliveryId) => releaseLease(options.db, deliveryId),
   };
 
-  const handle = async (claimed: ClaimedDelivery) => {
+  const handle = async (claimed: ClaimedDelivery, onSent: () => void) => {
     try {
-      if ((await attemptDelivery(claimed, context)) === 'sent') sent += 1;
+      if ((await attemptDelivery(claimed, context, onSent)) === 'sent') sent += 1;
     } catch (error) {
       // Not recorded: its lease runs out and it is attempted again (at least once).
       options.logger?.warn(
@@ -121,7 +131,7 @@ export function startDispatcher(options: DispatcherOptions): Dispatcher {
     while (!abort.signal.aborted) {
       const seen = options.waker?.notifications();
       wokenMeanwhile = false;
-      const room = maxInFlight - inFlight.size;
+      const room = Math.min(maxInFlight - sending, maxUnrecorded - inFlight.size);
       let claimed: ClaimedDelivery[] = [];
       if (room > 0) {
         try {
@@ -134,10 +144,21 @@ export function startDispatcher(options: DispatcherOptions): Dispatcher {
         const deliveryId = entry.delivery.delivery_id;
         if (attempting.has(deliveryId)) continue;
         attempting.add(deliveryId);
-        const running: Promise<void> = handle(entry).finally(() => {
+        sending += 1;
+        let slotHeld = true;
+        /** The request came back (or never went): its slot is free while the record is written. */
+        const freeSlot = () => {
+          if (!slotHeld) return;
+          slotHeld = false;
+          sending -= 1;
+          // Claims in batches: once half the slots are free (one claim statement for many).
+          if (sending <= refillAtSending) wake();
+        };
+        const running: Promise<void> = handle(entry, freeSlot).finally(() => {
+          freeSlot();
           attempting.delete(deliveryId);
           inFlight.delete(running);
-          wake();
+          if (inFlight.size === maxUnrecorded - 1) wake();
         });
         inFlight.add(running);
       }
