@@ -9,18 +9,9 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromiumArgs, startOwnServer } from './support/own-server.ts';
 
 const adminToken = 'cors-e2e-admin-token';
-const chromiumArgs = [
-  '--headless=new',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 /** A server for one empty page, so that the browser has an origin to run fetches from. */
 async function servePage(): Promise<{ origin: string; server: Server }> {
@@ -47,28 +38,9 @@ describe('CORS in a browser', () => {
   beforeAll(async () => {
     allowedPage = await servePage();
     otherPage = await servePage();
-    const { createTestDatabase, testRedisUrl } = await import('@tracktrove/testing');
-    const { loadConfig, startServer, trackTroveModule } = await import('@tracktrove/api');
-    const { pino } = await import('pino');
-    const database = await createTestDatabase();
-    const config = loadConfig(
-      {},
-      {
-        port: 0,
-        host: '127.0.0.1',
-        databaseUrl: database.url,
-        redisUrl: testRedisUrl(),
-        logLevel: 'silent',
-        tokens: { admin: adminToken, operator: undefined, viewer: undefined },
-        corsOrigins: [allowedPage.origin],
-      },
-    );
-    const server = await startServer({ config, modules: [trackTroveModule()], logger: pino({ level: 'silent' }) });
-    apiUrl = server.url!.replace('[::1]', '127.0.0.1');
-    stop = async () => {
-      await server.close();
-      await database.drop();
-    };
+    const server = await startOwnServer({ admin: adminToken }, { corsOrigins: [allowedPage.origin] });
+    apiUrl = server.url.replace('[::1]', '127.0.0.1');
+    stop = server.stop;
     browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: chromiumArgs });
   });
 

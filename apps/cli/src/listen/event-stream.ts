@@ -1,20 +1,6 @@
 import WebSocket from 'ws';
-import { uuidV5 } from '@tracktrove/common';
+import { recordedEventOf, type EventView } from '../server/transaction-events.ts';
 import { decodePosition, type RecordedEvent } from '@tracktrove/event-store';
-
-/** An event object as the stream sends it (api.md). */
-interface EventView {
-  /** Absent from servers before it was added to the event object. */
-  readonly eventId?: string;
-  readonly position: string;
-  readonly streamId: string;
-  readonly version: number;
-  readonly type: string;
-  readonly schemaVersion: number;
-  readonly data: unknown;
-  readonly metadata: Record<string, unknown>;
-  readonly recordedAt: string;
-}
 
 export const streamLimits = {
   /** Waits before reconnecting after the stream closed: doubling from the first to the last. */
@@ -84,13 +70,7 @@ export function followStream(options: {
       if (message.kind === 'event' && message.event) {
         const view = message.event;
         from = view.position;
-        options.onEvent({
-          ...view,
-          logPosition: decodePosition(view.position),
-          // A server from before eventId was in its event objects: an id of the event's own.
-          eventId: view.eventId ?? uuidV5(`event|${view.streamId}|${view.version}`),
-          recordedAt: new Date(view.recordedAt),
-        });
+        options.onEvent(recordedEventOf(view));
       } else if (message.kind === 'caught-up' && typeof message.position === 'string') {
         from = message.position;
         options.onCaughtUp(message.position);

@@ -1,7 +1,11 @@
+import { uuidV5 } from '@tracktrove/common';
 import { decodePosition, type RecordedEvent } from '@tracktrove/event-store';
 import { ServerRequestError, type ServerApi } from './server-api.ts';
 
-interface EventView {
+/** An event object as the server's routes and stream send it (api.md). */
+export interface EventView {
+  /** Absent from servers before it was added to the event object. */
+  readonly eventId?: string;
   readonly position: string;
   readonly streamId: string;
   readonly version: number;
@@ -10,6 +14,16 @@ interface EventView {
   readonly data: unknown;
   readonly metadata: Record<string, unknown>;
   readonly recordedAt: string;
+}
+
+/** The recorded event an event object shows; a server from before eventId was in its event objects gives an id of the event's own. */
+export function recordedEventOf(view: EventView): RecordedEvent {
+  return {
+    ...view,
+    logPosition: decodePosition(view.position),
+    eventId: view.eventId ?? uuidV5(`event|${view.streamId}|${view.version}`),
+    recordedAt: new Date(view.recordedAt),
+  };
 }
 
 /** Pages of a transaction's events read at most; 500 events a page. */
@@ -30,9 +44,7 @@ export async function readTransactionEvents(api: ServerApi, transactionId: strin
       if (error instanceof ServerRequestError && error.status === 404) return null;
       throw error;
     }
-    // The view has no event id; nothing the CLI does with these events reads it.
-    for (const view of answer.items)
-      events.push({ ...view, logPosition: decodePosition(view.position), eventId: '', recordedAt: new Date(view.recordedAt) });
+    for (const view of answer.items) events.push(recordedEventOf(view));
     cursor = answer.nextCursor;
     if (cursor === null) break;
   }

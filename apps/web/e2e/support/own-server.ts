@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { Config } from '@tracktrove/config';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -16,7 +17,7 @@ export interface ServerTokens {
 }
 
 /** Without TRACKTROVE_E2E_URL: build the viewer if needed and start a real server on the test services. */
-export async function startOwnServer(tokens: ServerTokens, options: { retryBaseDelayMs?: number } = {}): Promise<OwnServer> {
+export async function startOwnServer(tokens: ServerTokens, options: Partial<Config> = {}): Promise<OwnServer> {
   // Built when missing or older than the sources: a stale build would test yesterday's viewer.
   execFileSync(process.execPath, ['infra/ensure-web-build.mjs'], { stdio: 'inherit', cwd: resolve(here, '../../../..') });
   const { createTestDatabase, testRedisUrl } = await import('@tracktrove/testing');
