@@ -87,7 +87,9 @@ describe('list paging', () => {
         expect(answer.status, `${url} limit '${limit}'`).toBe(400);
         expect(answer.json).toMatchObject({ code: 'validation_failed', errors: [{ path: 'query.limit' }] });
       }
-      expect((await call('GET', `${url}?limit=${encodeURIComponent('5')}&limit=6`, undefined, admin)).status, `${url} two limits`).toBe(400);
+      expect((await call('GET', `${url}?limit=${encodeURIComponent('5')}&limit=6`, undefined, admin)).status, `${url} two limits`).toBe(
+        400,
+      );
       for (const limit of ['5', '005', '500']) {
         expect((await call('GET', `${url}?limit=${limit}`, undefined, admin)).status, `${url} limit ${limit}`).toBe(200);
       }

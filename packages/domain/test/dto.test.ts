@@ -1,6 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import { dtoOf, type JsonValue } from '../src/index.ts';
-import { at, authorize, confirm, given, initiate, openDispute, pathTo, refundFailed, requestRefund, settle, transactionId } from './fixtures.ts';
+import {
+  at,
+  authorize,
+  confirm,
+  given,
+  initiate,
+  openDispute,
+  pathTo,
+  refundFailed,
+  requestRefund,
+  settle,
+  transactionId,
+} from './fixtures.ts';
 
 /** The system's fields of a transaction on its way through authorize (1 s), confirm (5 s) and a failed refund (200 s). */
 const refundFailedView = {
@@ -57,7 +69,13 @@ describe('dtoOf, the transaction as the API and the trace show it', () => {
       refund: null,
       lastError: null,
     });
-    expect(dtoOf(given(...pathTo.INITIATED))).toMatchObject({ escrow: null, refund: null, dispute: null, settlement: null, lastError: null });
+    expect(dtoOf(given(...pathTo.INITIATED))).toMatchObject({
+      escrow: null,
+      refund: null,
+      dispute: null,
+      settlement: null,
+      lastError: null,
+    });
   });
 
   it('copies nested values, so a change to the view does not reach the state', () => {
