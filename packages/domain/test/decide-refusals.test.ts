@@ -128,6 +128,11 @@ describe('decide says why it refuses a command, and where the command would have
     // Settled, then a refund requested: the table refuses settling again before the refund matters.
     const settledPending = given(...pathTo.SETTLED, requestRefund());
     expect(refusalOf(settle('batch-2'), settledPending)).toEqual({ to: 'SETTLED', reason: 'TransactionSettled is not allowed in SETTLED' });
+    // Settled by an override, not by a batch: no settlement recorded, and a batch cannot settle it again.
+    expect(refusalOf(settle('batch-1'), given(...pathTo.COMPLETED, override('SETTLED')))).toEqual({
+      to: 'SETTLED',
+      reason: 'TransactionSettled is not allowed in SETTLED',
+    });
     // Disputed after settlement by batch-1: the settlement is kept, and settling again is refused.
     expect(refusalOf(settle('batch-1'), given(...pathTo.SETTLED, openDispute()))).toEqual({
       to: 'SETTLED',
@@ -210,7 +215,7 @@ describe('decide on corrupted state', () => {
       thrown = error;
     }
     expect(thrown).toBeInstanceOf(InvariantViolation);
-    expect((thrown as InvariantViolation).invariant).toBe('escrow_has_pending_hold');
+    expect((thrown as InvariantViolation).message).toBe('escrow_has_pending_hold: ESCROW without a pending hold');
     expect(decide(requestRefund(), escrow)[0]?.type).toBe('EscrowHoldVoided');
   });
 });

@@ -88,7 +88,7 @@ describe('upcasting', () => {
   });
 
   it('rejects a version that is not a whole number, and old data that is not an object, naming the field', () => {
-    for (const version of [1.5, Number.NaN]) {
+    for (const version of [1.5, Number.NaN, 0, -1, 3]) {
       const error = rejectionOf(() => upcastEvent({ type: 'TransactionInitiated', schemaVersion: version, data: v1Initiated }));
       expect(error).toEqual({ path: 'schemaVersion', message: `TransactionInitiated has versions 1..2, got ${version}` });
     }

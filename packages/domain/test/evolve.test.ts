@@ -34,7 +34,8 @@ function eventOf(command: TransactionCommand, state: TransactionState): Transact
   return events[0]!;
 }
 
-function expectViolation(fold: () => unknown, invariant: string): void {
+/** Expects the fold to throw the named violation; with `message`, the whole message an operator's alarm shows. */
+function expectViolation(fold: () => unknown, invariant: string, message?: string): void {
   let thrown: unknown;
   try {
     fold();
@@ -43,6 +44,7 @@ function expectViolation(fold: () => unknown, invariant: string): void {
   }
   expect(thrown).toBeInstanceOf(InvariantViolation);
   expect((thrown as InvariantViolation).invariant).toBe(invariant);
+  if (message !== undefined) expect((thrown as InvariantViolation).message).toBe(`${invariant}: ${message}`);
 }
 
 /** A copy of an event with its data changed (history written by a bug, or edited). */
@@ -103,7 +105,11 @@ describe('evolve refuses history no command writes, naming the invariant it brea
   const completed = given(...pathTo.COMPLETED);
 
   it('an event the transition table forbids in the status', () => {
-    expectViolation(() => evolve(given(...pathTo.INITIATED), eventOf(confirm(), escrow)), 'transition_table');
+    expectViolation(
+      () => evolve(given(...pathTo.INITIATED), eventOf(confirm(), escrow)),
+      'transition_table',
+      'EscrowHoldPosted is not allowed in INITIATED',
+    );
     expectViolation(() => evolve(completed, eventOf(confirm(), escrow)), 'transition_table');
   });
 
@@ -111,31 +117,43 @@ describe('evolve refuses history no command writes, naming the invariant it brea
     const initiated = given(...pathTo.INITIATED);
     const placed = eventOf(authorize(), initiated);
     expect(evolve(initiated, placed).hold?.amountMinor).toBe(1250);
-    expectViolation(() => evolve(initiated, withData(placed, { amountMinor: 1251 })), 'hold_amount');
+    expectViolation(() => evolve(initiated, withData(placed, { amountMinor: 1251 })), 'hold_amount', 'hold 1251 for amount 1250');
   });
 
   it('posting or voiding a hold the transaction does not have', () => {
-    expectViolation(() => evolve(escrow, withData(eventOf(confirm(), escrow), { holdId: 'hold-9' })), 'hold_id_matches');
-    expectViolation(() => evolve(escrow, withData(eventOf(expire(), escrow), { holdId: 'hold-9' })), 'hold_id_matches');
+    // A refund in ESCROW voids the hold (EscrowHoldVoided); a confirmation posts it (EscrowHoldPosted).
+    const voided = eventOf(requestRefund(), escrow);
+    expect(voided.type).toBe('EscrowHoldVoided');
+    expectViolation(() => evolve(escrow, withData(eventOf(confirm(), escrow), { holdId: 'hold-9' })), 'hold_id_matches', 'posting hold-9');
+    expectViolation(() => evolve(escrow, withData(voided, { holdId: 'hold-9' })), 'hold_id_matches', 'voiding hold-9');
     const noHold = { ...escrow, hold: null };
-    expectViolation(() => evolve(noHold, eventOf(confirm(), escrow)), 'hold_id_matches');
-    expectViolation(() => evolve(noHold, eventOf(expire(), escrow)), 'hold_id_matches');
+    expectViolation(() => evolve(noHold, eventOf(confirm(), escrow)), 'hold_id_matches', 'posting hold-1');
+    expectViolation(() => evolve(noHold, voided), 'hold_id_matches', 'voiding hold-1');
   });
 
   it('resolving a hold that is resolved already, or missing where the money is said to be held', () => {
     const posted = { ...escrow, hold: { ...escrow.hold!, state: 'posted' as const } };
-    expectViolation(() => evolve(posted, eventOf(confirm(), escrow)), 'hold_resolves_once');
-    expectViolation(() => evolve(posted, eventOf(expire(), escrow)), 'hold_resolves_once');
+    expectViolation(() => evolve(posted, eventOf(confirm(), escrow)), 'hold_resolves_once', 'hold is posted');
+    expectViolation(() => evolve(posted, eventOf(expire(), escrow)), 'hold_resolves_once', 'hold is posted');
     const overridden = eventOf(override('COMPLETED', at(10)), escrow);
-    expectViolation(() => evolve({ ...escrow, hold: null }, overridden), 'hold_resolves_once');
-    expectViolation(() => evolve(posted, overridden), 'hold_resolves_once');
+    expectViolation(() => evolve({ ...escrow, hold: null }, overridden), 'hold_resolves_once', 'hold is missing');
+    expectViolation(() => evolve(posted, overridden), 'hold_resolves_once', 'hold is posted');
   });
 
   it('money held without a pending hold, or a pending hold without held money', () => {
     // An override into ESCROW recorded without the new hold it needs: held money, no pending hold.
     const toEscrow = eventOf(override('ESCROW'), completed);
     expect(evolve(completed, toEscrow).hold?.state).toBe('pending');
-    expectViolation(() => evolve(completed, withData(toEscrow, { newHold: null })), 'funds_match_hold');
+    expectViolation(
+      () => evolve(completed, withData(toEscrow, { newHold: null })),
+      'funds_match_hold',
+      'funds held but hold posted after StatusOverridden',
+    );
+    expectViolation(
+      () => evolve({ ...completed, hold: null }, withData(toEscrow, { newHold: null })),
+      'funds_match_hold',
+      'funds held but hold none after StatusOverridden',
+    );
     // An override out of ESCROW recorded as if the money were already in escrow: the hold stays pending.
     const held = { ...escrow, funds: 'escrow' as const };
     expectViolation(
@@ -147,28 +165,40 @@ describe('evolve refuses history no command writes, naming the invariant it brea
   it('an override whose from or money-before is not the state it is folded onto', () => {
     const overridden = eventOf(override('SETTLED'), completed);
     expect(evolve(completed, overridden).status).toBe('SETTLED');
-    expectViolation(() => evolve(completed, withData(overridden, { from: 'ESCROW' })), 'override_from_matches');
-    expectViolation(() => evolve(completed, withData(overridden, { fundsBefore: 'payer' })), 'override_funds_match');
+    expectViolation(
+      () => evolve(completed, withData(overridden, { from: 'ESCROW' })),
+      'override_from_matches',
+      'override from ESCROW in COMPLETED',
+    );
+    expectViolation(
+      () => evolve(completed, withData(overridden, { fundsBefore: 'payer' })),
+      'override_funds_match',
+      'override funds payer but escrow',
+    );
   });
 
   it('an override that places a new hold where one is pending, or where the money does not end held', () => {
     const newHold = { holdId: 'hold-9', expiresAt: at(900) };
-    expectViolation(() => evolve(escrow, withData(eventOf(override('COMPLETED', at(10)), escrow), { newHold })), 'override_new_hold');
+    expectViolation(
+      () => evolve(escrow, withData(eventOf(override('COMPLETED', at(10)), escrow), { newHold })),
+      'override_new_hold',
+      'a new hold only replaces no pending hold',
+    );
     expectViolation(() => evolve(completed, withData(eventOf(override('SETTLED'), completed), { newHold })), 'override_new_hold');
   });
 
   it('settling money that is not in escrow', () => {
     const settled = eventOf(settle(), completed);
     expect(evolve(completed, settled).funds).toBe('vendor');
-    expectViolation(() => evolve({ ...completed, funds: 'payer' }, settled), 'settle_from_escrow');
+    expectViolation(() => evolve({ ...completed, funds: 'payer' }, settled), 'settle_from_escrow', 'settling with funds at payer');
   });
 
   it('a refund outcome without a pending refund', () => {
     const pending = given(...pathTo.COMPLETED, requestRefund());
     const succeeded = eventOf(refundSucceeded(), pending);
     const failed = eventOf(refundFailed(), pending);
-    expectViolation(() => evolve(completed, succeeded), 'refund_pending');
-    expectViolation(() => evolve(completed, failed), 'refund_pending');
+    expectViolation(() => evolve(completed, succeeded), 'refund_pending', 'refund succeeded without a pending refund');
+    expectViolation(() => evolve(completed, failed), 'refund_pending', 'refund failed without a pending refund');
     const alreadyFailed = given(...pathTo.COMPLETED, requestRefund(), refundFailed());
     expectViolation(() => evolve(alreadyFailed, succeeded), 'refund_pending');
     expectViolation(() => evolve(alreadyFailed, failed), 'refund_pending');
@@ -176,7 +206,11 @@ describe('evolve refuses history no command writes, naming the invariant it brea
 
   it('resolving a dispute that was never opened', () => {
     const open = given(...pathTo.DISPUTE_OPEN);
-    expectViolation(() => evolve({ ...open, dispute: null }, eventOf(resolveDispute('WON'), open)), 'dispute_open');
+    expectViolation(
+      () => evolve({ ...open, dispute: null }, eventOf(resolveDispute('WON'), open)),
+      'dispute_open',
+      'resolving without a dispute',
+    );
   });
 });
 
@@ -273,6 +307,10 @@ describe('evolve: an admin override', () => {
     expect(given(...pathTo.SETTLED, override('DISPUTE_OPEN')).dispute).toMatchObject({ fromStatus: 'SETTLED', outcome: null });
     // Money at the payer is captured into escrow first: the dispute is from COMPLETED.
     expect(given(...pathTo.FAILED, override('DISPUTE_OPEN')).dispute).toMatchObject({ fromStatus: 'COMPLETED' });
+    // Even when an earlier dispute was opened after settlement: the money captured again is not settled.
+    const reopened = given(...pathTo.SETTLED, openDispute(), resolveDispute('LOST'), override('DISPUTE_OPEN', at(600)));
+    expect(reopened.dispute).toEqual({ disputeId: 'dispute-1', reason: 'support ticket 42', fromStatus: 'COMPLETED', outcome: null });
+    expect(reopened.funds).toBe('escrow');
   });
 
   it('into DISPUTE_RESOLVED keeps an open dispute, and reads money at the payer as LOST, elsewhere as WON', () => {
@@ -288,6 +326,16 @@ describe('evolve: an admin override', () => {
     });
     const openSettled = given(...pathTo.SETTLED, openDispute(), override('DISPUTE_RESOLVED'));
     expect(openSettled.dispute).toMatchObject({ disputeId: 'dispute-1', fromStatus: 'SETTLED', outcome: 'WON' });
+    // A settled dispute lost, its money moved back to the payer by an override, then resolved again:
+    // the money stays at the payer, so it reads as LOST, from where the dispute was opened.
+    const lostAgain = given(
+      ...pathTo.SETTLED,
+      openDispute(),
+      resolveDispute('LOST'),
+      override('REFUNDED'),
+      override('DISPUTE_RESOLVED', at(600)),
+    );
+    expect(lostAgain.dispute).toEqual({ disputeId: 'dispute-1', reason: 'not received', fromStatus: 'SETTLED', outcome: 'LOST' });
   });
 
   it('leaves the dispute alone on other targets', () => {

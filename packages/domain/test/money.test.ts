@@ -99,6 +99,8 @@ describe('parseAmount', () => {
       expect(parse, `${minMinor}..${maxMinor}`).toThrow(InvariantViolation);
       expect(parse).toThrow(/amount_limits/);
     }
+    expect(() => parseAmount('1.00', { minMinor: 1.5, maxMinor: 100 })).toThrow('amount_limits: limits must be safe integers');
+    expect(() => parseAmount('1.00', { minMinor: 101, maxMinor: 100 })).toThrow('amount_limits: bad limits 101..100');
     expect(parseAmount('1.00', { minMinor: 100, maxMinor: 100 })).toBe(100);
     expect(parseAmount('0.01', { minMinor: 1, maxMinor: 1 })).toBe(1);
   });
