@@ -42,7 +42,6 @@ export {
   readStream,
   readStreams,
   readVisibleHeadPosition,
-  toRecordedEvent,
   type ReadAllOptions,
   type ReadAllResult,
   type ReadAllTypesResult,
