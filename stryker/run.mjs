@@ -1,6 +1,9 @@
 // pnpm test:mutation [domain|event-store|timer-claim ...]: StrykerJS over each named scope (all
-// three when none is named), one after the other. Extra Stryker flags go after `--`, e.g.
-// pnpm test:mutation domain -- --mutate 'packages/domain/src/ledger/**/*.ts' --concurrency 1
+// three when none is named), one after the other, one test runner each (the machine is shared).
+// Incremental: a scope's results are kept in reports/incremental/<scope>.json, and the next run
+// tests again only the mutants whose code or covering tests changed (--force runs them all).
+// Extra Stryker flags go after `--`, e.g.
+// pnpm test:mutation domain -- --mutate 'packages/domain/src/ledger/**/*.ts'
 import { spawnSync } from 'node:child_process';
 
 const scopes = ['domain', 'event-store', 'timer-claim'];
@@ -14,7 +17,8 @@ if (unknown.length > 0) {
 }
 let failed = false;
 for (const scope of named.length > 0 ? named : scopes) {
-  const run = spawnSync('npx', ['stryker', 'run', `stryker/stryker.${scope}.config.mjs`, ...extra], { stdio: 'inherit' });
+  const incremental = ['--incremental', '--incrementalFile', `reports/incremental/${scope}.json`];
+  const run = spawnSync('npx', ['stryker', 'run', `stryker/stryker.${scope}.config.mjs`, ...incremental, ...extra], { stdio: 'inherit' });
   if (run.status !== 0) failed = true;
 }
 process.exit(failed ? 1 : 0);

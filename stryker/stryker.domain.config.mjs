@@ -7,7 +7,7 @@ export default {
   vitest: { configFile: 'stryker/vitest.domain.config.ts' },
   mutate: ['packages/domain/src/**/*.ts', '!packages/domain/src/index.ts'],
   coverageAnalysis: 'perTest',
-  concurrency: 2,
+  concurrency: 1,
   timeoutMS: 20_000,
   ignoreStatic: true,
   reporters: ['clear-text', 'progress', 'json'],

@@ -8,7 +8,7 @@ export default {
   vitest: { configFile: 'stryker/vitest.event-store.config.ts' },
   mutate: ['packages/event-store/src/**/*.ts', '!packages/event-store/src/index.ts', '!packages/event-store/src/types.ts'],
   coverageAnalysis: 'perTest',
-  concurrency: 2,
+  concurrency: 1,
   timeoutMS: 15_000,
   ignoreStatic: true,
   reporters: ['clear-text', 'progress', 'json'],

@@ -7,7 +7,7 @@ export default {
   // The claim alone (claimTimers); the rest of the file reads and lists timers.
   mutate: ['packages/timers/src/timer-store.ts:74-81'],
   coverageAnalysis: 'perTest',
-  concurrency: 2,
+  concurrency: 1,
   timeoutMS: 30_000,
   ignoreStatic: true,
   reporters: ['clear-text', 'progress', 'json'],

@@ -70,6 +70,32 @@ describe('list paging', () => {
     await expectBadCursors('/api/ledger?limit=2');
   });
 
+  it('reads a limit written in digits only: anything else, spaces or signs or exponents, is a 400 naming query.limit', async () => {
+    const { id } = await initiate();
+    const lists = [
+      '/api/transactions',
+      '/api/ledger',
+      '/api/events',
+      '/api/transactions/retry-pending',
+      `/api/transactions/${id}/events`,
+      '/api/webhooks/deliveries',
+      '/api/admin/settlement/batches',
+    ];
+    for (const url of lists) {
+      for (const limit of [' 5', '5 ', '+5', '5.0', '0x10', '1e2', '', '5,6']) {
+        const answer = await call('GET', `${url}?limit=${encodeURIComponent(limit)}`, undefined, admin);
+        expect(answer.status, `${url} limit '${limit}'`).toBe(400);
+        expect(answer.json).toMatchObject({ code: 'validation_failed', errors: [{ path: 'query.limit' }] });
+      }
+      expect((await call('GET', `${url}?limit=${encodeURIComponent('5')}&limit=6`, undefined, admin)).status, `${url} two limits`).toBe(
+        400,
+      );
+      for (const limit of ['5', '005', '500']) {
+        expect((await call('GET', `${url}?limit=${limit}`, undefined, admin)).status, `${url} limit ${limit}`).toBe(200);
+      }
+    }
+  });
+
   it('pages the webhook delivery log: every delivery once, in the order scheduled, the last nextCursor null', async () => {
     // Initiated together, so several share a group commit and its sandbox time: the id breaks ties.
     const created = await Promise.all(Array.from({ length: 12 }, () => initiate()));

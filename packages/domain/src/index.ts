@@ -21,7 +21,7 @@ export {
   supportedCurrencies,
   type Currency,
 } from './money/currency.ts';
-export { assertAmountMinor, defaultAmountLimits, formatAmount, parseAmount, type ParseAmountOptions } from './money/money.ts';
+export { defaultAmountLimits, formatAmount, parseAmount, type ParseAmountOptions } from './money/money.ts';
 export {
   FundsPositionSchema,
   fundsPositions,

@@ -6,6 +6,7 @@ import {
   InvalidTransitionError,
   initialState,
   isAllowedTransition,
+  targetOf,
   transactionStatuses,
   transitions,
   transitionTableMarkdown,
@@ -185,8 +186,27 @@ describe('every transition of the spec', () => {
     });
   });
 
-  it('renders the table for docs', () => {
-    expect(transitionTableMarkdown()).toContain('| ESCROW | COMPLETED | EscrowHoldPosted | ConfirmPayment, ExpireHold |');
+  it('renders the table for docs: a header, then a row per transition', () => {
+    const lines = transitionTableMarkdown().split('\n');
+    expect(lines.slice(0, 2)).toEqual(['| from | to | event | command |', '|---|---|---|---|']);
+    expect(lines).toHaveLength(2 + transitions.length);
+    expect(lines).toContain('| ESCROW | COMPLETED | EscrowHoldPosted | ConfirmPayment, ExpireHold |');
+  });
+
+  it('targetOf names where an event leads, and null for events that keep the status', () => {
+    expect(targetOf('EscrowHoldPosted')).toBe('COMPLETED');
+    expect(targetOf('RefundSucceeded')).toBe('REFUNDED');
+    expect(targetOf('RefundRequested')).toBeNull();
+    expect(targetOf('RefundFailed')).toBeNull();
+    expect(targetOf('StatusOverridden')).toBeNull();
+  });
+
+  it('isAllowedTransition needs one row with both the status and the target', () => {
+    expect(isAllowedTransition('ESCROW', 'COMPLETED')).toBe(true);
+    expect(isAllowedTransition('COMPLETED', 'COMPLETED')).toBe(true);
+    // ESCROW leads somewhere, and something leads to SETTLED, but not ESCROW to SETTLED.
+    expect(isAllowedTransition('ESCROW', 'SETTLED')).toBe(false);
+    expect(isAllowedTransition('NEW', 'COMPLETED')).toBe(false);
   });
 });
 

@@ -8,6 +8,7 @@ import {
   eventSchemaVersions,
   EventMetadataSchema,
   parseEvent,
+  parseEventTrusted,
   TransactionEventSchema,
   traceSteps,
   transactionEventTypes,
@@ -28,6 +29,16 @@ const v1Initiated = {
   serviceContext: null,
   initiatedAt: at(0),
 };
+
+function rejectionOf(read: () => unknown): { path: string; message: string } | undefined {
+  try {
+    read();
+  } catch (error) {
+    expect(error).toBeInstanceOf(ValidationError);
+    return (error as ValidationError).errors[0];
+  }
+  throw new Error('expected a ValidationError');
+}
 
 describe('event schemas', () => {
   it('every type has a schema, a version and exactly version - 1 upcasters', () => {
@@ -76,6 +87,30 @@ describe('upcasting', () => {
     }
   });
 
+  it('rejects a version that is not a whole number, and old data that is not an object, naming the field', () => {
+    for (const version of [1.5, Number.NaN, 0, -1, 3]) {
+      const error = rejectionOf(() => upcastEvent({ type: 'TransactionInitiated', schemaVersion: version, data: v1Initiated }));
+      expect(error).toEqual({ path: 'schemaVersion', message: `TransactionInitiated has versions 1..2, got ${version}` });
+    }
+    expect(rejectionOf(() => upcastEvent({ type: 'Nope', schemaVersion: 1, data: {} }))).toEqual({
+      path: 'type',
+      message: 'unknown event type Nope',
+    });
+    for (const data of [null, [v1Initiated], 'text', 7]) {
+      expect(rejectionOf(() => upcastEvent({ type: 'TransactionInitiated', schemaVersion: 1, data }))).toEqual({
+        path: 'data',
+        message: 'must be an object',
+      });
+    }
+  });
+
+  it('parseEventTrusted upcasts without validating: the store validated its own log when it wrote it', () => {
+    expect(parseEventTrusted('TransactionInitiated', 1, v1Initiated)).toEqual(parseEvent('TransactionInitiated', 1, v1Initiated));
+    const [placed] = run(pathTo.ESCROW).events.slice(-1);
+    expect(parseEventTrusted('EscrowHoldPlaced', 1, placed!.data)).toEqual(placed);
+    expect(parseEventTrusted('EscrowHoldPlaced', 1, { holdId: 7 })).toEqual({ type: 'EscrowHoldPlaced', data: { holdId: 7 } });
+  });
+
   it('invalid data names the field under data', () => {
     try {
       parseEvent('EscrowHoldPlaced', 1, { holdId: 'h', amountMinor: -1, expiresAt: at(1), attempt: 1, placedAt: at(0) });
@@ -99,6 +134,16 @@ describe('metadata and traces', () => {
     expect(EventMetadataSchema.parse(metadata)).toEqual(metadata);
     expect(metadata).toMatchObject({ causationId: null, attempt: 1, durationMs: 12, error: { message: 'gateway timeout' } });
     expect(metadata.error?.stack).toContain('gateway timeout');
+    const stackless = new RangeError('limit passed');
+    stackless.stack = undefined;
+    const fallback = buildMetadata({
+      correlationId: 'c-1',
+      actor: { role: 'system', id: 'x' },
+      step: 's',
+      service: 'gateway',
+      error: stackless,
+    });
+    expect(fallback.error).toEqual({ message: 'limit passed', stack: 'RangeError: limit passed' });
   });
 
   it('traceSteps gives each event dtoBefore/dtoAfter from the state around it', () => {
@@ -127,7 +172,10 @@ describe('metadata and traces', () => {
     });
     const refunding = given(...pathTo.COMPLETED, requestRefund());
     const [refund] = traceSteps(refunding, decide(refundFailed(), refunding), { correlationId: 'c-2', actor });
-    expect(refund?.metadata.error?.message).toBe('refund refund-1 failed: bank timeout');
+    expect(refund?.metadata.error).toEqual({
+      message: 'refund refund-1 failed: bank timeout',
+      stack: 'RefundFailedError: refund refund-1 failed: bank timeout\n    at refunds.complete (refund refund-1)',
+    });
     const [ok] = traceSteps(given(...pathTo.ESCROW), decide(confirm(), given(...pathTo.ESCROW)), { correlationId: 'c-3', actor });
     expect(ok?.metadata.error).toBeNull();
   });

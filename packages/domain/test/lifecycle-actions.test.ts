@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import {
   decide,
   InvalidTransitionError,
+  InvariantViolation,
   lifecycleActionNames,
   lifecycleActions,
   transactionStatuses,
@@ -26,6 +27,19 @@ const expected: Record<TransactionStatus, LifecycleAction[]> = {
   DISPUTE_OPEN: ['resolve-dispute'],
   DISPUTE_RESOLVED: [],
 };
+
+describe('lifecycleActions notes and errors', () => {
+  it('has no note where an action is left: retries left, no refund pending, retries used up only once FAILED', () => {
+    expect(lifecycleActions(given(...pathTo.FAILED), at(10)).note).toBeNull();
+    expect(lifecycleActions(given(...pathTo.COMPLETED), at(10)).note).toBeNull();
+    expect(lifecycleActions(given(initiate({ retryPolicy: { maxRetries: 0 } })), at(10)).note).toBeNull();
+  });
+
+  it('lets a broken invariant surface instead of reading it as "not allowed"', () => {
+    const escrow = given(...pathTo.ESCROW);
+    expect(() => lifecycleActions({ ...escrow, hold: null }, at(10))).toThrow(InvariantViolation);
+  });
+});
 
 describe('lifecycleActions', () => {
   it.each(transactionStatuses)('offers from %s exactly what the spec allows', (status) => {

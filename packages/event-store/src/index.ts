@@ -50,7 +50,6 @@ export {
   readStream,
   readStreams,
   readVisibleHeadPosition,
-  toRecordedEvent,
   type ReadAllOptions,
   type ReadAllResult,
   type ReadAllTypesResult,

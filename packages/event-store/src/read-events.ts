@@ -103,10 +103,6 @@ class StoredEvent implements RecordedEvent {
   }
 }
 
-export function toRecordedEvent(row: EventRow, upcast?: Upcaster): RecordedEvent {
-  return new StoredEvent(row, upcast);
-}
-
 /** The columns of an event row; payloads as JSON text, the time as epoch milliseconds (both parse faster). */
 const eventColumns = sql`seq, tx_id, stream_id, stream_version, event_id, type, schema_version, data::text as data, metadata::text as metadata,
   (extract(epoch from recorded_at) * 1000)::float8 as recorded_at`;

@@ -519,12 +519,12 @@ function commandRequests(fixtures: Fixtures): fc.Arbitrary<MalformedRequest> {
 
 function readRequests(fixtures: Fixtures): fc.Arbitrary<MalformedRequest> {
   const q = (value: unknown) => encodeURIComponent(String(value));
-  // Not ' 5': a limit is read as a number, surrounding spaces allowed (it is 5, a valid limit).
+  // A limit is digits only: ' 5', '+5' and '1e2' are as malformed as 'abc'.
   const badLimit = fc.oneof(
     fc.integer({ max: 0 }),
     fc.integer({ min: 501 }),
     fc.double({ noInteger: true, noNaN: true }),
-    fc.constantFrom('abc', '', '1e3', '-0', ' 0', '5 x'),
+    fc.constantFrom('abc', '', '1e3', '-0', ' 0', '5 x', ' 5', '5 ', '+5', '5.0', '0x10', '1e2'),
   );
   return fc.oneof(
     // Not the empty id: GET /api/transactions/ is the list, a valid read.

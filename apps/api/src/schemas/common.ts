@@ -10,7 +10,17 @@ export function isLogPosition(value: string): boolean {
 
 export const PositionSchema = z.string().refine((value) => isLogPosition(value), { message: 'must be a position returned by the API' });
 export const FromSchema = z.union([z.literal('start'), PositionSchema]);
-export const LimitSchema = z.coerce.number().int().min(1).max(500);
+/**
+ * A list's `limit` from the query string: digits only, 1 to 500. Not `z.coerce.number()`, which reads
+ * ' 5', '5 ', '0x10' and '1e2' as numbers and so answers a malformed query with a page. The OpenAPI
+ * document keeps showing it as the integer it is (not the string it arrives as).
+ */
+export const LimitSchema = z
+  .string()
+  .regex(/^[0-9]+$/, 'must be a whole number written in digits')
+  .transform(Number)
+  .pipe(z.number().int().min(1).max(500))
+  .meta({ type: 'integer', minimum: 1, maximum: 500, pattern: undefined });
 /** A list's `cursor`: the previous page's nextCursor, opaque. */
 export const CursorSchema = z.string().min(1).max(400);
 /**

@@ -19,7 +19,6 @@ export function evolve(state: TransactionState, event: TransactionEvent): Transa
   next.status = status;
   next.version = state.version + 1;
   next.updatedAt = at;
-  assert(next.version === state.version + 1, 'version_grows_by_one', 'version must grow by exactly 1');
   if ((next.funds === 'held') !== (next.hold?.state === 'pending')) {
     throw new InvariantViolation('funds_match_hold', `funds ${next.funds} but hold ${next.hold?.state ?? 'none'} after ${event.type}`);
   }
