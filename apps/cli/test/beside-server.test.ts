@@ -1,9 +1,9 @@
-import { mkdtempSync, readFileSync, rmSync, statSync, existsSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, freePort, type TestDatabase } from '@tracktrove/testing';
-import { runCliProcess, startServerChild, type ServerChild } from './support/cli-process.ts';
+import { startServerChild, type ServerChild } from './support/cli-process.ts';
 import { runCli } from './run-cli.ts';
 
 const simulateArgs = [

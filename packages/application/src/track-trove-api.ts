@@ -21,9 +21,30 @@ import type {
   ReceiveResult,
   WebhookTransport,
 } from '@tracktrove/simulator';
-import type { EndpointDeliveriesApi, WebhookEndpointsApi } from './webhook-endpoints.ts';
 import type { AdvanceResult, ClockAdvance, FiredBy, RedisSentinelTarget } from '@tracktrove/timers';
 import type { CandidateSync, ListSettlementBatchesOptions, SettlementBatchView, SettlementRunResult } from './settlement/index.ts';
+import type { DeliveryFilter, EndpointChanges, EndpointDeliveryView, EndpointView, NewEndpoint } from '@tracktrove/endpoints';
+
+/** A developer's webhook endpoints: changes are events (endpoint-<id>) with who made them. */
+export interface WebhookEndpointsApi {
+  list(): Promise<EndpointView[]>;
+  get(endpointId: string): Promise<EndpointView>;
+  /** The secret is in this answer only. */
+  create(input: NewEndpoint, actor: Actor): Promise<EndpointView & { secret: string }>;
+  update(endpointId: string, changes: EndpointChanges, actor: Actor): Promise<EndpointView>;
+  delete(endpointId: string, actor: Actor): Promise<void>;
+  rotateSecret(endpointId: string, actor: Actor): Promise<{ secret: string }>;
+  /** One more attempt of every failed delivery of the endpoint created since `since`; answers how many. */
+  redeliverFailed(endpointId: string, since: string): Promise<number>;
+}
+
+/** The endpoints' delivery log, and redelivery of one. */
+export interface EndpointDeliveriesApi {
+  list(filter?: DeliveryFilter): Promise<Page<EndpointDeliveryView>>;
+  get(deliveryId: string): Promise<EndpointDeliveryView>;
+  /** One more attempt, due now (202: it runs after the answer). */
+  redeliver(deliveryId: string): Promise<EndpointDeliveryView>;
+}
 
 /** The application's public interface: what the API and the CLI call, and how it is configured. */
 

@@ -11,35 +11,9 @@ import {
   redeliverFailedSince,
   rotateEndpointSecret,
   updateEndpoint,
-  type DeliveryFilter,
-  type EndpointChanges,
-  type EndpointDeliveryView,
-  type EndpointView,
-  type NewEndpoint,
 } from '@tracktrove/endpoints';
-import type { Page } from '@tracktrove/event-store';
 import type { ApplicationContext } from './application-context.ts';
-
-/** A developer's webhook endpoints: changes are events (endpoint-<id>) with who made them. */
-export interface WebhookEndpointsApi {
-  list(): Promise<EndpointView[]>;
-  get(endpointId: string): Promise<EndpointView>;
-  /** The secret is in this answer only. */
-  create(input: NewEndpoint, actor: Actor): Promise<EndpointView & { secret: string }>;
-  update(endpointId: string, changes: EndpointChanges, actor: Actor): Promise<EndpointView>;
-  delete(endpointId: string, actor: Actor): Promise<void>;
-  rotateSecret(endpointId: string, actor: Actor): Promise<{ secret: string }>;
-  /** One more attempt of every failed delivery of the endpoint created since `since`; answers how many. */
-  redeliverFailed(endpointId: string, since: string): Promise<number>;
-}
-
-/** The endpoints' delivery log, and redelivery of one. */
-export interface EndpointDeliveriesApi {
-  list(filter?: DeliveryFilter): Promise<Page<EndpointDeliveryView>>;
-  get(deliveryId: string): Promise<EndpointDeliveryView>;
-  /** One more attempt, due now (202: it runs after the answer). */
-  redeliver(deliveryId: string): Promise<EndpointDeliveryView>;
-}
+import type { EndpointDeliveriesApi, WebhookEndpointsApi } from './track-trove-api.ts';
 
 export function webhookEndpoints(
   context: ApplicationContext,

@@ -5,7 +5,7 @@ import { readStream } from '@tracktrove/event-store';
 import { listTimers } from '@tracktrove/timers';
 import { testRedisUrl } from '@tracktrove/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { admin, input, inspect, openFixture, operator, secret, waitFor, type Fixture } from './fixture.ts';
+import { admin, input, inspect, openFixture, operator, secret, type Fixture } from './fixture.ts';
 
 describe('transaction flows through the facade (PostgreSQL + Redis)', () => {
   let fixture: Fixture;

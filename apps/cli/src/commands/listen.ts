@@ -2,7 +2,8 @@ import { isPosition } from '@tracktrove/event-store';
 import { endpointEventTypes, type EndpointEventType } from '@tracktrove/webhooks';
 import { noMorePositionals, rateOption, UsageError, wholeNumberOption, type ParsedCommandLine } from '../command-line.ts';
 import type { CliCommand } from '../context.ts';
-import { serverOptions, serverOptionsOf, type ServerOptions } from '../server/target.ts';
+import type { ListenArgs } from '../listen/args.ts';
+import { serverOptions, serverOptionsOf } from '../server/target.ts';
 
 export const listenLimits = {
   maxSeed: 2 ** 31 - 1,
@@ -10,24 +11,6 @@ export const listenLimits = {
   maxAttempts: 20,
   defaultAttempts: 8,
 } as const;
-
-export interface ListenArgs {
-  readonly forwardTo: string;
-  /** The delivery types forwarded; empty means every one. */
-  readonly events: readonly EndpointEventType[];
-  /** Where the stream starts: after this position, or `end` (from now). */
-  readonly from: string;
-  readonly failures: {
-    readonly dropRate: number;
-    readonly duplicateRate: number;
-    readonly delayMs: number;
-    readonly reorder: boolean;
-    readonly slowRate: number;
-  };
-  readonly seed: number;
-  readonly maxAttempts: number;
-  readonly server: ServerOptions;
-}
 
 export const listenCommand: CliCommand<ListenArgs> = {
   name: 'listen',

@@ -1,6 +1,6 @@
 import WebSocket from 'ws';
 import { recordedEventOf, type EventView } from '../server/transaction-events.ts';
-import { decodePosition, type RecordedEvent } from '@tracktrove/event-store';
+import type { RecordedEvent } from '@tracktrove/event-store';
 
 export const streamLimits = {
   /** Waits before reconnecting after the stream closed: doubling from the first to the last. */

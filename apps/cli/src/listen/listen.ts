@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { eventSchemaVersions } from '@tracktrove/domain';
-import type { ListenArgs } from '../commands/listen.ts';
+import type { ListenArgs } from './args.ts';
 import type { CommandRunner } from '../context.ts';
 import { describeError } from '../describe-error.ts';
 import { resolveTarget } from '../server/target.ts';

@@ -3,7 +3,9 @@ import { formatAmount, type AccountBalance, type Currency, type LedgerPhase } fr
 import { isoTime } from '../read-models/transaction-view.ts';
 import { balancesViewOf, type BalancesView } from './balances-view.ts';
 import { decodeCursor, encodeCursor, isPosition, pageSize, type Page } from '@tracktrove/event-store';
-import { readModelTables } from './read-model-tables.ts';
+import { readModelTables, type BalanceRow, type EntryRow } from './read-model-tables.ts';
+
+export type { BalanceRow, EntryRow } from './read-model-tables.ts';
 
 /** The API's entry object, plus the two-phase details. */
 export interface LedgerEntryView {
@@ -22,21 +24,6 @@ export interface LedgerEntryView {
   readonly version: number;
   readonly position: string;
   readonly at: string;
-}
-
-export interface EntryRow {
-  id: string;
-  transaction_id: string;
-  version: number;
-  type: string;
-  debit_account: string;
-  credit_account: string;
-  amount_minor: string | number;
-  currency: string;
-  phase: LedgerPhase;
-  pending_id: string | null;
-  position: string;
-  at: Date;
 }
 
 export function entryViewOfRow(row: EntryRow): LedgerEntryView {
@@ -110,15 +97,6 @@ export async function getTransactionEntries(db: Kysely<any>, schema: string, tra
     .limit(maxEntriesPerTransaction)
     .execute();
   return rows.map(entryViewOfRow);
-}
-
-export interface BalanceRow {
-  account: string;
-  currency: string;
-  debits_posted: string | number;
-  credits_posted: string | number;
-  debits_pending: string | number;
-  credits_pending: string | number;
 }
 
 export function accountBalanceOfRow(row: BalanceRow): AccountBalance {

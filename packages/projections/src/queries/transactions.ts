@@ -1,29 +1,10 @@
 import type { Kysely } from 'kysely';
-import type { LastError } from '@tracktrove/domain';
 import { isoTime, type TransactionView } from '../read-models/transaction-view.ts';
 import { formatAmount, type Currency } from '@tracktrove/domain';
 import { decodeCursor, encodeCursor, isPosition, pageSize, type Page } from '@tracktrove/event-store';
-import { readModelTables } from './read-model-tables.ts';
+import { readModelTables, type TransactionRow } from './read-model-tables.ts';
 
-export interface TransactionRow {
-  id: string;
-  status: string;
-  amount_minor: string | number;
-  currency: string;
-  vendor_id: string;
-  payer_id: string;
-  channel: string;
-  kind: string;
-  service_context: string | null;
-  retry_count: number;
-  version: number;
-  position: string;
-  created_position: string;
-  created_at: Date | null;
-  updated_at: Date | null;
-  escrow_expires_at: Date | null;
-  last_error: LastError | null;
-}
+export type { TransactionRow } from './read-model-tables.ts';
 
 const columns = [
   'id',
