@@ -1,3 +1,4 @@
+import { RedeliverButton } from '../../components/redeliver-button.tsx';
 import { Fragment, useEffect, useState } from 'react';
 import type { EndpointDelivery } from '../../api/types.ts';
 import { listTransactionEndpointDeliveries, redeliverEndpointDelivery } from '../../api/webhook-endpoints-api.ts';
@@ -81,18 +82,12 @@ export function EndpointDeliveries({ transactionId, reloadKey }: { transactionId
                     )}
                   </td>
                   <td>
-                    <button
-                      type="button"
-                      disabled={redeliver.pending}
-                      onClick={(click) => {
-                        click.stopPropagation();
-                        void redeliver.run(delivery.id);
-                      }}
+                    <RedeliverButton
+                      pending={redeliver.pending}
+                      onRedeliver={() => void redeliver.run(delivery.id)}
                       title="POST /api/endpoint-deliveries/:id/redeliver: send it again now"
-                      data-testid="endpoint-redeliver"
-                    >
-                      redeliver
-                    </button>
+                      testId="endpoint-redeliver"
+                    />
                   </td>
                 </tr>
                 {expanded === delivery.id && (

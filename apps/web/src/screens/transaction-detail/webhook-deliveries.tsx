@@ -1,3 +1,4 @@
+import { RedeliverButton } from '../../components/redeliver-button.tsx';
 import { Fragment, useState } from 'react';
 import type { WebhookDelivery } from '../../api/types.ts';
 import { listTransactionDeliveries, redeliverWebhook } from '../../api/webhooks-api.ts';
@@ -86,18 +87,12 @@ export function WebhookDeliveries({ transactionId, minPosition, reloadKey }: Web
                     {delivery.nextRetryAt && ` · retry ${formatTime(delivery.nextRetryAt)}`}
                   </td>
                   <td>
-                    <button
-                      type="button"
-                      disabled={redeliver.pending}
-                      onClick={(click) => {
-                        click.stopPropagation();
-                        void redeliver.run(delivery.id);
-                      }}
+                    <RedeliverButton
+                      pending={redeliver.pending}
+                      onRedeliver={() => void redeliver.run(delivery.id)}
                       title="POST /api/webhooks/deliveries/:id/redeliver: send this webhook again now"
-                      data-testid="webhook-redeliver"
-                    >
-                      redeliver
-                    </button>
+                      testId="webhook-redeliver"
+                    />
                   </td>
                 </tr>
                 {expanded === delivery.id && (
