@@ -20,13 +20,18 @@
  *
  * Knobs: BENCH_API_SECONDS (measured, default 10), BENCH_API_WARMUP_SECONDS (default 3),
  * BENCH_API_CONNECTIONS (default 32), BENCH_API_SYSTEMS (comma-separated, in the order of a
- * round, from bare, emmett, tracktrove and tracktrove-split; default bare,emmett,tracktrove),
+ * round, from bare, emmett, tracktrove-core, tracktrove and tracktrove-split; default
+ * bare,emmett,tracktrove),
  * BENCH_API_ROUNDS (rounds of A B C / C B A, default 2).
  *
  * tracktrove-split measures the lever "read models out of the request process" with the
  * product as it is: a second server process started first takes the read models' leases, the
  * measured one serves the requests with its read models on standby (read-your-writes through
  * minPosition then waits on the other process's checkpoints). Its "all processes" CPU counts both.
+ *
+ * tracktrove-core is an ablation, not a product: the application facade's initiate behind a bare
+ * Fastify route, without the read models, the log tail, Redis or the API's hooks
+ * (lib/peers/tracktrove-core-main.ts). It measures what the command's guarantee costs by itself.
  */
 import pg from 'pg';
 import { createPostgresDatabase, migrateToLatest } from '@tracktrove/event-store';
@@ -42,8 +47,8 @@ const knob = (name: string, fallback: number) => {
   return Number.isFinite(value) && value > 0 ? value : fallback;
 };
 
-type SystemKey = 'bare' | 'emmett' | 'tracktrove' | 'tracktrove-split';
-const allSystems: readonly SystemKey[] = ['bare', 'emmett', 'tracktrove', 'tracktrove-split'];
+type SystemKey = 'bare' | 'emmett' | 'tracktrove-core' | 'tracktrove' | 'tracktrove-split';
+const allSystems: readonly SystemKey[] = ['bare', 'emmett', 'tracktrove-core', 'tracktrove', 'tracktrove-split'];
 const defaultSystems: readonly SystemKey[] = ['bare', 'emmett', 'tracktrove'];
 
 const config = {
@@ -100,6 +105,12 @@ const specs: Record<SystemKey, SystemSpec> = {
     prepare: prepareRawEvents,
   },
   emmett: { key: 'emmett', name: 'Emmett 0.42.0 peer (DeciderCommandHandler)', reference: true, entry: 'peers/emmett-initiate-main.ts' },
+  'tracktrove-core': {
+    key: 'tracktrove-core',
+    name: "TrackTrove's guarantee alone (facade + bare route)",
+    reference: true,
+    entry: 'peers/tracktrove-core-main.ts',
+  },
   tracktrove: { key: 'tracktrove', name: 'TrackTrove API', reference: false, entry: 'api-server-main.ts' },
   'tracktrove-split': {
     key: 'tracktrove-split',

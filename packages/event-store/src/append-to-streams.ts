@@ -149,7 +149,7 @@ export async function appendToStreams(
           options.alongside,
         )
       : (await appendToSeveralStreams(streamIds, expected, counts, events, options.alongside).execute(db)).rows;
-    return { ...toResult(eventIds, rows, false), ...(options.alongside ? { alongside: rows[0]?.alongside } : {}) };
+    return { ...toResult(eventIds, rows, false), ...(options.alongside ? { alongside: alongsideOf(rows) } : {}) };
   } catch (error) {
     const raised = error instanceof WrongExpectedVersionError ? error : parseRaised(error);
     // A retried append (its response was lost) finds the stream moved on by itself: when every
@@ -240,7 +240,7 @@ async function appendInOneStatement(
     ${
       alongside
         ? sql`, alongside as (select ${alongside} as result from s)
-           select appended.*, alongside.result as alongside from appended cross join alongside`
+           ${alongsideOnFirstRow}`
         : sql`select * from appended`
     }`;
   let appended: AppendRow[];
@@ -307,7 +307,22 @@ function withAlongside(append: RawBuilder<unknown>, alongside: RawBuilder<unknow
   return sql<AppendRow>`
     with appended as (select * from ${append}),
          alongside as (select ${alongside} as result)
-    select appended.*, alongside.result as alongside from appended cross join alongside`;
+    ${alongsideOnFirstRow}`;
+}
+
+/**
+ * The appended rows with the alongside expression's value on the first of them only (null on the
+ * others): a group commit's value describes the whole batch, and sent on every row it would be
+ * encoded and parsed once per event, growing with the square of the batch.
+ */
+const alongsideOnFirstRow = sql`
+    select a.event_id, a.stream_id, a.stream_version, a.tx_id, a.seq, a.recorded_at,
+           case when a.nth = 1 then alongside.result end as alongside
+      from (select appended.*, row_number() over () as nth from appended) a cross join alongside`;
+
+/** The alongside value of an append's rows: the one row that carries it (see alongsideOnFirstRow). */
+function alongsideOf(rows: readonly AppendRow[]): unknown {
+  return rows.find((row) => row.alongside !== null && row.alongside !== undefined)?.alongside ?? rows[0]?.alongside;
 }
 
 function toResult(eventIds: readonly string[], rows: readonly AppendRow[], replayed: boolean): AppendResult {

@@ -141,6 +141,42 @@ describe.each<Backend>(['postgres', 'pglite'])('append and read on %s', (backend
     expect(rows.rows.map((row) => row.id)).toEqual([id]);
   });
 
+  it('answers an alongside value once per append, intact, whichever statement carries the append', async () => {
+    const db = fixture.database.db;
+    await sql`create table if not exists alongside_rows (id text primary key)`.execute(db);
+    await sql`create or replace function alongside_insert(p_id text) returns int language sql as $$ insert into alongside_rows (id) values (p_id); select 1 $$`.execute(
+      db,
+    );
+    const value = (key: string) =>
+      sql`jsonb_build_object('key', ${key}::text, 'inserted', alongside_insert(${key}), 'list', jsonb_build_array(1, 'two'))`;
+    // One stream and two new ones with several events each: the one prepared statement.
+    const [first, second, third] = [stream(), stream(), stream()];
+    const oneStatement = await appendToStreams(
+      db,
+      [
+        { streamId: first, expectedVersion: 'no_stream', events: events(3) },
+        { streamId: second, expectedVersion: 'no_stream', events: events(2) },
+      ],
+      { alongside: value(first) },
+    );
+    expect(oneStatement.events).toHaveLength(5);
+    expect(oneStatement.alongside).toEqual({ key: first, inserted: 1, list: [1, 'two'] });
+    // Two existing streams: tt_append's statement.
+    const several = await appendToStreams(
+      db,
+      [
+        { streamId: first, expectedVersion: 3, events: events(2) },
+        { streamId: second, expectedVersion: 2, events: events(2) },
+        { streamId: third, expectedVersion: 'no_stream', events: events(1) },
+      ],
+      { alongside: value(second) },
+    );
+    expect(several.events).toHaveLength(5);
+    expect(several.alongside).toEqual({ key: second, inserted: 1, list: [1, 'two'] });
+    const rows = await sql<{ id: string }>`select id from alongside_rows where id in (${first}, ${second}) order by id`.execute(db);
+    expect(rows.rows.map((row) => row.id).sort()).toEqual([first, second].sort());
+  });
+
   it('stores any JSON value as data, in one-event and many-event appends', async () => {
     const id = stream();
     const values = [null, 'a "quoted" \\ string', [1, { nested: ['x'] }], { unicode: '\u20b9 \u{1f4b8}', empty: {} }, 0, false];
