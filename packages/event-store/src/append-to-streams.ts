@@ -170,10 +170,7 @@ function appendToSeveralStreams(
   events: PreparedEvent[],
   alongside: RawBuilder<unknown> | undefined,
 ): RawBuilder<AppendRow> {
-  const append = sql`tt_append(${streamIds}::text[], ${expected}::text[], ${counts}::int[],
-      ${events.map((event) => event.stream)}::int[], ${events.map((event) => event.eventId)}::uuid[], ${events.map((event) => event.type)}::text[],
-      ${events.map((event) => event.schemaVersion)}::int[], ${events.map((event) => event.data)}::text[],
-      ${events.map((event) => event.metadata)}::text[])`;
+  const append = sql`tt_append_json(${streamIds}::text[], ${expected}::text[], ${counts}::int[], ${eventsJson(events, true)}::jsonb)`;
   return alongside ? withAlongside(append, alongside) : sql<AppendRow>`select * from ${append}`;
 }
 
@@ -197,7 +194,7 @@ function fitsOneStatement(expected: readonly string[]): boolean {
  * An append as one prepared statement of plain SQL (no function call, planned once per
  * connection): the first stream's row moves from the expected version under its row lock, and its
  * events are inserted after it. A version mismatch moves no row and inserts nothing; the actual
- * version is then read for the error, and a caller's transaction stays usable (unlike tt_append's
+ * version is then read for the error, and a caller's transaction stays usable (unlike tt_append_json's
  * exception). Further streams must be new (a command's webhook stream, say): their rows are
  * inserted only when the first stream's moved, and one that exists already fails the whole
  * statement on tt_streams' key, so the append stays atomic.
@@ -289,12 +286,15 @@ async function existingStreamConflict(
   return new WrongExpectedVersionError(existing.streamId, parseExpected(existing.expected), actual);
 }
 
-/** The events as one JSON array for jsonb_to_recordset, from their already serialised data. */
-function eventsJson(events: readonly PreparedEvent[]): string {
+/**
+ * The events as one JSON array for jsonb_to_recordset, joined from their already serialised data
+ * and metadata (nothing is escaped again), with each event's stream index when asked.
+ */
+function eventsJson(events: readonly PreparedEvent[], withStream = false): string {
   return `[${events
     .map(
       (event) =>
-        `{"event_id":${JSON.stringify(event.eventId)},"type":${JSON.stringify(event.type)},"schema_version":${event.schemaVersion},"data":${event.data},"metadata":${event.metadata}}`,
+        `{${withStream ? `"stream":${event.stream},` : ''}"event_id":${JSON.stringify(event.eventId)},"type":${JSON.stringify(event.type)},"schema_version":${event.schemaVersion},"data":${event.data},"metadata":${event.metadata}}`,
     )
     .join(',')}]`;
 }

@@ -1,11 +1,14 @@
 import { Migrator, type Kysely, type Migration } from 'kysely';
 import { eventStoreMigration } from './migrations/0001-event-store.ts';
 import { partitionedEventsMigration } from './migrations/0002-partitioned-events.ts';
+import { appendJsonMigration } from './migrations/0640-append-json.ts';
 
 /** Migrations of the event store itself; other packages add theirs under their own prefixes. */
 export const eventStoreMigrations: Record<string, Migration> = {
   '0001-event-store': eventStoreMigration,
   '0002-partitioned-events': partitionedEventsMigration,
+  // Numbered in the order of every package's migrations (a database made before it gets it last).
+  '0640-append-json': appendJsonMigration,
 };
 
 export class MigrationFailedError extends Error {

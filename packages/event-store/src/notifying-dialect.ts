@@ -27,8 +27,8 @@ export function notifyingDialect(inner: Dialect, onAppendCommitted: () => void):
   };
 }
 
-/** tt_append(...) appends to several streams, `insert into tt_events` to one (append-to-streams.ts). */
-const appendCall = /\btt_append\(|\binsert into tt_events\b/;
+/** tt_append_json(...) (or tt_append) appends to several streams, `insert into tt_events` to one (append-to-streams.ts). */
+const appendCall = /\btt_append(_json)?\(|\binsert into tt_events\b/;
 
 class ReportingConnection implements DatabaseConnection {
   inTransaction = false;

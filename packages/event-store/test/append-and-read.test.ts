@@ -141,6 +141,55 @@ describe.each<Backend>(['postgres', 'pglite'])('append and read on %s', (backend
     expect(rows.rows.map((row) => row.id)).toEqual([id]);
   });
 
+  it('names the first stream, in the order given, whose expectation fails, among existing and new streams, and appends nothing', async () => {
+    const [kept, other, taken] = [stream(), stream(), stream()];
+    await fixture.store.appendToStreams([
+      { streamId: kept, expectedVersion: 'no_stream', events: events(2) },
+      { streamId: other, expectedVersion: 'no_stream', events: events(1) },
+      { streamId: taken, expectedVersion: 'no_stream', events: events(3) },
+    ]);
+    const fresh = [stream(), stream()];
+    // A new stream that exists already comes before an existing one with a wrong version.
+    await expect(
+      fixture.store.appendToStreams([
+        { streamId: kept, expectedVersion: 2, events: events(1) },
+        { streamId: fresh[0]!, expectedVersion: 'no_stream', events: events(1) },
+        { streamId: taken, expectedVersion: 'no_stream', events: events(1) },
+        { streamId: other, expectedVersion: 5, events: events(1) },
+        { streamId: fresh[1]!, expectedVersion: 'no_stream', events: events(1) },
+      ]),
+    ).rejects.toMatchObject({ name: 'WrongExpectedVersionError', streamId: taken, expected: 'no_stream', actual: 3 });
+    // The wrong version comes first now.
+    await expect(
+      fixture.store.appendToStreams([
+        { streamId: kept, expectedVersion: 2, events: events(1) },
+        { streamId: other, expectedVersion: 5, events: events(1) },
+        { streamId: fresh[0]!, expectedVersion: 0, events: events(1) },
+        { streamId: taken, expectedVersion: 0, events: events(1) },
+      ]),
+    ).rejects.toMatchObject({ name: 'WrongExpectedVersionError', streamId: other, expected: 5, actual: 1 });
+    for (const [id, length] of [[kept, 2], [other, 1], [taken, 3], [fresh[0]!, 0], [fresh[1]!, 0]] as const)
+      expect((await fixture.store.readStream(id)).length).toBe(length);
+    // All hold: existing, new (as 'no_stream' and as 0) and 'any' streams in one append, each numbered from its own base.
+    const appended = await fixture.store.appendToStreams([
+      { streamId: kept, expectedVersion: 2, events: events(2) },
+      { streamId: fresh[0]!, expectedVersion: 'no_stream', events: events(2) },
+      { streamId: other, expectedVersion: 'stream_exists', events: events(1) },
+      { streamId: fresh[1]!, expectedVersion: 0, events: events(1) },
+      { streamId: taken, expectedVersion: 'any', events: events(1) },
+    ]);
+    expect(appended.streamVersions).toEqual({ [kept]: 4, [fresh[0]!]: 2, [other]: 2, [fresh[1]!]: 1, [taken]: 4 });
+    expect(appended.events.map((event) => [event.streamId, event.version])).toEqual([
+      [kept, 3],
+      [kept, 4],
+      [fresh[0], 1],
+      [fresh[0], 2],
+      [other, 2],
+      [fresh[1], 1],
+      [taken, 4],
+    ]);
+  });
+
   it('answers an alongside value once per append, intact, whichever statement carries the append', async () => {
     const db = fixture.database.db;
     await sql`create table if not exists alongside_rows (id text primary key)`.execute(db);

@@ -43,6 +43,6 @@ describe('upcasting on read', () => {
   it('runs migrations once: a second run finds nothing to do', async () => {
     expect(await migrateToLatest(fixture.database.db)).toEqual([]);
     const { rows } = await sql<{ name: string }>`select name from tt_migrations`.execute(fixture.database.db);
-    expect(rows.map((row) => row.name)).toEqual(['0001-event-store', '0002-partitioned-events']);
+    expect(rows.map((row) => row.name)).toEqual(['0001-event-store', '0002-partitioned-events', '0640-append-json']);
   });
 });
