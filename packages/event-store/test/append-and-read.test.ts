@@ -168,7 +168,13 @@ describe.each<Backend>(['postgres', 'pglite'])('append and read on %s', (backend
         { streamId: taken, expectedVersion: 0, events: events(1) },
       ]),
     ).rejects.toMatchObject({ name: 'WrongExpectedVersionError', streamId: other, expected: 5, actual: 1 });
-    for (const [id, length] of [[kept, 2], [other, 1], [taken, 3], [fresh[0]!, 0], [fresh[1]!, 0]] as const)
+    for (const [id, length] of [
+      [kept, 2],
+      [other, 1],
+      [taken, 3],
+      [fresh[0]!, 0],
+      [fresh[1]!, 0],
+    ] as const)
       expect((await fixture.store.readStream(id)).length).toBe(length);
     // All hold: existing, new (as 'no_stream' and as 0) and 'any' streams in one append, each numbered from its own base.
     const appended = await fixture.store.appendToStreams([
