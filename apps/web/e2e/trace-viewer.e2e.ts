@@ -455,6 +455,35 @@ describe.skipIf(externalUrl !== undefined)('live stream on a server that require
     await expect.poll(() => page.getByTestId('feed-state').textContent()).toMatch(/^(live|caught-up)$/);
     expect(await notice.count()).toBe(0);
   });
+
+  it('stops polling the projections while the token is refused, and polls again with the admin token', async () => {
+    // Answers, not requests: a request the screen aborts as it mounts is no poll.
+    const polls: number[] = [];
+    page.on('response', (response) => {
+      if (new URL(response.url()).pathname === '/api/admin/projections') polls.push(response.status());
+    });
+    const saveToken = async (value: string) => {
+      await page.goto(`${server!.url}/#/settings`);
+      await page.getByTestId('token-input').fill(value);
+      await page.getByTestId('token-save').click();
+    };
+    const panel = page.getByTestId('projections-panel');
+
+    // The viewer token is refused on the admin routes (403): one answer, then no request every 2 s.
+    await saveToken(viewerToken);
+    await page.goto(`${server!.url}/#/admin`);
+    await panel.getByTestId('problem').waitFor();
+    expect(await panel.getByTestId('problem').textContent()).toContain('403');
+    expect(polls).toEqual([403]);
+    await page.waitForTimeout(2_500);
+    expect(polls).toEqual([403]);
+
+    // The admin token: the panel loads and polls again.
+    await saveToken('e2e-stream-admin-token');
+    await page.goto(`${server!.url}/#/admin`);
+    await panel.getByTestId('projection-row').first().waitFor();
+    await expect.poll(() => polls.filter((status) => status === 200).length, { timeout: 5_000 }).toBeGreaterThanOrEqual(2);
+  });
 });
 
 async function expectStatus(page: Page, status: string): Promise<void> {

@@ -1,5 +1,6 @@
 import { useEffect } from 'react';
 import { listProjections, rebuildProjection } from '../../api/admin-api.ts';
+import { ApiProblem } from '../../api/api-problem.ts';
 import type { ProjectionStatus, RebuildProgress } from '../../api/types.ts';
 import { ProblemNotice } from '../../components/problem-notice.tsx';
 import { useApiData } from '../../components/use-api-data.ts';
@@ -8,16 +9,19 @@ import { useLiveStream, type ProjectionProgress } from '../../stream/stream-cont
 
 const pollEveryMs = 2_000;
 
-/** Read models: position, lag, live or rebuilding; progress from polling and the stream. */
+/** Read models: position, lag, live or rebuilding; progress from polling (stopped while the token is refused) and the stream. */
 export function ProjectionsPanel() {
   const projections = useApiData((signal) => listProjections(signal), []);
   const { projections: streamed } = useLiveStream();
   const rebuild = useCommand((name: string) => rebuildProjection(name), projections.reload);
 
+  // A refusal for the token stays one until the token changes (Settings, which remounts this screen): no polling meanwhile.
+  const refused = projections.problem instanceof ApiProblem && projections.problem.needsToken;
   useEffect(() => {
+    if (refused) return;
     const timer = setInterval(projections.reload, pollEveryMs);
     return () => clearInterval(timer);
-  }, [projections.reload]);
+  }, [projections.reload, refused]);
 
   const rows = mergeProgress(projections.data ?? [], streamed);
   return (
