@@ -15,6 +15,7 @@ import {
 import { buildApp } from './app.ts';
 import type { Config } from '@tracktrove/config';
 import { availabilityLimits, trackAvailability } from './http/availability.ts';
+import { openToTheNetwork } from './http/exposure.ts';
 import { createMetrics } from './metrics.ts';
 import type { AppContext, ComponentCheck } from './app-context.ts';
 import { startLogTail } from './stream/log-tail.ts';
@@ -88,6 +89,8 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
 
   const adminToken = config.tokens.admin ?? randomBytes(24).toString('base64url');
   if (!config.tokens.admin) logger.warn({ adminToken }, 'TRACKTROVE_ADMIN_TOKEN is unset: generated an admin token for this run');
+  const exposure = openToTheNetwork(config);
+  if (exposure) logger.warn({ host: config.host }, exposure);
 
   const base: BaseServices = { config, logger, database, store };
   const started: StartedModule[] = [];

@@ -12,7 +12,8 @@ const optionalSecret = z.string().min(1).optional();
 const EnvironmentSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65_535).default(8080),
   SEED_COMPAT_PORT: z.coerce.number().int().min(0).max(65_535).optional(),
-  HOST: z.string().default('0.0.0.0'),
+  /** Loopback by default: a sandbox whose commands are open to anyone who can reach it stays on this machine unless asked. */
+  HOST: z.string().min(1).default('localhost'),
   DATABASE_URL: z.string().url().optional(),
   /** Streaming replicas of DATABASE_URL for read-model queries, comma-separated. */
   DATABASE_READ_URLS: commaList.pipe(z.array(z.string().url('each as a postgres:// URL')).max(8)).optional(),
