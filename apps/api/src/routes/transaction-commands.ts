@@ -7,7 +7,13 @@ import { transactionViewOf } from '@tracktrove/application';
 import type { AppContext } from '../app-context.ts';
 import { requireRole } from '../http/auth.ts';
 import { expectedVersionOf, idempotencyOf, markReplayed, traceparentOf } from '../http/command-headers.ts';
-import { InitiateBodySchema, parseInitialPayloadJson, parseMoney, SeedInitiateBodySchema, type InitiateBody } from '../schemas/initiate.ts';
+import {
+  InitiateBodySchema,
+  initiateInputOf,
+  parseInitialPayloadJson,
+  SeedInitiateBodySchema,
+  type InitiateBody,
+} from '../schemas/initiate.ts';
 import { UuidSchema } from '../schemas/common.ts';
 import { CommandResponseSchema } from '../schemas/views.ts';
 
@@ -43,22 +49,11 @@ export function transactionCommandRoutes(trackTrove: TrackTrove): (context: AppC
     });
 
     const initiate = async (request: FastifyRequest, reply: FastifyReply, body: InitiateBody, routeKey: string) => {
-      const money = parseMoney(body.amount, body.currency, context.config.amountLimits);
-      const result = await trackTrove.initiate(
-        {
-          vendorId: body.vendorId,
-          payerId: body.payerId ?? null,
-          amountMinor: money.amountMinor,
-          currency: money.currency,
-          channel: body.channel,
-          kind: body.kind,
-          payload: body.payload as never,
-          serviceContext: body.serviceContext ?? null,
-          simulation: body.simulation,
-        },
-        request.actor,
-        { correlationId: request.id, idempotency: idempotencyOf(request, routeKey), traceparent: traceparentOf(request) },
-      );
+      const result = await trackTrove.initiate(initiateInputOf(body, context.config.amountLimits), request.actor, {
+        correlationId: request.id,
+        idempotency: idempotencyOf(request, routeKey),
+        traceparent: traceparentOf(request),
+      });
       reply.header('location', `/api/transactions/${result.state.transactionId}`);
       return sendResult(reply, result, 201);
     };

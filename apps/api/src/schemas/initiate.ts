@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { InitiateInput } from '@tracktrove/application';
 import { channels, parseAmount, parseCurrency, transactionKinds, ValidationError } from '@tracktrove/domain';
 import { problems } from '../http/problem.ts';
 import { tooDeepJson } from '../http/json-depth.ts';
@@ -110,6 +111,22 @@ export function parseMoney(amount: unknown, currency: string | undefined, limits
   }
   if (errors.length > 0 || amountMinor === undefined || parsedCurrency === undefined) throw new ValidationError(errors);
   return { amountMinor, currency: parsedCurrency };
+}
+
+/** What the facade's initiate takes, from a validated body: money parsed with the domain's rules (parseMoney). */
+export function initiateInputOf(body: InitiateBody, limits: { minMinor: number; maxMinor: number }): InitiateInput {
+  const money = parseMoney(body.amount, body.currency, limits);
+  return {
+    vendorId: body.vendorId,
+    payerId: body.payerId ?? null,
+    amountMinor: money.amountMinor,
+    currency: money.currency,
+    channel: body.channel,
+    kind: body.kind,
+    payload: body.payload as InitiateInput['payload'],
+    serviceContext: body.serviceContext ?? null,
+    simulation: body.simulation,
+  };
 }
 
 /** The seed's `initialPayloadJson`: a JSON object as text, with the bounds of api.md's payload (64 KiB, nesting depth). */

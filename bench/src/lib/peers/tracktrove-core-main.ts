@@ -20,7 +20,7 @@ import { applicationSettings, loadConfig } from '@tracktrove/config';
 import { createTrackTrove, trackTroveMigrations, transactionViewOf } from '@tracktrove/application';
 import { createEventStore, eventStoreMigrations, migrateToLatest, openDatabase } from '@tracktrove/event-store';
 import { loadOrCreateWebhookSecret } from '@tracktrove/simulator';
-import { InitiateBodySchema, parseMoney } from '../../../../apps/api/src/schemas/initiate.ts';
+import { InitiateBodySchema, initiateInputOf } from '../../../../apps/api/src/schemas/initiate.ts';
 import { CommandResponseSchema } from '../../../../apps/api/src/schemas/views.ts';
 import { serveUntilStopped } from './initiate-route.ts';
 
@@ -46,23 +46,7 @@ app.setSerializerCompiler(serializerCompiler);
 app
   .withTypeProvider<ZodTypeProvider>()
   .post('/api/transactions', { schema: { body: InitiateBodySchema, response: { 201: CommandResponseSchema } } }, async (request, reply) => {
-    const body = request.body;
-    const money = parseMoney(body.amount, body.currency, config.amountLimits);
-    const result = await trackTrove.initiate(
-      {
-        vendorId: body.vendorId,
-        payerId: body.payerId ?? null,
-        amountMinor: money.amountMinor,
-        currency: money.currency,
-        channel: body.channel,
-        kind: body.kind,
-        payload: body.payload as never,
-        serviceContext: body.serviceContext ?? null,
-        simulation: body.simulation,
-      },
-      operator,
-      { correlationId: request.id },
-    );
+    const result = await trackTrove.initiate(initiateInputOf(request.body, config.amountLimits), operator, { correlationId: request.id });
     const position = result.position ?? result.appended.at(-1)?.position ?? '';
     reply.header('etag', `"${result.version}"`);
     return reply.status(201).send({ ...transactionViewOf(result.state, position), position });
