@@ -21,7 +21,7 @@
  * Knobs: BENCH_API_SECONDS (measured, default 10), BENCH_API_WARMUP_SECONDS (default 3),
  * BENCH_API_CONNECTIONS (default 32), BENCH_API_SYSTEMS (comma-separated, in the order of a
  * round, from bare, emmett, tracktrove-core, tracktrove and tracktrove-split; default
- * bare,emmett,tracktrove),
+ * bare,emmett,tracktrove-core,tracktrove),
  * BENCH_API_ROUNDS (rounds of A B C / C B A, default 2).
  *
  * tracktrove-split measures the lever "read models out of the request process" with the
@@ -49,7 +49,7 @@ const knob = (name: string, fallback: number) => {
 
 type SystemKey = 'bare' | 'emmett' | 'tracktrove-core' | 'tracktrove' | 'tracktrove-split';
 const allSystems: readonly SystemKey[] = ['bare', 'emmett', 'tracktrove-core', 'tracktrove', 'tracktrove-split'];
-const defaultSystems: readonly SystemKey[] = ['bare', 'emmett', 'tracktrove'];
+const defaultSystems: readonly SystemKey[] = ['bare', 'emmett', 'tracktrove-core', 'tracktrove'];
 
 const config = {
   connections: Math.round(knob('BENCH_API_CONNECTIONS', 32)),
