@@ -1,5 +1,5 @@
 /**
- * The command path: POST /api/transactions on three servers under the same load in the same run.
+ * The command path: POST /api/transactions on several servers under the same load in the same run.
  *
  * - **bare route** (ref): Fastify 5, the initiate body validated with the API's zod schema, one
  *   INSERT of a tt_events-shaped row (lib/peers/bare-route-main.ts).
@@ -13,7 +13,7 @@
  *
  * Each system runs as a child process on a fresh database, under autocannon in this process
  * (BENCH_API_CONNECTIONS connections, a warm-up, then the measured seconds), in the order
- * A B C C B A; the figures are the medians of each system's runs. Per run: req/s (2xx over the
+ * A B C D D C B A; the figures are the medians of each system's runs. Per run: req/s (2xx over the
  * measured duration), p50 and p99 of every response, the server's CPU ms per request (its process
  * and any child process, from /proc) and PostgreSQL's (the postmaster and its backends, when the
  * server is local).
@@ -335,7 +335,7 @@ function targetsOf(figures: ReadonlyMap<SystemKey, Figure>): TargetResult[] {
 export const benchmark: Benchmark = {
   name: 'api',
   description:
-    'POST /api/transactions: the bare route, the Emmett peer and TrackTrove, each a child process under the same load, A B C C B A',
+    "POST /api/transactions: the bare route, the Emmett peer, TrackTrove's guarantee alone and TrackTrove, each a child process under the same load, A B C D D C B A",
   async run(context) {
     const server = await context.postgres();
     const redisUrl = await context.redis();
