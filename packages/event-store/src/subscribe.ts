@@ -52,6 +52,53 @@ export interface Subscription {
 
 const defaults = { batchSize: 500, pollIntervalMs: 500, lockRetryMs: 1_000, maxRetryDelayMs: 5_000 } as const;
 
+type PageRead = ReturnType<typeof readAll>;
+
+/**
+ * The reads of the log in flight, per database: subscriptions that ask for the same page at the
+ * same time (the read models of a process, woken by the same append and at the same position)
+ * share one query and its events (which parse their data once, on first use, and are never
+ * changed). A subscription joins a read only if it began after every notification the
+ * subscription has seen, so the shared page is one its own read could have answered: it never
+ * misses an append it was told of (it would wait for the next poll), it only saves the query.
+ */
+const readsInFlight = new WeakMap<StoreDatabase, Map<string, { read: PageRead; notifications: number }>>();
+
+export function sharedRead(
+  database: StoreDatabase,
+  seenNotifications: number,
+  options: Parameters<typeof readAll>[1] & { after: LogPosition },
+  upcast: Upcaster | undefined,
+): PageRead {
+  let reads = readsInFlight.get(database);
+  if (!reads) {
+    reads = new Map();
+    readsInFlight.set(database, reads);
+  }
+  const key = `${encodePosition(options.after)}|${options.maxCount}|${(options.omitMetadataKeys ?? []).join(',')}|${upcast === undefined ? 0 : upcasterId(upcast)}`;
+  const existing = reads.get(key);
+  if (existing && existing.notifications >= seenNotifications) return existing.read;
+  const entry = { read: readAll(database.db, options, upcast), notifications: seenNotifications };
+  reads.set(key, entry);
+  const forget = () => {
+    if (reads.get(key) === entry) reads.delete(key);
+  };
+  entry.read.then(forget, forget);
+  return entry.read;
+}
+
+const upcasterIds = new WeakMap<Upcaster, number>();
+let upcastersSeen = 0;
+function upcasterId(upcast: Upcaster): number {
+  let id = upcasterIds.get(upcast);
+  if (id === undefined) {
+    upcastersSeen += 1;
+    id = upcastersSeen;
+    upcasterIds.set(upcast, id);
+  }
+  return id;
+}
+
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     if (signal.aborted) return resolve();
@@ -108,8 +155,9 @@ export function subscribe(database: StoreDatabase, waker: LogWaker, options: Sub
     while (!signal.aborted && !lockLost()) {
       try {
         const seenNotifications = waker.notifications();
-        const page = await readAll(
-          database.db,
+        const page = await sharedRead(
+          database,
+          seenNotifications,
           { after: position, maxCount: batchSize, omitMetadataKeys: options.omitMetadataKeys },
           options.upcast,
         );

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RecordedEvent, Subscription } from '../src/index.ts';
+import { decodePosition, type RecordedEvent, type Subscription } from '../src/index.ts';
+import { sharedRead } from '../src/subscribe.ts';
 import { openStore, type Backend, type StoreFixture } from './store-fixture.ts';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -56,6 +57,68 @@ describe.each<Backend>(['postgres', 'pglite'])('subscriptions on %s', (backend) 
     expect(seen.at(-1)!.type).toBe('Late');
     await subscription.stop();
     expect(subscription.status().state).toBe('stopped');
+  });
+
+  it('subscriptions reading the same pages together each see every event once, in order, and each append they are told of', async () => {
+    const stream = `shared-${randomUUID()}`;
+    const seen = new Map<string, string[]>();
+    const subscriptions: Subscription[] = [];
+    const from = (await fixture.store.readAll({ after: 'start', maxCount: 1 })).isEnd ? 'start' : undefined;
+    const head = (await fixture.store.appendToStream(stream, [{ type: 'Before', data: {} }])).position;
+    for (const delayMs of [0, 7, 15]) {
+      const name = `shared-${delayMs}-${randomUUID()}`;
+      seen.set(name, []);
+      subscriptions.push(
+        fixture.store.subscribe({
+          name,
+          from: from ?? head,
+          batchSize: 3,
+          // Polling an hour away: an append a subscription misses stays missed until the test's timeout.
+          pollIntervalMs: 3_600_000,
+          async handle(events) {
+            seen.get(name)!.push(...events.filter((event) => event.streamId === stream).map((event) => event.eventId));
+            // Different handling times put the subscriptions at different places between reads.
+            if (delayMs > 0) await sleep(delayMs);
+          },
+        }),
+      );
+    }
+    await until(() => subscriptions.every((subscription) => subscription.status().state === 'live'));
+    const appended: string[] = [];
+    for (let round = 0; round < 12; round += 1) {
+      const results = await Promise.all(
+        Array.from({ length: round % 3 === 0 ? 1 : 3 }, (_, n) =>
+          fixture.store.appendToStream(stream, [{ type: 'During', data: { round, n } }]),
+        ),
+      );
+      appended.push(...results.flatMap((result) => result.events.map((event) => event.eventId)));
+      const last = results.reduce((max, result) => (result.position > max ? result.position : max), results[0]!.position);
+      for (const subscription of subscriptions) expect(await subscription.waitFor(last, 5_000)).toBe(true);
+    }
+    const inLogOrder = (await fixture.store.readStream(stream)).map((event) => event.eventId).filter((id) => appended.includes(id));
+    for (const ids of seen.values()) expect(ids.filter((id) => appended.includes(id))).toEqual(inLogOrder);
+    await Promise.all(subscriptions.map((subscription) => subscription.stop()));
+  });
+
+  it('shares a read in flight only with subscriptions that have seen no notification since it began', async () => {
+    const stream = `join-${randomUUID()}`;
+    const { events } = await fixture.store.appendToStream(stream, [{ type: 'Before', data: {} }]);
+    const after = decodePosition(events[0]!.position);
+    const options = { after, maxCount: 10 };
+    const first = sharedRead(fixture.database, 4, options, undefined);
+    // Seen nothing newer: the same read. Seen a notification since it began: a read of its own.
+    expect(sharedRead(fixture.database, 4, options, undefined)).toBe(first);
+    expect(sharedRead(fixture.database, 3, options, undefined)).toBe(first);
+    const fresher = sharedRead(fixture.database, 5, options, undefined);
+    expect(fresher).not.toBe(first);
+    expect(sharedRead(fixture.database, 5, options, undefined)).toBe(fresher);
+    // Another page (another position, size or set of left-out keys) is another read.
+    expect(sharedRead(fixture.database, 5, { ...options, maxCount: 11 }, undefined)).not.toBe(fresher);
+    expect(sharedRead(fixture.database, 5, { ...options, omitMetadataKeys: ['x'] }, undefined)).not.toBe(fresher);
+    await Promise.all([first, fresher]);
+    // Once answered, a read is not handed out again.
+    expect(sharedRead(fixture.database, 5, options, undefined)).not.toBe(fresher);
+    expect((await fresher).events.map((event) => event.eventId)).toEqual((await first).events.map((event) => event.eventId));
   });
 
   // PGlite has one connection: an append cannot commit while a batch's transaction is open.
