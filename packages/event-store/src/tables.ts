@@ -16,6 +16,9 @@ export type Queryable<DB> = Kysely<DB> | Transaction<DB>;
 /** A column with a default: read as Select, optional on insert. */
 export type DefaultedColumn<Select> = ColumnType<Select, Select | undefined, Select>;
 
+/** A table of one row, id 1 (a check constraint keeps it so), with the given columns. */
+export type OneRowTable<Columns> = { id: 1 } & Columns;
+
 /**
  * The same connection typed with only the tables of Sub, for a caller whose connection has them
  * all (and more). Kysely<DB> is invariant in DB, so a Kysely<A & B> is no Kysely<A>; this is the

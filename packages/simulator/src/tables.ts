@@ -1,11 +1,10 @@
-import type { DefaultedColumn } from '@tracktrove/event-store';
+import type { DefaultedColumn, OneRowTable } from '@tracktrove/event-store';
 
-/** tt_failure_settings: the global failure-injection settings; one row, id 1. */
-export type FailureSettingsTable = {
-  id: number;
-  settings: unknown;
-  updated_at: DefaultedColumn<Date>;
-};
+/** tt_failure_settings: the global failure-injection settings. */
+export type FailureSettingsTable = OneRowTable<{ settings: unknown; updated_at: DefaultedColumn<Date> }>;
+
+/** tt_webhook_secret: the webhook secret made for this database when none is configured. */
+export type WebhookSecretTable = OneRowTable<{ secret: string; created_at: DefaultedColumn<Date> }>;
 
 /** tt_webhook_deliveries: the simulated gateway's webhooks, one row per delivery. */
 export type WebhookDeliveriesTable = {
@@ -47,13 +46,6 @@ export type WebhookReceiptsTable = {
   outcome: string;
   note: string | null;
   received_at: DefaultedColumn<Date>;
-};
-
-/** tt_webhook_secret: the webhook secret made for this database when none is configured; one row, id 1. */
-export type WebhookSecretTable = {
-  id: number;
-  secret: string;
-  created_at: DefaultedColumn<Date>;
 };
 
 /** The tables the simulator owns (migrations.ts, webhook-secret.ts), as kysely sees them. */

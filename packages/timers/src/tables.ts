@@ -1,11 +1,7 @@
-import type { DefaultedColumn, Int8Column } from '@tracktrove/event-store';
+import type { DefaultedColumn, Int8Column, OneRowTable } from '@tracktrove/event-store';
 
-/** tt_clock: the sandbox clock's offset from the wall clock; one row, id 1. */
-export type ClockTable = {
-  id: number;
-  offset_ms: Int8Column;
-  updated_at: DefaultedColumn<Date>;
-};
+/** tt_clock: the sandbox clock's offset from the wall clock. */
+export type ClockTable = OneRowTable<{ offset_ms: Int8Column; updated_at: DefaultedColumn<Date> }>;
 
 /** tt_timers: due timers, fired once by an atomic claim (pending -> fired). */
 export type TimersTable = {
