@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { tablesOf, type EventStoreTables } from '@tracktrove/event-store';
+import { tablesOf } from '@tracktrove/event-store';
 import { endpointMigrations, startDispatcher, type Dispatcher, type EndpointTables } from '@tracktrove/endpoints';
 import { startIdempotencyExpiry, type CommandTables, type IdempotencyExpiry } from '@tracktrove/commands';
 import {
@@ -137,7 +137,7 @@ export function createTrackTrove(options: TrackTroveOptions): TrackTrove {
       });
       if (endpointOptions.dispatch !== false)
         dispatcher ??= startDispatcher({
-          db: tablesOf<EndpointTables & EventStoreTables>()(db),
+          db: tablesOf<EndpointTables>()(db),
           now: () => clock.nowRecent(100),
           describeEvent: endpointEventDescriber(options.store, () => context.settings.failures),
           allowedHosts: endpointOptions.allowedHosts ?? [],

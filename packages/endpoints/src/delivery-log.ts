@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import { decodeCursor, encodeCursor, pageSize, type EventStoreTables, type Page, type Queryable } from '@tracktrove/event-store';
+import { decodeCursor, encodeCursor, pageSize, type Page, type Queryable } from '@tracktrove/event-store';
 import { EndpointNotFoundError } from './errors.ts';
 import { deliveryViewOf, type AttemptRow, type DeliveryRow, type DeliveryStatus, type EndpointDeliveryView } from './delivery-view.ts';
 import type { EndpointTables } from './tables.ts';
@@ -22,7 +22,7 @@ const cursorTimePattern = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
 const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /** Attempts of these deliveries, in one query, by delivery. */
-async function attemptsOf<DB extends EndpointTables & EventStoreTables>(
+async function attemptsOf<DB extends EndpointTables>(
   db: Queryable<DB>,
   deliveryIds: readonly string[],
 ): Promise<Map<string, AttemptRow[]>> {
@@ -35,7 +35,7 @@ async function attemptsOf<DB extends EndpointTables & EventStoreTables>(
 }
 
 /** The delivery log, newest first (created_at, then id), keyset-paged, with each delivery's attempts. */
-export async function listEndpointDeliveries<DB extends EndpointTables & EventStoreTables>(
+export async function listEndpointDeliveries<DB extends EndpointTables>(
   db: Queryable<DB>,
   filter: DeliveryFilter = {},
 ): Promise<Page<EndpointDeliveryView>> {
@@ -67,10 +67,7 @@ export async function listEndpointDeliveries<DB extends EndpointTables & EventSt
   };
 }
 
-export async function getEndpointDelivery<DB extends EndpointTables & EventStoreTables>(
-  db: Queryable<DB>,
-  deliveryId: string,
-): Promise<EndpointDeliveryView> {
+export async function getEndpointDelivery<DB extends EndpointTables>(db: Queryable<DB>, deliveryId: string): Promise<EndpointDeliveryView> {
   const { rows } = await sql<DeliveryRow>`select * from tt_endpoint_deliveries where delivery_id = ${deliveryId}::uuid`.execute(db);
   if (!rows[0]) throw new EndpointNotFoundError('endpoint delivery', deliveryId);
   const attempts = await attemptsOf(db, [deliveryId]);

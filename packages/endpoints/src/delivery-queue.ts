@@ -4,7 +4,7 @@ import type { EndpointRow } from './endpoint-view.ts';
 import { EndpointNotFoundError } from './errors.ts';
 import type { AttemptView, DeliveryRow, DeliveryStatus, InjectedFaults } from './delivery-view.ts';
 import type { EndpointTables } from './tables.ts';
-import type { EventStoreTables, Queryable } from '@tracktrove/event-store';
+import type { Queryable } from '@tracktrove/event-store';
 
 /**
  * The deliveries' rows are their own queue: due when next_attempt_at (sandbox time) has come,
@@ -19,7 +19,7 @@ export interface ClaimedDelivery {
 }
 
 /** Takes up to `count` due deliveries, oldest due first, leased for leaseMs. */
-export async function claimDueDeliveries<DB extends EndpointTables & EventStoreTables>(
+export async function claimDueDeliveries<DB extends EndpointTables>(
   db: Queryable<DB>,
   options: { readonly now: Date; readonly count: number; readonly leaseMs: number },
 ): Promise<ClaimedDelivery[]> {
@@ -43,7 +43,7 @@ export async function claimDueDeliveries<DB extends EndpointTables & EventStoreT
 }
 
 /** Whether any endpoint is enabled: without one, no append plans a delivery. */
-export async function anyEndpointEnabled<DB extends EndpointTables & EventStoreTables>(db: Queryable<DB>): Promise<boolean> {
+export async function anyEndpointEnabled<DB extends EndpointTables>(db: Queryable<DB>): Promise<boolean> {
   const { rows } = await sql<{ enabled: boolean }>`
     select exists (select 1 from tt_webhook_endpoints where enabled and deleted_at is null) as enabled`.execute(db);
   return rows[0]?.enabled === true;
@@ -57,7 +57,7 @@ export type PlanOutcome = 'dropped' | 'delayed' | 'attempt_now';
  * (never sent), delayed (due again after its delay, counted from its creation), or to be attempted
  * now. A duplicate is a delivery of its own, same event and body, due after its own delay.
  */
-export async function recordPlanIn<DB extends EndpointTables & EventStoreTables>(
+export async function recordPlanIn<DB extends EndpointTables>(
   trx: Queryable<DB>,
   delivery: DeliveryRow,
   plan: FaultPlan,
@@ -133,7 +133,7 @@ function retrySchedule(deliveryId: string): (number | null)[] {
  * failed once the delivery's attempts (8, or one more after a redelivery) are used up. The leases
  * go. One statement for all of them, in the caller's transaction.
  */
-export async function recordAttemptsIn<DB extends EndpointTables & EventStoreTables>(
+export async function recordAttemptsIn<DB extends EndpointTables>(
   trx: Queryable<DB>,
   records: readonly AttemptRecord[],
 ): Promise<{ attempt: number; status: DeliveryStatus; nextAttemptAt: Date | null }[]> {
@@ -190,7 +190,7 @@ export async function recordAttemptsIn<DB extends EndpointTables & EventStoreTab
 }
 
 /** Gives a lease back without an attempt (the process is stopping): the delivery is due again at once. */
-export async function releaseLease<DB extends EndpointTables & EventStoreTables>(db: Queryable<DB>, deliveryId: string): Promise<void> {
+export async function releaseLease<DB extends EndpointTables>(db: Queryable<DB>, deliveryId: string): Promise<void> {
   await sql`update tt_endpoint_deliveries set lease_until = null where delivery_id = ${deliveryId}::uuid`.execute(db);
 }
 
@@ -199,11 +199,7 @@ export async function releaseLease<DB extends EndpointTables & EventStoreTables>
  * recorded faults stay as they were; a dropped one is sent this time (faults are applied once, when
  * a delivery is first due).
  */
-export async function redeliver<DB extends EndpointTables & EventStoreTables>(
-  db: Queryable<DB>,
-  deliveryId: string,
-  now: Date,
-): Promise<void> {
+export async function redeliver<DB extends EndpointTables>(db: Queryable<DB>, deliveryId: string, now: Date): Promise<void> {
   const { rows } = await sql`
     update tt_endpoint_deliveries
        set status = case when attempts = 0 then 'scheduled' else 'retrying' end, next_attempt_at = ${now.toISOString()}::timestamptz,
@@ -216,7 +212,7 @@ export async function redeliver<DB extends EndpointTables & EventStoreTables>(
 export const redeliverLimits = { maxPerCall: 10_000 } as const;
 
 /** Every failed delivery of an endpoint created since `since`, one more attempt each, due now (at most redeliverLimits.maxPerCall). */
-export async function redeliverFailedSince<DB extends EndpointTables & EventStoreTables>(
+export async function redeliverFailedSince<DB extends EndpointTables>(
   db: Queryable<DB>,
   endpointId: string,
   since: string,

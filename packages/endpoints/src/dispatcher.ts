@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
-import type { EventStoreTables, LogWaker } from '@tracktrove/event-store';
+import type { LogWaker } from '@tracktrove/event-store';
 import { attemptLimits, createAttemptAgents } from '@tracktrove/webhooks';
 import { attemptDelivery, type AttemptContext, type DescribedEvent } from './attempt-delivery.ts';
 import { anyEndpointEnabled, claimDueDeliveries, releaseLease, type ClaimedDelivery } from './delivery-queue.ts';
@@ -30,7 +30,7 @@ export const dispatcherLimits = {
 } as const;
 
 export interface DispatcherOptions {
-  readonly db: Kysely<EndpointTables & EventStoreTables>;
+  readonly db: Kysely<EndpointTables>;
   /** Sandbox now. */
   readonly now: () => Promise<Date>;
   readonly describeEvent: (delivery: DeliveryRow) => Promise<DescribedEvent>;
