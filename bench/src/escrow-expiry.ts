@@ -28,7 +28,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { sql } from 'kysely';
-import { createTrackTrove } from '@tracktrove/application';
+import { createTrackTrove, trackTroveDb } from '@tracktrove/application';
 import { commandMigrations, transactionStreamId } from '@tracktrove/commands';
 import {
   decide,
@@ -350,7 +350,7 @@ async function measureProductEndToEnd(context: BenchContext, server: BenchPostgr
             as t(id, transaction_id, ref, due_at, payload)`.execute(database.db);
     }
     const seedMs = nowMs() - start;
-    const clock = createSandboxClock(database.db);
+    const clock = createSandboxClock(trackTroveDb(database));
     await clock.moveTo(sandboxStart);
     const offsetMs = await clock.offsetMs();
     context.log(

@@ -1,6 +1,13 @@
 import { sql, type Kysely } from 'kysely';
 import type { Logger } from 'pino';
-import { comparePositions, createPostgresDatabase, type LogPosition, type StoreDatabase } from '@tracktrove/event-store';
+import { trackTroveDb, type ReadSource } from '@tracktrove/application';
+import {
+  comparePositions,
+  createPostgresDatabase,
+  type EventStoreTables,
+  type LogPosition,
+  type StoreDatabase,
+} from '@tracktrove/event-store';
 
 export const readReplicaLimits = {
   /** How often each replica's state (checkpoints, replay) is read in the background. */
@@ -27,7 +34,7 @@ export interface ReplicaState {
 /** One streaming replica of the primary, for queries only. */
 export interface ReadReplica {
   readonly name: string;
-  readonly db: Kysely<any>;
+  readonly db: ReadSource;
   /** The last state read, or null when the replica is down (unreachable, or not read for staleAfterMs). */
   state(): ReplicaState | null;
   lastError(): string | null;
@@ -93,7 +100,7 @@ function openReplica(name: string, url: string, logger: Logger): { replica: Read
 
   const replica: ReadReplica = {
     name,
-    db: database.db,
+    db: trackTroveDb(database),
     state() {
       if (current && Date.now() - current.readAtMs > readReplicaLimits.staleAfterMs) return null;
       return current;
@@ -155,7 +162,7 @@ export function openReadReplicas(urls: readonly string[], logger: Logger): ReadR
  * primary and the time since it last replayed a transaction. A replica down degrades reads (the
  * primary serves them) but does not make the server unready.
  */
-export async function replicaReadiness(replicas: readonly ReadReplica[], primary: Kysely<any>) {
+export async function replicaReadiness(replicas: readonly ReadReplica[], primary: Kysely<EventStoreTables>) {
   const items = await Promise.all(
     replicas.map(async (replica) => {
       const state = replica.state();

@@ -1,8 +1,14 @@
 import type { FastifyInstance } from 'fastify';
 import { applicationSettings } from '@tracktrove/config';
-import { createReadQueries, createTrackTrove, trackTroveMigrations, type TrackTrove } from '@tracktrove/application';
+import {
+  createReadQueries,
+  createTrackTrove,
+  settlementCandidateViolations,
+  trackTroveDb,
+  trackTroveMigrations,
+  type TrackTrove,
+} from '@tracktrove/application';
 import { loadOrCreateWebhookSecret } from '@tracktrove/simulator';
-import { settlementCandidateViolations } from '@tracktrove/application';
 import { upcastTransactionEvent } from '@tracktrove/commands';
 import { readModels, startProjectionRuntime, type Projection, type ProjectionRuntime } from '@tracktrove/projections';
 import type { Module } from './server.ts';
@@ -37,7 +43,7 @@ export function trackTroveModule(handle: TrackTroveModuleHandle = {}): Module {
         ...applicationSettings(config),
         database,
         store,
-        webhookSecret: config.webhookSecret ?? (await loadOrCreateWebhookSecret(database.db)),
+        webhookSecret: config.webhookSecret ?? (await loadOrCreateWebhookSecret(trackTroveDb(database))),
         webhookUrl: '/api/webhooks/gateway',
         webhookTransport: async (request) => {
           if (!app) return { status: 503, body: 'the API is not ready' };
@@ -54,7 +60,7 @@ export function trackTroveModule(handle: TrackTroveModuleHandle = {}): Module {
       const projections: Projection[] = [...readModels, ...(trackTrove.projections as readonly Projection[])];
       const runtime = await startProjectionRuntime({ store, projections, logger: logger.child({ component: 'projections' }) });
       const replicas = openReadReplicas(config.databaseReadUrls, logger.child({ component: 'read-replicas' }));
-      const reads = replicaReads(runtime, store.database.db, replicas.replicas);
+      const reads = replicaReads(runtime, trackTroveDb(store.database), replicas.replicas);
       const queries = createReadQueries(runtime, store);
       await trackTrove.start();
       handle.trackTrove = trackTrove;
@@ -68,7 +74,7 @@ export function trackTroveModule(handle: TrackTroveModuleHandle = {}): Module {
           webhookEndpointRoutes(trackTrove),
           adminRoutes(trackTrove),
           adminProjectionRoutes(runtime, queries, {
-            checkTransactions: (states) => settlementCandidateViolations(store.database.db, states),
+            checkTransactions: (states) => settlementCandidateViolations(trackTroveDb(store.database), states),
           }),
         ],
         seedCompatRoutes: [seedCompatRoutes(runtime, queries, trackTrove)],

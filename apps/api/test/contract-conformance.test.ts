@@ -4,6 +4,7 @@ import { loadOrCreateWebhookSecret } from '@tracktrove/simulator';
 import { testRedisUrl } from '@tracktrove/testing';
 import { trackTroveModule } from '../src/tracktrove-module.ts';
 import { holdLogVisibility, startTestServer, type TestServer } from './test-server.ts';
+import { trackTroveDb } from '@tracktrove/application';
 
 type Json = Record<string, any>;
 
@@ -34,7 +35,7 @@ describe('conformance to api.md', () => {
     ...overrides,
   });
   /** The secret the server made for its database (WEBHOOK_SECRET is unset). */
-  const webhookSecret = () => loadOrCreateWebhookSecret(server.context.store.database.db);
+  const webhookSecret = () => loadOrCreateWebhookSecret(trackTroveDb(server.context.store.database));
   const initiate = async (overrides: Json = {}) => (await call('POST', '/api/transactions', initiateBody(overrides))).json;
   /** JSON text of an object nested `depth` levels deep (too deep for JSON.stringify when hostile). */
   const nestedJson = (depth: number) => `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`;

@@ -2,6 +2,7 @@ import { createTestDatabase, type TestDatabase } from '@tracktrove/testing';
 import { sql, type Kysely } from 'kysely';
 import { pino, type Logger } from 'pino';
 import { loadConfig, type Config } from '@tracktrove/config';
+import type { EventStoreTables } from '@tracktrove/event-store';
 import { startServer, type Module, type RunningServer } from '../src/server.ts';
 
 export interface TestServer extends RunningServer {
@@ -42,7 +43,7 @@ export async function startTestServer(
  * projection batch or a timer claim does: readers of the log see no event written after it began
  * until it ends. `ended` settles once it has.
  */
-export async function holdLogVisibility(db: Kysely<any>): Promise<{ release: () => void; ended: Promise<void> }> {
+export async function holdLogVisibility(db: Kysely<EventStoreTables>): Promise<{ release: () => void; ended: Promise<void> }> {
   let release!: () => void;
   const released = new Promise<void>((resolve) => (release = resolve));
   let holding!: () => void;

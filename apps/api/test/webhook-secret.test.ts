@@ -6,6 +6,7 @@ import { loadConfig } from '@tracktrove/config';
 import { startServer } from '../src/server.ts';
 import { trackTroveModule } from '../src/tracktrove-module.ts';
 import { startTestServer, type TestServer } from './test-server.ts';
+import { trackTroveDb } from '@tracktrove/application';
 
 const tokens = { admin: 'admin-secret-0123456789', operator: 'operator-secret-0123456789', viewer: 'viewer-secret-0123456789' };
 /** Secrets anyone could guess: the default the source once had, and other constants. */
@@ -74,7 +75,7 @@ describe('a locked-down server without WEBHOOK_SECRET', () => {
     const id = await initiate(0);
     expect(await statusWithin(id, 'COMPLETED')).toBe('COMPLETED');
 
-    const secret = await loadOrCreateWebhookSecret(server.context.store.database.db);
+    const secret = await loadOrCreateWebhookSecret(trackTroveDb(server.context.store.database));
     expect(constants).not.toContain(secret);
     expect(secret.length).toBeGreaterThanOrEqual(32);
     const held = await initiate(3_600_000);
@@ -84,11 +85,11 @@ describe('a locked-down server without WEBHOOK_SECRET', () => {
   });
 
   it('is the same for a second process on the same database, and another for another database', async () => {
-    const secret = await loadOrCreateWebhookSecret(server.context.store.database.db);
+    const secret = await loadOrCreateWebhookSecret(trackTroveDb(server.context.store.database));
     const config = loadConfig({}, { port: 0, host: '127.0.0.1', databaseUrl: server.testDatabase.url, logLevel: 'silent', tokens });
     const second = await startServer({ config, modules: [trackTroveModule()], logger: pino({ level: 'silent' }), listen: false });
     try {
-      expect(await loadOrCreateWebhookSecret(second.context.store.database.db)).toBe(secret);
+      expect(await loadOrCreateWebhookSecret(trackTroveDb(second.context.store.database))).toBe(secret);
       const id = await initiate(3_600_000);
       const webhook = signed(secret, id);
       const own = await second.app.inject({
@@ -103,7 +104,7 @@ describe('a locked-down server without WEBHOOK_SECRET', () => {
     }
     const other = await startTestServer({ modules: [trackTroveModule()], config: { tokens } });
     try {
-      expect(await loadOrCreateWebhookSecret(other.context.store.database.db)).not.toBe(secret);
+      expect(await loadOrCreateWebhookSecret(trackTroveDb(other.context.store.database))).not.toBe(secret);
     } finally {
       await other.close();
     }

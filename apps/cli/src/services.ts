@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { applicationSettings, type Config } from '@tracktrove/config';
-import { createTrackTrove, trackTroveMigrations, type TrackTrove } from '@tracktrove/application';
+import { createTrackTrove, trackTroveDb, trackTroveMigrations, type TrackTrove } from '@tracktrove/application';
 import { upcastTransactionEvent } from '@tracktrove/commands';
 import {
   createEventStore,
@@ -80,7 +80,7 @@ export async function openServices(config: Config, logger: Logger, owner?: strin
           ...applicationSettings(config),
           database,
           store,
-          webhookSecret: config.webhookSecret ?? (await loadOrCreateWebhookSecret(database.db)),
+          webhookSecret: config.webhookSecret ?? (await loadOrCreateWebhookSecret(trackTroveDb(database))),
           logger,
           timers: { dailySettlement: options.dailySettlement },
         });

@@ -14,6 +14,7 @@ import {
   startProjectionRuntime,
   subscriptionNameFor,
   verifyReadModels,
+  type ProjectionTables,
 } from '../../../packages/projections/src/index.ts';
 
 const [url, batchText, verifyText] = process.argv.slice(2);
@@ -27,7 +28,7 @@ const peakRssMb = (): number => {
 
 const database = createPostgresDatabase({ connectionString: url, poolSize: 4 });
 const store = await createEventStore({ database });
-const db = database.db as unknown as Parameters<typeof verifyReadModels>[1];
+const db = database.db.withTables<ProjectionTables>();
 const head = await readHeadPosition(database.db);
 for (const projection of readModels) {
   const generation = await ensureGeneration(db, projection);

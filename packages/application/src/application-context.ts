@@ -6,6 +6,7 @@ import type { FailureSettings } from '@tracktrove/simulator';
 import type { SandboxClock } from '@tracktrove/timers';
 import type { RetryBackoff } from './plan-authorization.ts';
 import type { TrackTroveDefaults } from './track-trove-api.ts';
+import type { TrackTroveTables } from './tables.ts';
 
 /**
  * What every workflow of the application shares: the database, the sandbox clock, the defaults, and
@@ -14,7 +15,7 @@ import type { TrackTroveDefaults } from './track-trove-api.ts';
  */
 export interface ApplicationContext {
   readonly database: StoreDatabase;
-  readonly db: Kysely<any>;
+  readonly db: Kysely<TrackTroveTables>;
   readonly clock: SandboxClock;
   readonly logger: Logger | undefined;
   readonly defaults: TrackTroveDefaults;

@@ -15,6 +15,7 @@ import type { ApplicationContext } from './application-context.ts';
 import { alongsideOf, effectsOf, mergeEffects, planEffects, type Effects } from './command-effects.ts';
 import { roundsOfDistinct } from './rounds-of-distinct.ts';
 import type { TransactionResult } from './track-trove-api.ts';
+import type { TrackTroveTables } from './tables.ts';
 
 /**
  * Group commit of commands: up to 64 in one statement (well under the store's streams and events
@@ -37,7 +38,7 @@ export interface CommandBus {
   execute(request: TransactionRequest, now: Date, idempotency?: IdempotencyRequest): Promise<TransactionResult>;
   /** A command with its effects (command-effects.ts) in the caller's transaction, or as one statement of its own. */
   executeIn(
-    executor: Kysely<any>,
+    executor: Kysely<TrackTroveTables>,
     request: TransactionRequest,
     now: Date | (() => Date),
   ): Promise<{ result: TransactionResult; effects: Effects }>;
@@ -46,7 +47,7 @@ export interface CommandBus {
    * all their effects. nowOf gives each command's sandbox time for its effects.
    */
   executeBatchIn(
-    executor: Kysely<any>,
+    executor: Kysely<TrackTroveTables>,
     requests: readonly TransactionRequest[],
     nowOf: (index: number, transactionId: string) => Date,
     isolateDecisionErrors?: boolean,

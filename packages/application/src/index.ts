@@ -14,6 +14,8 @@ export {
 export { deliveryBodyOf } from './endpoint-event-body.ts';
 export { applicationMigrations, planEffects, type EffectsPlan, type PlannedEffects } from './command-effects.ts';
 export { trackTroveMigrations } from './migrations.ts';
+export { trackTroveDb, type PackageTables, type TrackTroveTables } from './tables.ts';
+export type { SettlementBatchesTable, SettlementCandidatesTable, SettlementTables } from './settlement/tables.ts';
 export { createReadQueries, type ReadQueries, type ReadSource } from './read-queries.ts';
 // What the API's routes see of the read side: the views the queries answer, and the runtime they wait on.
 export {

@@ -24,13 +24,13 @@ import {
   type VerifyOptions,
   type VerifyReport,
 } from '@tracktrove/projections';
+import type { TrackTroveTables } from './tables.ts';
 
 /**
  * The database a read goes to: the primary, or a streaming replica that has caught up. The API
  * picks it per request (read-your-writes); the queries do not care which.
  */
-// biome-ignore lint/suspicious/noExplicitAny: read-model schemas are named at run time (rebuilds swap them)
-export type ReadSource = Kysely<any>;
+export type ReadSource = Kysely<TrackTroveTables>;
 
 /**
  * Every question the API asks of the read models and of history, by name. The read models' schema

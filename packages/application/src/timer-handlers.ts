@@ -5,6 +5,7 @@ import { system, type ApplicationContext } from './application-context.ts';
 import type { CommandBus, TransactionRequest } from './command-bus.ts';
 import { mergeApplied, resumesAfterOverride, resumeTimerKind, type Effects } from './command-effects.ts';
 import { CommandPlan, planAfterDecline, planAuthorization } from './plan-authorization.ts';
+import type { TrackTroveTables } from './tables.ts';
 
 /** The sandbox time each transaction's command was decided at, for its effects. */
 type DecisionTimes = Map<string, Date>;
@@ -82,7 +83,7 @@ function resumeRequest(context: ApplicationContext, timer: Timer, now: Date, tim
  */
 async function fireTogether(
   bus: CommandBus,
-  transaction: Kysely<any>,
+  transaction: Kysely<TrackTroveTables>,
   timers: readonly Timer[],
   requestOf: (timer: Timer) => TransactionRequest,
   now: Date,
@@ -116,10 +117,10 @@ export interface TimerHandlerServices {
 export function timerHandlers(
   context: ApplicationContext,
   { bus, applyEffects, deliverOptions }: TimerHandlerServices,
-): Record<string, BatchTimerHandler> {
+): Record<string, BatchTimerHandler<TrackTroveTables>> {
   /** Due timers of a transaction command's kind: one read of their streams, one append for all. */
   const firing =
-    (requestOf: (timer: Timer, now: Date, times: DecisionTimes) => TransactionRequest): BatchTimerHandler =>
+    (requestOf: (timer: Timer, now: Date, times: DecisionTimes) => TransactionRequest): BatchTimerHandler<TrackTroveTables> =>
     async (timers, { transaction, now, nowFor }) => {
       const times: DecisionTimes = new Map();
       const effects = await fireTogether(bus, transaction, timers, (timer) => requestOf(timer, nowFor(timer), times), now, times);

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import type { Kysely } from 'kysely';
-import { endpointMigrations, startDispatcher, type Dispatcher } from '@tracktrove/endpoints';
-import { startIdempotencyExpiry, type IdempotencyExpiry } from '@tracktrove/commands';
+import { tablesOf } from '@tracktrove/event-store';
+import { endpointMigrations, startDispatcher, type Dispatcher, type EndpointTables } from '@tracktrove/endpoints';
+import { startIdempotencyExpiry, type CommandTables, type IdempotencyExpiry } from '@tracktrove/commands';
 import {
   defaultFailureSettings,
   deliverWebhook,
@@ -35,6 +35,7 @@ import { timerHandlers } from './timer-handlers.ts';
 import type { TrackTrove, TrackTroveOptions } from './track-trove-api.ts';
 import { userCommands } from './user-commands.ts';
 import { createWebhookIntake, inProcessTransport } from './webhook-intake.ts';
+import { trackTroveDb } from './tables.ts';
 
 export type {
   CommandOptions,
@@ -59,7 +60,7 @@ export { webhookBatchLimits } from './webhook-intake.ts';
  */
 export function createTrackTrove(options: TrackTroveOptions): TrackTrove {
   const { database, logger } = options;
-  const db = database.db as Kysely<any>;
+  const db = trackTroveDb(database);
   const clock = createSandboxClock(db);
   const context: ApplicationContext = {
     database,
@@ -129,14 +130,14 @@ export function createTrackTrove(options: TrackTroveOptions): TrackTrove {
       timerService.start();
       await redis?.start();
       idempotencyExpiry ??= startIdempotencyExpiry({
-        db,
+        db: tablesOf<CommandTables>()(db),
         maxKeys: options.idempotency?.maxKeys,
         intervalMs: options.idempotency?.expiryIntervalMs,
         onError: (error) => logger?.warn({ err: error }, 'idempotency keys not expired this time; the next run tries again'),
       });
       if (endpointOptions.dispatch !== false)
         dispatcher ??= startDispatcher({
-          db,
+          db: tablesOf<EndpointTables>()(db),
           now: () => clock.nowRecent(100),
           describeEvent: endpointEventDescriber(options.store, () => context.settings.failures),
           allowedHosts: endpointOptions.allowedHosts ?? [],

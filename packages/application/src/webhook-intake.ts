@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import type { Transaction } from 'kysely';
 import { InvalidTransitionError, validTraceparent } from '@tracktrove/domain';
 import {
   receiveVerifiedWebhooks,
@@ -18,6 +18,7 @@ import { mergeApplied, noEffects, webhookSubjectOf, type Effects } from './comma
 import { NotFoundError } from './errors.ts';
 import { roundsOfDistinct } from './rounds-of-distinct.ts';
 import type { TransactionResult } from './track-trove-api.ts';
+import type { TrackTroveTables } from './tables.ts';
 
 /** Group commit of gateway webhooks: up to 32 receipts and their commands in one transaction. */
 export const webhookBatchLimits = { maxBatch: 32, maxInFlight: 2, maxQueued: 2_000 } as const;
@@ -102,8 +103,13 @@ function outcomeOf(
  * transactions and one append for every command (a second webhook of one transaction goes in the
  * next round). The effects are those of the attempt that commits.
  */
-function applyWebhooks(context: ApplicationContext, bus: CommandBus, now: Date, applied: { effects: Effects }): WebhooksApplier {
-  return async (transaction: Kysely<any>, bodies: readonly TracedWebhook[]) => {
+function applyWebhooks(
+  context: ApplicationContext,
+  bus: CommandBus,
+  now: Date,
+  applied: { effects: Effects },
+): WebhooksApplier<TrackTroveTables> {
+  return async (transaction: Transaction<TrackTroveTables>, bodies: readonly TracedWebhook[]) => {
     applied.effects = noEffects();
     const outcomes: (AppliedWebhook | { error: unknown })[] = [];
     const refs = await webhookRefsOf(

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { awaitsSettlement, transactionStatuses, type TransactionState } from '@tracktrove/domain';
 import { listTimers } from '@tracktrove/timers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TrackTrove } from '../src/index.ts';
+import { trackTroveDb, type TrackTrove } from '../src/index.ts';
 import { resumeTimerKind, retryTimerRef } from '../src/command-effects.ts';
 import { admin, input, inspect, openFixture, operator, type Fixture } from './fixture.ts';
 
@@ -64,7 +64,7 @@ async function run(app: TrackTrove, id: string, step: Step): Promise<void> {
 
 /** What the state calls for, compared with what the tables hold. */
 async function expectEffectsMatch(fixture: Fixture, id: string, state: TransactionState): Promise<void> {
-  const pending = (await listTimers(fixture.database.db, { transactionId: id })).filter((timer) => timer.state === 'pending');
+  const pending = (await listTimers(trackTroveDb(fixture.database), { transactionId: id })).filter((timer) => timer.state === 'pending');
   const holds = pending.filter((timer) => timer.kind === 'hold_expiry').map((timer) => timer.ref);
   expect(holds).toEqual(state.hold?.state === 'pending' ? [`${id}:${state.hold.holdId}`] : []);
   const retries = pending.filter((timer) => timer.kind === 'retry').map((timer) => timer.ref);

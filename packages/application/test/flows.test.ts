@@ -6,6 +6,7 @@ import { listTimers } from '@tracktrove/timers';
 import { testRedisUrl } from '@tracktrove/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { admin, input, inspect, openFixture, operator, secret, type Fixture } from './fixture.ts';
+import { trackTroveDb } from '../src/index.ts';
 
 describe('transaction flows through the facade (PostgreSQL + Redis)', () => {
   let fixture: Fixture;
@@ -45,7 +46,7 @@ describe('transaction flows through the facade (PostgreSQL + Redis)', () => {
     const forced = await app.retry(first.state.transactionId, operator);
     expect(forced.state.status).toBe('ESCROW');
     expect((await inspect(database, first.state.transactionId)).violations).toEqual([]);
-    const timers = await listTimers(database.db, { transactionId: first.state.transactionId, kind: 'retry' });
+    const timers = await listTimers(trackTroveDb(database), { transactionId: first.state.transactionId, kind: 'retry' });
     expect(timers.every((timer) => timer.state === 'cancelled')).toBe(true);
   });
 
@@ -232,14 +233,16 @@ describe('transaction flows through the facade (PostgreSQL + Redis)', () => {
     // Refunding a held transaction voids its hold and cancels the hold's expiry timer; the two
     // refunded after completion have no hold timer left pending either.
     for (const id of [held, failing, ok].map((t) => t.state.transactionId)) {
-      const holdTimers = await listTimers(database.db, { transactionId: id, kind: 'hold_expiry' });
+      const holdTimers = await listTimers(trackTroveDb(database), { transactionId: id, kind: 'hold_expiry' });
       expect(holdTimers.length, id).toBe(1);
       expect(
         holdTimers.filter((timer) => timer.state === 'pending'),
         id,
       ).toEqual([]);
     }
-    expect((await listTimers(database.db, { transactionId: held.state.transactionId, kind: 'hold_expiry' }))[0]!.state).toBe('cancelled');
+    expect((await listTimers(trackTroveDb(database), { transactionId: held.state.transactionId, kind: 'hold_expiry' }))[0]!.state).toBe(
+      'cancelled',
+    );
   });
 
   it('overrides, disputes and typed errors', async () => {

@@ -8,6 +8,7 @@ import { testRedisUrl } from '@tracktrove/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { commandBatchLimits } from '../src/track-trove.ts';
 import { input, inspect, openFixture, operator, secret, waitFor, type Fixture } from './fixture.ts';
+import { trackTroveDb } from '../src/index.ts';
 
 describe('commands written together (PostgreSQL + Redis)', () => {
   let fixture: Fixture;
@@ -59,7 +60,7 @@ describe('commands written together (PostgreSQL + Redis)', () => {
       expect(result.appended.every((event) => event.streamId === `txn-${id}`)).toBe(true);
       expect((await inspect(database, id)).violations).toEqual([]);
       // Each command's effects: a hold-expiry timer and its confirmation webhook, or a retry after a decline.
-      const timers = await listTimers(database.db, { transactionId: id });
+      const timers = await listTimers(trackTroveDb(database), { transactionId: id });
       if (result.state.status === 'ESCROW') {
         expect(
           timers
@@ -175,7 +176,7 @@ describe('commands written together (PostgreSQL + Redis)', () => {
     expect(confirmations.every((entry) => receipts.get(entry.id) === 'processed')).toBe(true);
     // The posted holds' expiry timers are cancelled with the confirmations.
     for (const id of ids) {
-      const holds = await listTimers(database.db, { transactionId: id, kind: 'hold_expiry' });
+      const holds = await listTimers(trackTroveDb(database), { transactionId: id, kind: 'hold_expiry' });
       expect(holds.map((timer) => timer.state)).toEqual(['cancelled']);
     }
   });

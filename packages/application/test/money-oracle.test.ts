@@ -19,7 +19,7 @@ import { commandMigrations } from '@tracktrove/commands';
 import { settlementCandidateViolations } from '../src/index.ts';
 import { eventStoreMigrations, migrateToLatest } from '@tracktrove/event-store';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TrackTrove } from '../src/index.ts';
+import { trackTroveDb, type TrackTrove, type TrackTroveTables } from '../src/index.ts';
 import { admin, input, openFixture, operator, type Fixture } from './fixture.ts';
 
 /**
@@ -500,7 +500,7 @@ function specVerdict(step: Step, { status, refundPending, dueAt }: Expected, now
  * between the oracle's read and the answer (a timer firing meanwhile makes the verdict moot).
  */
 async function judged(
-  db: Kysely<any>,
+  db: Kysely<TrackTroveTables>,
   id: string,
   step: Step,
   alone: boolean,
@@ -538,7 +538,7 @@ async function judged(
  * outcomes arrived, retries ran. (A timer another process claimed may still be firing: look again
  * for a moment.)
  */
-async function expectNothingOverdue(db: Kysely<any>, ids: readonly string[], nowMs: number): Promise<void> {
+async function expectNothingOverdue(db: Kysely<TrackTroveTables>, ids: readonly string[], nowMs: number): Promise<void> {
   for (let attempt = 1; ; attempt += 1) {
     const overdue: string[] = [];
     for (const [id, events] of await readTransactionEvents(db, ids)) {
@@ -556,7 +556,13 @@ async function expectNothingOverdue(db: Kysely<any>, ids: readonly string[], now
 }
 
 /** Runs a step; `alone` when no other step runs at the same time (so its outcome can be judged on its own). */
-async function run(apps: readonly TrackTrove[], db: Kysely<any>, ids: readonly string[], step: Step, alone = true): Promise<void> {
+async function run(
+  apps: readonly TrackTrove[],
+  db: Kysely<TrackTroveTables>,
+  ids: readonly string[],
+  step: Step,
+  alone = true,
+): Promise<void> {
   const app = apps[0]!;
   const id = 'txn' in step ? ids[step.txn % ids.length]! : '';
   if (step.kind === 'together') {
@@ -633,7 +639,7 @@ async function run(apps: readonly TrackTrove[], db: Kysely<any>, ids: readonly s
 // ---- the comparison ----
 
 /** The events of these transactions, by transaction id. */
-async function readTransactionEvents(db: Kysely<any>, transactionIds: readonly string[]): Promise<Map<string, StoredEvent[]>> {
+async function readTransactionEvents(db: Kysely<TrackTroveTables>, transactionIds: readonly string[]): Promise<Map<string, StoredEvent[]>> {
   const { rows } = await sql<{ stream_id: string; stream_version: string; type: string; data: Record<string, any> }>`
     select stream_id, stream_version, type, data from tt_events where stream_id = any(${transactionIds.map((id) => `txn-${id}`)}::text[])
      order by stream_id, stream_version`.execute(db);
@@ -659,7 +665,7 @@ async function discrepancies(
   checked: ReadonlyMap<string, number>,
   knownDrift: Sheet,
 ): Promise<{ found: string[]; stable: boolean; versions: Map<string, number>; drift: Sheet }> {
-  const db = fixture.database.db as Kysely<any>;
+  const db = trackTroveDb(fixture.database);
   const stale = [...(await readStreamVersions(db))].filter(([id, version]) => folded.get(id)?.version !== version).map(([id]) => id);
   if (stale.length > 0) for (const [id, events] of await readTransactionEvents(db, stale)) folded.set(id, expectationOf(id, events));
   const expectations = new Map(folded);
@@ -735,7 +741,7 @@ async function discrepancies(
   return { found, stable, versions, drift };
 }
 
-async function readStreamVersions(db: Kysely<any>): Promise<Map<string, number>> {
+async function readStreamVersions(db: Kysely<TrackTroveTables>): Promise<Map<string, number>> {
   const { rows } = await sql<{
     stream_id: string;
     version: string;
@@ -804,9 +810,9 @@ describe('money oracle', () => {
     }
     let failure: unknown = null;
     try {
-      for (const step of steps) await run(apps, fixture.database.db as Kysely<any>, ids, step);
+      for (const step of steps) await run(apps, trackTroveDb(fixture.database), ids, step);
       // A last T+1 run: whatever completed must be paid out by it (nothing waits forever in escrow).
-      await run(apps, fixture.database.db as Kysely<any>, ids, { kind: 'settle' });
+      await run(apps, trackTroveDb(fixture.database), ids, { kind: 'settle' });
       await expectMoneyWhereTheSpecSays();
     } catch (error) {
       failure = error;
@@ -814,7 +820,7 @@ describe('money oracle', () => {
     // An admin closes what is still open (terminal: nothing of it moves again), so that no
     // timer of this scenario moves money in the next one: each scenario is judged alone.
     for (const id of ids) {
-      const { status } = expectationOf(id, (await readTransactionEvents(fixture.database.db as Kysely<any>, [id])).get(id) ?? []);
+      const { status } = expectationOf(id, (await readTransactionEvents(trackTroveDb(fixture.database), [id])).get(id) ?? []);
       if (!terminal.includes(status)) await fixture.app.override(id, closeAs, 'oracle: close the scenario', admin);
     }
     // After a failure, what the closing did is taken as known, not reported again.
@@ -853,11 +859,11 @@ describe('money oracle', () => {
     const head = await fixture.store.headPosition();
     expect(await runtime.waitForPosition(head, 20_000)).toBe(true);
     const asOf = await balancesAsOf(fixture.store, head);
-    const live = await getBalances(fixture.database.db as Kysely<any>, runtime.schemaOf('ledger'));
+    const live = await getBalances(trackTroveDb(fixture.database), runtime.schemaOf('ledger'));
     expect({ accounts: asOf.accounts, totals: asOf.totals }).toEqual(live);
     // Verify agrees: read models equal a fold, every invariant holds, every settlement candidate is
     // a completed payment awaiting settlement and every such payment a candidate.
-    const db = fixture.database.db as Kysely<any>;
+    const db = trackTroveDb(fixture.database);
     const schemas = {
       transactions: runtime.schemaOf('transactions'),
       traces: runtime.schemaOf('traces'),
@@ -870,6 +876,6 @@ describe('money oracle', () => {
     expect({ differences: verified.differences, violations: verified.violations }).toEqual({ differences: [], violations: [] });
     // A rebuilt ledger equals the live one (every scenario was closed: nothing moves meanwhile).
     await runtime.rebuildAll();
-    expect(await getBalances(fixture.database.db as Kysely<any>, runtime.schemaOf('ledger'))).toEqual(live);
+    expect(await getBalances(trackTroveDb(fixture.database), runtime.schemaOf('ledger'))).toEqual(live);
   });
 });

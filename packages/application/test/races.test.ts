@@ -8,7 +8,7 @@ import { listTimers } from '@tracktrove/timers';
 // Not part of the timers' public API: the regression below calls it as a settlement run does.
 import { syncSettlementCandidate } from '../src/settlement/candidates.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TrackTrove, TransactionResult } from '../src/index.ts';
+import { trackTroveDb, type TrackTrove, type TransactionResult } from '../src/index.ts';
 import { resumeTimerKind, retryTimerRef } from '../src/command-effects.ts';
 import { deliverWebhook, deliverWebhooks, webhookTimerKind } from '@tracktrove/simulator';
 import { testRedisUrl } from '@tracktrove/testing';
@@ -73,7 +73,7 @@ async function historyOf(fixture: Fixture, id: string): Promise<History> {
 
 /** What the state calls for, compared with what the tables hold (as in effects.test.ts). */
 async function expectEffectsMatch(fixture: Fixture, id: string, state: TransactionState): Promise<void> {
-  const pending = (await listTimers(fixture.database.db, { transactionId: id })).filter((timer) => timer.state === 'pending');
+  const pending = (await listTimers(trackTroveDb(fixture.database), { transactionId: id })).filter((timer) => timer.state === 'pending');
   const holds = pending.filter((timer) => timer.kind === 'hold_expiry').map((timer) => timer.ref);
   expect(holds, `hold timers of ${id}`).toEqual(state.hold?.state === 'pending' ? [`${id}:${state.hold.holdId}`] : []);
   const retries = pending.filter((timer) => timer.kind === 'retry').map((timer) => timer.ref);
@@ -511,8 +511,8 @@ describe('regression: concurrent attempts of one webhook delivery', () => {
     )!;
     const options = { secret, transport: barrierTransport(2, 200), now: () => fixture.app.clock.now(), manual: true };
     const views = await Promise.all([
-      deliverWebhook(fixture.database.db, delivery.id, options),
-      deliverWebhook(fixture.database.db, delivery.id, options),
+      deliverWebhook(trackTroveDb(fixture.database), delivery.id, options),
+      deliverWebhook(trackTroveDb(fixture.database), delivery.id, options),
     ]);
     expect(views.map((view) => view.attempt).sort()).toEqual([1, 2]);
     expect(await attemptsOf(delivery.id)).toEqual([1, 2]);
@@ -536,12 +536,12 @@ describe('regression: concurrent attempts of one webhook delivery', () => {
     const transport = barrierTransport(4, 503);
     const now = () => fixture.app.clock.now();
     await Promise.all([
-      deliverWebhooks(fixture.database.db, deliveryIds, { secret, transport, now }),
-      deliverWebhook(fixture.database.db, deliveryIds[0]!, { secret, transport, now, manual: true }),
+      deliverWebhooks(trackTroveDb(fixture.database), deliveryIds, { secret, transport, now }),
+      deliverWebhook(trackTroveDb(fixture.database), deliveryIds[0]!, { secret, transport, now, manual: true }),
     ]);
     expect(await attemptsOf(deliveryIds[0]!)).toEqual([1, 2]);
     for (const deliveryId of deliveryIds.slice(1)) expect(await attemptsOf(deliveryId)).toEqual([1]);
-    const retries = (await listTimers(fixture.database.db, {})).filter(
+    const retries = (await listTimers(trackTroveDb(fixture.database), {})).filter(
       (timer) =>
         timer.kind === webhookTimerKind &&
         timer.state === 'pending' &&
@@ -578,7 +578,7 @@ describe('regression: a settlement run acting on a state read before a refund fa
     const current = (await historyOf(fixture, id)).state;
     expect(awaitsSettlement(current)).toBe(true);
     // The run syncs the candidate from what it read, as settleBatch does for a transaction no longer waiting.
-    await syncSettlementCandidate(fixture.database.db, stale);
+    await syncSettlementCandidate(trackTroveDb(fixture.database), stale);
     await expectEffectsMatch(fixture, id, current);
     const run = await fixture.app.runSettlement({
       settlementDate: new Date((await fixture.app.clock.now()).getTime() + 2 * 86_400_000).toISOString().slice(0, 10),

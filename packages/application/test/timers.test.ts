@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import { listTimers } from '@tracktrove/timers';
-import { runSettlement } from '../src/index.ts';
+import { runSettlement, trackTroveDb } from '../src/index.ts';
 import { createTestDatabase, startLocalRedis, testRedisUrl, type LocalService, type TestDatabase } from '@tracktrove/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 import { admin, input, inspect, openFixture, operator, waitFor } from './fixture.ts';
@@ -28,7 +28,7 @@ describe('escrow hold expiry', () => {
       );
       expect(after.state.hold).toMatchObject({ state: 'expired', resolvedVia: 'hold_expiry' });
       expect(after.violations).toEqual([]);
-      const [timer] = await listTimers(fixture.database.db, { transactionId: id, kind: 'hold_expiry' });
+      const [timer] = await listTimers(trackTroveDb(fixture.database), { transactionId: id, kind: 'hold_expiry' });
       expect(timer).toMatchObject({ state: 'fired', firedBy: 'redis_notification' });
     } finally {
       await fixture.close();
@@ -50,7 +50,7 @@ describe('escrow hold expiry', () => {
       );
       expect(after.state.hold).toMatchObject({ state: 'posted', resolvedVia: 'hold_expiry' });
       expect(after.violations).toEqual([]);
-      const [timer] = await listTimers(fixture.database.db, { transactionId: id, kind: 'hold_expiry' });
+      const [timer] = await listTimers(trackTroveDb(fixture.database), { transactionId: id, kind: 'hold_expiry' });
       expect(timer).toMatchObject({ state: 'fired', firedBy: 'sweeper' });
     } finally {
       await fixture.close();
@@ -91,7 +91,7 @@ describe('escrow hold expiry', () => {
           expect(after.violations).toEqual([]);
         }
         const timers = await Promise.all(
-          ids.map(async (id) => (await listTimers(fixture.database.db, { transactionId: id, kind: 'hold_expiry' }))[0]),
+          ids.map(async (id) => (await listTimers(trackTroveDb(fixture.database), { transactionId: id, kind: 'hold_expiry' }))[0]),
         );
         expect(timers.every((timer) => timer?.firedBy === 'sweeper')).toBe(true);
         // Initiating while Redis is down still works (PostgreSQL is the truth).
@@ -141,7 +141,7 @@ describe('two processes on one database', () => {
       await new Promise((resolve) => setTimeout(resolve, 600)); // let the hold timers' due times pass too
       // Claims are counted, not only the events they lead to (the domain would refuse a second
       // expiry event): every timer of these transactions that fired was claimed exactly once.
-      const timers = (await Promise.all(ids.map((id) => listTimers(fixture.database.db, { transactionId: id })))).flat();
+      const timers = (await Promise.all(ids.map((id) => listTimers(trackTroveDb(fixture.database), { transactionId: id })))).flat();
       expect(timers.length).toBeGreaterThanOrEqual(24); // a hold expiry and a webhook delivery each
       expect(timers.filter((timer) => timer.state === 'fired').map((timer) => timer.claims)).toEqual(
         timers.filter((timer) => timer.state === 'fired').map(() => 1),
@@ -157,7 +157,7 @@ describe('two processes on one database', () => {
 
       const tomorrow = new Date((await fixture.app.clock.now()).getTime() + 86_400_000).toISOString().slice(0, 10);
       // A run out of time starts no batch and says it is not complete.
-      const outOfTime = await runSettlement(fixture.database.db, {
+      const outOfTime = await runSettlement(trackTroveDb(fixture.database), {
         now: await fixture.app.clock.now(),
         settlementDate: tomorrow,
         actor: admin,
@@ -210,7 +210,8 @@ describe('many holds due at once', () => {
       );
       const ids = results.map((result) => result.state.transactionId);
       await waitFor(
-        async () => (await listTimers(fixture.database.db, { kind: 'hold_expiry' })).filter((timer) => timer.state === 'pending').length,
+        async () =>
+          (await listTimers(trackTroveDb(fixture.database), { kind: 'hold_expiry' })).filter((timer) => timer.state === 'pending').length,
         (pending) => pending === 0,
         15_000,
       );
@@ -225,7 +226,7 @@ describe('many holds due at once', () => {
       }
       // The sweeper fires what is due in batches of up to 100: a handful of appends, not 150.
       expect(appendTransactions.size).toBeLessThanOrEqual(10);
-      const timers = await listTimers(fixture.database.db, { kind: 'hold_expiry' });
+      const timers = await listTimers(trackTroveDb(fixture.database), { kind: 'hold_expiry' });
       expect(
         timers
           .filter((timer) => ids.includes(timer.transactionId!))

@@ -1,4 +1,4 @@
-import type { Kysely, RawBuilder } from 'kysely';
+import type { RawBuilder } from 'kysely';
 import {
   appendToStreams,
   readStream,
@@ -7,12 +7,14 @@ import {
   type AppendedEvent,
   type EventStoreTables,
   type NewEvent,
+  type Queryable,
   type RecordedEvent,
   type StreamAppend,
   type Upcaster,
 } from '@tracktrove/event-store';
 import { ConcurrencyConflictError, StreamTooLongError, VersionMismatchError } from './errors.ts';
 import { runIdempotent, type IdempotencyRequest } from './idempotency.ts';
+import type { CommandTables } from './tables.ts';
 
 /** Business rules as two pure functions (see packages/domain). */
 export interface Decider<Command, Event, State> {
@@ -106,8 +108,8 @@ function foldStream<Command, Event, State>(
   return { state, version };
 }
 
-async function loadState<Command, Event, State>(
-  db: Kysely<EventStoreTables>,
+async function loadState<Command, Event, State, DB extends EventStoreTables>(
+  db: Queryable<DB>,
   request: CommandRequest<Command, Event, State>,
   uptoVersion?: number,
 ) {
@@ -137,14 +139,14 @@ function decideSteps<Command, Event, State>(request: CommandRequest<Command, Eve
  * Load the stream, decide, append with the version that was read. A concurrent append makes the
  * append fail; the command is then decided again on the new state, a bounded number of times.
  */
-export async function handleCommand<Command, Event, State>(
-  db: Kysely<any>,
+export async function handleCommand<Command, Event, State, DB extends EventStoreTables & CommandTables>(
+  db: Queryable<DB>,
   request: CommandRequest<Command, Event, State>,
 ): Promise<CommandResult<State>> {
   const maxAttempts = Math.min(request.maxAttempts ?? commandLimits.defaultAttempts, commandLimits.maxAttempts);
   const retry = request.retryOnConflict ?? request.expectedVersion === undefined;
 
-  const attemptOnce = async (executor: Kysely<any>, firstAttempt: boolean): Promise<StoredResult & { state: State }> => {
+  const attemptOnce = async (executor: Queryable<DB>, firstAttempt: boolean): Promise<StoredResult & { state: State }> => {
     const { state, version } =
       request.newStream && firstAttempt ? { state: request.decider.initialState(), version: 0 } : await loadState(executor, request);
     if (request.expectedVersion !== undefined && request.expectedVersion !== version) {
@@ -185,7 +187,7 @@ export async function handleCommand<Command, Event, State>(
         return finish(outcome, false);
       }
       let decidedState: State | undefined;
-      const { result, replayed } = await runIdempotent<StoredResult>(db, request.idempotency, async (transaction) => {
+      const { result, replayed } = await runIdempotent<StoredResult, DB>(db, request.idempotency, async (transaction) => {
         const outcome = await attemptOnce(transaction, attempt === 1);
         decidedState = outcome.state;
         return { version: outcome.version, position: outcome.position, appended: outcome.appended };
@@ -251,8 +253,8 @@ export interface CommandBatchOptions<State> {
  * fresh states, a bounded number of times. Requests take no idempotency key, If-Match or alongside
  * of their own; newStream skips the read of that stream on the first attempt.
  */
-export async function handleCommandBatch<Command, Event, State>(
-  db: Kysely<any>,
+export async function handleCommandBatch<Command, Event, State, DB extends EventStoreTables & CommandTables>(
+  db: Queryable<DB>,
   requests: readonly CommandRequest<Command, Event, State>[],
   options: CommandBatchOptions<State> = {},
 ): Promise<CommandBatchResult<State>> {

@@ -1,5 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import { expireIdempotencyKeys, idempotencyLimits } from './idempotency.ts';
+import type { CommandTables } from './tables.ts';
+import type { Queryable } from '@tracktrove/event-store';
 
 /**
  * The idempotency store's bounds, kept by a job every `intervalMs`: keys older than the retention
@@ -9,7 +11,7 @@ import { expireIdempotencyKeys, idempotencyLimits } from './idempotency.ts';
 export const idempotencyExpiryDefaults = { intervalMs: 60_000, maxKeys: 1_000_000 } as const;
 
 export interface IdempotencyExpiryOptions {
-  readonly db: Kysely<any>;
+  readonly db: Kysely<CommandTables>;
   readonly intervalMs?: number;
   readonly maxKeys?: number;
   readonly retentionMs?: number;
@@ -24,7 +26,7 @@ export interface IdempotencyExpiry {
 }
 
 /** Drops the oldest keys beyond the newest `maxKeys` (keys made in one transaction share a time: all of them go together). */
-export async function trimIdempotencyKeys(db: Kysely<any>, maxKeys: number): Promise<number> {
+export async function trimIdempotencyKeys<DB extends CommandTables>(db: Queryable<DB>, maxKeys: number): Promise<number> {
   const result = await sql`
     delete from tt_idempotency
     where created_at <= (select created_at from tt_idempotency order by created_at desc offset ${maxKeys} limit 1)`.execute(db);

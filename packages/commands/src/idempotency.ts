@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
-import { sql, type Kysely, type Transaction } from 'kysely';
+import { sql, type Transaction } from 'kysely';
 import { IdempotencyKeyReusedError } from './errors.ts';
+import type { CommandTables } from './tables.ts';
+import type { Queryable } from '@tracktrove/event-store';
 
 export interface IdempotencyRequest {
   /** The client's key, scoped by the caller (e.g. with the route) so keys of different routes never meet. */
@@ -38,10 +40,10 @@ export function hashRequest(value: unknown): string {
  * result commits with the events or not at all; a concurrent request with the same key waits for
  * the first and then gets its result. Same key, other request: IdempotencyKeyReusedError.
  */
-export async function runIdempotent<T>(
-  db: Kysely<any>,
+export async function runIdempotent<T, DB extends CommandTables>(
+  db: Queryable<DB>,
   request: IdempotencyRequest,
-  work: (transaction: Transaction<any>) => Promise<T>,
+  work: (transaction: Transaction<DB>) => Promise<T>,
 ): Promise<{ result: T; replayed: boolean }> {
   assertKeyLength(request);
   return db.transaction().execute(async (transaction) => {
@@ -70,24 +72,24 @@ export async function runIdempotent<T>(
  * work runs and its result is stored after it. Two requests with one key at the same moment may both
  * run the work; the result stored first answers both.
  */
-export async function runIdempotentAround<T>(
-  db: Kysely<any>,
+export async function runIdempotentAround<T, DB extends CommandTables>(
+  db: Queryable<DB>,
   request: IdempotencyRequest,
   work: () => Promise<T>,
 ): Promise<{ result: T; replayed: boolean }> {
   assertKeyLength(request);
-  const earlier = await storedResult<T>(db, request);
+  const earlier = await storedResult<T, DB>(db, request);
   if (earlier !== undefined) return { result: earlier, replayed: true };
   const result = await work();
   const stored = await sql<{ key: string }>`
     insert into tt_idempotency (key, request_hash, result) values (${request.key}, ${request.requestHash}, ${JSON.stringify(result)}::jsonb)
     on conflict (key) do nothing returning key`.execute(db);
   if (stored.rows.length > 0) return { result, replayed: false };
-  return { result: (await storedResult<T>(db, request)) ?? result, replayed: true };
+  return { result: (await storedResult<T, DB>(db, request)) ?? result, replayed: true };
 }
 
 /** The result stored under the key, undefined when there is none; another request's key is an IdempotencyKeyReusedError. */
-async function storedResult<T>(db: Kysely<any>, request: IdempotencyRequest): Promise<T | undefined> {
+async function storedResult<T, DB extends CommandTables>(db: Queryable<DB>, request: IdempotencyRequest): Promise<T | undefined> {
   const stored = await sql<{
     request_hash: string;
     result: T;
@@ -110,8 +112,8 @@ function assertKeyLength(request: IdempotencyRequest): void {
 }
 
 /** Forgets keys older than the retention; answers how many went. */
-export async function expireIdempotencyKeys(
-  db: Kysely<any>,
+export async function expireIdempotencyKeys<DB extends CommandTables>(
+  db: Queryable<DB>,
   now: Date,
   retentionMs: number = idempotencyLimits.retentionMs,
 ): Promise<number> {

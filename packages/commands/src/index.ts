@@ -44,3 +44,4 @@ export {
   type TransactionCommandRequest,
 } from './transaction-commands.ts';
 export { isConflict, transact, transactLimits } from './transact.ts';
+export type { CommandTables, IdempotencyTable } from './tables.ts';

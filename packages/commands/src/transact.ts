@@ -21,9 +21,9 @@ export function isConflict(error: unknown): boolean {
  * Runs work in one database transaction, again from the start when a concurrent writer made it
  * conflict (a bounded number of times). The work must only touch the database.
  */
-export async function transact<T>(
-  db: Kysely<any>,
-  work: (transaction: Transaction<any>) => Promise<T>,
+export async function transact<T, DB>(
+  db: Kysely<DB>,
+  work: (transaction: Transaction<DB>) => Promise<T>,
   maxAttempts: number = transactLimits.maxAttempts,
 ): Promise<T> {
   for (let attempt = 1; ; attempt += 1) {

@@ -1,4 +1,3 @@
-import type { Kysely } from 'kysely';
 import {
   decide,
   eventSchemaVersions,
@@ -16,7 +15,15 @@ import {
   type TransactionEvent,
   type TransactionState,
 } from '@tracktrove/domain';
-import { readStream, readStreams, type NewEvent, type RecordedEvent, type Upcaster } from '@tracktrove/event-store';
+import {
+  readStream,
+  readStreams,
+  type EventStoreTables,
+  type NewEvent,
+  type Queryable,
+  type RecordedEvent,
+  type Upcaster,
+} from '@tracktrove/event-store';
 import {
   handleCommand,
   handleCommandBatch,
@@ -28,6 +35,7 @@ import {
   type Decider,
 } from './handle-command.ts';
 import type { IdempotencyRequest } from './idempotency.ts';
+import type { CommandTables } from './tables.ts';
 
 export { transactionIdOf, transactionStreamId, transactionStreamPrefix } from '@tracktrove/domain';
 
@@ -146,13 +154,16 @@ function transactionCommandRequest(
 }
 
 /** Runs a transaction command: load txn-<id>, decide, append with metadata and the step trace. */
-export function executeTransactionCommand(db: Kysely<any>, request: TransactionCommandRequest): Promise<CommandResult<TransactionState>> {
+export function executeTransactionCommand<DB extends EventStoreTables & CommandTables>(
+  db: Queryable<DB>,
+  request: TransactionCommandRequest,
+): Promise<CommandResult<TransactionState>> {
   return handleCommand(db, transactionCommandRequest(request));
 }
 
 /** Runs commands on several transactions as one batch (see handleCommandBatch). */
-export function executeTransactionCommands(
-  db: Kysely<any>,
+export function executeTransactionCommands<DB extends EventStoreTables & CommandTables>(
+  db: Queryable<DB>,
   requests: readonly TransactionCommandRequest[],
   options: CommandBatchOptions<TransactionState> = {},
 ): Promise<CommandBatchResult<TransactionState>> {
@@ -160,13 +171,17 @@ export function executeTransactionCommands(
 }
 
 /** The current state of a transaction from its stream (null when it does not exist). */
-export async function loadTransaction(db: Kysely<any>, transactionId: string, uptoVersion?: number): Promise<TransactionState | null> {
+export async function loadTransaction<DB extends EventStoreTables>(
+  db: Queryable<DB>,
+  transactionId: string,
+  uptoVersion?: number,
+): Promise<TransactionState | null> {
   return (await loadTransactionWithPosition(db, transactionId, uptoVersion))?.state ?? null;
 }
 
 /** A transaction's state and the log position of its last event, from one read of its stream (null when it does not exist). */
-export async function loadTransactionWithPosition(
-  db: Kysely<any>,
+export async function loadTransactionWithPosition<DB extends EventStoreTables>(
+  db: Queryable<DB>,
   transactionId: string,
   uptoVersion?: number,
 ): Promise<{ state: TransactionState; position: string } | null> {
@@ -195,7 +210,10 @@ function foldTransaction(events: readonly RecordedEvent[], uptoVersion?: number)
 const loadChunkStreams = 100;
 
 /** The current states of several transactions, their streams read together (absent ones are left out). */
-export async function loadTransactions(db: Kysely<any>, transactionIds: readonly string[]): Promise<Map<string, TransactionState>> {
+export async function loadTransactions<DB extends EventStoreTables>(
+  db: Queryable<DB>,
+  transactionIds: readonly string[],
+): Promise<Map<string, TransactionState>> {
   const states = new Map<string, TransactionState>();
   for (let index = 0; index < transactionIds.length; index += loadChunkStreams) {
     const chunk = transactionIds.slice(index, index + loadChunkStreams);

@@ -1,3 +1,4 @@
+import type { Kysely } from 'kysely';
 import { randomUUID } from 'node:crypto';
 import { createTestDatabase, type TestDatabase } from '@tracktrove/testing';
 import {
@@ -6,6 +7,7 @@ import {
   eventStoreMigrations,
   migrateToLatest,
   readStream,
+  type EventStoreTables,
   type StoreDatabase,
 } from '@tracktrove/event-store';
 import { defaultSimulation, InvalidTransitionError, type TransactionCommand } from '@tracktrove/domain';
@@ -19,6 +21,7 @@ import {
   hashRequest,
   IdempotencyKeyReusedError,
   transactionStreamId,
+  type CommandTables,
   type Decider,
   type StepContext,
 } from '../src/index.ts';
@@ -49,9 +52,12 @@ function initiate(transactionId: string): TransactionCommand[] {
 describe('transaction command handling on PostgreSQL', () => {
   let testDatabase: TestDatabase;
   let database: StoreDatabase;
+  /** The connection with the tables this suite migrates. */
+  let db: Kysely<EventStoreTables & CommandTables>;
   beforeAll(async () => {
     testDatabase = await createTestDatabase();
     database = createPostgresDatabase({ connectionString: testDatabase.url, poolSize: 30 });
+    db = database.db.withTables<CommandTables>();
     await migrateToLatest(database.db, { ...eventStoreMigrations, ...commandMigrations });
   });
   afterAll(async () => {
@@ -64,7 +70,7 @@ describe('transaction command handling on PostgreSQL', () => {
 
   it('loads, decides and appends with the step trace in the metadata', async () => {
     const id = randomUUID();
-    const result = await executeTransactionCommand(database.db, { transactionId: id, command: initiate(id), context });
+    const result = await executeTransactionCommand(db, { transactionId: id, command: initiate(id), context });
     expect(result).toMatchObject({ version: 2, replayed: false, state: { status: 'ESCROW', amountMinor: 1250 } });
     expect(result.position).toBe(result.appended[1]!.position);
     const stored = await readStream(database.db, transactionStreamId(id));
@@ -82,20 +88,20 @@ describe('transaction command handling on PostgreSQL', () => {
 
   it('rejects an invalid transition and appends nothing', async () => {
     const id = randomUUID();
-    await executeTransactionCommand(database.db, { transactionId: id, command: initiate(id), context });
+    await executeTransactionCommand(db, { transactionId: id, command: initiate(id), context });
     await expect(
-      executeTransactionCommand(database.db, { transactionId: id, command: { type: 'ResolveDispute', outcome: 'WON', now }, context }),
+      executeTransactionCommand(db, { transactionId: id, command: { type: 'ResolveDispute', outcome: 'WON', now }, context }),
     ).rejects.toBeInstanceOf(InvalidTransitionError);
     expect(await events(id)).toHaveLength(2);
   });
 
   it('answers If-Match with the wrong version by VersionMismatchError, without retrying', async () => {
     const id = randomUUID();
-    await executeTransactionCommand(database.db, { transactionId: id, command: initiate(id), context });
+    await executeTransactionCommand(db, { transactionId: id, command: initiate(id), context });
     await expect(
-      executeTransactionCommand(database.db, { transactionId: id, command: { type: 'ConfirmPayment', now }, context, expectedVersion: 1 }),
+      executeTransactionCommand(db, { transactionId: id, command: { type: 'ConfirmPayment', now }, context, expectedVersion: 1 }),
     ).rejects.toMatchObject({ name: 'VersionMismatchError', expectedVersion: 1, actualVersion: 2 });
-    const confirmed = await executeTransactionCommand(database.db, {
+    const confirmed = await executeTransactionCommand(db, {
       transactionId: id,
       command: { type: 'ConfirmPayment', now },
       context,
@@ -106,10 +112,10 @@ describe('transaction command handling on PostgreSQL', () => {
 
   it('retries concurrent commands on the new state: ten confirmations post the hold once', async () => {
     const id = randomUUID();
-    await executeTransactionCommand(database.db, { transactionId: id, command: initiate(id), context });
+    await executeTransactionCommand(db, { transactionId: id, command: initiate(id), context });
     const results = await Promise.all(
       Array.from({ length: 10 }, () =>
-        executeTransactionCommand(database.db, { transactionId: id, command: { type: 'ConfirmPayment', now }, context }),
+        executeTransactionCommand(db, { transactionId: id, command: { type: 'ConfirmPayment', now }, context }),
       ),
     );
     expect(results.every((result) => result.state.status === 'COMPLETED')).toBe(true);
@@ -127,7 +133,7 @@ describe('transaction command handling on PostgreSQL', () => {
     let interferencesLeft = 1;
     let seenStates: number[] = [];
     const interfering = (maxAttempts: number) =>
-      handleCommand(database.db, {
+      handleCommand(db, {
         decider: {
           ...decider,
           decide: (command: 'add', state: { count: number }) => {
@@ -157,7 +163,7 @@ describe('transaction command handling on PostgreSQL', () => {
 
   it('replays the stored result for the same idempotency key, and refuses the key for another request', async () => {
     const id = randomUUID();
-    await executeTransactionCommand(database.db, { transactionId: id, command: initiate(id), context });
+    await executeTransactionCommand(db, { transactionId: id, command: initiate(id), context });
     const body = { reason: 'customer asked', refundId: 'r-1' };
     const request = (reason: string) => ({
       transactionId: id,
@@ -166,8 +172,8 @@ describe('transaction command handling on PostgreSQL', () => {
       idempotency: { key: `refund-${id}`, requestHash: hashRequest({ ...body, reason }) },
     });
     const [first, second] = await Promise.all([
-      executeTransactionCommand(database.db, request(body.reason)),
-      executeTransactionCommand(database.db, request(body.reason)),
+      executeTransactionCommand(db, request(body.reason)),
+      executeTransactionCommand(db, request(body.reason)),
     ]);
     const replay = [first, second].find((result) => result.replayed)!;
     const original = [first, second].find((result) => !result.replayed)!;
@@ -177,18 +183,18 @@ describe('transaction command handling on PostgreSQL', () => {
     expect(replay.position).toBe(original.position);
     expect(replay.state.status).toBe('REFUNDED');
     expect(await events(id)).toEqual(['TransactionInitiated', 'EscrowHoldPlaced', 'EscrowHoldVoided']);
-    await expect(executeTransactionCommand(database.db, request('another reason'))).rejects.toBeInstanceOf(IdempotencyKeyReusedError);
+    await expect(executeTransactionCommand(db, request('another reason'))).rejects.toBeInstanceOf(IdempotencyKeyReusedError);
     expect(await events(id)).toHaveLength(3);
   });
   it('runs a batch: one read, one atomic append over several streams, deciding nothing where the command says so', async () => {
     const ids = [randomUUID(), randomUUID(), randomUUID()];
-    for (const id of ids) await executeTransactionCommand(database.db, { transactionId: id, command: initiate(id), context });
+    for (const id of ids) await executeTransactionCommand(db, { transactionId: id, command: initiate(id), context });
     const expire = (state: { hold: { holdId: string; state: string } | null; transactionId: string }): TransactionCommand[] =>
       state.transactionId === ids[2] || !state.hold
         ? []
         : [{ type: 'ExpireHold', holdId: state.hold.holdId, now: '2026-11-24T10:00:31.000Z' }];
     const batch = await executeTransactionCommands(
-      database.db,
+      db,
       ids.map((id) => ({ transactionId: id, command: expire, context })),
       {
         alongside: (transitions) => {
@@ -208,7 +214,7 @@ describe('transaction command handling on PostgreSQL', () => {
 
   it('decides a batch again when a concurrent writer moved one of its streams, and rejects two commands on one stream', async () => {
     const ids = [randomUUID(), randomUUID()];
-    for (const id of ids) await executeTransactionCommand(database.db, { transactionId: id, command: initiate(id), context });
+    for (const id of ids) await executeTransactionCommand(db, { transactionId: id, command: initiate(id), context });
     const decidedOn: number[] = [];
     const refund = (state: { version: number; refund: unknown }): TransactionCommand[] => {
       decidedOn.push(state.version);
@@ -219,14 +225,14 @@ describe('transaction command handling on PostgreSQL', () => {
     const beforeAppend = async () => {
       if (raced) return;
       raced = true;
-      await executeTransactionCommand(database.db, {
+      await executeTransactionCommand(db, {
         transactionId: ids[1]!,
         command: { type: 'RequestRefund', refundId: randomUUID(), reason: 'racer', now },
         context,
       });
     };
     const batch = await executeTransactionCommands(
-      database.db,
+      db,
       ids.map((id, index) => ({ transactionId: id, command: refund, context, ...(index === 0 ? { beforeAppend } : {}) })),
     );
     expect(decidedOn).toEqual([2, 2, 2, 3]);
@@ -235,7 +241,7 @@ describe('transaction command handling on PostgreSQL', () => {
     expect(refunds).toEqual([1, 1]);
     await expect(
       executeTransactionCommands(
-        database.db,
+        db,
         [ids[0]!, ids[0]!].map((id) => ({ transactionId: id, command: refund, context })),
       ),
     ).rejects.toThrow(/one command per stream/);

@@ -1,7 +1,8 @@
-import { sql, type Kysely } from 'kysely';
-import { decodeCursor, encodeCursor, pageSize, type Page } from '@tracktrove/event-store';
+import { sql } from 'kysely';
+import { decodeCursor, encodeCursor, pageSize, type Page, type Queryable } from '@tracktrove/event-store';
 import { EndpointNotFoundError } from './errors.ts';
 import { deliveryViewOf, type AttemptRow, type DeliveryRow, type DeliveryStatus, type EndpointDeliveryView } from './delivery-view.ts';
+import type { EndpointTables } from './tables.ts';
 
 export interface DeliveryFilter {
   readonly endpointId?: string;
@@ -21,7 +22,10 @@ const cursorTimePattern = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
 const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /** Attempts of these deliveries, in one query, by delivery. */
-async function attemptsOf(db: Kysely<any>, deliveryIds: readonly string[]): Promise<Map<string, AttemptRow[]>> {
+async function attemptsOf<DB extends EndpointTables>(
+  db: Queryable<DB>,
+  deliveryIds: readonly string[],
+): Promise<Map<string, AttemptRow[]>> {
   const byDelivery = new Map<string, AttemptRow[]>();
   if (deliveryIds.length === 0) return byDelivery;
   const { rows } = await sql<AttemptRow>`
@@ -31,7 +35,10 @@ async function attemptsOf(db: Kysely<any>, deliveryIds: readonly string[]): Prom
 }
 
 /** The delivery log, newest first (created_at, then id), keyset-paged, with each delivery's attempts. */
-export async function listEndpointDeliveries(db: Kysely<any>, filter: DeliveryFilter = {}): Promise<Page<EndpointDeliveryView>> {
+export async function listEndpointDeliveries<DB extends EndpointTables>(
+  db: Queryable<DB>,
+  filter: DeliveryFilter = {},
+): Promise<Page<EndpointDeliveryView>> {
   const limit = pageSize(filter.limit);
   const after = filter.cursor
     ? decodeCursor(filter.cursor, 2, ([createdAt, id]) => cursorTimePattern.test(createdAt!) && uuidPattern.test(id!))
@@ -60,7 +67,7 @@ export async function listEndpointDeliveries(db: Kysely<any>, filter: DeliveryFi
   };
 }
 
-export async function getEndpointDelivery(db: Kysely<any>, deliveryId: string): Promise<EndpointDeliveryView> {
+export async function getEndpointDelivery<DB extends EndpointTables>(db: Queryable<DB>, deliveryId: string): Promise<EndpointDeliveryView> {
   const { rows } = await sql<DeliveryRow>`select * from tt_endpoint_deliveries where delivery_id = ${deliveryId}::uuid`.execute(db);
   if (!rows[0]) throw new EndpointNotFoundError('endpoint delivery', deliveryId);
   const attempts = await attemptsOf(db, [deliveryId]);

@@ -1,8 +1,10 @@
-import { sql, type Kysely } from 'kysely';
+import { sql } from 'kysely';
 import { deliveryRetryLimits, nextAttemptDelayMs, type FaultPlan } from '@tracktrove/webhooks';
 import type { EndpointRow } from './endpoint-view.ts';
 import { EndpointNotFoundError } from './errors.ts';
 import type { AttemptView, DeliveryRow, DeliveryStatus, InjectedFaults } from './delivery-view.ts';
+import type { EndpointTables } from './tables.ts';
+import type { Queryable } from '@tracktrove/event-store';
 
 /**
  * The deliveries' rows are their own queue: due when next_attempt_at (sandbox time) has come,
@@ -17,8 +19,8 @@ export interface ClaimedDelivery {
 }
 
 /** Takes up to `count` due deliveries, oldest due first, leased for leaseMs. */
-export async function claimDueDeliveries(
-  db: Kysely<any>,
+export async function claimDueDeliveries<DB extends EndpointTables>(
+  db: Queryable<DB>,
   options: { readonly now: Date; readonly count: number; readonly leaseMs: number },
 ): Promise<ClaimedDelivery[]> {
   if (options.count <= 0) return [];
@@ -41,7 +43,7 @@ export async function claimDueDeliveries(
 }
 
 /** Whether any endpoint is enabled: without one, no append plans a delivery. */
-export async function anyEndpointEnabled(db: Kysely<any>): Promise<boolean> {
+export async function anyEndpointEnabled<DB extends EndpointTables>(db: Queryable<DB>): Promise<boolean> {
   const { rows } = await sql<{ enabled: boolean }>`
     select exists (select 1 from tt_webhook_endpoints where enabled and deleted_at is null) as enabled`.execute(db);
   return rows[0]?.enabled === true;
@@ -55,8 +57,8 @@ export type PlanOutcome = 'dropped' | 'delayed' | 'attempt_now';
  * (never sent), delayed (due again after its delay, counted from its creation), or to be attempted
  * now. A duplicate is a delivery of its own, same event and body, due after its own delay.
  */
-export async function recordPlanIn(
-  trx: Kysely<any>,
+export async function recordPlanIn<DB extends EndpointTables>(
+  trx: Queryable<DB>,
   delivery: DeliveryRow,
   plan: FaultPlan,
   body: string,
@@ -131,8 +133,8 @@ function retrySchedule(deliveryId: string): (number | null)[] {
  * failed once the delivery's attempts (8, or one more after a redelivery) are used up. The leases
  * go. One statement for all of them, in the caller's transaction.
  */
-export async function recordAttemptsIn(
-  trx: Kysely<any>,
+export async function recordAttemptsIn<DB extends EndpointTables>(
+  trx: Queryable<DB>,
   records: readonly AttemptRecord[],
 ): Promise<{ attempt: number; status: DeliveryStatus; nextAttemptAt: Date | null }[]> {
   if (records.length === 0) return [];
@@ -188,7 +190,7 @@ export async function recordAttemptsIn(
 }
 
 /** Gives a lease back without an attempt (the process is stopping): the delivery is due again at once. */
-export async function releaseLease(db: Kysely<any>, deliveryId: string): Promise<void> {
+export async function releaseLease<DB extends EndpointTables>(db: Queryable<DB>, deliveryId: string): Promise<void> {
   await sql`update tt_endpoint_deliveries set lease_until = null where delivery_id = ${deliveryId}::uuid`.execute(db);
 }
 
@@ -197,7 +199,7 @@ export async function releaseLease(db: Kysely<any>, deliveryId: string): Promise
  * recorded faults stay as they were; a dropped one is sent this time (faults are applied once, when
  * a delivery is first due).
  */
-export async function redeliver(db: Kysely<any>, deliveryId: string, now: Date): Promise<void> {
+export async function redeliver<DB extends EndpointTables>(db: Queryable<DB>, deliveryId: string, now: Date): Promise<void> {
   const { rows } = await sql`
     update tt_endpoint_deliveries
        set status = case when attempts = 0 then 'scheduled' else 'retrying' end, next_attempt_at = ${now.toISOString()}::timestamptz,
@@ -210,7 +212,12 @@ export async function redeliver(db: Kysely<any>, deliveryId: string, now: Date):
 export const redeliverLimits = { maxPerCall: 10_000 } as const;
 
 /** Every failed delivery of an endpoint created since `since`, one more attempt each, due now (at most redeliverLimits.maxPerCall). */
-export async function redeliverFailedSince(db: Kysely<any>, endpointId: string, since: string, now: Date): Promise<number> {
+export async function redeliverFailedSince<DB extends EndpointTables>(
+  db: Queryable<DB>,
+  endpointId: string,
+  since: string,
+  now: Date,
+): Promise<number> {
   const { rows } = await sql<{ count: string }>`
     with chosen as (
       select delivery_id from tt_endpoint_deliveries

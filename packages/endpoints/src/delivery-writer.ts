@@ -1,8 +1,9 @@
-import type { Kysely } from 'kysely';
 import { createGroupCommit, type BatchOutcome } from '@tracktrove/common';
 import type { FaultPlan } from '@tracktrove/webhooks';
 import { recordAttemptsIn, recordPlanIn, type AttemptRecord } from './delivery-queue.ts';
 import type { DeliveryRow, DeliveryStatus } from './delivery-view.ts';
+import type { EndpointTables } from './tables.ts';
+import type { Queryable } from '@tracktrove/event-store';
 
 export const deliveryWriterLimits = {
   /** Writes in one transaction (attempts finishing together share one commit). */
@@ -22,7 +23,7 @@ type Write =
   | { readonly kind: 'attempt'; readonly record: AttemptRecord };
 
 /** Plans one by one (they are rare), then every attempt in one statement, all in the caller's transaction. */
-async function writeIn(trx: Kysely<any>, batch: readonly Write[]): Promise<unknown[]> {
+async function writeIn<DB extends EndpointTables>(trx: Queryable<DB>, batch: readonly Write[]): Promise<unknown[]> {
   const results: unknown[] = new Array(batch.length);
   const attemptIndexes: number[] = [];
   for (const [index, item] of batch.entries()) {
@@ -42,7 +43,7 @@ async function writeIn(trx: Kysely<any>, batch: readonly Write[]): Promise<unkno
  * together in the next one, one transaction. A batch that fails is written again one by one, so
  * one bad write fails alone.
  */
-export function createDeliveryWriter(db: Kysely<any>, maxQueued: number): DeliveryWriter {
+export function createDeliveryWriter<DB extends EndpointTables>(db: Queryable<DB>, maxQueued: number): DeliveryWriter {
   const writeTogether = async (writes: readonly Write[]): Promise<BatchOutcome<unknown>[]> => {
     try {
       const values = await db.transaction().execute((trx) => writeIn(trx, writes));

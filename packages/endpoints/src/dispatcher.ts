@@ -6,6 +6,7 @@ import { attemptDelivery, type AttemptContext, type DescribedEvent } from './att
 import { anyEndpointEnabled, claimDueDeliveries, releaseLease, type ClaimedDelivery } from './delivery-queue.ts';
 import type { DeliveryRow } from './delivery-view.ts';
 import { createDeliveryWriter } from './delivery-writer.ts';
+import type { EndpointTables } from './tables.ts';
 
 export type { DescribedEvent } from './attempt-delivery.ts';
 
@@ -29,7 +30,7 @@ export const dispatcherLimits = {
 } as const;
 
 export interface DispatcherOptions {
-  readonly db: Kysely<any>;
+  readonly db: Kysely<EndpointTables>;
   /** Sandbox now. */
   readonly now: () => Promise<Date>;
   readonly describeEvent: (delivery: DeliveryRow) => Promise<DescribedEvent>;

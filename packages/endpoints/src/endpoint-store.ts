@@ -1,10 +1,11 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { sql, type Kysely, type Transaction } from 'kysely';
+import { sql, type Transaction } from 'kysely';
 import { buildMetadata, type Actor } from '@tracktrove/domain';
-import { appendToStreams } from '@tracktrove/event-store';
+import { appendToStreams, type EventStoreTables, type Queryable } from '@tracktrove/event-store';
 import { checkEndpointUrl, EndpointFailuresSchema, type EndpointEventType, type EndpointFailures } from '@tracktrove/webhooks';
 import { EndpointLimitError, EndpointNotFoundError, fieldError } from './errors.ts';
 import { endpointLimits, endpointViewOf, type EndpointRow, type EndpointView } from './endpoint-view.ts';
+import type { EndpointTables } from './tables.ts';
 
 export const endpointStreamPrefix = 'endpoint-';
 
@@ -47,14 +48,14 @@ function checkedDescription(description: string): string {
 }
 
 /** The endpoint's change as an event on endpoint-<id>, with who made it; never the secret. */
-async function recordChange(
-  trx: Transaction<any>,
+async function recordChange<DB extends EndpointTables & EventStoreTables>(
+  trx: Transaction<DB>,
   endpointId: string,
   type: string,
   data: Record<string, unknown>,
   context: EndpointChangeContext,
 ): Promise<void> {
-  await appendToStreams(trx as Kysely<any>, [
+  await appendToStreams(trx, [
     {
       streamId: `${endpointStreamPrefix}${endpointId}`,
       expectedVersion: 'any',
@@ -69,7 +70,10 @@ async function recordChange(
   ]);
 }
 
-async function lockedEndpoint(trx: Transaction<any>, endpointId: string): Promise<EndpointRow> {
+async function lockedEndpoint<DB extends EndpointTables & EventStoreTables>(
+  trx: Transaction<DB>,
+  endpointId: string,
+): Promise<EndpointRow> {
   const { rows } = await sql<EndpointRow>`
     select * from tt_webhook_endpoints where endpoint_id = ${endpointId}::uuid and deleted_at is null for update`.execute(trx);
   if (!rows[0]) throw new EndpointNotFoundError('webhook endpoint', endpointId);
@@ -77,8 +81,8 @@ async function lockedEndpoint(trx: Transaction<any>, endpointId: string): Promis
 }
 
 /** Creates an endpoint (at most endpointLimits.maxEndpoints exist) and answers it with its secret, shown this once. */
-export async function createEndpoint(
-  db: Kysely<any>,
+export async function createEndpoint<DB extends EndpointTables & EventStoreTables>(
+  db: Queryable<DB>,
   input: NewEndpoint,
   context: EndpointChangeContext,
 ): Promise<EndpointView & { secret: string }> {
@@ -103,7 +107,7 @@ export async function createEndpoint(
   });
 }
 
-export async function listEndpoints(db: Kysely<any>): Promise<EndpointView[]> {
+export async function listEndpoints<DB extends EndpointTables & EventStoreTables>(db: Queryable<DB>): Promise<EndpointView[]> {
   const { rows } = await sql<EndpointRow>`
     select * from tt_webhook_endpoints where deleted_at is null order by created_at, endpoint_id limit ${endpointLimits.maxEndpoints}`.execute(
     db,
@@ -111,7 +115,10 @@ export async function listEndpoints(db: Kysely<any>): Promise<EndpointView[]> {
   return rows.map(endpointViewOf);
 }
 
-export async function getEndpoint(db: Kysely<any>, endpointId: string): Promise<EndpointView> {
+export async function getEndpoint<DB extends EndpointTables & EventStoreTables>(
+  db: Queryable<DB>,
+  endpointId: string,
+): Promise<EndpointView> {
   const { rows } = await sql<EndpointRow>`
     select * from tt_webhook_endpoints where endpoint_id = ${endpointId}::uuid and deleted_at is null`.execute(db);
   if (!rows[0]) throw new EndpointNotFoundError('webhook endpoint', endpointId);
@@ -122,8 +129,8 @@ export async function getEndpoint(db: Kysely<any>, endpointId: string): Promise<
  * Changes an endpoint: WebhookEndpointUpdated with the fields that changed, and
  * WebhookEndpointDisabled / WebhookEndpointEnabled when `enabled` changed. Nothing changed, no event.
  */
-export async function updateEndpoint(
-  db: Kysely<any>,
+export async function updateEndpoint<DB extends EndpointTables & EventStoreTables>(
+  db: Queryable<DB>,
   endpointId: string,
   changes: EndpointChanges,
   context: EndpointChangeContext,
@@ -160,7 +167,11 @@ export async function updateEndpoint(
 }
 
 /** Deletes an endpoint: it makes no more deliveries; its deliveries stay readable. */
-export async function deleteEndpoint(db: Kysely<any>, endpointId: string, context: EndpointChangeContext): Promise<void> {
+export async function deleteEndpoint<DB extends EndpointTables & EventStoreTables>(
+  db: Queryable<DB>,
+  endpointId: string,
+  context: EndpointChangeContext,
+): Promise<void> {
   await db.transaction().execute(async (trx) => {
     await lockedEndpoint(trx, endpointId);
     await sql`update tt_webhook_endpoints set deleted_at = ${context.now.toISOString()}, enabled = false, updated_at = ${context.now.toISOString()}
@@ -170,8 +181,8 @@ export async function deleteEndpoint(db: Kysely<any>, endpointId: string, contex
 }
 
 /** A new secret for the endpoint, answered this once; the event says only that it was rotated. */
-export async function rotateEndpointSecret(
-  db: Kysely<any>,
+export async function rotateEndpointSecret<DB extends EndpointTables & EventStoreTables>(
+  db: Queryable<DB>,
   endpointId: string,
   context: EndpointChangeContext,
 ): Promise<{ secret: string }> {

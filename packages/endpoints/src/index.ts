@@ -41,3 +41,4 @@ export { dispatcherLimits, startDispatcher, type DescribedEvent, type Dispatcher
 export { endpointLimits, type EndpointRow, type EndpointView } from './endpoint-view.ts';
 export { EndpointLimitError, EndpointNotFoundError } from './errors.ts';
 export { endpointMigrations } from './migrations.ts';
+export type { EndpointAttemptsTable, EndpointDeliveriesTable, EndpointTables, WebhookEndpointsTable } from './tables.ts';

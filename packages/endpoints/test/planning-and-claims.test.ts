@@ -5,10 +5,11 @@ import {
   createPostgresDatabase,
   eventStoreMigrations,
   migrateToLatest,
+  type EventStoreTables,
   type StoreDatabase,
 } from '@tracktrove/event-store';
 import { createTestDatabase, type TestDatabase } from '@tracktrove/testing';
-import { timerMigrations } from '@tracktrove/timers';
+import { timerMigrations, type TimerTables } from '@tracktrove/timers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   claimDueDeliveries,
@@ -17,13 +18,14 @@ import {
   redeliverFailedSince,
   updateEndpoint,
   type EndpointChangeContext,
+  type EndpointTables,
 } from '../src/index.ts';
 
 /** The planning trigger and the queue's claims, on PostgreSQL, without the application. */
 describe('endpoint deliveries: planning in the append statement, claims under a lease', () => {
   let testDatabase: TestDatabase;
   let database: StoreDatabase;
-  let db: Kysely<any>;
+  let db: Kysely<EventStoreTables & TimerTables & EndpointTables>;
   const context = (): EndpointChangeContext => ({
     actor: { role: 'admin', id: 'tester' },
     correlationId: randomUUID(),
@@ -43,7 +45,7 @@ describe('endpoint deliveries: planning in the append statement, claims under a 
   beforeAll(async () => {
     testDatabase = await createTestDatabase();
     database = createPostgresDatabase({ connectionString: testDatabase.url, poolSize: 4 });
-    db = database.db as Kysely<any>;
+    db = database.db.withTables<TimerTables & EndpointTables>();
     await migrateToLatest(database.db, { ...eventStoreMigrations, ...timerMigrations, ...endpointMigrations });
   });
   afterAll(async () => {

@@ -1,8 +1,8 @@
-import type { Kysely } from 'kysely';
 import { appendToStreams as appendOnce } from './append-to-streams.ts';
 import { ensureEventPartitions } from './event-partitions.ts';
 import type { EventStoreTables } from './schema.ts';
 import type { AppendOptions, AppendResult, StreamAppend } from './types.ts';
+import { tablesOf, type Queryable } from './tables.ts';
 
 /** PostgreSQL's refusal of a row whose tx_id no partition of tt_events holds yet. */
 export function isMissingEventPartition(error: unknown): boolean {
@@ -17,16 +17,17 @@ export function isMissingEventPartition(error: unknown): boolean {
  * written by the refused statement. Inside a caller's transaction the refusal aborted it, and the
  * error goes to the caller.
  */
-export async function appendToStreams(
-  db: Kysely<EventStoreTables>,
+export async function appendToStreams<DB extends EventStoreTables>(
+  db: Queryable<DB>,
   appends: readonly StreamAppend[],
   options: AppendOptions = {},
 ): Promise<AppendResult> {
+  const store = tablesOf<EventStoreTables>()(db);
   try {
-    return await appendOnce(db, appends, options);
+    return await appendOnce(store, appends, options);
   } catch (error) {
     if (!isMissingEventPartition(error) || db.isTransaction) throw error;
     await ensureEventPartitions(db);
-    return appendOnce(db, appends, options);
+    return appendOnce(store, appends, options);
   }
 }

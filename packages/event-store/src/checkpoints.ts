@@ -1,8 +1,10 @@
-import { sql, type Kysely, type Transaction } from 'kysely';
+import { sql } from 'kysely';
 import { positionFromRow, type LogPosition } from './position.ts';
 import type { EventStoreTables } from './schema.ts';
+import { tablesOf, type Queryable } from './tables.ts';
 
-type Executor = Kysely<EventStoreTables> | Transaction<EventStoreTables>;
+/** Checkpoints are read and written with the builder, on the event store's tables only. */
+const storeTables = tablesOf<EventStoreTables>();
 
 /** Another consumer moved the checkpoint: this one's batch must not land. */
 export class CheckpointMovedError extends Error {
@@ -13,13 +15,17 @@ export class CheckpointMovedError extends Error {
   }
 }
 
-export async function loadCheckpoint(db: Executor, name: string): Promise<LogPosition | null> {
-  const row = await db.selectFrom('tt_checkpoints').select(['tx_id', 'seq']).where('name', '=', name).executeTakeFirst();
+export async function loadCheckpoint<DB extends EventStoreTables>(db: Queryable<DB>, name: string): Promise<LogPosition | null> {
+  const row = await storeTables(db).selectFrom('tt_checkpoints').select(['tx_id', 'seq']).where('name', '=', name).executeTakeFirst();
   return row ? positionFromRow(row) : null;
 }
 
 /** Creates the checkpoint at `from` unless it exists, and answers the stored position. */
-export async function ensureCheckpoint(db: Executor, name: string, from: LogPosition): Promise<LogPosition> {
+export async function ensureCheckpoint<DB extends EventStoreTables>(
+  db: Queryable<DB>,
+  name: string,
+  from: LogPosition,
+): Promise<LogPosition> {
   await sql`
     insert into tt_checkpoints (name, tx_id, seq)
     values (${name}, ${from.txId.toString()}::xid8, ${from.seq.toString()}::bigint)
@@ -34,7 +40,12 @@ export async function ensureCheckpoint(db: Executor, name: string, from: LogPosi
  * the stored checkpoint is not at `from`, another consumer got there first and the transaction
  * must roll back.
  */
-export async function advanceCheckpoint(db: Executor, name: string, from: LogPosition, to: LogPosition): Promise<void> {
+export async function advanceCheckpoint<DB extends EventStoreTables>(
+  db: Queryable<DB>,
+  name: string,
+  from: LogPosition,
+  to: LogPosition,
+): Promise<void> {
   const result = await sql`
     update tt_checkpoints
        set tx_id = ${to.txId.toString()}::xid8, seq = ${to.seq.toString()}::bigint, updated_at = now()
@@ -43,13 +54,13 @@ export async function advanceCheckpoint(db: Executor, name: string, from: LogPos
 }
 
 /** Sets a checkpoint unconditionally (rebuilds, resets). */
-export async function storeCheckpoint(db: Executor, name: string, position: LogPosition): Promise<void> {
+export async function storeCheckpoint<DB extends EventStoreTables>(db: Queryable<DB>, name: string, position: LogPosition): Promise<void> {
   await sql`
     insert into tt_checkpoints (name, tx_id, seq, updated_at)
     values (${name}, ${position.txId.toString()}::xid8, ${position.seq.toString()}::bigint, now())
     on conflict (name) do update set tx_id = excluded.tx_id, seq = excluded.seq, updated_at = excluded.updated_at`.execute(db);
 }
 
-export async function deleteCheckpoint(db: Executor, name: string): Promise<void> {
-  await db.deleteFrom('tt_checkpoints').where('name', '=', name).execute();
+export async function deleteCheckpoint<DB extends EventStoreTables>(db: Queryable<DB>, name: string): Promise<void> {
+  await storeTables(db).deleteFrom('tt_checkpoints').where('name', '=', name).execute();
 }

@@ -1,6 +1,7 @@
-import { sql, type Kysely } from 'kysely';
+import { sql } from 'kysely';
 import type { Logger } from 'pino';
 import type { EventStoreTables } from './schema.ts';
+import type { Queryable } from './tables.ts';
 
 /**
  * tt_events is range-partitioned by tx_id (see migrations/0002-partitioned-events.ts). A partition
@@ -38,10 +39,13 @@ function wholeNumber(name: string, value: number, min: number): number {
  * Creates the partitions of tt_events still missing up to the next transaction id plus aheadXids.
  * Returns how many it created. Safe to call from several processes at once.
  */
-export async function ensureEventPartitions(db: Kysely<EventStoreTables>, options: EventPartitionOptions = {}): Promise<number> {
+export async function ensureEventPartitions<DB extends EventStoreTables>(
+  db: Queryable<DB>,
+  options: EventPartitionOptions = {},
+): Promise<number> {
   const spanXids = wholeNumber('spanXids', options.spanXids ?? eventPartitionDefaults.spanXids, 1);
   const aheadXids = wholeNumber('aheadXids', options.aheadXids ?? eventPartitionDefaults.aheadXids, 0);
-  const ensure = async (executor: Kysely<EventStoreTables>) => {
+  const ensure = async (executor: Queryable<DB>) => {
     const { rows } = await sql<{ created: number }>`
       select tt_ensure_event_partitions(${spanXids}::bigint, ${aheadXids}::bigint) as created`.execute(executor);
     return rows[0]?.created ?? 0;
@@ -54,7 +58,7 @@ export async function ensureEventPartitions(db: Kysely<EventStoreTables>, option
 }
 
 /** The partitions of tt_events in transaction id order. */
-export async function listEventPartitions(db: Kysely<EventStoreTables>): Promise<EventPartition[]> {
+export async function listEventPartitions<DB extends EventStoreTables>(db: Queryable<DB>): Promise<EventPartition[]> {
   const { rows } = await sql<{ name: string; bound: string }>`
     select c.relname as name, pg_get_expr(c.relpartbound, c.oid) as bound
       from pg_inherits i join pg_class c on c.oid = i.inhrelid
@@ -73,8 +77,8 @@ export async function listEventPartitions(db: Kysely<EventStoreTables>): Promise
  * tried again at the next interval (the margin ahead is far larger than what one interval uses).
  * Returns a function that stops it and waits for a check in progress.
  */
-export function keepEventPartitionsAhead(
-  db: Kysely<EventStoreTables>,
+export function keepEventPartitionsAhead<DB extends EventStoreTables>(
+  db: Queryable<DB>,
   options: EventPartitionOptions & { readonly checkIntervalMs?: number; readonly logger?: Logger } = {},
 ): () => Promise<void> {
   const intervalMs = wholeNumber('checkIntervalMs', options.checkIntervalMs ?? eventPartitionDefaults.checkIntervalMs, 1);

@@ -56,6 +56,7 @@ export {
   type ReadStreamOptions,
 } from './read-events.ts';
 export type { EventStoreTables } from './schema.ts';
+export { tablesOf, transactionTablesOf, type DefaultedColumn, type Int8Column, type OneRowTable, type Queryable } from './tables.ts';
 export { subscribe, type Subscription, type SubscriptionOptions, type SubscriptionState, type SubscriptionStatus } from './subscribe.ts';
 export type {
   AppendedEvent,

@@ -22,8 +22,11 @@ export class MigrationFailedError extends Error {
   }
 }
 
-/** Runs every pending migration, in name order, each in its own transaction. Returns those run. */
-export async function migrateToLatest(db: Kysely<any>, migrations: Record<string, Migration> = eventStoreMigrations): Promise<string[]> {
+/**
+ * Runs every pending migration, in name order, each in its own transaction. Returns those run.
+ * Any connection will do, whatever tables its type names: migrations make the tables.
+ */
+export async function migrateToLatest<DB>(db: Kysely<DB>, migrations: Record<string, Migration> = eventStoreMigrations): Promise<string[]> {
   const migrator = new Migrator({
     db,
     provider: { getMigrations: async () => migrations },

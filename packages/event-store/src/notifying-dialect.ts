@@ -5,7 +5,6 @@ import type {
   Dialect,
   DialectAdapter,
   Driver,
-  Kysely,
   QueryCompiler,
   QueryResult,
   TransactionSettings,
@@ -22,7 +21,7 @@ export function notifyingDialect(inner: Dialect, onAppendCommitted: () => void):
   return {
     createAdapter: (): DialectAdapter => inner.createAdapter(),
     createQueryCompiler: (): QueryCompiler => inner.createQueryCompiler(),
-    createIntrospector: (db: Kysely<any>): DatabaseIntrospector => inner.createIntrospector(db),
+    createIntrospector: (db): DatabaseIntrospector => inner.createIntrospector(db),
     createDriver: (): Driver => new NotifyingDriver(inner.createDriver(), onAppendCommitted),
   };
 }

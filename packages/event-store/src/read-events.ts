@@ -1,8 +1,9 @@
-import { sql, type Kysely } from 'kysely';
+import { sql } from 'kysely';
 import { limits } from './limits.ts';
 import { decodePosition, encodePositionFromText, positionFromRow, type LogPosition } from './position.ts';
 import type { EventStoreTables } from './schema.ts';
 import type { RecordedEvent, Upcaster } from './types.ts';
+import type { Queryable } from './tables.ts';
 
 interface EventRow {
   seq: string;
@@ -131,8 +132,8 @@ export interface ReadStreamOptions {
 const columnsOmitting = (metadataKeys: readonly string[] | undefined) =>
   metadataKeys && metadataKeys.length > 0 ? eventColumnsWithout(metadataKeys) : eventColumns;
 
-export async function readStream(
-  db: Kysely<EventStoreTables>,
+export async function readStream<DB extends EventStoreTables>(
+  db: Queryable<DB>,
   streamId: string,
   options: ReadStreamOptions = {},
   upcast?: Upcaster,
@@ -152,8 +153,8 @@ export async function readStream(
  * At most limits.maxStreamsPerAppend streams and limits.maxReadCount events in all: past that it
  * throws rather than answer a partial stream.
  */
-export async function readStreams(
-  db: Kysely<EventStoreTables>,
+export async function readStreams<DB extends EventStoreTables>(
+  db: Queryable<DB>,
   streamIds: readonly string[],
   upcast?: Upcaster,
   options: Pick<ReadStreamOptions, 'omitMetadataKeys'> = {},
@@ -202,7 +203,11 @@ export interface ReadAllResult {
  * concurrent transaction commits later with a smaller sequence number. `tx_id >=` the position's,
  * implied by the row comparison, is spelt out so that the planner skips the partitions before it.
  */
-export async function readAll(db: Kysely<EventStoreTables>, options: ReadAllOptions = {}, upcast?: Upcaster): Promise<ReadAllResult> {
+export async function readAll<DB extends EventStoreTables>(
+  db: Queryable<DB>,
+  options: ReadAllOptions = {},
+  upcast?: Upcaster,
+): Promise<ReadAllResult> {
   const maxCount = boundedCount(options.maxCount);
   const after = typeof options.after === 'object' ? options.after : decodePosition(options.after ?? 'start');
   const filters = [
@@ -236,8 +241,8 @@ export interface ReadAllTypesResult {
  * The same page of the log as readAll, with each event's stored type only: for a follower that
  * counts or waits and has no use for payloads (the server's log tail while no client listens).
  */
-export async function readAllTypes(
-  db: Kysely<EventStoreTables>,
+export async function readAllTypes<DB extends EventStoreTables>(
+  db: Queryable<DB>,
   options: Pick<ReadAllOptions, 'after' | 'maxCount'> = {},
 ): Promise<ReadAllTypesResult> {
   const maxCount = boundedCount(options.maxCount);
@@ -259,7 +264,7 @@ export async function readAllTypes(
  * reach it once every transaction older than its writer has ended; waiting for it is waiting for
  * everything committed so far.
  */
-export async function readHeadPosition(db: Kysely<EventStoreTables>): Promise<LogPosition> {
+export async function readHeadPosition<DB extends EventStoreTables>(db: Queryable<DB>): Promise<LogPosition> {
   const { rows } = await sql<{ tx_id: string; seq: string }>`
     select tx_id, seq from tt_events order by tx_id desc, seq desc limit 1`.execute(db);
   return rows[0] ? positionFromRow(rows[0]) : { txId: 0n, seq: 0n };
@@ -269,7 +274,7 @@ export async function readHeadPosition(db: Kysely<EventStoreTables>): Promise<Lo
  * The position up to which every event is visible now: what a follower that starts here and reads
  * forward can rely on to miss nothing committed after it started.
  */
-export async function readVisibleHeadPosition(db: Kysely<EventStoreTables>): Promise<LogPosition> {
+export async function readVisibleHeadPosition<DB extends EventStoreTables>(db: Queryable<DB>): Promise<LogPosition> {
   const { rows } = await sql<{ tx_id: string; seq: string }>`
     select tx_id, seq from tt_events
      where tx_id < pg_snapshot_xmin(pg_current_snapshot())

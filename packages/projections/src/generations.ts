@@ -1,5 +1,7 @@
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
+import { transactionTablesOf, type EventStoreTables } from '@tracktrove/event-store';
 import type { Projection, ProjectionContext } from './projection.ts';
+import type { ProjectionDatabase } from './tables.ts';
 
 export interface Generation {
   readonly name: string;
@@ -16,7 +18,7 @@ export function subscriptionNameFor(name: string, generation: number): string {
   return `projection:${name}:g${generation}`;
 }
 
-export async function readGenerations(db: Kysely<any>): Promise<Map<string, Generation>> {
+export async function readGenerations(db: Kysely<ProjectionDatabase>): Promise<Map<string, Generation>> {
   const { rows } = await sql<{ name: string; generation: number; schema_name: string; rebuilding_generation: number | null }>`
     select name, generation, schema_name, rebuilding_generation from tt_projections`.execute(db);
   return new Map(
@@ -33,7 +35,7 @@ export async function readGenerations(db: Kysely<any>): Promise<Map<string, Gene
  * and from several processes at once.
  */
 export async function createGenerationTables(
-  db: Kysely<any>,
+  db: Kysely<ProjectionDatabase>,
   projection: Projection,
   generation: number,
   withIndexes = true,
@@ -48,7 +50,7 @@ export async function createGenerationTables(
     );
     if (exists.rows[0]?.found) return;
     await sql`create schema ${sql.id(schema)}`.execute(transaction);
-    const context: ProjectionContext = { schema, db: transaction.withSchema(schema), transaction };
+    const context = projectionContextOf(schema, transaction);
     await projection.createTables(context);
     if (withIndexes) await projection.createIndexes?.(context);
   });
@@ -56,11 +58,11 @@ export async function createGenerationTables(
 }
 
 /** Creates the secondary indexes of a generation built without them. */
-export async function createGenerationIndexes(db: Kysely<any>, projection: Projection, generation: number): Promise<void> {
+export async function createGenerationIndexes(db: Kysely<ProjectionDatabase>, projection: Projection, generation: number): Promise<void> {
   if (!projection.createIndexes) return;
   const schema = schemaFor(projection.name, generation);
   await db.transaction().execute(async (transaction) => {
-    await projection.createIndexes!({ schema, db: transaction.withSchema(schema), transaction });
+    await projection.createIndexes!(projectionContextOf(schema, transaction));
   });
 }
 
@@ -72,7 +74,7 @@ export function metadataKeysOmittedByAll(projections: readonly Projection[]): st
 }
 
 /** Registers a projection at generation 1 unless it is known; answers its current generation. */
-export async function ensureGeneration(db: Kysely<any>, projection: Projection): Promise<Generation> {
+export async function ensureGeneration(db: Kysely<ProjectionDatabase>, projection: Projection): Promise<Generation> {
   const known = (await readGenerations(db)).get(projection.name);
   if (known) {
     await createGenerationTables(db, projection, known.generation);
@@ -87,6 +89,12 @@ export async function ensureGeneration(db: Kysely<any>, projection: Projection):
   return stored;
 }
 
-export async function dropSchema(db: Kysely<any>, schema: string): Promise<void> {
+export async function dropSchema(db: Kysely<ProjectionDatabase>, schema: string): Promise<void> {
   await sql`drop schema if exists ${sql.id(schema)} cascade`.execute(db);
+}
+
+/** A projection's context in a transaction of the runtime: its schema, on the event store's tables. */
+function projectionContextOf(schema: string, runtimeTransaction: Transaction<ProjectionDatabase>): ProjectionContext {
+  const transaction = transactionTablesOf<EventStoreTables>()(runtimeTransaction);
+  return { schema, db: transaction.withSchema(schema), transaction };
 }

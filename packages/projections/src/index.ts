@@ -78,3 +78,4 @@ export {
   type VerifyOptions,
   type VerifyReport,
 } from './verify/verify-read-models.ts';
+export type { ProjectionDatabase, ProjectionsTable, ProjectionTables } from './tables.ts';

@@ -1,5 +1,5 @@
 import type { Kysely, QueryCreator, Transaction } from 'kysely';
-import type { RecordedEvent } from '@tracktrove/event-store';
+import type { EventStoreTables, RecordedEvent } from '@tracktrove/event-store';
 
 /** Runs `COPY ... FROM STDIN` with `text` (COPY's text format) on the connection of the enclosing transaction. */
 export type CopyFrom = (copyStatement: string, text: Buffer) => Promise<void>;
@@ -11,7 +11,7 @@ export interface ProjectionContext {
   /** Queries scoped to that schema. */
   readonly db: QueryCreator<any>;
   /** The enclosing transaction, for raw SQL (qualify tables with the schema). */
-  readonly transaction: Transaction<any>;
+  readonly transaction: Transaction<EventStoreTables>;
   /**
    * COPY into the transaction's connection: offered to a rebuild's writes on PostgreSQL, which fill
    * fresh tables nobody reads yet (absent on PGlite and in live batches: write with INSERT there).
@@ -58,7 +58,7 @@ export interface BulkBuilderOptions {
 /** Where a builder reads rows that earlier batches' writes committed. */
 export interface BulkReadContext {
   readonly schema: string;
-  readonly db: Kysely<any>;
+  readonly db: Kysely<EventStoreTables>;
 }
 
 /** Writes a builder prepared in memory, run later in the batch's transaction. */

@@ -4,7 +4,10 @@ import {
   deleteCheckpoint,
   startOfLog,
   storeCheckpoint,
+  tablesOf,
+  transactionTablesOf,
   type EventStore,
+  type EventStoreTables,
   type LogPosition,
   type Subscription,
 } from '@tracktrove/event-store';
@@ -19,6 +22,7 @@ import {
 } from './generations.ts';
 import { noWrites, type BulkBuilder, type BulkWrite, type Projection } from './projection.ts';
 import { openWriteConnection, type WriteConnection } from './write-connection.ts';
+import type { ProjectionDatabase } from './tables.ts';
 
 export interface RebuildProgress {
   readonly generation: number;
@@ -58,7 +62,7 @@ export interface RunningProjection {
 /** What a rebuild needs of the runtime that runs it. */
 export interface RebuildRuntime {
   readonly store: EventStore;
-  readonly db: Kysely<any>;
+  readonly db: Kysely<ProjectionDatabase>;
   readonly logger: Logger | undefined;
   readonly rebuildBatchSize: number | undefined;
   readonly rebuildCachedStates: number | undefined;
@@ -106,14 +110,13 @@ async function buildBacklog(
   const batchSize = runtime.rebuildBatchSize ?? 2_500;
   const read = (after: LogPosition) => store.readAll({ after, maxCount: batchSize, omitMetadataKeys });
   const builderOptions = { copy: writer.copyFrom !== undefined, cachedStates: runtime.rebuildCachedStates };
-  const contextOf = (schema: string, transaction: Transaction<any>) => ({
-    schema,
-    db: transaction.withSchema(schema),
-    transaction,
-    copyFrom: writer.copyFrom,
-  });
+  const storeTransaction = transactionTablesOf<EventStoreTables>();
+  const contextOf = (schema: string, writeTransaction: Transaction<ProjectionDatabase>) => {
+    const transaction = storeTransaction(writeTransaction);
+    return { schema, db: transaction.withSchema(schema), transaction, copyFrom: writer.copyFrom };
+  };
   const builders = builds.map(({ entry }) => entry.projection.bulkBuilder?.(builderOptions) ?? applyAsBuilder(entry.projection));
-  const readers = builds.map(({ schema }) => ({ schema, db }));
+  const readers = builds.map(({ schema }) => ({ schema, db: tablesOf<EventStoreTables>()(db) }));
   // Each batch's writes run in one transaction on the write connection while the next batch is
   // read and folded: at most one batch's writes are in flight (the builders rely on it).
   const writeBatch = (writes: readonly BulkWrite[]) =>

@@ -1,4 +1,4 @@
-import { sql, type Kysely } from 'kysely';
+import { sql } from 'kysely';
 import type { Logger } from 'pino';
 import {
   comparePositions,
@@ -10,6 +10,7 @@ import {
   type AdvisoryLock,
   type EventStore,
   type LogPosition,
+  type Queryable,
   type Subscription,
 } from '@tracktrove/event-store';
 import { ensureGeneration, readGenerations, schemaFor, subscriptionNameFor } from './generations.ts';
@@ -23,6 +24,7 @@ import {
   type RebuildRuntime,
   type RunningProjection,
 } from './rebuild.ts';
+import type { ProjectionDatabase, ProjectionTables } from './tables.ts';
 
 export type ProjectionState = 'starting' | 'live' | 'catching-up' | 'standby' | 'rebuilding' | 'stopped';
 
@@ -79,7 +81,7 @@ export const defaultCoalesceMs = 20;
 
 export async function startProjectionRuntime(options: ProjectionRuntimeOptions): Promise<ProjectionRuntime> {
   const { store, logger } = options;
-  const db = store.database.db as unknown as Kysely<any>;
+  const db = store.database.db.withTables<ProjectionTables>();
   const running = new Map<string, Running>();
   let stopped = false;
 
@@ -225,8 +227,8 @@ export async function startProjectionRuntime(options: ProjectionRuntimeOptions):
 }
 
 /** Each projection's generation, state, applied position, lag behind the log's head and rebuild progress. */
-async function statusOf(
-  db: Kysely<any>,
+async function statusOf<DB extends ProjectionDatabase>(
+  db: Queryable<DB>,
   entries: readonly Running[],
   appliedPosition: (entry: Running) => Promise<LogPosition>,
   stopped: boolean,

@@ -5,10 +5,11 @@ import type pg from 'pg';
 import { from as copyFromStdin } from 'pg-copy-streams';
 import type { StoreDatabase } from '@tracktrove/event-store';
 import type { CopyFrom } from './projection.ts';
+import type { ProjectionDatabase, ProjectionTables } from './tables.ts';
 
 /** Where a rebuild writes its batches: its own connection on PostgreSQL, which also offers COPY. */
 export interface WriteConnection {
-  readonly db: Kysely<any>;
+  readonly db: Kysely<ProjectionDatabase>;
   /** COPY FROM STDIN on the same connection as db; absent on PGlite. */
   readonly copyFrom?: CopyFrom;
   end(): Promise<void>;
@@ -20,11 +21,11 @@ export interface WriteConnection {
  * (one connection, no COPY FROM STDIN through the driver) the store's own db.
  */
 export async function openWriteConnection(database: StoreDatabase): Promise<WriteConnection> {
-  if (!database.connectDedicated) return { db: database.db as unknown as Kysely<any>, end: async () => undefined };
+  if (!database.connectDedicated) return { db: database.db.withTables<ProjectionTables>(), end: async () => undefined };
   const client = await database.connectDedicated();
   // A pool of this one client: every query of db, transactions included, runs on it.
   const pool = { connect: async () => Object.assign(client, { release: () => undefined }), end: async () => undefined };
-  const db = new Kysely<any>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<ProjectionDatabase>({ dialect: new PostgresDialect({ pool }) });
   return {
     db,
     copyFrom: (copyStatement, text) => copyThrough(client, copyStatement, text),

@@ -18,7 +18,9 @@ import {
   readModels,
   startProjectionRuntime,
   verifyReadModels,
+  type ProjectionDatabase,
   type ProjectionRuntime,
+  type ProjectionTables,
 } from '../src/index.ts';
 import { appendSimulation, simulateTransactions } from './support/simulate.ts';
 
@@ -28,7 +30,7 @@ const repositoryRoot = fileURLToPath(new URL('../../../', import.meta.url));
 describe('a projector killed mid-batch', () => {
   let testDatabase: TestDatabase;
   let database: StoreDatabase;
-  let db: Kysely<any>;
+  let db: Kysely<ProjectionDatabase>;
   let store: EventStore;
   let runtime: ProjectionRuntime | undefined;
   let child: ChildProcess | undefined;
@@ -36,7 +38,7 @@ describe('a projector killed mid-batch', () => {
   beforeAll(async () => {
     testDatabase = await createTestDatabase();
     database = createPostgresDatabase({ connectionString: testDatabase.url });
-    db = database.db as unknown as Kysely<any>;
+    db = database.db.withTables<ProjectionTables>();
     await migrateToLatest(database.db, { ...eventStoreMigrations, ...projectionMigrations });
     store = await createEventStore({ database });
   });

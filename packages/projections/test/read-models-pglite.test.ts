@@ -9,17 +9,19 @@ import {
   readModels,
   startProjectionRuntime,
   verifyReadModels,
+  type ProjectionDatabase,
   type ProjectionRuntime,
   type ProjectionRuntimeOptions,
+  type ProjectionTables,
 } from '../src/index.ts';
 import { appendSimulation, simulateTransactions } from './support/simulate.ts';
 
-type Work = (context: { store: EventStore; db: Kysely<any>; runtime: ProjectionRuntime }) => Promise<void>;
+type Work = (context: { store: EventStore; db: Kysely<ProjectionDatabase>; runtime: ProjectionRuntime }) => Promise<void>;
 
 /** A fresh in-memory PGlite with the store and every read model running; verified equal to a fold at the end. */
 async function onPglite(options: Partial<ProjectionRuntimeOptions>, work: Work): Promise<void> {
   const database = await createPgliteDatabase();
-  const db = database.db as unknown as Kysely<any>;
+  const db = database.db.withTables<ProjectionTables>();
   await migrateToLatest(database.db, { ...eventStoreMigrations, ...projectionMigrations });
   const store = await createEventStore({ database });
   const runtime = await startProjectionRuntime({ store, projections: readModels, pollIntervalMs: 20, ...options });

@@ -26,7 +26,10 @@ import {
   transactionAtVersion,
   verifyReadModels,
   type LedgerEntryView,
+  type Page,
+  type ProjectionDatabase,
   type ProjectionRuntime,
+  type ProjectionTables,
   type ReadModelSchemas,
   type TransactionView,
 } from '../src/index.ts';
@@ -52,7 +55,7 @@ function entryOf(view: LedgerEntryView): LedgerEntry {
 describe('read models on PostgreSQL', () => {
   let testDatabase: TestDatabase;
   let database: StoreDatabase;
-  let db: Kysely<any>;
+  let db: Kysely<ProjectionDatabase>;
   let store: EventStore;
   let runtime: ProjectionRuntime;
   let simulated: SimulatedTransaction[];
@@ -67,7 +70,7 @@ describe('read models on PostgreSQL', () => {
     const entries: LedgerEntryView[] = [];
     let cursor: string | null = null;
     do {
-      const page = await listLedgerEntries(db, runtime.schemaOf('ledger'), { limit: 500, cursor });
+      const page: Page<LedgerEntryView> = await listLedgerEntries(db, runtime.schemaOf('ledger'), { limit: 500, cursor });
       entries.push(...page.items);
       cursor = page.nextCursor;
     } while (cursor);
@@ -77,7 +80,7 @@ describe('read models on PostgreSQL', () => {
   beforeAll(async () => {
     testDatabase = await createTestDatabase();
     database = createPostgresDatabase({ connectionString: testDatabase.url });
-    db = database.db as unknown as Kysely<any>;
+    db = database.db.withTables<ProjectionTables>();
     await migrateToLatest(database.db, { ...eventStoreMigrations, ...projectionMigrations });
     store = await createEventStore({ database });
     simulated = simulateTransactions(400, 20250301);
@@ -116,7 +119,7 @@ describe('read models on PostgreSQL', () => {
     const seen: TransactionView[] = [];
     let cursor: string | null = null;
     do {
-      const page = await listTransactions(db, schema, { limit: 37, cursor });
+      const page: Page<TransactionView> = await listTransactions(db, schema, { limit: 37, cursor });
       seen.push(...page.items);
       cursor = page.nextCursor;
     } while (cursor);
@@ -233,7 +236,7 @@ describe('read models on PostgreSQL', () => {
         await sql`update ${sql.id(ledger, 'balances')} set debits_posted = debits_posted + 1 where account like 'escrow:%'`.execute(trx);
         await sql`delete from ${sql.id(traces, 'traces')} where transaction_id = ${victim} and version = 1`.execute(trx);
         await sql`update ${sql.id(transactions, 'transactions')} set retry_count = retry_count + 7 where id = ${victim}`.execute(trx);
-        const report = await verifyReadModels(store, trx as unknown as Kysely<any>, schemas());
+        const report = await verifyReadModels(store, trx, schemas());
         expect(report.ok).toBe(false);
         expect(report.differences).toEqual(
           expect.arrayContaining([

@@ -1,6 +1,8 @@
-import { sql, type Kysely } from 'kysely';
+import { sql } from 'kysely';
 import { z } from 'zod';
 import { ValidationError, type SimulationSettings, type TransactionState } from '@tracktrove/domain';
+import type { SimulatorTables } from './tables.ts';
+import type { Queryable } from '@tracktrove/event-store';
 
 const RateSchema = z.number().min(0).max(1);
 
@@ -36,7 +38,7 @@ export type FailureSettings = z.infer<typeof FailureSettingsSchema>;
 
 export const defaultFailureSettings: FailureSettings = FailureSettingsSchema.parse({});
 
-export async function readFailureSettings(db: Kysely<any>): Promise<FailureSettings> {
+export async function readFailureSettings<DB extends SimulatorTables>(db: Queryable<DB>): Promise<FailureSettings> {
   const result = await sql<{ settings: unknown }>`select settings from tt_failure_settings where id = 1`.execute(db);
   const row = result.rows[0];
   if (!row) return defaultFailureSettings;
@@ -45,7 +47,7 @@ export async function readFailureSettings(db: Kysely<any>): Promise<FailureSetti
 }
 
 /** Replaces the settings; fields left out take their defaults (off). */
-export async function writeFailureSettings(db: Kysely<any>, input: unknown): Promise<FailureSettings> {
+export async function writeFailureSettings<DB extends SimulatorTables>(db: Queryable<DB>, input: unknown): Promise<FailureSettings> {
   const parsed = FailureSettingsSchema.safeParse(input ?? {});
   if (!parsed.success) {
     throw new ValidationError(

@@ -52,3 +52,11 @@ export {
   WebhookSignatureError,
   type SignatureProblem,
 } from '@tracktrove/webhooks';
+export type {
+  FailureSettingsTable,
+  SimulatorTables,
+  WebhookAttemptsTable,
+  WebhookDeliveriesTable,
+  WebhookReceiptsTable,
+  WebhookSecretTable,
+} from './tables.ts';

@@ -1,8 +1,10 @@
-import { sql, type Kysely, type Transaction } from 'kysely';
+import { sql, type Transaction } from 'kysely';
 import { ValidationError } from '@tracktrove/domain';
 import { transact } from '@tracktrove/commands';
 import { WebhookBodySchema, webhookLimits, type WebhookBody } from './webhook-body.ts';
 import { verifyWebhookSignature } from '@tracktrove/webhooks';
+import type { SimulatorTables } from './tables.ts';
+import type { EventStoreTables, Queryable } from '@tracktrove/event-store';
 
 export type ReceiveOutcome = 'processed' | 'ignored' | 'duplicate';
 
@@ -25,8 +27,8 @@ export type AppliedWebhook = { outcome: 'processed' | 'ignored'; note: string | 
  * came to, or the error it raised (NotFoundError for an unknown transaction), which rolls back that
  * webhook's receipt alone. A throw fails them all.
  */
-export type WebhooksApplier = (
-  transaction: Transaction<any>,
+export type WebhooksApplier<DB extends SimulatorTables & EventStoreTables = SimulatorTables & EventStoreTables> = (
+  transaction: Transaction<DB>,
   bodies: readonly WebhookBody[],
 ) => Promise<readonly (AppliedWebhook | { error: unknown })[]>;
 
@@ -66,10 +68,10 @@ export function verifyGatewayWebhook(
  * apply the new ones together, and record what each came to. One result or error per body, in
  * order; a webhook whose applying failed leaves no receipt, so a redelivery is applied afresh.
  */
-export async function receiveVerifiedWebhooks(
-  db: Kysely<any>,
+export async function receiveVerifiedWebhooks<DB extends SimulatorTables & EventStoreTables>(
+  db: Queryable<DB>,
   bodies: readonly WebhookBody[],
-  apply: WebhooksApplier,
+  apply: WebhooksApplier<DB>,
 ): Promise<(ReceiveResult | { error: unknown })[]> {
   return transact(db, async (transaction) => {
     const { rows } = await sql<{ webhook_id: string }>`
@@ -109,8 +111,8 @@ export async function receiveVerifiedWebhooks(
 }
 
 /** What became of a received webhook: its outcome and note, or null when it was never received (or its applying failed). */
-export async function webhookReceiptOf(
-  db: Kysely<any>,
+export async function webhookReceiptOf<DB extends SimulatorTables & EventStoreTables>(
+  db: Queryable<DB>,
   webhookId: string,
 ): Promise<{ outcome: ReceiveOutcome; note: string | null } | null> {
   const { rows } = await sql<{

@@ -1,12 +1,22 @@
 import { randomUUID } from 'node:crypto';
-import { sql, type Kysely } from 'kysely';
+import { sql } from 'kysely';
 import { buildMetadata, type StepError } from '@tracktrove/domain';
-import { appendToStreams, decodeCursor, encodeCursor, pageSize, type Page, type StreamAppend } from '@tracktrove/event-store';
-import { scheduleTimer, type NewTimer, type Timer } from '@tracktrove/timers';
+import {
+  appendToStreams,
+  decodeCursor,
+  encodeCursor,
+  pageSize,
+  type EventStoreTables,
+  type Page,
+  type Queryable,
+  type StreamAppend,
+} from '@tracktrove/event-store';
+import { scheduleTimer, type NewTimer, type Timer, type TimerTables } from '@tracktrove/timers';
 import { backoffDelayMs, runBounded } from '@tracktrove/common';
 import { NotFoundError } from './errors.ts';
 import type { WebhookBody, WebhookType } from './webhook-body.ts';
 import { signatureHeaderName, signWebhook } from '@tracktrove/webhooks';
+import type { SimulatorTables } from './tables.ts';
 
 export const webhookStreamPrefix = 'webhook-';
 export const webhookTimerKind = 'webhook_delivery';
@@ -170,8 +180,8 @@ export function planWebhookDelivery(input: WebhookDeliveryInput, deliveryId: str
  * call with the same ref schedules nothing and answers null. (Commands write the same plan in
  * their append's statement instead: see the application's command effects.)
  */
-export async function scheduleWebhookDelivery(
-  db: Kysely<any>,
+export async function scheduleWebhookDelivery<DB extends SimulatorTables & TimerTables & EventStoreTables>(
+  db: Queryable<DB>,
   input: WebhookDeliveryInput,
 ): Promise<{ deliveryId: string; timer: Timer | null } | null> {
   const plan = planWebhookDelivery(input);
@@ -206,7 +216,10 @@ interface DeliveryRow {
 }
 
 /** The deliveries in the order asked (NotFoundError for an unknown one). */
-async function readDeliveries(db: Kysely<any>, deliveryIds: readonly string[]): Promise<DeliveryRow[]> {
+async function readDeliveries<DB extends SimulatorTables & TimerTables & EventStoreTables>(
+  db: Queryable<DB>,
+  deliveryIds: readonly string[],
+): Promise<DeliveryRow[]> {
   const result = await sql<DeliveryRow>`select * from tt_webhook_deliveries where delivery_id = any(${[...deliveryIds]}::uuid[])`.execute(
     db,
   );
@@ -239,8 +252,8 @@ export interface DeliverOptions {
  * backoff, up to maxAttempts. Every attempt is logged: WebhookDeliveryAttempted plus its row.
  * An operator's redelivery (`manual`) is never dropped.
  */
-export async function deliverWebhook(
-  db: Kysely<any>,
+export async function deliverWebhook<DB extends SimulatorTables & TimerTables & EventStoreTables>(
+  db: Queryable<DB>,
   deliveryId: string,
   options: DeliverOptions & { manual?: boolean },
 ): Promise<DeliveryAttemptView> {
@@ -254,8 +267,8 @@ export async function deliverWebhook(
  * attempt event with their rows, statuses and retry timers in the same statement. Recording them
  * one by one is the fallback when the batch's record fails (a concurrent attempt of one of them).
  */
-export async function deliverWebhooks(
-  db: Kysely<any>,
+export async function deliverWebhooks<DB extends SimulatorTables & TimerTables & EventStoreTables>(
+  db: Queryable<DB>,
   deliveryIds: readonly string[],
   options: DeliverOptions & { manual?: boolean },
 ): Promise<DeliveryAttemptView[]> {
@@ -301,7 +314,10 @@ function isAttemptNumberTaken(error: unknown): boolean {
 const maxRecordTries = 5;
 
 /** One attempt recorded, numbered after the delivery's latest recorded attempt if a concurrent one took its number. */
-async function recordAttempt(db: Kysely<any>, attempt: AttemptRecord): Promise<{ attempt: AttemptRecord; timer: Timer | null }> {
+async function recordAttempt<DB extends SimulatorTables & TimerTables & EventStoreTables>(
+  db: Queryable<DB>,
+  attempt: AttemptRecord,
+): Promise<{ attempt: AttemptRecord; timer: Timer | null }> {
   for (let tries = 1; ; tries += 1) {
     try {
       const [timer] = await recordAttempts(db, [attempt]);
@@ -433,7 +449,10 @@ async function attemptDelivery(delivery: DeliveryRow, options: DeliverOptions & 
  * tt_record_webhook_attempt for each (the attempt row, the delivery's status, the next attempt's
  * timer). Answers each attempt's retry timer, or null.
  */
-async function recordAttempts(db: Kysely<any>, attempts: readonly AttemptRecord[]): Promise<(Timer | null)[]> {
+async function recordAttempts<DB extends SimulatorTables & TimerTables & EventStoreTables>(
+  db: Queryable<DB>,
+  attempts: readonly AttemptRecord[],
+): Promise<(Timer | null)[]> {
   const appended = await appendToStreams(
     db,
     attempts.map(({ delivery, view, manual, durationMs, error }) => ({
@@ -505,7 +524,10 @@ async function withTimeout<T>(promise: Promise<T>, timeoutMs: number): Promise<T
  * and a ref names what the delivery is for), by webhook id. A webhook no delivery sent (posted by
  * hand) has none.
  */
-export async function webhookRefsOf(db: Kysely<any>, webhookIds: readonly string[]): Promise<Map<string, string>> {
+export async function webhookRefsOf<DB extends SimulatorTables & TimerTables & EventStoreTables>(
+  db: Queryable<DB>,
+  webhookIds: readonly string[],
+): Promise<Map<string, string>> {
   if (webhookIds.length === 0) return new Map();
   const { rows } = await sql<{ webhook_id: string; ref: string }>`
     select webhook_id, ref from tt_webhook_deliveries where webhook_id = any(${webhookIds}::text[])`.execute(db);
@@ -528,7 +550,10 @@ const isCursorTime = (text: string) => cursorTimePattern.test(text) && new Date(
  * The delivery log in the order deliveries were scheduled (created_at, then due_at, then id: none
  * of them ever changes, so paging is stable while deliveries are attempted), keyset-paged.
  */
-export async function listDeliveries(db: Kysely<any>, options: ListDeliveriesOptions = {}): Promise<Page<DeliveryView>> {
+export async function listDeliveries<DB extends SimulatorTables & TimerTables & EventStoreTables>(
+  db: Queryable<DB>,
+  options: ListDeliveriesOptions = {},
+): Promise<Page<DeliveryView>> {
   const limit = pageSize(options.limit);
   const after = options.cursor
     ? decodeCursor(
@@ -552,7 +577,10 @@ export async function listDeliveries(db: Kysely<any>, options: ListDeliveriesOpt
 const cursorTimeFormat = 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"';
 
 /** Delivery rows as views, each with its attempts (read in one query). */
-async function deliveryViewsOf(db: Kysely<any>, deliveries: readonly DeliveryRow[]): Promise<DeliveryView[]> {
+async function deliveryViewsOf<DB extends SimulatorTables & TimerTables & EventStoreTables>(
+  db: Queryable<DB>,
+  deliveries: readonly DeliveryRow[],
+): Promise<DeliveryView[]> {
   if (deliveries.length === 0) return [];
   const ids = deliveries.map((row) => row.delivery_id);
   const attempts = await sql<{

@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { sql, type Kysely, type Migration } from 'kysely';
+import type { SimulatorTables } from './tables.ts';
+import type { Queryable } from '@tracktrove/event-store';
 
 /**
  * tt_webhook_secret: the key that signs and verifies the simulated gateway's webhooks when
@@ -27,7 +29,7 @@ const secretBytes = 32;
  * The database's webhook secret, made on first use. Two processes that start at once on one
  * database both end up with the first one's (the insert that loses changes nothing).
  */
-export async function loadOrCreateWebhookSecret(db: Kysely<any>): Promise<string> {
+export async function loadOrCreateWebhookSecret<DB extends SimulatorTables>(db: Queryable<DB>): Promise<string> {
   await sql`insert into tt_webhook_secret (id, secret) values (1, ${randomBytes(secretBytes).toString('base64url')}) on conflict (id) do nothing`.execute(
     db,
   );

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createPgliteDatabase, migrateToLatest } from '@tracktrove/event-store';
 import { describe, expect, it } from 'vitest';
-import { loadOrCreateWebhookSecret, simulatorMigrations } from '../src/index.ts';
+import { loadOrCreateWebhookSecret, simulatorMigrations, type SimulatorTables } from '../src/index.ts';
 
 describe('the webhook secret kept with the data', () => {
   it('is made once per PGlite data directory and survives a restart', async () => {
@@ -12,7 +12,7 @@ describe('the webhook secret kept with the data', () => {
       const database = await createPgliteDatabase(dataDir);
       try {
         await migrateToLatest(database.db, simulatorMigrations);
-        return await loadOrCreateWebhookSecret(database.db);
+        return await loadOrCreateWebhookSecret(database.db.withTables<SimulatorTables>());
       } finally {
         await database.close();
       }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
-import { appendToStreams } from '@tracktrove/event-store';
+import { appendToStreams, tablesOf, type EventStoreTables, type Queryable } from '@tracktrove/event-store';
+import type { TimerTables } from './tables.ts';
 import { buildMetadata, ValidationError, type Actor } from '@tracktrove/domain';
 
 export const clockStreamId = 'clock';
@@ -14,7 +15,7 @@ export type ClockAdvance = { readonly ms: number } | { readonly to: string | Dat
  */
 export interface SandboxClock {
   /** Sandbox now, with the offset read from the database (inside a transaction, pass it). */
-  now(executor?: Kysely<any>): Promise<Date>;
+  now<DB extends TimerTables>(executor?: Queryable<DB>): Promise<Date>;
   /** Sandbox now with the last offset this process saw (no I/O; refreshed by now() and the sweeper). */
   nowCached(): Date;
   /**
@@ -35,18 +36,21 @@ export interface SandboxClock {
 /** How old an offset nowRecent() accepts, by default: the sweeper's interval. */
 export const clockCacheMs = 250;
 
-export function createSandboxClock(db: Kysely<any>, wallClock: () => number = Date.now): SandboxClock {
+export function createSandboxClock<DB extends TimerTables & EventStoreTables>(
+  db: Queryable<DB>,
+  wallClock: () => number = Date.now,
+): SandboxClock {
   let cachedOffsetMs = 0;
   let cachedAtWallMs = Number.NEGATIVE_INFINITY;
-  const readOffset = async (executor: Kysely<any> = db) => {
-    const result = await sql<{ offset_ms: string }>`select offset_ms from tt_clock where id = 1`.execute(executor);
+  const readOffset = async (executor?: Kysely<TimerTables>) => {
+    const result = await sql<{ offset_ms: string }>`select offset_ms from tt_clock where id = 1`.execute(executor ?? db);
     cachedOffsetMs = Number(result.rows[0]?.offset_ms ?? 0);
     cachedAtWallMs = wallClock();
     return cachedOffsetMs;
   };
   return {
-    async now(executor?: Kysely<any>) {
-      const offset = await readOffset(executor);
+    async now<Executor extends TimerTables>(executor?: Queryable<Executor>) {
+      const offset = await readOffset(executor && tablesOf<TimerTables>()(executor));
       return new Date(wallClock() + offset);
     },
     nowCached: () => new Date(wallClock() + cachedOffsetMs),

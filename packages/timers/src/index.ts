@@ -35,3 +35,4 @@ export {
   type TimerKind,
   type TimerState,
 } from './timer-store.ts';
+export type { ClockTable, TimerTables, TimersTable } from './tables.ts';

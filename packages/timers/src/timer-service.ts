@@ -1,7 +1,9 @@
-import { sql, type Kysely, type Transaction } from 'kysely';
+import { sql, type Transaction } from 'kysely';
 import type { Logger } from 'pino';
 import { advanceTarget, type ClockAdvance, type SandboxClock } from './clock.ts';
 import { repeatEvery, runBounded } from '@tracktrove/common';
+import type { EventStoreTables, Queryable } from '@tracktrove/event-store';
+import type { TimerTables } from './tables.ts';
 import {
   claimTimers,
   countPendingTimers,
@@ -19,10 +21,14 @@ import {
  * work to run after the commit (calls to the outside world, e.g. webhook deliveries, which must not
  * hold the transaction open).
  */
-export type BatchTimerHandler = (timers: readonly Timer[], context: TimerContext) => Promise<void | (() => Promise<void>)>;
+export type BatchTimerHandler<DB extends TimerTables = TimerTables> = (
+  timers: readonly Timer[],
+  context: TimerContext<DB>,
+) => Promise<void | (() => Promise<void>)>;
 
-export interface TimerContext {
-  readonly transaction: Transaction<any>;
+/** DB: the tables of the connection the service was made with; its handlers get the same. */
+export interface TimerContext<DB extends TimerTables = TimerTables> {
+  readonly transaction: Transaction<DB>;
   /** Sandbox now, read in the claiming transaction. */
   readonly now: Date;
   readonly firedBy: FiredBy;
@@ -58,11 +64,11 @@ export const timerLimits = {
   maxWakeDelayMs: 60_000,
 } as const;
 
-export interface TimerServiceOptions {
-  readonly db: Kysely<any>;
+export interface TimerServiceOptions<DB extends TimerTables & EventStoreTables> {
+  readonly db: Queryable<DB>;
   readonly clock: SandboxClock;
   /** One handler per timer kind, fired with the kind's due timers of a claim (a group of one too). */
-  readonly handlers: Readonly<Record<string, BatchTimerHandler>>;
+  readonly handlers: Readonly<Record<string, BatchTimerHandler<DB>>>;
   readonly logger?: Logger;
   readonly sweepIntervalMs?: number;
   readonly batchSize?: number;
@@ -109,7 +115,7 @@ export interface TimerService {
   stop(): Promise<void>;
 }
 
-export function createTimerService(options: TimerServiceOptions): TimerService {
+export function createTimerService<DB extends TimerTables & EventStoreTables>(options: TimerServiceOptions<DB>): TimerService {
   const { db, clock, handlers, logger } = options;
   const sweepIntervalMs = Math.max(10, Math.min(options.sweepIntervalMs ?? timerLimits.sweepIntervalMs, 60_000));
   const batchSize = Math.max(1, Math.min(options.batchSize ?? timerLimits.sweepBatchSize, 1000));
@@ -321,10 +327,10 @@ interface Claimed {
  * Claims the timers still pending among `ids` and runs their kinds' handlers, all in one
  * transaction; the handlers' follow-ups (webhooks to send, Redis to tell) run after it commits.
  */
-async function claimAndHandle(
-  db: Kysely<any>,
+async function claimAndHandle<DB extends TimerTables>(
+  db: Queryable<DB>,
   clock: SandboxClock,
-  handlers: Record<string, BatchTimerHandler>,
+  handlers: Record<string, BatchTimerHandler<DB>>,
   ids: readonly string[],
   firedBy: FiredBy,
 ): Promise<Claimed> {
@@ -335,7 +341,7 @@ async function claimAndHandle(
     // has just moved it, and this process's value is the one it moved to.
     const now = firedBy === 'clock_advance' ? clock.nowCached() : await clock.now(transaction);
     const timers = await claimTimers(transaction, ids, now, firedBy);
-    const context: TimerContext = {
+    const context: TimerContext<DB> = {
       transaction,
       now,
       firedBy,
@@ -362,8 +368,8 @@ async function claimAndHandle(
  * past the budget it moves to the target, fires what is due, and the sweeper does the rest.
  * Answers the timers fired.
  */
-async function stepThroughDueTimes(
-  db: Kysely<any>,
+async function stepThroughDueTimes<DB extends TimerTables>(
+  db: Queryable<DB>,
   clock: SandboxClock,
   targetMs: number,
   deadlineMs: number,
@@ -393,7 +399,7 @@ function groupByKind(timers: readonly Timer[]): Map<string, Timer[]> {
 }
 
 /** The timers of the next advance step (see advanceNow), in due order. */
-async function nextAdvanceWindow(db: Kysely<any>, target: Date): Promise<{ ids: string[]; lastDueAt: Date }> {
+async function nextAdvanceWindow<DB extends TimerTables>(db: Queryable<DB>, target: Date): Promise<{ ids: string[]; lastDueAt: Date }> {
   const { rows } = await sql<{ id: string; transaction_id: string | null; due_at: Date }>`
     select id, transaction_id, due_at from tt_timers
      where state = 'pending'

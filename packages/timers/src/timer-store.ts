@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { sql, type Kysely } from 'kysely';
+import { sql } from 'kysely';
+import type { TimerTables } from './tables.ts';
+import type { Queryable } from '@tracktrove/event-store';
 
 /** What a timer does when it fires; the application registers one handler per kind. */
 export type TimerKind = 'hold_expiry' | 'retry' | 'webhook_delivery' | (string & {});
@@ -57,7 +59,7 @@ const toTimer = (row: TimerRow): Timer => ({
 });
 
 /** Schedules a timer unless (kind, ref) exists; answers the new timer, or null when it existed. */
-export async function scheduleTimer(db: Kysely<any>, timer: NewTimer): Promise<Timer | null> {
+export async function scheduleTimer<DB extends TimerTables>(db: Queryable<DB>, timer: NewTimer): Promise<Timer | null> {
   const result = await sql<TimerRow>`
     insert into tt_timers (id, kind, transaction_id, ref, due_at, payload)
     values (${timer.id ?? randomUUID()}, ${timer.kind}, ${timer.transactionId}, ${timer.ref}, ${timer.dueAt}, ${JSON.stringify(timer.payload ?? {})}::jsonb)
@@ -71,7 +73,12 @@ export async function scheduleTimer(db: Kysely<any>, timer: NewTimer): Promise<T
  * Claims due pending timers: pending -> fired, atomically. A timer another session holds or has
  * fired is skipped, so each timer fires once however many processes try.
  */
-export async function claimTimers(db: Kysely<any>, ids: readonly string[], now: Date, firedBy: FiredBy): Promise<Timer[]> {
+export async function claimTimers<DB extends TimerTables>(
+  db: Queryable<DB>,
+  ids: readonly string[],
+  now: Date,
+  firedBy: FiredBy,
+): Promise<Timer[]> {
   if (ids.length === 0) return [];
   const result = await sql<TimerRow>`
     update tt_timers set state = 'fired', fired_by = ${firedBy}, fired_at = now(), claims = claims + 1
@@ -81,20 +88,25 @@ export async function claimTimers(db: Kysely<any>, ids: readonly string[], now: 
 }
 
 /** Ids of pending timers due at `now`, earliest first. */
-export async function dueTimerIds(db: Kysely<any>, now: Date, limit: number): Promise<string[]> {
+export async function dueTimerIds<DB extends TimerTables>(db: Queryable<DB>, now: Date, limit: number): Promise<string[]> {
   const result = await sql<{ id: string }>`
     select id from tt_timers where state = 'pending' and due_at <= ${now} order by due_at, id limit ${limit}`.execute(db);
   return result.rows.map((row) => row.id);
 }
 
-export async function earliestPendingDueAt(db: Kysely<any>): Promise<Date | null> {
+export async function earliestPendingDueAt<DB extends TimerTables>(db: Queryable<DB>): Promise<Date | null> {
   const result = await sql<{ due_at: Date | null }>`select min(due_at) as due_at from tt_timers where state = 'pending'`.execute(db);
   const dueAt = result.rows[0]?.due_at;
   return dueAt ? new Date(dueAt) : null;
 }
 
 /** Records a handler failure; after `maxFailures` the timer is parked as failed (no hot loop). */
-export async function recordTimerFailure(db: Kysely<any>, id: string, error: unknown, maxFailures: number): Promise<void> {
+export async function recordTimerFailure<DB extends TimerTables>(
+  db: Queryable<DB>,
+  id: string,
+  error: unknown,
+  maxFailures: number,
+): Promise<void> {
   const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
   await sql`
     update tt_timers set failures = failures + 1, last_error = ${message.slice(0, 2000)},
@@ -102,7 +114,7 @@ export async function recordTimerFailure(db: Kysely<any>, id: string, error: unk
     where id = ${id} and state = 'pending'`.execute(db);
 }
 
-export async function readTimer(db: Kysely<any>, id: string): Promise<Timer | null> {
+export async function readTimer<DB extends TimerTables>(db: Queryable<DB>, id: string): Promise<Timer | null> {
   const result =
     await sql<TimerRow>`select id, kind, transaction_id, ref, due_at, payload, state, fired_by, claims from tt_timers where id = ${id}`.execute(
       db,
@@ -111,7 +123,10 @@ export async function readTimer(db: Kysely<any>, id: string): Promise<Timer | nu
   return row ? toTimer(row) : null;
 }
 
-export async function listTimers(db: Kysely<any>, filter: { transactionId?: string; kind?: TimerKind } = {}): Promise<Timer[]> {
+export async function listTimers<DB extends TimerTables>(
+  db: Queryable<DB>,
+  filter: { transactionId?: string; kind?: TimerKind } = {},
+): Promise<Timer[]> {
   const result = await sql<TimerRow>`
     select id, kind, transaction_id, ref, due_at, payload, state, fired_by, claims from tt_timers
     where (${filter.transactionId ?? null}::text is null or transaction_id = ${filter.transactionId ?? null})
@@ -120,7 +135,7 @@ export async function listTimers(db: Kysely<any>, filter: { transactionId?: stri
   return result.rows.map(toTimer);
 }
 
-export async function countPendingTimers(db: Kysely<any>, kind?: TimerKind): Promise<number> {
+export async function countPendingTimers<DB extends TimerTables>(db: Queryable<DB>, kind?: TimerKind): Promise<number> {
   const result = await sql<{ count: string }>`
     select count(*) as count from tt_timers where state = 'pending' and (${kind ?? null}::text is null or kind = ${kind ?? null})`.execute(
     db,
@@ -129,7 +144,7 @@ export async function countPendingTimers(db: Kysely<any>, kind?: TimerKind): Pro
 }
 
 /** Pending timers that were due before `dueBefore` (sweeps are late: /ready reports them). */
-export async function countOverdueTimers(db: Kysely<any>, dueBefore: Date): Promise<number> {
+export async function countOverdueTimers<DB extends TimerTables>(db: Queryable<DB>, dueBefore: Date): Promise<number> {
   const result = await sql<{ count: string }>`
     select count(*) as count from tt_timers where state = 'pending' and due_at < ${dueBefore}`.execute(db);
   return Number(result.rows[0]?.count ?? 0);

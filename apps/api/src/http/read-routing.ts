@@ -1,7 +1,6 @@
 import type { FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
-import type { Kysely } from 'kysely';
 import { decodePosition } from '@tracktrove/event-store';
-import type { ProjectionRuntime } from '@tracktrove/application';
+import type { ProjectionRuntime, ReadSource } from '@tracktrove/application';
 import type { ReadReplica } from '../read-replicas.ts';
 import { HttpProblem } from './problem.ts';
 import { minPositionOf, minPositionWaitMs, waitForMinPosition } from './read-your-writes.ts';
@@ -24,16 +23,16 @@ export type ReadFallback = 'replica_behind' | 'replica_down' | 'replica_error';
 export interface ReadRouting {
   readonly preHandler: preHandlerAsyncHookHandler;
   /** Runs a read-model query where the preHandler sent this request; a replica failing mid-query hands it to the primary. */
-  query<T>(request: FastifyRequest, reply: FastifyReply, work: (db: Kysely<any>) => Promise<T>): Promise<T>;
+  query<T>(request: FastifyRequest, reply: FastifyReply, work: (db: ReadSource) => Promise<T>): Promise<T>;
 }
 
-export function primaryReads(runtime: ProjectionRuntime, primary: Kysely<any>): ReadRouting {
+export function primaryReads(runtime: ProjectionRuntime, primary: ReadSource): ReadRouting {
   return { preHandler: waitForMinPosition(runtime), query: (_request, _reply, work) => work(primary) };
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-export function replicaReads(runtime: ProjectionRuntime, primary: Kysely<any>, replicas: readonly ReadReplica[]): ReadRouting {
+export function replicaReads(runtime: ProjectionRuntime, primary: ReadSource, replicas: readonly ReadReplica[]): ReadRouting {
   if (replicas.length === 0) return primaryReads(runtime, primary);
   const chosen = new WeakMap<FastifyRequest, ReadReplica>();
   let next = 0;

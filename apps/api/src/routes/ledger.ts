@@ -1,9 +1,8 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { ReadQueries } from '@tracktrove/application';
+import { trackTroveDb, type ProjectionRuntime, type ReadQueries } from '@tracktrove/application';
 import { ledgerEntryTypes } from '@tracktrove/domain';
-import type { ProjectionRuntime } from '@tracktrove/application';
 import type { AppContext } from '../app-context.ts';
 import { requireRole } from '../http/auth.ts';
 import { problems } from '../http/problem.ts';
@@ -25,7 +24,7 @@ export function ledgerRoutes(
 ): (context: AppContext) => FastifyPluginAsync {
   return (context) => async (instance) => {
     const app = instance.withTypeProvider<ZodTypeProvider>();
-    const db = context.store.database.db;
+    const db = trackTroveDb(context.store.database);
     const viewer = requireRole('viewer', context.tokens);
     const reads = routing ?? primaryReads(runtime, db);
     const caughtUp = reads.preHandler;

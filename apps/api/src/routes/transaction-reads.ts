@@ -2,8 +2,7 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { transactionStatuses } from '@tracktrove/domain';
-import type { ReadQueries, ReadSource } from '@tracktrove/application';
-import type { ProjectionRuntime, TransactionView } from '@tracktrove/application';
+import { trackTroveDb, type ProjectionRuntime, type ReadQueries, type ReadSource, type TransactionView } from '@tracktrove/application';
 import type { AppContext } from '../app-context.ts';
 import { requireRole } from '../http/auth.ts';
 import { problems } from '../http/problem.ts';
@@ -28,7 +27,7 @@ export function transactionReadRoutes(
 ): (context: AppContext) => FastifyPluginAsync {
   return (context) => async (instance) => {
     const app = instance.withTypeProvider<ZodTypeProvider>();
-    const db = context.store.database.db;
+    const db = trackTroveDb(context.store.database);
     const viewer = requireRole('viewer', context.tokens);
     const reads = routing ?? primaryReads(runtime, db);
     const caughtUp = reads.preHandler;

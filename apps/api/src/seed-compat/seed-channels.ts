@@ -1,4 +1,5 @@
-import { sql, type Kysely } from 'kysely';
+import { sql } from 'kysely';
+import type { EventStoreTables, Queryable } from '@tracktrove/event-store';
 import { transactionIdOf, transactionStreamId } from '@tracktrove/domain';
 import { seedRequestKey } from './seed-initiate.ts';
 
@@ -7,7 +8,10 @@ import { seedRequestKey } from './seed-initiate.ts';
  * a wallet): read from the payload its TransactionInitiated event recorded, for all of them in one
  * statement. Transactions initiated otherwise are not in the map.
  */
-export async function seedChannelsOf(db: Kysely<any>, transactionIds: readonly string[]): Promise<Map<string, string>> {
+export async function seedChannelsOf<DB extends EventStoreTables>(
+  db: Queryable<DB>,
+  transactionIds: readonly string[],
+): Promise<Map<string, string>> {
   if (transactionIds.length === 0) return new Map();
   const streamIds = transactionIds.map(transactionStreamId);
   const { rows } = await sql<{ stream_id: string; channel: string }>`

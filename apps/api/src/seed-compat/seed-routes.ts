@@ -1,9 +1,16 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { ReadQueries, TrackTrove, TransactionResult } from '@tracktrove/application';
+import {
+  trackTroveDb,
+  transactionViewOf,
+  type ProjectionRuntime,
+  type ReadQueries,
+  type TrackTrove,
+  type TransactionResult,
+  type TransactionView,
+} from '@tracktrove/application';
 import { transactionStatuses } from '@tracktrove/domain';
-import { transactionViewOf, type ProjectionRuntime, type TransactionView } from '@tracktrove/application';
 import type { AppContext } from '../app-context.ts';
 import { requireRole } from '../http/auth.ts';
 import { traceparentOf } from '../http/command-headers.ts';
@@ -41,7 +48,7 @@ export function seedCompatRoutes(
 ): (context: AppContext) => FastifyPluginAsync {
   return (context) => async (instance) => {
     const app = instance.withTypeProvider<ZodTypeProvider>();
-    const db = context.store.database.db;
+    const db = trackTroveDb(context.store.database);
     const viewer = requireRole('viewer', context.tokens);
     const operator = requireRole('operator', context.tokens);
     const rateLimit = { rateLimit: { max: context.config.rateLimitPerMinute, timeWindow: 60_000 } };

@@ -1,5 +1,5 @@
 import { readModels, verifyReadModels, type ProjectionRuntime, type RebuildResult } from '@tracktrove/projections';
-import { settlementCandidateViolations } from '@tracktrove/application';
+import { settlementCandidateViolations, trackTroveDb } from '@tracktrove/application';
 import { UsageError } from '../command-line.ts';
 import type { ProjectionsArgs } from './args.ts';
 import type { CliContext, CommandRunner } from '../context.ts';
@@ -41,7 +41,7 @@ export const projections: CommandRunner<ProjectionsArgs> = async (args, context)
       {
         upTo: head,
         maxDifferences: listedDifferences,
-        checkTransactions: (states) => settlementCandidateViolations(services.database.db, states),
+        checkTransactions: (states) => settlementCandidateViolations(trackTroveDb(services.database), states),
       },
     );
     return writeVerifyReport(context.io.stdout, names, report);

@@ -5,10 +5,11 @@ import {
   loadCheckpoint,
   readHeadPosition,
   startOfLog,
+  type EventStoreTables,
   type LogPosition,
   type StoreDatabase,
 } from '@tracktrove/event-store';
-import { readGenerations, subscriptionNameFor } from '@tracktrove/projections';
+import { readGenerations, subscriptionNameFor, type ProjectionTables } from '@tracktrove/projections';
 
 /** Lag is counted up to this many events: past it the status says "at least". */
 export const lagCountLimit = 100_000;
@@ -32,13 +33,15 @@ export interface StoredProjectionStatus {
  * server (or of whatever process runs them), not of this process.
  */
 export async function readStoredStatuses(database: StoreDatabase, names: readonly string[]): Promise<StoredProjectionStatus[]> {
-  const db = database.db as unknown as Kysely<any>;
-  const [generations, head] = await Promise.all([readGenerations(db), readHeadPosition(database.db)]);
+  const [generations, head] = await Promise.all([
+    readGenerations(database.db.withTables<ProjectionTables>()),
+    readHeadPosition(database.db),
+  ]);
   const statuses: StoredProjectionStatus[] = [];
   for (const name of names) {
     const generation = generations.get(name);
     const checkpoint = generation ? await loadCheckpoint(database.db, subscriptionNameFor(name, generation.generation)) : null;
-    const lag = await countEventsAfter(db, checkpoint ?? startOfLog, head);
+    const lag = await countEventsAfter(database.db, checkpoint ?? startOfLog, head);
     const state: StoredState = !generation
       ? 'not built'
       : generation.rebuildingGeneration !== null
@@ -58,7 +61,7 @@ export async function readStoredStatuses(database: StoreDatabase, names: readonl
   return statuses;
 }
 
-async function countEventsAfter(db: Kysely<any>, position: LogPosition, head: LogPosition): Promise<number> {
+async function countEventsAfter(db: Kysely<EventStoreTables>, position: LogPosition, head: LogPosition): Promise<number> {
   if (comparePositions(position, head) >= 0) return 0;
   const { rows } = await sql<{ lag: string }>`
     select count(*) as lag from (select 1 from tt_events

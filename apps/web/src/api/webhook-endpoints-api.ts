@@ -1,3 +1,4 @@
+import { endpointEventTypes as webhookEventTypes } from '@tracktrove/webhooks/event-types';
 import { apiRequest } from './api-request.ts';
 import { newIdempotencyKey } from './idempotency-key.ts';
 import type {
@@ -14,23 +15,11 @@ const endpoints = '/api/webhook-endpoints';
 const deliveries = '/api/endpoint-deliveries';
 
 /**
- * The event types an endpoint can select, in the contract's order. The compiler checks the list
- * against the OpenAPI document's: a type missing here, or one the API does not have, fails the build.
+ * The event types an endpoint can select, in the contract's order: the list the API's schema is
+ * made from. The compiler checks it against the OpenAPI document's: a type missing there, or one
+ * the document does not have, fails the build.
  */
-export const endpointEventTypes = [
-  'transaction.initiated',
-  'transaction.escrow_held',
-  'transaction.completed',
-  'transaction.failed',
-  'transaction.retry_scheduled',
-  'transaction.permanently_failed',
-  'transaction.refunded',
-  'transaction.refund_failed',
-  'transaction.settled',
-  'transaction.dispute_opened',
-  'transaction.dispute_resolved',
-  'transaction.overridden',
-] as const satisfies readonly EndpointEventType[];
+export const endpointEventTypes = webhookEventTypes satisfies readonly EndpointEventType[];
 type Missing = Exclude<EndpointEventType, (typeof endpointEventTypes)[number]>;
 const everyTypeListed: [Missing] extends [never] ? true : Missing = true;
 void everyTypeListed;

@@ -1,6 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import { formatAmount, type Currency } from '@tracktrove/domain';
 import { decodeCursor, encodeCursor, isPosition, pageSize, type Page } from '@tracktrove/event-store';
+import type { TrackTroveTables } from '../tables.ts';
 
 /** A settlement batch as the API lists it (tt_settlement_batches, written with the batch's events). */
 export interface SettlementBatchView {
@@ -32,7 +33,7 @@ const isDate = (text: string) => datePattern.test(text) && new Date(`${text}T00:
  * log position of the batch's events, which is unique and never changes), keyset-paged.
  */
 export async function listSettlementBatches(
-  db: Kysely<any>,
+  db: Kysely<TrackTroveTables>,
   options: ListSettlementBatchesOptions = {},
 ): Promise<Page<SettlementBatchView>> {
   const limit = pageSize(options.limit);

@@ -1,6 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import { awaitsSettlement, type LedgerViolation, type TransactionState } from '@tracktrove/domain';
 import { loadTransactions, transactionStreamId, transactionStreamPrefix } from '@tracktrove/commands';
+import type { TrackTroveTables } from '../tables.ts';
 
 /**
  * Settlement candidates (tt_settlement_candidates): the COMPLETED transactions waiting for T+1. A
@@ -13,7 +14,7 @@ import { loadTransactions, transactionStreamId, transactionStreamPrefix } from '
  * stream's: a state read before a later command (a run that read a pending refund, which has
  * failed since and put the candidate back) must not undo that command's own change.
  */
-export async function syncSettlementCandidate(db: Kysely<any>, state: TransactionState): Promise<void> {
+export async function syncSettlementCandidate(db: Kysely<TrackTroveTables>, state: TransactionState): Promise<void> {
   const stillCurrent = sql`exists (select 1 from tt_streams where stream_id = ${transactionStreamId(state.transactionId)} and version = ${state.version})`;
   if (awaitsSettlement(state)) {
     await sql`
@@ -38,7 +39,7 @@ export interface CandidateSync {
  * with its completion time, anything else stops being one. A transaction written meanwhile keeps
  * what its own command wrote (syncSettlementCandidate).
  */
-export async function syncSettlementCandidates(db: Kysely<any>, transactionIds: readonly string[]): Promise<CandidateSync> {
+export async function syncSettlementCandidates(db: Kysely<TrackTroveTables>, transactionIds: readonly string[]): Promise<CandidateSync> {
   const loaded = await loadTransactions(db, transactionIds);
   const items: CandidateSync['items'] = [];
   const unknown: string[] = [];
@@ -65,7 +66,7 @@ const candidateRepair = '(POST /api/admin/settlement/candidates/sync puts it rig
  * versions and the candidates are read in one statement.
  */
 export async function settlementCandidateViolations(
-  db: Kysely<any>,
+  db: Kysely<TrackTroveTables>,
   states: ReadonlyMap<string, TransactionState>,
 ): Promise<LedgerViolation[]> {
   const violations: LedgerViolation[] = [];

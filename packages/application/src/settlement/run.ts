@@ -15,6 +15,7 @@ import { isConflict, loadTransactions, transactionStreamId } from '@tracktrove/c
 import { runBounded, uuidV5 } from '@tracktrove/common';
 import { syncSettlementCandidate } from './candidates.ts';
 import { settlementBatchId, settlementCutoff, settlementDateOf, settlementStreamPrefix } from './dates.ts';
+import type { TrackTroveTables } from '../tables.ts';
 
 export const settlementLimits = {
   /** Transactions per batch (one atomic multi-stream append; the store allows 500 streams). */
@@ -63,7 +64,7 @@ interface Candidate {
  * left out and the batch retried without it.
  */
 export async function runSettlement(
-  db: Kysely<any>,
+  db: Kysely<TrackTroveTables>,
   options: { now: Date; settlementDate?: string; cutoffHourUtc?: number; actor: Actor; correlationId: string; budgetMs?: number },
 ): Promise<SettlementRunResult> {
   const settlementDate = options.settlementDate ?? settlementDateOf(options.now);
@@ -129,7 +130,7 @@ export async function runSettlement(
 }
 
 async function settleBatch(
-  db: Kysely<any>,
+  db: Kysely<TrackTroveTables>,
   input: {
     vendorId: string;
     currency: string;
@@ -209,7 +210,7 @@ async function settleBatch(
     }
     try {
       const replayed = await db.transaction().execute(async (transaction) => {
-        const result = await appendToStreams(transaction as Kysely<any>, appends);
+        const result = await appendToStreams(transaction, appends);
         // A concurrent run committed this very batch (same ids, same content): nothing to add.
         if (result.replayed) return true;
         await sql`

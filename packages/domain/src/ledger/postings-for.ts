@@ -5,7 +5,7 @@ import { occurredAt } from '../events/occurred-at.ts';
 import type { TransactionEvent } from '../events/transaction-event.ts';
 import type { FundsPosition } from '../status.ts';
 import { accountAt, escrowAccount, payerAccount } from './accounts.ts';
-import { type LedgerEntry, type LedgerEntryType, pendingIdOf } from './ledger-entry.ts';
+import { type LedgerEntry, type LedgerEntryType, type LedgerPhase, pendingIdOf } from './ledger-entry.ts';
 
 type PostedPosition = Exclude<FundsPosition, 'held'>;
 type Move =
@@ -78,62 +78,56 @@ export function postingsFor(
   const { transactionId, currency, amountMinor, version } = after;
   const type = entryTypeOf(event);
   const at = occurredAt(event);
-  const payer = payerAccount(after.payerId, currency);
-  const escrow = escrowAccount(currency);
+  const accounts = { payer: payerAccount(after.payerId, currency), escrow: escrowAccount(currency) };
+  return moves.map(
+    (move, index): LedgerEntry => ({
+      entryId: `${transactionId}:${version}:${index + 1}`,
+      transactionId,
+      version,
+      type,
+      amountMinor,
+      currency,
+      at,
+      ...postingOf(move, before, after, accounts),
+    }),
+  );
+}
 
-  // biome-ignore lint/suspicious/useIterableCallbackReturn: the switch covers every move.kind, and TypeScript checks that it does
-  return moves.map((move, index): LedgerEntry => {
-    const entryId = `${transactionId}:${version}:${index + 1}`;
-    switch (move.kind) {
-      case 'place_hold':
-        if (after.hold?.state !== 'pending') throw new InvariantViolation('hold_placed', 'placing a hold that is not pending');
-        return {
-          entryId,
-          transactionId,
-          version,
-          type,
-          amountMinor,
-          currency,
-          at,
-          debitAccount: payer,
-          creditAccount: escrow,
-          phase: 'pending',
-          pendingId: pendingIdOf(transactionId, after.hold.holdId),
-        };
-      case 'post_hold':
-      case 'void_hold': {
-        const hold = before.hold;
-        if (hold?.state !== 'pending')
-          throw new InvariantViolation('hold_resolves_once', `resolving a hold that is ${hold?.state ?? 'missing'}`);
-        const phase = move.kind === 'post_hold' ? 'post_pending' : 'void_pending';
-        return {
-          entryId,
-          transactionId,
-          version,
-          type,
-          amountMinor,
-          currency,
-          at,
-          debitAccount: payer,
-          creditAccount: escrow,
-          phase,
-          pendingId: pendingIdOf(transactionId, hold.holdId),
-        };
-      }
-      case 'transfer':
-        return {
-          entryId,
-          transactionId,
-          version,
-          type,
-          amountMinor,
-          currency,
-          at,
-          debitAccount: accountAt(move.from, after),
-          creditAccount: accountAt(move.to, after),
-          phase: 'posted',
-          pendingId: null,
-        };
-    }
-  });
+type Posting = Pick<LedgerEntry, 'debitAccount' | 'creditAccount' | 'phase' | 'pendingId'>;
+type HoldMove = Exclude<Move, { kind: 'transfer' }>;
+
+/** A hold is placed, posted or voided payer -> escrow, each in its own phase, named by its pending id. */
+const holdPhases = { place_hold: 'pending', post_hold: 'post_pending', void_hold: 'void_pending' } as const satisfies Record<
+  HoldMove['kind'],
+  LedgerPhase
+>;
+
+/** What one move posts: a hold's phase, or a transfer posted at once between two positions' accounts. */
+function postingOf(
+  move: Move,
+  before: TransactionState,
+  after: TransactionState,
+  accounts: { readonly payer: string; readonly escrow: string },
+): Posting {
+  if (move.kind === 'transfer') {
+    return { debitAccount: accountAt(move.from, after), creditAccount: accountAt(move.to, after), phase: 'posted', pendingId: null };
+  }
+  const { holdId } = pendingHoldOf(move, before, after);
+  return {
+    debitAccount: accounts.payer,
+    creditAccount: accounts.escrow,
+    phase: holdPhases[move.kind],
+    pendingId: pendingIdOf(after.transactionId, holdId),
+  };
+}
+
+/** The hold a move places (the state after it has it) or resolves (the state before it has it): pending either way. */
+function pendingHoldOf(move: HoldMove, before: TransactionState, after: TransactionState): { holdId: string } {
+  if (move.kind === 'place_hold') {
+    if (after.hold?.state !== 'pending') throw new InvariantViolation('hold_placed', 'placing a hold that is not pending');
+    return after.hold;
+  }
+  const hold = before.hold;
+  if (hold?.state !== 'pending') throw new InvariantViolation('hold_resolves_once', `resolving a hold that is ${hold?.state ?? 'missing'}`);
+  return hold;
 }

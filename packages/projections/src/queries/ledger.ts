@@ -1,8 +1,8 @@
-import { sql, type Kysely } from 'kysely';
+import { sql } from 'kysely';
 import { formatAmount, type AccountBalance, type Currency, type LedgerPhase } from '@tracktrove/domain';
 import { isoTime } from '../read-models/transaction-view.ts';
 import { balancesViewOf, type BalancesView } from './balances-view.ts';
-import { decodeCursor, encodeCursor, isPosition, pageSize, type Page } from '@tracktrove/event-store';
+import { decodeCursor, encodeCursor, isPosition, pageSize, type Page, type Queryable } from '@tracktrove/event-store';
 import { readModelTables, type BalanceRow, type EntryRow } from './read-model-tables.ts';
 
 export type { BalanceRow, EntryRow } from './read-model-tables.ts';
@@ -56,8 +56,8 @@ export interface ListLedgerEntriesOptions {
 }
 
 /** Entries in log order (oldest first: position, then entry id). `schema` is `runtime.schemaOf('ledger')`. */
-export async function listLedgerEntries(
-  db: Kysely<any>,
+export async function listLedgerEntries<DB>(
+  db: Queryable<DB>,
   schema: string,
   options: ListLedgerEntriesOptions = {},
 ): Promise<Page<LedgerEntryView>> {
@@ -87,7 +87,7 @@ export async function listLedgerEntries(
 export const maxEntriesPerTransaction = 10_000;
 
 /** The seed's `GET /api/ledger/:transactionId`: a transaction's entries as an array, in log order. */
-export async function getTransactionEntries(db: Kysely<any>, schema: string, transactionId: string): Promise<LedgerEntryView[]> {
+export async function getTransactionEntries<DB>(db: Queryable<DB>, schema: string, transactionId: string): Promise<LedgerEntryView[]> {
   const rows = await readModelTables(db, schema)
     .selectFrom('entries')
     .selectAll()
@@ -110,7 +110,7 @@ export function accountBalanceOfRow(row: BalanceRow): AccountBalance {
 }
 
 /** Balances of every account, with totals per currency (see BalancesView for the sign of `balance`). */
-export async function getBalances(db: Kysely<any>, schema: string): Promise<BalancesView> {
+export async function getBalances<DB>(db: Queryable<DB>, schema: string): Promise<BalancesView> {
   const rows = await readModelTables(db, schema).selectFrom('balances').selectAll().execute();
   return balancesViewOf(rows.map((row) => [row.account, accountBalanceOfRow(row)]));
 }

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { LastError, LedgerPhase } from '@tracktrove/domain';
+import type { Queryable } from '@tracktrove/event-store';
 
 /** A row of the transactions read model. */
 export interface TransactionRow {
@@ -57,9 +58,9 @@ export interface ReadModelTables {
 
 /**
  * The read models of one generation's schema, typed. Queries take whatever database their
- * request reads from (the primary or a replica, any Kysely), so the schema's tables are named here.
+ * request reads from (the primary or a replica, whatever tables its type names), so the schema's
+ * tables are named here: the one cast of a read model's tables, checked by the queries' tests.
  */
-// biome-ignore lint/suspicious/noExplicitAny: any database a read may go to; typed from here on
-export function readModelTables(db: Kysely<any>, schema: string): Kysely<ReadModelTables> {
-  return db.withSchema(schema) as Kysely<ReadModelTables>;
+export function readModelTables<DB>(db: Queryable<DB>, schema: string): Kysely<ReadModelTables> {
+  return db.withSchema(schema) as unknown as Kysely<ReadModelTables>;
 }

@@ -1,9 +1,10 @@
-import { sql, type Kysely } from 'kysely';
+import { sql } from 'kysely';
 import type { JsonValue } from '@tracktrove/domain';
 import { diffJson, type JsonPatchOperation } from '../read-models/json-diff.ts';
 import { tableIn } from '../read-models/sql-helpers.ts';
 import { transactionStreamId } from '../read-models/transaction-stream.ts';
 import { isoTime } from '../read-models/transaction-view.ts';
+import type { EventStoreTables, Queryable } from '@tracktrove/event-store';
 
 /** The API's trace object, plus the event type and actor. */
 export interface TraceView {
@@ -64,7 +65,11 @@ export function traceViewOfRow(row: TraceRow): TraceView {
 export const maxTracesPerTransaction = 10_000;
 
 /** A transaction's traces in version order; empty when the id is unknown. `schema` is `runtime.schemaOf('traces')`. */
-export async function getTraces(db: Kysely<any>, schema: string, transactionId: string): Promise<TraceView[]> {
+export async function getTraces<DB extends EventStoreTables>(
+  db: Queryable<DB>,
+  schema: string,
+  transactionId: string,
+): Promise<TraceView[]> {
   const { rows } = await sql<TraceRow>`
     select t.*, e.metadata -> 'dtoBefore' as dto_before, e.metadata -> 'dtoAfter' as dto_after
       from ${tableIn(schema, 'traces')} t

@@ -1,7 +1,6 @@
-import type { Kysely } from 'kysely';
 import { isoTime, type TransactionView } from '../read-models/transaction-view.ts';
 import { formatAmount, type Currency } from '@tracktrove/domain';
-import { decodeCursor, encodeCursor, isPosition, pageSize, type Page } from '@tracktrove/event-store';
+import { decodeCursor, encodeCursor, isPosition, pageSize, type Page, type Queryable } from '@tracktrove/event-store';
 import { readModelTables, type TransactionRow } from './read-model-tables.ts';
 
 export type { TransactionRow } from './read-model-tables.ts';
@@ -63,8 +62,8 @@ export interface ListTransactionsOptions {
  * never changes, so paging is stable while transactions move on. `schema` is
  * `runtime.schemaOf('transactions')`.
  */
-export async function listTransactions(
-  db: Kysely<any>,
+export async function listTransactions<DB>(
+  db: Queryable<DB>,
   schema: string,
   options: ListTransactionsOptions = {},
 ): Promise<Page<TransactionView>> {
@@ -86,8 +85,8 @@ export async function listTransactions(
 }
 
 /** The seed's retry-pending list: transactions in RETRY_PENDING, newest first. */
-export function listRetryPending(
-  db: Kysely<any>,
+export function listRetryPending<DB>(
+  db: Queryable<DB>,
   schema: string,
   options: Omit<ListTransactionsOptions, 'status'> = {},
 ): Promise<Page<TransactionView>> {
@@ -95,7 +94,7 @@ export function listRetryPending(
 }
 
 /** The current transaction object, or null when the id is unknown. */
-export async function getTransaction(db: Kysely<any>, schema: string, id: string): Promise<TransactionView | null> {
+export async function getTransaction<DB>(db: Queryable<DB>, schema: string, id: string): Promise<TransactionView | null> {
   const row = await readModelTables(db, schema).selectFrom('transactions').select(columns).where('id', '=', id).executeTakeFirst();
   return row ? transactionViewOfRow(row) : null;
 }

@@ -14,6 +14,7 @@ import {
   type EventParser,
 } from './transaction-stream.ts';
 import { traceDtoKeys } from './trace-record.ts';
+import type { EventStoreTables } from '@tracktrove/event-store';
 
 export const ledgerReadModel = 'ledger';
 
@@ -223,7 +224,11 @@ function createBalanceTotals(maxAccounts: number) {
   };
 }
 
-async function readLedgerStates(db: Kysely<any>, schema: string, ids: readonly string[]): Promise<Map<string, TransactionState>> {
+async function readLedgerStates(
+  db: Kysely<EventStoreTables>,
+  schema: string,
+  ids: readonly string[],
+): Promise<Map<string, TransactionState>> {
   const { rows: stored } = await sql<{ transaction_id: string; state: TransactionState }>`
     select transaction_id, state from ${tableIn(schema, 'ledger_states')} where transaction_id = any(${ids}::text[])`.execute(db);
   return new Map(stored.map((row) => [row.transaction_id, row.state]));

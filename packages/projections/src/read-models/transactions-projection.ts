@@ -1,6 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import { parseEventTrusted, type TransactionState } from '@tracktrove/domain';
-import type { RecordedEvent } from '@tracktrove/event-store';
+import type { EventStoreTables, RecordedEvent } from '@tracktrove/event-store';
 import { noWrites, type BulkWrite, type Projection, type ProjectionContext } from '../projection.ts';
 import { createBulkStates, type StatesToWrite } from './state-cache.ts';
 import { appendRows, chunksOf, jsonRecords, rowEncoder, type Columns } from './row-writes.ts';
@@ -111,7 +111,7 @@ type Folded = { state: TransactionState; position: string; createdPosition: stri
 const bulkCachedTransactions = 8_000;
 const bulkWriteRows = 5_000;
 
-async function readStates(transaction: Kysely<any>, schema: string, ids: readonly string[]): Promise<Map<string, Folded>> {
+async function readStates(transaction: Kysely<EventStoreTables>, schema: string, ids: readonly string[]): Promise<Map<string, Folded>> {
   const { rows: stored } = await sql<{ id: string; state: TransactionState; position: string; created_position: string }>`
     select id, state, position, created_position from ${tableIn(schema, 'transactions')} where id = any(${ids}::text[])`.execute(
     transaction,

@@ -1,5 +1,13 @@
-import { sql, type Kysely } from 'kysely';
-import { comparePositions, decodePosition, encodePosition, type EventStore, type LogPosition } from '@tracktrove/event-store';
+import { sql } from 'kysely';
+import {
+  comparePositions,
+  decodePosition,
+  encodePosition,
+  type EventStore,
+  type EventStoreTables,
+  type LogPosition,
+  type Queryable,
+} from '@tracktrove/event-store';
 import {
   createLedgerChecker,
   fundsMatchStatus,
@@ -122,7 +130,11 @@ function entryOfRow(row: EntryRow): PositionedEntry {
  * what is left is what the read model held at `upTo`. An account that only later entries opened is
  * left out.
  */
-async function balancesOfReadModelAt(db: Kysely<any>, schema: string, upTo: string): Promise<Map<string, AccountBalance>> {
+async function balancesOfReadModelAt<DB extends EventStoreTables>(
+  db: Queryable<DB>,
+  schema: string,
+  upTo: string,
+): Promise<Map<string, AccountBalance>> {
   // One statement, one snapshot (verify may itself run inside a caller's transaction).
   const { rows } = await sql<{
     balances: BalanceRow[];
@@ -165,9 +177,9 @@ async function balancesOfReadModelAt(db: Kysely<any>, schema: string, upTo: stri
  * and checks that every transaction's money is where its status says.
  * Memory grows with transactions and accounts (their folded states), not with events.
  */
-export async function verifyReadModels(
+export async function verifyReadModels<DB extends EventStoreTables>(
   store: EventStore,
-  db: Kysely<any>,
+  db: Queryable<DB>,
   schemas: ReadModelSchemas,
   options: VerifyOptions = {},
 ): Promise<VerifyReport> {
@@ -336,8 +348,8 @@ export async function verifyReadModels(
 
 const transactionChunk = 1_000;
 
-async function compareTransactions(
-  db: Kysely<any>,
+async function compareTransactions<DB extends EventStoreTables>(
+  db: Queryable<DB>,
   schema: string,
   expected: Map<string, Expected>,
   upTo: string,

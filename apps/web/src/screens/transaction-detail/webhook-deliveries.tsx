@@ -1,12 +1,10 @@
-import { RedeliverButton } from '../../components/redeliver-button.tsx';
-import { Fragment, useState } from 'react';
+import { useState } from 'react';
 import type { WebhookDelivery } from '../../api/types.ts';
 import { listTransactionDeliveries, redeliverWebhook } from '../../api/webhooks-api.ts';
-import { ProblemNotice } from '../../components/problem-notice.tsx';
 import { useApiData } from '../../components/use-api-data.ts';
-import { useCommand } from '../../components/use-command.ts';
 import { formatDurationMs, formatTime, shortId } from '../../format/format.ts';
 import { useStreamMessages } from '../../stream/stream-context.tsx';
+import { createdCell, DeliveryPanel, statusCell, type DeliveryColumn } from './delivery-panel.tsx';
 
 interface WebhookDeliveriesProps {
   transactionId: string;
@@ -26,90 +24,52 @@ export function WebhookDeliveries({ transactionId, minPosition, reloadKey }: Web
     (signal) => listTransactionDeliveries(transactionId, readFrom, signal),
     [transactionId, readFrom, reloadKey],
   );
-  const [expanded, setExpanded] = useState<string | null>(null);
-  const redeliver = useCommand((deliveryId: string) => redeliverWebhook(deliveryId), deliveries.reload);
-
   // Delivery attempts are events of their own streams (webhook-<id>) that name the transaction.
   useStreamMessages((message) => {
     if (message.kind !== 'event' || !message.event.streamId.startsWith('webhook-')) return;
     if (message.event.data.transactionId === transactionId) setDeliveryPosition(message.event.position);
   });
 
-  const items = deliveries.data ?? [];
   return (
-    <section className="panel" data-testid="webhook-deliveries">
-      <div className="panel-head">
-        <h3>Webhook deliveries</h3>
-        <span className="dim">the gateway’s callbacks for this transaction, with failure injection and every attempt</span>
-        <button type="button" onClick={deliveries.reload}>
-          {deliveries.loading ? 'loading…' : 'refresh'}
-        </button>
-      </div>
-      <ProblemNotice problem={deliveries.problem ?? redeliver.problem} />
-      {items.length === 0 ? (
-        <div className="empty" data-testid="webhook-deliveries-empty">
-          {deliveries.loading ? 'loading…' : 'No webhook deliveries for this transaction.'}
-        </div>
-      ) : (
-        <table className="grid">
-          <thead>
-            <tr>
-              <th>scheduled</th>
-              <th>type</th>
-              <th>status</th>
-              <th>injection</th>
-              <th className="number">attempts</th>
-              <th>due · next retry</th>
-              <th />
-            </tr>
-          </thead>
-          <tbody>
-            {items.map((delivery) => (
-              <Fragment key={delivery.id}>
-                <tr
-                  className="clickable"
-                  onClick={() => setExpanded(expanded === delivery.id ? null : delivery.id)}
-                  data-testid="webhook-delivery"
-                  data-delivery-id={delivery.id}
-                  data-status={delivery.status}
-                  data-dropped={delivery.injection.dropped}
-                  data-attempts={delivery.attemptCount}
-                >
-                  <td className="mono dim">{formatTime(delivery.createdAt)}</td>
-                  <td className="mono">{delivery.type}</td>
-                  <td>
-                    <span className={`delivery-status delivery-${delivery.status}`}>{delivery.status}</span>
-                  </td>
-                  <td>{injectionText(delivery)}</td>
-                  <td className="number mono">{delivery.attemptCount}</td>
-                  <td className="mono dim">
-                    {formatTime(delivery.dueAt)}
-                    {delivery.nextRetryAt && ` · retry ${formatTime(delivery.nextRetryAt)}`}
-                  </td>
-                  <td>
-                    <RedeliverButton
-                      pending={redeliver.pending}
-                      onRedeliver={() => void redeliver.run(delivery.id)}
-                      title="POST /api/webhooks/deliveries/:id/redeliver: send this webhook again now"
-                      testId="webhook-redeliver"
-                    />
-                  </td>
-                </tr>
-                {expanded === delivery.id && (
-                  <tr className="expanded-row">
-                    <td colSpan={7}>
-                      <DeliveryAttempts delivery={delivery} />
-                    </td>
-                  </tr>
-                )}
-              </Fragment>
-            ))}
-          </tbody>
-        </table>
-      )}
-    </section>
+    <DeliveryPanel
+      title="Webhook deliveries"
+      subtitle="the gateway’s callbacks for this transaction, with failure injection and every attempt"
+      testId="webhook-deliveries"
+      emptyText="No webhook deliveries for this transaction."
+      deliveries={deliveries}
+      columns={webhookColumns}
+      rowTestId="webhook-delivery"
+      rowData={(delivery) => ({
+        'data-status': delivery.status,
+        'data-dropped': delivery.injection.dropped,
+        'data-attempts': delivery.attemptCount,
+      })}
+      redeliver={{
+        send: redeliverWebhook,
+        title: 'POST /api/webhooks/deliveries/:id/redeliver: send this webhook again now',
+        testId: 'webhook-redeliver',
+      }}
+      details={(delivery) => <DeliveryAttempts delivery={delivery} />}
+    />
   );
 }
+
+const webhookColumns: readonly DeliveryColumn<WebhookDelivery>[] = [
+  { header: 'scheduled', cell: (delivery) => createdCell(delivery.createdAt) },
+  { header: 'type', cell: (delivery) => <td className="mono">{delivery.type}</td> },
+  { header: 'status', cell: (delivery) => statusCell(delivery.status) },
+  { header: 'injection', cell: (delivery) => <td>{injectionText(delivery)}</td> },
+  { header: 'attempts', headerClassName: 'number', cell: (delivery) => <td className="number mono">{delivery.attemptCount}</td> },
+  {
+    header: 'due · next retry',
+    cell: (delivery) => (
+      <td className="mono dim">
+        {formatTime(delivery.dueAt)}
+        {delivery.nextRetryAt && ` · retry ${formatTime(delivery.nextRetryAt)}`}
+      </td>
+    ),
+  },
+];
 
 function injectionText(delivery: WebhookDelivery): string {
   const { injection } = delivery;
