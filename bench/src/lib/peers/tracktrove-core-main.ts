@@ -17,7 +17,7 @@
 import { fastify } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { applicationSettings, loadConfig } from '@tracktrove/config';
-import { createTrackTrove, trackTroveMigrations, transactionViewOf } from '@tracktrove/application';
+import { createTrackTrove, trackTroveDb, trackTroveMigrations, transactionViewOf } from '@tracktrove/application';
 import { createEventStore, eventStoreMigrations, migrateToLatest, openDatabase } from '@tracktrove/event-store';
 import { loadOrCreateWebhookSecret } from '@tracktrove/simulator';
 import { InitiateBodySchema, initiateInputOf } from '../../../../apps/api/src/schemas/initiate.ts';
@@ -34,7 +34,7 @@ const trackTrove = createTrackTrove({
   ...applicationSettings(config),
   database,
   store,
-  webhookSecret: await loadOrCreateWebhookSecret(database.db),
+  webhookSecret: await loadOrCreateWebhookSecret(trackTroveDb(database)),
   endpoints: { dispatch: false },
 });
 await trackTrove.start();
