@@ -14,6 +14,7 @@ import {
   postingsFor,
   transactionEventTypes,
   type AccountBalance,
+  type LedgerChecker,
   type LedgerViolation,
   type TransactionState,
 } from '@tracktrove/domain';
@@ -26,6 +27,8 @@ import { traceRecordOf, type TraceRecord } from '../read-models/trace-record.ts'
 import { foldRecord, transactionIdOf, transactionRecords, transactionStreamPrefix } from '../read-models/transaction-stream.ts';
 import { isoTime, transactionViewOf } from '../read-models/transaction-view.ts';
 import { sameJson } from './same-json.ts';
+
+type Differ = (difference: ReadModelDifference) => void;
 
 /** The schemas the queries read: `runtime.schemaOf(name)` of each read model. */
 export interface ReadModelSchemas {
@@ -246,58 +249,10 @@ export async function verifyReadModels<DB extends EventStoreTables>(
          order by position, id`.execute(db),
     ]);
 
-    const actualTraces = new Map(
-      traceRows.map((row) => [
-        `${String(row.transaction_id)}@${String(row.version)}`,
-        { ...row, diff: traceViewOfRow(row).diff } as Record<string, unknown>,
-      ]),
-    );
-    for (const trace of wanted) {
-      const key = `${trace.transactionId}@${trace.version}`;
-      const row = actualTraces.get(key);
-      if (!row) {
-        differ({ readModel: 'traces', key, field: 'row', expected: 'present', actual: null });
-        continue;
-      }
-      for (const [field, column] of traceFields) {
-        const value = column === 'at' ? isoTime(row.at as Date) : (row[column] ?? null);
-        if (!sameJson(trace[field], value)) differ({ readModel: 'traces', key, field, expected: trace[field], actual: value });
-      }
-    }
+    compareTraces(wanted, traceRows, differ);
 
-    const actualEntries = entryRows.map(entryOfRow);
-    const actualById = new Map(actualEntries.map((entry) => [entry.entryId, entry]));
-    const expectedIds = new Set(expectedEntries.map((entry) => entry.entryId));
-    for (const entry of expectedEntries) {
-      const found = actualById.get(entry.entryId);
-      if (!found) {
-        differ({ readModel: 'ledger', key: entry.entryId, field: 'row', expected: 'present', actual: null });
-        continue;
-      }
-      for (const [field] of entryFields) {
-        const want = field === 'at' ? isoTime(entry.at) : entry[field];
-        if (want !== found[field]) differ({ readModel: 'ledger', key: entry.entryId, field, expected: want, actual: found[field] });
-      }
-    }
-    for (const entry of actualEntries) {
-      if (!expectedIds.has(entry.entryId))
-        differ({ readModel: 'ledger', key: entry.entryId, field: 'row', expected: null, actual: 'present' });
-      checker.add(entry);
-    }
-    for (const delta of balanceDeltas(expectedEntries)) {
-      const balance = expectedBalances.get(delta.account) ?? {
-        currency: delta.currency as AccountBalance['currency'],
-        debitsPosted: 0,
-        creditsPosted: 0,
-        debitsPending: 0,
-        creditsPending: 0,
-      };
-      balance.debitsPosted += delta.debits_posted;
-      balance.creditsPosted += delta.credits_posted;
-      balance.debitsPending += delta.debits_pending;
-      balance.creditsPending += delta.credits_pending;
-      expectedBalances.set(delta.account, balance);
-    }
+    compareEntries(expectedEntries, entryRows, checker, differ);
+    addBalanceDeltas(expectedBalances, expectedEntries);
 
     if (batchEnd === upTo) break;
     after = page.position;
@@ -311,29 +266,11 @@ export async function verifyReadModels<DB extends EventStoreTables>(
   const traceTotal = Number(traceTotals[0]?.total ?? 0);
   if (traceTotal !== traceCount) differ({ readModel: 'traces', key: '*', field: 'count', expected: traceCount, actual: traceTotal });
 
-  const actualBalances = await balancesOfReadModelAt(db, schemas.ledger, upToText);
-  for (const [account, want] of expectedBalances) {
-    const found = actualBalances.get(account);
-    for (const field of ['currency', 'debitsPosted', 'creditsPosted', 'debitsPending', 'creditsPending'] as const) {
-      if (want[field] !== found?.[field])
-        differ({ readModel: 'ledger', key: account, field, expected: want[field], actual: found?.[field] ?? null });
-    }
-  }
-  for (const [account, found] of actualBalances) {
-    if (!expectedBalances.has(account)) differ({ readModel: 'ledger', key: account, field: 'row', expected: null, actual: found });
-  }
+  compareBalances(expectedBalances, await balancesOfReadModelAt(db, schemas.ledger, upToText), differ);
 
   const states = new Map([...expected].map(([id, { state }]) => [id, state]));
   const violations = checker.finish(states);
-  for (const [id, { state }] of expected) {
-    if (!fundsMatchStatus(state)) {
-      violations.push({
-        invariant: 'funds_match_status',
-        message: `transaction ${id} is ${state.status} with its money at ${state.funds}: nothing in its lifecycle moves it from there (an admin override can)`,
-        entryId: null,
-      });
-    }
-  }
+  violations.push(...fundsViolations(states));
   if (options.checkTransactions) violations.push(...(await options.checkTransactions(states)));
   return {
     ok: differenceCount === 0 && violations.length === 0,
@@ -344,6 +281,107 @@ export async function verifyReadModels<DB extends EventStoreTables>(
     differenceCount,
     violations,
   };
+}
+
+/** The read model's traces of a batch against those folded from the log (getTraces' view, the diff computed). */
+function compareTraces(wanted: readonly TraceRecord[], traceRows: ReadonlyArray<TraceRow & Record<string, unknown>>, differ: Differ): void {
+  const actualTraces = new Map(
+    traceRows.map((row) => [
+      `${String(row.transaction_id)}@${String(row.version)}`,
+      { ...row, diff: traceViewOfRow(row).diff } as Record<string, unknown>,
+    ]),
+  );
+  for (const trace of wanted) {
+    const key = `${trace.transactionId}@${trace.version}`;
+    const row = actualTraces.get(key);
+    if (!row) {
+      differ({ readModel: 'traces', key, field: 'row', expected: 'present', actual: null });
+      continue;
+    }
+    for (const [field, column] of traceFields) {
+      const value = column === 'at' ? isoTime(row.at as Date) : (row[column] ?? null);
+      if (!sameJson(trace[field], value)) differ({ readModel: 'traces', key, field, expected: trace[field], actual: value });
+    }
+  }
+}
+
+/** The read model's ledger entries of a batch's positions against those the log's postings make; each goes to the checker. */
+function compareEntries(
+  expectedEntries: readonly PositionedEntry[],
+  entryRows: readonly EntryRow[],
+  checker: LedgerChecker,
+  differ: Differ,
+): void {
+  const actualEntries = entryRows.map(entryOfRow);
+  const actualById = new Map(actualEntries.map((entry) => [entry.entryId, entry]));
+  const expectedIds = new Set(expectedEntries.map((entry) => entry.entryId));
+  for (const entry of expectedEntries) {
+    const found = actualById.get(entry.entryId);
+    if (!found) {
+      differ({ readModel: 'ledger', key: entry.entryId, field: 'row', expected: 'present', actual: null });
+      continue;
+    }
+    for (const [field] of entryFields) {
+      const want = field === 'at' ? isoTime(entry.at) : entry[field];
+      if (want !== found[field]) differ({ readModel: 'ledger', key: entry.entryId, field, expected: want, actual: found[field] });
+    }
+  }
+  for (const entry of actualEntries) {
+    if (!expectedIds.has(entry.entryId))
+      differ({ readModel: 'ledger', key: entry.entryId, field: 'row', expected: null, actual: 'present' });
+    checker.add(entry);
+  }
+}
+
+/** Adds a batch's expected entries to the balances they make. */
+function addBalanceDeltas(expectedBalances: Map<string, AccountBalance>, expectedEntries: readonly PositionedEntry[]): void {
+  for (const delta of balanceDeltas(expectedEntries)) {
+    const balance = expectedBalances.get(delta.account) ?? {
+      currency: delta.currency as AccountBalance['currency'],
+      debitsPosted: 0,
+      creditsPosted: 0,
+      debitsPending: 0,
+      creditsPending: 0,
+    };
+    balance.debitsPosted += delta.debits_posted;
+    balance.creditsPosted += delta.credits_posted;
+    balance.debitsPending += delta.debits_pending;
+    balance.creditsPending += delta.credits_pending;
+    expectedBalances.set(delta.account, balance);
+  }
+}
+
+/** Every account's balance in the read model against the one the log's postings make. */
+function compareBalances(
+  expectedBalances: ReadonlyMap<string, AccountBalance>,
+  actualBalances: ReadonlyMap<string, AccountBalance>,
+  differ: Differ,
+): void {
+  for (const [account, want] of expectedBalances) {
+    const found = actualBalances.get(account);
+    for (const field of ['currency', 'debitsPosted', 'creditsPosted', 'debitsPending', 'creditsPending'] as const) {
+      if (want[field] !== found?.[field])
+        differ({ readModel: 'ledger', key: account, field, expected: want[field], actual: found?.[field] ?? null });
+    }
+  }
+  for (const [account, found] of actualBalances) {
+    if (!expectedBalances.has(account)) differ({ readModel: 'ledger', key: account, field: 'row', expected: null, actual: found });
+  }
+}
+
+/** A transaction whose money is not where its status says (funds_match_status). */
+function fundsViolations(states: ReadonlyMap<string, TransactionState>): LedgerViolation[] {
+  const violations: LedgerViolation[] = [];
+  for (const [id, state] of states) {
+    if (!fundsMatchStatus(state)) {
+      violations.push({
+        invariant: 'funds_match_status',
+        message: `transaction ${id} is ${state.status} with its money at ${state.funds}: nothing in its lifecycle moves it from there (an admin override can)`,
+        entryId: null,
+      });
+    }
+  }
+  return violations;
 }
 
 const transactionChunk = 1_000;
