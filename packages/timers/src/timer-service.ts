@@ -214,34 +214,13 @@ export function createTimerService<DB extends TimerTables & EventStoreTables>(op
       advanceActive = true;
       try {
         await Promise.allSettled([...inflight]);
-        return await advanceNow(request, context);
+        return await advanceThroughDueTimes({ db, clock, onTick: options.onTick, fireTimers, drain }, request, context);
       } finally {
         advanceActive = false;
       }
     });
     advancing = run.catch(() => undefined);
     return run;
-  }
-
-  async function advanceNow(request: ClockAdvance, context: { actor: unknown; correlationId: string }): Promise<AdvanceResult> {
-    const startedAtMs = Date.now();
-    const steppingDeadlineMs = startedAtMs + timerLimits.advanceBudgetMs;
-    const fromMs = (await clock.now()).getTime();
-    const targetMs = advanceTarget(fromMs, request);
-    let firedTimers = await stepThroughDueTimes(db, clock, targetMs, steppingDeadlineMs, (ids) => fireTimers(ids, 'clock_advance'));
-    const now = await clock.moveTo(targetMs);
-    const finalDeadlineMs = Math.max(steppingDeadlineMs, Date.now()) + timerLimits.advanceBudgetMs / 2;
-    firedTimers += await drain('clock_advance', finalDeadlineMs);
-    await options.onTick?.(now);
-    firedTimers += await drain('clock_advance', finalDeadlineMs);
-    const position = await clock.record({
-      fromMs,
-      toMs: now.getTime(),
-      firedTimers,
-      actor: context.actor,
-      correlationId: context.correlationId,
-    });
-    return { from: new Date(fromMs).toISOString(), now: now.toISOString(), firedTimers, position };
   }
 
   return {
@@ -278,6 +257,42 @@ export function createTimerService<DB extends TimerTables & EventStoreTables>(op
       await advancing;
     },
   };
+}
+
+/**
+ * Moves the sandbox clock to the target, firing every timer that falls due on the way at its own
+ * due time (and what those schedule), then what the new time makes due, and records the advance.
+ */
+async function advanceThroughDueTimes<DB extends TimerTables & EventStoreTables>(
+  service: {
+    db: Queryable<DB>;
+    clock: SandboxClock;
+    onTick: ((now: Date) => Promise<void>) | undefined;
+    fireTimers: (ids: readonly string[], firedBy: FiredBy) => Promise<number>;
+    drain: (firedBy: FiredBy, deadlineMs?: number) => Promise<number>;
+  },
+  request: ClockAdvance,
+  context: { actor: unknown; correlationId: string },
+): Promise<AdvanceResult> {
+  const { db, clock, fireTimers, drain } = service;
+  const startedAtMs = Date.now();
+  const steppingDeadlineMs = startedAtMs + timerLimits.advanceBudgetMs;
+  const fromMs = (await clock.now()).getTime();
+  const targetMs = advanceTarget(fromMs, request);
+  let firedTimers = await stepThroughDueTimes(db, clock, targetMs, steppingDeadlineMs, (ids) => fireTimers(ids, 'clock_advance'));
+  const now = await clock.moveTo(targetMs);
+  const finalDeadlineMs = Math.max(steppingDeadlineMs, Date.now()) + timerLimits.advanceBudgetMs / 2;
+  firedTimers += await drain('clock_advance', finalDeadlineMs);
+  await service.onTick?.(now);
+  firedTimers += await drain('clock_advance', finalDeadlineMs);
+  const position = await clock.record({
+    fromMs,
+    toMs: now.getTime(),
+    firedTimers,
+    actor: context.actor,
+    correlationId: context.correlationId,
+  });
+  return { from: new Date(fromMs).toISOString(), now: now.toISOString(), firedTimers, position };
 }
 
 /**
