@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseTraceparent } from '@tracktrove/domain';
+import { initiateRequestBody } from '@tracktrove/testing';
 import { trackTroveModule } from '../src/tracktrove-module.ts';
 import { startTestServer, type TestServer } from './test-server.ts';
 
@@ -23,19 +24,7 @@ describe('traceparent on commands, timers and webhooks', () => {
     return { status: response.status, json: (await response.json()) as Json };
   };
   const initiate = (headers: Record<string, string> = {}, webhookDelayMs = 3_600_000) =>
-    call(
-      'POST',
-      '/api/transactions',
-      {
-        vendorId: randomUUID(),
-        amount: '12.50',
-        channel: 'WEB',
-        kind: 'TIP',
-        payload: {},
-        simulation: { successRate: 1, webhook: { delayMs: webhookDelayMs, dropRate: 0, duplicateRate: 0 } },
-      },
-      headers,
-    );
+    call('POST', '/api/transactions', initiateRequestBody(webhookDelayMs), headers);
   const events = async (id: string, minPosition?: string): Promise<Json[]> =>
     (await call('GET', `/api/transactions/${id}/events${minPosition ? `?minPosition=${minPosition}` : ''}`)).json.items;
   /** The transaction's first event that matches, once there is one (null after 10 s). */

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig, startServer, trackTroveModule, type RunningServer } from '@tracktrove/api';
-import { createTestDatabase, type TestDatabase } from '@tracktrove/testing';
+import { createTestDatabase, initiateRequestBody, type TestDatabase } from '@tracktrove/testing';
 import { planFaults, verifyWebhookSignature } from '@tracktrove/webhooks';
 import { run } from '../src/run.ts';
 import type { Writer } from '../src/io.ts';
@@ -76,14 +76,7 @@ describe('tracktrove listen --forward-to', () => {
     const response = await fetch(`${baseUrl}/api/transactions`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        vendorId: randomUUID(),
-        amount: '12.50',
-        channel: 'WEB',
-        kind: 'TIP',
-        payload: {},
-        simulation: { successRate: 1, webhook: { delayMs: webhookDelayMs, dropRate: 0, duplicateRate: 0 } },
-      }),
+      body: JSON.stringify(initiateRequestBody(webhookDelayMs)),
     });
     expect(response.status).toBe(201);
     return (await response.json()) as { id: string; position: string };

@@ -11,6 +11,7 @@ import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { initiateRequestBody } from '@tracktrove/testing';
 import { chromiumArgs, startOwnServer } from './support/own-server.ts';
 
 const externalUrl = process.env.TRACKTROVE_E2E_URL?.replace(/\/$/, '');
@@ -101,14 +102,7 @@ describe('webhook endpoints in the trace viewer', () => {
     const response = await fetch(`${baseUrl}/api/transactions`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-      body: JSON.stringify({
-        vendorId: randomUUID(),
-        amount: '12.50',
-        channel: 'WEB',
-        kind: 'TIP',
-        payload: {},
-        simulation: { successRate: 1, webhook: { delayMs: 0, dropRate: 0, duplicateRate: 0 } },
-      }),
+      body: JSON.stringify(initiateRequestBody(0)),
     });
     expect(response.status).toBe(201);
     transactionId = ((await response.json()) as { id: string }).id;
