@@ -19,7 +19,10 @@ export class MigrationFailedError extends Error {
   }
 }
 
-/** Runs every pending migration, in name order, each in its own transaction. Returns those run. */
+/**
+ * Runs every pending migration in name order, all in one transaction (kysely's Migrator on
+ * PostgreSQL): when one fails, none of this run's is applied. Returns those run.
+ */
 export async function migrateToLatest(db: Kysely<any>, migrations: Record<string, Migration> = eventStoreMigrations): Promise<string[]> {
   const migrator = new Migrator({
     db,
