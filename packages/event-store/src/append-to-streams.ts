@@ -75,7 +75,7 @@ function parseRaised(error: unknown): WrongExpectedVersionError | undefined {
 function isEventIdConflict(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
   const { code, constraint } = error as { code?: string; constraint?: string };
-  return code === '23505' && (constraint === 'tt_events_event_id_key' || error.message.includes('tt_events_event_id_key'));
+  return code === '23505' && constraint === 'tt_events_event_id_key';
 }
 
 /**
@@ -147,7 +147,7 @@ export async function appendToStreams(
           options.alongside,
         )
       : (await appendToSeveralStreams(streamIds, expected, counts, events, options.alongside).execute(db)).rows;
-    return { ...toResult(eventIds, rows, false), ...(options.alongside ? { alongside: rows[0]?.alongside } : {}) };
+    return { ...toResult(eventIds, rows, false), ...(options.alongside ? { alongside: rows[0]!.alongside } : {}) };
   } catch (error) {
     const raised = error instanceof WrongExpectedVersionError ? error : parseRaised(error);
     // A retried append (its response was lost) finds the stream moved on by itself: when every
@@ -278,10 +278,10 @@ async function existingStreamConflict(
   error: unknown,
   added: readonly StatementStream[],
 ): Promise<WrongExpectedVersionError | null> {
-  const { code, constraint, detail, message } = (error ?? {}) as { code?: string; constraint?: string; detail?: string; message?: string };
-  if (code !== '23505' || (constraint !== 'tt_streams_pkey' && !message?.includes('tt_streams_pkey'))) return null;
-  const existing = added.find((entry) => detail?.includes(`(${entry.streamId})`)) ?? added[0];
-  if (!existing) return null;
+  const { code, constraint, detail } = (error ?? {}) as { code?: string; constraint?: string; detail?: string };
+  if (code !== '23505' || constraint !== 'tt_streams_pkey') return null;
+  // Only the further streams' inserts lack ON CONFLICT: the key that failed is one of theirs.
+  const existing = added.find((entry) => detail?.includes(`(${entry.streamId})`)) ?? added[0]!;
   // Inside a caller's transaction the failed statement aborted it: no query can tell the version.
   const actual = db.isTransaction ? null : await streamVersion(db, existing.streamId);
   return new WrongExpectedVersionError(existing.streamId, parseExpected(existing.expected), actual);

@@ -113,6 +113,37 @@ describe.each<Backend>(['postgres', 'pglite'])('append conflicts and retries on 
     expect(await versionOf(id)).toBe(3);
   });
 
+  it('answers a retry of an append to any version with the first positions, whatever order its events come in', async () => {
+    const id = stream();
+    const batch = withIds(3);
+    const first = await fixture.store.appendToStream(id, batch);
+    const again = await fixture.store.appendToStream(id, batch);
+    expect(again).toEqual({ ...first, replayed: true });
+    // Listed in another order: the same events, and the position is still that of the last one written.
+    const reversed = await fixture.store.appendToStream(id, [...batch].reverse());
+    expect(reversed.replayed).toBe(true);
+    expect(reversed.position).toBe(first.position);
+    expect(reversed.events.map((event) => event.version)).toEqual([3, 2, 1]);
+    expect(await versionOf(id)).toBe(3);
+  });
+
+  it('names the new stream of several that existed already, writing none of them', async () => {
+    const [main, newOne, existing] = [stream(), stream(), stream()];
+    await fixture.store.appendToStream(main, plain(1));
+    await fixture.store.appendToStream(existing, plain(2));
+    const error = await caught(
+      fixture.store.appendToStreams([
+        { streamId: main, expectedVersion: 1, events: plain(1) },
+        { streamId: newOne, expectedVersion: 'no_stream', events: plain(1) },
+        { streamId: existing, expectedVersion: 'no_stream', events: plain(1) },
+      ]),
+    );
+    expect(error).toBeInstanceOf(WrongExpectedVersionError);
+    expect(error).toMatchObject({ streamId: existing, expected: 'no_stream', actual: 2 });
+    expect(await versionOf(main)).toBe(1);
+    expect(await versionOf(newOne)).toBe(0);
+  });
+
   it("answers a retried append inside a caller's transaction with the first positions, leaving the transaction usable", async () => {
     const [id, other] = [stream(), stream()];
     const batch = withIds(2);
