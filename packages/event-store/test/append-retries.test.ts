@@ -214,6 +214,41 @@ describe.each<Backend>(['postgres', 'pglite'])('append conflicts and retries on 
     expect(await versionOf(a)).toBe(0);
   });
 
+  it('runs an alongside expression with an append to several existing streams, once, committing with it or not at all', async () => {
+    await sql`create table if not exists alongside_several (id text primary key)`.execute(db);
+    await sql`create or replace function alongside_several_insert(p_id text) returns int language sql as $$ insert into alongside_several (id) values (p_id); select 7 $$`.execute(
+      db,
+    );
+    const [a, b] = [stream(), stream()];
+    await fixture.store.appendToStream(a, plain(1));
+    await fixture.store.appendToStream(b, plain(1));
+    const key = `several-${randomUUID()}`;
+    const result = await appendToStreams(
+      db,
+      [
+        { streamId: a, expectedVersion: 1, events: plain(2) },
+        { streamId: b, expectedVersion: 1, events: plain(1) },
+      ],
+      { alongside: sql`alongside_several_insert(${key})` },
+    );
+    expect(Number(result.alongside)).toBe(7);
+    expect(result.streamVersions).toEqual({ [a]: 3, [b]: 2 });
+    // The same key again fails the expression: neither stream moves.
+    await expect(
+      appendToStreams(
+        db,
+        [
+          { streamId: a, expectedVersion: 3, events: plain(1) },
+          { streamId: b, expectedVersion: 2, events: plain(1) },
+        ],
+        { alongside: sql`alongside_several_insert(${key})` },
+      ),
+    ).rejects.toThrow(/duplicate key/);
+    expect([await versionOf(a), await versionOf(b)]).toEqual([3, 2]);
+    const { rows } = await sql<{ id: string }>`select id from alongside_several where id = ${key}`.execute(db);
+    expect(rows).toHaveLength(1);
+  });
+
   it('refuses the same event id twice in one append, writing nothing', async () => {
     const [id, other] = [stream(), stream()];
     const [event] = withIds(1);
