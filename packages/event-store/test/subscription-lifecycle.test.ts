@@ -156,6 +156,27 @@ describe('subscription lifecycle on postgres', () => {
     await subscription.stop();
   });
 
+  it('handles appends that arrive together as one batch when told to coalesce', async () => {
+    const from = await fixture.store.headPosition();
+    const batches: number[][] = [];
+    const subscription = fixture.store.subscribe({
+      name: `coalesce-${randomUUID()}`,
+      from,
+      pollIntervalMs: 60_000,
+      coalesceMs: 1_000,
+      async handle(events) {
+        batches.push(numbers(events));
+      },
+    });
+    await until(() => subscription.status().state === 'live');
+    const stream = `coalesce-${randomUUID()}`;
+    await fixture.store.appendToStream(stream, numbered(1));
+    const last = await fixture.store.appendToStream(stream, numbered(1, 1));
+    expect(await subscription.waitFor(last.position, 10_000)).toBe(true);
+    expect(batches).toEqual([[0, 1]]);
+    await subscription.stop();
+  });
+
   it('waits for a notification, a timeout or an abort, and answers at once when one came while it was busy', async () => {
     const waker = fixture.store.waker;
     const aborted = new AbortController();
