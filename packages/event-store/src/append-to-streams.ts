@@ -69,7 +69,8 @@ function parseRaised(error: unknown): WrongExpectedVersionError | undefined {
   const match = /tt_wrong_expected_version:(\{.*\})/s.exec(error.message);
   if (!match) return undefined;
   const detail = JSON.parse(match[1]!) as { streamId: string; expected: string; actual: number | null };
-  return new WrongExpectedVersionError(detail.streamId, parseExpected(detail.expected), detail.actual === null ? null : Number(detail.actual));
+  // json_build_object writes the actual version (a bigint) as a JSON number, or null.
+  return new WrongExpectedVersionError(detail.streamId, parseExpected(detail.expected), detail.actual);
 }
 
 function isEventIdConflict(error: unknown): boolean {

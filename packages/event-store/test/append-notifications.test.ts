@@ -94,38 +94,46 @@ describe.each<Backend>(['postgres', 'pglite'])('append notifications on %s', (ba
     while (peer.store.waker.notifications() === peerSeen && Date.now() < deadline) await sleep(10);
     expect(peer.store.waker.notifications()).toBeGreaterThan(peerSeen);
     const last = await fixture.store.appendToStream(stream(), noted());
-    const subscription = peer.store.subscribe({ name: `peer-${randomUUID()}`, from: last.position, pollIntervalMs: 60_000, handle: async () => {} });
+    const subscription = peer.store.subscribe({
+      name: `peer-${randomUUID()}`,
+      from: last.position,
+      pollIntervalMs: 60_000,
+      handle: async () => {},
+    });
     const after = await fixture.store.appendToStream(stream(), noted());
     expect(await subscription.waitFor(after.position, 5_000)).toBe(true);
     await subscription.stop();
   });
 
-  it.runIf(backend === 'pglite')('gives a named lock to one consumer of the process at a time, and marks held ones lost on close', async () => {
-    const other = { database: await createPgliteDatabase() };
-    const lock = await other.database.tryAdvisoryLock('subscription:a');
-    expect(lock).not.toBeNull();
-    expect(await other.database.tryAdvisoryLock('subscription:a')).toBeNull();
-    const second = await other.database.tryAdvisoryLock('subscription:b');
-    expect(second).not.toBeNull();
-    await lock!.release();
-    const again = await other.database.tryAdvisoryLock('subscription:a');
-    expect(again).not.toBeNull();
-    let lost = 0;
-    void again!.lost.then(() => (lost += 1));
-    void second!.lost.then(() => (lost += 1));
-    const payloads: (string | undefined)[] = [];
-    const unlisten = await other.database.listen('tt_probe', (payload) => payloads.push(payload));
-    await sql`select pg_notify('tt_probe', 'hello')`.execute(other.database.db);
-    await sleep(50);
-    expect(payloads).toEqual(['hello']);
-    await unlisten();
-    await sql`select pg_notify('tt_probe', 'after')`.execute(other.database.db);
-    await sleep(50);
-    expect(payloads).toEqual(['hello']);
-    await other.database.close();
-    await sleep(0);
-    expect(lost).toBe(2);
-  });
+  it.runIf(backend === 'pglite')(
+    'gives a named lock to one consumer of the process at a time, and marks held ones lost on close',
+    async () => {
+      const other = { database: await createPgliteDatabase() };
+      const lock = await other.database.tryAdvisoryLock('subscription:a');
+      expect(lock).not.toBeNull();
+      expect(await other.database.tryAdvisoryLock('subscription:a')).toBeNull();
+      const second = await other.database.tryAdvisoryLock('subscription:b');
+      expect(second).not.toBeNull();
+      await lock!.release();
+      const again = await other.database.tryAdvisoryLock('subscription:a');
+      expect(again).not.toBeNull();
+      let lost = 0;
+      void again!.lost.then(() => (lost += 1));
+      void second!.lost.then(() => (lost += 1));
+      const payloads: (string | undefined)[] = [];
+      const unlisten = await other.database.listen('tt_probe', (payload) => payloads.push(payload));
+      await sql`select pg_notify('tt_probe', 'hello')`.execute(other.database.db);
+      await sleep(50);
+      expect(payloads).toEqual(['hello']);
+      await unlisten();
+      await sql`select pg_notify('tt_probe', 'after')`.execute(other.database.db);
+      await sleep(50);
+      expect(payloads).toEqual(['hello']);
+      await other.database.close();
+      await sleep(0);
+      expect(lost).toBe(2);
+    },
+  );
 
   it('knows the refusal of a row no partition holds, and nothing else', () => {
     expect(isMissingEventPartition({ code: '23514', message: 'no partition of relation "tt_events" found for row' })).toBe(true);

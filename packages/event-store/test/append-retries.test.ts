@@ -15,10 +15,11 @@ const withIds = (count: number, type = 'Noted'): NewEvent[] =>
   Array.from({ length: count }, (_, n) => ({ eventId: randomUUID(), type, data: { n } }));
 const plain = (count: number): NewEvent[] => Array.from({ length: count }, (_, n) => ({ type: 'Noted', data: { n } }));
 
-const caught = (promise: Promise<unknown>): Promise<unknown> => promise.then(
-  () => new Error('no error'),
-  (error: unknown) => error,
-);
+const caught = (promise: Promise<unknown>): Promise<unknown> =>
+  promise.then(
+    () => new Error('no error'),
+    (error: unknown) => error,
+  );
 
 /**
  * Appends to several existing streams (the tt_append function), retried appends (their answer was
@@ -55,7 +56,9 @@ describe.each<Backend>(['postgres', 'pglite'])('append conflicts and retries on 
     ]);
     // Five new streams: more than one statement takes, the same answer.
     const fresh = Array.from({ length: 5 }, () => stream());
-    const many = await fixture.store.appendToStreams(fresh.map((streamId) => ({ streamId, expectedVersion: 'no_stream', events: plain(2) })));
+    const many = await fixture.store.appendToStreams(
+      fresh.map((streamId) => ({ streamId, expectedVersion: 'no_stream', events: plain(2) })),
+    );
     expect(many.streamVersions).toEqual(Object.fromEntries(fresh.map((id) => [id, 2])));
   });
 

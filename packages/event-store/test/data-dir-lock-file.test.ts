@@ -57,7 +57,12 @@ describe('the lock file of an embedded data directory', () => {
   it("tells a second opener in this process who holds it, the server's URL included once known", () => {
     const lock = acquireDataDirLock(dataDir, 'tracktrove start');
     lock.update({ url: 'http://127.0.0.1:4100', adminToken: 'token-1' });
-    expect(lockFile()).toMatchObject({ pid: process.pid, command: 'tracktrove start', url: 'http://127.0.0.1:4100', adminToken: 'token-1' });
+    expect(lockFile()).toMatchObject({
+      pid: process.pid,
+      command: 'tracktrove start',
+      url: 'http://127.0.0.1:4100',
+      adminToken: 'token-1',
+    });
     expect(statSync(lock.path).mode & 0o777).toBe(0o600);
     expect(lock.holder().url).toBe('http://127.0.0.1:4100');
     const error = refusal(() => acquireDataDirLock(dataDir, 'tracktrove verify'));
@@ -150,7 +155,12 @@ describe('the lock file of an embedded data directory', () => {
     expect(error.holder).toEqual(dead);
     expect(existsSync(marker)).toBe(true);
     // The taker died a moment ago: its marker may still be in use by a slow takeover, and stays.
-    const recent = { pid: await deadPid(), hostname: hostname(), startedAt: new Date(Date.now() - 5_000).toISOString(), command: 'takeover' };
+    const recent = {
+      pid: await deadPid(),
+      hostname: hostname(),
+      startedAt: new Date(Date.now() - 5_000).toISOString(),
+      command: 'takeover',
+    };
     writeFileSync(marker, JSON.stringify(recent));
     expect(refusal(() => acquireDataDirLock(dataDir, 'test')).holder).toEqual(dead);
     expect(existsSync(marker)).toBe(true);

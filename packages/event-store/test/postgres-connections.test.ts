@@ -68,9 +68,9 @@ describe('a PostgreSQL store database', () => {
     return database;
   };
   const backendPids = async (database: StoreDatabase, query: string) => {
-    const { rows } = await sql<{ pid: number }>`select pid from pg_stat_activity where datname = current_database() and query = ${query}`.execute(
-      database.db,
-    );
+    const { rows } = await sql<{
+      pid: number;
+    }>`select pid from pg_stat_activity where datname = current_database() and query = ${query}`.execute(database.db);
     return rows.map((row) => row.pid);
   };
   beforeAll(async () => {

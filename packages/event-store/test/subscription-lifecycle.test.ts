@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodePosition, loadCheckpoint, encodePosition, storeCheckpoint, type RecordedEvent } from '../src/index.ts';
 import { openStore, type StoreFixture } from './store-fixture.ts';
