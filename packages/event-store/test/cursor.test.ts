@@ -21,6 +21,7 @@ describe('list cursors and page sizes', () => {
       forged(['a', 'b', 'c']),
       forged(['a', 2]),
       forged(['a', null]),
+      forged(['a', ['b']]),
       forged(['a', 'b\u0000']),
     ];
     for (const cursor of refusals) {
