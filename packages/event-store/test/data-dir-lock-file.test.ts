@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -54,6 +54,31 @@ describe('the lock file of an embedded data directory', () => {
     expect(readDataDirHolder(dataDir)).toBeNull();
   });
 
+  it('releases itself when the process exits, leaving no exit hook behind once released, and no temporary file', () => {
+    const hooks = process.listenerCount('exit');
+    const lock = acquireDataDirLock(dataDir, 'test');
+    expect(process.listenerCount('exit')).toBe(hooks + 1);
+    lock.update({ url: 'http://127.0.0.1:4100' });
+    expect(() => acquireDataDirLock(dataDir, 'again')).toThrow(DataDirLockedError);
+    lock.release();
+    expect(process.listenerCount('exit')).toBe(hooks);
+    expect(readdirSync(root)).toEqual([]);
+  });
+
+  it('fails with the file system error, not as locked, where the lock file cannot be written', () => {
+    const error = (() => {
+      try {
+        acquireDataDirLock(join(root, 'missing', 'pglite'), 'test');
+      } catch (caught) {
+        return caught;
+      }
+      return undefined;
+    })();
+    expect(error).not.toBeInstanceOf(DataDirLockedError);
+    expect((error as NodeJS.ErrnoException).code).toBe('ENOENT');
+    expect(readdirSync(root)).toEqual([]);
+  });
+
   it("tells a second opener in this process who holds it, the server's URL included once known", () => {
     const lock = acquireDataDirLock(dataDir, 'tracktrove start');
     lock.update({ url: 'http://127.0.0.1:4100', adminToken: 'token-1' });
@@ -98,7 +123,9 @@ describe('the lock file of an embedded data directory', () => {
       startedAt: 'unknown',
       command: `an unreadable lock file ${lockPathOf(dataDir)}; remove it if no tracktrove process runs`,
     });
-    expect(error.message).not.toContain(' at ');
+    expect(error.message).toBe(
+      `${dataDir} is in use by pid 0 (an unreadable lock file ${lockPathOf(dataDir)}; remove it if no tracktrove process runs, since unknown); stop it, or wait for it to finish`,
+    );
     expect(readDataDirHolder(dataDir)?.pid).toBe(0);
     writeLock({ pid: 'twelve', startedAt: new Date().toISOString() });
     expect(refusal(() => acquireDataDirLock(dataDir, 'test')).holder.startedAt).toBe('unknown');
