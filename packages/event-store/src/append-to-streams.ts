@@ -42,6 +42,7 @@ function validate(appends: readonly StreamAppend[]): void {
   if (total > limits.maxEventsPerAppend)
     throw new InvalidAppendError(`at most ${limits.maxEventsPerAppend} events per append, got ${total}`);
   const seen = new Set<string>();
+  const eventIds = new Set<string>();
   for (const append of appends) {
     if (append.streamId.length === 0 || append.streamId.length > limits.maxStreamIdLength)
       throw new InvalidAppendError('stream id must have 1 to 200 characters');
@@ -51,6 +52,9 @@ function validate(appends: readonly StreamAppend[]): void {
     for (const event of append.events) {
       if (event.type.length === 0 || event.type.length > limits.maxTypeLength)
         throw new InvalidAppendError('event type must have 1 to 200 characters');
+      if (event.eventId === undefined) continue;
+      if (eventIds.has(event.eventId)) throw new InvalidAppendError(`event id ${event.eventId} appears twice in one append`);
+      eventIds.add(event.eventId);
     }
   }
 }
@@ -59,25 +63,20 @@ function parseExpected(expected: string): ExpectedVersion {
   return /^\d+$/.test(expected) ? Number(expected) : (expected as ExpectedVersion);
 }
 
-function parseRaised(error: unknown): Error | undefined {
+/** tt_append's version mismatch (its only exception of its own) as the typed error, else undefined. */
+function parseRaised(error: unknown): WrongExpectedVersionError | undefined {
   if (!(error instanceof Error)) return undefined;
-  const match = /tt_(wrong_expected_version|event_id_conflict):(\{.*\})/s.exec(error.message);
+  const match = /tt_wrong_expected_version:(\{.*\})/s.exec(error.message);
   if (!match) return undefined;
-  const detail = JSON.parse(match[2]!) as Record<string, unknown>;
-  if (match[1] === 'wrong_expected_version') {
-    return new WrongExpectedVersionError(
-      String(detail.streamId),
-      parseExpected(detail.expected as string),
-      detail.actual === null ? null : Number(detail.actual),
-    );
-  }
-  return new EventIdConflictError((detail.eventIds as string[] | null) ?? []);
+  const detail = JSON.parse(match[1]!) as { streamId: string; expected: string; actual: number | null };
+  // json_build_object writes the actual version (a bigint) as a JSON number, or null.
+  return new WrongExpectedVersionError(detail.streamId, parseExpected(detail.expected), detail.actual);
 }
 
 function isEventIdConflict(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
   const { code, constraint } = error as { code?: string; constraint?: string };
-  return code === '23505' && (constraint === 'tt_events_event_id_key' || error.message.includes('tt_events_event_id_key'));
+  return code === '23505' && constraint === 'tt_events_event_id_key';
 }
 
 /**
@@ -277,10 +276,10 @@ async function existingStreamConflict(
   error: unknown,
   added: readonly StatementStream[],
 ): Promise<WrongExpectedVersionError | null> {
-  const { code, constraint, detail, message } = (error ?? {}) as { code?: string; constraint?: string; detail?: string; message?: string };
-  if (code !== '23505' || (constraint !== 'tt_streams_pkey' && !message?.includes('tt_streams_pkey'))) return null;
-  const existing = added.find((entry) => detail?.includes(`(${entry.streamId})`)) ?? added[0];
-  if (!existing) return null;
+  const { code, constraint, detail } = (error ?? {}) as { code?: string; constraint?: string; detail?: string };
+  if (code !== '23505' || constraint !== 'tt_streams_pkey') return null;
+  // Only the further streams' inserts lack ON CONFLICT: the key that failed is one of theirs.
+  const existing = added.find((entry) => detail?.includes(`(${entry.streamId})`)) ?? added[0]!;
   // Inside a caller's transaction the failed statement aborted it: no query can tell the version.
   const actual = db.isTransaction ? null : await streamVersion(db, existing.streamId);
   return new WrongExpectedVersionError(existing.streamId, parseExpected(existing.expected), actual);
@@ -329,8 +328,8 @@ function toResult(eventIds: readonly string[], rows: readonly AppendRow[], repla
   const byId = new Map(rows.map((row) => [row.event_id, row]));
   const streamVersions: Record<string, number> = {};
   const appended: AppendedEvent[] = eventIds.map((eventId) => {
-    const row = byId.get(eventId);
-    if (!row) throw new Error(`append returned no row for event ${eventId}`);
+    // Every id has its row: the insert returns one per event, findStored all of them or none.
+    const row = byId.get(eventId)!;
     const version = Number(row.stream_version);
     streamVersions[row.stream_id] = Math.max(streamVersions[row.stream_id] ?? 0, version);
     return { eventId, streamId: row.stream_id, version, position: encodePositionFromText(row.tx_id, row.seq), recordedAt: row.recorded_at };

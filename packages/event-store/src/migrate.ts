@@ -23,8 +23,9 @@ export class MigrationFailedError extends Error {
 }
 
 /**
- * Runs every pending migration, in name order, each in its own transaction. Returns those run.
- * Any connection will do, whatever tables its type names: migrations make the tables.
+ * Runs every pending migration in name order, all in one transaction (kysely's Migrator on
+ * PostgreSQL): when one fails, none of this run's is applied. Returns those run. Any connection
+ * will do, whatever tables its type names: migrations make the tables.
  */
 export async function migrateToLatest<DB>(db: Kysely<DB>, migrations: Record<string, Migration> = eventStoreMigrations): Promise<string[]> {
   const migrator = new Migrator({

@@ -1,13 +1,14 @@
-import type {
+import {
   CompiledQuery,
-  DatabaseConnection,
-  DatabaseIntrospector,
-  Dialect,
-  DialectAdapter,
-  Driver,
-  QueryCompiler,
-  QueryResult,
-  TransactionSettings,
+  type DatabaseConnection,
+  type DatabaseIntrospector,
+  type Dialect,
+  type DialectAdapter,
+  type Driver,
+  type Kysely,
+  type QueryCompiler,
+  type QueryResult,
+  type TransactionSettings,
 } from 'kysely';
 
 /**
@@ -28,6 +29,11 @@ export function notifyingDialect(inner: Dialect, onAppendCommitted: () => void):
 
 /** tt_append_json(...) (or tt_append) appends to several streams, `insert into tt_events` to one (append-to-streams.ts). */
 const appendCall = /\btt_append(_json)?\(|\binsert into tt_events\b/;
+
+/** A savepoint's name as a quoted SQL identifier. */
+function quoteIdentifier(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
+}
 
 class ReportingConnection implements DatabaseConnection {
   inTransaction = false;
@@ -89,16 +95,19 @@ class NotifyingDriver implements Driver {
     await this.inner.rollbackTransaction(reporting.inner);
   }
 
-  async savepoint(connection: DatabaseConnection, name: string, compile: QueryCompiler['compileQuery']): Promise<void> {
-    await this.inner.savepoint?.((connection as ReportingConnection).inner, name, compile);
+  // Savepoints as SQL on the connection, for both databases: kysely's PostgreSQL driver sends the
+  // same statements, and PGlite's dialect has no savepoint methods (delegating to it made them
+  // silent no-ops: a rollback to a savepoint kept what it should have undone).
+  async savepoint(connection: DatabaseConnection, name: string): Promise<void> {
+    await (connection as ReportingConnection).inner.executeQuery(CompiledQuery.raw(`savepoint ${quoteIdentifier(name)}`));
   }
 
-  async rollbackToSavepoint(connection: DatabaseConnection, name: string, compile: QueryCompiler['compileQuery']): Promise<void> {
-    await this.inner.rollbackToSavepoint?.((connection as ReportingConnection).inner, name, compile);
+  async rollbackToSavepoint(connection: DatabaseConnection, name: string): Promise<void> {
+    await (connection as ReportingConnection).inner.executeQuery(CompiledQuery.raw(`rollback to ${quoteIdentifier(name)}`));
   }
 
-  async releaseSavepoint(connection: DatabaseConnection, name: string, compile: QueryCompiler['compileQuery']): Promise<void> {
-    await this.inner.releaseSavepoint?.((connection as ReportingConnection).inner, name, compile);
+  async releaseSavepoint(connection: DatabaseConnection, name: string): Promise<void> {
+    await (connection as ReportingConnection).inner.executeQuery(CompiledQuery.raw(`release ${quoteIdentifier(name)}`));
   }
 
   releaseConnection(connection: DatabaseConnection): Promise<void> {

@@ -216,7 +216,7 @@ describe.each<Backend>(['postgres', 'pglite'])('append and read on %s', (backend
     );
     expect(oneStatement.events).toHaveLength(5);
     expect(oneStatement.alongside).toEqual({ key: first, inserted: 1, list: [1, 'two'] });
-    // Two existing streams: tt_append's statement.
+    // Two existing streams: tt_append_json's statement.
     const several = await appendToStreams(
       db,
       [

@@ -338,8 +338,17 @@ describe('partitions kept ahead of need on postgres', () => {
     await burnTransactionIds(Number(covered - (await nextTransactionId())) + 2);
     expect(await nextTransactionId()).toBeGreaterThan(covered);
     const streamId = `late-${randomUUID()}`;
-    const appended = await appendToStreams(opened.db, [{ streamId, events: [event(1), event(2)], expectedVersion: 'no_stream' }]);
-    expect(appended.events.map((read) => read.version)).toEqual([1, 2]);
+    // A stream and a new one beside it, in one statement: the refusal is not taken for an existing stream.
+    const beside = `late-beside-${randomUUID()}`;
+    const appended = await appendToStreams(opened.db, [
+      { streamId, events: [event(1), event(2)], expectedVersion: 'no_stream' },
+      { streamId: beside, events: [event(3)], expectedVersion: 'no_stream' },
+    ]);
+    expect(appended.events.map((read) => [read.streamId, read.version])).toEqual([
+      [streamId, 1],
+      [streamId, 2],
+      [beside, 1],
+    ]);
     expect(BigInt((await listEventPartitions(opened.db)).at(-1)!.toTxId)).toBeGreaterThan(covered);
     const { rows } = await sql<{ count: string }>`select count(*) as count from tt_events where stream_id = ${streamId}`.execute(opened.db);
     expect(Number(rows[0]!.count)).toBe(2);

@@ -59,7 +59,7 @@ describe.each<Backend>(['postgres', 'pglite'])('subscriptions on %s', (backend) 
     expect(subscription.status().state).toBe('stopped');
   });
 
-  it('subscriptions reading the same pages together each see every event once, in order, and each append they are told of', async () => {
+  it('subscriptions reading the same pages together each see every event once, in log order', async () => {
     const stream = `shared-${randomUUID()}`;
     const seen = new Map<string, string[]>();
     const subscriptions: Subscription[] = [];
@@ -73,8 +73,9 @@ describe.each<Backend>(['postgres', 'pglite'])('subscriptions on %s', (backend) 
           name,
           from: from ?? head,
           batchSize: 3,
-          // Polling an hour away: an append a subscription misses stays missed until the test's timeout.
-          pollIntervalMs: 3_600_000,
+          // Polling covers an append held back by another test's open transaction (the horizon is
+          // the cluster's); that a notified append is never missed is the join rule's test, below.
+          pollIntervalMs: 1_000,
           async handle(events) {
             seen.get(name)!.push(...events.filter((event) => event.streamId === stream).map((event) => event.eventId));
             // Different handling times put the subscriptions at different places between reads.
@@ -93,7 +94,7 @@ describe.each<Backend>(['postgres', 'pglite'])('subscriptions on %s', (backend) 
       );
       appended.push(...results.flatMap((result) => result.events.map((event) => event.eventId)));
       const last = results.reduce((max, result) => (result.position > max ? result.position : max), results[0]!.position);
-      for (const subscription of subscriptions) expect(await subscription.waitFor(last, 5_000)).toBe(true);
+      for (const subscription of subscriptions) expect(await subscription.waitFor(last, 15_000)).toBe(true);
     }
     const inLogOrder = (await fixture.store.readStream(stream)).map((event) => event.eventId).filter((id) => appended.includes(id));
     for (const ids of seen.values()) expect(ids.filter((id) => appended.includes(id))).toEqual(inLogOrder);
