@@ -1,9 +1,9 @@
-import { sql } from 'kysely';
+import { sql, type Transaction } from 'kysely';
 import fc from 'fast-check';
 import { awaitsSettlement, transactionStatuses, type TransactionState } from '@tracktrove/domain';
 import { listTimers } from '@tracktrove/timers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { trackTroveDb, type TrackTrove } from '../src/index.ts';
+import { trackTroveDb, type TrackTrove, type TrackTroveTables } from '../src/index.ts';
 import { resumeTimerKind, retryTimerRef } from '../src/command-effects.ts';
 import { admin, input, inspect, openFixture, operator, type Fixture } from './fixture.ts';
 
@@ -62,9 +62,9 @@ async function run(app: TrackTrove, id: string, step: Step): Promise<void> {
   }
 }
 
-/** What the state calls for, compared with what the tables hold. */
-async function expectEffectsMatch(fixture: Fixture, id: string, state: TransactionState): Promise<void> {
-  const pending = (await listTimers(trackTroveDb(fixture.database), { transactionId: id })).filter((timer) => timer.state === 'pending');
+/** What the state calls for, compared with what the tables hold, read in the same snapshot as the state. */
+async function expectEffectsMatch(snapshot: Transaction<TrackTroveTables>, id: string, state: TransactionState): Promise<void> {
+  const pending = (await listTimers(snapshot, { transactionId: id })).filter((timer) => timer.state === 'pending');
   const holds = pending.filter((timer) => timer.kind === 'hold_expiry').map((timer) => timer.ref);
   expect(holds).toEqual(state.hold?.state === 'pending' ? [`${id}:${state.hold.holdId}`] : []);
   const retries = pending.filter((timer) => timer.kind === 'retry').map((timer) => timer.ref);
@@ -76,14 +76,29 @@ async function expectEffectsMatch(fixture: Fixture, id: string, state: Transacti
   expect(pending.filter((timer) => timer.kind === resumeTimerKind)).toEqual([]);
   const candidate = await sql<{
     transaction_id: string;
-  }>`select transaction_id from tt_settlement_candidates where transaction_id = ${id}`.execute(fixture.database.db);
+  }>`select transaction_id from tt_settlement_candidates where transaction_id = ${id}`.execute(snapshot);
   expect(candidate.rows.length).toBe(awaitsSettlement(state) ? 1 : 0);
   if (state.hold && !state.hold.holdId.includes(':override-hold:')) {
     const refs = await sql<{ ref: string }>`select ref from tt_webhook_deliveries where ref = ${`confirm:${state.hold.holdId}`}`.execute(
-      fixture.database.db,
+      snapshot,
     );
     expect(refs.rows).toHaveLength(1);
   }
+}
+
+/**
+ * The stream's state and the tables its effects write, read in one snapshot: a timer the process
+ * fires meanwhile (a retry coming due in real time) changes both in one commit, never one of them.
+ */
+async function checkInOneSnapshot(fixture: Fixture, id: string): Promise<void> {
+  await trackTroveDb(fixture.database)
+    .transaction()
+    .setIsolationLevel('repeatable read')
+    .execute(async (snapshot) => {
+      const view = await inspect(snapshot, id);
+      expect(view.violations).toEqual([]);
+      await expectEffectsMatch(snapshot, id, view.state);
+    });
 }
 
 describe('command effects follow the transitions', () => {
@@ -112,9 +127,7 @@ describe('command effects follow the transitions', () => {
           for (const step of steps) await run(fixture.app, id, step);
           // What is due now fires (a resume after an override), so the state checked is settled.
           await fixture.app.clock.advance({ ms: 1 });
-          const view = await inspect(fixture.database, id);
-          expect(view.violations).toEqual([]);
-          await expectEffectsMatch(fixture, id, view.state);
+          await checkInOneSnapshot(fixture, id);
         },
       ),
       { numRuns: 200 },

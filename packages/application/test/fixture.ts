@@ -8,6 +8,8 @@ import {
   migrateToLatest,
   readStream,
   type EventStore,
+  type EventStoreTables,
+  type Queryable,
   type StoreDatabase,
 } from '@tracktrove/event-store';
 import { createTestDatabase, type TestDatabase } from '@tracktrove/testing';
@@ -86,11 +88,12 @@ export function input(overrides: Partial<InitiateInput> = {}): InitiateInput {
 }
 
 /** The stream's event types, its final state, and the ledger checked over its postings. */
-export async function inspect(
-  database: StoreDatabase,
+export async function inspect<DB extends EventStoreTables>(
+  database: StoreDatabase | Queryable<DB>,
   transactionId: string,
 ): Promise<{ types: string[]; state: TransactionState; entries: LedgerEntry[]; violations: ReturnType<typeof checkLedgerInvariants> }> {
-  const events = await readStream(database.db, transactionStreamId(transactionId));
+  const streamId = transactionStreamId(transactionId);
+  const events = 'isTransaction' in database ? await readStream(database, streamId) : await readStream(database.db, streamId);
   let state = initialState();
   const entries: LedgerEntry[] = [];
   for (const recorded of events) {
