@@ -148,7 +148,7 @@ export async function appendToStreams(
           options.alongside,
         )
       : (await appendToSeveralStreams(streamIds, expected, counts, events, options.alongside).execute(db)).rows;
-    return { ...toResult(eventIds, rows, false), ...(options.alongside ? { alongside: alongsideOf(rows) } : {}) };
+    return { ...toResult(eventIds, rows, false), ...(options.alongside ? { alongside: rows[0]?.alongside } : {}) };
   } catch (error) {
     const raised = error instanceof WrongExpectedVersionError ? error : parseRaised(error);
     // A retried append (its response was lost) finds the stream moved on by itself: when every
@@ -169,7 +169,7 @@ function appendToSeveralStreams(
   events: PreparedEvent[],
   alongside: RawBuilder<unknown> | undefined,
 ): RawBuilder<AppendRow> {
-  const append = sql`tt_append_json(${streamIds}::text[], ${expected}::text[], ${counts}::int[], ${eventsJson(events, true)}::jsonb)`;
+  const append = sql`tt_append_json(${streamIds}::text[], ${expected}::text[], ${counts}::int[], ${eventsJson(events)}::jsonb)`;
   return alongside ? withAlongside(append, alongside) : sql<AppendRow>`select * from ${append}`;
 }
 
@@ -287,13 +287,14 @@ async function existingStreamConflict(
 
 /**
  * The events as one JSON array for jsonb_to_recordset, joined from their already serialised data
- * and metadata (nothing is escaped again), with each event's stream index when asked.
+ * and metadata (nothing is escaped again), with each event's stream index (which a statement of
+ * one stream's events does not read).
  */
-function eventsJson(events: readonly PreparedEvent[], withStream = false): string {
+function eventsJson(events: readonly PreparedEvent[]): string {
   return `[${events
     .map(
       (event) =>
-        `{${withStream ? `"stream":${event.stream},` : ''}"event_id":${JSON.stringify(event.eventId)},"type":${JSON.stringify(event.type)},"schema_version":${event.schemaVersion},"data":${event.data},"metadata":${event.metadata}}`,
+        `{"stream":${event.stream},"event_id":${JSON.stringify(event.eventId)},"type":${JSON.stringify(event.type)},"schema_version":${event.schemaVersion},"data":${event.data},"metadata":${event.metadata}}`,
     )
     .join(',')}]`;
 }
@@ -311,18 +312,14 @@ function withAlongside(append: RawBuilder<unknown>, alongside: RawBuilder<unknow
 
 /**
  * The appended rows with the alongside expression's value on the first of them only (null on the
- * others): a group commit's value describes the whole batch, and sent on every row it would be
+ * others, which follow it): a group commit's value describes the whole batch, and sent on every row it would be
  * encoded and parsed once per event, growing with the square of the batch.
  */
 const alongsideOnFirstRow = sql`
     select a.event_id, a.stream_id, a.stream_version, a.tx_id, a.seq, a.recorded_at,
            case when a.nth = 1 then alongside.result end as alongside
-      from (select appended.*, row_number() over () as nth from appended) a cross join alongside`;
-
-/** The alongside value of an append's rows: the one row that carries it (see alongsideOnFirstRow). */
-function alongsideOf(rows: readonly AppendRow[]): unknown {
-  return rows.find((row) => row.alongside !== null && row.alongside !== undefined)?.alongside ?? rows[0]?.alongside;
-}
+      from (select appended.*, row_number() over () as nth from appended) a cross join alongside
+     order by a.nth`;
 
 function toResult(eventIds: readonly string[], rows: readonly AppendRow[], replayed: boolean): AppendResult {
   const byId = new Map(rows.map((row) => [row.event_id, row]));

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decodePosition, type RecordedEvent, type Subscription } from '../src/index.ts';
+import { decodePosition, type RecordedEvent, type Subscription, type Upcaster } from '../src/index.ts';
 import { sharedRead } from '../src/subscribe.ts';
 import { openStore, type Backend, type StoreFixture } from './store-fixture.ts';
 
@@ -116,9 +116,18 @@ describe.each<Backend>(['postgres', 'pglite'])('subscriptions on %s', (backend) 
     // Another page (another position, size or set of left-out keys) is another read.
     expect(sharedRead(fixture.database, 5, { ...options, maxCount: 11 }, undefined)).not.toBe(fresher);
     expect(sharedRead(fixture.database, 5, { ...options, omitMetadataKeys: ['x'] }, undefined)).not.toBe(fresher);
-    await Promise.all([first, fresher]);
-    // Once answered, a read is not handed out again.
+    // Events upcast by another upcaster (or by none) are other events.
+    const upcast: Upcaster = (event) => event;
+    const upcastRead = sharedRead(fixture.database, 5, options, upcast);
+    expect(upcastRead).not.toBe(fresher);
+    expect(sharedRead(fixture.database, 5, options, upcast)).toBe(upcastRead);
+    expect(sharedRead(fixture.database, 5, options, (event) => event)).not.toBe(upcastRead);
+    await Promise.all([first, fresher, upcastRead]);
+    // Once answered, a read is not handed out again, whether or not a fresher one replaced it.
     expect(sharedRead(fixture.database, 5, options, undefined)).not.toBe(fresher);
+    const alone = sharedRead(fixture.database, 9, { after, maxCount: 12 }, undefined);
+    await alone;
+    expect(sharedRead(fixture.database, 9, { after, maxCount: 12 }, undefined)).not.toBe(alone);
     expect((await fresher).events.map((event) => event.eventId)).toEqual((await first).events.map((event) => event.eventId));
   });
 
