@@ -30,7 +30,7 @@ describe.each<Backend>(['postgres', 'pglite'])('append conflicts and retries on 
   let db: Kysely<EventStoreTables>;
   beforeAll(async () => {
     fixture = await openStore(backend);
-    db = fixture.database.db as Kysely<EventStoreTables>;
+    db = fixture.database.db;
     await sql`create table side_effects (note text primary key)`.execute(db);
   });
   afterAll(async () => {

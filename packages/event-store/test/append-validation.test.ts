@@ -23,7 +23,7 @@ describe.each<Backend>(['postgres', 'pglite'])('append validation on %s', (backe
   let db: Kysely<EventStoreTables>;
   beforeAll(async () => {
     fixture = await openStore(backend);
-    db = fixture.database.db as Kysely<EventStoreTables>;
+    db = fixture.database.db;
   });
   afterAll(async () => {
     await fixture.close();

@@ -26,7 +26,7 @@ describe('checkpoints, pages of the log, migrations on postgres', () => {
   let db: Kysely<EventStoreTables>;
   beforeAll(async () => {
     fixture = await openStore('postgres');
-    db = fixture.database.db as Kysely<EventStoreTables>;
+    db = fixture.database.db;
   });
   afterAll(async () => {
     await fixture.close();

@@ -26,7 +26,7 @@ describe.each<Backend>(['postgres', 'pglite'])('read paths on %s', (backend) => 
   let db: Kysely<EventStoreTables>;
   beforeAll(async () => {
     fixture = await openStore(backend, { upcast });
-    db = fixture.database.db as Kysely<EventStoreTables>;
+    db = fixture.database.db;
   });
   afterAll(async () => {
     await fixture.close();
@@ -179,7 +179,7 @@ describe('visible head on PostgreSQL', () => {
   let db: Kysely<EventStoreTables>;
   beforeAll(async () => {
     fixture = await openStore('postgres');
-    db = fixture.database.db as Kysely<EventStoreTables>;
+    db = fixture.database.db;
   });
   afterAll(async () => {
     await fixture.close();
